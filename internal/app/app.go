@@ -1,0 +1,184 @@
+// Package app wires Cầu together: it is the one place that constructs the
+// stores, services, SFU, HTTP server and worker from the configuration, and
+// the one place that shuts them down in order.
+package app
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/cau-gov/cau/internal/config"
+	"github.com/cau-gov/cau/internal/httpapi"
+	"github.com/cau-gov/cau/internal/jobs"
+	"github.com/cau-gov/cau/internal/keys"
+	"github.com/cau-gov/cau/internal/store"
+)
+
+// App is a wired Cầu process.
+type App struct {
+	Config   config.Config
+	Log      *slog.Logger
+	DB       *store.DB
+	Redis    *redis.Client
+	Jobs     *asynq.Client
+	Worker   *jobs.Worker
+	Registry *prometheus.Registry
+	Handler  http.Handler
+
+	AccessKey ed25519.PrivateKey
+	RoomKey   ed25519.PrivateKey
+
+	closers []func()
+}
+
+// Options change how New wires the app (tests use them).
+type Options struct {
+	// SkipSchemaCheck lets `cau migrate` and `cau seed` open the database
+	// before the schema is current.
+	SkipSchemaCheck bool
+	// NoWorker builds no job worker (the `serve` of a node with CAU_RUN_WORKER=false).
+	NoWorker bool
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// New connects to PostgreSQL and Redis, loads keys and builds every
+// service and the HTTP handler. Nothing listens until Serve.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (a *App, err error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	a = &App{Config: cfg, Log: log, Registry: prometheus.NewRegistry()}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	if a.DB, err = store.Open(ctx, cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, a.DB.Close)
+	if !opts.SkipSchemaCheck {
+		if err := a.DB.CheckSchema(ctx); err != nil {
+			return nil, err
+		}
+	}
+
+	ropt, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return nil, fmt.Errorf("parse REDIS_URL: %w", err)
+	}
+	a.Redis = redis.NewClient(ropt)
+	a.closers = append(a.closers, func() { a.Redis.Close() })
+	if err := a.Redis.Ping(ctx).Err(); err != nil {
+		return nil, fmt.Errorf("connect to Redis at REDIS_URL: %w", err)
+	}
+	jopt, err := jobs.RedisOpt(cfg.RedisURL)
+	if err != nil {
+		return nil, err
+	}
+	a.Jobs = asynq.NewClient(jopt)
+	a.closers = append(a.closers, func() { a.Jobs.Close() })
+
+	create := !cfg.Production()
+	if a.AccessKey, err = keys.LoadEd25519(cfg.AccessKeyFile, create); err != nil {
+		return nil, fmt.Errorf("CAU_ACCESS_KEY_FILE: %w", err)
+	}
+	if a.RoomKey, err = keys.LoadEd25519(cfg.RoomKeyFile, create); err != nil {
+		return nil, fmt.Errorf("CAU_ROOM_KEY_FILE: %w", err)
+	}
+
+	deps := httpapi.Deps{
+		Config:     cfg,
+		Logger:     log.With("component", "http"),
+		Registerer: a.Registry,
+		Gatherer:   a.Registry,
+		Ready: []httpapi.ReadinessCheck{
+			{Name: "database", Check: func(ctx context.Context) error { return a.DB.Pool.Ping(ctx) }},
+			{Name: "redis", Check: func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() }},
+			{Name: "schema", Check: a.DB.CheckSchema},
+		},
+	}
+	var handlers []jobs.Handler
+
+	// --- accounts and auth ---
+
+	// --- administration: units, halls, users, audit ---
+
+	// --- meetings ---
+
+	// --- SFU ---
+
+	if !opts.NoWorker && cfg.RunWorker {
+		a.Worker = jobs.NewWorker(jopt, cfg.WorkerConcurrency, log.With("component", "worker"))
+		a.Worker.Register(handlers...)
+	}
+	a.Handler = httpapi.New(deps)
+	return a, nil
+}
+
+// Serve listens on CAU_HTTP_ADDR (or ln, if given), runs the worker, and
+// on ctx's end shuts down in order: stop accepting, drain requests, stop
+// jobs. The caller closes the app afterwards.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", a.Config.HTTPAddr); err != nil {
+			return fmt.Errorf("listen on CAU_HTTP_ADDR %s: %w", a.Config.HTTPAddr, err)
+		}
+	}
+	srv := &http.Server{
+		Handler:           a.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	if a.Worker != nil {
+		if err := a.Worker.Start(); err != nil {
+			return err
+		}
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.Log.Info("serving", "addr", ln.Addr().String(), "public_url", a.Config.PublicURL, "env", a.Config.Env)
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	a.Log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		a.Log.Warn("http shutdown", "error", err)
+	}
+	if a.Worker != nil {
+		a.Worker.Shutdown()
+	}
+	if errors.Is(serveErr, http.ErrServerClosed) {
+		serveErr = nil
+	}
+	return serveErr
+}
+
+// Close releases connections in reverse order of opening.
+func (a *App) Close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+	a.closers = nil
+}

@@ -1,0 +1,370 @@
+// Package config loads Cầu's configuration from the environment into one
+// struct with documented defaults, and validates it before anything starts.
+// The struct is passed explicitly; there is no global configuration.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Environment names accepted in CAU_ENV.
+const (
+	EnvDevelopment = "development"
+	EnvTest        = "test"
+	EnvProduction  = "production"
+)
+
+// DefaultDemoPassword is the password `cau seed --demo` gives demo accounts
+// when CAU_DEMO_PASSWORD is unset. Production refuses to run with it.
+const DefaultDemoPassword = "cau-demo"
+
+// Config is everything the binary needs. Each field names its environment
+// variable and default in its comment; Load fills it and Validate checks it.
+type Config struct {
+	// Env is CAU_ENV: development (default), test or production. Production
+	// refuses demo passwords and missing key files.
+	Env string
+	// HTTPAddr is CAU_HTTP_ADDR, the API, web client and signaling listener. Default ":8080".
+	HTTPAddr string
+	// PublicURL is CAU_PUBLIC_URL, how browsers reach us (links in e-mail,
+	// signaling URL). Default "http://localhost:8080".
+	PublicURL string
+	// DatabaseURL is DATABASE_URL. Default "postgres://postgres@127.0.0.1:5432/cau?sslmode=disable".
+	DatabaseURL string
+	// RedisURL is REDIS_URL (asynq jobs, events between nodes, rate limits).
+	// Default "redis://127.0.0.1:6379/0".
+	RedisURL string
+	// DataDir is CAU_DATA_DIR: generated development keys and stored
+	// documents live below it. Default "./var".
+	DataDir string
+
+	// AccessKeyFile is CAU_ACCESS_KEY_FILE, the Ed25519 private key (PKCS#8
+	// PEM) signing access tokens. Default "$CAU_DATA_DIR/keys/access.pem",
+	// generated on first start outside production.
+	AccessKeyFile string
+	// RoomKeyFile is CAU_ROOM_KEY_FILE, the Ed25519 private key signing SFU
+	// room tokens. Default "$CAU_DATA_DIR/keys/room.pem", generated outside production.
+	RoomKeyFile string
+	// AccessTTL is CAU_ACCESS_TTL, the lifetime of an access token. Default 15m.
+	AccessTTL time.Duration
+	// RefreshTTL is CAU_REFRESH_TTL, the lifetime of a refresh token family. Default 720h (30 days).
+	RefreshTTL time.Duration
+	// RoomTokenTTL is CAU_ROOM_TOKEN_TTL, the lifetime of a room token handed out on join. Default 4h.
+	RoomTokenTTL time.Duration
+
+	// LoginMaxFailures is CAU_LOGIN_MAX_FAILURES: consecutive wrong passwords
+	// before an account locks. Default 5.
+	LoginMaxFailures int
+	// LoginLockDuration is CAU_LOGIN_LOCK_DURATION. Default 15m.
+	LoginLockDuration time.Duration
+	// LoginPerIPPerMinute is CAU_LOGIN_PER_IP_PER_MINUTE: login attempts one
+	// client address may make per minute. Default 30.
+	LoginPerIPPerMinute int
+	// LoginPerAccountPerMinute is CAU_LOGIN_PER_ACCOUNT_PER_MINUTE. Default 10.
+	LoginPerAccountPerMinute int
+
+	// MaxBodyBytes is CAU_MAX_BODY_BYTES, the limit for JSON request bodies. Default 1 MiB.
+	MaxBodyBytes int64
+	// MaxUploadBytes is CAU_MAX_UPLOAD_BYTES, the limit for one uploaded document. Default 100 MiB.
+	MaxUploadBytes int64
+
+	// DemoPassword is CAU_DEMO_PASSWORD, used by `cau seed --demo`. Default "cau-demo".
+	DemoPassword string
+
+	// RTCUDPPort is CAU_RTC_UDP_PORT, the one UDP port all WebRTC media uses. Default 8443.
+	RTCUDPPort int
+	// RTCTCPPort is CAU_RTC_TCP_PORT, the ICE-TCP port for halls behind strict
+	// firewalls; -1 disables it. Default 8443.
+	RTCTCPPort int
+	// RTCListenIPs is CAU_RTC_IPS, comma-separated addresses media binds to and
+	// gathers candidates on. Default "127.0.0.1,::1"; a server sets its LAN/WAN addresses.
+	RTCListenIPs []string
+	// RTCNATIPs is CAU_RTC_NAT_IPS, public addresses advertised instead (NAT 1:1).
+	RTCNATIPs []string
+	// ICEServers is CAU_ICE_SERVERS, STUN/TURN URLs handed to browsers,
+	// comma-separated; credentials in CAU_TURN_USERNAME / CAU_TURN_PASSWORD.
+	// Default none: nothing outside the province network is contacted.
+	ICEServers   []string
+	TURNUsername string
+	TURNPassword string
+
+	// SMTPAddr is CAU_SMTP_ADDR (host:port); empty disables e-mail (in-app notices only).
+	SMTPAddr string
+	// SMTPFrom is CAU_SMTP_FROM. Default "Cầu <no-reply@localhost>".
+	SMTPFrom     string
+	SMTPUsername string // CAU_SMTP_USERNAME
+	SMTPPassword string // CAU_SMTP_PASSWORD
+
+	// WorkerConcurrency is CAU_WORKER_CONCURRENCY, asynq handlers run at once. Default 4.
+	WorkerConcurrency int
+	// RunWorker is CAU_RUN_WORKER: whether `serve` also runs the background
+	// worker in-process. Default true.
+	RunWorker bool
+
+	// LogLevel is CAU_LOG_LEVEL (debug, info, warn, error). Default info.
+	LogLevel string
+	// LogFormat is CAU_LOG_FORMAT (text or json). Default text in development, json in production.
+	LogFormat string
+	// ShutdownTimeout is CAU_SHUTDOWN_TIMEOUT, how long draining may take. Default 20s.
+	ShutdownTimeout time.Duration
+}
+
+// Default returns the configuration with every default filled in.
+func Default() Config {
+	return Config{
+		Env:                      EnvDevelopment,
+		HTTPAddr:                 ":8080",
+		PublicURL:                "http://localhost:8080",
+		DatabaseURL:              "postgres://postgres@127.0.0.1:5432/cau?sslmode=disable",
+		RedisURL:                 "redis://127.0.0.1:6379/0",
+		DataDir:                  "./var",
+		AccessTTL:                15 * time.Minute,
+		RefreshTTL:               30 * 24 * time.Hour,
+		RoomTokenTTL:             4 * time.Hour,
+		LoginMaxFailures:         5,
+		LoginLockDuration:        15 * time.Minute,
+		LoginPerIPPerMinute:      30,
+		LoginPerAccountPerMinute: 10,
+		MaxBodyBytes:             1 << 20,
+		MaxUploadBytes:           100 << 20,
+		DemoPassword:             DefaultDemoPassword,
+		RTCUDPPort:               8443,
+		RTCTCPPort:               8443,
+		RTCListenIPs:             []string{"127.0.0.1", "::1"},
+		SMTPFrom:                 "Cầu <no-reply@localhost>",
+		WorkerConcurrency:        4,
+		RunWorker:                true,
+		LogLevel:                 "info",
+		ShutdownTimeout:          20 * time.Second,
+	}
+}
+
+// Load reads the configuration from the environment (through getenv, so
+// tests pass a map) over the defaults, then validates it.
+func Load(getenv func(string) string) (Config, error) {
+	c := Default()
+	var errs []error
+	str := func(name string, dst *string) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			*dst = v
+		}
+	}
+	num := func(name string, dst *int) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not a whole number", name, v))
+				return
+			}
+			*dst = n
+		}
+	}
+	num64 := func(name string, dst *int64) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not a whole number", name, v))
+				return
+			}
+			*dst = n
+		}
+	}
+	dur := func(name string, dst *time.Duration) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not a duration like 15m or 2h", name, v))
+				return
+			}
+			*dst = d
+		}
+	}
+	list := func(name string, dst *[]string) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			var out []string
+			for _, p := range strings.Split(v, ",") {
+				if p = strings.TrimSpace(p); p != "" {
+					out = append(out, p)
+				}
+			}
+			*dst = out
+		}
+	}
+	boolean := func(name string, dst *bool) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not true or false", name, v))
+				return
+			}
+			*dst = b
+		}
+	}
+
+	str("CAU_ENV", &c.Env)
+	str("CAU_HTTP_ADDR", &c.HTTPAddr)
+	str("CAU_PUBLIC_URL", &c.PublicURL)
+	str("DATABASE_URL", &c.DatabaseURL)
+	str("REDIS_URL", &c.RedisURL)
+	str("CAU_DATA_DIR", &c.DataDir)
+	str("CAU_ACCESS_KEY_FILE", &c.AccessKeyFile)
+	str("CAU_ROOM_KEY_FILE", &c.RoomKeyFile)
+	dur("CAU_ACCESS_TTL", &c.AccessTTL)
+	dur("CAU_REFRESH_TTL", &c.RefreshTTL)
+	dur("CAU_ROOM_TOKEN_TTL", &c.RoomTokenTTL)
+	num("CAU_LOGIN_MAX_FAILURES", &c.LoginMaxFailures)
+	dur("CAU_LOGIN_LOCK_DURATION", &c.LoginLockDuration)
+	num("CAU_LOGIN_PER_IP_PER_MINUTE", &c.LoginPerIPPerMinute)
+	num("CAU_LOGIN_PER_ACCOUNT_PER_MINUTE", &c.LoginPerAccountPerMinute)
+	num64("CAU_MAX_BODY_BYTES", &c.MaxBodyBytes)
+	num64("CAU_MAX_UPLOAD_BYTES", &c.MaxUploadBytes)
+	str("CAU_DEMO_PASSWORD", &c.DemoPassword)
+	num("CAU_RTC_UDP_PORT", &c.RTCUDPPort)
+	num("CAU_RTC_TCP_PORT", &c.RTCTCPPort)
+	list("CAU_RTC_IPS", &c.RTCListenIPs)
+	list("CAU_RTC_NAT_IPS", &c.RTCNATIPs)
+	list("CAU_ICE_SERVERS", &c.ICEServers)
+	str("CAU_TURN_USERNAME", &c.TURNUsername)
+	str("CAU_TURN_PASSWORD", &c.TURNPassword)
+	str("CAU_SMTP_ADDR", &c.SMTPAddr)
+	str("CAU_SMTP_FROM", &c.SMTPFrom)
+	str("CAU_SMTP_USERNAME", &c.SMTPUsername)
+	str("CAU_SMTP_PASSWORD", &c.SMTPPassword)
+	num("CAU_WORKER_CONCURRENCY", &c.WorkerConcurrency)
+	boolean("CAU_RUN_WORKER", &c.RunWorker)
+	str("CAU_LOG_LEVEL", &c.LogLevel)
+	str("CAU_LOG_FORMAT", &c.LogFormat)
+	dur("CAU_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
+
+	if c.AccessKeyFile == "" {
+		c.AccessKeyFile = filepath.Join(c.DataDir, "keys", "access.pem")
+	}
+	if c.RoomKeyFile == "" {
+		c.RoomKeyFile = filepath.Join(c.DataDir, "keys", "room.pem")
+	}
+	if c.LogFormat == "" {
+		c.LogFormat = "text"
+		if c.Env == EnvProduction {
+			c.LogFormat = "json"
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+// FromEnv is Load over the process environment.
+func FromEnv() (Config, error) { return Load(os.Getenv) }
+
+// Production reports whether CAU_ENV is production.
+func (c Config) Production() bool { return c.Env == EnvProduction }
+
+// Validate checks every field and names the variable of each bad one.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	switch c.Env {
+	case EnvDevelopment, EnvTest, EnvProduction:
+	default:
+		bad("CAU_ENV: %q must be development, test or production", c.Env)
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		bad("CAU_HTTP_ADDR: %q is not host:port (e.g. :8080)", c.HTTPAddr)
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("CAU_PUBLIC_URL: %q is not an http(s) URL", c.PublicURL)
+	}
+	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		bad("DATABASE_URL: %q is not a postgres:// URL", c.DatabaseURL)
+	}
+	if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+		bad("REDIS_URL: %q is not a redis:// URL", c.RedisURL)
+	}
+	if c.DataDir == "" {
+		bad("CAU_DATA_DIR: must not be empty")
+	}
+	if c.AccessTTL < time.Minute || c.AccessTTL > 24*time.Hour {
+		bad("CAU_ACCESS_TTL: %s must be between 1m and 24h", c.AccessTTL)
+	}
+	if c.RefreshTTL < c.AccessTTL {
+		bad("CAU_REFRESH_TTL: %s must be longer than CAU_ACCESS_TTL", c.RefreshTTL)
+	}
+	if c.RoomTokenTTL < time.Minute {
+		bad("CAU_ROOM_TOKEN_TTL: %s must be at least 1m", c.RoomTokenTTL)
+	}
+	if c.LoginMaxFailures < 1 {
+		bad("CAU_LOGIN_MAX_FAILURES: must be at least 1")
+	}
+	if c.LoginLockDuration < time.Second {
+		bad("CAU_LOGIN_LOCK_DURATION: must be at least 1s")
+	}
+	if c.LoginPerIPPerMinute < 1 || c.LoginPerAccountPerMinute < 1 {
+		bad("CAU_LOGIN_PER_IP_PER_MINUTE and CAU_LOGIN_PER_ACCOUNT_PER_MINUTE: must be at least 1")
+	}
+	if c.MaxBodyBytes < 1024 {
+		bad("CAU_MAX_BODY_BYTES: %d is below 1024", c.MaxBodyBytes)
+	}
+	if c.MaxUploadBytes < 1024 {
+		bad("CAU_MAX_UPLOAD_BYTES: %d is below 1024", c.MaxUploadBytes)
+	}
+	if c.RTCUDPPort < 0 || c.RTCUDPPort > 65535 {
+		bad("CAU_RTC_UDP_PORT: %d is not a port", c.RTCUDPPort)
+	}
+	if c.RTCTCPPort < -1 || c.RTCTCPPort > 65535 {
+		bad("CAU_RTC_TCP_PORT: %d is not a port (or -1 to disable)", c.RTCTCPPort)
+	}
+	for _, ip := range c.RTCListenIPs {
+		if net.ParseIP(ip) == nil {
+			bad("CAU_RTC_IPS: %q is not an IP address", ip)
+		}
+	}
+	for _, ip := range c.RTCNATIPs {
+		if net.ParseIP(ip) == nil {
+			bad("CAU_RTC_NAT_IPS: %q is not an IP address", ip)
+		}
+	}
+	for _, s := range c.ICEServers {
+		if !strings.HasPrefix(s, "stun:") && !strings.HasPrefix(s, "turn:") && !strings.HasPrefix(s, "turns:") {
+			bad("CAU_ICE_SERVERS: %q must start with stun:, turn: or turns:", s)
+		}
+	}
+	if c.SMTPAddr != "" {
+		if _, _, err := net.SplitHostPort(c.SMTPAddr); err != nil {
+			bad("CAU_SMTP_ADDR: %q is not host:port", c.SMTPAddr)
+		}
+	}
+	if c.WorkerConcurrency < 1 {
+		bad("CAU_WORKER_CONCURRENCY: must be at least 1")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("CAU_LOG_LEVEL: %q must be debug, info, warn or error", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		bad("CAU_LOG_FORMAT: %q must be text or json", c.LogFormat)
+	}
+	if c.ShutdownTimeout <= 0 {
+		bad("CAU_SHUTDOWN_TIMEOUT: must be positive")
+	}
+	if c.Production() {
+		for name, path := range map[string]string{"CAU_ACCESS_KEY_FILE": c.AccessKeyFile, "CAU_ROOM_KEY_FILE": c.RoomKeyFile} {
+			if _, err := os.Stat(path); err != nil {
+				bad("%s: %s must exist in production (generate it with `cau keys`): %v", name, path, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}

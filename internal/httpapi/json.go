@@ -1,0 +1,68 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+)
+
+// writeJSON writes v with status. Encoding errors are the client's
+// disconnect by then; there is nothing more to tell it.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if v != nil {
+		_ = json.NewEncoder(w).Encode(v)
+	}
+}
+
+// decodeJSON reads exactly one JSON object into dst: the body is capped at
+// the configured size, unknown fields and trailing data are refused, and
+// each failure is a 4xx that says what was wrong.
+func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			return Errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the body as application/json")
+		}
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return jsonError(err)
+	}
+	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
+		return Errorf(http.StatusBadRequest, "malformed_json", "the body must hold a single JSON object")
+	}
+	return nil
+}
+
+func jsonError(err error) *Error {
+	var syntaxErr *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	var maxErr *http.MaxBytesError
+	switch {
+	case errors.As(err, &maxErr):
+		return Errorf(http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("the body is larger than %d bytes", maxErr.Limit))
+	case errors.As(err, &syntaxErr):
+		return Errorf(http.StatusBadRequest, "malformed_json", fmt.Sprintf("malformed JSON at byte %d", syntaxErr.Offset))
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return Errorf(http.StatusBadRequest, "malformed_json", "the body is empty or cut short")
+	case errors.As(err, &typeErr):
+		e := Errorf(http.StatusUnprocessableEntity, "validation_failed", "a field has the wrong type")
+		e.Fields = map[string]string{typeErr.Field: "must be " + typeErr.Type.String()}
+		return e
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		e := Errorf(http.StatusBadRequest, "unknown_field", fmt.Sprintf("unknown field %q", name))
+		e.Fields = map[string]string{name: "unknown field"}
+		return e
+	}
+	return Errorf(http.StatusBadRequest, "malformed_json", "the body is not valid JSON")
+}

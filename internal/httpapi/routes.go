@@ -1,0 +1,30 @@
+package httpapi
+
+import "net/http"
+
+// routes registers every route of the server. Keep it the one place where
+// routes live: docs/openapi.yaml is checked against it by a test.
+func (s *Server) routes() {
+	m := s.mux
+
+	// Operations.
+	m.Handle("GET /healthz", s.public(s.healthz))
+	m.Handle("GET /readyz", s.public(s.readyz))
+	m.Handle("GET /metrics", s.metricsHandler())
+
+	// --- accounts and auth (internal/auth) ---
+
+	// --- administration: units, halls, users, audit (internal/org, internal/audit) ---
+
+	// --- meetings (internal/meeting) ---
+
+	// Real-time: SFU signaling.
+	if s.RTC != nil {
+		m.Handle("GET /rtc", s.RTC)
+	}
+	// Unknown API paths answer JSON, not the web client.
+	m.Handle("/api/", s.public(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
+	if s.Web != nil {
+		m.Handle("/", s.Web)
+	}
+}

@@ -1,0 +1,74 @@
+// Package httpapi is Cầu's HTTP transport: the JSON API under /api/v1, the
+// health and metrics endpoints, and the mounts for signaling and the web
+// client. Handlers are thin: decode, authorise, call a domain service,
+// encode. Every route is registered in routes.go.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/config"
+)
+
+// Authenticator turns a bearer access token into the principal behind it,
+// reading the user's current roles.
+type Authenticator interface {
+	Authenticate(ctx context.Context, accessToken string) (*auth.Principal, error)
+}
+
+// ReadinessCheck is one dependency /readyz checks (database, Redis, schema).
+type ReadinessCheck struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
+
+// Deps are the services the handlers call; internal/app fills them.
+type Deps struct {
+	Config        config.Config
+	Logger        *slog.Logger
+	Registerer    prometheus.Registerer
+	Gatherer      prometheus.Gatherer
+	Authenticator Authenticator
+	Ready         []ReadinessCheck
+	// ErrorMappers map domain errors to API errors (see errorFor).
+	ErrorMappers []ErrorMapper
+	// RTC serves the SFU signaling WebSocket at /rtc (nil: not mounted).
+	RTC http.Handler
+	// Web serves the browser client at / (nil: not mounted).
+	Web http.Handler
+}
+
+// Server holds the dependencies and the route table.
+type Server struct {
+	Deps
+	cfg          config.Config
+	log          *slog.Logger
+	errorMappers []ErrorMapper
+	mux          *http.ServeMux
+	metrics      *httpMetrics
+}
+
+// New builds the HTTP handler with every route and the middleware chain.
+func New(d Deps) http.Handler {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Registerer == nil {
+		d.Registerer = prometheus.NewRegistry()
+	}
+	s := &Server{
+		Deps:         d,
+		cfg:          d.Config,
+		log:          d.Logger,
+		errorMappers: d.ErrorMappers,
+		mux:          http.NewServeMux(),
+		metrics:      newHTTPMetrics(d.Registerer),
+	}
+	s.routes()
+	return s.recoverPanics(s.logRequests(s.authenticate(s.mux)))
+}
