@@ -104,7 +104,8 @@ CREATE TABLE audit_log (
     action      text  NOT NULL,
     object_type text  NOT NULL DEFAULT '',
     object_id   text  NOT NULL DEFAULT '',
-    detail      jsonb NOT NULL DEFAULT '{}',
+    -- json, not jsonb: the exact bytes are kept, so the hash can be recomputed.
+    detail      json  NOT NULL DEFAULT '{}',
     ip          text  NOT NULL DEFAULT '',
     prev_hash   bytea NOT NULL,
     hash        bytea NOT NULL
