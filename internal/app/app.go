@@ -35,6 +35,7 @@ type App struct {
 	Worker   *jobs.Worker
 	Registry *prometheus.Registry
 	Handler  http.Handler
+	API      *httpapi.Server
 
 	AccessKey ed25519.PrivateKey
 	RoomKey   ed25519.PrivateKey
@@ -126,7 +127,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		a.Worker = jobs.NewWorker(jopt, cfg.WorkerConcurrency, log.With("component", "worker"))
 		a.Worker.Register(handlers...)
 	}
-	a.Handler = httpapi.New(deps)
+	a.API = httpapi.NewServer(deps)
+	a.Handler = a.API.Handler()
 	return a, nil
 }
 

@@ -50,11 +50,15 @@ type Server struct {
 	log          *slog.Logger
 	errorMappers []ErrorMapper
 	mux          *http.ServeMux
+	patterns     []string
 	metrics      *httpMetrics
 }
 
 // New builds the HTTP handler with every route and the middleware chain.
-func New(d Deps) http.Handler {
+func New(d Deps) http.Handler { return NewServer(d).Handler() }
+
+// NewServer builds the server; Handler gives its middleware-wrapped handler.
+func NewServer(d Deps) *Server {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
@@ -70,5 +74,10 @@ func New(d Deps) http.Handler {
 		metrics:      newHTTPMetrics(d.Registerer),
 	}
 	s.routes()
+	return s
+}
+
+// Handler is the route table behind the middleware chain.
+func (s *Server) Handler() http.Handler {
 	return s.recoverPanics(s.logRequests(s.authenticate(s.mux)))
 }
