@@ -184,3 +184,18 @@ func (a *App) Close() {
 	}
 	a.closers = nil
 }
+
+// RunWorker runs only the job worker until ctx ends (`cau worker`).
+func (a *App) RunWorker(ctx context.Context) error {
+	if a.Worker == nil {
+		return errors.New("worker disabled in this process")
+	}
+	if err := a.Worker.Start(); err != nil {
+		return err
+	}
+	a.Log.Info("worker running", "concurrency", a.Config.WorkerConcurrency)
+	<-ctx.Done()
+	a.Log.Info("worker stopping")
+	a.Worker.Shutdown()
+	return nil
+}

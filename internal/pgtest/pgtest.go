@@ -33,8 +33,12 @@ var (
 	templateErr  error
 )
 
-// ServerURL is the PostgreSQL server tests use: DATABASE_URL, or the local default.
+// ServerURL is the PostgreSQL server tests use: CAU_PG_SERVER_URL (set by
+// deploy/local/services.sh), else DATABASE_URL, else the local default.
 func ServerURL() string {
+	if u := os.Getenv("CAU_PG_SERVER_URL"); u != "" {
+		return u
+	}
 	if u := os.Getenv("DATABASE_URL"); u != "" {
 		return u
 	}

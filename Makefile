@@ -1,0 +1,47 @@
+# Cầu — the two commands that matter are `make run` and `make test`.
+# Both bring up PostgreSQL and Redis first (deploy/local/services.sh: uses
+# DATABASE_URL / REDIS_URL when they answer, otherwise starts local servers,
+# installing the Debian packages if missing).
+
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/cau
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+SERVICES := eval "$$(deploy/local/services.sh)"
+GO_TEST_TIMEOUT ?= 15m
+
+.PHONY: run test build services lint bench e2e tools clean
+
+## run: start Cầu with demo data at http://localhost:8080 and print the demo accounts
+run: build
+	@$(SERVICES) && \
+	./$(BIN) migrate up && \
+	./$(BIN) seed --demo && \
+	exec ./$(BIN) serve
+
+## test: every test (Go, against real PostgreSQL and Redis)
+test: services
+	@$(SERVICES) && \
+	$(GO) vet ./... && \
+	$(GO) test -count=1 -timeout $(GO_TEST_TIMEOUT) ./...
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/cau
+
+services:
+	@deploy/local/services.sh >/dev/null
+
+## lint: gofmt, go vet, staticcheck
+lint:
+	@out="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 ./...
+
+## bench: Go micro-benchmarks (results under bench/)
+bench: services
+	@mkdir -p bench
+	@$(SERVICES) && $(GO) test -run '^$$' -bench . -benchmem -count 1 ./... | tee bench/go-bench-latest.txt
+
+clean:
+	rm -rf bin

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+
+	"github.com/cau-gov/cau/internal/keys"
+)
+
+func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fset := newFlags("keys", "Create the Ed25519 signing keys named by CAU_ACCESS_KEY_FILE and CAU_ROOM_KEY_FILE\n(each with a .pub beside it). Existing files are left alone.", stderr)
+	if err := fset.Parse(args); err != nil {
+		return err
+	}
+	cfg, _, err := loadConfigLenient(stderr)
+	if err != nil {
+		return err
+	}
+	for _, path := range []string{cfg.AccessKeyFile, cfg.RoomKeyFile} {
+		_, err := keys.WriteNew(path)
+		switch {
+		case errors.Is(err, fs.ErrExist):
+			fmt.Fprintf(stdout, "kept existing %s\n", path)
+		case err != nil:
+			return err
+		default:
+			fmt.Fprintf(stdout, "created %s (and %s.pub)\n", path, path)
+		}
+	}
+	return nil
+}
