@@ -56,14 +56,14 @@ type Options struct {
 
 // New connects to PostgreSQL and Redis, loads keys and builds every
 // service and the HTTP handler. Nothing listens until Serve.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (a *App, err error) {
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (_ *App, err error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	a = &App{Config: cfg, Log: log, Registry: prometheus.NewRegistry()}
+	a := &App{Config: cfg, Log: log, Registry: prometheus.NewRegistry()}
 	defer func() {
 		if err != nil {
-			a.Close()
+			a.Close() // whatever was opened before the failure
 		}
 	}()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -1,0 +1,46 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatalf("defaults do not validate: %v", err)
+	}
+	if c.HTTPAddr != ":8080" || c.AccessTTL != 15*time.Minute || c.Env != EnvDevelopment {
+		t.Fatalf("unexpected defaults: addr %q ttl %s env %q", c.HTTPAddr, c.AccessTTL, c.Env)
+	}
+	if !strings.HasSuffix(c.AccessKeyFile, "keys/access.pem") {
+		t.Fatalf("access key default %q", c.AccessKeyFile)
+	}
+}
+
+func TestLoadNamesTheBadVariable(t *testing.T) {
+	cases := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"CAU_HTTP_ADDR": "8080"}, "CAU_HTTP_ADDR"},
+		{map[string]string{"CAU_ENV": "prod"}, "CAU_ENV"},
+		{map[string]string{"DATABASE_URL": "mysql://x"}, "DATABASE_URL"},
+		{map[string]string{"REDIS_URL": "http://x"}, "REDIS_URL"},
+		{map[string]string{"CAU_ACCESS_TTL": "forever"}, "CAU_ACCESS_TTL"},
+		{map[string]string{"CAU_ACCESS_TTL": "10s"}, "CAU_ACCESS_TTL"},
+		{map[string]string{"CAU_LOGIN_MAX_FAILURES": "0"}, "CAU_LOGIN_MAX_FAILURES"},
+		{map[string]string{"CAU_RTC_IPS": "127.0.0.1,not-an-ip"}, "CAU_RTC_IPS"},
+		{map[string]string{"CAU_ICE_SERVERS": "stun.example:3478"}, "CAU_ICE_SERVERS"},
+		{map[string]string{"CAU_RTC_UDP_PORT": "70000"}, "CAU_RTC_UDP_PORT"},
+		{map[string]string{"CAU_RUN_WORKER": "maybe"}, "CAU_RUN_WORKER"},
+		{map[string]string{"CAU_ENV": "production", "CAU_ACCESS_KEY_FILE": "/nonexistent/a.pem"}, "CAU_ACCESS_KEY_FILE"},
+	}
+	for _, tc := range cases {
+		_, err := Load(func(k string) string { return tc.env[k] })
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("env %v: error %v, want one naming %s", tc.env, err, tc.want)
+		}
+	}
+}
