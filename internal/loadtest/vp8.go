@@ -84,11 +84,11 @@ var ErrNotVP8 = errors.New("not a VP8 payload")
 
 // VP8Info is what a receiver reads from one payload.
 type VP8Info struct {
-	Start    bool      // first packet of a frame (S bit, partition 0)
-	Key      bool      // a key frame's first packet
-	Width    int       // for key frames
-	Height   int       // for key frames
-	Sent     time.Time // zero unless the payload carries a timestamp
+	Start  bool      // first packet of a frame (S bit, partition 0)
+	Key    bool      // a key frame's first packet
+	Width  int       // for key frames
+	Height int       // for key frames
+	Sent   time.Time // zero unless the payload carries a timestamp
 }
 
 // ParseVP8 reads the payload descriptor and, on a frame's first packet, the
