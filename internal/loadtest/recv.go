@@ -1,0 +1,105 @@
+package loadtest
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// RecvStats is what one subscriber measured on one remote track.
+type RecvStats struct {
+	Kind    webrtc.RTPCodecType
+	Packets atomic.Int64
+	Bytes   atomic.Int64
+	// Expected counts packets the sequence numbers say were sent; Expected
+	// minus Packets is loss (the SFU keeps sequence numbers contiguous
+	// across layer switches, so a gap is a lost packet).
+	Expected   atomic.Int64
+	KeyFrames  atomic.Int64
+	FirstFrame atomic.Int64 // Unix nanoseconds of the first frame start, 0 until then
+	Width      atomic.Int64 // of the last key frame: tells which layer arrives
+	Delay      *Histogram
+}
+
+// NewRecvStats returns empty stats.
+func NewRecvStats(kind webrtc.RTPCodecType) *RecvStats {
+	return &RecvStats{Kind: kind, Delay: NewHistogram()}
+}
+
+// Consume reads track until it ends, recording counts, loss and delay.
+func (s *RecvStats) Consume(track *webrtc.TrackRemote) {
+	buf := make([]byte, 1500)
+	var last uint16
+	started := false
+	for {
+		n, _, err := track.Read(buf)
+		if err != nil {
+			return
+		}
+		// Parse the RTP header by hand: no allocation per packet.
+		if n < 12 {
+			continue
+		}
+		seq := uint16(buf[2])<<8 | uint16(buf[3])
+		cc := int(buf[0] & 0x0F)
+		off := 12 + 4*cc
+		if buf[0]&0x10 != 0 && n >= off+4 { // header extension
+			extLen := int(uint16(buf[off+2])<<8|uint16(buf[off+3])) * 4
+			off += 4 + extLen
+		}
+		if off > n {
+			continue
+		}
+		payload := buf[off:n]
+		if buf[0]&0x20 != 0 && len(payload) > 0 { // padding
+			pad := int(payload[len(payload)-1])
+			if pad <= len(payload) {
+				payload = payload[:len(payload)-pad]
+			}
+		}
+		if !started {
+			started, last = true, seq
+			s.Expected.Add(1)
+		} else if d := seq - last; d != 0 && d < 0x8000 {
+			// Forward by d: d-1 packets were skipped. Older (reordered or
+			// duplicated) packets are counted but not expected again.
+			s.Expected.Add(int64(d))
+			last = seq
+		}
+		s.Packets.Add(1)
+		s.Bytes.Add(int64(n))
+		now := time.Now()
+		if s.Kind == webrtc.RTPCodecTypeAudio {
+			if sent := OpusSent(payload); !sent.IsZero() {
+				s.Delay.Record(now.Sub(sent))
+			}
+			continue
+		}
+		info, err := ParseVP8(payload)
+		if err != nil || !info.Start {
+			continue
+		}
+		s.FirstFrame.CompareAndSwap(0, now.UnixNano())
+		if info.Key {
+			s.KeyFrames.Add(1)
+			s.Width.Store(int64(info.Width))
+		}
+		if !info.Sent.IsZero() {
+			s.Delay.Record(now.Sub(info.Sent))
+		}
+	}
+}
+
+// Loss is the fraction of expected packets that did not arrive.
+func (s *RecvStats) Loss() float64 {
+	exp := s.Expected.Load()
+	if exp <= 0 {
+		return 0
+	}
+	lost := exp - s.Packets.Load()
+	if lost < 0 {
+		lost = 0
+	}
+	return float64(lost) / float64(exp)
+}
