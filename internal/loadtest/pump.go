@@ -7,6 +7,7 @@ import (
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -47,14 +48,38 @@ type SendCounters struct {
 	PLIs    atomic.Int64
 }
 
+// StreamIDs are the negotiated header extension IDs that tell a receiver
+// which simulcast layer a packet belongs to. pion does not add them to
+// packets it sends: a simulcast sender must (as browsers do).
+type StreamIDs struct {
+	Mid          string
+	MidID, RIDID uint8
+}
+
+// NegotiatedStreamIDs reads the extension IDs from a sender after the
+// offer/answer exchange.
+func NegotiatedStreamIDs(sender *webrtc.RTPSender, mid string) StreamIDs {
+	ids := StreamIDs{Mid: mid}
+	for _, e := range sender.GetParameters().HeaderExtensions {
+		switch e.URI {
+		case sdp.SDESMidURI:
+			ids.MidID = uint8(e.ID)
+		case sdp.SDESRTPStreamIDURI:
+			ids.RIDID = uint8(e.ID)
+		}
+	}
+	return ids
+}
+
 // VideoPump sends one simulcast layer on track until ctx ends, answering
 // PLI/FIR read from sender with a key frame.
-func VideoPump(ctx context.Context, track *webrtc.TrackLocalStaticRTP, sender *webrtc.RTPSender, l Layer, c *SendCounters) {
+func VideoPump(ctx context.Context, track *webrtc.TrackLocalStaticRTP, sender *webrtc.RTPSender, ids StreamIDs, l Layer, c *SendCounters) {
 	var keyWanted atomic.Bool
 	keyWanted.Store(true)
 	if sender != nil {
 		go readRTCP(ctx, sender, l.RID, &keyWanted, c)
 	}
+	midBytes, ridBytes := []byte(ids.Mid), []byte(l.RID)
 	frameBytes := l.BitrateBps / 8 / l.FPS
 	interval := time.Second / time.Duration(l.FPS)
 	tick := time.NewTicker(interval)
@@ -80,6 +105,12 @@ func VideoPump(ctx context.Context, track *webrtc.TrackLocalStaticRTP, sender *w
 				pkt.Timestamp = ts
 				pkt.Marker = i == len(payloads)-1
 				pkt.Payload = p
+				if ids.MidID != 0 {
+					_ = pkt.Header.SetExtension(ids.MidID, midBytes)
+				}
+				if ids.RIDID != 0 && l.RID != "" {
+					_ = pkt.Header.SetExtension(ids.RIDID, ridBytes)
+				}
 				seq++
 				if err := track.WriteRTP(pkt); err != nil {
 					return
