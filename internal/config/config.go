@@ -76,6 +76,19 @@ type Config struct {
 	// MaxUploadBytes is CAU_MAX_UPLOAD_BYTES, the limit for one uploaded document. Default 100 MiB.
 	MaxUploadBytes int64
 
+	// DocumentKeysFile is CAU_DOCUMENT_KEYS_FILE: the keys encrypting stored
+	// documents, one `keyid:base64(32 bytes)` line each, the last one current
+	// (append a line to rotate; keep old lines while old files use them).
+	// Default "$CAU_DATA_DIR/keys/documents.keys", generated on first start
+	// outside production; production refuses to start without it.
+	DocumentKeysFile string
+	// SofficePath is CAU_SOFFICE, the LibreOffice binary converting office
+	// documents to PDF. Default "soffice" (looked up in PATH); when it is
+	// missing, originals are still served and the conversion records why.
+	SofficePath string
+	// ConvertTimeout is CAU_CONVERT_TIMEOUT, the limit for one conversion. Default 2m.
+	ConvertTimeout time.Duration
+
 	// DemoPassword is CAU_DEMO_PASSWORD, used by `cau seed --demo`. Default "cau-demo".
 	DemoPassword string
 
@@ -135,6 +148,8 @@ func Default() Config {
 		LoginPerAccountPerMinute: 10,
 		MaxBodyBytes:             1 << 20,
 		MaxUploadBytes:           100 << 20,
+		SofficePath:              "soffice",
+		ConvertTimeout:           2 * time.Minute,
 		DemoPassword:             DefaultDemoPassword,
 		RTCUDPPort:               8443,
 		RTCTCPPort:               8443,
@@ -226,6 +241,9 @@ func Load(getenv func(string) string) (Config, error) {
 	num("CAU_LOGIN_PER_ACCOUNT_PER_MINUTE", &c.LoginPerAccountPerMinute)
 	num64("CAU_MAX_BODY_BYTES", &c.MaxBodyBytes)
 	num64("CAU_MAX_UPLOAD_BYTES", &c.MaxUploadBytes)
+	str("CAU_DOCUMENT_KEYS_FILE", &c.DocumentKeysFile)
+	str("CAU_SOFFICE", &c.SofficePath)
+	dur("CAU_CONVERT_TIMEOUT", &c.ConvertTimeout)
 	str("CAU_DEMO_PASSWORD", &c.DemoPassword)
 	num("CAU_RTC_UDP_PORT", &c.RTCUDPPort)
 	num("CAU_RTC_TCP_PORT", &c.RTCTCPPort)
@@ -249,6 +267,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.RoomKeyFile == "" {
 		c.RoomKeyFile = filepath.Join(c.DataDir, "keys", "room.pem")
+	}
+	if c.DocumentKeysFile == "" {
+		c.DocumentKeysFile = filepath.Join(c.DataDir, "keys", "documents.keys")
 	}
 	if c.LogFormat == "" {
 		c.LogFormat = "text"
@@ -317,6 +338,12 @@ func (c Config) Validate() error {
 	if c.MaxUploadBytes < 1024 {
 		bad("CAU_MAX_UPLOAD_BYTES: %d is below 1024", c.MaxUploadBytes)
 	}
+	if c.ConvertTimeout < time.Second {
+		bad("CAU_CONVERT_TIMEOUT: %s must be at least 1s", c.ConvertTimeout)
+	}
+	if c.SofficePath == "" {
+		bad("CAU_SOFFICE: must not be empty")
+	}
 	if c.RTCUDPPort < 0 || c.RTCUDPPort > 65535 {
 		bad("CAU_RTC_UDP_PORT: %d is not a port", c.RTCUDPPort)
 	}
@@ -360,7 +387,7 @@ func (c Config) Validate() error {
 		bad("CAU_SHUTDOWN_TIMEOUT: must be positive")
 	}
 	if c.Production() {
-		for name, path := range map[string]string{"CAU_ACCESS_KEY_FILE": c.AccessKeyFile, "CAU_ROOM_KEY_FILE": c.RoomKeyFile} {
+		for name, path := range map[string]string{"CAU_ACCESS_KEY_FILE": c.AccessKeyFile, "CAU_ROOM_KEY_FILE": c.RoomKeyFile, "CAU_DOCUMENT_KEYS_FILE": c.DocumentKeysFile} {
 			if _, err := os.Stat(path); err != nil {
 				bad("%s: %s must exist in production (generate it with `cau keys`): %v", name, path, err)
 			}

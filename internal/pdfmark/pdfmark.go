@@ -29,8 +29,11 @@ import (
 //go:embed font/DejaVuSans.ttf
 var dejaVuSans []byte
 
-// fontName is the name pdfcpu knows the embedded font by.
-const fontName = "DejaVuSans"
+// fontName is the name pdfcpu knows the embedded font by, and the name the
+// stamped PDF gives it. It must differ from fonts documents already carry:
+// pdfcpu reuses a page's font of the same name (a LibreOffice export embeds
+// its own DejaVuSans subset), which fails or lacks our glyphs.
+const fontName = "CauWatermarkSans"
 
 // ErrNotPDF means the input could not be read as a PDF.
 var ErrNotPDF = errors.New("not a readable PDF")
@@ -84,8 +87,8 @@ type Marker struct {
 }
 
 var (
-	initOnce sync.Once
-	initErr  error
+	setupMu  sync.Mutex
+	setupDir string // the directory pdfcpu's globals point at; "" before the first New
 )
 
 // New prepares pdfcpu's configuration and font directory under dir (a
@@ -93,14 +96,29 @@ var (
 // the embedded font there. The first call in a process decides the
 // directory; later calls share it. concurrency bounds stamps at once.
 func New(dir string, concurrency int) (*Marker, error) {
-	initOnce.Do(func() { initErr = setup(dir) })
-	if initErr != nil {
-		return nil, initErr
+	setupMu.Lock()
+	defer setupMu.Unlock()
+	if setupDir == "" {
+		if err := setup(dir); err != nil {
+			return nil, err
+		}
+		setupDir = dir
 	}
 	if concurrency < 1 {
 		concurrency = 1
 	}
 	return &Marker{sem: make(chan struct{}, concurrency)}, nil
+}
+
+// ensureFont reinstalls the font if its directory vanished under us (pdfcpu
+// reads the font file from disk each time it embeds it).
+func ensureFont() error {
+	setupMu.Lock()
+	defer setupMu.Unlock()
+	if _, err := os.Stat(filepath.Join(font.UserFontDir, fontName+".gob")); err == nil {
+		return nil
+	}
+	return setup(setupDir)
 }
 
 func setup(dir string) error {
@@ -111,7 +129,17 @@ func setup(dir string) error {
 		return fmt.Errorf("pdfmark: pdfcpu configuration in %s: %w", dir, err)
 	}
 	if _, err := os.Stat(filepath.Join(font.UserFontDir, fontName+".gob")); err != nil {
-		if err := font.InstallFontFromBytesQuiet(font.UserFontDir, fontName, dejaVuSans); err != nil {
+		// pdfcpu names an installed font by its PostScript name; install
+		// aside, then move it into place under our own name.
+		staging, err := os.MkdirTemp(dir, "font-*")
+		if err != nil {
+			return fmt.Errorf("pdfmark: install font: %w", err)
+		}
+		defer os.RemoveAll(staging)
+		if err := font.InstallFontFromBytesQuiet(staging, fontName, dejaVuSans); err != nil {
+			return fmt.Errorf("pdfmark: install font: %w", err)
+		}
+		if err := os.Rename(filepath.Join(staging, "DejaVuSans.gob"), filepath.Join(font.UserFontDir, fontName+".gob")); err != nil {
 			return fmt.Errorf("pdfmark: install font: %w", err)
 		}
 	}
@@ -129,6 +157,9 @@ func (mk *Marker) Apply(ctx context.Context, src io.ReadSeeker, dst io.Writer, m
 		defer func() { <-mk.sem }()
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+	if err := ensureFont(); err != nil {
+		return err
 	}
 	conf := model.NewDefaultConfiguration()
 	conf.Cmd = model.ADDWATERMARKS
