@@ -121,6 +121,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 
 	// --- meetings ---
 
+	// documents
+	if _, err := a.wireDocuments(&deps, &handlers, documentMeetings(a, &deps)); err != nil {
+		return nil, err
+	}
+
 	// --- SFU ---
 
 	if !opts.NoWorker && cfg.RunWorker {

@@ -54,6 +54,9 @@ func (s *Server) errorFor(err error) *Error {
 			return e
 		}
 	}
+	if e := documentError(err); e != nil {
+		return e
+	}
 	switch {
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		return Errorf(http.StatusUnauthorized, "invalid_credentials", "wrong username or password")

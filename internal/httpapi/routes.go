@@ -1,6 +1,10 @@
 package httpapi
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/cau-gov/cau/internal/document"
+)
 
 // routes registers every route of the server. Keep it the one place where
 // routes live: docs/openapi.yaml is checked against it by a test.
@@ -17,6 +21,15 @@ func (s *Server) routes() {
 	// --- administration: units, halls, users, audit (internal/org, internal/audit) ---
 
 	// --- meetings (internal/meeting) ---
+
+	// documents (internal/document): upload, versions, views, read receipts
+	m.Handle("POST /api/v1/meetings/{id}/documents", s.user(s.uploadDocument))
+	m.Handle("GET /api/v1/meetings/{id}/documents", s.user(s.listDocuments))
+	m.Handle("GET /api/v1/documents/{id}", s.user(s.getDocument))
+	m.Handle("POST /api/v1/documents/{id}/versions", s.user(s.uploadDocumentVersion))
+	m.Handle("GET /api/v1/documents/{id}/versions/{v}/file", s.user(s.openDocument(document.ReadDownload)))
+	m.Handle("GET /api/v1/documents/{id}/versions/{v}/pdf", s.user(s.openDocument(document.ReadView)))
+	m.Handle("GET /api/v1/documents/{id}/reads", s.user(s.documentReads))
 
 	// Real-time: SFU signaling.
 	if s.RTC != nil {

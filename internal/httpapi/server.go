@@ -13,6 +13,7 @@ import (
 
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/config"
+	"github.com/cau-gov/cau/internal/document"
 )
 
 // Authenticator turns a bearer access token into the principal behind it,
@@ -37,6 +38,8 @@ type Deps struct {
 	Ready         []ReadinessCheck
 	// ErrorMappers map domain errors to API errors (see errorFor).
 	ErrorMappers []ErrorMapper
+	// Documents is the meeting documents service (internal/document).
+	Documents *document.Service
 	// RTC serves the SFU signaling WebSocket at /rtc (nil: not mounted).
 	RTC http.Handler
 	// Web serves the browser client at / (nil: not mounted).

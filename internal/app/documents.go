@@ -1,0 +1,59 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/blob"
+	"github.com/cau-gov/cau/internal/convert"
+	"github.com/cau-gov/cau/internal/document"
+	"github.com/cau-gov/cau/internal/httpapi"
+	"github.com/cau-gov/cau/internal/jobs"
+	"github.com/cau-gov/cau/internal/pdfmark"
+)
+
+// wireDocuments builds the documents service: the encrypted blob store
+// under $CAU_DATA_DIR/documents with the keys of CAU_DOCUMENT_KEYS_FILE
+// (generated outside production), the watermarker, the LibreOffice
+// converter and its job.
+func (a *App) wireDocuments(deps *httpapi.Deps, handlers *[]jobs.Handler, meetings document.Meetings) (*document.Service, error) {
+	cfg := a.Config
+	keys, err := blob.LoadKeyring(cfg.DocumentKeysFile, !cfg.Production())
+	if err != nil {
+		return nil, fmt.Errorf("CAU_DOCUMENT_KEYS_FILE: %w", err)
+	}
+	blobs, err := blob.New(filepath.Join(cfg.DataDir, "documents"), keys)
+	if err != nil {
+		return nil, fmt.Errorf("CAU_DATA_DIR: %w", err)
+	}
+	marker, err := pdfmark.New(filepath.Join(cfg.DataDir, "pdfcpu"), 2)
+	if err != nil {
+		return nil, err
+	}
+	conv := convert.New(convert.Options{Binary: cfg.SofficePath, Timeout: cfg.ConvertTimeout})
+	if err := conv.Available(); err != nil {
+		a.Log.Warn("office documents will not get a PDF view", "error", err)
+	}
+	svc := document.New(document.Config{
+		Store: a.DB, Meetings: meetings, Blobs: blobs, Marker: marker, Converter: conv,
+		Enqueue:   document.AsynqEnqueuer{Client: a.Jobs, Timeout: cfg.ConvertTimeout},
+		MaxUpload: cfg.MaxUploadBytes, Log: a.Log.With("component", "documents"),
+	})
+	deps.Documents = svc
+	*handlers = append(*handlers, svc.ConvertHandler())
+	return svc, nil
+}
+
+// documentMeetings answers the caller's standing in a meeting for the
+// documents service. Until internal/meeting is wired here (its
+// Service.Access adapted to document.MeetingAccess{CanManage}), no meeting
+// is visible, so every documents route answers 404.
+var documentMeetings = func(a *App, deps *httpapi.Deps) document.Meetings { return unwiredMeetings{} }
+
+type unwiredMeetings struct{}
+
+func (unwiredMeetings) Access(context.Context, document.MeetingID, *auth.Principal) (document.MeetingAccess, error) {
+	return document.MeetingAccess{}, document.ErrNotFound
+}

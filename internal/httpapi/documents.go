@@ -1,0 +1,417 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/blob"
+	"github.com/cau-gov/cau/internal/document"
+	"github.com/cau-gov/cau/internal/filetype"
+)
+
+// Documents are uploaded as multipart/form-data: the text fields first
+// (title, item_id, confidential, allowed_user_ids), then one part named
+// "file" whose filename is the document's name. Fields after the file are
+// refused: the file streams straight to storage, so everything that can be
+// refused cheaply is checked before its first byte is read.
+
+// multipartSlack is room for the multipart framing and text fields on top
+// of CAU_MAX_UPLOAD_BYTES.
+const multipartSlack = 1 << 20
+
+// maxFieldBytes bounds one text field of an upload.
+const maxFieldBytes = 64 << 10
+
+// versionJSON is a document version in API answers.
+type versionJSON struct {
+	Version         int        `json:"version"`
+	Filename        string     `json:"filename"`
+	Type            string     `json:"type"`
+	MIME            string     `json:"mime"`
+	SizeBytes       int64      `json:"size_bytes"`
+	SHA256          string     `json:"sha256"`
+	Conversion      string     `json:"conversion"`
+	ConversionError string     `json:"conversion_error,omitempty"`
+	ConvertedAt     *time.Time `json:"converted_at,omitempty"`
+	UploadedBy      int64      `json:"uploaded_by"`
+	UploadedAt      time.Time  `json:"uploaded_at"`
+	FileURL         string     `json:"file_url"`
+	PDFURL          string     `json:"pdf_url,omitempty"`
+}
+
+// documentJSON is a document in API answers.
+type documentJSON struct {
+	ID             int64         `json:"id"`
+	MeetingID      int64         `json:"meeting_id"`
+	ItemID         *int64        `json:"item_id"`
+	Title          string        `json:"title"`
+	Confidential   bool          `json:"confidential"`
+	AllowedUserIDs []int64       `json:"allowed_user_ids,omitempty"`
+	CreatedBy      int64         `json:"created_by"`
+	CreatedAt      time.Time     `json:"created_at"`
+	UpdatedAt      time.Time     `json:"updated_at"`
+	CurrentVersion int           `json:"current_version"`
+	Versions       []versionJSON `json:"versions"`
+}
+
+func toDocumentJSON(d document.Document) documentJSON {
+	out := documentJSON{ID: int64(d.ID), MeetingID: int64(d.MeetingID), Title: d.Title, Confidential: d.Confidential,
+		CreatedBy: int64(d.CreatedBy), CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, CurrentVersion: d.Current().Number,
+		Versions: make([]versionJSON, 0, len(d.Versions))}
+	if d.ItemID != nil {
+		id := int64(*d.ItemID)
+		out.ItemID = &id
+	}
+	for _, u := range d.AllowedUserIDs {
+		out.AllowedUserIDs = append(out.AllowedUserIDs, int64(u))
+	}
+	for _, v := range d.Versions {
+		ft, _ := filetype.ByName(v.FileType)
+		base := fmt.Sprintf("/api/v1/documents/%d/versions/%d", d.ID, v.Number)
+		vj := versionJSON{Version: v.Number, Filename: v.Filename, Type: v.FileType, MIME: ft.MIME, SizeBytes: v.Size,
+			SHA256: fmt.Sprintf("%x", v.SHA256), Conversion: string(v.Conversion), ConversionError: v.ConversionError,
+			ConvertedAt: v.ConvertedAt, UploadedBy: int64(v.UploadedBy), UploadedAt: v.UploadedAt, FileURL: base + "/file"}
+		if ft == filetype.PDF || v.Conversion == document.ConversionDone {
+			vj.PDFURL = base + "/pdf"
+		}
+		out.Versions = append(out.Versions, vj)
+	}
+	return out
+}
+
+func pathID(r *http.Request, name string) (int64, error) {
+	n, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || n < 1 {
+		return 0, Errorf(http.StatusNotFound, "not_found", fmt.Sprintf("%s must be a positive whole number", name))
+	}
+	return n, nil
+}
+
+func (s *Server) who(r *http.Request, p *auth.Principal) document.Who {
+	return document.Who{P: p, IP: clientIP(r)}
+}
+
+// uploadReader opens a multipart upload body, capped in size.
+func (s *Server) uploadReader(w http.ResponseWriter, r *http.Request) (*multipart.Reader, error) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" {
+		return nil, Errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the file as multipart/form-data with a part named \"file\"")
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes+multipartSlack)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, Errorf(http.StatusBadRequest, "malformed_multipart", "the multipart body cannot be read: "+err.Error())
+	}
+	return mr, nil
+}
+
+func readField(p *multipart.Part) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(p, maxFieldBytes+1))
+	if err != nil {
+		return "", multipartError(err)
+	}
+	if len(b) > maxFieldBytes {
+		return "", ValidationError(map[string]string{p.FormName(): fmt.Sprintf("at most %d bytes", maxFieldBytes)})
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+func multipartError(err error) error {
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return document.ErrTooLarge
+	}
+	return Errorf(http.StatusBadRequest, "malformed_multipart", "the multipart body cannot be read: "+err.Error())
+}
+
+// nextFilePart skips nothing: it returns the next part, which must be the file.
+func nextPart(mr *multipart.Reader) (*multipart.Part, error) {
+	p, err := mr.NextPart()
+	if err == io.EOF {
+		return nil, ValidationError(map[string]string{"file": "a part named \"file\" is required"})
+	}
+	if err != nil {
+		return nil, multipartError(err)
+	}
+	return p, nil
+}
+
+func parseIDList(s string) ([]auth.UserID, bool) {
+	var out []auth.UserID
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '[' || r == ']' }) {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil || n < 1 {
+			return nil, false
+		}
+		out = append(out, auth.UserID(n))
+	}
+	return out, true
+}
+
+// POST /api/v1/meetings/{id}/documents
+func (s *Server) uploadDocument(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	meetingID, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	mr, err := s.uploadReader(w, r)
+	if err != nil {
+		return err
+	}
+	var meta document.UploadMeta
+	bad := map[string]string{}
+	for {
+		part, err := nextPart(mr)
+		if err != nil {
+			return err
+		}
+		name := part.FormName()
+		if name == "file" {
+			if len(bad) > 0 {
+				return ValidationError(bad)
+			}
+			meta.Filename = part.FileName()
+			d, err := s.Documents.Upload(r.Context(), s.who(r, p), document.MeetingID(meetingID), meta, part)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusCreated, toDocumentJSON(d))
+			return nil
+		}
+		v, err := readField(part)
+		if err != nil {
+			return err
+		}
+		switch name {
+		case "title":
+			meta.Title = v
+		case "item_id":
+			if v == "" {
+				continue
+			}
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 1 {
+				bad["item_id"] = "must be an agenda item ID"
+				continue
+			}
+			id := document.ItemID(n)
+			meta.ItemID = &id
+		case "confidential":
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				bad["confidential"] = "must be true or false"
+			}
+			meta.Confidential = b
+		case "allowed_user_ids":
+			ids, ok := parseIDList(v)
+			if !ok {
+				bad["allowed_user_ids"] = "must be user IDs separated by commas"
+			}
+			meta.AllowedUserIDs = append(meta.AllowedUserIDs, ids...)
+		default:
+			e := Errorf(http.StatusBadRequest, "unknown_field", fmt.Sprintf("unknown field %q", name))
+			e.Fields = map[string]string{name: "unknown field"}
+			return e
+		}
+	}
+}
+
+// POST /api/v1/documents/{id}/versions
+func (s *Server) uploadDocumentVersion(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	mr, err := s.uploadReader(w, r)
+	if err != nil {
+		return err
+	}
+	part, err := nextPart(mr)
+	if err != nil {
+		return err
+	}
+	if part.FormName() != "file" {
+		e := Errorf(http.StatusBadRequest, "unknown_field", fmt.Sprintf("unknown field %q: a new version is one part named \"file\"", part.FormName()))
+		e.Fields = map[string]string{part.FormName(): "unknown field"}
+		return e
+	}
+	d, err := s.Documents.AddVersion(r.Context(), s.who(r, p), document.ID(id), part.FileName(), part)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, toDocumentJSON(d))
+	return nil
+}
+
+// GET /api/v1/meetings/{id}/documents
+func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	meetingID, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	docs, err := s.Documents.List(r.Context(), p, document.MeetingID(meetingID))
+	if err != nil {
+		return err
+	}
+	out := make([]documentJSON, len(docs))
+	for i, d := range docs {
+		out[i] = toDocumentJSON(d)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"documents": out})
+	return nil
+}
+
+// GET /api/v1/documents/{id}
+func (s *Server) getDocument(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	d, err := s.Documents.Get(r.Context(), p, document.ID(id))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toDocumentJSON(d))
+	return nil
+}
+
+// GET /api/v1/documents/{id}/versions/{v}/file and …/pdf
+func (s *Server) openDocument(kind document.ReadKind) userHandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		v, err := pathID(r, "v")
+		if err != nil || v > 1<<30 {
+			return errNotFound
+		}
+		f, err := s.Documents.Open(r.Context(), s.who(r, p), document.ID(id), int(v), kind)
+		if err != nil {
+			return err
+		}
+		defer f.Body.Close()
+		disposition := "attachment"
+		if kind == document.ReadView {
+			disposition = "inline"
+		}
+		h := w.Header()
+		h.Set("Content-Type", f.MIME)
+		h.Set("Content-Disposition", contentDisposition(disposition, f.Name))
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Cache-Control", "private, no-store")
+		if f.SHA256 != nil {
+			h.Set("X-Content-SHA256", fmt.Sprintf("%x", f.SHA256))
+		}
+		if f.Size >= 0 {
+			h.Set("Content-Length", strconv.FormatInt(f.Size, 10))
+		}
+		w.WriteHeader(http.StatusOK)
+		if _, err := io.Copy(w, f.Body); err != nil {
+			// Headers are gone; a tampered blob or a client that left ends here.
+			s.log.ErrorContext(r.Context(), "send document", "document_id", id, "version", v, "error", err)
+		}
+		return nil
+	}
+}
+
+// contentDisposition names the file for browsers: an ASCII fallback and
+// the UTF-8 name (RFC 6266 / RFC 5987) so Vietnamese names survive.
+func contentDisposition(kind, name string) string {
+	ascii := strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
+			return '_'
+		}
+		return r
+	}, name)
+	return fmt.Sprintf(`%s; filename="%s"; filename*=UTF-8''%s`, kind, ascii, url.PathEscape(name))
+}
+
+// readJSON is a read receipt in API answers.
+type readJSON struct {
+	UserID   int64     `json:"user_id"`
+	FullName string    `json:"full_name"`
+	Unit     string    `json:"unit"`
+	Version  int       `json:"version"`
+	Kind     string    `json:"kind"`
+	At       time.Time `json:"at"`
+}
+
+// readerJSON sums up one person's reads of a document.
+type readerJSON struct {
+	UserID   int64     `json:"user_id"`
+	FullName string    `json:"full_name"`
+	Unit     string    `json:"unit"`
+	FirstAt  time.Time `json:"first_at"`
+	LastAt   time.Time `json:"last_at"`
+	Count    int       `json:"count"`
+}
+
+// GET /api/v1/documents/{id}/reads
+func (s *Server) documentReads(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	reads, err := s.Documents.Reads(r.Context(), p, document.ID(id))
+	if err != nil {
+		return err
+	}
+	out := make([]readJSON, len(reads))
+	byUser := map[int64]*readerJSON{}
+	var readers []*readerJSON
+	for i, rd := range reads {
+		out[i] = readJSON{UserID: int64(rd.UserID), FullName: rd.FullName, Unit: rd.UnitName, Version: rd.Version, Kind: string(rd.Kind), At: rd.At}
+		u := byUser[out[i].UserID]
+		if u == nil {
+			u = &readerJSON{UserID: out[i].UserID, FullName: rd.FullName, Unit: rd.UnitName, FirstAt: rd.At, LastAt: rd.At}
+			byUser[u.UserID] = u
+			readers = append(readers, u)
+		}
+		u.Count++
+		// reads come newest first
+		u.FirstAt = rd.At
+	}
+	if readers == nil {
+		readers = []*readerJSON{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"readers": readers, "reads": out})
+	return nil
+}
+
+// documentError maps the documents domain's errors to API errors.
+func documentError(err error) *Error {
+	var ve *document.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return ValidationError(ve.Fields)
+	case errors.Is(err, document.ErrNotFound):
+		return errNotFound
+	case errors.Is(err, document.ErrForbidden):
+		return Errorf(http.StatusForbidden, "forbidden", err.Error())
+	case errors.Is(err, document.ErrTooLarge):
+		return Errorf(http.StatusRequestEntityTooLarge, "file_too_large", err.Error())
+	case errors.Is(err, document.ErrUnsupportedType):
+		return Errorf(http.StatusUnsupportedMediaType, "unsupported_type", err.Error())
+	case errors.Is(err, document.ErrNoPDF):
+		return Errorf(http.StatusConflict, "no_pdf_view", err.Error())
+	case errors.Is(err, document.ErrConversionPending):
+		return Errorf(http.StatusConflict, "conversion_pending", err.Error())
+	case errors.Is(err, document.ErrConversionFailed):
+		return Errorf(http.StatusConflict, "conversion_failed", err.Error())
+	case errors.Is(err, document.ErrOriginalRestricted):
+		return Errorf(http.StatusForbidden, "original_restricted", err.Error())
+	case errors.Is(err, blob.ErrCorrupt):
+		return Errorf(http.StatusInternalServerError, "document_corrupt", "the stored file failed its integrity check; the administrators have been told")
+	}
+	return nil
+}
