@@ -282,6 +282,13 @@ func (s *Store) Open(id string) (io.ReadCloser, error) {
 		return nil, err
 	}
 	r.in = make([]byte, nonceSize+ChunkSize+tagSize)
+	// Open the first chunk now: a blob damaged at its start fails here,
+	// before a caller has sent any headers for it.
+	r.next()
+	if r.err != nil {
+		f.Close()
+		return nil, r.err
+	}
 	return r, nil
 }
 
