@@ -125,6 +125,7 @@ type Meetings interface {
 type Store interface {
 	CreateDocument(ctx context.Context, d Document, e audit.Entry) (ID, error)
 	AddVersion(ctx context.Context, id ID, v Version, e audit.Entry) (int, error)
+	UpdateDocument(ctx context.Context, d Document, e audit.Entry) error
 	Document(ctx context.Context, id ID) (Document, error)
 	MeetingDocuments(ctx context.Context, meetingID MeetingID) ([]Document, error)
 	ItemInMeeting(ctx context.Context, meetingID MeetingID, itemID ItemID) (bool, error)

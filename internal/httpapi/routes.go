@@ -26,6 +26,7 @@ func (s *Server) routes() {
 	m.Handle("POST /api/v1/meetings/{id}/documents", s.user(s.uploadDocument))
 	m.Handle("GET /api/v1/meetings/{id}/documents", s.user(s.listDocuments))
 	m.Handle("GET /api/v1/documents/{id}", s.user(s.getDocument))
+	m.Handle("PATCH /api/v1/documents/{id}", s.user(s.updateDocument))
 	m.Handle("POST /api/v1/documents/{id}/versions", s.user(s.uploadDocumentVersion))
 	m.Handle("GET /api/v1/documents/{id}/versions/{v}/file", s.user(s.openDocument(document.ReadDownload)))
 	m.Handle("GET /api/v1/documents/{id}/versions/{v}/pdf", s.user(s.openDocument(document.ReadView)))

@@ -243,3 +243,31 @@ func (db *DB) SetConversion(ctx context.Context, id document.ID, version int, c 
 	}
 	return nil
 }
+
+// UpdateDocument saves a document's description and replaces its allowed
+// users, with the audit entry, in one transaction.
+func (db *DB) UpdateDocument(ctx context.Context, d document.Document, e audit.Entry) error {
+	err := db.InTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE documents SET title = $2, item_id = $3, confidential = $4, updated_at = $5 WHERE id = $1`,
+			d.ID, d.Title, d.ItemID, d.Confidential, d.UpdatedAt)
+		if err != nil {
+			return constraintError(err)
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("document: %w", ErrNotFound)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM document_access WHERE document_id = $1`, d.ID); err != nil {
+			return err
+		}
+		for _, u := range d.AllowedUserIDs {
+			if _, err := tx.Exec(ctx, `INSERT INTO document_access (document_id, user_id) VALUES ($1, $2)`, d.ID, u); err != nil {
+				return constraintError(err)
+			}
+		}
+		return AppendAudit(ctx, tx, e, d.UpdatedAt)
+	})
+	if err != nil {
+		return fmt.Errorf("update document: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,94 @@
+package document
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/cau-gov/cau/internal/auth"
+)
+
+// Update changes a document's description; nil fields stay as they are.
+type Update struct {
+	Title *string
+	// SetItem applies ItemID (nil ItemID: attach to the meeting as a whole).
+	SetItem        bool
+	ItemID         *ItemID
+	Confidential   *bool
+	AllowedUserIDs *[]auth.UserID
+}
+
+// Update changes title, agenda item, confidentiality or the people named
+// on a document (organizers only). Making a document open clears its
+// named list; the change and the old and new values are audited.
+func (s *Service) Update(ctx context.Context, who Who, id ID, u Update) (Document, error) {
+	d, acc, err := s.load(ctx, who.P, id)
+	if err != nil {
+		return Document{}, err
+	}
+	if !acc.CanManage {
+		return Document{}, ErrForbidden
+	}
+	next := d
+	bad := map[string]string{}
+	if u.Title != nil {
+		t := strings.Join(strings.Fields(*u.Title), " ")
+		switch {
+		case t == "":
+			bad["title"] = "must not be empty"
+		case utf8.RuneCountInString(t) > maxTitle:
+			bad["title"] = fmt.Sprintf("at most %d characters", maxTitle)
+		}
+		next.Title = t
+	}
+	if u.SetItem {
+		next.ItemID = u.ItemID
+		if u.ItemID != nil {
+			ok, err := s.store.ItemInMeeting(ctx, d.MeetingID, *u.ItemID)
+			if err != nil {
+				return Document{}, err
+			}
+			if !ok {
+				bad["item_id"] = "no such agenda item in this meeting"
+			}
+		}
+	}
+	if u.Confidential != nil {
+		next.Confidential = *u.Confidential
+	}
+	if u.AllowedUserIDs != nil {
+		ids := slices.Clone(*u.AllowedUserIDs)
+		slices.Sort(ids)
+		next.AllowedUserIDs = slices.Compact(ids)
+		switch {
+		case !next.Confidential && len(next.AllowedUserIDs) > 0:
+			bad["allowed_user_ids"] = "only a confidential document names the people allowed to see it"
+		case len(next.AllowedUserIDs) > 1000:
+			bad["allowed_user_ids"] = "at most 1000 people"
+		case len(next.AllowedUserIDs) > 0:
+			missing, err := s.store.MissingUsers(ctx, next.AllowedUserIDs)
+			if err != nil {
+				return Document{}, err
+			}
+			if len(missing) > 0 {
+				bad["allowed_user_ids"] = fmt.Sprintf("no such users: %v", missing)
+			}
+		}
+	} else if !next.Confidential {
+		next.AllowedUserIDs = nil
+	}
+	if len(bad) > 0 {
+		return Document{}, &ValidationError{Fields: bad}
+	}
+	next.UpdatedAt = s.now()
+	detail := map[string]any{"meeting_id": d.MeetingID,
+		"before": map[string]any{"title": d.Title, "item_id": d.ItemID, "confidential": d.Confidential, "allowed_user_ids": d.AllowedUserIDs},
+		"after":  map[string]any{"title": next.Title, "item_id": next.ItemID, "confidential": next.Confidential, "allowed_user_ids": next.AllowedUserIDs},
+	}
+	if err := s.store.UpdateDocument(ctx, next, who.entry("document.update", id, detail)); err != nil {
+		return Document{}, fmt.Errorf("update document: %w", err)
+	}
+	return s.store.Document(ctx, id)
+}

@@ -1,0 +1,60 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+
+	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/document"
+)
+
+// documentPatch is the body of PATCH /api/v1/documents/{id}; absent fields
+// stay as they are. item_id may be null (attach to the whole meeting),
+// so it is kept raw to tell null from absent.
+type documentPatch struct {
+	Title          *string         `json:"title"`
+	ItemID         json.RawMessage `json:"item_id"`
+	Confidential   *bool           `json:"confidential"`
+	AllowedUserIDs *[]int64        `json:"allowed_user_ids"`
+}
+
+// PATCH /api/v1/documents/{id}
+func (s *Server) updateDocument(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var body documentPatch
+	if err := s.decodeJSON(w, r, &body); err != nil {
+		return err
+	}
+	u := document.Update{Title: body.Title, Confidential: body.Confidential}
+	if len(body.ItemID) > 0 {
+		u.SetItem = true
+		if !bytes.Equal(body.ItemID, []byte("null")) {
+			var n int64
+			if err := json.Unmarshal(body.ItemID, &n); err != nil || n < 1 {
+				return ValidationError(map[string]string{"item_id": "must be an agenda item ID or null"})
+			}
+			item := document.ItemID(n)
+			u.ItemID = &item
+		}
+	}
+	if body.AllowedUserIDs != nil {
+		ids := make([]auth.UserID, 0, len(*body.AllowedUserIDs))
+		for _, n := range *body.AllowedUserIDs {
+			if n < 1 {
+				return ValidationError(map[string]string{"allowed_user_ids": "must be user IDs"})
+			}
+			ids = append(ids, auth.UserID(n))
+		}
+		u.AllowedUserIDs = &ids
+	}
+	d, err := s.Documents.Update(r.Context(), s.who(r, p), document.ID(id), u)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toDocumentJSON(d))
+	return nil
+}
