@@ -114,8 +114,8 @@ type MeetingAccess struct {
 }
 
 // Meetings answers the caller's standing in a meeting; it returns an error
-// matching ErrNotFound (or the store's not-found) when the meeting does not
-// exist or the caller may not see it.
+// matching ErrNotFound when the meeting does not exist or the caller may
+// not see it (the app's adapter translates the meeting package's error).
 type Meetings interface {
 	Access(ctx context.Context, id MeetingID, p *auth.Principal) (MeetingAccess, error)
 }

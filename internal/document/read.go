@@ -36,10 +36,11 @@ func (s *Service) load(ctx context.Context, p *auth.Principal, id ID) (Document,
 	if err != nil {
 		return Document{}, MeetingAccess{}, err
 	}
+	// Not seeing the meeting means not seeing its documents: Meetings
+	// answers ErrNotFound then, which is the 404 of a missing document.
 	acc, err := s.meetings.Access(ctx, d.MeetingID, p)
 	if err != nil {
-		// Not seeing the meeting means not seeing its documents: 404 either way.
-		return Document{}, MeetingAccess{}, fmt.Errorf("%w: %v", ErrNotFound, err)
+		return Document{}, MeetingAccess{}, err
 	}
 	if !mayRead(d, acc, p) {
 		return Document{}, MeetingAccess{}, ErrNotFound
