@@ -196,3 +196,10 @@ func New(c Config) *Service {
 
 // Blobs is the encrypted file store (tests read raw files through it).
 func (s *Service) Blobs() *blob.Store { return s.blobs }
+
+// RotateKeys re-encrypts every stored file not under the current key (after
+// a new line was appended to CAU_DOCUMENT_KEYS_FILE); it returns how many
+// it rewrote. Old keys may be removed from the file once it has run.
+func (s *Service) RotateKeys(ctx context.Context) (int, error) {
+	return s.blobs.RotateAll(ctx)
+}
