@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/cau-gov/cau/internal/document/doctest"
@@ -98,6 +100,25 @@ func TestCheck(t *testing.T) {
 		}
 		if err != nil || got != tc.want {
 			t.Errorf("Check(%s, %q) = %q, %v; want %q", tc.t.Name, tc.name, got, err, tc.want)
+		}
+	}
+}
+
+func TestDetectLibreOfficeFiles(t *testing.T) {
+	for name, want := range map[string]filetype.Type{
+		"bao-cao.docx": filetype.DOCX, "bao-cao.pptx": filetype.PPTX, "so-lieu.xlsx": filetype.XLSX,
+		"bao-cao.odt": filetype.ODT, "so-lieu.ods": filetype.ODS,
+	} {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := filetype.Detect(bytes.NewReader(data))
+		if err != nil || got != want {
+			t.Errorf("%s: Detect = %v, %v; want %v", name, got.Name, err, want.Name)
+		}
+		if _, err := filetype.Check(got, name); err != nil {
+			t.Errorf("%s: Check: %v", name, err)
 		}
 	}
 }
