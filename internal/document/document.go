@@ -105,6 +105,13 @@ type Read struct {
 	At         time.Time
 }
 
+// Reader names a person for read-receipt answers.
+type Reader struct {
+	UserID   auth.UserID
+	FullName string
+	UnitName string
+}
+
 // MeetingAccess is what documents need to know of the caller's standing
 // in a meeting.
 type MeetingAccess struct {
@@ -133,6 +140,9 @@ type Store interface {
 	UnitName(ctx context.Context, id auth.UnitID) (string, error)
 	RecordRead(ctx context.Context, r Read, e audit.Entry) error
 	Reads(ctx context.Context, id ID) ([]Read, error)
+	// NotOpened lists who should read a document but has not: its named
+	// people if confidential, else the meeting's participants.
+	NotOpened(ctx context.Context, d Document) ([]Reader, error)
 	SetConversion(ctx context.Context, id ID, version int, c Conversion, pdfBlobID, reason string, at time.Time) error
 }
 

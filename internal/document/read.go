@@ -180,14 +180,23 @@ func baseName(name string) string {
 	return name
 }
 
-// Reads lists a document's read receipts, newest first; organizers only.
-func (s *Service) Reads(ctx context.Context, p *auth.Principal, id ID) ([]Read, error) {
-	_, acc, err := s.load(ctx, p, id)
+// Reads lists a document's read receipts, newest first, and who has not
+// opened it yet; organizers only.
+func (s *Service) Reads(ctx context.Context, p *auth.Principal, id ID) ([]Read, []Reader, error) {
+	d, acc, err := s.load(ctx, p, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !acc.CanManage {
-		return nil, ErrForbidden
+		return nil, nil, ErrForbidden
 	}
-	return s.store.Reads(ctx, id)
+	reads, err := s.store.Reads(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	unread, err := s.store.NotOpened(ctx, d)
+	if err != nil {
+		return nil, nil, err
+	}
+	return reads, unread, nil
 }

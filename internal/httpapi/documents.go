@@ -356,13 +356,20 @@ type readerJSON struct {
 	Count    int       `json:"count"`
 }
 
+// personJSON names someone who has not opened a document.
+type personJSON struct {
+	UserID   int64  `json:"user_id"`
+	FullName string `json:"full_name"`
+	Unit     string `json:"unit"`
+}
+
 // GET /api/v1/documents/{id}/reads
 func (s *Server) documentReads(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	reads, err := s.Documents.Reads(r.Context(), p, document.ID(id))
+	reads, unread, err := s.Documents.Reads(r.Context(), p, document.ID(id))
 	if err != nil {
 		return err
 	}
@@ -384,7 +391,11 @@ func (s *Server) documentReads(w http.ResponseWriter, r *http.Request, p *auth.P
 	if readers == nil {
 		readers = []*readerJSON{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"readers": readers, "reads": out})
+	notOpened := make([]personJSON, len(unread))
+	for i, u := range unread {
+		notOpened[i] = personJSON{UserID: int64(u.UserID), FullName: u.FullName, Unit: u.UnitName}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"readers": readers, "reads": out, "not_opened": notOpened})
 	return nil
 }
 

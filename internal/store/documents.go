@@ -271,3 +271,31 @@ func (db *DB) UpdateDocument(ctx context.Context, d document.Document, e audit.E
 	}
 	return nil
 }
+
+// NotOpened lists who should read d and has no read receipt for it: the
+// people named on a confidential document, otherwise the meeting's
+// participants; by unit, then name.
+func (db *DB) NotOpened(ctx context.Context, d document.Document) ([]document.Reader, error) {
+	audience, key := `SELECT user_id FROM meeting_participants WHERE meeting_id = $2`, int64(d.MeetingID)
+	if d.Confidential {
+		audience, key = `SELECT user_id FROM document_access WHERE document_id = $2`, int64(d.ID)
+	}
+	rows, err := db.Pool.Query(ctx, `
+		SELECT u.id, u.full_name, un.name
+		FROM users u JOIN units un ON un.id = u.unit_id
+		WHERE u.id IN (`+audience+`)
+		  AND NOT EXISTS (SELECT 1 FROM document_reads r WHERE r.document_id = $1 AND r.user_id = u.id)
+		ORDER BY un.name, u.full_name, u.id`, d.ID, key)
+	if err != nil {
+		return nil, fmt.Errorf("document not opened: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (document.Reader, error) {
+		var r document.Reader
+		err := row.Scan(&r.UserID, &r.FullName, &r.UnitName)
+		return r, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("document not opened: %w", err)
+	}
+	return out, nil
+}
