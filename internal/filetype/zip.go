@@ -117,10 +117,10 @@ func (z *zipWalk) entry(first bool) error {
 	if flags&1 != 0 {
 		return fmt.Errorf("%w: an encrypted zip archive", ErrUnsupported)
 	}
-	zip64 := false
+	// A zip64 extra field means 8-byte sizes, here and in the data descriptor.
+	zip64 := hasZip64Extra(nameExtra[nameLen:])
 	if csize == 0xffffffff || usize == 0xffffffff {
-		zip64 = true
-		csize, usize = zip64Sizes(nameExtra[nameLen:], csize, usize)
+		csize, _ = zip64Sizes(nameExtra[nameLen:], csize, usize)
 	}
 	if first {
 		z.firstName = name
@@ -195,6 +195,21 @@ func (z *zipWalk) skipDescriptor(zip64 bool) error {
 		return fmt.Errorf("%w: a damaged zip archive (%v)", ErrUnsupported, err)
 	}
 	return nil
+}
+
+func hasZip64Extra(extra []byte) bool {
+	for len(extra) >= 4 {
+		id := binary.LittleEndian.Uint16(extra)
+		size := int(binary.LittleEndian.Uint16(extra[2:]))
+		if id == 0x0001 {
+			return true
+		}
+		if size+4 > len(extra) {
+			return false
+		}
+		extra = extra[4+size:]
+	}
+	return false
 }
 
 // zip64Sizes reads the sizes from a zip64 extended-information extra field.
