@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/config"
 	"github.com/cau-gov/cau/internal/httpapi"
 	"github.com/cau-gov/cau/internal/jobs"
@@ -37,6 +38,9 @@ type App struct {
 	Handler  http.Handler
 	API      *httpapi.Server
 
+	Tokens *auth.Tokens
+	Auth   *auth.Service
+
 	AccessKey ed25519.PrivateKey
 	RoomKey   ed25519.PrivateKey
 
@@ -52,6 +56,9 @@ type Options struct {
 	NoWorker bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Argon2 are the cost parameters of new password hashes; zero means
+	// auth.DefaultArgon2 (tests use cheap ones).
+	Argon2 auth.Argon2Params
 }
 
 // New connects to PostgreSQL and Redis, loads keys and builds every
@@ -59,6 +66,9 @@ type Options struct {
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (_ *App, err error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Argon2 == (auth.Argon2Params{}) {
+		opts.Argon2 = auth.DefaultArgon2
 	}
 	a := &App{Config: cfg, Log: log, Registry: prometheus.NewRegistry()}
 	defer func() {
@@ -116,6 +126,27 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	var handlers []jobs.Handler
 
 	// --- accounts and auth ---
+	if cfg.Production() {
+		n, err := a.DB.ActiveDemoAccounts(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			return nil, fmt.Errorf("%d active account(s) still use the demo password: set real passwords (POST /api/v1/users/{id}/reset-password) or deactivate them before running with CAU_ENV=production", n)
+		}
+	}
+	a.Tokens = auth.NewTokens(a.AccessKey, cfg.AccessTTL, opts.Now)
+	a.Auth, err = auth.NewService(a.DB, a.Tokens, auth.NewRedisLimiter(a.Redis, opts.Now), auth.Policy{
+		MaxFailures:      cfg.LoginMaxFailures,
+		LockDuration:     cfg.LoginLockDuration,
+		PerIPPerMinute:   cfg.LoginPerIPPerMinute,
+		PerUserPerMinute: cfg.LoginPerAccountPerMinute,
+		RefreshTTL:       cfg.RefreshTTL,
+	}, opts.Argon2, log.With("component", "auth"), opts.Now)
+	if err != nil {
+		return nil, err
+	}
+	deps.Authenticator, deps.Accounts, deps.Me = a.Auth, a.Auth, a.DB
 
 	// --- administration: units, halls, users, audit ---
 

@@ -86,7 +86,7 @@ func NewOn(t testing.TB, dbURL, redisURL string, opts ...Option) *Env {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	a, err := app.New(ctx, cfg, log, app.Options{})
+	a, err := app.New(ctx, cfg, log, app.Options{Argon2: CheapArgon2})
 	if err != nil {
 		ln.Close()
 		t.Fatalf("apptest: build app: %v", err)

@@ -20,6 +20,8 @@ var (
 	ErrInactive = errors.New("account deactivated")
 	// ErrWeakPassword means a new password is too short or equals the old one.
 	ErrWeakPassword = errors.New("password too weak")
+	// ErrUnknownUser is what a Store returns for a user that does not exist.
+	ErrUnknownUser = errors.New("no such user")
 	// ErrBadHash means a stored hash is not an argon2id PHC string.
 	ErrBadHash = errors.New("malformed password hash")
 )

@@ -68,6 +68,11 @@ func (t *Tokens) Issue(id UserID, username string) (string, error) {
 // Verify checks signature, algorithm (EdDSA only: alg:none and HMAC
 // confusion are refused), issuer, audience and expiry, and returns the user.
 func (t *Tokens) Verify(token string) (UserID, error) {
+	id, _, err := t.verify(token)
+	return id, err
+}
+
+func (t *Tokens) verify(token string) (UserID, time.Time, error) {
 	var claims AccessClaims
 	_, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return t.pub, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
@@ -77,11 +82,11 @@ func (t *Tokens) Verify(token string) (UserID, error) {
 		jwt.WithTimeFunc(t.now),
 	)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrInvalidToken, errors.Unwrap(err))
+		return 0, time.Time{}, fmt.Errorf("%w: %v", ErrInvalidToken, errors.Unwrap(err))
 	}
 	id, err := strconv.ParseInt(claims.Subject, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("%w: bad subject", ErrInvalidToken)
+	if err != nil || id <= 0 || claims.IssuedAt == nil {
+		return 0, time.Time{}, fmt.Errorf("%w: bad subject or issue time", ErrInvalidToken)
 	}
-	return UserID(id), nil
+	return UserID(id), claims.IssuedAt.Time, nil
 }

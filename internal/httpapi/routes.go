@@ -17,6 +17,11 @@ func (s *Server) routes() {
 	m.Handle("GET /metrics", s.metricsHandler())
 
 	// --- accounts and auth (internal/auth) ---
+	m.Handle("POST /api/v1/auth/login", s.public(s.login))
+	m.Handle("POST /api/v1/auth/refresh", s.public(s.refresh))
+	m.Handle("POST /api/v1/auth/logout", s.public(s.logout))
+	m.Handle("GET /api/v1/me", s.user(s.me))
+	m.Handle("POST /api/v1/me/password", s.user(s.changePassword))
 
 	// --- administration: units, halls, users, audit (internal/org, internal/audit) ---
 

@@ -35,6 +35,8 @@ type Deps struct {
 	Registerer    prometheus.Registerer
 	Gatherer      prometheus.Gatherer
 	Authenticator Authenticator
+	Accounts      Accounts
+	Me            MeLoader
 	Ready         []ReadinessCheck
 	// ErrorMappers map domain errors to API errors (see errorFor).
 	ErrorMappers []ErrorMapper

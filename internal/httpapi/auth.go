@@ -1,0 +1,181 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/cau-gov/cau/internal/auth"
+)
+
+// Accounts is the authentication service the auth handlers call.
+type Accounts interface {
+	Login(ctx context.Context, username, password, ip, userAgent string) (auth.Session, error)
+	Refresh(ctx context.Context, refreshToken, ip, userAgent string) (auth.Session, error)
+	Logout(ctx context.Context, p *auth.Principal, refreshToken, ip string) error
+	ChangePassword(ctx context.Context, p *auth.Principal, oldPassword, newPassword, ip string) error
+}
+
+// userJSON is the user in login answers (the API contract).
+type userJSON struct {
+	ID       auth.UserID `json:"id"`
+	Username string      `json:"username"`
+	FullName string      `json:"full_name"`
+	Roles    []string    `json:"roles"`
+	UnitID   auth.UnitID `json:"unit_id"`
+}
+
+type sessionJSON struct {
+	AccessToken  string   `json:"access_token"`
+	RefreshToken string   `json:"refresh_token"`
+	ExpiresIn    int      `json:"expires_in"` // seconds
+	TokenType    string   `json:"token_type"`
+	User         userJSON `json:"user"`
+}
+
+func sessionAnswer(s auth.Session) sessionJSON {
+	p := auth.Principal{Grants: s.Grants}
+	roles := p.RoleNames()
+	if roles == nil {
+		roles = []string{}
+	}
+	return sessionJSON{
+		AccessToken: s.AccessToken, RefreshToken: s.RefreshToken, TokenType: "Bearer",
+		ExpiresIn: int(math.Round(s.ExpiresIn.Seconds())),
+		User: userJSON{ID: s.Account.ID, Username: s.Account.Username, FullName: s.Account.FullName,
+			Roles: roles, UnitID: s.Account.UnitID},
+	}
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+	}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	fields := map[string]string{}
+	if strings.TrimSpace(in.Username) == "" || len(in.Username) > 64 {
+		fields["username"] = "required, at most 64 characters"
+	}
+	if in.Password == "" || len(in.Password) > 256 {
+		fields["password"] = "required, at most 256 bytes"
+	}
+	if len(fields) > 0 {
+		return ValidationError(fields)
+	}
+	sess, err := s.Accounts.Login(r.Context(), in.Username, in.Password, clientIP(r), r.UserAgent())
+	if err != nil {
+		setRetryAfter(w, err)
+		return err
+	}
+	writeJSON(w, http.StatusOK, sessionAnswer(sess))
+	return nil
+}
+
+func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.RefreshToken == "" {
+		return ValidationError(map[string]string{"refresh_token": "required"})
+	}
+	sess, err := s.Accounts.Refresh(r.Context(), in.RefreshToken, clientIP(r), r.UserAgent())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, sessionAnswer(sess))
+	return nil
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.RefreshToken == "" {
+		return ValidationError(map[string]string{"refresh_token": "required"})
+	}
+	p, _ := auth.FromContext(r.Context())
+	if err := s.Accounts.Logout(r.Context(), p, in.RefreshToken, clientIP(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// meJSON is the signed-in user with every role grant and its scope.
+type meJSON struct {
+	userJSON
+	Grants             []auth.RoleGrant `json:"grants"`
+	MustChangePassword bool             `json:"must_change_password"`
+	Email              string           `json:"email"`
+}
+
+// MeLoader reads the account behind a principal (for /me).
+type MeLoader interface {
+	AccountByID(ctx context.Context, id auth.UserID) (auth.Account, error)
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	acct, err := s.Me.AccountByID(r.Context(), p.UserID)
+	if err != nil {
+		return err
+	}
+	grants := p.Grants
+	if grants == nil {
+		grants = []auth.RoleGrant{}
+	}
+	roles := p.RoleNames()
+	if roles == nil {
+		roles = []string{}
+	}
+	writeJSON(w, http.StatusOK, meJSON{
+		userJSON: userJSON{ID: p.UserID, Username: p.Username, FullName: p.FullName, Roles: roles, UnitID: p.UnitID},
+		Grants:   grants, MustChangePassword: acct.DemoPassword, Email: acct.Email,
+	})
+	return nil
+}
+
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var in struct {
+		OldPassword string `json:"old_password"`
+		NewPassword string `json:"new_password"`
+	}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.OldPassword == "" || in.NewPassword == "" {
+		return ValidationError(map[string]string{"old_password": "required", "new_password": "required"})
+	}
+	if err := s.Accounts.ChangePassword(r.Context(), p, in.OldPassword, in.NewPassword, clientIP(r)); err != nil {
+		if errors.Is(err, auth.ErrInvalidCredentials) {
+			e := Errorf(http.StatusUnprocessableEntity, "wrong_password", "the current password is wrong")
+			e.Fields = map[string]string{"old_password": "wrong password"}
+			return e
+		}
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func setRetryAfter(w http.ResponseWriter, err error) {
+	var rl *auth.RateLimitError
+	if errors.As(err, &rl) {
+		secs := int(math.Ceil(rl.RetryAfter.Seconds()))
+		if secs < 1 {
+			secs = 1
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+	}
+}
