@@ -32,6 +32,7 @@ func commands() []command {
 		{"serve", "run the HTTP API, SFU and background worker in one process (the default)", runServe},
 		{"worker", "run the background job worker alone (for a dedicated worker node)", runWorker},
 		{"migrate", "apply database migrations (up) or list them (status)", runMigrate},
+		{"seed", "load demo data (--demo): a province of 180 units and halls and demo accounts", runSeed},
 		{"keys", "create the signing key files named by the configuration (for production setup)", runKeys},
 		{"audit", "verify the audit log's hash chain (audit verify)", runAudit},
 		{"version", "print the version", runVersion},
