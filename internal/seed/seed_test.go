@@ -60,10 +60,10 @@ func TestDemoIsTheReferenceProvinceAndIdempotent(t *testing.T) {
 
 func TestSlug(t *testing.T) {
 	for in, want := range map[string]string{
-		"Xã Đạ Tông":                          "xa-da-tong",
+		"Xã Đạ Tông": "xa-da-tong",
 		"Sở Lao động - Thương binh và Xã hội": "so-lao-dong-thuong-binh-va-xa-hoi",
-		"Phường B'Lao":                        "phuong-b-lao",
-		"Xã Đưng K'Nớ":                        "xa-dung-k-no",
+		"Phường B'Lao": "phuong-b-lao",
+		"Xã Đưng K'Nớ": "xa-dung-k-no",
 	} {
 		if got := slug(in); got != want {
 			t.Errorf("slug(%q) = %q, want %q", in, got, want)
