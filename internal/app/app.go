@@ -23,6 +23,7 @@ import (
 	"github.com/cau-gov/cau/internal/httpapi"
 	"github.com/cau-gov/cau/internal/jobs"
 	"github.com/cau-gov/cau/internal/keys"
+	"github.com/cau-gov/cau/internal/org"
 	"github.com/cau-gov/cau/internal/store"
 )
 
@@ -149,6 +150,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	deps.Authenticator, deps.Accounts, deps.Me = a.Auth, a.Auth, a.DB
 
 	// --- administration: units, halls, users, audit ---
+	deps.Org = org.NewService(a.DB, opts.Argon2, opts.Now)
 
 	// --- meetings ---
 

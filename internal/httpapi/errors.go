@@ -49,6 +49,9 @@ func (s *Server) errorFor(err error) *Error {
 	if errors.As(err, &apiErr) {
 		return apiErr
 	}
+	if e := orgError(err); e != nil {
+		return e
+	}
 	for _, m := range s.errorMappers {
 		if e := m(err); e != nil {
 			return e

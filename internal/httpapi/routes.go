@@ -3,6 +3,8 @@ package httpapi
 import (
 	"net/http"
 
+	"github.com/cau-gov/cau/internal/auth"
+
 	"github.com/cau-gov/cau/internal/document"
 )
 
@@ -24,6 +26,26 @@ func (s *Server) routes() {
 	m.Handle("POST /api/v1/me/password", s.user(s.changePassword))
 
 	// --- administration: units, halls, users, audit (internal/org, internal/audit) ---
+	// Everyone signed in reads the tree and the halls (secretaries pick halls
+	// from it); the org service decides who may change what, by unit scope.
+	admin := []auth.Role{auth.RoleAdmin}
+	m.Handle("GET /api/v1/unit-levels", s.user(s.listUnitLevels))
+	m.Handle("GET /api/v1/units", s.user(s.listUnits))
+	m.Handle("POST /api/v1/units", s.user(s.createUnit, admin...))
+	m.Handle("PATCH /api/v1/units/{id}", s.user(s.updateUnit, admin...))
+	m.Handle("POST /api/v1/units/{id}/move", s.user(s.moveUnit, admin...))
+	m.Handle("POST /api/v1/units/{id}/deactivate", s.user(s.setUnitActive(false), admin...))
+	m.Handle("POST /api/v1/units/{id}/reactivate", s.user(s.setUnitActive(true), admin...))
+	m.Handle("GET /api/v1/halls", s.user(s.listHalls))
+	m.Handle("POST /api/v1/halls", s.user(s.createHall, admin...))
+	m.Handle("PATCH /api/v1/halls/{id}", s.user(s.updateHall, admin...))
+	m.Handle("GET /api/v1/users", s.user(s.listUsers))
+	m.Handle("POST /api/v1/users", s.user(s.createUser, admin...))
+	m.Handle("PATCH /api/v1/users/{id}", s.user(s.updateUser, admin...))
+	m.Handle("POST /api/v1/users/{id}/deactivate", s.user(s.setUserActive(false), admin...))
+	m.Handle("POST /api/v1/users/{id}/reactivate", s.user(s.setUserActive(true), admin...))
+	m.Handle("PUT /api/v1/users/{id}/roles", s.user(s.setUserRoles, admin...))
+	m.Handle("POST /api/v1/users/{id}/reset-password", s.user(s.resetPassword, admin...))
 
 	// --- meetings (internal/meeting) ---
 

@@ -37,6 +37,7 @@ type Deps struct {
 	Authenticator Authenticator
 	Accounts      Accounts
 	Me            MeLoader
+	Org           Org
 	Ready         []ReadinessCheck
 	// ErrorMappers map domain errors to API errors (see errorFor).
 	ErrorMappers []ErrorMapper

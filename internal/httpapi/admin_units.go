@@ -1,0 +1,143 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/org"
+)
+
+// Org is the administration service (internal/org).
+type Org interface {
+	Levels(ctx context.Context) ([]org.Level, error)
+	Units(ctx context.Context) ([]org.Unit, error)
+	CreateUnit(ctx context.Context, p *auth.Principal, in org.UnitInput, ip string) (org.Unit, error)
+	UpdateUnit(ctx context.Context, p *auth.Principal, id auth.UnitID, name, code, level *string, ip string) (org.Unit, error)
+	MoveUnit(ctx context.Context, p *auth.Principal, id, parent auth.UnitID, ip string) (org.Unit, error)
+	SetUnitActive(ctx context.Context, p *auth.Principal, id auth.UnitID, active bool, ip string) (org.Unit, error)
+	Halls(ctx context.Context, f org.HallFilter) ([]org.Hall, error)
+	CreateHall(ctx context.Context, p *auth.Principal, unit auth.UnitID, code, name, ip string) (org.Hall, error)
+	UpdateHall(ctx context.Context, p *auth.Principal, id auth.HallID, name, code *string, unit *auth.UnitID, active *bool, ip string) (org.Hall, error)
+	Users(ctx context.Context, p *auth.Principal, f org.UserFilter) ([]org.User, error)
+	CreateUser(ctx context.Context, p *auth.Principal, in org.UserInput, ip string) (org.User, string, error)
+	UpdateUser(ctx context.Context, p *auth.Principal, id auth.UserID, c org.UserChange, ip string) (org.User, error)
+	SetUserActive(ctx context.Context, p *auth.Principal, id auth.UserID, active bool, ip string) (org.User, error)
+	SetUserRoles(ctx context.Context, p *auth.Principal, id auth.UserID, grants []auth.RoleGrant, ip string) (org.User, error)
+	ResetPassword(ctx context.Context, p *auth.Principal, id auth.UserID, ip string) (string, error)
+}
+
+// orgError maps administration errors to API errors.
+func orgError(err error) *Error {
+	var v *org.ValidationError
+	switch {
+	case errors.As(err, &v):
+		return ValidationError(v.Fields)
+	case errors.Is(err, org.ErrForbidden):
+		return Errorf(http.StatusForbidden, "forbidden", err.Error())
+	case errors.Is(err, org.ErrCycle):
+		return Errorf(http.StatusConflict, "unit_cycle", org.ErrCycle.Error())
+	case errors.Is(err, org.ErrLevel):
+		return Errorf(http.StatusConflict, "unit_level", org.ErrLevel.Error())
+	case errors.Is(err, org.ErrInUse):
+		return Errorf(http.StatusConflict, "unit_in_use", err.Error())
+	case errors.Is(err, org.ErrRoot):
+		return Errorf(http.StatusConflict, "unit_root", org.ErrRoot.Error())
+	}
+	return nil
+}
+
+func (s *Server) listUnitLevels(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	ls, err := s.Org.Levels(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"levels": ls})
+	return nil
+}
+
+func (s *Server) listUnits(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	us, err := s.Org.Units(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"units": us})
+	return nil
+}
+
+func (s *Server) createUnit(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var in struct {
+		ParentID *auth.UnitID `json:"parent_id"`
+		Level    string       `json:"level"`
+		Code     string       `json:"code"`
+		Name     string       `json:"name"`
+	}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	u, err := s.Org.CreateUnit(r.Context(), p, org.UnitInput{ParentID: in.ParentID, Level: in.Level, Code: in.Code, Name: in.Name}, clientIP(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, u)
+	return nil
+}
+
+func (s *Server) updateUnit(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Name  *string `json:"name"`
+		Code  *string `json:"code"`
+		Level *string `json:"level"`
+	}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	u, err := s.Org.UpdateUnit(r.Context(), p, auth.UnitID(id), in.Name, in.Code, in.Level, clientIP(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, u)
+	return nil
+}
+
+func (s *Server) moveUnit(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		ParentID auth.UnitID `json:"parent_id"`
+	}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.ParentID <= 0 {
+		return ValidationError(map[string]string{"parent_id": "required"})
+	}
+	u, err := s.Org.MoveUnit(r.Context(), p, auth.UnitID(id), in.ParentID, clientIP(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, u)
+	return nil
+}
+
+func (s *Server) setUnitActive(active bool) userHandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		u, err := s.Org.SetUnitActive(r.Context(), p, auth.UnitID(id), active, clientIP(r))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, u)
+		return nil
+	}
+}

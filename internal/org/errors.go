@@ -1,0 +1,27 @@
+package org
+
+import "errors"
+
+// Errors of administration; the HTTP layer maps them to statuses.
+var (
+	// ErrForbidden means the principal's roles do not cover the target.
+	ErrForbidden = errors.New("not allowed for your roles or unit scope")
+	// ErrInvalid wraps a ValidationError.
+	ErrInvalid = errors.New("invalid input")
+	// ErrCycle means a unit would become its own ancestor.
+	ErrCycle = errors.New("a unit cannot move under itself or its descendants")
+	// ErrLevel means a child's level must rank below its parent's.
+	ErrLevel = errors.New("the unit's level must rank below its parent's")
+	// ErrInUse means a unit still has active children, halls or users.
+	ErrInUse = errors.New("the unit still has active children, halls or users")
+	// ErrRoot means the province root cannot be moved or deactivated.
+	ErrRoot = errors.New("the province root cannot be moved or deactivated")
+)
+
+// ValidationError lists each invalid field and why.
+type ValidationError struct{ Fields map[string]string }
+
+func (v *ValidationError) Error() string { return "invalid input" }
+
+// Unwrap makes errors.Is(err, ErrInvalid) hold.
+func (v *ValidationError) Unwrap() error { return ErrInvalid }

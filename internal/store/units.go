@@ -1,0 +1,128 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cau-gov/cau/internal/audit"
+	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/org"
+)
+
+// Levels implements org.Store.
+func (db *DB) Levels(ctx context.Context) ([]org.Level, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT code, rank, name_vi, name_en FROM unit_levels ORDER BY rank, code`)
+	if err != nil {
+		return nil, fmt.Errorf("list unit levels: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[org.Level])
+}
+
+// unitSelect lists units with their hall and user counts; the recursive
+// walk orders parents before children.
+const unitSelect = `
+	WITH RECURSIVE tree AS (
+		SELECT id, 0 AS depth, ARRAY[name] AS path FROM units WHERE parent_id IS NULL
+		UNION ALL
+		SELECT u.id, t.depth + 1, t.path || u.name FROM units u JOIN tree t ON u.parent_id = t.id
+	)
+	SELECT u.id, u.parent_id, u.level, u.code, u.name, u.active,
+		(SELECT count(*) FROM halls h WHERE h.unit_id = u.id AND h.active)::int,
+		(SELECT count(*) FROM users s WHERE s.unit_id = u.id AND s.active)::int
+	FROM units u JOIN tree t ON t.id = u.id`
+
+func scanUnit(row pgx.CollectableRow) (org.Unit, error) {
+	var u org.Unit
+	err := row.Scan(&u.ID, &u.ParentID, &u.Level, &u.Code, &u.Name, &u.Active, &u.HallCount, &u.UserCount)
+	return u, err
+}
+
+// Units implements org.Store.
+func (db *DB) Units(ctx context.Context) ([]org.Unit, error) {
+	rows, err := db.Pool.Query(ctx, unitSelect+` ORDER BY t.depth, u.name`)
+	if err != nil {
+		return nil, fmt.Errorf("list units: %w", err)
+	}
+	return pgx.CollectRows(rows, scanUnit)
+}
+
+// Unit implements org.Store.
+func (db *DB) Unit(ctx context.Context, id auth.UnitID) (org.Unit, error) {
+	rows, err := db.Pool.Query(ctx, unitSelect+` WHERE u.id = $1`, id)
+	if err != nil {
+		return org.Unit{}, fmt.Errorf("get unit: %w", err)
+	}
+	u, err := pgx.CollectExactlyOneRow(rows, scanUnit)
+	return u, notFound(err, fmt.Sprintf("unit %d", id))
+}
+
+// Ancestry implements org.Store.
+func (db *DB) Ancestry(ctx context.Context, id auth.UnitID) ([]auth.UnitID, error) {
+	rows, err := db.Pool.Query(ctx, `
+		WITH RECURSIVE up AS (
+			SELECT id, parent_id, 0 AS depth FROM units WHERE id = $1
+			UNION ALL
+			SELECT u.id, u.parent_id, up.depth + 1 FROM units u JOIN up ON u.id = up.parent_id
+		) SELECT id FROM up ORDER BY depth`, id)
+	if err != nil {
+		return nil, fmt.Errorf("unit ancestry: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[auth.UnitID])
+	if err != nil {
+		return nil, fmt.Errorf("unit ancestry: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("unit %d: %w", id, ErrNotFound)
+	}
+	return ids, nil
+}
+
+// CreateUnit implements org.Store.
+func (db *DB) CreateUnit(ctx context.Context, u org.Unit, e audit.Entry, now time.Time) (org.Unit, error) {
+	err := db.InTx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `
+			INSERT INTO units (parent_id, level, code, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)
+			RETURNING id`, u.ParentID, u.Level, u.Code, u.Name, now).Scan(&u.ID)
+		if err != nil {
+			return constraintError(err)
+		}
+		e.ObjectID = fmt.Sprint(u.ID)
+		return AppendAudit(ctx, tx, e, now)
+	})
+	if err != nil {
+		return org.Unit{}, fmt.Errorf("create unit: %w", err)
+	}
+	return db.Unit(ctx, u.ID)
+}
+
+// UpdateUnit implements org.Store.
+func (db *DB) UpdateUnit(ctx context.Context, u org.Unit, e audit.Entry, now time.Time) (org.Unit, error) {
+	err := db.InTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			UPDATE units SET parent_id = $2, level = $3, code = $4, name = $5, active = $6, updated_at = $7 WHERE id = $1`,
+			u.ID, u.ParentID, u.Level, u.Code, u.Name, u.Active, now)
+		if err != nil {
+			return constraintError(err)
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrNotFound
+		}
+		return AppendAudit(ctx, tx, e, now)
+	})
+	if err != nil {
+		return org.Unit{}, fmt.Errorf("update unit %d: %w", u.ID, err)
+	}
+	return db.Unit(ctx, u.ID)
+}
+
+// UnitDependents implements org.Store.
+func (db *DB) UnitDependents(ctx context.Context, id auth.UnitID) (children, halls, users int, err error) {
+	err = db.Pool.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM units WHERE parent_id = $1 AND active),
+		(SELECT count(*) FROM halls WHERE unit_id = $1 AND active),
+		(SELECT count(*) FROM users WHERE unit_id = $1 AND active)`, id).Scan(&children, &halls, &users)
+	return
+}

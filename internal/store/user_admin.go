@@ -1,0 +1,187 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cau-gov/cau/internal/audit"
+	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/org"
+)
+
+const adminUserColumns = `u.id, u.unit_id, u.username, u.full_name, u.email, u.position, u.active, u.demo_password,
+	coalesce(u.locked_until > now(), false), u.created_at`
+
+func scanAdminUser(row pgx.CollectableRow) (org.User, error) {
+	var u org.User
+	err := row.Scan(&u.ID, &u.UnitID, &u.Username, &u.FullName, &u.Email, &u.Position, &u.Active, &u.DemoPassword, &u.Locked, &u.CreatedAt)
+	return u, err
+}
+
+// Users implements org.Store.
+func (db *DB) Users(ctx context.Context, f org.UserFilter) ([]org.User, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	cte := ""
+	if f.UnitID != nil {
+		if f.IncludeDescendants {
+			cte = strings.Replace(subtreeCTE, "$1", arg(*f.UnitID), 1)
+			where = append(where, "u.unit_id IN (SELECT id FROM sub)")
+		} else {
+			where = append(where, "u.unit_id = "+arg(*f.UnitID))
+		}
+	}
+	if f.Role != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = "+arg(string(f.Role))+")")
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		// Diacritics-insensitive: "nguyen thi" finds "Nguyễn Thị Thu".
+		where = append(where, "vn_fold(u.full_name || ' ' || u.username) LIKE '%' || vn_fold("+arg(escapeLike(q))+") || '%'")
+	}
+	if f.ActiveOnly {
+		where = append(where, "u.active")
+	}
+	q := cte + `SELECT ` + adminUserColumns + ` FROM users u`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY u.full_name, u.id LIMIT " + arg(f.Limit) + " OFFSET " + arg(f.Offset)
+	rows, err := db.Pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	users, err := pgx.CollectRows(rows, scanAdminUser)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	for i := range users {
+		if users[i].Grants, err = grants(ctx, db.Pool, users[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	return users, nil
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// User implements org.Store.
+func (db *DB) User(ctx context.Context, id auth.UserID) (org.User, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT `+adminUserColumns+` FROM users u WHERE u.id = $1`, id)
+	if err != nil {
+		return org.User{}, fmt.Errorf("get user: %w", err)
+	}
+	u, err := pgx.CollectExactlyOneRow(rows, scanAdminUser)
+	if err != nil {
+		return org.User{}, notFound(err, fmt.Sprintf("user %d", id))
+	}
+	if u.Grants, err = grants(ctx, db.Pool, id); err != nil {
+		return org.User{}, err
+	}
+	return u, nil
+}
+
+// CreateUser implements org.Store.
+func (db *DB) CreateUser(ctx context.Context, n org.NewUser, e audit.Entry, now time.Time) (org.User, error) {
+	var id auth.UserID
+	err := db.InTx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `
+			INSERT INTO users (unit_id, username, full_name, email, position, password_hash, created_at, updated_at, password_changed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7) RETURNING id`,
+			n.UnitID, n.Username, n.FullName, n.Email, n.Position, n.PasswordHash, now).Scan(&id)
+		if err != nil {
+			return constraintError(err)
+		}
+		e.ObjectID = fmt.Sprint(id)
+		return AppendAudit(ctx, tx, e, now)
+	})
+	if err != nil {
+		return org.User{}, fmt.Errorf("create user: %w", err)
+	}
+	return db.User(ctx, id)
+}
+
+// UpdateUser implements org.Store.
+func (db *DB) UpdateUser(ctx context.Context, id auth.UserID, c org.UserChange, e audit.Entry, now time.Time) (org.User, error) {
+	err := db.InTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			UPDATE users SET unit_id = coalesce($2, unit_id), full_name = coalesce($3, full_name),
+				email = coalesce($4, email), position = coalesce($5, position), updated_at = $6
+			WHERE id = $1`, id, c.UnitID, c.FullName, c.Email, c.Position, now)
+		if err != nil {
+			return constraintError(err)
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrNotFound
+		}
+		return AppendAudit(ctx, tx, e, now)
+	})
+	if err != nil {
+		return org.User{}, fmt.Errorf("update user %d: %w", id, err)
+	}
+	return db.User(ctx, id)
+}
+
+// SetUserActive implements org.Store; deactivation revokes refresh tokens.
+func (db *DB) SetUserActive(ctx context.Context, id auth.UserID, active bool, e audit.Entry, now time.Time) error {
+	return db.InTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE users SET active = $2, updated_at = $3 WHERE id = $1`, id, active, now)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("user %d: %w", id, ErrNotFound)
+		}
+		if !active {
+			if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL`, id, now); err != nil {
+				return err
+			}
+		}
+		return AppendAudit(ctx, tx, e, now)
+	})
+}
+
+// SetUserRoles implements org.Store.
+func (db *DB) SetUserRoles(ctx context.Context, id auth.UserID, gs []auth.RoleGrant, e audit.Entry, now time.Time) error {
+	return db.InTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM user_roles WHERE user_id = $1`, id); err != nil {
+			return err
+		}
+		for _, g := range gs {
+			_, err := tx.Exec(ctx, `INSERT INTO user_roles (user_id, role, scope_unit_id, hall_id, created_at) VALUES ($1, $2, $3, $4, $5)`,
+				id, g.Role, g.ScopeUnitID, g.HallID, now)
+			if err != nil {
+				return fmt.Errorf("grant %s: %w", g.Role, constraintError(err))
+			}
+		}
+		return AppendAudit(ctx, tx, e, now)
+	})
+}
+
+// ResetPassword implements org.Store.
+func (db *DB) ResetPassword(ctx context.Context, id auth.UserID, hash string, e audit.Entry, now time.Time) error {
+	return db.InTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			UPDATE users SET password_hash = $2, demo_password = false, password_changed_at = $3,
+				failed_logins = 0, locked_until = NULL, updated_at = $3 WHERE id = $1`, id, hash, now)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("user %d: %w", id, ErrNotFound)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL`, id, now); err != nil {
+			return err
+		}
+		return AppendAudit(ctx, tx, e, now)
+	})
+}
