@@ -33,6 +33,7 @@ func commands() []command {
 		{"worker", "run the background job worker alone (for a dedicated worker node)", runWorker},
 		{"migrate", "apply database migrations (up) or list them (status)", runMigrate},
 		{"seed", "load demo data (--demo): a province of 180 units and halls and demo accounts", runSeed},
+		{"token", "print a room token for the SFU (--room, --identity, --name, --perms, --ttl)", runToken},
 		{"keys", "create the signing key files named by the configuration (for production setup)", runKeys},
 		{"audit", "verify the audit log's hash chain (audit verify)", runAudit},
 		{"version", "print the version", runVersion},
