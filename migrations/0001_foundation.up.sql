@@ -5,15 +5,6 @@
 -- district level in most provinces, so a tree may go province → commune.
 -- rank orders them from the top; a child's level must rank below its
 -- parent's (checked in internal/org). Departments and districts share a rank.
--- vn_fold folds Vietnamese text for search: lowercase, diacritics removed,
--- đ → d ("Kế hoạch" → "ke hoach"). IMMUTABLE, so expression indexes can use
--- it; it needs no extension.
-CREATE FUNCTION vn_fold(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
-    SELECT translate(lower(t),
-        'àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ',
-        'aaaaaaaaaaaaaaaaadeeeeeeeeeeeiiiiiooooooooooooooooouuuuuuuuuuuyyyyy')
-$$;
-
 CREATE TABLE unit_levels (
     code     text PRIMARY KEY CHECK (code ~ '^[a-z][a-z0-9_]{1,31}$'),
     rank     int  NOT NULL CHECK (rank >= 0),
