@@ -71,10 +71,25 @@ func (s *Server) updateHall(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	if err := s.decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	h, err := s.Org.UpdateHall(r.Context(), p, auth.HallID(id), in.Name, in.Code, in.UnitID, in.Active, clientIP(r))
+	h, err := s.Org.UpdateHall(r.Context(), p, auth.HallID(id), org.HallChange{Name: in.Name, Code: in.Code, UnitID: in.UnitID, Active: in.Active}, clientIP(r))
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, h)
 	return nil
+}
+
+func (s *Server) setHallActive(active bool) userHandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		h, err := s.Org.UpdateHall(r.Context(), p, auth.HallID(id), org.HallChange{Active: &active}, clientIP(r))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, h)
+		return nil
+	}
 }

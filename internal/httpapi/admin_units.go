@@ -19,7 +19,7 @@ type Org interface {
 	SetUnitActive(ctx context.Context, p *auth.Principal, id auth.UnitID, active bool, ip string) (org.Unit, error)
 	Halls(ctx context.Context, f org.HallFilter) ([]org.Hall, error)
 	CreateHall(ctx context.Context, p *auth.Principal, unit auth.UnitID, code, name, ip string) (org.Hall, error)
-	UpdateHall(ctx context.Context, p *auth.Principal, id auth.HallID, name, code *string, unit *auth.UnitID, active *bool, ip string) (org.Hall, error)
+	UpdateHall(ctx context.Context, p *auth.Principal, id auth.HallID, c org.HallChange, ip string) (org.Hall, error)
 	Users(ctx context.Context, p *auth.Principal, f org.UserFilter) ([]org.User, error)
 	CreateUser(ctx context.Context, p *auth.Principal, in org.UserInput, ip string) (org.User, string, error)
 	UpdateUser(ctx context.Context, p *auth.Principal, id auth.UserID, c org.UserChange, ip string) (org.User, error)
@@ -44,6 +44,8 @@ func orgError(err error) *Error {
 		return Errorf(http.StatusConflict, "unit_in_use", err.Error())
 	case errors.Is(err, org.ErrRoot):
 		return Errorf(http.StatusConflict, "unit_root", org.ErrRoot.Error())
+	case errors.Is(err, org.ErrSelf):
+		return Errorf(http.StatusConflict, "own_account", org.ErrSelf.Error())
 	}
 	return nil
 }

@@ -39,6 +39,8 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v1/halls", s.user(s.listHalls))
 	m.Handle("POST /api/v1/halls", s.user(s.createHall, admin...))
 	m.Handle("PATCH /api/v1/halls/{id}", s.user(s.updateHall, admin...))
+	m.Handle("POST /api/v1/halls/{id}/deactivate", s.user(s.setHallActive(false), admin...))
+	m.Handle("POST /api/v1/halls/{id}/reactivate", s.user(s.setHallActive(true), admin...))
 	m.Handle("GET /api/v1/users", s.user(s.listUsers))
 	m.Handle("POST /api/v1/users", s.user(s.createUser, admin...))
 	m.Handle("PATCH /api/v1/users/{id}", s.user(s.updateUser, admin...))

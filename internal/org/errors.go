@@ -4,6 +4,9 @@ import "errors"
 
 // Errors of administration; the HTTP layer maps them to statuses.
 var (
+	// ErrNotFound is what the Store's errors wrap when a unit, hall or user
+	// does not exist.
+	ErrNotFound = errors.New("not found")
 	// ErrForbidden means the principal's roles do not cover the target.
 	ErrForbidden = errors.New("not allowed for your roles or unit scope")
 	// ErrInvalid wraps a ValidationError.
@@ -16,6 +19,9 @@ var (
 	ErrInUse = errors.New("the unit still has active children, halls or users")
 	// ErrRoot means the province root cannot be moved or deactivated.
 	ErrRoot = errors.New("the province root cannot be moved or deactivated")
+	// ErrSelf means an admin tried to deactivate or change the roles of
+	// their own account (one slip would lock the province out).
+	ErrSelf = errors.New("you cannot deactivate your own account or change your own roles")
 )
 
 // ValidationError lists each invalid field and why.

@@ -2,7 +2,6 @@ package org
 
 import (
 	"context"
-	"strings"
 
 	"github.com/cau-gov/cau/internal/auth"
 )
@@ -10,21 +9,20 @@ import (
 // Halls lists halls (every signed-in user may: secretaries pick them).
 func (s *Service) Halls(ctx context.Context, f HallFilter) ([]Hall, error) { return s.st.Halls(ctx, f) }
 
-// CreateHall adds a hall to a unit.
+// CreateHall adds a hall to an active unit.
 func (s *Service) CreateHall(ctx context.Context, p *auth.Principal, unit auth.UnitID, code, name, ip string) (Hall, error) {
-	code, name = strings.TrimSpace(code), strings.TrimSpace(name)
+	code, name = clean(code), clean(name)
 	fields := map[string]string{}
 	checkCode(fields, "code", code)
 	checkName(fields, "name", name)
+	if unit <= 0 {
+		fields["unit_id"] = "required"
+	}
 	if err := invalid(fields); err != nil {
 		return Hall{}, err
 	}
-	u, err := s.st.Unit(ctx, unit)
-	if err != nil {
-		return Hall{}, &ValidationError{Fields: map[string]string{"unit_id": "no such unit"}}
-	}
-	if !u.Active {
-		return Hall{}, &ValidationError{Fields: map[string]string{"unit_id": "the unit is deactivated"}}
+	if _, err := s.activeUnit(ctx, "unit_id", unit); err != nil {
+		return Hall{}, err
 	}
 	if err := s.requireAdmin(ctx, p, unit); err != nil {
 		return Hall{}, err
@@ -34,9 +32,17 @@ func (s *Service) CreateHall(ctx context.Context, p *auth.Principal, unit auth.U
 	return s.st.CreateHall(ctx, h, e, s.now())
 }
 
+// HallChange holds the fields a PATCH may set (nil: unchanged).
+type HallChange struct {
+	Name, Code *string
+	UnitID     *auth.UnitID
+	Active     *bool
+}
+
 // UpdateHall renames a hall, changes its code, moves it to another unit,
-// or (de)activates it.
-func (s *Service) UpdateHall(ctx context.Context, p *auth.Principal, id auth.HallID, name, code *string, unit *auth.UnitID, active *bool, ip string) (Hall, error) {
+// or (de)activates it. A hall is never deleted: meetings and recordings
+// keep pointing at it.
+func (s *Service) UpdateHall(ctx context.Context, p *auth.Principal, id auth.HallID, c HallChange, ip string) (Hall, error) {
 	h, err := s.st.Hall(ctx, id)
 	if err != nil {
 		return Hall{}, err
@@ -46,30 +52,46 @@ func (s *Service) UpdateHall(ctx context.Context, p *auth.Principal, id auth.Hal
 	}
 	before := h
 	fields := map[string]string{}
-	if name != nil {
-		h.Name = strings.TrimSpace(*name)
+	if c.Name != nil {
+		h.Name = clean(*c.Name)
 		checkName(fields, "name", h.Name)
 	}
-	if code != nil {
-		h.Code = strings.TrimSpace(*code)
+	if c.Code != nil {
+		h.Code = clean(*c.Code)
 		checkCode(fields, "code", h.Code)
 	}
 	if err := invalid(fields); err != nil {
 		return Hall{}, err
 	}
-	if unit != nil && *unit != h.UnitID {
-		if _, err := s.st.Unit(ctx, *unit); err != nil {
-			return Hall{}, &ValidationError{Fields: map[string]string{"unit_id": "no such unit"}}
-		}
-		if err := s.requireAdmin(ctx, p, *unit); err != nil {
+	if c.Active != nil {
+		h.Active = *c.Active
+	}
+	if c.UnitID != nil && *c.UnitID != h.UnitID {
+		if _, err := s.unitOrField(ctx, "unit_id", *c.UnitID); err != nil {
 			return Hall{}, err
 		}
-		h.UnitID = *unit
+		if err := s.requireAdmin(ctx, p, *c.UnitID); err != nil {
+			return Hall{}, err
+		}
+		h.UnitID = *c.UnitID
 	}
-	if active != nil {
-		h.Active = *active
+	if h.Active && (h.UnitID != before.UnitID || !before.Active) {
+		// An active hall lives in an active unit.
+		if _, err := s.activeUnit(ctx, "unit_id", h.UnitID); err != nil {
+			return Hall{}, err
+		}
 	}
-	e := entry(p, "hall.update", "hall", id, ip, map[string]any{
+	if h == before {
+		return h, nil // nothing to change, nothing to audit
+	}
+	action := "hall.update"
+	switch {
+	case before.Active && !h.Active:
+		action = "hall.deactivate"
+	case !before.Active && h.Active:
+		action = "hall.reactivate"
+	}
+	e := entry(p, action, "hall", id, ip, map[string]any{
 		"before": map[string]any{"name": before.Name, "code": before.Code, "unit_id": before.UnitID, "active": before.Active},
 		"after":  map[string]any{"name": h.Name, "code": h.Code, "unit_id": h.UnitID, "active": h.Active}})
 	return s.st.UpdateHall(ctx, h, e, s.now())

@@ -44,14 +44,16 @@ type Hall struct {
 
 // User is an account as administrators see it (never the password hash).
 type User struct {
-	ID           auth.UserID      `json:"id"`
-	UnitID       auth.UnitID      `json:"unit_id"`
-	Username     string           `json:"username"`
-	FullName     string           `json:"full_name"`
-	Email        string           `json:"email"`
-	Position     string           `json:"position"`
-	Active       bool             `json:"active"`
-	DemoPassword bool             `json:"must_change_password"`
+	ID       auth.UserID `json:"id"`
+	UnitID   auth.UnitID `json:"unit_id"`
+	Username string      `json:"username"`
+	FullName string      `json:"full_name"`
+	Email    string      `json:"email"`
+	Position string      `json:"position"`
+	Active   bool        `json:"active"`
+	// DemoPassword: the account still has the published demo password
+	// (CAU_ENV=production refuses to start while any active one does).
+	DemoPassword bool             `json:"demo_password"`
 	Locked       bool             `json:"locked"`
 	Grants       []auth.RoleGrant `json:"grants"`
 	CreatedAt    time.Time        `json:"created_at"`
@@ -74,7 +76,8 @@ type UserFilter struct {
 	Limit, Offset      int
 }
 
-// NewUser is what creating a user needs; PasswordHash is computed by the service.
+// NewUser is what creating a user needs; PasswordHash is computed by the
+// service. The store inserts the user and its grants in one transaction.
 type NewUser struct {
 	UnitID       auth.UnitID
 	Username     string
@@ -82,6 +85,7 @@ type NewUser struct {
 	Email        string
 	Position     string
 	PasswordHash string
+	Grants       []auth.RoleGrant
 }
 
 // UserChange holds the fields a PATCH may set (nil: unchanged).
@@ -93,7 +97,8 @@ type UserChange struct {
 }
 
 // Store is the storage org needs; every mutating method appends e to the
-// audit log in the same transaction.
+// audit log in the same transaction. Unit, Hall, User, Ancestry and the
+// updates return an error wrapping ErrNotFound when the row does not exist.
 type Store interface {
 	Levels(ctx context.Context) ([]Level, error)
 	Units(ctx context.Context) ([]Unit, error)
@@ -116,6 +121,7 @@ type Store interface {
 	UpdateUser(ctx context.Context, id auth.UserID, c UserChange, e audit.Entry, now time.Time) (User, error)
 	SetUserActive(ctx context.Context, id auth.UserID, active bool, e audit.Entry, now time.Time) error
 	SetUserRoles(ctx context.Context, id auth.UserID, grants []auth.RoleGrant, e audit.Entry, now time.Time) error
-	// ResetPassword sets a new hash marked as temporary (must change) and revokes sessions.
+	// ResetPassword sets a new hash, clears the lockout and the demo flag,
+	// and revokes every refresh token of the user.
 	ResetPassword(ctx context.Context, id auth.UserID, hash string, e audit.Entry, now time.Time) error
 }

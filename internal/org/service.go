@@ -4,13 +4,17 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"errors"
 	"fmt"
 	"net/mail"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/cau-gov/cau/internal/audit"
 	"github.com/cau-gov/cau/internal/auth"
@@ -36,8 +40,21 @@ var (
 	usernameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
 )
 
+// clean trims v and puts it in NFC, so that names typed on different
+// keyboards (precomposed or combining diacritics) compare and sort alike.
+func clean(v string) string { return norm.NFC.String(strings.TrimSpace(v)) }
+
+// oneLine reports whether v is valid UTF-8 of at most max characters with
+// no control characters (names end up in PDFs, audit rows and logs).
+func oneLine(v string, max int) bool {
+	if !utf8.ValidString(v) || utf8.RuneCountInString(v) > max {
+		return false
+	}
+	return !strings.ContainsFunc(v, unicode.IsControl)
+}
+
 func checkName(fields map[string]string, key, v string) {
-	if n := utf8.RuneCountInString(strings.TrimSpace(v)); n < 1 || n > 200 || !utf8.ValidString(v) || strings.ContainsAny(v, "\x00\r\n") {
+	if v == "" || !oneLine(v, 200) {
 		fields[key] = "required, 1–200 characters on one line"
 	}
 }
@@ -103,8 +120,9 @@ func checkEmail(fields map[string]string, v string) {
 	}
 }
 
-// checkGrants validates role grants and that p may give them.
-func (s *Service) checkGrants(ctx context.Context, p *auth.Principal, grants []auth.RoleGrant) error {
+// validGrants checks the shape of role grants and that their units and
+// halls exist.
+func (s *Service) validGrants(ctx context.Context, grants []auth.RoleGrant) error {
 	fields := map[string]string{}
 	seen := map[string]bool{}
 	for i, g := range grants {
@@ -116,34 +134,39 @@ func (s *Service) checkGrants(ctx context.Context, p *auth.Principal, grants []a
 		if (g.Role == auth.RoleHallOperator) != (g.HallID != nil) {
 			fields[key+".hall_id"] = "required for hall_operator, and only for it"
 		}
-		sig := fmt.Sprint(g.Role, g.ScopeUnitID, g.HallID)
+		sig := string(g.Role)
 		if g.ScopeUnitID != nil {
-			sig = fmt.Sprint(g.Role, *g.ScopeUnitID, g.HallID)
+			sig += fmt.Sprint("/u", *g.ScopeUnitID)
 		}
 		if g.HallID != nil {
-			sig += fmt.Sprint(*g.HallID)
+			sig += fmt.Sprint("/h", *g.HallID)
 		}
 		if seen[sig] {
 			fields[key] = "duplicate grant"
 		}
 		seen[sig] = true
 	}
+	if len(grants) > 50 {
+		fields["grants"] = "at most 50 grants"
+	}
 	if err := invalid(fields); err != nil {
 		return err
 	}
-	if p.HasGlobal(auth.RoleAdmin) {
-		for _, g := range grants {
-			if err := s.grantTargetsExist(ctx, g); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	// A scoped admin gives powers only inside its subtree.
 	for _, g := range grants {
 		if err := s.grantTargetsExist(ctx, g); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// mayGive reports (as ErrForbidden) whether p may hand out each grant: a
+// global admin any; a scoped admin only powers inside its subtree.
+func (s *Service) mayGive(ctx context.Context, p *auth.Principal, grants []auth.RoleGrant) error {
+	if p.HasGlobal(auth.RoleAdmin) {
+		return nil
+	}
+	for _, g := range grants {
 		unit := g.ScopeUnitID
 		if g.HallID != nil {
 			h, err := s.st.Hall(ctx, *g.HallID)
@@ -167,18 +190,59 @@ func (s *Service) checkGrants(ctx context.Context, p *auth.Principal, grants []a
 	return nil
 }
 
+// requireManage checks p may administer account u: u's unit is in p's
+// scope, and u holds no power p could not have given (else a district
+// admin could reset the password of a province-wide admin who happens to
+// sit in the district, and sign in as them).
+func (s *Service) requireManage(ctx context.Context, p *auth.Principal, u User) error {
+	if err := s.requireAdmin(ctx, p, u.UnitID); err != nil {
+		return err
+	}
+	return s.mayGive(ctx, p, u.Grants)
+}
+
+// activeUnit returns the unit, or a ValidationError on field when it does
+// not exist or is deactivated (new things are not put in closed units).
+func (s *Service) activeUnit(ctx context.Context, field string, id auth.UnitID) (Unit, error) {
+	u, err := s.st.Unit(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return Unit{}, &ValidationError{Fields: map[string]string{field: "no such unit"}}
+	}
+	if err != nil {
+		return Unit{}, err
+	}
+	if !u.Active {
+		return Unit{}, &ValidationError{Fields: map[string]string{field: "the unit is deactivated"}}
+	}
+	return u, nil
+}
+
 func (s *Service) grantTargetsExist(ctx context.Context, g auth.RoleGrant) error {
 	if g.ScopeUnitID != nil {
-		if _, err := s.st.Unit(ctx, *g.ScopeUnitID); err != nil {
+		if _, err := s.st.Unit(ctx, *g.ScopeUnitID); errors.Is(err, ErrNotFound) {
 			return &ValidationError{Fields: map[string]string{"scope_unit_id": "no such unit"}}
+		} else if err != nil {
+			return err
 		}
 	}
 	if g.HallID != nil {
-		if _, err := s.st.Hall(ctx, *g.HallID); err != nil {
+		if _, err := s.st.Hall(ctx, *g.HallID); errors.Is(err, ErrNotFound) {
 			return &ValidationError{Fields: map[string]string{"hall_id": "no such hall"}}
+		} else if err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
 func containsUnit(ids []auth.UnitID, id auth.UnitID) bool { return slices.Contains(ids, id) }
+
+// unitOrField returns the unit, or a ValidationError on field when it does
+// not exist (a reference in the body, not the resource of the URL).
+func (s *Service) unitOrField(ctx context.Context, field string, id auth.UnitID) (Unit, error) {
+	u, err := s.st.Unit(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return Unit{}, &ValidationError{Fields: map[string]string{field: "no such unit"}}
+	}
+	return u, err
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/cau-gov/cau/internal/auth"
 )
@@ -15,7 +14,7 @@ func (s *Service) Levels(ctx context.Context) ([]Level, error) { return s.st.Lev
 // Units lists the whole tree (flat, parents before children).
 func (s *Service) Units(ctx context.Context) ([]Unit, error) { return s.st.Units(ctx) }
 
-// UnitInput creates or changes a unit.
+// UnitInput creates a unit.
 type UnitInput struct {
 	ParentID *auth.UnitID
 	Level    string
@@ -23,29 +22,46 @@ type UnitInput struct {
 	Name     string
 }
 
-func (s *Service) levelRank(ctx context.Context, code string) (int, bool, error) {
+// ranks maps each level code to its rank (0 is the top).
+func (s *Service) ranks(ctx context.Context) (map[string]int, error) {
 	ls, err := s.st.Levels(ctx)
 	if err != nil {
-		return 0, false, err
+		return nil, err
 	}
+	out := make(map[string]int, len(ls))
 	for _, l := range ls {
-		if l.Code == code {
-			return l.Rank, true, nil
-		}
+		out[l.Code] = l.Rank
 	}
-	return 0, false, nil
+	return out, nil
 }
 
-// CreateUnit adds a unit under a parent (a root only when none exists, by a global admin).
+// requireUnitAdmin checks p may change the unit record itself. That is
+// decided one level up: a district admin manages what is inside its
+// district (communes, halls, people) but the district unit — its name,
+// code, level, place and whether it exists — belongs to whoever administers
+// the province. The root is a global admin's alone.
+func (s *Service) requireUnitAdmin(ctx context.Context, p *auth.Principal, u Unit) error {
+	if u.ParentID == nil {
+		if p.HasGlobal(auth.RoleAdmin) {
+			return nil
+		}
+		return ErrForbidden
+	}
+	return s.requireAdmin(ctx, p, *u.ParentID)
+}
+
+// CreateUnit adds a unit under an active parent. The root exists from the
+// start (seed or first install), so a parent is always required.
 func (s *Service) CreateUnit(ctx context.Context, p *auth.Principal, in UnitInput, ip string) (Unit, error) {
-	in.Code, in.Name = strings.TrimSpace(in.Code), strings.TrimSpace(in.Name)
+	in.Code, in.Name = clean(in.Code), clean(in.Name)
 	fields := map[string]string{}
 	checkCode(fields, "code", in.Code)
 	checkName(fields, "name", in.Name)
-	rank, ok, err := s.levelRank(ctx, in.Level)
+	ranks, err := s.ranks(ctx)
 	if err != nil {
 		return Unit{}, err
 	}
+	rank, ok := ranks[in.Level]
 	if !ok {
 		fields["level"] = "unknown level (see GET /api/v1/unit-levels)"
 	}
@@ -55,16 +71,14 @@ func (s *Service) CreateUnit(ctx context.Context, p *auth.Principal, in UnitInpu
 	if err := invalid(fields); err != nil {
 		return Unit{}, err
 	}
-	parent, err := s.st.Unit(ctx, *in.ParentID)
+	parent, err := s.activeUnit(ctx, "parent_id", *in.ParentID)
 	if err != nil {
-		return Unit{}, &ValidationError{Fields: map[string]string{"parent_id": "no such unit"}}
+		return Unit{}, err
 	}
 	if err := s.requireAdmin(ctx, p, parent.ID); err != nil {
 		return Unit{}, err
 	}
-	if prank, _, err := s.levelRank(ctx, parent.Level); err != nil {
-		return Unit{}, err
-	} else if rank <= prank {
+	if rank <= ranks[parent.Level] {
 		return Unit{}, ErrLevel
 	}
 	u := Unit{ParentID: &parent.ID, Level: in.Level, Code: in.Code, Name: in.Name, Active: true}
@@ -78,24 +92,26 @@ func (s *Service) UpdateUnit(ctx context.Context, p *auth.Principal, id auth.Uni
 	if err != nil {
 		return Unit{}, err
 	}
-	if err := s.requireAdmin(ctx, p, id); err != nil {
+	if err := s.requireUnitAdmin(ctx, p, u); err != nil {
 		return Unit{}, err
 	}
 	before := u
 	fields := map[string]string{}
 	if name != nil {
-		u.Name = strings.TrimSpace(*name)
+		u.Name = clean(*name)
 		checkName(fields, "name", u.Name)
 	}
 	if code != nil {
-		u.Code = strings.TrimSpace(*code)
+		u.Code = clean(*code)
 		checkCode(fields, "code", u.Code)
 	}
 	if level != nil {
-		if _, ok, err := s.levelRank(ctx, *level); err != nil {
+		ranks, err := s.ranks(ctx)
+		if err != nil {
 			return Unit{}, err
-		} else if !ok {
-			fields["level"] = "unknown level"
+		}
+		if _, ok := ranks[*level]; !ok {
+			fields["level"] = "unknown level (see GET /api/v1/unit-levels)"
 		}
 		u.Level = *level
 	}
@@ -105,39 +121,41 @@ func (s *Service) UpdateUnit(ctx context.Context, p *auth.Principal, id auth.Uni
 	if err := s.checkLevels(ctx, u); err != nil {
 		return Unit{}, err
 	}
-	e := entry(p, "unit.update", "unit", id, ip, map[string]any{
+	action := "unit.update"
+	if code == nil && level == nil {
+		action = "unit.rename"
+	}
+	e := entry(p, action, "unit", id, ip, map[string]any{
 		"before": map[string]any{"name": before.Name, "code": before.Code, "level": before.Level},
 		"after":  map[string]any{"name": u.Name, "code": u.Code, "level": u.Level}})
 	return s.st.UpdateUnit(ctx, u, e, s.now())
 }
 
-// checkLevels verifies u ranks below its parent and above its children.
+// checkLevels verifies u ranks below its parent and above each of its
+// children (inactive children too: they may be reactivated).
 func (s *Service) checkLevels(ctx context.Context, u Unit) error {
-	rank, _, err := s.levelRank(ctx, u.Level)
+	ranks, err := s.ranks(ctx)
 	if err != nil {
 		return err
 	}
+	rank := ranks[u.Level]
 	all, err := s.st.Units(ctx)
 	if err != nil {
 		return err
-	}
-	ranks := map[string]int{}
-	ls, _ := s.st.Levels(ctx)
-	for _, l := range ls {
-		ranks[l.Code] = l.Rank
 	}
 	for _, o := range all {
 		if u.ParentID != nil && o.ID == *u.ParentID && ranks[o.Level] >= rank {
 			return ErrLevel
 		}
-		if o.ParentID != nil && *o.ParentID == u.ID && o.Active && ranks[o.Level] <= rank {
+		if o.ParentID != nil && *o.ParentID == u.ID && ranks[o.Level] <= rank {
 			return ErrLevel
 		}
 	}
 	return nil
 }
 
-// MoveUnit puts a unit (with its subtree) under another parent.
+// MoveUnit puts a unit (with its subtree) under another parent: after the
+// 2025 reform communes move from a district straight under the province.
 func (s *Service) MoveUnit(ctx context.Context, p *auth.Principal, id, newParent auth.UnitID, ip string) (Unit, error) {
 	u, err := s.st.Unit(ctx, id)
 	if err != nil {
@@ -146,12 +164,12 @@ func (s *Service) MoveUnit(ctx context.Context, p *auth.Principal, id, newParent
 	if u.ParentID == nil {
 		return Unit{}, ErrRoot
 	}
-	parent, err := s.st.Unit(ctx, newParent)
+	parent, err := s.unitOrField(ctx, "parent_id", newParent)
 	if err != nil {
-		return Unit{}, &ValidationError{Fields: map[string]string{"parent_id": "no such unit"}}
+		return Unit{}, err
 	}
 	// Both the unit's current place and its new one must be within the admin's scope.
-	if err := s.requireAdmin(ctx, p, *u.ParentID); err != nil {
+	if err := s.requireUnitAdmin(ctx, p, u); err != nil {
 		return Unit{}, err
 	}
 	if err := s.requireAdmin(ctx, p, parent.ID); err != nil {
@@ -164,6 +182,9 @@ func (s *Service) MoveUnit(ctx context.Context, p *auth.Principal, id, newParent
 	if containsUnit(anc, id) {
 		return Unit{}, ErrCycle
 	}
+	if u.Active && !parent.Active {
+		return Unit{}, &ValidationError{Fields: map[string]string{"parent_id": "the unit is deactivated"}}
+	}
 	old := *u.ParentID
 	u.ParentID = &parent.ID
 	if err := s.checkLevels(ctx, u); err != nil {
@@ -173,8 +194,11 @@ func (s *Service) MoveUnit(ctx context.Context, p *auth.Principal, id, newParent
 	return s.st.UpdateUnit(ctx, u, e, s.now())
 }
 
-// SetUnitActive deactivates (refused while it has active children, halls
-// or users) or reactivates a unit.
+// SetUnitActive deactivates or reactivates a unit. Deactivation does not
+// cascade: it is refused while the unit has active children, halls or
+// users, so an administrator closes a unit bottom-up and sees each step
+// (a merged commune's people usually move to the new unit, not vanish).
+// Reactivation needs an active parent.
 func (s *Service) SetUnitActive(ctx context.Context, p *auth.Principal, id auth.UnitID, active bool, ip string) (Unit, error) {
 	u, err := s.st.Unit(ctx, id)
 	if err != nil {
@@ -183,10 +207,18 @@ func (s *Service) SetUnitActive(ctx context.Context, p *auth.Principal, id auth.
 	if u.ParentID == nil {
 		return Unit{}, ErrRoot
 	}
-	if err := s.requireAdmin(ctx, p, *u.ParentID); err != nil {
+	if err := s.requireUnitAdmin(ctx, p, u); err != nil {
 		return Unit{}, err
 	}
-	if !active {
+	if active {
+		parent, err := s.st.Unit(ctx, *u.ParentID)
+		if err != nil {
+			return Unit{}, err
+		}
+		if !parent.Active {
+			return Unit{}, &ValidationError{Fields: map[string]string{"parent_id": "reactivate the parent unit first"}}
+		}
+	} else {
 		c, h, us, err := s.st.UnitDependents(ctx, id)
 		if err != nil {
 			return Unit{}, err
@@ -194,6 +226,9 @@ func (s *Service) SetUnitActive(ctx context.Context, p *auth.Principal, id auth.
 		if c+h+us > 0 {
 			return Unit{}, errors.Join(ErrInUse, &inUseDetail{c, h, us})
 		}
+	}
+	if u.Active == active {
+		return u, nil // nothing to change, nothing to audit
 	}
 	u.Active = active
 	action := "unit.reactivate"

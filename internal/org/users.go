@@ -2,13 +2,14 @@ package org
 
 import (
 	"context"
-	"strings"
 
 	"github.com/cau-gov/cau/internal/auth"
 )
 
-// Users lists accounts. Admins see their scope; secretaries and chairs see
-// everyone (they invite people from every unit); others see their own unit.
+// Users lists accounts. A global admin, and anyone holding secretary or
+// chair (they invite people from every unit), sees everyone; a scoped admin
+// sees the subtree of its scope (the first, when it holds several and the
+// filter names no unit); everyone else sees the people of their own unit.
 func (s *Service) Users(ctx context.Context, p *auth.Principal, f UserFilter) ([]User, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 500
@@ -16,8 +17,6 @@ func (s *Service) Users(ctx context.Context, p *auth.Principal, f UserFilter) ([
 	switch {
 	case p.HasGlobal(auth.RoleAdmin), p.HasAnywhere(auth.RoleSecretary, auth.RoleChair):
 	case p.Has(auth.RoleAdmin):
-		// A scoped admin lists the subtree of each scope; the simple rule:
-		// the filter's unit must be inside a scope, defaulting to the first scope.
 		if f.UnitID == nil {
 			for _, g := range p.Grants {
 				if g.Role == auth.RoleAdmin && g.ScopeUnitID != nil {
@@ -31,6 +30,9 @@ func (s *Service) Users(ctx context.Context, p *auth.Principal, f UserFilter) ([
 		}
 	default:
 		own := p.UnitID
+		if f.UnitID != nil && *f.UnitID != own {
+			return nil, ErrForbidden
+		}
 		f.UnitID, f.IncludeDescendants = &own, false
 	}
 	return s.st.Users(ctx, f)
@@ -47,18 +49,34 @@ type UserInput struct {
 	Grants   []auth.RoleGrant
 }
 
-// CreateUser adds an account; it returns the temporary password when none was given.
+func checkProfile(fields map[string]string, fullName, email, position *string) {
+	if fullName != nil {
+		*fullName = clean(*fullName)
+		checkName(fields, "full_name", *fullName)
+	}
+	if email != nil {
+		*email = clean(*email)
+		checkEmail(fields, *email)
+	}
+	if position != nil {
+		*position = clean(*position)
+		if !oneLine(*position, 200) {
+			fields["position"] = "at most 200 characters on one line"
+		}
+	}
+}
+
+// CreateUser adds an account with its grants; it returns the temporary
+// password when none was given.
 func (s *Service) CreateUser(ctx context.Context, p *auth.Principal, in UserInput, ip string) (User, string, error) {
 	in.Username = auth.NormalizeUsername(in.Username)
-	in.FullName, in.Email, in.Position = strings.TrimSpace(in.FullName), strings.TrimSpace(in.Email), strings.TrimSpace(in.Position)
 	fields := map[string]string{}
 	if !usernameRe.MatchString(in.Username) {
 		fields["username"] = "2–64 lowercase letters, digits, '.', '_' or '-'"
 	}
-	checkName(fields, "full_name", in.FullName)
-	checkEmail(fields, in.Email)
-	if len(in.Position) > 200 {
-		fields["position"] = "at most 200 characters"
+	checkProfile(fields, &in.FullName, &in.Email, &in.Position)
+	if in.UnitID <= 0 {
+		fields["unit_id"] = "required"
 	}
 	generated := ""
 	if in.Password == "" {
@@ -70,36 +88,31 @@ func (s *Service) CreateUser(ctx context.Context, p *auth.Principal, in UserInpu
 	if err := invalid(fields); err != nil {
 		return User{}, "", err
 	}
-	u, err := s.st.Unit(ctx, in.UnitID)
-	if err != nil {
-		return User{}, "", &ValidationError{Fields: map[string]string{"unit_id": "no such unit"}}
+	if err := s.validGrants(ctx, in.Grants); err != nil {
+		return User{}, "", err
 	}
-	if !u.Active {
-		return User{}, "", &ValidationError{Fields: map[string]string{"unit_id": "the unit is deactivated"}}
+	if _, err := s.activeUnit(ctx, "unit_id", in.UnitID); err != nil {
+		return User{}, "", err
 	}
 	if err := s.requireAdmin(ctx, p, in.UnitID); err != nil {
 		return User{}, "", err
 	}
-	if err := s.checkGrants(ctx, p, in.Grants); err != nil {
+	if err := s.mayGive(ctx, p, in.Grants); err != nil {
 		return User{}, "", err
 	}
 	hash, err := auth.HashPassword(in.Password, s.params)
 	if err != nil {
 		return User{}, "", err
 	}
-	e := entry(p, "user.create", "user", "", ip, map[string]any{"username": in.Username, "unit_id": in.UnitID})
+	if in.Grants == nil {
+		in.Grants = []auth.RoleGrant{}
+	}
+	e := entry(p, "user.create", "user", "", ip, map[string]any{"username": in.Username, "unit_id": in.UnitID,
+		"full_name": in.FullName, "grants": in.Grants, "generated_password": generated != ""})
 	created, err := s.st.CreateUser(ctx, NewUser{UnitID: in.UnitID, Username: in.Username, FullName: in.FullName,
-		Email: in.Email, Position: in.Position, PasswordHash: hash}, e, s.now())
+		Email: in.Email, Position: in.Position, PasswordHash: hash, Grants: in.Grants}, e, s.now())
 	if err != nil {
 		return User{}, "", err
-	}
-	if len(in.Grants) > 0 {
-		if err := s.st.SetUserRoles(ctx, created.ID, in.Grants, entry(p, "user.roles", "user", created.ID, ip, map[string]any{"grants": in.Grants}), s.now()); err != nil {
-			return User{}, "", err
-		}
-		if created, err = s.st.User(ctx, created.ID); err != nil {
-			return User{}, "", err
-		}
 	}
 	return created, generated, nil
 }
@@ -110,62 +123,58 @@ func (s *Service) UpdateUser(ctx context.Context, p *auth.Principal, id auth.Use
 	if err != nil {
 		return User{}, err
 	}
-	if err := s.requireAdmin(ctx, p, u.UnitID); err != nil {
+	if err := s.requireManage(ctx, p, u); err != nil {
 		return User{}, err
 	}
 	fields := map[string]string{}
-	if c.FullName != nil {
-		v := strings.TrimSpace(*c.FullName)
-		c.FullName = &v
-		checkName(fields, "full_name", v)
-	}
-	if c.Email != nil {
-		v := strings.TrimSpace(*c.Email)
-		c.Email = &v
-		checkEmail(fields, v)
-	}
-	if c.Position != nil && len(*c.Position) > 200 {
-		fields["position"] = "at most 200 characters"
-	}
+	checkProfile(fields, c.FullName, c.Email, c.Position)
 	if err := invalid(fields); err != nil {
 		return User{}, err
 	}
+	detail := map[string]any{}
 	if c.UnitID != nil && *c.UnitID != u.UnitID {
-		if _, err := s.st.Unit(ctx, *c.UnitID); err != nil {
-			return User{}, &ValidationError{Fields: map[string]string{"unit_id": "no such unit"}}
+		if _, err := s.activeUnit(ctx, "unit_id", *c.UnitID); err != nil {
+			return User{}, err
 		}
 		if err := s.requireAdmin(ctx, p, *c.UnitID); err != nil {
 			return User{}, err
 		}
-	}
-	detail := map[string]any{}
-	if c.FullName != nil {
-		detail["full_name"] = map[string]string{"before": u.FullName, "after": *c.FullName}
-	}
-	if c.Email != nil {
-		detail["email"] = map[string]string{"before": u.Email, "after": *c.Email}
-	}
-	if c.Position != nil {
-		detail["position"] = map[string]string{"before": u.Position, "after": *c.Position}
-	}
-	if c.UnitID != nil {
 		detail["unit_id"] = map[string]any{"before": u.UnitID, "after": *c.UnitID}
+	}
+	for key, v := range map[string][2]*string{
+		"full_name": {&u.FullName, c.FullName}, "email": {&u.Email, c.Email}, "position": {&u.Position, c.Position},
+	} {
+		if v[1] != nil && *v[1] != *v[0] {
+			detail[key] = map[string]string{"before": *v[0], "after": *v[1]}
+		}
+	}
+	if len(detail) == 0 {
+		return u, nil // nothing to change, nothing to audit
 	}
 	return s.st.UpdateUser(ctx, id, c, entry(p, "user.update", "user", id, ip, detail), s.now())
 }
 
 // SetUserActive deactivates or reactivates an account; deactivation
-// revokes its sessions at once (tokens are checked against it per request).
+// revokes its refresh tokens, and access tokens stop working at once
+// because the Authenticator loads the account on every request.
 func (s *Service) SetUserActive(ctx context.Context, p *auth.Principal, id auth.UserID, active bool, ip string) (User, error) {
 	u, err := s.st.User(ctx, id)
 	if err != nil {
 		return User{}, err
 	}
-	if err := s.requireAdmin(ctx, p, u.UnitID); err != nil {
+	if err := s.requireManage(ctx, p, u); err != nil {
 		return User{}, err
 	}
-	if id == p.UserID && !active {
-		return User{}, &ValidationError{Fields: map[string]string{"id": "you cannot deactivate yourself"}}
+	if id == p.UserID {
+		return User{}, ErrSelf
+	}
+	if active {
+		if _, err := s.activeUnit(ctx, "unit_id", u.UnitID); err != nil {
+			return User{}, err
+		}
+	}
+	if u.Active == active {
+		return u, nil
 	}
 	action := "user.reactivate"
 	if !active {
@@ -177,21 +186,28 @@ func (s *Service) SetUserActive(ctx context.Context, p *auth.Principal, id auth.
 	return s.st.User(ctx, id)
 }
 
-// SetUserRoles replaces a user's role grants.
+// SetUserRoles replaces a user's role grants. An admin cannot change its
+// own roles (another admin must), and a scoped admin can neither give nor
+// take away a power it could not give.
 func (s *Service) SetUserRoles(ctx context.Context, p *auth.Principal, id auth.UserID, grants []auth.RoleGrant, ip string) (User, error) {
 	u, err := s.st.User(ctx, id)
 	if err != nil {
 		return User{}, err
 	}
-	if err := s.requireAdmin(ctx, p, u.UnitID); err != nil {
+	if err := s.validGrants(ctx, grants); err != nil {
 		return User{}, err
 	}
-	if err := s.checkGrants(ctx, p, grants); err != nil {
+	if err := s.requireManage(ctx, p, u); err != nil {
 		return User{}, err
 	}
-	// A scoped admin may not strip grants it could not have given.
-	if err := s.checkGrants(ctx, p, u.Grants); err != nil {
+	if err := s.mayGive(ctx, p, grants); err != nil {
 		return User{}, err
+	}
+	if id == p.UserID {
+		return User{}, ErrSelf
+	}
+	if grants == nil {
+		grants = []auth.RoleGrant{}
 	}
 	e := entry(p, "user.roles", "user", id, ip, map[string]any{"before": u.Grants, "after": grants})
 	if err := s.st.SetUserRoles(ctx, id, grants, e, s.now()); err != nil {
@@ -200,14 +216,15 @@ func (s *Service) SetUserRoles(ctx context.Context, p *auth.Principal, id auth.U
 	return s.st.User(ctx, id)
 }
 
-// ResetPassword gives the user a new temporary password (returned once)
+// ResetPassword gives the user a new random password (returned once, for
+// the admin to hand over; the user then changes it), unlocks the account
 // and signs out all of its sessions.
 func (s *Service) ResetPassword(ctx context.Context, p *auth.Principal, id auth.UserID, ip string) (string, error) {
 	u, err := s.st.User(ctx, id)
 	if err != nil {
 		return "", err
 	}
-	if err := s.requireAdmin(ctx, p, u.UnitID); err != nil {
+	if err := s.requireManage(ctx, p, u); err != nil {
 		return "", err
 	}
 	pw := newPassword()

@@ -62,12 +62,41 @@ func (db *DB) Users(ctx context.Context, f org.UserFilter) ([]org.User, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
-	for i := range users {
-		if users[i].Grants, err = grants(ctx, db.Pool, users[i].ID); err != nil {
-			return nil, err
-		}
+	if err := attachGrants(ctx, db.Pool, users); err != nil {
+		return nil, err
 	}
 	return users, nil
+}
+
+// attachGrants loads the role grants of every listed user in one query.
+func attachGrants(ctx context.Context, q Querier, users []org.User) error {
+	if len(users) == 0 {
+		return nil
+	}
+	ids := make([]auth.UserID, len(users))
+	at := make(map[auth.UserID]int, len(users))
+	for i, u := range users {
+		ids[i], at[u.ID] = u.ID, i
+		users[i].Grants = []auth.RoleGrant{}
+	}
+	rows, err := q.Query(ctx, `
+		SELECT user_id, role, scope_unit_id, hall_id FROM user_roles WHERE user_id = ANY($1)
+		ORDER BY user_id, role, scope_unit_id NULLS FIRST, hall_id NULLS FIRST`, ids)
+	if err != nil {
+		return fmt.Errorf("load role grants: %w", err)
+	}
+	var uid auth.UserID
+	var g auth.RoleGrant
+	_, err = pgx.ForEachRow(rows, []any{&uid, &g.Role, &g.ScopeUnitID, &g.HallID}, func() error {
+		i := at[uid]
+		users[i].Grants = append(users[i].Grants, g)
+		g = auth.RoleGrant{} // the pointers are fresh for the next row
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("load role grants: %w", err)
+	}
+	return nil
 }
 
 func escapeLike(s string) string {
@@ -82,12 +111,13 @@ func (db *DB) User(ctx context.Context, id auth.UserID) (org.User, error) {
 	}
 	u, err := pgx.CollectExactlyOneRow(rows, scanAdminUser)
 	if err != nil {
-		return org.User{}, notFound(err, fmt.Sprintf("user %d", id))
+		return org.User{}, orgNotFound(notFound(err, fmt.Sprintf("user %d", id)))
 	}
-	if u.Grants, err = grants(ctx, db.Pool, id); err != nil {
+	us := []org.User{u}
+	if err := attachGrants(ctx, db.Pool, us); err != nil {
 		return org.User{}, err
 	}
-	return u, nil
+	return us[0], nil
 }
 
 // CreateUser implements org.Store.
@@ -100,6 +130,9 @@ func (db *DB) CreateUser(ctx context.Context, n org.NewUser, e audit.Entry, now 
 			n.UnitID, n.Username, n.FullName, n.Email, n.Position, n.PasswordHash, now).Scan(&id)
 		if err != nil {
 			return constraintError(err)
+		}
+		if err := insertGrants(ctx, tx, id, n.Grants, now); err != nil {
+			return err
 		}
 		e.ObjectID = fmt.Sprint(id)
 		return AppendAudit(ctx, tx, e, now)
@@ -121,7 +154,7 @@ func (db *DB) UpdateUser(ctx context.Context, id auth.UserID, c org.UserChange, 
 			return constraintError(err)
 		}
 		if tag.RowsAffected() == 0 {
-			return ErrNotFound
+			return orgNotFound(ErrNotFound)
 		}
 		return AppendAudit(ctx, tx, e, now)
 	})
@@ -139,7 +172,7 @@ func (db *DB) SetUserActive(ctx context.Context, id auth.UserID, active bool, e 
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("user %d: %w", id, ErrNotFound)
+			return orgNotFound(fmt.Errorf("user %d: %w", id, ErrNotFound))
 		}
 		if !active {
 			if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL`, id, now); err != nil {
@@ -153,18 +186,30 @@ func (db *DB) SetUserActive(ctx context.Context, id auth.UserID, active bool, e 
 // SetUserRoles implements org.Store.
 func (db *DB) SetUserRoles(ctx context.Context, id auth.UserID, gs []auth.RoleGrant, e audit.Entry, now time.Time) error {
 	return db.InTx(ctx, func(tx pgx.Tx) error {
+		// Lock the user row: two admins replacing roles at once serialize.
+		var one int
+		if err := tx.QueryRow(ctx, `SELECT 1 FROM users WHERE id = $1 FOR UPDATE`, id).Scan(&one); err != nil {
+			return orgNotFound(notFound(err, fmt.Sprintf("user %d", id)))
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM user_roles WHERE user_id = $1`, id); err != nil {
 			return err
 		}
-		for _, g := range gs {
-			_, err := tx.Exec(ctx, `INSERT INTO user_roles (user_id, role, scope_unit_id, hall_id, created_at) VALUES ($1, $2, $3, $4, $5)`,
-				id, g.Role, g.ScopeUnitID, g.HallID, now)
-			if err != nil {
-				return fmt.Errorf("grant %s: %w", g.Role, constraintError(err))
-			}
+		if err := insertGrants(ctx, tx, id, gs, now); err != nil {
+			return err
 		}
 		return AppendAudit(ctx, tx, e, now)
 	})
+}
+
+func insertGrants(ctx context.Context, tx pgx.Tx, id auth.UserID, gs []auth.RoleGrant, now time.Time) error {
+	for _, g := range gs {
+		_, err := tx.Exec(ctx, `INSERT INTO user_roles (user_id, role, scope_unit_id, hall_id, created_at) VALUES ($1, $2, $3, $4, $5)`,
+			id, g.Role, g.ScopeUnitID, g.HallID, now)
+		if err != nil {
+			return fmt.Errorf("grant %s: %w", g.Role, constraintError(err))
+		}
+	}
+	return nil
 }
 
 // ResetPassword implements org.Store.
@@ -177,7 +222,7 @@ func (db *DB) ResetPassword(ctx context.Context, id auth.UserID, hash string, e 
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("user %d: %w", id, ErrNotFound)
+			return orgNotFound(fmt.Errorf("user %d: %w", id, ErrNotFound))
 		}
 		if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL`, id, now); err != nil {
 			return err
