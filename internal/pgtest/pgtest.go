@@ -173,6 +173,16 @@ func makeTemplate() (string, error) {
 	if ready {
 		return name, nil
 	}
+	// Templates of older migration sets are dead weight: drop the ones no
+	// session is using (another test binary may still clone a recent one).
+	if rows, err := conn.Query(ctx, `SELECT datname FROM pg_database d WHERE datname LIKE 'cau\_tmpl\_%' AND datname <> $1
+		AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)`, name); err == nil {
+		stale, _ := pgx.CollectRows(rows, pgx.RowTo[string])
+		for _, db := range stale {
+			_, _ = conn.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{db}.Sanitize()+" WITH is_template false")
+			_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{db}.Sanitize())
+		}
+	}
 	// A template left half-made by a killed run is rebuilt.
 	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
 		return "", fmt.Errorf("drop stale template: %w", err)
