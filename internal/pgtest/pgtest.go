@@ -173,8 +173,12 @@ func makeTemplate() (string, error) {
 	if ready {
 		return name, nil
 	}
-	// Templates of older migration sets are dead weight: drop the ones no
-	// session is using (another test binary may still clone a recent one).
+	// Templates of older migration sets are dead weight: in CI, drop the
+	// ones no session is using. Not on a developer's machine, where several
+	// working trees with different migrations may be testing at once.
+	if os.Getenv("CI") == "" {
+		return finishTemplate(ctx, conn, name)
+	}
 	if rows, err := conn.Query(ctx, `SELECT datname FROM pg_database d WHERE datname LIKE 'cau\_tmpl\_%' AND datname <> $1
 		AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)`, name); err == nil {
 		stale, _ := pgx.CollectRows(rows, pgx.RowTo[string])
@@ -183,6 +187,11 @@ func makeTemplate() (string, error) {
 			_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{db}.Sanitize())
 		}
 	}
+	return finishTemplate(ctx, conn, name)
+}
+
+// finishTemplate creates and migrates the template database name.
+func finishTemplate(ctx context.Context, conn *pgx.Conn, name string) (string, error) {
 	// A template left half-made by a killed run is rebuilt.
 	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
 		return "", fmt.Errorf("drop stale template: %w", err)
