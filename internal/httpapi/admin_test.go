@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -15,7 +16,7 @@ import (
 type adminWorld struct {
 	env                          *apptest.Env
 	province, district, communeA int64
-	communeB, department         int64
+	communeB, department, empty  int64
 	hallA, hallB                 int64
 	tokens                       map[string]string
 	targetUser                   int64 // a delegate in commune A
@@ -30,6 +31,7 @@ func setupAdmin(t *testing.T) *adminWorld {
 	w.communeA = env.Unit(t, w.district, "commune", "tan-ha", "UBND xã Tân Hà")
 	w.communeB = env.Unit(t, w.district, "commune", "nam-ha", "UBND xã Nam Hà")
 	w.department = env.Unit(t, w.province, "department", "so-noi-vu", "Sở Nội vụ")
+	w.empty = env.Unit(t, w.district, "commune", "phu-son", "UBND xã Phú Sơn")
 	w.hallA = env.Hall(t, w.communeA, "dc-tan-ha", "Điểm cầu xã Tân Hà")
 	w.hallB = env.Hall(t, w.communeB, "dc-nam-ha", "Điểm cầu xã Nam Hà")
 	users := map[string][]auth.RoleGrant{
@@ -83,9 +85,17 @@ func TestAdminRoleMatrix(t *testing.T) {
 			return map[string]any{"grants": []map[string]any{{"role": "delegate"}, {"role": "observer", "scope_unit_id": w.communeA}}}
 		}},
 		{"reset password", "POST", fmt.Sprintf("/api/v1/users/%d/reset-password", w.targetUser), nil},
+		{"move unit", "POST", fmt.Sprintf("/api/v1/units/%d/move", w.empty), func(int) any { return map[string]any{"parent_id": w.district} }},
+		{"deactivate unit", "POST", fmt.Sprintf("/api/v1/units/%d/deactivate", w.empty), nil},
+		{"reactivate unit", "POST", fmt.Sprintf("/api/v1/units/%d/reactivate", w.empty), nil},
+		{"deactivate hall", "POST", fmt.Sprintf("/api/v1/halls/%d/deactivate", w.hallB), nil},
+		{"reactivate hall", "POST", fmt.Sprintf("/api/v1/halls/%d/reactivate", w.hallB), nil},
+		{"deactivate user", "POST", fmt.Sprintf("/api/v1/users/%d/deactivate", w.targetUser), nil},
+		{"reactivate user", "POST", fmt.Sprintf("/api/v1/users/%d/reactivate", w.targetUser), nil},
+		{"list users", "GET", "/api/v1/users", nil},
 	}
 	// allowed[role] lists the calls that role may make; the rest must be 403.
-	reads := []string{"list levels", "list units", "list halls"}
+	reads := []string{"list levels", "list units", "list halls", "list users"}
 	all := []string{}
 	for _, c := range calls {
 		all = append(all, c.name)
@@ -107,8 +117,12 @@ func TestAdminRoleMatrix(t *testing.T) {
 			if c.body != nil {
 				body = c.body(i)
 			}
+			before := w.env.Count(t, "audit_log", "")
 			status, resp := w.env.Do(t, c.method, c.path, w.tokens[role], body)
 			want := contains(ok, c.name)
+			if !want && w.env.Count(t, "audit_log", "") != before {
+				t.Errorf("%s: refused %s still changed something", role, c.name)
+			}
 			if want && status >= 300 {
 				t.Errorf("%s may %s: got %d %s", role, c.name, status, resp)
 			}
@@ -261,6 +275,31 @@ func TestAdminBadInput(t *testing.T) {
 		{"hall operator without hall", "PUT", fmt.Sprintf("/api/v1/users/%d/roles", w.targetUser), `{"grants":[{"role":"hall_operator"}]}`, 422},
 		{"bad id in path", "PATCH", "/api/v1/units/abc", `{"name":"x"}`, 404},
 		{"negative limit", "GET", "/api/v1/users?limit=-1", "", 422},
+		{"code with capitals", "PATCH", fmt.Sprintf("/api/v1/halls/%d", w.hallA), `{"code":"DC-Tan-Ha"}`, 422},
+		{"code with a space", "POST", "/api/v1/halls", fmt.Sprintf(`{"unit_id":%d,"code":"dc tan","name":"x"}`, w.communeA), 422},
+		{"code too long", "PATCH", fmt.Sprintf("/api/v1/units/%d", w.communeA), fmt.Sprintf(`{"code":"%s"}`, strings.Repeat("a", 65)), 422},
+		{"unknown level", "PATCH", fmt.Sprintf("/api/v1/units/%d", w.communeA), `{"level":"village"}`, 422},
+		{"name with a newline", "PATCH", fmt.Sprintf("/api/v1/halls/%d", w.hallA), `{"name":"a\nb"}`, 422},
+		{"move under a missing parent", "POST", fmt.Sprintf("/api/v1/units/%d/move", w.communeA), `{"parent_id":999999}`, 422},
+		{"move without a parent", "POST", fmt.Sprintf("/api/v1/units/%d/move", w.communeA), `{}`, 422},
+		{"hall in a missing unit", "POST", "/api/v1/halls", `{"unit_id":999999,"code":"dc-x","name":"x"}`, 422},
+		{"hall moved to a missing unit", "PATCH", fmt.Sprintf("/api/v1/halls/%d", w.hallA), `{"unit_id":999999}`, 422},
+		{"user in a missing unit", "POST", "/api/v1/users", `{"unit_id":999999,"username":"ai-do","full_name":"Ai Đó"}`, 422},
+		{"user without a unit", "POST", "/api/v1/users", `{"username":"ai-do","full_name":"Ai Đó"}`, 422},
+		{"short password", "POST", "/api/v1/users", fmt.Sprintf(`{"unit_id":%d,"username":"ai-do","full_name":"Ai Đó","password":"ngan"}`, w.communeA), 422},
+		{"username taken", "POST", "/api/v1/users", fmt.Sprintf(`{"unit_id":%d,"username":"admin","full_name":"Ai Đó"}`, w.communeA), 409},
+		{"grant for a missing hall", "PUT", fmt.Sprintf("/api/v1/users/%d/roles", w.targetUser), `{"grants":[{"role":"hall_operator","hall_id":999999}]}`, 422},
+		{"grant scoped to a missing unit", "PUT", fmt.Sprintf("/api/v1/users/%d/roles", w.targetUser), `{"grants":[{"role":"secretary","scope_unit_id":999999}]}`, 422},
+		{"duplicate grant", "PUT", fmt.Sprintf("/api/v1/users/%d/roles", w.targetUser), `{"grants":[{"role":"delegate"},{"role":"delegate"}]}`, 422},
+		{"grants missing", "PUT", fmt.Sprintf("/api/v1/users/%d/roles", w.targetUser), `{}`, 422},
+		{"grants not a list", "PUT", fmt.Sprintf("/api/v1/users/%d/roles", w.targetUser), `{"grants":"admin"}`, 422},
+		{"missing user", "POST", "/api/v1/users/999999/reset-password", "", 404},
+		{"missing hall", "POST", "/api/v1/halls/999999/deactivate", "", 404},
+		{"two objects", "POST", "/api/v1/units", `{"name":"a"}{"name":"b"}`, 400},
+		{"oversized body", "POST", "/api/v1/units", `{"name":"` + strings.Repeat("x", 2<<20) + `"}`, 413},
+		{"q too long", "GET", "/api/v1/users?q=" + strings.Repeat("a", 101), "", 422},
+		{"bad unit filter", "GET", "/api/v1/halls?unit_id=1%27%20OR%201=1", "", 422},
+		{"bad role filter", "GET", "/api/v1/users?role=admin%27--", "", 422},
 	} {
 		var body any
 		if c.body != "" {
@@ -274,6 +313,32 @@ func TestAdminBadInput(t *testing.T) {
 	if after := counts(); after != before {
 		t.Fatalf("refused requests changed the database: %s → %s", before, after)
 	}
+	// Names may hold any punctuation (Vietnamese names have apostrophes:
+	// Đưng K'Nớ); SQL in them is stored as text and harms nothing.
+	units := w.env.Count(t, "units", "")
+	for _, v := range sqlish {
+		var u struct{ ID int64 }
+		w.env.DoJSON(t, "POST", "/api/v1/units", tok, map[string]any{"parent_id": w.province, "level": "department", "code": fmt.Sprintf("so-%d", len(v)), "name": v}, 201, &u)
+		var h struct{ Name string }
+		w.env.DoJSON(t, "POST", "/api/v1/halls", tok, map[string]any{"unit_id": u.ID, "code": fmt.Sprintf("dc-%d", len(v)), "name": v}, 201, &h)
+		if h.Name != v {
+			t.Fatalf("hall name %q stored as %q", v, h.Name)
+		}
+		var created struct {
+			User struct {
+				FullName string `json:"full_name"`
+				Position string `json:"position"`
+			} `json:"user"`
+		}
+		w.env.DoJSON(t, "POST", "/api/v1/users", tok, map[string]any{"unit_id": u.ID, "username": fmt.Sprintf("u-%d", len(v)), "full_name": v, "position": v}, 201, &created)
+		if created.User.FullName != v || created.User.Position != v {
+			t.Fatalf("user fields %q stored as %+v", v, created.User)
+		}
+	}
+	if n := w.env.Count(t, "units", ""); n != units+len(sqlish) {
+		t.Fatalf("units after SQL-looking names: %d, want %d", n, units+len(sqlish))
+	}
+
 	// Search is diacritics-insensitive and treats LIKE metacharacters literally.
 	var found struct {
 		Users []struct{ Username string } `json:"users"`
@@ -285,5 +350,78 @@ func TestAdminBadInput(t *testing.T) {
 	w.env.DoJSON(t, "GET", "/api/v1/users?q=%25", tok, nil, 200, &found)
 	if len(found.Users) != 0 {
 		t.Fatalf("search '%%' matched %d users, want none", len(found.Users))
+	}
+}
+
+// TestUserLifecycle: a generated password works once handed over, answers
+// never carry hashes, deactivation ends sessions at once, a reset replaces
+// the password, and an admin cannot lock itself out.
+func TestUserLifecycle(t *testing.T) {
+	w := setupAdmin(t)
+	tok := w.tokens["admin"]
+	status, body := w.env.Do(t, "POST", "/api/v1/users", tok, map[string]any{"unit_id": w.communeA, "username": "Pho-Chu-Tich", "full_name": "Phó Chủ tịch Tân Hà",
+		"email": "pct@tanha.lamdong.gov.vn", "grants": []map[string]any{{"role": "delegate"}}})
+	if status != http.StatusCreated {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	if strings.Contains(string(body), "argon2") || strings.Contains(string(body), "hash") {
+		t.Fatalf("the answer carries a password hash: %s", body)
+	}
+	var created struct {
+		User struct {
+			ID       int64  `json:"id"`
+			Username string `json:"username"`
+		} `json:"user"`
+		Temporary string `json:"temporary_password"`
+	}
+	if err := json.Unmarshal(body, &created); err != nil || created.Temporary == "" || created.User.Username != "pho-chu-tich" {
+		t.Fatalf("create answer: %s (%v)", body, err)
+	}
+	userTok, _ := w.env.Login(t, "pho-chu-tich", created.Temporary)
+	w.env.DoJSON(t, "GET", "/api/v1/me", userTok, nil, http.StatusOK, nil)
+
+	_, list := w.env.Do(t, "GET", "/api/v1/users", tok, nil)
+	if strings.Contains(string(list), "argon2") {
+		t.Fatal("the user list carries password hashes")
+	}
+
+	path := fmt.Sprintf("/api/v1/users/%d", created.User.ID)
+	w.env.DoJSON(t, "POST", path+"/deactivate", tok, nil, http.StatusOK, nil)
+	if s, b := w.env.Do(t, "GET", "/api/v1/me", userTok, nil); s != http.StatusUnauthorized && s != http.StatusForbidden {
+		t.Fatalf("a deactivated user's token still works: %d %s", s, b)
+	}
+	w.env.DoJSON(t, "POST", path+"/reactivate", tok, nil, http.StatusOK, nil)
+
+	var reset struct {
+		Temporary string `json:"temporary_password"`
+	}
+	w.env.DoJSON(t, "POST", path+"/reset-password", tok, nil, http.StatusOK, &reset)
+	if s, _ := w.env.Do(t, "POST", "/api/v1/auth/login", "", map[string]string{"username": "pho-chu-tich", "password": created.Temporary}); s != http.StatusUnauthorized {
+		t.Fatalf("the old password still works after a reset: %d", s)
+	}
+	w.env.Login(t, "pho-chu-tich", reset.Temporary)
+
+	var me struct {
+		ID int64 `json:"id"`
+	}
+	w.env.DoJSON(t, "GET", "/api/v1/me", tok, nil, http.StatusOK, &me)
+	for _, c := range []struct {
+		method, path string
+		body         any
+	}{
+		{"POST", fmt.Sprintf("/api/v1/users/%d/deactivate", me.ID), nil},
+		{"PUT", fmt.Sprintf("/api/v1/users/%d/roles", me.ID), map[string]any{"grants": []any{}}},
+	} {
+		s, b := w.env.Do(t, c.method, c.path, tok, c.body)
+		if s != http.StatusConflict || errorCode(t, b) != "own_account" {
+			t.Fatalf("%s %s on oneself: %d %s", c.method, c.path, s, b)
+		}
+	}
+	n, breach, err := w.env.App.DB.VerifyAudit(t.Context())
+	if err != nil || breach != nil {
+		t.Fatalf("audit: %d %v %v", n, breach, err)
+	}
+	if got := w.env.Count(t, "audit_log", "action LIKE 'user.%' AND object_id = $1", fmt.Sprint(created.User.ID)); got != 4 {
+		t.Fatalf("%d user.* audit rows for the new user, want 4 (create, deactivate, reactivate, reset)", got)
 	}
 }
