@@ -133,8 +133,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			s.writeError(w, r, Errorf(http.StatusUnauthorized, "invalid_token", "Authorization must be \"Bearer <access token>\""))
 			return
 		}
-		// The SFU's WHIP/WHEP endpoints take room tokens as bearer, not access tokens.
-		if strings.HasPrefix(r.URL.Path, "/whip") || strings.HasPrefix(r.URL.Path, "/whep") {
+		// The SFU's endpoints (signaling, WHIP, WHEP) take room tokens as
+		// bearer, not access tokens: they verify them themselves.
+		if r.URL.Path == "/rtc" || strings.HasPrefix(r.URL.Path, "/whip") || strings.HasPrefix(r.URL.Path, "/whep") {
 			next.ServeHTTP(w, r)
 			return
 		}
