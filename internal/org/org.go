@@ -70,10 +70,13 @@ type HallFilter struct {
 type UserFilter struct {
 	UnitID             *auth.UnitID
 	IncludeDescendants bool
-	Role               auth.Role
-	Query              string // matched against username and full name, without diacritics
-	ActiveOnly         bool
-	Limit, Offset      int
+	// Within, when not nil, keeps users in the subtrees of these units
+	// (set by the service to a scoped admin's scopes).
+	Within        []auth.UnitID
+	Role          auth.Role
+	Query         string // matched against username and full name, without diacritics
+	ActiveOnly    bool
+	Limit, Offset int
 }
 
 // NewUser is what creating a user needs; PasswordHash is computed by the

@@ -3,9 +3,11 @@ package org_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/cau-gov/cau/internal/audit"
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/org"
 	"github.com/cau-gov/cau/internal/pgtest"
@@ -332,4 +334,48 @@ func checkAudit(t *testing.T, b *bundle) {
 	if err != nil || breach != nil || n == 0 {
 		t.Fatalf("audit chain: %d rows, breach %v, err %v", n, breach, err)
 	}
+}
+
+// TestScopedAdminWithTwoScopes: an admin of two districts lists the people
+// of both, and nobody else.
+func TestScopedAdminWithTwoScopes(t *testing.T) {
+	b := setup(t)
+	d1 := b.unit(t, b.admin, b.province, "district", "duc-trong", "UBND huyện Đức Trọng")
+	d2 := b.unit(t, b.admin, b.province, "district", "don-duong", "UBND huyện Đơn Dương")
+	d3 := b.unit(t, b.admin, b.province, "district", "cat-tien", "UBND huyện Cát Tiên")
+	c1 := b.unit(t, b.admin, d1, "commune", "hiep-an", "UBND xã Hiệp An")
+	for i, u := range []auth.UnitID{c1, d2, d3} {
+		b.user(t, u, fmt.Sprintf("nguoi-%d", i))
+	}
+	p := &auth.Principal{UserID: 1, UnitID: d1, Grants: []auth.RoleGrant{
+		{Role: auth.RoleAdmin, ScopeUnitID: &d1}, {Role: auth.RoleAdmin, ScopeUnitID: &d2}}}
+	list, err := b.svc.Users(b.ctx, p, org.UserFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, u := range list {
+		names = append(names, u.Username)
+	}
+	if len(names) != 2 || names[0] == "nguoi-2" || names[1] == "nguoi-2" {
+		t.Fatalf("admin of two districts lists %v, want nguoi-0 and nguoi-1", names)
+	}
+}
+
+// TestStoreRefusesCycles: the store checks again under a lock, so two
+// racing moves cannot close a loop even though each passed org's check.
+func TestStoreRefusesCycles(t *testing.T) {
+	b := setup(t)
+	d := b.unit(t, b.admin, b.province, "district", "lam-ha", "UBND huyện Lâm Hà")
+	c := b.unit(t, b.admin, d, "commune", "tan-ha", "UBND xã Tân Hà")
+	u, err := b.db.Unit(b.ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.ParentID = &c
+	_, err = b.db.UpdateUnit(b.ctx, u, audit.Entry{Action: "unit.move"}, time.Now())
+	wantErr(t, "district under its commune, in the store", err, org.ErrCycle)
+	_, err = b.db.Unit(b.ctx, 999999)
+	wantErr(t, "missing unit", err, org.ErrNotFound)
+	wantErr(t, "missing unit", err, store.ErrNotFound)
 }

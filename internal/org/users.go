@@ -8,8 +8,7 @@ import (
 
 // Users lists accounts. A global admin, and anyone holding secretary or
 // chair (they invite people from every unit), sees everyone; a scoped admin
-// sees the subtree of its scope (the first, when it holds several and the
-// filter names no unit); everyone else sees the people of their own unit.
+// the subtrees of its scopes; everyone else the people of their own unit.
 func (s *Service) Users(ctx context.Context, p *auth.Principal, f UserFilter) ([]User, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 500
@@ -17,16 +16,17 @@ func (s *Service) Users(ctx context.Context, p *auth.Principal, f UserFilter) ([
 	switch {
 	case p.HasGlobal(auth.RoleAdmin), p.HasAnywhere(auth.RoleSecretary, auth.RoleChair):
 	case p.Has(auth.RoleAdmin):
-		if f.UnitID == nil {
-			for _, g := range p.Grants {
-				if g.Role == auth.RoleAdmin && g.ScopeUnitID != nil {
-					f.UnitID, f.IncludeDescendants = g.ScopeUnitID, true
-					break
-				}
+		if f.UnitID != nil {
+			if err := s.requireAdmin(ctx, p, *f.UnitID); err != nil {
+				return nil, err
 			}
+			break
 		}
-		if err := s.requireAdmin(ctx, p, *f.UnitID); err != nil {
-			return nil, err
+		f.Within = []auth.UnitID{}
+		for _, g := range p.Grants {
+			if g.Role == auth.RoleAdmin && g.ScopeUnitID != nil {
+				f.Within = append(f.Within, *g.ScopeUnitID)
+			}
 		}
 	default:
 		own := p.UnitID

@@ -113,9 +113,32 @@ func (db *DB) CreateUnit(ctx context.Context, u org.Unit, e audit.Entry, now tim
 	return db.Unit(ctx, u.ID)
 }
 
-// UpdateUnit implements org.Store.
+// unitTreeLockKey serializes changes of the tree's shape ("cau" + "tree").
+const unitTreeLockKey int64 = 0x63617574726565
+
+// UpdateUnit implements org.Store. org checks for cycles before calling;
+// two moves racing (A under B while B goes under A) could each pass that
+// check, so the shape changes under one lock and the cycle is checked again.
 func (db *DB) UpdateUnit(ctx context.Context, u org.Unit, e audit.Entry, now time.Time) (org.Unit, error) {
 	err := db.InTx(ctx, func(tx pgx.Tx) error {
+		if u.ParentID != nil {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, unitTreeLockKey); err != nil {
+				return err
+			}
+			var cycle bool
+			err := tx.QueryRow(ctx, `
+				WITH RECURSIVE up AS (
+					SELECT id, parent_id FROM units WHERE id = $1
+					UNION
+					SELECT p.id, p.parent_id FROM units p JOIN up ON p.id = up.parent_id
+				) SELECT EXISTS (SELECT 1 FROM up WHERE id = $2)`, *u.ParentID, u.ID).Scan(&cycle)
+			if err != nil {
+				return err
+			}
+			if cycle {
+				return org.ErrCycle
+			}
+		}
 		tag, err := tx.Exec(ctx, `
 			UPDATE units SET parent_id = $2, level = $3, code = $4, name = $5, active = $6, updated_at = $7 WHERE id = $1`,
 			u.ID, u.ParentID, u.Level, u.Code, u.Name, u.Active, now)

@@ -30,14 +30,15 @@ func (db *DB) Users(ctx context.Context, f org.UserFilter) ([]org.User, error) {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
-	cte := ""
 	if f.UnitID != nil {
 		if f.IncludeDescendants {
-			cte = strings.Replace(subtreeCTE, "$1", arg(*f.UnitID), 1)
-			where = append(where, "u.unit_id IN (SELECT id FROM sub)")
+			where = append(where, "u.unit_id IN "+subtrees(arg([]auth.UnitID{*f.UnitID})))
 		} else {
 			where = append(where, "u.unit_id = "+arg(*f.UnitID))
 		}
+	}
+	if f.Within != nil {
+		where = append(where, "u.unit_id IN "+subtrees(arg(f.Within)))
 	}
 	if f.Role != "" {
 		where = append(where, "EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = "+arg(string(f.Role))+")")
@@ -49,7 +50,7 @@ func (db *DB) Users(ctx context.Context, f org.UserFilter) ([]org.User, error) {
 	if f.ActiveOnly {
 		where = append(where, "u.active")
 	}
-	q := cte + `SELECT ` + adminUserColumns + ` FROM users u`
+	q := `SELECT ` + adminUserColumns + ` FROM users u`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -97,6 +98,16 @@ func attachGrants(ctx context.Context, q Querier, users []org.User) error {
 		return fmt.Errorf("load role grants: %w", err)
 	}
 	return nil
+}
+
+// subtrees is a subquery selecting the units in the subtrees rooted at the
+// units of the array parameter ref.
+func subtrees(ref string) string {
+	return `(WITH RECURSIVE sub AS (
+		SELECT id FROM units WHERE id = ANY(` + ref + `)
+		UNION
+		SELECT c.id FROM units c JOIN sub ON c.parent_id = sub.id
+	) SELECT id FROM sub)`
 }
 
 func escapeLike(s string) string {
