@@ -25,6 +25,7 @@ import (
 	"github.com/cau-gov/cau/internal/keys"
 	"github.com/cau-gov/cau/internal/org"
 	"github.com/cau-gov/cau/internal/store"
+	"github.com/cau-gov/cau/web"
 )
 
 // App is a wired Cầu process.
@@ -164,6 +165,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if !opts.NoWorker && cfg.RunWorker {
 		a.Worker = jobs.NewWorker(jopt, cfg.WorkerConcurrency, log.With("component", "worker"))
 		a.Worker.Register(handlers...)
+	}
+	// --- web client ---
+	if deps.Web, err = web.Handler(web.Options{Logger: log.With("component", "web")}); err != nil {
+		return nil, err
 	}
 	a.API = httpapi.NewServer(deps)
 	a.Handler = a.API.Handler()

@@ -1,0 +1,257 @@
+// The HTTP API client: JSON over fetch with the access token, a silent
+// single-flight refresh when the server answers 401 invalid_token, and
+// ApiError carrying the server's error.code. No DOM here.
+
+import { t, has } from './i18n.js';
+
+/**
+ * @typedef {object} User
+ * @property {number} id
+ * @property {string} username
+ * @property {string} full_name
+ * @property {string[]} roles
+ * @property {number} unit_id
+ */
+
+/**
+ * @typedef {object} Session
+ * @property {string} access_token
+ * @property {string} refresh_token
+ * @property {number} expires_in seconds the access token lives
+ * @property {User} user
+ */
+
+/** ApiError is a refused or failed request; code is the API's error.code ("network" when no answer came). */
+export class ApiError extends Error {
+	/**
+	 * @param {number} status HTTP status, 0 without an answer
+	 * @param {string} code
+	 * @param {string} message the server's message (English, for logs)
+	 * @param {Record<string, string>} [fields] per-field validation problems
+	 */
+	constructor(status, code, message, fields) {
+		super(message || code);
+		this.name = 'ApiError';
+		this.status = status;
+		this.code = code;
+		this.fields = fields || {};
+	}
+}
+
+/**
+ * errorMessage is what the user reads for err: the translation of its code,
+ * or a generic line that still names the code.
+ * @param {unknown} err
+ */
+export function errorMessage(err) {
+	if (err instanceof ApiError) {
+		const key = 'err.' + err.code;
+		return has(key) ? t(key) : t('err.unknown', { code: err.code });
+	}
+	return t('err.unknown', { code: err instanceof Error ? err.message : String(err) });
+}
+
+const storageKey = 'cau.session';
+
+/**
+ * Api talks to /api/v1. The session lives in sessionStorage: it survives a
+ * reload of the tab (a hall browser that reloads stays signed in) and ends
+ * with the tab.
+ */
+export class Api {
+	/** @param {string} [base] */
+	constructor(base = '/api/v1') {
+		this.base = base;
+		/** @type {Session|null} */
+		this.session = load();
+		/** @type {Promise<boolean>|null} the refresh in flight, shared by every caller */
+		this.refreshing = null;
+		/** @type {Set<(s: Session|null) => void>} */
+		this.listeners = new Set();
+	}
+
+	/** @returns {User|null} */
+	get user() { return this.session?.user ?? null; }
+
+	/** @param {(s: Session|null) => void} f */
+	onSession(f) { this.listeners.add(f); return () => this.listeners.delete(f); }
+
+	/** @param {Session|null} s */
+	setSession(s) {
+		this.session = s;
+		try {
+			if (s) sessionStorage.setItem(storageKey, JSON.stringify(s));
+			else sessionStorage.removeItem(storageKey);
+		} catch { /* storage disabled: memory only */ }
+		for (const f of this.listeners) f(s);
+	}
+
+	/**
+	 * login signs in; errors are ApiError (invalid_credentials, account_locked, rate_limited…).
+	 * @param {string} username
+	 * @param {string} password
+	 */
+	async login(username, password) {
+		/** @type {Session} */
+		const s = await this.send('POST', '/auth/login', { username, password }, false);
+		this.setSession(s);
+		return s.user;
+	}
+
+	/** logout revokes the refresh token (best effort) and forgets the session. */
+	async logout() {
+		const s = this.session;
+		this.setSession(null);
+		if (!s) return;
+		try { await this.send('POST', '/auth/logout', { refresh_token: s.refresh_token }, false); } catch { /* already gone */ }
+	}
+
+	/**
+	 * refresh trades the refresh token for a new pair. Concurrent callers share
+	 * one request: the server rotates refresh tokens and treats a second use
+	 * of the old one as theft, so two parallel refreshes would end the session.
+	 * @returns {Promise<boolean>} whether a new session was obtained
+	 */
+	refresh() {
+		if (this.refreshing) return this.refreshing;
+		const rt = this.session?.refresh_token;
+		if (!rt) return Promise.resolve(false);
+		this.refreshing = (async () => {
+			try {
+				/** @type {Session} */
+				const s = await this.send('POST', '/auth/refresh', { refresh_token: rt }, false);
+				this.setSession(s);
+				return true;
+			} catch (err) {
+				// Only a refused token ends the session; a network failure keeps it
+				// so the next call can try again once the link is back.
+				if (err instanceof ApiError && err.status >= 400 && err.status < 500) this.setSession(null);
+				return false;
+			} finally {
+				this.refreshing = null;
+			}
+		})();
+		return this.refreshing;
+	}
+
+	/**
+	 * get, post, patch, put, del: JSON calls with the access token.
+	 * @param {string} path
+	 */
+	get(path) { return this.send('GET', path); }
+	/** @param {string} path @param {unknown} [body] */
+	post(path, body) { return this.send('POST', path, body); }
+	/** @param {string} path @param {unknown} [body] */
+	patch(path, body) { return this.send('PATCH', path, body); }
+	/** @param {string} path @param {unknown} [body] */
+	put(path, body) { return this.send('PUT', path, body); }
+	/** @param {string} path */
+	del(path) { return this.send('DELETE', path); }
+
+	/**
+	 * send performs one call; with auth it retries once after a silent refresh
+	 * when the access token has expired.
+	 * @param {string} method
+	 * @param {string} path
+	 * @param {unknown} [body]
+	 * @param {boolean} [auth]
+	 * @returns {Promise<any>}
+	 */
+	async send(method, path, body, auth = true) {
+		for (let attempt = 0; ; attempt++) {
+			/** @type {Record<string, string>} */
+			const headers = { Accept: 'application/json' };
+			if (body !== undefined) headers['Content-Type'] = 'application/json';
+			if (auth && this.session) headers.Authorization = 'Bearer ' + this.session.access_token;
+			let res;
+			try {
+				res = await fetch(this.base + path, {
+					method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+				});
+			} catch (err) {
+				throw new ApiError(0, 'network', err instanceof Error ? err.message : String(err));
+			}
+			if (res.ok) {
+				if (res.status === 204) return null;
+				const type = res.headers.get('Content-Type') || '';
+				return type.includes('json') ? res.json() : res;
+			}
+			const e = await toError(res);
+			if (auth && attempt === 0 && res.status === 401 && (e.code === 'invalid_token' || e.code === 'unauthenticated') && this.session) {
+				if (await this.refresh()) continue;
+			}
+			throw e;
+		}
+	}
+
+	/**
+	 * fetchBlob downloads a binary answer (a PDF) with the token and refresh.
+	 * @param {string} path
+	 */
+	async fetchBlob(path) {
+		const res = await this.send('GET', path);
+		if (!(res instanceof Response)) throw new ApiError(0, 'unknown', 'not a file');
+		return res.arrayBuffer();
+	}
+
+	/**
+	 * upload sends multipart form data with progress (fetch has no upload
+	 * progress, XMLHttpRequest does).
+	 * @param {string} path
+	 * @param {FormData} form
+	 * @param {(sent: number, total: number) => void} [onProgress]
+	 * @returns {Promise<any>}
+	 */
+	async upload(path, form, onProgress) {
+		for (let attempt = 0; ; attempt++) {
+			const r = await new Promise((resolve) => {
+				const x = new XMLHttpRequest();
+				x.open('POST', this.base + path);
+				x.setRequestHeader('Accept', 'application/json');
+				if (this.session) x.setRequestHeader('Authorization', 'Bearer ' + this.session.access_token);
+				x.upload.onprogress = (ev) => onProgress?.(ev.loaded, ev.total);
+				x.onload = () => resolve({ status: x.status, text: x.responseText });
+				x.onerror = () => resolve({ status: 0, text: '' });
+				x.send(form);
+			});
+			if (r.status === 0) throw new ApiError(0, 'network', 'upload failed');
+			/** @type {any} */
+			let data = null;
+			try { data = r.text ? JSON.parse(r.text) : null; } catch { /* not JSON */ }
+			if (r.status >= 200 && r.status < 300) return data;
+			const e = fromBody(r.status, data);
+			if (attempt === 0 && r.status === 401 && e.code === 'invalid_token' && await this.refresh()) continue;
+			throw e;
+		}
+	}
+}
+
+/** @param {Response} res */
+async function toError(res) {
+	let data = null;
+	try { data = await res.json(); } catch { /* not JSON */ }
+	return fromBody(res.status, data);
+}
+
+/**
+ * @param {number} status
+ * @param {any} data
+ */
+function fromBody(status, data) {
+	const e = data?.error;
+	if (e && typeof e.code === 'string') return new ApiError(status, e.code, e.message || '', e.fields);
+	const code = status === 401 ? 'unauthenticated' : status === 403 ? 'forbidden' : status === 404 ? 'not_found'
+		: status === 429 ? 'rate_limited' : status >= 500 ? 'internal' : 'unknown';
+	return new ApiError(status, code, 'HTTP ' + status);
+}
+
+/** @returns {Session|null} */
+function load() {
+	try {
+		const raw = sessionStorage.getItem(storageKey);
+		const s = raw ? JSON.parse(raw) : null;
+		return s && typeof s.access_token === 'string' && typeof s.refresh_token === 'string' ? s : null;
+	} catch {
+		return null;
+	}
+}

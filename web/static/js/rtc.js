@@ -1,0 +1,107 @@
+// WebRTC without the DOM: simulcast publishing of a hall's camera and
+// microphone, receiving tracks, and link statistics from getStats.
+
+/** The three simulcast layers the SFU forwards (BRIEF: ~1.5 Mbit/s, 500 kbit/s, 150 kbit/s). */
+export const simulcastLayers = /** @type {RTCRtpEncodingParameters[]} */ ([
+	{ rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+	{ rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+	{ rid: 'f', maxBitrate: 1_500_000 },
+]);
+
+/** @typedef {'high'|'medium'|'low'|'off'} Quality */
+
+/**
+ * openCamera asks for the hall's camera and microphone at 720p.
+ * @param {{video?: boolean|MediaTrackConstraints, audio?: boolean|MediaTrackConstraints}} [c]
+ */
+export function openCamera(c = {}) {
+	return navigator.mediaDevices.getUserMedia({
+		video: c.video ?? { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 25 } },
+		audio: c.audio ?? { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+	});
+}
+
+/**
+ * addPublishTracks adds stream's tracks to pc: video with three simulcast
+ * layers, audio plain. It returns the transceivers (video first if any).
+ * @param {RTCPeerConnection} pc
+ * @param {MediaStream} stream
+ */
+export function addPublishTracks(pc, stream) {
+	/** @type {RTCRtpTransceiver[]} */
+	const out = [];
+	for (const track of stream.getVideoTracks()) {
+		out.push(pc.addTransceiver(track, { direction: 'sendonly', streams: [stream], sendEncodings: simulcastLayers.map((l) => ({ ...l })) }));
+	}
+	for (const track of stream.getAudioTracks()) {
+		out.push(pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] }));
+	}
+	return out;
+}
+
+/**
+ * @typedef {object} LinkStats
+ * @property {number} sendKbps outgoing bitrate since the previous sample
+ * @property {number} recvKbps incoming bitrate since the previous sample
+ * @property {number} rttMs round trip of the selected candidate pair
+ * @property {number} lossPct inbound packet loss since the previous sample, percent
+ * @property {number} framesDecoded total video frames decoded
+ * @property {number} frameWidth width of the widest inbound video
+ * @property {'good'|'fair'|'poor'} quality
+ */
+
+/**
+ * StatsSampler turns getStats into rates between successive samples.
+ */
+export class StatsSampler {
+	/** @param {RTCPeerConnection} pc */
+	constructor(pc) {
+		this.pc = pc;
+		/** @type {{t: number, sent: number, recv: number, lost: number, got: number}|null} */
+		this.prev = null;
+	}
+
+	/** @returns {Promise<LinkStats>} */
+	async sample() {
+		const report = await this.pc.getStats();
+		let sent = 0, recv = 0, lost = 0, got = 0, rtt = 0, frames = 0, width = 0;
+		report.forEach((/** @type {any} */ s) => {
+			if (s.type === 'outbound-rtp') sent += s.bytesSent || 0;
+			if (s.type === 'inbound-rtp') {
+				recv += s.bytesReceived || 0;
+				lost += Math.max(0, s.packetsLost || 0);
+				got += s.packetsReceived || 0;
+				if (s.kind === 'video') {
+					frames += s.framesDecoded || 0;
+					width = Math.max(width, s.frameWidth || 0);
+				}
+			}
+			if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded' && s.currentRoundTripTime) {
+				rtt = s.currentRoundTripTime * 1000;
+			}
+		});
+		const now = performance.now();
+		const p = this.prev;
+		this.prev = { t: now, sent, recv, lost, got };
+		const dt = p ? (now - p.t) / 1000 : 0;
+		const sendKbps = p && dt > 0 ? ((sent - p.sent) * 8) / 1000 / dt : 0;
+		const recvKbps = p && dt > 0 ? ((recv - p.recv) * 8) / 1000 / dt : 0;
+		const dLost = p ? lost - p.lost : 0;
+		const dGot = p ? got - p.got : 0;
+		const lossPct = dLost + dGot > 0 ? (100 * dLost) / (dLost + dGot) : 0;
+		return { sendKbps, recvKbps, rttMs: rtt, lossPct, framesDecoded: frames, frameWidth: width, quality: grade(lossPct, rtt) };
+	}
+}
+
+/**
+ * grade is the link-quality indicator: loss above 5 % or RTT above 400 ms is
+ * poor (video will drop layers), above 1 % or 200 ms fair.
+ * @param {number} lossPct
+ * @param {number} rttMs
+ * @returns {'good'|'fair'|'poor'}
+ */
+export function grade(lossPct, rttMs) {
+	if (lossPct > 5 || rttMs > 400) return 'poor';
+	if (lossPct > 1 || rttMs > 200) return 'fair';
+	return 'good';
+}

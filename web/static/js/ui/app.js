@@ -1,0 +1,134 @@
+// The shell: header, language switch, connection banner, and a router on
+// location.pathname (the server answers index.html for client routes).
+
+import { Api, errorMessage } from '../api.js';
+import { t, lang, setLang, onLangChange } from '../i18n.js';
+import { h, replace } from './dom.js';
+import { loginScreen } from './login.js';
+import { meetingsScreen } from './meetings.js';
+import { deviceScreen } from './device.js';
+
+/**
+ * @typedef {object} Ctx
+ * @property {Api} api
+ * @property {(path: string, replace?: boolean) => void} go navigate inside the client
+ * @property {(s: 'open'|'reconnecting'|'offline') => void} setConnection shows or hides the reconnecting banner
+ */
+
+/**
+ * A screen renders into main and returns an optional cleanup (close sockets,
+ * stop cameras) called when the user leaves it.
+ * @typedef {(main: HTMLElement, ctx: Ctx, params: Record<string, string>) => (void | (() => void) | Promise<void | (() => void)>)} Screen
+ */
+
+/** @type {{pattern: RegExp, screen: Screen, public?: boolean, names?: string[]}[]} */
+const routes = [
+	{ pattern: /^\/login$/, screen: loginScreen, public: true },
+	{ pattern: /^\/(meetings)?$/, screen: meetingsScreen },
+	{ pattern: /^\/device-check$/, screen: deviceScreen },
+];
+
+/** @param {HTMLElement} root */
+export function start(root) {
+	const api = new Api();
+	/** @type {(() => void) | void} */
+	let cleanup;
+	let connection = /** @type {'open'|'reconnecting'|'offline'} */ ('open');
+
+	const banner = h('div', { class: 'banner', role: 'status', 'aria-live': 'polite', hidden: true });
+	const header = h('header', { class: 'top' });
+	const main = h('main', { id: 'main', tabindex: '-1' });
+	replace(root, h('a', { class: 'skip', href: '#main' }, t('nav.skip')), header, banner, main);
+
+	/** @type {Ctx} */
+	const ctx = {
+		api,
+		go(path, rep = false) {
+			if (rep) history.replaceState(null, '', path); else history.pushState(null, '', path);
+			void render();
+		},
+		setConnection(s) {
+			connection = s;
+			drawBanner();
+		},
+	};
+
+	function drawBanner() {
+		const off = !navigator.onLine;
+		const show = off || connection !== 'open';
+		banner.hidden = !show;
+		banner.textContent = off ? t('conn.offline') + ' ' + t('conn.reconnecting') : show ? t('conn.reconnecting') : '';
+	}
+	addEventListener('online', drawBanner);
+	addEventListener('offline', drawBanner);
+
+	function drawHeader() {
+		const u = api.user;
+		replace(header,
+			h('a', { class: 'brand', href: '/', onclick: link('/') },
+				h('img', { src: assets() + 'img/logo.svg', alt: '', width: 32, height: 32 }), h('span', {}, t('app.name'))),
+			u && h('nav', { 'aria-label': t('app.name') },
+				h('a', { href: '/meetings', onclick: link('/meetings') }, t('nav.meetings')),
+				h('a', { href: '/device-check', onclick: link('/device-check') }, t('nav.device'))),
+			h('div', { class: 'spacer' }),
+			u && h('span', { class: 'who' }, u.full_name, ' · ', u.roles.map((r) => t('role.' + r)).join(', ')),
+			h('button', { type: 'button', class: 'link', lang: lang() === 'vi' ? 'en' : 'vi', onclick: () => setLang(lang() === 'vi' ? 'en' : 'vi') }, t('lang.switch')),
+			u && h('button', { type: 'button', class: 'secondary', onclick: async () => { await api.logout(); ctx.go('/login', true); } }, t('nav.logout')),
+		);
+	}
+
+	/** @param {string} path */
+	function link(path) {
+		return (/** @type {MouseEvent} */ ev) => {
+			if (ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.button !== 0) return;
+			ev.preventDefault();
+			ctx.go(path);
+		};
+	}
+
+	async function render() {
+		if (typeof cleanup === 'function') { try { cleanup(); } catch { /* leaving anyway */ } }
+		cleanup = undefined;
+		document.documentElement.lang = lang();
+		drawHeader();
+		drawBanner();
+		const path = location.pathname;
+		const route = routes.find((r) => r.pattern.test(path));
+		if (route && !route.public && !api.session) {
+			ctx.go('/login?next=' + encodeURIComponent(path + location.search), true);
+			return;
+		}
+		main.replaceChildren();
+		if (!route) {
+			document.title = t('notfound.title') + ' — ' + t('app.name');
+			replace(main, h('section', { class: 'card narrow' },
+				h('h1', {}, t('notfound.title')),
+				h('p', {}, h('a', { href: '/meetings', onclick: link('/meetings') }, t('notfound.back')))));
+			return;
+		}
+		const m = path.match(route.pattern);
+		/** @type {Record<string, string>} */
+		const params = {};
+		route.names?.forEach((n, i) => { params[n] = m?.[i + 1] ?? ''; });
+		try {
+			cleanup = await route.screen(main, ctx, params);
+		} catch (err) {
+			// Never a blank page: whatever broke, say so and offer a retry.
+			console.error(err);
+			replace(main, h('section', { class: 'card narrow', role: 'alert' },
+				h('h1', {}, t('error.title')),
+				h('p', {}, errorMessage(err)),
+				h('button', { type: 'button', onclick: () => void render() }, t('error.retry'))));
+		}
+	}
+
+	api.onSession((s) => { if (!s && location.pathname !== '/login') ctx.go('/login', true); else drawHeader(); });
+	addEventListener('popstate', () => void render());
+	onLangChange(() => void render());
+	void render();
+}
+
+/** assets is the hashed prefix of this build's files ("/assets/<hash>/"). */
+export function assets() {
+	return document.querySelector('meta[name="cau-assets"]')?.getAttribute('content') ?? '/';
+}

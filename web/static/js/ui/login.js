@@ -1,0 +1,52 @@
+// The sign-in screen.
+
+import { errorMessage, ApiError } from '../api.js';
+import { t } from '../i18n.js';
+import { h } from './dom.js';
+
+/** @type {import('./app.js').Screen} */
+export function loginScreen(main, ctx) {
+	document.title = t('login.title') + ' — ' + t('app.name');
+	const user = h('input', { id: 'username', name: 'username', autocomplete: 'username', required: true, autofocus: true, autocapitalize: 'none', spellcheck: 'false' });
+	const pass = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
+	const error = h('p', { class: 'error', role: 'alert', id: 'login-error', hidden: true });
+	const submit = h('button', { type: 'submit', class: 'primary' }, t('login.submit'));
+	const form = h('form', { class: 'card narrow login', novalidate: true, 'aria-describedby': 'login-error' },
+		h('h1', {}, t('login.title')),
+		h('p', { class: 'muted' }, t('app.tagline')),
+		h('label', { for: 'username' }, t('login.username')), user,
+		h('label', { for: 'password' }, t('login.password')), pass,
+		error, submit);
+
+	form.addEventListener('submit', async (ev) => {
+		ev.preventDefault();
+		error.hidden = true;
+		if (!user.value.trim() || !pass.value) {
+			showError(t('login.required'));
+			(user.value.trim() ? pass : user).focus();
+			return;
+		}
+		submit.disabled = true;
+		submit.textContent = t('login.busy');
+		try {
+			await ctx.api.login(user.value.trim(), pass.value);
+			const next = new URLSearchParams(location.search).get('next');
+			// Only same-site paths: ?next=//evil.example must not leave the site.
+			ctx.go(next && next.startsWith('/') && !next.startsWith('//') ? next : '/meetings', true);
+		} catch (err) {
+			showError(errorMessage(err));
+			if (err instanceof ApiError && err.code === 'invalid_credentials') { pass.value = ''; pass.focus(); }
+		} finally {
+			submit.disabled = false;
+			submit.textContent = t('login.submit');
+		}
+	});
+
+	/** @param {string} msg */
+	function showError(msg) {
+		error.textContent = msg;
+		error.hidden = false;
+	}
+	main.append(form);
+	user.focus();
+}
