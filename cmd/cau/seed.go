@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
+	"time"
 
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/seed"
@@ -39,7 +40,7 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	sum, err := seed.Demo(ctx, db, hash)
+	sum, err := seed.Demo(ctx, db, hash, time.Now())
 	if err != nil {
 		return err
 	}

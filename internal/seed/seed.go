@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/jackc/pgx/v5"
@@ -16,6 +17,7 @@ import (
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/cau-gov/cau/internal/audit"
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/store"
 )
@@ -49,12 +51,18 @@ type unitRow struct {
 	name string
 }
 
-// Demo writes the demo province in one transaction. passwordHash is the
-// argon2id hash of the demo password, computed once by the caller: hashing
-// it for each of ~200 users would take most of a minute on purpose.
-func Demo(ctx context.Context, db *store.DB, passwordHash string) (Summary, error) {
+// Demo writes the demo province in one transaction and, when it added
+// anything, one "seed.demo" audit row. passwordHash is the argon2id hash of
+// the demo password, computed once by the caller: hashing it for each of
+// ~200 users would take most of a minute on purpose. Demo prints nothing;
+// the CLI prints the returned Summary.
+func Demo(ctx context.Context, db *store.DB, passwordHash string, now time.Time) (Summary, error) {
 	var sum Summary
 	err := db.InTx(ctx, func(tx pgx.Tx) error {
+		var before Summary
+		if err := counts(ctx, tx, &before); err != nil {
+			return err
+		}
 		province, err := upsertUnit(ctx, tx, 0, "province", ProvinceCode, "UBND tỉnh Lâm Đồng")
 		if err != nil {
 			return err
@@ -137,10 +145,27 @@ func Demo(ctx context.Context, db *store.DB, passwordHash string) (Summary, erro
 				return err
 			}
 		}
-		return tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM units), (SELECT count(*) FROM halls), (SELECT count(*) FROM users)`).
-			Scan(&sum.Units, &sum.Halls, &sum.Users)
+		if err := counts(ctx, tx, &sum); err != nil {
+			return err
+		}
+		if sum.Units == before.Units && sum.Halls == before.Halls && sum.Users == before.Users {
+			return nil // nothing new: a second run leaves no trace
+		}
+		return store.AppendAudit(ctx, tx, audit.Entry{ActorName: "cau seed --demo", Action: "seed.demo", ObjectType: "province",
+			ObjectID: ProvinceCode, Detail: map[string]any{
+				"units_added": sum.Units - before.Units, "halls_added": sum.Halls - before.Halls, "users_added": sum.Users - before.Users,
+			}}, now)
 	})
 	return sum, err
+}
+
+func counts(ctx context.Context, tx pgx.Tx, s *Summary) error {
+	err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM units), (SELECT count(*) FROM halls), (SELECT count(*) FROM users)`).
+		Scan(&s.Units, &s.Halls, &s.Users)
+	if err != nil {
+		return fmt.Errorf("seed: count: %w", err)
+	}
+	return nil
 }
 
 func upsertUnit(ctx context.Context, tx pgx.Tx, parent int64, level, code, name string) (unitRow, error) {

@@ -3,6 +3,7 @@ package seed
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/pgtest"
@@ -15,14 +16,19 @@ func TestDemoIsTheReferenceProvinceAndIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, err := Demo(ctx, db, hash)
+	now := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+	first, err := Demo(ctx, db, hash, now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if first.Units != 180 || first.Halls != 180 || first.Users != 203 {
 		t.Fatalf("units %d halls %d users %d, want 180 180 203", first.Units, first.Halls, first.Users)
 	}
-	second, err := Demo(ctx, db, hash)
+	// A demo user changes its password; the second run must keep it.
+	if _, err := db.Pool.Exec(ctx, `UPDATE users SET password_hash = 'changed', demo_password = false WHERE username = 'thuky'`); err != nil {
+		t.Fatal(err)
+	}
+	second, err := Demo(ctx, db, hash, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,6 +47,33 @@ func TestDemoIsTheReferenceProvinceAndIdempotent(t *testing.T) {
 	}
 	if levels != 4 || communes != 147 {
 		t.Fatalf("levels %d communes %d, want 4 and 147", levels, communes)
+	}
+	var hashes, demo int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(DISTINCT password_hash), count(*) FILTER (WHERE demo_password) FROM users`).Scan(&hashes, &demo); err != nil {
+		t.Fatal(err)
+	}
+	if hashes != 2 || demo != 202 {
+		t.Fatalf("%d distinct hashes and %d demo passwords, want 2 (one shared, thuky's own) and 202", hashes, demo)
+	}
+	var seedRows int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'seed.demo'`).Scan(&seedRows); err != nil {
+		t.Fatal(err)
+	}
+	if seedRows != 1 {
+		t.Fatalf("%d seed.demo audit rows after two runs, want 1", seedRows)
+	}
+	if n, breach, err := db.VerifyAudit(ctx); err != nil || breach != nil || n != 1 {
+		t.Fatalf("audit chain: %d rows, breach %v, err %v", n, breach, err)
+	}
+	var named int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM users u JOIN user_roles r ON r.user_id = u.id WHERE
+		(u.username, r.role) IN (('admin', 'admin'), ('thuky', 'secretary'), ('chutri', 'chair'))
+		OR (u.username ~ '^daibieu([1-9]|1[0-9]|20)$' AND r.role = 'delegate')
+		OR (u.username LIKE 'ktv.%' AND r.role = 'hall_operator' AND r.hall_id IS NOT NULL)`).Scan(&named); err != nil {
+		t.Fatal(err)
+	}
+	if named != 203 {
+		t.Fatalf("%d users hold their demo role, want 203", named)
 	}
 	var name string
 	if err := db.Pool.QueryRow(ctx, `SELECT name FROM halls WHERE code = 'xa-da-tong-dam-rong'`).Scan(&name); err != nil {
