@@ -2,7 +2,6 @@ package org
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/cau-gov/cau/internal/auth"
@@ -224,7 +223,7 @@ func (s *Service) SetUnitActive(ctx context.Context, p *auth.Principal, id auth.
 			return Unit{}, err
 		}
 		if c+h+us > 0 {
-			return Unit{}, errors.Join(ErrInUse, &inUseDetail{c, h, us})
+			return Unit{}, fmt.Errorf("%w (active children: %d, halls: %d, users: %d)", ErrInUse, c, h, us)
 		}
 	}
 	if u.Active == active {
@@ -236,10 +235,4 @@ func (s *Service) SetUnitActive(ctx context.Context, p *auth.Principal, id auth.
 		action = "unit.deactivate"
 	}
 	return s.st.UpdateUnit(ctx, u, entry(p, action, "unit", id, ip, nil), s.now())
-}
-
-type inUseDetail struct{ children, halls, users int }
-
-func (d *inUseDetail) Error() string {
-	return fmt.Sprintf("active children: %d, halls: %d, users: %d", d.children, d.halls, d.users)
 }
