@@ -1,8 +1,4 @@
--- Minutes, document numbers, follow-up tasks and their search.
---
--- meeting_id columns carry no foreign key here: the meetings schema (0002)
--- is written concurrently; a later migration adds the constraints once it
--- has landed. Everything else references units and users.
+-- Minutes, document numbers, follow-up tasks, their notices and search.
 
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
@@ -36,7 +32,7 @@ CREATE TABLE doc_numbers (
 -- based on and fails when another save came first.
 CREATE TABLE minutes (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    meeting_id   bigint      NOT NULL UNIQUE,
+    meeting_id   bigint      NOT NULL UNIQUE REFERENCES meetings (id),
     unit_id      bigint      NOT NULL REFERENCES units (id),
     body         jsonb       NOT NULL,
     version      integer     NOT NULL DEFAULT 1 CHECK (version > 0),
@@ -80,7 +76,7 @@ CREATE TABLE tasks (
     id                 bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     title              text        NOT NULL CHECK (length(title) BETWEEN 1 AND 500),
     description        text        NOT NULL DEFAULT '',
-    source_meeting_id  bigint,
+    source_meeting_id  bigint      REFERENCES meetings (id),
     source_conclusion  integer     CHECK (source_conclusion > 0),
     source_document    text,
     lead_unit_id       bigint      NOT NULL REFERENCES units (id),
@@ -100,6 +96,7 @@ CREATE INDEX tasks_assigner_idx ON tasks (assigner_id, deadline);
 CREATE INDEX tasks_meeting_idx ON tasks (source_meeting_id) WHERE source_meeting_id IS NOT NULL;
 CREATE INDEX tasks_open_deadline_idx ON tasks (deadline) WHERE completed_on IS NULL AND cancelled_at IS NULL;
 CREATE INDEX tasks_title_fold_idx ON tasks USING gin (vn_fold(title) gin_trgm_ops);
+CREATE INDEX meetings_title_fold_idx ON meetings USING gin (vn_fold(title) gin_trgm_ops);
 
 -- task_units: coordinating units (the lead unit is on the task).
 CREATE TABLE task_units (

@@ -1,0 +1,257 @@
+package task
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/cau-gov/cau/internal/audit"
+	"github.com/cau-gov/cau/internal/auth"
+)
+
+// Report is a unit's progress report.
+type Report struct {
+	ID        int64       `json:"id"`
+	TaskID    ID          `json:"task_id"`
+	AuthorID  auth.UserID `json:"author_id"`
+	Body      string      `json:"body"`
+	Percent   int         `json:"percent"`
+	Documents []int64     `json:"document_ids"`
+	CreatedAt time.Time   `json:"created_at"`
+}
+
+// Extension statuses.
+const (
+	ExtensionPending  = "pending"
+	ExtensionApproved = "approved"
+	ExtensionRefused  = "refused"
+)
+
+// Extension is a request to move a deadline, and its decision.
+type Extension struct {
+	ID          int64        `json:"id"`
+	TaskID      ID           `json:"task_id"`
+	RequestedBy auth.UserID  `json:"requested_by"`
+	OldDeadline Day          `json:"old_deadline"`
+	NewDeadline Day          `json:"new_deadline"`
+	Reason      string       `json:"reason"`
+	Status      string       `json:"status"`
+	DecidedBy   *auth.UserID `json:"decided_by"`
+	DecidedAt   *time.Time   `json:"decided_at"`
+	CreatedAt   time.Time    `json:"created_at"`
+}
+
+// Store is what the service needs from storage; internal/store implements
+// it. Methods that change a task append the audit entry in the same
+// transaction and return ErrState when the task's row no longer allows it.
+type Store interface {
+	CreateTask(ctx context.Context, t Task, e audit.Entry, now time.Time) (Task, error)
+	Task(ctx context.Context, id ID) (Task, error)
+	AddTaskReport(ctx context.Context, r Report, e audit.Entry) (Report, error)
+	AddTaskExtension(ctx context.Context, x Extension, e audit.Entry) (Extension, error)
+	TaskExtension(ctx context.Context, id int64) (Extension, error)
+	DecideTaskExtension(ctx context.Context, id int64, approve bool, by auth.UserID, e audit.Entry, now time.Time) (Extension, error)
+	CompleteTask(ctx context.Context, id ID, on Day, e audit.Entry, now time.Time) error
+	CancelTask(ctx context.Context, id ID, e audit.Entry, now time.Time) error
+}
+
+// Service applies the task rules.
+type Service struct {
+	store Store
+	now   func() time.Time
+	log   *slog.Logger
+}
+
+// NewService builds the service; now is the clock (time.Now in production).
+func NewService(s Store, now func() time.Time, log *slog.Logger) *Service {
+	return &Service{store: s, now: now, log: log}
+}
+
+// canAssign: chairs, secretaries and admins assign tasks.
+func canAssign(p *auth.Principal) bool {
+	return p.HasAnywhere(auth.RoleChair, auth.RoleSecretary, auth.RoleAdmin)
+}
+
+// isAssigner: the assigner, or an admin for the whole province.
+func isAssigner(p *auth.Principal, t Task) bool {
+	return p.UserID == t.Assigner || p.HasGlobal(auth.RoleAdmin)
+}
+
+// inLead: a member of the lead unit or the named person.
+func inLead(p *auth.Principal, t Task) bool {
+	return p.UnitID == t.LeadUnit || (t.Assignee != nil && *t.Assignee == p.UserID)
+}
+
+// canSee: the assigner, the units concerned, chairs and secretaries
+// (dashboards), admins and observers of the province.
+func canSee(p *auth.Principal, t Task) bool {
+	return isAssigner(p, t) || inLead(p, t) || slices.Contains(t.Coordinating, p.UnitID) ||
+		p.HasAnywhere(auth.RoleChair, auth.RoleSecretary) || p.HasGlobal(auth.RoleObserver)
+}
+
+func entry(p *auth.Principal, action string, id ID, detail map[string]any) audit.Entry {
+	uid := int64(p.UserID)
+	return audit.Entry{ActorID: &uid, ActorName: p.Username, Action: action, ObjectType: "task",
+		ObjectID: strconv.FormatInt(int64(id), 10), Detail: detail}
+}
+
+// Today is the current day in Asia/Ho_Chi_Minh by the service's clock.
+func (s *Service) Today() Day { return DayOf(s.now()) }
+
+// Create assigns a new task; the principal is the assigner.
+func (s *Service) Create(ctx context.Context, p *auth.Principal, n New) (Task, error) {
+	if !canAssign(p) {
+		return Task{}, fmt.Errorf("create task: %w", ErrForbidden)
+	}
+	if bad := n.Validate(s.Today()); bad != nil {
+		return Task{}, &ValidationError{Fields: bad}
+	}
+	slices.Sort(n.Coordinating)
+	n.Coordinating = slices.Compact(n.Coordinating)
+	t := Task{Title: n.Title, Description: n.Description, Source: n.Source, LeadUnit: n.LeadUnit,
+		Coordinating: n.Coordinating, Assignee: n.Assignee, Assigner: p.UserID, Deadline: n.Deadline, Priority: n.Priority}
+	now := s.now()
+	t, err := s.store.CreateTask(ctx, t, entry(p, "task.create", 0, map[string]any{
+		"title": t.Title, "lead_unit_id": t.LeadUnit, "deadline": t.Deadline.String()}), now)
+	if err != nil {
+		return Task{}, fmt.Errorf("create task: %w", err)
+	}
+	return t.WithStatus(s.Today()), nil
+}
+
+// Get returns a task the principal may see, with its status of today.
+func (s *Service) Get(ctx context.Context, p *auth.Principal, id ID) (Task, error) {
+	t, err := s.store.Task(ctx, id)
+	if err != nil {
+		return Task{}, err
+	}
+	if !canSee(p, t) {
+		return Task{}, fmt.Errorf("task %d: %w", id, ErrNotFound)
+	}
+	return t.WithStatus(s.Today()), nil
+}
+
+// open loads a task that is neither completed nor cancelled.
+func (s *Service) open(ctx context.Context, p *auth.Principal, id ID) (Task, error) {
+	t, err := s.Get(ctx, p, id)
+	if err != nil {
+		return Task{}, err
+	}
+	if t.CompletedOn != nil || t.CancelledAt != nil {
+		return Task{}, fmt.Errorf("task %d is %s: %w", id, t.Status, ErrState)
+	}
+	return t, nil
+}
+
+// AddReport posts a progress report for the lead or a coordinating unit.
+func (s *Service) AddReport(ctx context.Context, p *auth.Principal, id ID, body string, percent int, docs []int64) (Report, error) {
+	body = strings.TrimSpace(body)
+	bad := map[string]string{}
+	if body == "" || utf8.RuneCountInString(body) > 10000 {
+		bad["body"] = "1–10000 ký tự"
+	}
+	if percent < 0 || percent > 100 {
+		bad["percent"] = "0–100"
+	}
+	if len(docs) > 20 {
+		bad["document_ids"] = "tối đa 20 tệp"
+	}
+	if len(bad) > 0 {
+		return Report{}, &ValidationError{Fields: bad}
+	}
+	t, err := s.open(ctx, p, id)
+	if err != nil {
+		return Report{}, err
+	}
+	if !inLead(p, t) && !slices.Contains(t.Coordinating, p.UnitID) {
+		return Report{}, fmt.Errorf("report on task %d: %w", id, ErrForbidden)
+	}
+	r := Report{TaskID: id, AuthorID: p.UserID, Body: body, Percent: percent, Documents: docs, CreatedAt: s.now()}
+	if r.Documents == nil {
+		r.Documents = []int64{}
+	}
+	return s.store.AddTaskReport(ctx, r, entry(p, "task.report", id, map[string]any{"percent": percent}))
+}
+
+// RequestExtension asks the assigner to move the deadline to newDeadline.
+func (s *Service) RequestExtension(ctx context.Context, p *auth.Principal, id ID, newDeadline Day, reason string) (Extension, error) {
+	reason = strings.TrimSpace(reason)
+	t, err := s.open(ctx, p, id)
+	if err != nil {
+		return Extension{}, err
+	}
+	bad := map[string]string{}
+	if reason == "" || utf8.RuneCountInString(reason) > 2000 {
+		bad["reason"] = "1–2000 ký tự"
+	}
+	if newDeadline.IsZero() || !newDeadline.After(t.Deadline) {
+		bad["new_deadline"] = "phải sau hạn hiện tại " + t.Deadline.VN()
+	}
+	if len(bad) > 0 {
+		return Extension{}, &ValidationError{Fields: bad}
+	}
+	if !inLead(p, t) {
+		return Extension{}, fmt.Errorf("request extension of task %d: %w", id, ErrForbidden)
+	}
+	x := Extension{TaskID: id, RequestedBy: p.UserID, OldDeadline: t.Deadline, NewDeadline: newDeadline,
+		Reason: reason, Status: ExtensionPending, CreatedAt: s.now()}
+	return s.store.AddTaskExtension(ctx, x, entry(p, "task.extension_request", id, map[string]any{
+		"old_deadline": t.Deadline.String(), "new_deadline": newDeadline.String()}))
+}
+
+// DecideExtension approves (the deadline moves) or refuses a pending request.
+func (s *Service) DecideExtension(ctx context.Context, p *auth.Principal, extID int64, approve bool) (Extension, error) {
+	x, err := s.store.TaskExtension(ctx, extID)
+	if err != nil {
+		return Extension{}, err
+	}
+	t, err := s.open(ctx, p, x.TaskID)
+	if err != nil {
+		return Extension{}, err
+	}
+	if !isAssigner(p, t) {
+		return Extension{}, fmt.Errorf("decide extension of task %d: %w", t.ID, ErrForbidden)
+	}
+	if x.Status != ExtensionPending {
+		return Extension{}, fmt.Errorf("extension %d is %s: %w", extID, x.Status, ErrState)
+	}
+	return s.store.DecideTaskExtension(ctx, extID, approve, p.UserID, entry(p, "task.extension_decide", t.ID,
+		map[string]any{"extension_id": extID, "approved": approve}), s.now())
+}
+
+// Complete records the assigner's acceptance of the task as done today.
+func (s *Service) Complete(ctx context.Context, p *auth.Principal, id ID) (Task, error) {
+	t, err := s.open(ctx, p, id)
+	if err != nil {
+		return Task{}, err
+	}
+	if !isAssigner(p, t) {
+		return Task{}, fmt.Errorf("complete task %d: %w", id, ErrForbidden)
+	}
+	today := s.Today()
+	if err := s.store.CompleteTask(ctx, id, today, entry(p, "task.complete", id, map[string]any{
+		"completed_on": today.String(), "deadline": t.Deadline.String()}), s.now()); err != nil {
+		return Task{}, err
+	}
+	return s.Get(ctx, p, id)
+}
+
+// Cancel cancels an open task (assigner only).
+func (s *Service) Cancel(ctx context.Context, p *auth.Principal, id ID) (Task, error) {
+	t, err := s.open(ctx, p, id)
+	if err != nil {
+		return Task{}, err
+	}
+	if !isAssigner(p, t) {
+		return Task{}, fmt.Errorf("cancel task %d: %w", id, ErrForbidden)
+	}
+	if err := s.store.CancelTask(ctx, id, entry(p, "task.cancel", id, nil), s.now()); err != nil {
+		return Task{}, err
+	}
+	return s.Get(ctx, p, id)
+}
