@@ -18,12 +18,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/cau-gov/cau/internal/apptest"
 	"github.com/cau-gov/cau/internal/auth"
-	"github.com/cau-gov/cau/internal/pgtest"
-	"github.com/cau-gov/cau/internal/redistest"
 )
 
 // docUser is a signed-in test user.
@@ -67,21 +63,7 @@ func docInt(t *testing.T, env *apptest.Env, sql string, args ...any) int64 {
 
 func setupDocs(t *testing.T, opts ...apptest.Option) *docBundle {
 	t.Helper()
-	dbURL := pgtest.NewURL(t)
-	if wip := os.Getenv("CAU_DOC_WIP_SQL"); wip != "" {
-		conn, err := pgx.Connect(context.Background(), dbURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range strings.Split(wip, ",") {
-			sql, _ := os.ReadFile(f)
-			if _, err := conn.Exec(context.Background(), string(sql)); err != nil {
-				t.Fatalf("%s: %v", f, err)
-			}
-		}
-		conn.Close(context.Background())
-	}
-	env := apptest.NewOn(t, dbURL, redistest.NewURL(t), opts...)
+	env := apptest.New(t, opts...)
 	b := &docBundle{env: env}
 	province := env.Unit(t, 0, "province", "lam-dong", "Ủy ban nhân dân tỉnh Lâm Đồng")
 	district := env.Unit(t, province, "district", "duc-trong", "Ủy ban nhân dân huyện Đức Trọng")
@@ -95,16 +77,19 @@ func setupDocs(t *testing.T, opts ...apptest.Option) *docBundle {
 	b.named = user("duc", "Trần Văn Đức", district, "Ủy ban nhân dân huyện Đức Trọng", auth.RoleDelegate)
 	b.unnamed = user("binh", "Lê Thị Bình", district, "Ủy ban nhân dân huyện Đức Trọng", auth.RoleDelegate)
 	b.outsider = user("ngoai", "Phạm Văn Ngoại", district, "Ủy ban nhân dân huyện Đức Trọng", auth.RoleDelegate)
-	b.meetingID, b.itemID = docMeeting(t, env, map[int64]string{b.secretary.ID: "secretary", b.named.ID: "delegate", b.unnamed.ID: "delegate"})
-	b.otherMeet, b.otherItem = docMeeting(t, env, map[int64]string{b.secretary.ID: "secretary", b.outsider.ID: "delegate"})
+	b.meetingID, b.itemID = docMeeting(t, env, b.secretary.ID, map[int64]string{b.secretary.ID: "secretary", b.named.ID: "delegate", b.unnamed.ID: "delegate"})
+	b.otherMeet, b.otherItem = docMeeting(t, env, b.secretary.ID, map[int64]string{b.secretary.ID: "secretary", b.outsider.ID: "delegate"})
 	return b
 }
 
-// createMeeting inserts a meeting with one agenda item and its participants.
-func docMeeting(t *testing.T, env *apptest.Env, participants map[int64]string) (int64, int64) {
+// docMeeting inserts a published meeting with one agenda item and its
+// participants (SQL, so the documents tests do not depend on the meetings API).
+func docMeeting(t *testing.T, env *apptest.Env, creator int64, participants map[int64]string) (int64, int64) {
 	t.Helper()
-	m := docInt(t, env, `INSERT INTO meetings (title) VALUES ('Kỳ họp thường kỳ tháng 11') RETURNING id`)
-	item := docInt(t, env, `INSERT INTO agenda_items (meeting_id, title) VALUES ($1, 'Báo cáo kinh tế – xã hội') RETURNING id`, m)
+	m := docInt(t, env, `INSERT INTO meetings (kind, title, status, starts_at, ends_at, unit_id, created_by)
+		SELECT 'regular', 'Kỳ họp thường kỳ tháng 11', 'published', now() + interval '1 day', now() + interval '1 day 3 hours', unit_id, id
+		FROM users WHERE id = $1 RETURNING id`, creator)
+	item := docInt(t, env, `INSERT INTO agenda_items (meeting_id, position, title) VALUES ($1, 1, 'Báo cáo kinh tế – xã hội') RETURNING id`, m)
 	for u, role := range participants {
 		docExec(t, env, `INSERT INTO meeting_participants (meeting_id, user_id, role) VALUES ($1, $2, $3)`, m, u, role)
 	}
