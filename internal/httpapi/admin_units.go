@@ -26,6 +26,8 @@ type Org interface {
 	SetUserActive(ctx context.Context, p *auth.Principal, id auth.UserID, active bool, ip string) (org.User, error)
 	SetUserRoles(ctx context.Context, p *auth.Principal, id auth.UserID, grants []auth.RoleGrant, ip string) (org.User, error)
 	ResetPassword(ctx context.Context, p *auth.Principal, id auth.UserID, ip string) (string, error)
+	Audit(ctx context.Context, p *auth.Principal, f org.AuditFilter) ([]org.AuditRow, error)
+	VerifyAudit(ctx context.Context, p *auth.Principal) (org.AuditCheck, error)
 }
 
 // orgError maps administration errors to API errors.

@@ -48,6 +48,8 @@ func (s *Server) routes() {
 	m.Handle("POST /api/v1/users/{id}/reactivate", s.user(s.setUserActive(true), admin...))
 	m.Handle("PUT /api/v1/users/{id}/roles", s.user(s.setUserRoles, admin...))
 	m.Handle("POST /api/v1/users/{id}/reset-password", s.user(s.resetPassword, admin...))
+	m.Handle("GET /api/v1/audit", s.user(s.listAudit, admin...))
+	m.Handle("GET /api/v1/audit/verify", s.user(s.verifyAudit, admin...))
 
 	// --- meetings (internal/meeting) ---
 

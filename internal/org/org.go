@@ -127,4 +127,7 @@ type Store interface {
 	// ResetPassword sets a new hash, clears the lockout and the demo flag,
 	// and revokes every refresh token of the user.
 	ResetPassword(ctx context.Context, id auth.UserID, hash string, e audit.Entry, now time.Time) error
+
+	AuditRows(ctx context.Context, f AuditFilter) ([]AuditRow, error)
+	VerifyAudit(ctx context.Context) (int64, *audit.Breach, error)
 }
