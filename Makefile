@@ -11,7 +11,7 @@ LDFLAGS := -X main.version=$(VERSION)
 SERVICES := eval "$$(deploy/local/services.sh)"
 GO_TEST_TIMEOUT ?= 15m
 
-.PHONY: run test build services lint bench e2e tools clean
+.PHONY: run test build services lint bench e2e e2e-if-chromium tools clean
 
 ## run: start Cầu with demo data at http://localhost:8080 and print the demo accounts
 run: build
@@ -24,7 +24,19 @@ run: build
 test: services
 	@$(SERVICES) && \
 	$(GO) vet ./... && \
-	$(GO) test -count=1 -timeout $(GO_TEST_TIMEOUT) ./...
+	$(GO) test -count=1 -timeout $(GO_TEST_TIMEOUT) ./... && \
+	$(MAKE) --no-print-directory e2e-if-chromium
+
+## e2e: browser tests of the web client in Debian's chromium (installed if missing) against a real server
+e2e: services build
+	@deploy/local/browser.sh >/dev/null
+	@$(SERVICES) && cd web/e2e && npm ci --no-audit --no-fund --silent && \
+	CAU_E2E_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 --test-timeout=300000 tests/
+
+# e2e-if-chromium: what `make test` runs; browser.sh installs chromium, so in practice always e2e.
+e2e-if-chromium:
+	@if deploy/local/browser.sh >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; then $(MAKE) --no-print-directory e2e; \
+	else echo "e2e: chromium unavailable, browser tests skipped"; fi
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/cau

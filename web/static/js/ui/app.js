@@ -68,13 +68,23 @@ export function start(root) {
 			h('a', { class: 'brand', href: '/', onclick: link('/') },
 				h('img', { src: assets() + 'img/logo.svg', alt: '', width: 32, height: 32 }), h('span', {}, t('app.name'))),
 			u && h('nav', { 'aria-label': t('app.name') },
-				h('a', { href: '/meetings', onclick: link('/meetings') }, t('nav.meetings')),
-				h('a', { href: '/device-check', onclick: link('/device-check') }, t('nav.device'))),
+				navLink('/meetings', t('nav.meetings')),
+				navLink('/device-check', t('nav.device'))),
 			h('div', { class: 'spacer' }),
 			u && h('span', { class: 'who' }, u.full_name, ' · ', u.roles.map((r) => t('role.' + r)).join(', ')),
 			h('button', { type: 'button', class: 'link', lang: lang() === 'vi' ? 'en' : 'vi', onclick: () => setLang(lang() === 'vi' ? 'en' : 'vi') }, t('lang.switch')),
 			u && h('button', { type: 'button', class: 'secondary', onclick: async () => { await api.logout(); ctx.go('/login', true); } }, t('nav.logout')),
 		);
+	}
+
+	/**
+	 * navLink marks the link of the current section for screen readers and the eye.
+	 * @param {string} path
+	 * @param {string} text
+	 */
+	function navLink(path, text) {
+		const here = location.pathname === path || location.pathname.startsWith(path + '/');
+		return h('a', { href: path, onclick: link(path), 'aria-current': here ? 'page' : undefined }, text);
 	}
 
 	/** @param {string} path */
@@ -123,6 +133,13 @@ export function start(root) {
 	}
 
 	api.onSession((s) => { if (!s && location.pathname !== '/login') ctx.go('/login', true); else drawHeader(); });
+	// A stored session may be stale (roles changed, token expired while the
+	// tab slept): /me refreshes the user, or the token silently, or signs out.
+	if (api.session) {
+		api.get('/me').then((/** @type {import('../api.js').User} */ me) => {
+			if (api.session) api.setSession({ ...api.session, user: { id: me.id, username: me.username, full_name: me.full_name, roles: me.roles, unit_id: me.unit_id } });
+		}, (err) => console.warn('me:', err));
+	}
 	addEventListener('popstate', () => void render());
 	onLangChange(() => void render());
 	void render();

@@ -1,0 +1,60 @@
+// Launches Debian's chromium (never a downloaded browser) through
+// playwright-core, with fake camera and microphone and a fresh profile.
+
+import { chromium } from 'playwright-core';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { repoRoot } from './server.js';
+
+export const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+export const screenshotDir = path.join(repoRoot, 'artifacts', 'screenshots');
+
+export const sizes = {
+	desktop: { width: 1920, height: 1080 },
+	tablet: { width: 1280, height: 800 },
+};
+
+/**
+ * openBrowser starts one chromium with its own profile; the returned close
+ * removes the profile.
+ * @param {{width: number, height: number}} [viewport]
+ */
+export async function openBrowser(viewport = sizes.desktop) {
+	const profile = await mkdtemp(path.join(tmpdir(), 'cau-chromium-'));
+	const context = await chromium.launchPersistentContext(profile, {
+		executablePath: chromiumPath,
+		headless: true,
+		viewport,
+		locale: 'vi-VN',
+		timezoneId: 'Asia/Ho_Chi_Minh',
+		args: [
+			'--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+			'--disable-sync', '--no-first-run', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+			'--autoplay-policy=no-user-gesture-required',
+		],
+	});
+	const page = context.pages()[0] ?? await context.newPage();
+	/** @type {string[]} */
+	const problems = [];
+	page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
+	page.on('console', (m) => { if (m.type() === 'error') problems.push('console: ' + m.text()); });
+	return {
+		context, page, problems,
+		async close() {
+			await context.close();
+			await rm(profile, { recursive: true, force: true });
+		},
+	};
+}
+
+/**
+ * shoot writes artifacts/screenshots/<name>-<size>.png.
+ * @param {import('playwright-core').Page} page
+ * @param {string} name
+ * @param {string} size
+ */
+export async function shoot(page, name, size) {
+	await mkdir(screenshotDir, { recursive: true });
+	await page.screenshot({ path: path.join(screenshotDir, `${name}-${size}.png`), fullPage: false });
+}

@@ -1,0 +1,45 @@
+// Checks without a server: JSDoc types (tsc --noEmit, checkJs) and the
+// translation tables.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const web = path.resolve(here, '../..');
+
+test('JSDoc types check with tsc --noEmit', async () => {
+	const tsc = path.resolve(here, '../node_modules/.bin/tsc');
+	try {
+		await promisify(execFile)(tsc, ['--noEmit', '-p', path.join(web, 'tsconfig.json')]);
+	} catch (err) {
+		const e = /** @type {any} */ (err);
+		assert.fail('tsc found type errors:\n' + (e.stdout || '') + (e.stderr || ''));
+	}
+});
+
+test('Vietnamese and English have the same keys, and Vietnamese has its diacritics', async () => {
+	// i18n.js is an ES module outside any package.json: load it as a data URL.
+	const src = await readFile(path.join(web, 'static/js/i18n.js'), 'utf8');
+	const i18n = await import('data:text/javascript;base64,' + Buffer.from(src).toString('base64'));
+	const { vi, en } = i18n.keys();
+	assert.deepEqual([...en].sort(), [...vi].sort(), 'en and vi keys differ');
+	assert.equal(i18n.t('login.title'), 'Đăng nhập');
+	assert.equal(i18n.t('conn.reconnecting'), 'Đang kết nối lại…');
+	assert.equal(i18n.t('err.unknown', { code: 'x_y' }), 'Đã có lỗi (x_y).');
+	assert.equal(i18n.t('no.such.key'), 'no.such.key', 'a missing key shows itself, never blank');
+	i18n.setLang('en');
+	assert.equal(i18n.t('login.title'), 'Sign in');
+});
+
+test('every error code the API can send has a message', async () => {
+	// The codes are the second argument of Errorf in internal/httpapi.
+	const { stdout } = await promisify(execFile)('grep', ['-rhoE', 'Errorf\\(http\\.[A-Za-z]+, "[a-z_]+"', path.resolve(web, '../internal')]);
+	const codes = new Set([...stdout.matchAll(/"([a-z_]+)"/g)].map((m) => m[1]));
+	const src = await readFile(path.join(web, 'static/js/i18n.js'), 'utf8');
+	const missing = [...codes].filter((c) => !src.includes(`'err.${c}'`));
+	assert.deepEqual(missing, [], 'error codes without a translation');
+});
