@@ -33,14 +33,14 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p *auth.Princ
 			*dst = n
 		}
 	}
-	us, err := s.Org.Users(r.Context(), p, f)
+	us, total, err := s.Org.Users(r.Context(), p, f)
 	if err != nil {
 		return err
 	}
 	if us == nil {
 		us = []org.User{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"users": us})
+	writeJSON(w, http.StatusOK, map[string]any{"users": us, "total": total})
 	return nil
 }
 

@@ -118,7 +118,8 @@ type Store interface {
 	CreateHall(ctx context.Context, h Hall, e audit.Entry, now time.Time) (Hall, error)
 	UpdateHall(ctx context.Context, h Hall, e audit.Entry, now time.Time) (Hall, error)
 
-	Users(ctx context.Context, f UserFilter) ([]User, error)
+	// Users returns a page of users and how many match in all.
+	Users(ctx context.Context, f UserFilter) ([]User, int, error)
 	User(ctx context.Context, id auth.UserID) (User, error)
 	CreateUser(ctx context.Context, u NewUser, e audit.Entry, now time.Time) (User, error)
 	UpdateUser(ctx context.Context, id auth.UserID, c UserChange, e audit.Entry, now time.Time) (User, error)

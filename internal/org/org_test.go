@@ -252,7 +252,7 @@ func TestScopedAdmin(t *testing.T) {
 			return err
 		}},
 		{"list the department's users", func() error {
-			_, err := b.svc.Users(b.ctx, p, org.UserFilter{UnitID: &dept})
+			_, _, err := b.svc.Users(b.ctx, p, org.UserFilter{UnitID: &dept})
 			return err
 		}},
 	}
@@ -279,7 +279,7 @@ func TestScopedAdmin(t *testing.T) {
 	_, err = b.svc.SetUserRoles(b.ctx, p, scoped.ID, nil, "")
 	wantErr(t, "own roles", err, org.ErrSelf)
 
-	list, err := b.svc.Users(b.ctx, p, org.UserFilter{})
+	list, _, err := b.svc.Users(b.ctx, p, org.UserFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,21 +310,28 @@ func TestUserSearch(t *testing.T) {
 	for q, want := range map[string]int{
 		"nguyen thi": 1, "NGUYỄN": 1, "đức ảnh": 1, "dang duc anh": 1, "thu": 1, "%": 1, "_": 1, "50%": 1, "x%": 0, "'": 0, "": 4,
 	} {
-		got, err := b.svc.Users(b.ctx, b.admin, org.UserFilter{Query: q})
+		got, _, err := b.svc.Users(b.ctx, b.admin, org.UserFilter{Query: q})
 		if err != nil || len(got) != want {
 			t.Errorf("q=%q: %d users (%v), want %d", q, len(got), err, want)
 		}
 	}
-	got, err := b.svc.Users(b.ctx, b.admin, org.UserFilter{Role: auth.RoleSecretary})
+	page, total, err := b.svc.Users(b.ctx, b.admin, org.UserFilter{Limit: 3, Offset: 2})
+	if err != nil || len(page) != 2 || total != 4 || page[0].FullName != "Nguyễn Thị Thu" {
+		t.Fatalf("page 2 of 3: %d users of %d (%v)", len(page), total, err)
+	}
+	if _, total, err = b.svc.Users(b.ctx, b.admin, org.UserFilter{Offset: 10}); err != nil || total != 4 {
+		t.Fatalf("past the end: total %d, %v", total, err)
+	}
+	got, _, err := b.svc.Users(b.ctx, b.admin, org.UserFilter{Role: auth.RoleSecretary})
 	if err != nil || len(got) != 0 {
 		t.Fatalf("role filter: %d %v", len(got), err)
 	}
 	// A delegate sees only its own unit and may not ask for another.
-	d, err := b.svc.Users(b.ctx, &auth.Principal{UserID: 1, UnitID: dept, Grants: []auth.RoleGrant{{Role: auth.RoleDelegate}}}, org.UserFilter{})
+	d, _, err := b.svc.Users(b.ctx, &auth.Principal{UserID: 1, UnitID: dept, Grants: []auth.RoleGrant{{Role: auth.RoleDelegate}}}, org.UserFilter{})
 	if err != nil || len(d) != 4 {
 		t.Fatalf("delegate lists own unit: %d %v", len(d), err)
 	}
-	_, err = b.svc.Users(b.ctx, &auth.Principal{UserID: 1, UnitID: dept, Grants: []auth.RoleGrant{{Role: auth.RoleDelegate}}}, org.UserFilter{UnitID: &b.province})
+	_, _, err = b.svc.Users(b.ctx, &auth.Principal{UserID: 1, UnitID: dept, Grants: []auth.RoleGrant{{Role: auth.RoleDelegate}}}, org.UserFilter{UnitID: &b.province})
 	wantErr(t, "delegate lists another unit", err, org.ErrForbidden)
 }
 
@@ -349,7 +356,7 @@ func TestScopedAdminWithTwoScopes(t *testing.T) {
 	}
 	p := &auth.Principal{UserID: 1, UnitID: d1, Grants: []auth.RoleGrant{
 		{Role: auth.RoleAdmin, ScopeUnitID: &d1}, {Role: auth.RoleAdmin, ScopeUnitID: &d2}}}
-	list, err := b.svc.Users(b.ctx, p, org.UserFilter{})
+	list, _, err := b.svc.Users(b.ctx, p, org.UserFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

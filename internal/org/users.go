@@ -9,7 +9,8 @@ import (
 // Users lists accounts. A global admin, and anyone holding secretary or
 // chair (they invite people from every unit), sees everyone; a scoped admin
 // the subtrees of its scopes; everyone else the people of their own unit.
-func (s *Service) Users(ctx context.Context, p *auth.Principal, f UserFilter) ([]User, error) {
+// It returns a page and the number of matches in all.
+func (s *Service) Users(ctx context.Context, p *auth.Principal, f UserFilter) ([]User, int, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 500
 	}
@@ -18,7 +19,7 @@ func (s *Service) Users(ctx context.Context, p *auth.Principal, f UserFilter) ([
 	case p.Has(auth.RoleAdmin):
 		if f.UnitID != nil {
 			if err := s.requireAdmin(ctx, p, *f.UnitID); err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			break
 		}
@@ -31,7 +32,7 @@ func (s *Service) Users(ctx context.Context, p *auth.Principal, f UserFilter) ([
 	default:
 		own := p.UnitID
 		if f.UnitID != nil && *f.UnitID != own {
-			return nil, ErrForbidden
+			return nil, 0, ErrForbidden
 		}
 		f.UnitID, f.IncludeDescendants = &own, false
 	}

@@ -22,8 +22,8 @@ func scanAdminUser(row pgx.CollectableRow) (org.User, error) {
 	return u, err
 }
 
-// Users implements org.Store.
-func (db *DB) Users(ctx context.Context, f org.UserFilter) ([]org.User, error) {
+// Users implements org.Store; total counts every match, past the page too.
+func (db *DB) Users(ctx context.Context, f org.UserFilter) ([]org.User, int, error) {
 	var where []string
 	var args []any
 	arg := func(v any) string {
@@ -50,23 +50,37 @@ func (db *DB) Users(ctx context.Context, f org.UserFilter) ([]org.User, error) {
 	if f.ActiveOnly {
 		where = append(where, "u.active")
 	}
-	q := `SELECT ` + adminUserColumns + ` FROM users u`
+	from := ` FROM users u`
 	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+		from += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY u.full_name, u.id LIMIT " + arg(f.Limit) + " OFFSET " + arg(f.Offset)
+	filterArgs := len(args)
+	// Folded order puts "Đặng" among the D's, not after "Z" as code points would.
+	q := `SELECT ` + adminUserColumns + `, count(*) OVER ()` + from +
+		" ORDER BY vn_fold(u.full_name), u.full_name, u.id LIMIT " + arg(f.Limit) + " OFFSET " + arg(f.Offset)
 	rows, err := db.Pool.Query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
+		return nil, 0, fmt.Errorf("list users: %w", err)
 	}
-	users, err := pgx.CollectRows(rows, scanAdminUser)
+	total := 0
+	users, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (org.User, error) {
+		var u org.User
+		err := row.Scan(&u.ID, &u.UnitID, &u.Username, &u.FullName, &u.Email, &u.Position, &u.Active, &u.DemoPassword, &u.Locked, &u.CreatedAt, &total)
+		return u, err
+	})
 	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
+		return nil, 0, fmt.Errorf("list users: %w", err)
+	}
+	if len(users) == 0 && f.Offset > 0 {
+		// Past the last page the window function saw no row to count on.
+		if err := db.Pool.QueryRow(ctx, `SELECT count(*)`+from, args[:filterArgs]...).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("count users: %w", err)
+		}
 	}
 	if err := attachGrants(ctx, db.Pool, users); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return users, nil
+	return users, total, nil
 }
 
 // attachGrants loads the role grants of every listed user in one query.
