@@ -23,6 +23,9 @@ import (
 	"github.com/cau-gov/cau/internal/httpapi"
 	"github.com/cau-gov/cau/internal/jobs"
 	"github.com/cau-gov/cau/internal/keys"
+	"github.com/cau-gov/cau/internal/live"
+	"github.com/cau-gov/cau/internal/meeting"
+	"github.com/cau-gov/cau/internal/notify"
 	"github.com/cau-gov/cau/internal/org"
 	"github.com/cau-gov/cau/internal/store"
 	"github.com/cau-gov/cau/web"
@@ -42,6 +45,10 @@ type App struct {
 
 	Tokens *auth.Tokens
 	Auth   *auth.Service
+
+	Meetings *meeting.Service
+	Live     *live.Hub
+	Mailer   *notify.Mailer
 
 	AccessKey ed25519.PrivateKey
 	RoomKey   ed25519.PrivateKey
@@ -154,9 +161,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	deps.Org = org.NewService(a.DB, opts.Argon2, opts.Now)
 
 	// --- meetings ---
+	if err := a.wireMeetings(ctx, &deps, &handlers); err != nil {
+		return nil, err
+	}
 
 	// documents
-	if _, err := a.wireDocuments(&deps, &handlers, documentMeetings(a, &deps)); err != nil {
+	if _, err := a.wireDocuments(&deps, &handlers, documentAccess{a.Meetings}); err != nil {
 		return nil, err
 	}
 

@@ -60,6 +60,9 @@ func (s *Server) errorFor(err error) *Error {
 	if e := documentError(err); e != nil {
 		return e
 	}
+	if e := meetingError(err); e != nil {
+		return e
+	}
 	switch {
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		return Errorf(http.StatusUnauthorized, "invalid_credentials", "wrong username or password")

@@ -52,6 +52,43 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v1/audit/verify", s.user(s.verifyAudit, admin...))
 
 	// --- meetings (internal/meeting) ---
+	// Anyone signed in may call these; the meeting service decides by
+	// account role (who creates) and by meeting membership (everything else).
+	m.Handle("GET /api/v1/meetings", s.user(s.listMeetings))
+	m.Handle("POST /api/v1/meetings", s.user(s.createMeeting, auth.RoleSecretary, auth.RoleAdmin))
+	m.Handle("GET /api/v1/meetings/{id}", s.user(s.getMeeting))
+	m.Handle("PATCH /api/v1/meetings/{id}", s.user(s.updateMeeting))
+	m.Handle("POST /api/v1/meetings/{id}/publish", s.user(s.publishMeeting))
+	m.Handle("POST /api/v1/meetings/{id}/cancel", s.user(s.cancelMeeting))
+	m.Handle("GET /api/v1/meetings/{id}/invitees", s.user(s.meetingInvitees))
+	m.Handle("POST /api/v1/meetings/{id}/halls", s.user(s.inviteHalls))
+	m.Handle("DELETE /api/v1/meetings/{id}/halls/{hall}", s.user(s.removeMeetingHall))
+	m.Handle("PUT /api/v1/meetings/{id}/participants/{user}", s.user(s.setMeetingParticipant))
+	m.Handle("DELETE /api/v1/meetings/{id}/participants/{user}", s.user(s.removeMeetingParticipant))
+	m.Handle("GET /api/v1/meetings/{id}/agenda", s.user(s.getAgenda))
+	m.Handle("POST /api/v1/meetings/{id}/agenda", s.user(s.addAgendaItem))
+	m.Handle("PATCH /api/v1/meetings/{id}/agenda/{item}", s.user(s.updateAgendaItem))
+	m.Handle("POST /api/v1/meetings/{id}/agenda/{item}/move", s.user(s.moveAgendaItem))
+	m.Handle("DELETE /api/v1/meetings/{id}/agenda/{item}", s.user(s.removeAgendaItem))
+	m.Handle("POST /api/v1/meetings/{id}/join", s.user(s.joinMeeting))
+	// The live session: commands over REST, events over the WebSocket (docs/meeting-events.md).
+	m.Handle("GET /api/v1/meetings/{id}/live", s.public(s.liveSession))
+	m.Handle("GET /api/v1/meetings/{id}/session", s.user(s.sessionSnapshot))
+	m.Handle("GET /api/v1/meetings/{id}/session/events", s.user(s.sessionEvents))
+	m.Handle("POST /api/v1/meetings/{id}/session/open", s.user(s.openSession))
+	m.Handle("POST /api/v1/meetings/{id}/session/close", s.user(s.closeSession))
+	m.Handle("PUT /api/v1/meetings/{id}/session/current-item", s.user(s.setCurrentItem))
+	m.Handle("POST /api/v1/meetings/{id}/session/speaking", s.user(s.requestFloor))
+	m.Handle("POST /api/v1/meetings/{id}/session/speaking/{req}/withdraw", s.user(s.floorAction("withdraw")))
+	m.Handle("POST /api/v1/meetings/{id}/session/speaking/{req}/grant", s.user(s.floorAction("grant")))
+	m.Handle("POST /api/v1/meetings/{id}/session/speaking/{req}/end", s.user(s.floorAction("end")))
+	m.Handle("POST /api/v1/meetings/{id}/session/votes", s.user(s.openVote))
+	m.Handle("POST /api/v1/meetings/{id}/session/votes/{vote}/ballot", s.user(s.castBallot))
+	m.Handle("POST /api/v1/meetings/{id}/session/votes/{vote}/close", s.user(s.closeVote))
+	m.Handle("POST /api/v1/meetings/{id}/session/halls/{hall}/mute", s.user(s.muteHall))
+	m.Handle("PUT /api/v1/meetings/{id}/session/attendance/{user}", s.user(s.markAttendance))
+	m.Handle("GET /api/v1/notifications", s.user(s.listNotifications))
+	m.Handle("POST /api/v1/notifications/{id}/read", s.user(s.readNotification))
 
 	// documents (internal/document): upload, versions, views, read receipts
 	m.Handle("POST /api/v1/meetings/{id}/documents", s.user(s.uploadDocument))

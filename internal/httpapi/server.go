@@ -14,6 +14,8 @@ import (
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/config"
 	"github.com/cau-gov/cau/internal/document"
+	"github.com/cau-gov/cau/internal/live"
+	"github.com/cau-gov/cau/internal/meeting"
 )
 
 // Authenticator turns a bearer access token into the principal behind it,
@@ -41,6 +43,13 @@ type Deps struct {
 	Ready         []ReadinessCheck
 	// ErrorMappers map domain errors to API errors (see errorFor).
 	ErrorMappers []ErrorMapper
+	// Meetings is the meeting service (internal/meeting); Live fans its
+	// session events out to WebSockets; RoomTokens signs SFU room tokens on
+	// join; Notifications reads in-app notices.
+	Meetings      *meeting.Service
+	Live          *live.Hub
+	RoomTokens    RoomSigner
+	Notifications Notifications
 	// Documents is the meeting documents service (internal/document).
 	Documents *document.Service
 	// RTC serves the SFU signaling WebSocket at /rtc (nil: not mounted).

@@ -1,0 +1,53 @@
+package app
+
+import (
+	"context"
+	"errors"
+
+	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/document"
+	"github.com/cau-gov/cau/internal/httpapi"
+	"github.com/cau-gov/cau/internal/jobs"
+	"github.com/cau-gov/cau/internal/live"
+	"github.com/cau-gov/cau/internal/meeting"
+	"github.com/cau-gov/cau/internal/notify"
+	"github.com/cau-gov/cau/internal/roomtoken"
+)
+
+// wireMeetings builds the meeting service, its live event hub (running
+// until the app closes), the mailer and its job, and resumes e-mails whose
+// job was lost by a previous process.
+func (a *App) wireMeetings(ctx context.Context, deps *httpapi.Deps, handlers *[]jobs.Handler) error {
+	cfg := a.Config
+	hubCtx, stopHub := context.WithCancel(context.Background())
+	a.Live = live.New(a.Redis, a.Log.With("component", "live"))
+	go a.Live.Run(hubCtx)
+	a.closers = append(a.closers, stopHub)
+
+	a.Mailer = notify.NewMailer(a.DB, a.Jobs, notify.SMTPConfig{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom,
+		Username: cfg.SMTPUsername, Password: cfg.SMTPPassword}, a.Log.With("component", "mail"))
+	*handlers = append(*handlers, a.Mailer.Handler())
+
+	a.Meetings = meeting.New(meeting.Config{Store: a.DB, Publisher: a.Live, Mailer: a.Mailer,
+		Log: a.Log.With("component", "meetings"), PublicURL: cfg.PublicURL})
+	deps.Meetings, deps.Live, deps.Notifications = a.Meetings, a.Live, a.DB
+	deps.RoomTokens = roomtoken.NewSigner(a.RoomKey)
+	if err := a.Mailer.Resume(ctx); err != nil {
+		a.Log.Warn("resume pending e-mails", "error", err)
+	}
+	return nil
+}
+
+// documentAccess adapts meeting.Service.Access to what documents need.
+type documentAccess struct{ m *meeting.Service }
+
+func (d documentAccess) Access(ctx context.Context, id document.MeetingID, p *auth.Principal) (document.MeetingAccess, error) {
+	a, err := d.m.Access(ctx, meeting.ID(id), p)
+	if errors.Is(err, meeting.ErrNotFound) {
+		return document.MeetingAccess{}, document.ErrNotFound
+	}
+	if err != nil {
+		return document.MeetingAccess{}, err
+	}
+	return document.MeetingAccess{CanManage: a.CanManage()}, nil
+}

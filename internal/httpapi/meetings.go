@@ -1,0 +1,238 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/meeting"
+)
+
+// meetingError maps the meeting domain's errors to API errors.
+func meetingError(err error) *Error {
+	var ve *meeting.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return ValidationError(ve.Fields)
+	case errors.Is(err, meeting.ErrNotFound):
+		return Errorf(http.StatusNotFound, "not_found", "no such meeting (or you are not invited)")
+	case errors.Is(err, meeting.ErrForbidden):
+		return Errorf(http.StatusForbidden, "forbidden", err.Error())
+	case errors.Is(err, meeting.ErrAlreadyVoted):
+		return Errorf(http.StatusConflict, "already_voted", "your ballot is already counted")
+	case errors.Is(err, meeting.ErrInvalidState):
+		return Errorf(http.StatusConflict, "invalid_state", err.Error())
+	}
+	return nil
+}
+
+// decodeOptionalJSON decodes a body if there is one (commands whose body
+// is optional).
+func (s *Server) decodeOptionalJSON(w http.ResponseWriter, r *http.Request, dst any) error {
+	if r.ContentLength == 0 {
+		return nil
+	}
+	return s.decodeJSON(w, r, dst)
+}
+
+func meetingID(r *http.Request) (meeting.ID, error) {
+	n, err := pathID(r, "id")
+	return meeting.ID(n), err
+}
+
+func (s *Server) listMeetings(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	// when=upcoming|today|past, in Vietnam's time (UTC+7) for "today".
+	var from, to *time.Time
+	loc := time.FixedZone("ICT", 7*3600)
+	now := time.Now().In(loc)
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+	next := day.AddDate(0, 0, 1)
+	switch r.URL.Query().Get("when") {
+	case "", "all":
+	case "upcoming":
+		from = &day
+	case "today":
+		from, to = &day, &next
+	case "past":
+		to = &day
+	default:
+		return ValidationError(map[string]string{"when": "must be upcoming, today, past or all"})
+	}
+	ms, err := s.Meetings.List(r.Context(), p, from, to)
+	if err != nil {
+		return err
+	}
+	if ms == nil {
+		ms = []meeting.Meeting{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"meetings": ms})
+	return nil
+}
+
+func (s *Server) createMeeting(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var in meeting.Input
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	m, err := s.Meetings.Create(r.Context(), p, in, clientIP(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, m)
+	return nil
+}
+
+func (s *Server) getMeeting(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := meetingID(r)
+	if err != nil {
+		return err
+	}
+	m, a, err := s.Meetings.Get(r.Context(), p, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"meeting": m, "my_roles": nonNil(a.Roles), "my_halls": nonNil(a.HallIDs), "can_manage": a.CanManage()})
+	return nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func (s *Server) updateMeeting(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := meetingID(r)
+	if err != nil {
+		return err
+	}
+	var in meeting.Input
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	m, err := s.Meetings.Update(r.Context(), p, id, in, clientIP(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, m)
+	return nil
+}
+
+func (s *Server) publishMeeting(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := meetingID(r)
+	if err != nil {
+		return err
+	}
+	m, err := s.Meetings.Publish(r.Context(), p, id, clientIP(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, m)
+	return nil
+}
+
+func (s *Server) cancelMeeting(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := meetingID(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := s.decodeOptionalJSON(w, r, &in); err != nil {
+		return err
+	}
+	m, err := s.Meetings.Cancel(r.Context(), p, id, in.Reason, clientIP(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, m)
+	return nil
+}
+
+func (s *Server) meetingInvitees(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := meetingID(r)
+	if err != nil {
+		return err
+	}
+	people, halls, err := s.Meetings.Invitees(r.Context(), p, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"participants": nonNil(people), "halls": nonNil(halls)})
+	return nil
+}
+
+func (s *Server) inviteHalls(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := meetingID(r)
+	if err != nil {
+		return err
+	}
+	var sel meeting.HallSelection
+	if err := s.decodeJSON(w, r, &sel); err != nil {
+		return err
+	}
+	n, err := s.Meetings.InviteHalls(r.Context(), p, id, sel, clientIP(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"added": n})
+	return nil
+}
+
+func (s *Server) removeMeetingHall(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := meetingID(r)
+	if err != nil {
+		return err
+	}
+	hall, err := pathID(r, "hall")
+	if err != nil {
+		return err
+	}
+	if err := s.Meetings.RemoveHall(r.Context(), p, id, auth.HallID(hall), clientIP(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) setMeetingParticipant(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := meetingID(r)
+	if err != nil {
+		return err
+	}
+	user, err := pathID(r, "user")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Role   meeting.Role `json:"role"`
+		HallID *auth.HallID `json:"hall_id"`
+	}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if err := s.Meetings.SetParticipant(r.Context(), p, id, meeting.Participant{UserID: auth.UserID(user), Role: in.Role, HallID: in.HallID}, clientIP(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) removeMeetingParticipant(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := meetingID(r)
+	if err != nil {
+		return err
+	}
+	user, err := pathID(r, "user")
+	if err != nil {
+		return err
+	}
+	if err := s.Meetings.RemoveParticipant(r.Context(), p, id, auth.UserID(user), clientIP(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,297 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/meeting"
+	"github.com/cau-gov/cau/internal/notify"
+	"github.com/cau-gov/cau/internal/roomtoken"
+)
+
+// RoomSigner signs SFU room tokens (internal/roomtoken.Signer).
+type RoomSigner interface {
+	Sign(c roomtoken.Claims, ttl time.Duration) (string, error)
+}
+
+// Notifications reads and marks a person's in-app notices (internal/store).
+type Notifications interface {
+	Notifications(ctx context.Context, user auth.UserID, unreadOnly bool, limit int) ([]notify.Notification, error)
+	MarkNotificationRead(ctx context.Context, user auth.UserID, id int64, at time.Time) error
+}
+
+// sessionCmd adapts a session command that returns nothing but an error.
+func (s *Server) sessionCmd(fn func(r *http.Request, p *auth.Principal, id meeting.ID) error) userHandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+		id, err := meetingID(r)
+		if err != nil {
+			return err
+		}
+		if err := fn(r, p, id); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+
+func (s *Server) openSession(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	return s.sessionCmd(func(r *http.Request, p *auth.Principal, id meeting.ID) error {
+		return s.Meetings.OpenSession(r.Context(), p, id, clientIP(r))
+	})(w, r, p)
+}
+
+func (s *Server) closeSession(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	return s.sessionCmd(func(r *http.Request, p *auth.Principal, id meeting.ID) error {
+		return s.Meetings.CloseSession(r.Context(), p, id, clientIP(r))
+	})(w, r, p)
+}
+
+func (s *Server) setCurrentItem(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var in struct {
+		ItemID *meeting.ItemID `json:"item_id"`
+	}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	return s.sessionCmd(func(r *http.Request, p *auth.Principal, id meeting.ID) error {
+		return s.Meetings.SetItem(r.Context(), p, id, in.ItemID)
+	})(w, r, p)
+}
+
+func (s *Server) requestFloor(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := meetingID(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		HallID *auth.HallID `json:"hall_id"`
+	}
+	if err := s.decodeOptionalJSON(w, r, &in); err != nil {
+		return err
+	}
+	req, err := s.Meetings.RequestFloor(r.Context(), p, id, in.HallID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"request_id": req})
+	return nil
+}
+
+// floorAction handles withdraw, grant and end of a speaking request.
+func (s *Server) floorAction(action string) userHandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+		req, err := pathID(r, "req")
+		if err != nil {
+			return err
+		}
+		return s.sessionCmd(func(r *http.Request, p *auth.Principal, id meeting.ID) error {
+			switch action {
+			case "withdraw":
+				return s.Meetings.WithdrawFloor(r.Context(), p, id, meeting.RequestID(req))
+			case "grant":
+				return s.Meetings.GrantFloor(r.Context(), p, id, meeting.RequestID(req))
+			default:
+				return s.Meetings.EndFloor(r.Context(), p, id, meeting.RequestID(req))
+			}
+		})(w, r, p)
+	}
+}
+
+func (s *Server) openVote(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := meetingID(r)
+	if err != nil {
+		return err
+	}
+	var in meeting.VoteInput
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	v, err := s.Meetings.OpenVote(r.Context(), p, id, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"vote_id": v})
+	return nil
+}
+
+func (s *Server) castBallot(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	vote, err := pathID(r, "vote")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Choice string `json:"choice"`
+	}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	return s.sessionCmd(func(r *http.Request, p *auth.Principal, id meeting.ID) error {
+		return s.Meetings.Cast(r.Context(), p, id, meeting.VoteID(vote), in.Choice)
+	})(w, r, p)
+}
+
+func (s *Server) closeVote(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	vote, err := pathID(r, "vote")
+	if err != nil {
+		return err
+	}
+	return s.sessionCmd(func(r *http.Request, p *auth.Principal, id meeting.ID) error {
+		return s.Meetings.CloseVote(r.Context(), p, id, meeting.VoteID(vote))
+	})(w, r, p)
+}
+
+func (s *Server) muteHall(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	hall, err := pathID(r, "hall")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Muted *bool `json:"muted"`
+	}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.Muted == nil {
+		return ValidationError(map[string]string{"muted": "required (true or false)"})
+	}
+	return s.sessionCmd(func(r *http.Request, p *auth.Principal, id meeting.ID) error {
+		return s.Meetings.MuteHall(r.Context(), p, id, auth.HallID(hall), *in.Muted)
+	})(w, r, p)
+}
+
+func (s *Server) markAttendance(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	user, err := pathID(r, "user")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Status string       `json:"status"`
+		HallID *auth.HallID `json:"hall_id"`
+	}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	return s.sessionCmd(func(r *http.Request, p *auth.Principal, id meeting.ID) error {
+		return s.Meetings.MarkAttendance(r.Context(), p, id, auth.UserID(user), in.Status, in.HallID)
+	})(w, r, p)
+}
+
+func (s *Server) sessionSnapshot(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := meetingID(r)
+	if err != nil {
+		return err
+	}
+	snap, _, err := s.Meetings.Snapshot(r.Context(), p, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, snap)
+	return nil
+}
+
+func (s *Server) sessionEvents(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := meetingID(r)
+	if err != nil {
+		return err
+	}
+	since, err := querySeq(r)
+	if err != nil {
+		return err
+	}
+	a, err := s.Meetings.Access(r.Context(), id, p)
+	if err != nil {
+		return err
+	}
+	evs, err := s.Meetings.EventsSince(r.Context(), a, since, 1000)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"events": nonNil(evs)})
+	return nil
+}
+
+func querySeq(r *http.Request) (int64, error) {
+	v := r.URL.Query().Get("since")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, ValidationError(map[string]string{"since": "must be a whole number ≥ 0 (the last seq you have)"})
+	}
+	return n, nil
+}
+
+// joinMeeting hands out a room token for the SFU.
+func (s *Server) joinMeeting(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := meetingID(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		HallID *auth.HallID `json:"hall_id"`
+	}
+	if err := s.decodeOptionalJSON(w, r, &in); err != nil {
+		return err
+	}
+	g, err := s.Meetings.Join(r.Context(), p, id, in.HallID)
+	if err != nil {
+		return err
+	}
+	if s.RoomTokens == nil {
+		return Errorf(http.StatusServiceUnavailable, "media_unavailable", "this server has no SFU configured")
+	}
+	tok, err := s.RoomTokens.Sign(roomtoken.Claims{Room: g.Room, Identity: g.Identity, Name: g.Name, Kind: g.Kind, Perms: g.Perms}, s.cfg.RoomTokenTTL)
+	if err != nil {
+		return err
+	}
+	ice := s.cfg.ICEServers
+	if ice == nil {
+		ice = []string{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"room": g.Room, "token": tok, "signaling_url": signalingURL(s.cfg.PublicURL),
+		"ice_servers": ice, "permissions": g.Perms, "identity": g.Identity, "expires_in": int(s.cfg.RoomTokenTTL.Seconds())})
+	return nil
+}
+
+// signalingURL is the WebSocket URL of /rtc under the public URL.
+func signalingURL(public string) string {
+	u, err := url.Parse(public)
+	if err != nil {
+		return ""
+	}
+	if u.Scheme == "https" {
+		u.Scheme = "wss"
+	} else {
+		u.Scheme = "ws"
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/") + "/rtc"
+	return u.String()
+}
+
+func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	ns, err := s.Notifications.Notifications(r.Context(), p.UserID, r.URL.Query().Get("unread") == "true", 200)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"notifications": nonNil(ns)})
+	return nil
+}
+
+func (s *Server) readNotification(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Notifications.MarkNotificationRead(r.Context(), p.UserID, id, time.Now()); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,120 @@
+package meeting
+
+import (
+	"context"
+	"strings"
+
+	"github.com/cau-gov/cau/internal/auth"
+)
+
+// ItemInput is an agenda item as the secretary writes it.
+type ItemInput struct {
+	Title           string       `json:"title"`
+	Description     string       `json:"description"`
+	PresenterUserID *auth.UserID `json:"presenter_user_id"`
+	PresenterUnitID *auth.UnitID `json:"presenter_unit_id"`
+	PlannedMinutes  int          `json:"planned_minutes"`
+	// Position inserts at 1..n+1 (0: at the end).
+	Position int `json:"position"`
+}
+
+func (in *ItemInput) validate() error {
+	bad := map[string]string{}
+	in.Title = strings.TrimSpace(in.Title)
+	if n := len([]rune(in.Title)); n < 1 || n > 500 {
+		bad["title"] = "must be 1 to 500 characters"
+	}
+	if len([]rune(in.Description)) > 5000 {
+		bad["description"] = "must be at most 5000 characters"
+	}
+	if in.PlannedMinutes < 0 || in.PlannedMinutes > 1440 {
+		bad["planned_minutes"] = "must be 0 to 1440"
+	}
+	if in.Position < 0 {
+		bad["position"] = "must be 1 or more (0: at the end)"
+	}
+	if len(bad) > 0 {
+		return &ValidationError{Fields: bad}
+	}
+	return nil
+}
+
+// Agenda returns the items in order, for anyone who sees the meeting.
+func (s *Service) Agenda(ctx context.Context, p *auth.Principal, id ID) ([]Item, error) {
+	if _, err := s.Access(ctx, id, p); err != nil {
+		return nil, err
+	}
+	return s.store.Agenda(ctx, id)
+}
+
+// AddItem inserts an item (before or during the meeting).
+func (s *Service) AddItem(ctx context.Context, p *auth.Principal, id ID, in ItemInput, ip string) (Item, error) {
+	if _, err := s.manage(ctx, id, p); err != nil {
+		return Item{}, err
+	}
+	if err := in.validate(); err != nil {
+		return Item{}, err
+	}
+	it := Item{MeetingID: id, Position: in.Position, Title: in.Title, Description: in.Description,
+		PresenterUserID: in.PresenterUserID, PresenterUnitID: in.PresenterUnitID, PlannedMinutes: in.PlannedMinutes}
+	it, evs, err := s.store.AddItem(ctx, it, editable, entry(p, ip, "agenda.add", id, map[string]any{"title": in.Title, "position": in.Position}))
+	if err != nil {
+		return Item{}, err
+	}
+	s.publish(ctx, evs)
+	return it, nil
+}
+
+// UpdateItem changes an item's title, presenter or planned time.
+func (s *Service) UpdateItem(ctx context.Context, p *auth.Principal, id ID, item ItemID, in ItemInput, ip string) (Item, error) {
+	if _, err := s.manage(ctx, id, p); err != nil {
+		return Item{}, err
+	}
+	in.Position = 0
+	if err := in.validate(); err != nil {
+		return Item{}, err
+	}
+	it := Item{ID: item, MeetingID: id, Title: in.Title, Description: in.Description,
+		PresenterUserID: in.PresenterUserID, PresenterUnitID: in.PresenterUnitID, PlannedMinutes: in.PlannedMinutes}
+	it, evs, err := s.store.UpdateItem(ctx, it, editable, entry(p, ip, "agenda.update", id, map[string]any{"item_id": item, "title": in.Title}))
+	if err != nil {
+		return Item{}, err
+	}
+	s.publish(ctx, evs)
+	return it, nil
+}
+
+// MoveItem puts an item at position (1..n), shifting the others.
+func (s *Service) MoveItem(ctx context.Context, p *auth.Principal, id ID, item ItemID, position int, ip string) error {
+	if _, err := s.manage(ctx, id, p); err != nil {
+		return err
+	}
+	if position < 1 {
+		return &ValidationError{Fields: map[string]string{"position": "must be 1 or more"}}
+	}
+	evs, err := s.store.MoveItem(ctx, id, item, position, editable, entry(p, ip, "agenda.move", id, map[string]any{"item_id": item, "position": position}))
+	if err != nil {
+		return err
+	}
+	s.publish(ctx, evs)
+	return nil
+}
+
+// RemoveItem deletes an item that has not started.
+func (s *Service) RemoveItem(ctx context.Context, p *auth.Principal, id ID, item ItemID, ip string) error {
+	if _, err := s.manage(ctx, id, p); err != nil {
+		return err
+	}
+	evs, err := s.store.RemoveItem(ctx, id, item, editable, entry(p, ip, "agenda.remove", id, map[string]any{"item_id": item}))
+	if err != nil {
+		return err
+	}
+	s.publish(ctx, evs)
+	return nil
+}
+
+func (s *Service) publish(ctx context.Context, evs []Event) {
+	if s.pub != nil && len(evs) > 0 {
+		s.pub.Publish(ctx, evs)
+	}
+}

@@ -1,0 +1,31 @@
+package meeting
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Errors the meeting service returns; callers test with errors.Is.
+var (
+	// ErrNotFound means the meeting (or item, request, vote) does not exist
+	// or the caller may not see it: another meeting's existence is never revealed.
+	ErrNotFound = errors.New("meeting not found")
+	// ErrForbidden means the caller sees the meeting but its role does not allow this.
+	ErrForbidden = errors.New("your role in this meeting does not allow this")
+	// ErrInvalidState means the meeting (or vote, request) is not in a state
+	// that allows the change: publish twice, vote in a draft, grant the floor
+	// with the session closed. The wrapped message says which.
+	ErrInvalidState = errors.New("invalid state")
+	// ErrAlreadyVoted means the voter's ballot is already counted.
+	ErrAlreadyVoted = errors.New("you have already voted")
+)
+
+// ValidationError lists bad input fields and why.
+type ValidationError struct{ Fields map[string]string }
+
+func (e *ValidationError) Error() string { return fmt.Sprintf("invalid fields: %v", e.Fields) }
+
+// stateError says why a change is refused now.
+func stateError(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidState}, args...)...)
+}

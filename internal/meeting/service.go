@@ -1,0 +1,321 @@
+package meeting
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cau-gov/cau/internal/audit"
+	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/notify"
+)
+
+// Publisher fans session events out to the browsers (internal/live).
+type Publisher interface {
+	Publish(ctx context.Context, evs []Event)
+}
+
+// Mailer enqueues the sending of outbox e-mails after their transaction
+// committed (internal/notify).
+type Mailer interface {
+	Enqueue(ctx context.Context, outboxIDs []int64) error
+}
+
+// Media is what the session asks of the SFU. Nil-safe: without an SFU the
+// session still works.
+type Media interface {
+	PinFloor(room string, identity string) error
+	SetMuted(room, identity string, muted bool) error
+}
+
+// Config is what New needs.
+type Config struct {
+	Store     Store
+	Publisher Publisher
+	Mailer    Mailer
+	Media     Media
+	Log       *slog.Logger
+	Now       func() time.Time
+	// PublicURL (CAU_PUBLIC_URL) makes the links in notices.
+	PublicURL string
+}
+
+// Service is the meeting service.
+type Service struct {
+	store Store
+	pub   Publisher
+	mail  Mailer
+	media Media
+	log   *slog.Logger
+	now   func() time.Time
+	url   string
+}
+
+// New builds the service.
+func New(c Config) *Service {
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return &Service{store: c.Store, pub: c.Publisher, mail: c.Mailer, media: c.Media, log: c.Log, now: c.Now, url: strings.TrimSuffix(c.PublicURL, "/")}
+}
+
+// SetMedia attaches the SFU once it exists (the app builds it later).
+func (s *Service) SetMedia(m Media) { s.media = m }
+
+// RoomName is the SFU room of a meeting.
+func RoomName(id ID) string { return fmt.Sprintf("meeting-%d", id) }
+
+// HallIdentity is the SFU identity of a hall's browser.
+func HallIdentity(h auth.HallID) string { return fmt.Sprintf("hall-%d", h) }
+
+// UserIdentity is the SFU identity of a person's own browser.
+func UserIdentity(u auth.UserID) string { return fmt.Sprintf("user-%d", u) }
+
+// Access returns what p may do in meeting id; ErrNotFound when the meeting
+// does not exist or p is neither invited, organizer, nor admin.
+func (s *Service) Access(ctx context.Context, id ID, p *auth.Principal) (Access, error) {
+	if p == nil {
+		return Access{}, ErrNotFound
+	}
+	var operated []auth.HallID
+	for _, g := range p.Grants {
+		if g.Role == auth.RoleHallOperator && g.HallID != nil {
+			operated = append(operated, *g.HallID)
+		}
+	}
+	m, roles, halls, err := s.store.MemberOf(ctx, id, p.UserID, operated)
+	if err != nil {
+		return Access{}, err
+	}
+	a := Access{MeetingID: id, Status: m.Status, Roles: roles, HallIDs: halls}
+	a.Organizer = m.CreatedBy == p.UserID || p.HasGlobal(auth.RoleAdmin) ||
+		slices.Contains(roles, RoleChair) || slices.Contains(roles, RoleSecretary)
+	if !a.Organizer && len(roles) == 0 && len(halls) == 0 {
+		return Access{}, ErrNotFound
+	}
+	return a, nil
+}
+
+// manage returns the meeting if p may manage it.
+func (s *Service) manage(ctx context.Context, id ID, p *auth.Principal) (Access, error) {
+	a, err := s.Access(ctx, id, p)
+	if err != nil {
+		return a, err
+	}
+	if !a.CanManage() {
+		return a, ErrForbidden
+	}
+	return a, nil
+}
+
+// Input is what a secretary fills in for a meeting.
+type Input struct {
+	Kind        Kind         `json:"kind"`
+	Title       string       `json:"title"`
+	Description string       `json:"description"`
+	Place       string       `json:"place"`
+	StartsAt    time.Time    `json:"starts_at"`
+	EndsAt      time.Time    `json:"ends_at"`
+	UnitID      *auth.UnitID `json:"unit_id"`
+	ChairID     *auth.UserID `json:"chair_id"`
+	SecretaryID *auth.UserID `json:"secretary_id"`
+}
+
+func (in *Input) validate() error {
+	bad := map[string]string{}
+	in.Title = strings.TrimSpace(in.Title)
+	switch in.Kind {
+	case KindRegular, KindBriefing, KindProvinceOnline:
+	default:
+		bad["kind"] = "must be regular, briefing or province_online"
+	}
+	if n := len([]rune(in.Title)); n < 1 || n > 300 {
+		bad["title"] = "must be 1 to 300 characters"
+	}
+	if len([]rune(in.Place)) > 300 {
+		bad["place"] = "must be at most 300 characters"
+	}
+	if len([]rune(in.Description)) > 5000 {
+		bad["description"] = "must be at most 5000 characters"
+	}
+	if in.StartsAt.IsZero() {
+		bad["starts_at"] = "required (RFC 3339 time)"
+	}
+	if in.EndsAt.IsZero() || !in.EndsAt.After(in.StartsAt) {
+		bad["ends_at"] = "required, after starts_at"
+	}
+	if in.ChairID != nil && in.SecretaryID != nil && *in.ChairID == *in.SecretaryID {
+		bad["secretary_id"] = "must differ from chair_id"
+	}
+	if len(bad) > 0 {
+		return &ValidationError{Fields: bad}
+	}
+	return nil
+}
+
+// Create makes a draft meeting; secretaries and admins may. The creator
+// is its secretary unless another is named.
+func (s *Service) Create(ctx context.Context, p *auth.Principal, in Input, ip string) (Meeting, error) {
+	if !p.HasAnywhere(auth.RoleSecretary, auth.RoleAdmin) {
+		return Meeting{}, ErrForbidden
+	}
+	if err := in.validate(); err != nil {
+		return Meeting{}, err
+	}
+	now := s.now()
+	m := Meeting{Kind: in.Kind, Title: in.Title, Description: in.Description, Place: in.Place,
+		Status: StatusDraft, StartsAt: in.StartsAt.UTC(), EndsAt: in.EndsAt.UTC(), UnitID: p.UnitID, CreatedBy: p.UserID,
+		CreatedAt: now, UpdatedAt: now}
+	if in.UnitID != nil {
+		m.UnitID = *in.UnitID
+	}
+	sec := p.UserID
+	if in.SecretaryID != nil {
+		sec = *in.SecretaryID
+	}
+	people := []Participant{{UserID: sec, Role: RoleSecretary}}
+	if in.ChairID != nil {
+		people = append(people, Participant{UserID: *in.ChairID, Role: RoleChair})
+	}
+	return s.store.CreateMeeting(ctx, m, people, entry(p, ip, "meeting.create", 0, map[string]any{"title": m.Title, "kind": m.Kind, "starts_at": m.StartsAt}))
+}
+
+// Get returns a meeting p may see.
+func (s *Service) Get(ctx context.Context, p *auth.Principal, id ID) (Meeting, Access, error) {
+	a, err := s.Access(ctx, id, p)
+	if err != nil {
+		return Meeting{}, a, err
+	}
+	m, err := s.store.Meeting(ctx, id)
+	return m, a, err
+}
+
+// List returns p's meetings: the ones p is invited to, organizes or whose
+// hall p operates (admins: all), in the window [from, to).
+func (s *Service) List(ctx context.Context, p *auth.Principal, from, to *time.Time) ([]Meeting, error) {
+	f := ListFilter{User: p.UserID, All: p.HasGlobal(auth.RoleAdmin), From: from, To: to, Limit: 500}
+	for _, g := range p.Grants {
+		if g.Role == auth.RoleHallOperator && g.HallID != nil {
+			f.Halls = append(f.Halls, *g.HallID)
+		}
+	}
+	return s.store.ListMeetings(ctx, f)
+}
+
+// Update changes title, place, description and time. A time change of a
+// published meeting notifies every invitee again.
+func (s *Service) Update(ctx context.Context, p *auth.Principal, id ID, in Input, ip string) (Meeting, error) {
+	if _, err := s.manage(ctx, id, p); err != nil {
+		return Meeting{}, err
+	}
+	if err := in.validate(); err != nil {
+		return Meeting{}, err
+	}
+	old, err := s.store.Meeting(ctx, id)
+	if err != nil {
+		return Meeting{}, err
+	}
+	m := old
+	m.Kind, m.Title, m.Description, m.Place = in.Kind, in.Title, in.Description, in.Place
+	m.StartsAt, m.EndsAt, m.UpdatedAt = in.StartsAt.UTC(), in.EndsAt.UTC(), s.now()
+	var n *notify.Template
+	if !m.StartsAt.Equal(old.StartsAt) || !m.EndsAt.Equal(old.EndsAt) {
+		m.ScheduleVersion++
+		if old.Status == StatusPublished {
+			n = s.notice(m, "meeting.rescheduled", fmt.Sprintf("meeting:%d:rescheduled:v%d", m.ID, m.ScheduleVersion),
+				"Thay đổi thời gian cuộc họp: "+m.Title)
+		}
+	}
+	m, ids, err := s.store.UpdateMeeting(ctx, m, []Status{StatusDraft, StatusPublished}, entry(p, ip, "meeting.update", id,
+		map[string]any{"title": m.Title, "starts_at": m.StartsAt, "ends_at": m.EndsAt, "old_starts_at": old.StartsAt}), n)
+	if err != nil {
+		return Meeting{}, err
+	}
+	s.enqueue(ctx, ids)
+	return m, nil
+}
+
+// Publish makes a draft meeting visible to its invitees and notifies each
+// of them once, in the app and by e-mail.
+func (s *Service) Publish(ctx context.Context, p *auth.Principal, id ID, ip string) (Meeting, error) {
+	if _, err := s.manage(ctx, id, p); err != nil {
+		return Meeting{}, err
+	}
+	m, err := s.store.Meeting(ctx, id)
+	if err != nil {
+		return Meeting{}, err
+	}
+	m, _, ids, err := s.store.Transition(ctx, id, Transition{From: []Status{StatusDraft}, To: StatusPublished, At: s.now(), Actor: p.UserID,
+		Audit:  entry(p, ip, "meeting.publish", id, nil),
+		Notice: s.notice(m, "meeting.invited", fmt.Sprintf("meeting:%d:invited", id), "Giấy mời họp: "+m.Title)})
+	if err != nil {
+		return Meeting{}, err
+	}
+	s.enqueue(ctx, ids)
+	return m, nil
+}
+
+// Cancel calls a meeting off before it ends and notifies the invitees.
+func (s *Service) Cancel(ctx context.Context, p *auth.Principal, id ID, reason, ip string) (Meeting, error) {
+	if _, err := s.manage(ctx, id, p); err != nil {
+		return Meeting{}, err
+	}
+	if len([]rune(reason)) > 1000 {
+		return Meeting{}, &ValidationError{Fields: map[string]string{"reason": "must be at most 1000 characters"}}
+	}
+	m, err := s.store.Meeting(ctx, id)
+	if err != nil {
+		return Meeting{}, err
+	}
+	var n *notify.Template
+	if m.Status == StatusPublished {
+		n = s.notice(m, "meeting.cancelled", fmt.Sprintf("meeting:%d:cancelled", id), "Hủy cuộc họp: "+m.Title)
+		n.Body += "\nLý do: " + reason
+	}
+	m, _, ids, err := s.store.Transition(ctx, id, Transition{From: []Status{StatusDraft, StatusPublished}, To: StatusCancelled,
+		At: s.now(), Reason: reason, Actor: p.UserID, Audit: entry(p, ip, "meeting.cancel", id, map[string]any{"reason": reason}), Notice: n})
+	if err != nil {
+		return Meeting{}, err
+	}
+	s.enqueue(ctx, ids)
+	return m, nil
+}
+
+func (s *Service) notice(m Meeting, kind, key, title string) *notify.Template {
+	mid := int64(m.ID)
+	loc := time.FixedZone("ICT", 7*3600) // Vietnam has one time zone, UTC+7, no DST.
+	body := fmt.Sprintf("%s\nThời gian: %s – %s\nĐịa điểm: %s", m.Title,
+		m.StartsAt.In(loc).Format("15:04 02/01/2006"), m.EndsAt.In(loc).Format("15:04 02/01/2006"), m.Place)
+	link := fmt.Sprintf("%s/meetings/%d", s.url, m.ID)
+	return &notify.Template{Kind: kind, MeetingID: &mid, Title: title, Body: body + "\nXem chi tiết: " + link, DedupKey: key, Link: link}
+}
+
+// enqueue hands committed outbox rows to the mailer; a failure is logged,
+// not returned: the rows stay pending and notify.Resume sends them later.
+func (s *Service) enqueue(ctx context.Context, ids []int64) {
+	if len(ids) == 0 || s.mail == nil {
+		return
+	}
+	if err := s.mail.Enqueue(ctx, ids); err != nil {
+		s.log.WarnContext(ctx, "enqueue e-mails", "error", err, "count", len(ids))
+	}
+}
+
+func entry(p *auth.Principal, ip, action string, id ID, detail map[string]any) audit.Entry {
+	uid := int64(p.UserID)
+	e := audit.Entry{ActorID: &uid, ActorName: p.Username, Action: action, ObjectType: "meeting", Detail: detail, IP: ip}
+	if id != 0 {
+		e.ObjectID = fmt.Sprint(id)
+	}
+	return e
+}
+
+// isNotFound reports a missing meeting.
+func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
