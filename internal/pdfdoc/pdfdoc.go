@@ -280,10 +280,15 @@ func signatures(pdf *fpdf.Fpdf, signers []Signer) {
 	pdf.Ln(6)
 	top := pdf.GetY()
 	w := textWidth / float64(len(signers))
+	x0 := marginLeft
+	if len(signers) == 1 {
+		// A single signer signs on the right, under the date line.
+		x0, w = marginLeft+leftColumn, rightColumn
+	}
 	// Roles first; the names then share one baseline below the tallest role block.
 	roleEnd := top
 	for i, s := range signers {
-		x := marginLeft + float64(i)*w
+		x := x0 + float64(i)*w
 		pdf.SetFont(family, "B", bodySize)
 		y := centred(pdf, x, top, w, s.Role)
 		if s.Title != "" {
@@ -293,7 +298,7 @@ func signatures(pdf *fpdf.Fpdf, signers []Signer) {
 	}
 	bottom := roleEnd
 	for i, s := range signers {
-		x := marginLeft + float64(i)*w
+		x := x0 + float64(i)*w
 		pdf.SetFont(family, "B", bodySize)
 		bottom = max(bottom, centred(pdf, x, roleEnd+25, w, s.Name))
 	}

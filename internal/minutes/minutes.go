@@ -1,0 +1,170 @@
+// Package minutes drafts a meeting's minutes (biên bản) from what happened
+// in the session, lets the secretary and chair edit them with versioned
+// saves (a save names the version it started from; a stale one gets
+// ErrVersionConflict, nothing is overwritten), and approves them: the
+// approval allocates the document number in the same transaction, stores a
+// SHA-256 of the approved content and locks the record for good.
+package minutes
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/cau-gov/cau/internal/auth"
+)
+
+// MeetingID identifies a meeting (internal/meeting's ID, kept as int64 so
+// this package does not depend on the meetings service).
+type MeetingID = int64
+
+// Status of a minutes record.
+const (
+	StatusDraft    = "draft"
+	StatusApproved = "approved"
+)
+
+// Attendance of a person in the minutes.
+const (
+	Present       = "present"        // có mặt (in a hall or online)
+	AbsentNotice  = "absent_notice"  // vắng có lý do (marked absent)
+	AbsentNoCause = "absent_unknown" // vắng không rõ lý do (never seen)
+)
+
+// Body is the content of the minutes: facts drafted from the session and
+// the text the secretary writes. It is stored as JSON; the approved bytes
+// are hashed.
+type Body struct {
+	Title       string       `json:"title"`
+	Place       string       `json:"place"`
+	OpenedAt    *time.Time   `json:"opened_at"`
+	ClosedAt    *time.Time   `json:"closed_at"`
+	Chair       string       `json:"chair"`
+	Secretary   string       `json:"secretary"`
+	Halls       []Hall       `json:"halls"`
+	People      []Person     `json:"people"`
+	Items       []Item       `json:"items"`
+	Conclusions []Conclusion `json:"conclusions"`
+	Notes       string       `json:"notes"`
+}
+
+// Hall is a hall's roll call: when it first joined and last left.
+type Hall struct {
+	HallID  auth.HallID `json:"hall_id"`
+	Name    string      `json:"name"`
+	Present bool        `json:"present"`
+	Joined  *time.Time  `json:"joined_at"`
+	Left    *time.Time  `json:"left_at"` // nil while connected at the end
+}
+
+// Person is an invited person's attendance.
+type Person struct {
+	UserID     auth.UserID `json:"user_id"`
+	Name       string      `json:"name"`
+	Position   string      `json:"position"`
+	Role       string      `json:"role"`
+	Attendance string      `json:"attendance"`
+}
+
+// Item is an agenda item as it ran.
+type Item struct {
+	ItemID     int64      `json:"item_id"`
+	Position   int        `json:"position"`
+	Title      string     `json:"title"`
+	Presenter  string     `json:"presenter"`
+	StartedAt  *time.Time `json:"started_at"`
+	EndedAt    *time.Time `json:"ended_at"`
+	Speakers   []Speaker  `json:"speakers"`
+	Votes      []Vote     `json:"votes"`
+	Discussion string     `json:"discussion"` // written by the secretary
+}
+
+// Speaker is one granted floor, in order.
+type Speaker struct {
+	Name  string     `json:"name"`
+	Hall  string     `json:"hall"`
+	From  time.Time  `json:"from"`
+	Until *time.Time `json:"until"`
+}
+
+// Vote is a question and its result.
+type Vote struct {
+	Question string         `json:"question"`
+	Secret   bool           `json:"secret"`
+	Options  []string       `json:"options"`
+	Counts   map[string]int `json:"counts"`
+	Ballots  int            `json:"ballots"`
+	Eligible int            `json:"eligible"`
+}
+
+// Conclusion is a decision; it can become tasks.
+type Conclusion struct {
+	Number int    `json:"number"` // 1-based, stable: tasks refer to it
+	Text   string `json:"text"`
+}
+
+// Minutes is the stored record.
+type Minutes struct {
+	ID           int64        `json:"id"`
+	MeetingID    MeetingID    `json:"meeting_id"`
+	UnitID       auth.UnitID  `json:"unit_id"`
+	Body         Body         `json:"body"`
+	Version      int          `json:"version"`
+	Status       string       `json:"status"`
+	ApprovedBy   *auth.UserID `json:"approved_by"`
+	ApprovedAt   *time.Time   `json:"approved_at"`
+	ContentHash  string       `json:"content_hash,omitempty"` // hex SHA-256
+	Symbol       string       `json:"symbol,omitempty"`       // "12/BB-UBND"
+	NoticeSymbol string       `json:"notice_symbol,omitempty"`
+	UpdatedAt    time.Time    `json:"updated_at"`
+	UpdatedBy    *auth.UserID `json:"updated_by"`
+}
+
+// Validate checks what an editor may change: text lengths and conclusion
+// numbers (1..n in order, so tasks keep pointing at the right one).
+func (b *Body) Validate() map[string]string {
+	bad := map[string]string{}
+	if utf8.RuneCountInString(b.Title) > 500 {
+		bad["title"] = "tối đa 500 ký tự"
+	}
+	if utf8.RuneCountInString(b.Notes) > 100000 {
+		bad["notes"] = "tối đa 100000 ký tự"
+	}
+	for i := range b.Items {
+		if utf8.RuneCountInString(b.Items[i].Discussion) > 100000 {
+			bad[fmt.Sprintf("items[%d].discussion", i)] = "tối đa 100000 ký tự"
+		}
+	}
+	for i := range b.Conclusions {
+		c := &b.Conclusions[i]
+		c.Text = strings.TrimSpace(c.Text)
+		if c.Number != i+1 {
+			bad[fmt.Sprintf("conclusions[%d].number", i)] = fmt.Sprintf("phải là %d", i+1)
+		}
+		if c.Text == "" || utf8.RuneCountInString(c.Text) > 5000 {
+			bad[fmt.Sprintf("conclusions[%d].text", i)] = "1–5000 ký tự"
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return bad
+}
+
+// Hash is the SHA-256 of the approved content: the canonical JSON of the
+// body (encoding/json sorts map keys) followed by the document number.
+func Hash(b Body, symbol string) (string, error) {
+	j, err := json.Marshal(b)
+	if err != nil {
+		return "", fmt.Errorf("hash minutes: %w", err)
+	}
+	h := sha256.New()
+	h.Write(j)
+	h.Write([]byte{0})
+	h.Write([]byte(symbol))
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

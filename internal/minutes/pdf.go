@@ -1,0 +1,240 @@
+package minutes
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/pdfdoc"
+	"github.com/cau-gov/cau/internal/pdfsign"
+)
+
+// hm formats a time as offices write it: "08 giờ 05 phút".
+func hm(t *time.Time) string {
+	if t == nil {
+		return "…"
+	}
+	l := t.In(hcm)
+	return fmt.Sprintf("%02d giờ %02d phút", l.Hour(), l.Minute())
+}
+
+func clock(t *time.Time) string {
+	if t == nil {
+		return "…"
+	}
+	return t.In(hcm).Format("15:04")
+}
+
+// Document lays the minutes out as a Decree 30 document.
+func (s *Service) Document(m Minutes) pdfdoc.Document {
+	b := m.Body
+	date := s.now()
+	if m.ApprovedAt != nil {
+		date = *m.ApprovedAt
+	} else if b.OpenedAt != nil {
+		date = *b.OpenedAt
+	}
+	var blocks []pdfdoc.Block
+	add := func(heading bool, text string) { blocks = append(blocks, pdfdoc.Block{Heading: heading, Text: text}) }
+
+	add(true, "I. THỜI GIAN, ĐỊA ĐIỂM, THÀNH PHẦN")
+	when := fmt.Sprintf("Thời gian: từ %s đến %s ngày %s.", hm(b.OpenedAt), hm(b.ClosedAt), date.In(hcm).Format("02/01/2006"))
+	if b.Place != "" {
+		when += "\nĐịa điểm: " + b.Place + "."
+	}
+	add(false, when)
+	add(false, fmt.Sprintf("Chủ trì: %s. Thư ký: %s.", orDots(b.Chair), orDots(b.Secretary)))
+
+	present, absentNotice, absentNone := []string{}, []string{}, []string{}
+	for _, p := range b.People {
+		name := p.Name
+		if p.Position != "" {
+			name += " (" + p.Position + ")"
+		}
+		switch p.Attendance {
+		case Present:
+			present = append(present, name)
+		case AbsentNotice:
+			absentNotice = append(absentNotice, name)
+		default:
+			absentNone = append(absentNone, name)
+		}
+	}
+	att := fmt.Sprintf("Đại biểu có mặt: %d/%d", len(present), len(b.People))
+	if len(present) > 0 {
+		att += ": " + strings.Join(present, "; ")
+	}
+	att += "."
+	if len(absentNotice) > 0 {
+		att += "\nVắng có lý do: " + strings.Join(absentNotice, "; ") + "."
+	}
+	if len(absentNone) > 0 {
+		att += "\nVắng không rõ lý do: " + strings.Join(absentNone, "; ") + "."
+	}
+	add(false, att)
+
+	on, off := []string{}, []string{}
+	for _, h := range b.Halls {
+		if h.Present {
+			s := fmt.Sprintf("%s (kết nối %s", h.Name, clock(h.Joined))
+			if h.Left != nil {
+				s += ", rời " + clock(h.Left)
+			}
+			on = append(on, s+")")
+		} else {
+			off = append(off, h.Name)
+		}
+	}
+	halls := fmt.Sprintf("Điểm cầu tham dự: %d/%d", len(on), len(b.Halls))
+	if len(on) > 0 {
+		halls += ": " + strings.Join(on, "; ")
+	}
+	halls += "."
+	if len(off) > 0 {
+		halls += "\nĐiểm cầu vắng: " + strings.Join(off, "; ") + "."
+	}
+	add(false, halls)
+
+	add(true, "II. NỘI DUNG")
+	for _, it := range b.Items {
+		add(true, fmt.Sprintf("%d. %s", it.Position, it.Title))
+		var lines []string
+		line := fmt.Sprintf("Thời gian: %s – %s.", clock(it.StartedAt), clock(it.EndedAt))
+		if it.Presenter != "" {
+			line += " Trình bày: " + it.Presenter + "."
+		}
+		lines = append(lines, line)
+		for i, sp := range it.Speakers {
+			who := sp.Name
+			if who == "" {
+				who = sp.Hall
+				if !strings.HasPrefix(who, "Điểm cầu") {
+					who = "Điểm cầu " + who
+				}
+			} else if sp.Hall != "" {
+				who += " (" + sp.Hall + ")"
+			}
+			lines = append(lines, fmt.Sprintf("Phát biểu %d: %s, %s – %s.", i+1, who, clock(&sp.From), clock(sp.Until)))
+		}
+		for _, v := range it.Votes {
+			kind := "công khai"
+			if v.Secret {
+				kind = "kín"
+			}
+			lines = append(lines, fmt.Sprintf("Biểu quyết (%s): %s — %s; %d/%d đại biểu đã biểu quyết.", kind, v.Question, counts(v), v.Ballots, v.Eligible))
+		}
+		if d := strings.TrimSpace(it.Discussion); d != "" {
+			lines = append(lines, d)
+		}
+		add(false, strings.Join(lines, "\n"))
+	}
+	if len(b.Conclusions) > 0 {
+		add(true, "III. KẾT LUẬN")
+		var cs []string
+		for _, c := range b.Conclusions {
+			cs = append(cs, fmt.Sprintf("%d. %s", c.Number, c.Text))
+		}
+		add(false, strings.Join(cs, "\n"))
+	}
+	if n := strings.TrimSpace(b.Notes); n != "" {
+		add(false, n)
+	}
+	add(false, fmt.Sprintf("Cuộc họp kết thúc lúc %s cùng ngày.", hm(b.ClosedAt)))
+
+	return pdfdoc.Document{
+		Issuer: s.cfg.IssuerName, Symbol: m.Symbol, Place: s.cfg.Place, Date: date,
+		Kind: "BIÊN BẢN", Title: b.Title, Body: blocks, Draft: m.Status != StatusApproved,
+		Signers:    []pdfdoc.Signer{{Role: "THƯ KÝ", Name: b.Secretary}, {Role: "CHỦ TRÌ", Name: b.Chair}},
+		Recipients: []string{"Các đại biểu dự họp", "Lưu: VT"},
+	}
+}
+
+// NoticeDocument is the conclusion notice (Thông báo kết luận) of approved minutes.
+func (s *Service) NoticeDocument(m Minutes) (pdfdoc.Document, error) {
+	if m.Status != StatusApproved || m.ApprovedAt == nil {
+		return pdfdoc.Document{}, ErrNotApproved
+	}
+	if len(m.Body.Conclusions) == 0 {
+		return pdfdoc.Document{}, fmt.Errorf("meeting %d has no conclusions: %w", m.MeetingID, ErrNotFound)
+	}
+	b := m.Body
+	intro := "Kết luận tại " + lowerFirst(b.Title) + " như sau:"
+	if b.OpenedAt != nil {
+		intro = fmt.Sprintf("Ngày %s, đồng chí %s chủ trì %s. Sau khi nghe báo cáo và ý kiến của các đại biểu, đồng chí %s kết luận như sau:",
+			b.OpenedAt.In(hcm).Format("02/01/2006"), orDots(b.Chair), lowerFirst(b.Title), orDots(b.Chair))
+	}
+	blocks := []pdfdoc.Block{{Text: intro}}
+	for _, c := range b.Conclusions {
+		blocks = append(blocks, pdfdoc.Block{Text: fmt.Sprintf("%d. %s", c.Number, c.Text)})
+	}
+	blocks = append(blocks, pdfdoc.Block{Text: "Văn phòng thông báo để các cơ quan, đơn vị biết, thực hiện."})
+	return pdfdoc.Document{
+		Issuer: s.cfg.IssuerName, Symbol: m.NoticeSymbol, Place: s.cfg.Place, Date: *m.ApprovedAt,
+		Kind: "THÔNG BÁO", Title: "Kết luận của đồng chí " + orDots(b.Chair) + " tại " + lowerFirst(b.Title),
+		Body: blocks, Signers: []pdfdoc.Signer{{Role: "CHỦ TRÌ", Name: b.Chair}},
+		Recipients: []string{"Các cơ quan, đơn vị được giao nhiệm vụ", "Lưu: VT"},
+	}, nil
+}
+
+// PDF renders the minutes (and signs them when approved and a certificate
+// is configured). notice selects the conclusion notice instead.
+func (s *Service) PDF(ctx context.Context, p *auth.Principal, id MeetingID, notice bool) ([]byte, error) {
+	m, err := s.Get(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	doc := s.Document(m)
+	if notice {
+		if doc, err = s.NoticeDocument(m); err != nil {
+			return nil, err
+		}
+	}
+	out, err := pdfdoc.Render(doc)
+	if err != nil {
+		return nil, err
+	}
+	if m.Status == StatusApproved && s.cfg.Signer != nil {
+		return pdfsign.Sign(out, *s.cfg.Signer, pdfsign.Info{Name: s.cfg.Signer.Cert.Subject.CommonName,
+			Reason: doc.Kind + " " + doc.Symbol, Location: s.cfg.Place, Time: *m.ApprovedAt})
+	}
+	return out, nil
+}
+
+func counts(v Vote) string {
+	keys := append([]string(nil), v.Options...)
+	for k := range v.Counts {
+		found := false
+		for _, o := range keys {
+			found = found || o == k
+		}
+		if !found {
+			keys = append(keys, k)
+		}
+	}
+	if len(v.Options) == 0 {
+		sort.Strings(keys)
+	}
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s: %d", k, v.Counts[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func orDots(s string) string {
+	if s == "" {
+		return "…"
+	}
+	return s
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	return strings.ToLower(string(r[0])) + string(r[1:])
+}
