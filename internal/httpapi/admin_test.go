@@ -93,6 +93,7 @@ func TestAdminRoleMatrix(t *testing.T) {
 		{"deactivate user", "POST", fmt.Sprintf("/api/v1/users/%d/deactivate", w.targetUser), nil},
 		{"reactivate user", "POST", fmt.Sprintf("/api/v1/users/%d/reactivate", w.targetUser), nil},
 		{"list users", "GET", "/api/v1/users", nil},
+		{"get a user of another unit", "GET", fmt.Sprintf("/api/v1/users/%d", w.targetUser), nil},
 		{"read audit", "GET", "/api/v1/audit?action=unit.", nil},
 		{"verify audit", "GET", "/api/v1/audit/verify", nil},
 	}
@@ -102,6 +103,10 @@ func TestAdminRoleMatrix(t *testing.T) {
 	for _, c := range calls {
 		all = append(all, c.name)
 	}
+	// Secretaries and chairs read everyone (they invite); the others only
+	// their own unit (targetUser sits in commune A).
+	reads = append(reads, "get a user of another unit")
+	mates := reads[:len(reads)-1]
 	// The audit log is not tagged by unit: province-wide admins only.
 	scoped := []string{}
 	for _, c := range all {
@@ -114,9 +119,9 @@ func TestAdminRoleMatrix(t *testing.T) {
 		"scoped_admin":  scoped,
 		"secretary":     reads,
 		"chair":         reads,
-		"delegate":      reads,
-		"hall_operator": reads,
-		"observer":      reads,
+		"delegate":      mates,
+		"hall_operator": mates,
+		"observer":      mates,
 	}
 	i := 0
 	for role, ok := range allowed {

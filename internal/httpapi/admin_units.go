@@ -21,6 +21,7 @@ type Org interface {
 	CreateHall(ctx context.Context, p *auth.Principal, unit auth.UnitID, code, name, ip string) (org.Hall, error)
 	UpdateHall(ctx context.Context, p *auth.Principal, id auth.HallID, c org.HallChange, ip string) (org.Hall, error)
 	Users(ctx context.Context, p *auth.Principal, f org.UserFilter) ([]org.User, int, error)
+	User(ctx context.Context, p *auth.Principal, id auth.UserID) (org.User, error)
 	CreateUser(ctx context.Context, p *auth.Principal, in org.UserInput, ip string) (org.User, string, error)
 	UpdateUser(ctx context.Context, p *auth.Principal, id auth.UserID, c org.UserChange, ip string) (org.User, error)
 	SetUserActive(ctx context.Context, p *auth.Principal, id auth.UserID, active bool, ip string) (org.User, error)

@@ -44,6 +44,19 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p *auth.Princ
 	return nil
 }
 
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	u, err := s.Org.User(r.Context(), p, auth.UserID(id))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, u)
+	return nil
+}
+
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	var in struct {
 		UnitID   auth.UnitID      `json:"unit_id"`

@@ -43,6 +43,7 @@ func (s *Server) routes() {
 	m.Handle("POST /api/v1/halls/{id}/reactivate", s.user(s.setHallActive(true), admin...))
 	m.Handle("GET /api/v1/users", s.user(s.listUsers))
 	m.Handle("POST /api/v1/users", s.user(s.createUser, admin...))
+	m.Handle("GET /api/v1/users/{id}", s.user(s.getUser))
 	m.Handle("PATCH /api/v1/users/{id}", s.user(s.updateUser, admin...))
 	m.Handle("POST /api/v1/users/{id}/deactivate", s.user(s.setUserActive(false), admin...))
 	m.Handle("POST /api/v1/users/{id}/reactivate", s.user(s.setUserActive(true), admin...))

@@ -39,6 +39,24 @@ func (s *Service) Users(ctx context.Context, p *auth.Principal, f UserFilter) ([
 	return s.st.Users(ctx, f)
 }
 
+// User returns one account to whoever may list it (see Users).
+func (s *Service) User(ctx context.Context, p *auth.Principal, id auth.UserID) (User, error) {
+	u, err := s.st.User(ctx, id)
+	if err != nil {
+		return User{}, err
+	}
+	switch {
+	case p.HasGlobal(auth.RoleAdmin), p.HasAnywhere(auth.RoleSecretary, auth.RoleChair), u.UnitID == p.UnitID:
+		return u, nil
+	case p.Has(auth.RoleAdmin):
+		if err := s.requireAdmin(ctx, p, u.UnitID); err != nil {
+			return User{}, err
+		}
+		return u, nil
+	}
+	return User{}, ErrForbidden
+}
+
 // UserInput creates a user.
 type UserInput struct {
 	UnitID   auth.UnitID
