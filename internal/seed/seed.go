@@ -83,11 +83,10 @@ func Demo(ctx context.Context, db *store.DB, passwordHash string, now time.Time)
 			if err != nil {
 				return err
 			}
-			du.name = d.name
 			dists = append(dists, du)
 			all = append(all, du)
 			for _, c := range d.communes {
-				cu, err := upsertUnit(ctx, tx, du.id, "commune", slug(c)+"-"+dslug, "UBND "+lowerFirst(c)+", "+d.name)
+				cu, err := upsertUnit(ctx, tx, du.id, "commune", slug(c)+"-"+dslug, "UBND "+lowerFirst(c)+", "+lowerFirst(d.name))
 				if err != nil {
 					return err
 				}

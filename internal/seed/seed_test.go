@@ -79,8 +79,14 @@ func TestDemoIsTheReferenceProvinceAndIdempotent(t *testing.T) {
 	if err := db.Pool.QueryRow(ctx, `SELECT name FROM halls WHERE code = 'xa-da-tong-dam-rong'`).Scan(&name); err != nil {
 		t.Fatal(err)
 	}
-	if name != "Điểm cầu UBND xã Đạ Tông, Huyện Đam Rông" {
+	if name != "Điểm cầu UBND xã Đạ Tông, huyện Đam Rông" {
 		t.Fatalf("hall name %q", name)
+	}
+	if err := db.Pool.QueryRow(ctx, `SELECT name FROM halls WHERE code = 'da-lat'`).Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	if name != "Điểm cầu UBND thành phố Đà Lạt" {
+		t.Fatalf("district hall name %q", name)
 	}
 	var op string
 	if err := db.Pool.QueryRow(ctx, `SELECT u.username FROM users u JOIN user_roles r ON r.user_id = u.id JOIN halls h ON h.id = r.hall_id WHERE h.code = 'phuong-1-da-lat'`).Scan(&op); err != nil {
