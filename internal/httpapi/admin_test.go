@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -364,6 +365,25 @@ func TestAdminBadInput(t *testing.T) {
 	w.env.DoJSON(t, "GET", "/api/v1/users?q=%25", tok, nil, 200, &found)
 	if len(found.Users) != 0 {
 		t.Fatalf("search '%%' matched %d users, want none", len(found.Users))
+	}
+	// Query parameters with SQL in them are plain values too.
+	for _, v := range sqlish {
+		esc := url.QueryEscape(v)
+		// Exactly the user created above with this text as its name.
+		w.env.DoJSON(t, "GET", "/api/v1/users?q="+esc, tok, nil, 200, &found)
+		if len(found.Users) != 1 || found.Users[0].Username != fmt.Sprintf("u-%d", len(v)) {
+			t.Fatalf("search %q matched %+v", v, found.Users)
+		}
+		var audit struct {
+			Entries []any `json:"entries"`
+		}
+		w.env.DoJSON(t, "GET", "/api/v1/audit?action="+esc+"&object_type="+esc+"&object_id="+esc, tok, nil, 200, &audit)
+		if len(audit.Entries) != 0 {
+			t.Fatalf("audit filter %q matched %d rows", v, len(audit.Entries))
+		}
+	}
+	if n := w.env.Count(t, "users", ""); n == 0 {
+		t.Fatal("users table emptied")
 	}
 }
 
