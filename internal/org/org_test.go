@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/cau-gov/cau/internal/audit"
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/org"
@@ -315,11 +317,26 @@ func TestUserSearch(t *testing.T) {
 			t.Errorf("q=%q: %d users (%v), want %d", q, len(got), err, want)
 		}
 	}
-	page, total, err := b.svc.Users(b.ctx, b.admin, org.UserFilter{Limit: 3, Offset: 2})
+	// Combining diacritics (NFD, as some keyboards send them) fold alike,
+	// and names are stored precomposed.
+	if got, _, err := b.svc.Users(b.ctx, b.admin, org.UserFilter{Query: norm.NFD.String("Trần Văn")}); err != nil || len(got) != 1 {
+		t.Fatalf("NFD query: %d users, %v", len(got), err)
+	}
+	nfd, _, err := b.svc.CreateUser(b.ctx, b.admin, org.UserInput{UnitID: dept, Username: "nfd", FullName: norm.NFD.String("Hồ Xuân Hương")}, "")
+	if err != nil || nfd.FullName != "Hồ Xuân Hương" || !norm.NFC.IsNormalString(nfd.FullName) {
+		t.Fatalf("NFD name stored as %q (%v)", nfd.FullName, err)
+	}
+	if _, err := b.svc.SetUserActive(b.ctx, b.admin, nfd.ID, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, err := b.svc.Users(b.ctx, b.admin, org.UserFilter{Query: "ho xuan", ActiveOnly: true}); err != nil || len(got) != 0 {
+		t.Fatalf("active-only search finds a deactivated user: %d %v", len(got), err)
+	}
+	page, total, err := b.svc.Users(b.ctx, b.admin, org.UserFilter{Limit: 3, Offset: 2, ActiveOnly: true})
 	if err != nil || len(page) != 2 || total != 4 || page[0].FullName != "Nguyễn Thị Thu" {
 		t.Fatalf("page 2 of 3: %d users of %d (%v)", len(page), total, err)
 	}
-	if _, total, err = b.svc.Users(b.ctx, b.admin, org.UserFilter{Offset: 10}); err != nil || total != 4 {
+	if _, total, err = b.svc.Users(b.ctx, b.admin, org.UserFilter{Offset: 10, ActiveOnly: true}); err != nil || total != 4 {
 		t.Fatalf("past the end: total %d, %v", total, err)
 	}
 	got, _, err := b.svc.Users(b.ctx, b.admin, org.UserFilter{Role: auth.RoleSecretary})
@@ -328,7 +345,7 @@ func TestUserSearch(t *testing.T) {
 	}
 	// A delegate sees only its own unit and may not ask for another.
 	d, _, err := b.svc.Users(b.ctx, &auth.Principal{UserID: 1, UnitID: dept, Grants: []auth.RoleGrant{{Role: auth.RoleDelegate}}}, org.UserFilter{})
-	if err != nil || len(d) != 4 {
+	if err != nil || len(d) != 5 { // the four and the deactivated one
 		t.Fatalf("delegate lists own unit: %d %v", len(d), err)
 	}
 	_, _, err = b.svc.Users(b.ctx, &auth.Principal{UserID: 1, UnitID: dept, Grants: []auth.RoleGrant{{Role: auth.RoleDelegate}}}, org.UserFilter{UnitID: &b.province})
