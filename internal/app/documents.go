@@ -1,11 +1,9 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 
-	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/blob"
 	"github.com/cau-gov/cau/internal/convert"
 	"github.com/cau-gov/cau/internal/document"
@@ -17,7 +15,8 @@ import (
 // wireDocuments builds the documents service: the encrypted blob store
 // under $CAU_DATA_DIR/documents with the keys of CAU_DOCUMENT_KEYS_FILE
 // (generated outside production), the watermarker, the LibreOffice
-// converter and its job.
+// converter and its job. meetings answers the caller's standing in a
+// meeting (documentAccess, in meetings.go, adapts meeting.Service).
 func (a *App) wireDocuments(deps *httpapi.Deps, handlers *[]jobs.Handler, meetings document.Meetings) (*document.Service, error) {
 	cfg := a.Config
 	keys, err := blob.LoadKeyring(cfg.DocumentKeysFile, !cfg.Production())
@@ -44,16 +43,4 @@ func (a *App) wireDocuments(deps *httpapi.Deps, handlers *[]jobs.Handler, meetin
 	deps.Documents = svc
 	*handlers = append(*handlers, svc.ConvertHandler())
 	return svc, nil
-}
-
-// documentMeetings answers the caller's standing in a meeting for the
-// documents service. Until internal/meeting is wired here (its
-// Service.Access adapted to document.MeetingAccess{CanManage}), no meeting
-// is visible, so every documents route answers 404.
-var documentMeetings = func(a *App, deps *httpapi.Deps) document.Meetings { return unwiredMeetings{} }
-
-type unwiredMeetings struct{}
-
-func (unwiredMeetings) Access(context.Context, document.MeetingID, *auth.Principal) (document.MeetingAccess, error) {
-	return document.MeetingAccess{}, document.ErrNotFound
 }

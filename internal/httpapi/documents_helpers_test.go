@@ -1,5 +1,3 @@
-//go:build documents_wip
-
 package httpapi_test
 
 import (

@@ -78,7 +78,7 @@ func (s *Server) liveSession(w http.ResponseWriter, r *http.Request) error {
 		}
 		first, after = []live.Frame{{Type: "snapshot", Snapshot: &snap}}, snap.Seq
 	}
-	conn, err := liveUpgrader.Upgrade(w, r, nil)
+	conn, err := liveUpgrader.Upgrade(hijacker(w), r, nil)
 	if err != nil {
 		s.Live.Unsubscribe(sub)
 		return nil // the upgrader has answered
@@ -87,3 +87,18 @@ func (s *Server) liveSession(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// hijacker finds the http.Hijacker under the middleware's wrappers:
+// gorilla/websocket asserts the interface on the writer it is given
+// instead of using http.ResponseController.
+func hijacker(w http.ResponseWriter) http.ResponseWriter {
+	for {
+		if _, ok := w.(http.Hijacker); ok {
+			return w
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return w
+		}
+		w = u.Unwrap()
+	}
+}

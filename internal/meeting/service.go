@@ -97,7 +97,8 @@ func (s *Service) Access(ctx context.Context, id ID, p *auth.Principal) (Access,
 	a := Access{MeetingID: id, Status: m.Status, Roles: roles, HallIDs: halls}
 	a.Organizer = m.CreatedBy == p.UserID || p.HasGlobal(auth.RoleAdmin) ||
 		slices.Contains(roles, RoleChair) || slices.Contains(roles, RoleSecretary)
-	if !a.Organizer && len(roles) == 0 && len(halls) == 0 {
+	if !a.Organizer && (len(roles) == 0 && len(halls) == 0 || m.Status == StatusDraft) {
+		// Invitees see a meeting once it is published.
 		return Access{}, ErrNotFound
 	}
 	return a, nil

@@ -85,16 +85,16 @@ type Command struct {
 // Snapshot is the live session's state at Seq: what a browser shows when it
 // connects, before the events after Seq.
 type Snapshot struct {
-	MeetingID     ID            `json:"meeting_id"`
-	Seq           int64         `json:"seq"`
-	Status        Status        `json:"status"`
-	CurrentItemID *ItemID       `json:"current_item_id"`
-	Agenda        []Item        `json:"agenda"`
-	Queue         []Request     `json:"queue"`
-	Vote          *Vote         `json:"vote"`
-	Halls         []HallState   `json:"halls"`
-	Attendance    []Attendance  `json:"attendance"`
-	LastVotes     []Vote        `json:"closed_votes"`
+	MeetingID     ID           `json:"meeting_id"`
+	Seq           int64        `json:"seq"`
+	Status        Status       `json:"status"`
+	CurrentItemID *ItemID      `json:"current_item_id"`
+	Agenda        []Item       `json:"agenda"`
+	Queue         []Request    `json:"queue"`
+	Vote          *Vote        `json:"vote"`
+	Halls         []HallState  `json:"halls"`
+	Attendance    []Attendance `json:"attendance"`
+	LastVotes     []Vote       `json:"closed_votes"`
 }
 
 // Request is a speaking request.

@@ -100,6 +100,9 @@ func (db *DB) ListMeetings(ctx context.Context, f meeting.ListFilter) ([]meeting
 	q := `SELECT ` + meetingColumns + ` FROM meetings m WHERE ($1 OR m.created_by = $2
 		OR EXISTS (SELECT 1 FROM meeting_participants p WHERE p.meeting_id = m.id AND p.user_id = $2)
 		OR EXISTS (SELECT 1 FROM meeting_halls h WHERE h.meeting_id = m.id AND h.hall_id = ANY($3)))
+		-- invitees see a meeting once it is published; its organizers always
+		AND ($1 OR m.status <> 'draft' OR m.created_by = $2
+			OR EXISTS (SELECT 1 FROM meeting_participants p WHERE p.meeting_id = m.id AND p.user_id = $2 AND p.role IN ('chair', 'secretary')))
 		AND ($4::timestamptz IS NULL OR m.starts_at >= $4) AND ($5::timestamptz IS NULL OR m.starts_at < $5)
 		ORDER BY m.starts_at, m.id LIMIT $6`
 	halls := f.Halls

@@ -118,4 +118,3 @@ func (db *DB) SendEmail(ctx context.Context, id int64, now func() time.Time, sen
 	}
 	return sent, nil
 }
-

@@ -144,4 +144,3 @@ func addr(arg string) string {
 	}
 	return strings.Trim(a, "<>")
 }
-
