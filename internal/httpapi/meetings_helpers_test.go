@@ -206,7 +206,6 @@ func has(list []string, s string) bool {
 	return false
 }
 
-
 func meetingID(id int64) meeting.ID { return meeting.ID(id) }
 func hallID(id int64) auth.HallID   { return auth.HallID(id) }
 func userID(id int64) auth.UserID   { return auth.UserID(id) }
