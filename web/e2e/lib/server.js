@@ -96,7 +96,7 @@ export async function startServer() {
 		CAU_RTC_IPS: '127.0.0.1',
 		CAU_RTC_UDP_PORT: String(await freePort()),
 		CAU_RTC_TCP_PORT: String(await freePort()),
-		CAU_LOG_LEVEL: 'warn',
+		CAU_LOG_LEVEL: process.env.CAU_E2E_LOG_LEVEL || 'warn',
 		// Many logins from one address in a few seconds are the tests, not an attack.
 		CAU_LOGIN_PER_IP_PER_MINUTE: '1000',
 	};

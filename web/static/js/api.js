@@ -135,6 +135,18 @@ export class Api {
 	}
 
 	/**
+	 * ensureFresh refreshes the access token when it expires within margin
+	 * seconds. WebSockets carry the token in the URL and cannot answer 401
+	 * invalid_token, so a reconnecting socket calls this first.
+	 * @param {number} [margin]
+	 */
+	async ensureFresh(margin = 30) {
+		const exp = tokenExpiry(this.session?.access_token ?? '');
+		if (this.session && exp && exp - Date.now() / 1000 < margin) await this.refresh();
+		return this.session?.access_token ?? '';
+	}
+
+	/**
 	 * get, post, patch, put, del: JSON calls with the access token.
 	 * @param {string} path
 	 */
@@ -243,6 +255,22 @@ function fromBody(status, data) {
 	const code = status === 401 ? 'unauthenticated' : status === 403 ? 'forbidden' : status === 404 ? 'not_found'
 		: status === 429 ? 'rate_limited' : status >= 500 ? 'internal' : 'unknown';
 	return new ApiError(status, code, 'HTTP ' + status);
+}
+
+/**
+ * tokenExpiry reads the exp claim (Unix seconds) of a JWT without checking
+ * it (the server checks); 0 when unreadable.
+ * @param {string} jwt
+ */
+export function tokenExpiry(jwt) {
+	try {
+		const part = jwt.split('.')[1] ?? '';
+		const json = atob(part.replace(/-/g, '+').replace(/_/g, '/'));
+		const exp = JSON.parse(json).exp;
+		return typeof exp === 'number' ? exp : 0;
+	} catch {
+		return 0;
+	}
 }
 
 /** @returns {Session|null} */

@@ -7,6 +7,7 @@ import { h, replace } from './dom.js';
 import { loginScreen } from './login.js';
 import { meetingsScreen } from './meetings.js';
 import { deviceScreen } from './device.js';
+import { roomScreen } from './room.js';
 
 /**
  * @typedef {object} Ctx
@@ -26,6 +27,7 @@ const routes = [
 	{ pattern: /^\/login$/, screen: loginScreen, public: true },
 	{ pattern: /^\/(meetings)?$/, screen: meetingsScreen },
 	{ pattern: /^\/device-check$/, screen: deviceScreen },
+	{ pattern: /^\/meetings\/(\d+)$/, screen: roomScreen, names: ['id'] },
 ];
 
 /** @param {HTMLElement} root */

@@ -1,0 +1,146 @@
+// The meeting room in two browsers against a real server: the chair opens
+// the session and moves through the agenda and the delegate's page follows
+// within 1 s; a delegate asks for the floor and the chair grants it; a vote
+// round-trips; a dropped link shows "Đang kết nối lại…" and resumes.
+// (Video between halls waits for the SFU signaling endpoint: not tested here.)
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from '../lib/server.js';
+import { openBrowser, shoot, sizes } from '../lib/browser.js';
+import { signIn } from '../lib/api.js';
+
+/** @type {import('../lib/server.js').CauServer} */
+let server;
+const password = process.env.CAU_DEMO_PASSWORD || 'cau-demo';
+/** @type {{id: number, items: any[], delegateName: string}} */
+let meeting;
+
+before(async () => {
+	server = await startServer();
+	const sec = await signIn(server.url, 'thuky', password);
+	const chair = await signIn(server.url, 'chutri', password);
+	const del = await signIn(server.url, 'daibieu1', password);
+	const start = new Date(Date.now() + 10 * 60_000);
+	const m = await sec.call('POST', '/meetings', {
+		kind: 'regular', title: 'Phiên họp thường kỳ UBND tỉnh tháng 11', place: 'Hội trường tầng 3',
+		starts_at: start.toISOString(), ends_at: new Date(start.getTime() + 2 * 3600_000).toISOString(),
+		chair_id: chair.user.id,
+	});
+	await sec.call('PUT', `/meetings/${m.id}/participants/${del.user.id}`, { role: 'delegate' });
+	const items = [];
+	for (const title of ['Báo cáo tình hình kinh tế – xã hội tháng 11', 'Dự thảo kế hoạch đầu tư công năm 2027', 'Ý kiến các đại biểu']) {
+		items.push(await sec.call('POST', `/meetings/${m.id}/agenda`, { title, planned_minutes: 20 }));
+	}
+	await sec.call('POST', `/meetings/${m.id}/publish`);
+	meeting = { id: m.id, items, delegateName: del.user.full_name };
+});
+after(async () => { await server?.stop(); });
+
+/**
+ * @param {import('playwright-core').Page} page
+ * @param {string} user
+ */
+async function enter(page, user) {
+	await page.goto(`${server.url}/login?next=${encodeURIComponent('/meetings/' + meeting.id)}`);
+	await page.fill('#username', user);
+	await page.fill('#password', password);
+	await page.click('form.login button[type=submit]');
+	try {
+		await page.waitForSelector('#session-status', { timeout: 10_000 });
+	} catch (err) {
+		await shoot(page, 'failure-enter-' + user, 'any');
+		throw new Error(`${user} did not enter the room: ${await page.textContent('main')}\n${server.logs().slice(-3000)}`, { cause: err });
+	}
+}
+
+/**
+ * followsWithin clicks on the chair's page and measures until the
+ * delegate's page satisfies cond.
+ * @param {import('playwright-core').Page} chairPage
+ * @param {string} selector
+ * @param {import('playwright-core').Page} other
+ * @param {[string, string, string, boolean?]} cond [selector, data key, value, negate]: the page's CSP forbids eval, so no string predicates
+ */
+/** @param {[string, string, string, boolean?]} c */
+function dataIs([sel, key, value, negate]) {
+	const el = /** @type {HTMLElement|null} */ (document.querySelector(sel));
+	const v = el?.dataset[key];
+	return negate ? v !== undefined && v !== value : v === value;
+}
+
+async function followsWithin(chairPage, selector, other, cond) {
+	const watch = other.waitForFunction(dataIs, cond, { timeout: 5000, polling: 'raf' });
+	const t0 = Date.now();
+	await chairPage.click(selector);
+	await watch;
+	return Date.now() - t0;
+}
+
+test('chair and delegate in one session: agenda, floor, vote, reconnect', async () => {
+	const chair = await openBrowser(sizes.desktop);
+	const del = await openBrowser(sizes.tablet);
+	try {
+		await enter(chair.page, 'chutri');
+		await enter(del.page, 'daibieu1');
+		assert.equal(await del.page.getAttribute('#session-status', 'data-status'), 'published');
+
+		// Opening the session reaches the delegate.
+		let ms = await followsWithin(chair.page, '#open-session', del.page, ['#session-status', 'status', 'in_session']);
+		assert.ok(ms < 1000, `delegate saw the session open after ${ms} ms`);
+
+		// The chair moves through the agenda; the delegate follows within 1 s.
+		for (const item of meeting.items.slice(0, 2)) {
+			ms = await followsWithin(chair.page, '#next-item:not([disabled])', del.page, ['#current-item', 'item', String(item.id)]);
+			assert.ok(ms < 1000, `delegate followed to item ${item.id} after ${ms} ms`);
+			console.log(`next item: delegate followed in ${ms} ms`);
+			assert.match(await del.page.textContent('#current-item .item-title') ?? '', new RegExp(item.title.slice(0, 20)));
+		}
+		await shoot(chair.page, 'room-chair', 'desktop');
+		await shoot(del.page, 'room-delegate', 'tablet');
+
+		// Floor: the delegate asks, the chair sees the request and grants it,
+		// the main picture changes on the delegate's page.
+		await del.page.click('#request-floor');
+		await chair.page.waitForSelector('#queue li');
+		assert.match(await chair.page.textContent('#queue li') ?? '', new RegExp(meeting.delegateName));
+		ms = await followsWithin(chair.page, '#queue li button', del.page, ['#main-picture', 'speaker', '', true]);
+		assert.ok(ms < 1000, `main picture changed after ${ms} ms`);
+		assert.match(await del.page.textContent('#main-picture .picture-label') ?? '', new RegExp(meeting.delegateName));
+		await chair.page.waitForSelector('#main-picture:not([data-speaker=""])');
+		await chair.page.click('#end-floor');
+		await del.page.waitForSelector('#main-picture[data-speaker=""]');
+
+		// Vote: the chair opens it, the delegate votes, the chair closes it,
+		// both see the result.
+		await chair.page.click('#open-vote');
+		await chair.page.fill('#vote-question', 'Thông qua dự thảo kế hoạch đầu tư công năm 2027');
+		await shoot(chair.page, 'vote-dialog', 'desktop');
+		await chair.page.click('#vote-start');
+		await del.page.waitForSelector('#vote button[data-choice=yes]');
+		await shoot(del.page, 'vote-ballot', 'tablet');
+		await del.page.click('#vote button[data-choice=yes]');
+		await del.page.waitForSelector('#vote .ok');
+		await chair.page.waitForFunction(() => /^Đã biểu quyết: 1\//.test(document.querySelector('#vote-count')?.textContent ?? ''));
+		await chair.page.click('#close-vote');
+		await del.page.waitForSelector('#vote-result li[data-choice=yes] strong');
+		assert.equal(await del.page.textContent('#vote-result li[data-choice=yes] strong'), '1');
+		await chair.page.waitForSelector('#vote-result');
+		await shoot(del.page, 'vote-result', 'tablet');
+
+		// A dropped link: the banner says so, the chair moves on meanwhile,
+		// and the delegate catches up after reconnecting, without a reload.
+		await del.page.evaluate(() => { const l = /** @type {any} */ (globalThis).cauLive; l.socket.minDelay = 1500; l.drop(); });
+		await del.page.waitForSelector('.banner:not([hidden])');
+		assert.equal(await del.page.textContent('.banner'), 'Đang kết nối lại…');
+		await shoot(del.page, 'room-reconnecting', 'tablet');
+		await chair.page.click('#next-item:not([disabled])');
+		await del.page.waitForFunction(dataIs, ['#current-item', 'item', String(meeting.items[2].id)], { timeout: 10_000 });
+		await del.page.waitForSelector('.banner[hidden]', { state: 'attached' });
+
+		assert.deepEqual(chair.problems, [], 'chair page errors');
+		assert.deepEqual(del.problems, [], 'delegate page errors');
+	} finally {
+		await chair.close();
+		await del.close();
+	}
+});

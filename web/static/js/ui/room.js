@@ -1,0 +1,170 @@
+// The meeting room: main picture (the floor), current agenda item and its
+// documents, speaking requests, votes, and the chair's controls. State comes
+// from the live session (live.js); commands go over REST and come back as
+// events, so every browser, the chair's included, shows the same thing.
+
+import { ApiError, errorMessage } from '../api.js';
+import { LiveSession } from '../live.js';
+import { t, has } from '../i18n.js';
+import { h, replace } from './dom.js';
+import { voteDialog, votePanel } from './vote.js';
+
+/**
+ * @typedef {object} RoomData
+ * @property {any} meeting
+ * @property {string[]} myRoles
+ * @property {number[]} myHalls
+ * @property {boolean} canManage
+ * @property {Map<number, string>} people user id → full name
+ * @property {Map<number, string>} halls hall id → name
+ * @property {any[]} documents
+ */
+
+/** @type {import('./app.js').Screen} */
+export async function roomScreen(main, ctx, params) {
+	const id = Number(params.id);
+	if (!Number.isSafeInteger(id) || id <= 0) throw new ApiError(404, 'not_found', 'bad meeting id');
+	main.append(h('p', { class: 'muted' }, t('room.loading')));
+	const api = ctx.api;
+	const [m, inv, docs] = await Promise.all([
+		api.get(`/meetings/${id}`),
+		api.get(`/meetings/${id}/invitees`),
+		api.get(`/meetings/${id}/documents`).catch(() => ({ documents: [] })),
+	]);
+	/** @type {RoomData} */
+	const data = {
+		meeting: m.meeting, myRoles: m.my_roles, myHalls: m.my_halls, canManage: m.can_manage,
+		people: new Map(inv.participants.map((/** @type {any} */ p) => [p.user_id, p.full_name])),
+		halls: new Map(inv.halls.map((/** @type {any} */ x) => [x.hall_id, x.name])),
+		documents: Array.isArray(docs) ? docs : docs.documents ?? [],
+	};
+	document.title = data.meeting.title + ' — ' + t('app.name');
+
+	/** @type {any} */
+	let snap = null;
+	let voted = /** @type {Set<number>} */ (new Set());
+	// Until the first snapshot arrives the page says so (never blank).
+	const root = h('div', { class: 'room' }, h('p', { class: 'muted room-head' }, t('room.loading')));
+	const error = h('p', { class: 'error', role: 'alert', hidden: true });
+	main.replaceChildren(error, root);
+
+	/** @param {() => Promise<unknown>} f */
+	const act = async (f) => {
+		error.hidden = true;
+		try { await f(); } catch (err) { error.textContent = errorMessage(err); error.hidden = false; }
+	};
+
+	// Events change little: re-reading the snapshot keeps one code path for
+	// "what is on screen" (the same as after a reconnect). Coalesced so a
+	// burst of events costs one request.
+	let refetching = false, again = false;
+	async function refetch() {
+		if (refetching) { again = true; return; }
+		refetching = true;
+		try {
+			do {
+				again = false;
+				const s = await api.get(`/meetings/${id}/session`);
+				if (!snap || s.seq >= snap.seq) { snap = s; draw(); }
+			} while (again);
+		} catch (err) {
+			console.warn('session:', err);
+		} finally {
+			refetching = false;
+		}
+	}
+
+	const live = new LiveSession(api, id, {
+		onSnapshot: (s) => { snap = s; draw(); },
+		onEvent: (ev) => {
+			if (ev.type === 'vote.closed' || ev.type === 'vote.opened') voted = new Set();
+			void refetch();
+		},
+		onState: (st) => ctx.setConnection(st === 'open' || st === 'closed' ? 'open' : 'reconnecting'),
+	});
+	// Tests reach the session to cut the link as a network loss would.
+	/** @type {any} */ (globalThis).cauLive = live;
+
+	function draw() {
+		if (!snap) return;
+		const chair = data.canManage || data.myRoles.includes('chair');
+		const items = /** @type {any[]} */ (snap.agenda ?? []);
+		const idx = items.findIndex((i) => i.id === snap.current_item_id);
+		const current = idx >= 0 ? items[idx] : null;
+		const queue = /** @type {any[]} */ (snap.queue ?? []);
+		const speaking = queue.find((r) => r.status === 'speaking');
+		const waiting = queue.filter((r) => r.status === 'waiting');
+		const me = api.user?.id;
+		const mine = waiting.find((r) => r.user_id === me);
+		const inSession = snap.status === 'in_session';
+		const who = (/** @type {any} */ r) => [
+			r.user_id ? data.people.get(r.user_id) ?? t('room.person', { id: r.user_id }) : null,
+			r.hall_id ? data.halls.get(r.hall_id) ?? t('room.hall', { id: r.hall_id }) : null,
+		].filter(Boolean).join(' — ');
+		const itemDocs = data.documents.filter((d) => current && d.agenda_item_id === current.id);
+
+		replace(root,
+			h('header', { class: 'room-head' },
+				h('div', {},
+					h('h1', {}, data.meeting.title),
+					h('p', { class: 'muted' }, has('kind.' + data.meeting.kind) ? t('kind.' + data.meeting.kind) : data.meeting.kind,
+						' · ', h('span', { id: 'session-status', 'data-status': snap.status }, t('room.status.' + snap.status)))),
+			),
+			h('section', { class: 'stage', 'aria-label': t('room.mainPicture') },
+				h('div', { class: 'picture', id: 'main-picture', 'data-speaker': speaking ? String(speaking.id) : '' },
+					h('div', { class: 'picture-label' }, speaking ? who(speaking) : t('room.noFloor')),
+					h('p', { class: 'muted' }, t('room.videoPending'))),
+				h('div', { class: 'current card', id: 'current-item', 'data-item': current ? String(current.id) : '' },
+					h('h2', {}, t('room.current')),
+					current ? h('p', { class: 'item-title' }, `${idx + 1}. ${current.title}`) : h('p', { class: 'muted' }, t('room.noItem')),
+					current?.description && h('p', {}, current.description),
+					current && h('h3', {}, t('room.documents')),
+					current && (itemDocs.length ? h('ul', {}, itemDocs.map((d) => h('li', {}, d.title))) : h('p', { class: 'muted' }, t('room.noDocuments'))))),
+			h('aside', { class: 'side' },
+				chair && h('section', { class: 'card chair', 'aria-label': t('room.chair') },
+					h('h2', {}, t('room.chair')),
+					h('div', { class: 'actions wrap' },
+						snap.status === 'published' && button('open-session', t('room.openSession'), () => act(() => api.post(`/meetings/${id}/session/open`)), 'primary'),
+						inSession && button('prev-item', t('room.prevItem'), () => act(() => api.put(`/meetings/${id}/session/current-item`, { item_id: items[idx - 1].id })), '', idx <= 0),
+						inSession && button('next-item', t('room.nextItem'), () => act(() => api.put(`/meetings/${id}/session/current-item`, { item_id: items[idx + 1].id })), 'primary', idx >= items.length - 1),
+						inSession && !snap.vote && button('open-vote', t('room.openVote'), () => voteDialog(async (q, secret) => act(() => api.post(`/meetings/${id}/session/votes`, { question: q, secret, options: ['yes', 'no', 'abstain'] })))),
+						inSession && snap.vote && button('close-vote', t('room.closeVote'), () => act(() => api.post(`/meetings/${id}/session/votes/${snap.vote.id}/close`))),
+						inSession && button('close-session', t('room.closeSession'), () => act(() => api.post(`/meetings/${id}/session/close`))))),
+				votePanel(snap, { canVote: !chair || data.myRoles.includes('delegate'), voted, onCast: (vote, choice) => act(async () => { await api.post(`/meetings/${id}/session/votes/${vote}/ballot`, { choice }); voted.add(vote); draw(); }) }),
+				h('section', { class: 'card', 'aria-label': t('room.queue') },
+					h('h2', {}, t('room.floor')),
+					h('p', { id: 'floor' }, speaking ? who(speaking) : h('span', { class: 'muted' }, t('room.noFloor'))),
+					chair && speaking && button('end-floor', t('room.endFloor'), () => act(() => api.post(`/meetings/${id}/session/speaking/${speaking.id}/end`))),
+					h('h2', {}, t('room.queue')),
+					waiting.length === 0 ? h('p', { class: 'muted' }, t('room.queueEmpty')) :
+						h('ol', { id: 'queue' }, waiting.map((r) => h('li', { 'data-request': String(r.id) }, who(r), ' ',
+							chair && button('', t('room.grant'), () => act(() => api.post(`/meetings/${id}/session/speaking/${r.id}/grant`)), 'small')))),
+					inSession && !chair && (mine
+						? button('withdraw', t('room.withdraw'), () => act(() => api.post(`/meetings/${id}/session/speaking/${mine.id}/withdraw`)))
+						: button('request-floor', t('room.requestFloor'), () => act(() => api.post(`/meetings/${id}/session/speaking`, data.myHalls.length ? { hall_id: data.myHalls[0] } : {})), 'primary'))),
+				h('section', { class: 'card' },
+					h('h2', {}, t('room.agenda')),
+					h('ol', { class: 'agenda' }, items.map((i) => h('li', { 'aria-current': i.id === snap.current_item_id ? 'step' : undefined }, i.title)))),
+				h('section', { class: 'card' },
+					h('h2', {}, t('room.halls')),
+					h('ul', { class: 'halls' }, (snap.halls ?? []).map((/** @type {any} */ hs) => h('li', {},
+						h('span', { class: 'dot ' + (hs.connected ? 'on' : 'off'), 'aria-hidden': 'true' }),
+						data.halls.get(hs.hall_id) ?? t('room.hall', { id: hs.hall_id }), ' ',
+						h('span', { class: 'muted' }, hs.connected ? t('room.hallConnected') : t('room.hallOffline'), hs.muted ? ' · ' + t('room.muted') : ''),
+						chair && inSession && button('', hs.muted ? t('room.unmute') : t('room.mute'), () => act(() => api.post(`/meetings/${id}/session/halls/${hs.hall_id}/mute`, { muted: !hs.muted })), 'small'))))),
+			));
+	}
+
+	return () => { live.close(); ctx.setConnection('open'); delete (/** @type {any} */ (globalThis)).cauLive; };
+}
+
+/**
+ * @param {string} id
+ * @param {string} text
+ * @param {() => void} onclick
+ * @param {string} [cls]
+ * @param {boolean} [disabled]
+ */
+function button(id, text, onclick, cls = '', disabled = false) {
+	return h('button', { type: 'button', id: id || undefined, class: cls || undefined, disabled, onclick }, text);
+}
