@@ -94,6 +94,9 @@ func TestAdminRoleMatrix(t *testing.T) {
 		{"list users", "GET", "/api/v1/users", nil},
 		{"get a user of another unit", "GET", fmt.Sprintf("/api/v1/users/%d", w.targetUser), nil},
 		{"read audit", "GET", "/api/v1/audit?action=unit.", nil},
+		{"save a level", "PUT", "/api/v1/unit-levels/division", func(i int) any {
+			return map[string]any{"rank": 2, "name_vi": fmt.Sprintf("Phòng %d", i), "name_en": "Division"}
+		}},
 		{"verify audit", "GET", "/api/v1/audit/verify", nil},
 	}
 	// allowed[role] lists the calls that role may make; the rest must be 403.
@@ -106,10 +109,11 @@ func TestAdminRoleMatrix(t *testing.T) {
 	// their own unit (targetUser sits in commune A).
 	reads = append(reads, "get a user of another unit")
 	mates := reads[:len(reads)-1]
-	// The audit log is not tagged by unit: province-wide admins only.
+	// The audit log is not tagged by unit, and levels shape every unit:
+	// province-wide admins only.
 	scoped := []string{}
 	for _, c := range all {
-		if !strings.Contains(c, "audit") {
+		if !strings.Contains(c, "audit") && c != "save a level" {
 			scoped = append(scoped, c)
 		}
 	}

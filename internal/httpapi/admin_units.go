@@ -12,6 +12,7 @@ import (
 // Org is the administration service (internal/org).
 type Org interface {
 	Levels(ctx context.Context) ([]org.Level, error)
+	SaveLevel(ctx context.Context, p *auth.Principal, l org.Level, ip string) (org.Level, error)
 	Units(ctx context.Context) ([]org.Unit, error)
 	CreateUnit(ctx context.Context, p *auth.Principal, in org.UnitInput, ip string) (org.Unit, error)
 	UpdateUnit(ctx context.Context, p *auth.Principal, id auth.UnitID, name, code, level *string, ip string) (org.Unit, error)
@@ -59,6 +60,27 @@ func (s *Server) listUnitLevels(w http.ResponseWriter, r *http.Request, p *auth.
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"levels": ls})
+	return nil
+}
+
+// saveUnitLevel adds or changes the level named in the path.
+func (s *Server) saveUnitLevel(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var in struct {
+		Rank   *int   `json:"rank"`
+		NameVI string `json:"name_vi"`
+		NameEN string `json:"name_en"`
+	}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.Rank == nil {
+		return ValidationError(map[string]string{"rank": "required (0 is the top)"})
+	}
+	l, err := s.Org.SaveLevel(r.Context(), p, org.Level{Code: r.PathValue("code"), Rank: *in.Rank, NameVI: in.NameVI, NameEN: in.NameEN}, clientIP(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, l)
 	return nil
 }
 

@@ -30,6 +30,7 @@ func (s *Server) routes() {
 	// from it); the org service decides who may change what, by unit scope.
 	admin := []auth.Role{auth.RoleAdmin}
 	m.Handle("GET /api/v1/unit-levels", s.user(s.listUnitLevels))
+	m.Handle("PUT /api/v1/unit-levels/{code}", s.user(s.saveUnitLevel, admin...))
 	m.Handle("GET /api/v1/units", s.user(s.listUnits))
 	m.Handle("POST /api/v1/units", s.user(s.createUnit, admin...))
 	m.Handle("PATCH /api/v1/units/{id}", s.user(s.updateUnit, admin...))

@@ -104,6 +104,8 @@ type UserChange struct {
 // updates return an error wrapping ErrNotFound when the row does not exist.
 type Store interface {
 	Levels(ctx context.Context) ([]Level, error)
+	// SaveLevel inserts or updates a level by code.
+	SaveLevel(ctx context.Context, l Level, e audit.Entry, now time.Time) error
 	Units(ctx context.Context) ([]Unit, error)
 	Unit(ctx context.Context, id auth.UnitID) (Unit, error)
 	// Ancestry returns the unit and its ancestors, the unit first.

@@ -403,3 +403,38 @@ func TestStoreRefusesCycles(t *testing.T) {
 	wantErr(t, "missing unit", err, org.ErrNotFound)
 	wantErr(t, "missing unit", err, store.ErrNotFound)
 }
+
+// TestLevelsAreConfiguration: a province adds a level and uses it; a rank
+// change that would put a parent below its children is refused.
+func TestLevelsAreConfiguration(t *testing.T) {
+	b := setup(t)
+	dept := b.unit(t, b.admin, b.province, "department", "so-noi-vu", "Sở Nội vụ")
+	district := b.unit(t, b.admin, b.province, "district", "lam-ha", "UBND huyện Lâm Hà")
+	b.unit(t, b.admin, district, "commune", "tan-ha", "UBND xã Tân Hà")
+
+	division := org.Level{Code: "division", Rank: 2, NameVI: "Phòng, ban", NameEN: "Division"}
+	if _, err := b.svc.SaveLevel(b.ctx, b.admin, division, ""); err != nil {
+		t.Fatal(err)
+	}
+	b.unit(t, b.admin, dept, "division", "phong-cong-chuc", "Phòng Công chức, viên chức")
+
+	scoped := &auth.Principal{UserID: 7, UnitID: district, Grants: []auth.RoleGrant{{Role: auth.RoleAdmin, ScopeUnitID: &district}}}
+	_, err := b.svc.SaveLevel(b.ctx, scoped, org.Level{Code: "hamlet", Rank: 3, NameVI: "Thôn", NameEN: "Hamlet"}, "")
+	wantErr(t, "a scoped admin adds a level", err, org.ErrForbidden)
+	_, err = b.svc.SaveLevel(b.ctx, b.admin, org.Level{Code: "district", Rank: 2, NameVI: "Huyện", NameEN: "District"}, "")
+	wantErr(t, "districts ranked with their communes", err, org.ErrLevel)
+	var v *org.ValidationError
+	_, err = b.svc.SaveLevel(b.ctx, b.admin, org.Level{Code: "Bad Code", Rank: -1, NameVI: "", NameEN: "x"}, "")
+	if !errors.As(err, &v) || len(v.Fields) != 3 {
+		t.Fatalf("bad level: %v", err)
+	}
+	// Renaming keeps the rank: allowed.
+	if _, err := b.svc.SaveLevel(b.ctx, b.admin, org.Level{Code: "district", Rank: 1, NameVI: "Huyện, thị xã, thành phố", NameEN: "District"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	levels, err := b.svc.Levels(b.ctx)
+	if err != nil || len(levels) != 5 {
+		t.Fatalf("levels: %+v %v", levels, err)
+	}
+	checkAudit(t, b)
+}

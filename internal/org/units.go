@@ -3,12 +3,65 @@ package org
 import (
 	"context"
 	"fmt"
+	"regexp"
 
 	"github.com/cau-gov/cau/internal/auth"
 )
 
 // Levels lists the configured levels of the tree.
 func (s *Service) Levels(ctx context.Context) ([]Level, error) { return s.st.Levels(ctx) }
+
+var levelRe = regexp.MustCompile(`^[a-z][a-z0-9_]{1,31}$`)
+
+// SaveLevel adds a level or changes one's rank and names (province-wide
+// admins only: levels shape every unit). A new rank must keep every
+// existing parent ranked above its children, so e.g. the district level
+// cannot be put below communes while districts still hold communes.
+func (s *Service) SaveLevel(ctx context.Context, p *auth.Principal, l Level, ip string) (Level, error) {
+	if !p.HasGlobal(auth.RoleAdmin) {
+		return Level{}, ErrForbidden
+	}
+	l.NameVI, l.NameEN = clean(l.NameVI), clean(l.NameEN)
+	fields := map[string]string{}
+	if !levelRe.MatchString(l.Code) {
+		fields["code"] = "2–32 lowercase letters, digits or '_', starting with a letter"
+	}
+	if l.Rank < 0 || l.Rank > 100 {
+		fields["rank"] = "0–100 (0 is the top)"
+	}
+	checkName(fields, "name_vi", l.NameVI)
+	checkName(fields, "name_en", l.NameEN)
+	if err := invalid(fields); err != nil {
+		return Level{}, err
+	}
+	ranks, err := s.ranks(ctx)
+	if err != nil {
+		return Level{}, err
+	}
+	old, exists := ranks[l.Code]
+	if exists && old != l.Rank {
+		ranks[l.Code] = l.Rank
+		all, err := s.st.Units(ctx)
+		if err != nil {
+			return Level{}, err
+		}
+		byID := make(map[auth.UnitID]Unit, len(all))
+		for _, u := range all {
+			byID[u.ID] = u
+		}
+		for _, u := range all {
+			if u.ParentID != nil && ranks[byID[*u.ParentID].Level] >= ranks[u.Level] {
+				return Level{}, ErrLevel
+			}
+		}
+	}
+	action := "unit_level.create"
+	if exists {
+		action = "unit_level.update"
+	}
+	e := entry(p, action, "unit_level", l.Code, ip, map[string]any{"rank": l.Rank, "name_vi": l.NameVI, "name_en": l.NameEN})
+	return l, s.st.SaveLevel(ctx, l, e, s.now())
+}
 
 // Units lists the whole tree (flat, parents before children).
 func (s *Service) Units(ctx context.Context) ([]Unit, error) { return s.st.Units(ctx) }

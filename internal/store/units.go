@@ -22,6 +22,24 @@ func (db *DB) Levels(ctx context.Context) ([]org.Level, error) {
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[org.Level])
 }
 
+// SaveLevel implements org.Store. The tree lock is held so that no unit
+// moves while org's check of the new rank is being relied on.
+func (db *DB) SaveLevel(ctx context.Context, l org.Level, e audit.Entry, now time.Time) error {
+	return db.InTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, unitTreeLockKey); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `
+			INSERT INTO unit_levels (code, rank, name_vi, name_en) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (code) DO UPDATE SET rank = EXCLUDED.rank, name_vi = EXCLUDED.name_vi, name_en = EXCLUDED.name_en`,
+			l.Code, l.Rank, l.NameVI, l.NameEN)
+		if err != nil {
+			return fmt.Errorf("save unit level %s: %w", l.Code, constraintError(err))
+		}
+		return AppendAudit(ctx, tx, e, now)
+	})
+}
+
 // unitSelect lists units with their hall and user counts; the recursive
 // walk orders parents before children.
 const unitSelect = `
