@@ -22,8 +22,9 @@ func (db *DB) Levels(ctx context.Context) ([]org.Level, error) {
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[org.Level])
 }
 
-// SaveLevel implements org.Store. The tree lock is held so that no unit
-// moves while org's check of the new rank is being relied on.
+// SaveLevel implements org.Store. It takes the tree lock to order itself
+// with moves; org checks the new rank just before, so a move racing a rank
+// change could still slip between them (levels change a few times a decade).
 func (db *DB) SaveLevel(ctx context.Context, l org.Level, e audit.Entry, now time.Time) error {
 	return db.InTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, unitTreeLockKey); err != nil {
