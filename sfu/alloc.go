@@ -1,0 +1,131 @@
+package sfu
+
+import (
+	"slices"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// Bandwidth allocation tuning.
+const (
+	// upgradeMargin: a higher layer is taken only when the estimate
+	// exceeds its rate by this factor, so the choice does not flap.
+	upgradeMargin = 1.25
+	// overhead scales measured RTP payload rates to wire rates (SRTP,
+	// UDP and IP headers are about 50 bytes on a 1000-byte packet, much
+	// more on 100-byte Opus packets).
+	overhead = 1.1
+	// audioOverhead is the same for audio's small packets.
+	audioOverhead = 1.5
+	// nominal rates (bit/s) until a layer has been measured: the reference
+	// hall's simulcast layers and Opus speech.
+	nominalAudio = 40_000
+)
+
+var nominalLayer = [3]int{150_000, 500_000, 1_500_000}
+
+func layerRate(l *upLayer) int {
+	if r := int(l.rate.bps.Load()); r > 0 {
+		return int(float64(r) * overhead)
+	}
+	return nominalLayer[l.index]
+}
+
+// allocate shares the subscriber's estimated downlink: audio first, then
+// the floor, then screen shares, then the other video by wanted quality.
+// Each video track gets the best layer at or below what it wants that fits
+// what is left; one that fits nothing is paused rather than starve audio.
+func (p *Participant) allocate() {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	downs := make([]*downTrack, 0, len(p.downs))
+	for _, d := range p.downs {
+		downs = append(downs, d)
+	}
+	bwe := p.bwe
+	p.mu.Unlock()
+
+	est := p.s.cfg.InitialBitrate
+	if bwe != nil {
+		if e := bwe(); e != nil {
+			est = e.GetTargetBitrate()
+		}
+	}
+	p.estimate.Store(int64(est))
+	budget := est
+	video := downs[:0]
+	for _, d := range downs {
+		if d.kind != webrtc.RTPCodecTypeVideo {
+			if t := d.src.Load(); t != nil && !t.forwardingOff() {
+				rate := nominalAudio
+				if l := d.cur.Load(); l != nil && l.rate.bps.Load() > 0 {
+					rate = int(float64(l.rate.bps.Load()) * audioOverhead)
+				}
+				budget -= rate
+			}
+			continue
+		}
+		video = append(video, d)
+	}
+	slices.SortStableFunc(video, func(a, b *downTrack) int { return priority(b) - priority(a) })
+	for _, d := range video {
+		want := Quality(d.want.Load())
+		var t *upTrack
+		if d.floor {
+			t = p.room.floorCamera(p, d.src.Load())
+		} else {
+			t = d.src.Load()
+		}
+		if want == QualityOff || t == nil || t.forwardingOff() {
+			d.setTarget(nil)
+			continue
+		}
+		cur := d.target.Load()
+		var chosen *upLayer
+		for i := int(want) - 1; i >= 0; i-- {
+			l := t.layerAt(i)
+			if l == nil {
+				continue
+			}
+			need := layerRate(l)
+			if cur == nil || cur.track != t || cur.index < i {
+				need = int(float64(need) * upgradeMargin)
+			}
+			if need <= budget {
+				chosen = l
+				break
+			}
+		}
+		if chosen == nil && want != QualityOff && t.layerAt(0) == nil && t.layerAt(1) == nil {
+			// One layer only (no simulcast): send it if anything is left.
+			if l := t.layerAt(2); l != nil && budget > 0 {
+				chosen = l
+			}
+		}
+		if chosen != nil {
+			budget -= layerRate(chosen)
+		}
+		d.setTarget(chosen)
+	}
+}
+
+// priority orders video for allocation: the floor, then screen shares,
+// then by wanted quality.
+func priority(d *downTrack) int {
+	switch {
+	case d.floor:
+		return 100
+	case d.src.Load() != nil && d.src.Load().source == SourceScreen:
+		return 50
+	}
+	return int(d.want.Load())
+}
+
+func (t *upTrack) layerAt(i int) *upLayer {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.layers[i]
+}

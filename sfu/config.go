@@ -1,0 +1,123 @@
+package sfu
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/pion/transport/v5"
+)
+
+// ICEServer is a STUN or TURN server handed to clients.
+type ICEServer struct {
+	URLs       []string `json:"urls"`
+	Username   string   `json:"username,omitempty"`
+	Credential string   `json:"credential,omitempty"`
+}
+
+// Config tunes the SFU. Zero values take the documented defaults.
+type Config struct {
+	// UDPPort is the one UDP port all WebRTC media uses (ICE UDP mux) on
+	// each of ListenIPs; 0 picks a free port per IP (tests).
+	UDPPort int
+	// TCPPort is the ICE-TCP port for halls behind firewalls that drop UDP;
+	// 0 picks a free port per IP, -1 disables ICE-TCP.
+	TCPPort int
+	// ListenIPs are the addresses media binds to and advertises, IPv4 and
+	// IPv6. Default 127.0.0.1. Unspecified addresses (0.0.0.0, ::) are
+	// refused: a candidate must name a reachable address.
+	ListenIPs []string
+	// NAT1To1IPs are public addresses advertised instead of ListenIPs (a
+	// server behind 1:1 NAT).
+	NAT1To1IPs []string
+	// ICEServers are handed to clients in the joined message; none by default.
+	ICEServers []ICEServer
+	// ReconnectGrace is how long a participant whose WebSocket dropped is
+	// kept, so that it resumes without the others seeing it leave. Default 20s.
+	ReconnectGrace time.Duration
+	// MaxParticipants bounds one room. Default 500.
+	MaxParticipants int
+	// StatsInterval is how often link stats go to moderators. Default 2s.
+	StatsInterval time.Duration
+	// PLIInterval is the least time between two key frame requests sent to
+	// one publisher layer: a burst of subscribers costs one key frame. Default 300ms.
+	PLIInterval time.Duration
+	// AllocInterval is how often each subscriber's bandwidth is shared out. Default 250ms.
+	AllocInterval time.Duration
+	// SpeakerInterval is how often the active speaker list is recomputed. Default 300ms.
+	SpeakerInterval time.Duration
+	// InitialBitrate is the downlink estimate a new subscriber starts from
+	// (bit/s). Default 1 Mbit/s: enough for the floor's medium layer.
+	InitialBitrate int
+	// MaxBitrate caps a subscriber's estimate (bit/s). Default 8 Mbit/s.
+	MaxBitrate int
+	// Net replaces the host network (pion vnet in tests); nil uses the OS.
+	Net transport.Net
+}
+
+func (c *Config) setDefaults() {
+	if len(c.ListenIPs) == 0 {
+		c.ListenIPs = []string{"127.0.0.1"}
+	}
+	if c.ReconnectGrace == 0 {
+		c.ReconnectGrace = 20 * time.Second
+	}
+	if c.MaxParticipants == 0 {
+		c.MaxParticipants = 500
+	}
+	if c.StatsInterval == 0 {
+		c.StatsInterval = 2 * time.Second
+	}
+	if c.PLIInterval == 0 {
+		c.PLIInterval = 300 * time.Millisecond
+	}
+	if c.AllocInterval == 0 {
+		c.AllocInterval = 250 * time.Millisecond
+	}
+	if c.SpeakerInterval == 0 {
+		c.SpeakerInterval = 300 * time.Millisecond
+	}
+	if c.InitialBitrate == 0 {
+		c.InitialBitrate = 1_000_000
+	}
+	if c.MaxBitrate == 0 {
+		c.MaxBitrate = 8_000_000
+	}
+}
+
+// Validate reports every bad field.
+func (c Config) Validate() error {
+	var errs []error
+	if c.UDPPort < 0 || c.UDPPort > 65535 {
+		errs = append(errs, fmt.Errorf("UDPPort %d is not a port", c.UDPPort))
+	}
+	if c.TCPPort < -1 || c.TCPPort > 65535 {
+		errs = append(errs, fmt.Errorf("TCPPort %d is not a port (or -1)", c.TCPPort))
+	}
+	for _, ip := range c.ListenIPs {
+		if p := net.ParseIP(ip); p == nil || p.IsUnspecified() {
+			errs = append(errs, fmt.Errorf("ListenIPs: %q is not a specific IP address", ip))
+		}
+	}
+	for _, ip := range c.NAT1To1IPs {
+		if net.ParseIP(ip) == nil {
+			errs = append(errs, fmt.Errorf("NAT1To1IPs: %q is not an IP address", ip))
+		}
+	}
+	for _, s := range c.ICEServers {
+		if len(s.URLs) == 0 {
+			errs = append(errs, errors.New("ICEServers: a server without URLs"))
+		}
+	}
+	if c.ReconnectGrace < 0 || c.StatsInterval < 0 || c.PLIInterval < 0 || c.AllocInterval < 0 || c.SpeakerInterval < 0 {
+		errs = append(errs, errors.New("durations must not be negative"))
+	}
+	if c.InitialBitrate < 0 || c.MaxBitrate < 0 || c.MaxParticipants < 0 {
+		errs = append(errs, errors.New("bitrates and MaxParticipants must not be negative"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	return nil
+}

@@ -1,0 +1,45 @@
+// Package sfu is Cầu's selective forwarding unit: it carries the video and
+// audio of the halls of a session between browsers, encoders and the
+// recorder, with simulcast layer selection per subscriber and a bandwidth
+// allocator that keeps a weak commune link in the meeting.
+//
+// It knows rooms, participants, tracks, layers and bandwidth, and nothing
+// of PostgreSQL, tokens or the meeting domain: a participant arrives with
+// a Grant that the caller has already decided, and the meeting service
+// learns of joins, leaves and floor changes through an Observer.
+//
+// # Wiring (what internal/app uses)
+//
+//	s, err := sfu.New(sfu.Config{UDPPort: 7882, TCPPort: 7881, ListenIPs: []string{"10.0.0.5", "2001:db8::5"}}, logger, prometheus.DefaultRegisterer)
+//	defer s.Close()
+//	s.SetObserver(meetingService)           // ParticipantJoined/Left, FloorChanged
+//	mux.Handle("GET /rtc", signal.NewHandler(s, authorize, logger)) // package sfu/signal
+//	s.PinFloor(room, hall)                  // the chair granted the floor; "" unpins
+//	s.SetMuted(room, hall, true)            // server-side mute
+//	s.RoomStats(room)                       // link stats, as last computed
+//
+// authorize(r, token) verifies the room token (internal/roomtoken) and
+// returns the Grant; the token comes from "Authorization: Bearer" or the
+// access_token query parameter. Join is the entry point for other
+// transports (WHIP/WHEP): a WHIP publisher is a participant whose Offer
+// arrives over HTTP with OfferOptions{NoTrickle: true} and a Sink that
+// discards events.
+//
+// # Design
+//
+// Each participant has two peer connections, as in Galène: an up
+// connection the client offers and publishes on, and a down connection the
+// SFU offers and sends on, so renegotiation never collides. Each incoming
+// stream (each simulcast layer) has one reader goroutine; it parses the
+// packet in place into a pooled, reference-counted buffer, keeps it in a
+// bounded per-layer cache (NACKs are answered from it), and queues it,
+// without blocking, to the writer goroutine of each subscriber that wants
+// that layer. A subscriber's writer rewrites sequence numbers and
+// timestamps so it sees one continuous stream across layer switches and
+// floor source switches, which happen only on key frames (requested by
+// PLI, throttled per layer). A full writer queue drops that subscriber's
+// packets, never the publisher's. A room loop shares each subscriber's
+// estimated downlink (send-side GCC over transport-wide feedback): audio
+// first, then the floor, then screen shares and thumbnails; it also finds
+// the active speakers from the audio level extension and sends link stats.
+package sfu

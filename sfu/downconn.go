@@ -1,0 +1,253 @@
+package sfu
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v4"
+)
+
+// downConn creates the participant's down (subscribing) connection.
+func (p *Participant) downConn() error {
+	api, bwe, err := newDownAPI(p.s.se, p.s.cfg.InitialBitrate, p.s.cfg.MaxBitrate)
+	if err != nil {
+		return fmt.Errorf("down API: %w", err)
+	}
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return fmt.Errorf("new down connection: %w", err)
+	}
+	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
+		if c != nil {
+			p.send(Candidate{PC: PCDown, Candidate: c.ToJSON()})
+		}
+	})
+	p.down, p.bwe = pc, bwe
+	return nil
+}
+
+// negotiate sends the client a new down offer, or marks one as needed
+// when an offer is already out (one at a time: no glare).
+func (p *Participant) negotiate(restart bool) {
+	p.mu.Lock()
+	if p.closed || p.down == nil {
+		p.mu.Unlock()
+		return
+	}
+	p.restart = p.restart || restart
+	if p.offering {
+		p.reoffer = true
+		p.mu.Unlock()
+		return
+	}
+	p.offering = true
+	restart, p.restart = p.restart, false
+	pc := p.down
+	p.mu.Unlock()
+
+	offer, err := pc.CreateOffer(&webrtc.OfferOptions{ICERestart: restart})
+	if err == nil {
+		err = pc.SetLocalDescription(offer)
+	}
+	if err != nil {
+		p.log.Warn("down offer", "error", err)
+		p.mu.Lock()
+		p.offering = false
+		p.mu.Unlock()
+		return
+	}
+	p.send(SessionDescription{PC: PCDown, SDP: offer.SDP, kind: "offer"})
+}
+
+// Answer takes the client's answer to the SFU's down offer.
+func (p *Participant) Answer(answer string) error {
+	p.mu.Lock()
+	pc, offering := p.down, p.offering
+	p.mu.Unlock()
+	if pc == nil || !offering {
+		return fmt.Errorf("%w: no offer awaits an answer", ErrInvalid)
+	}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadSDP, err)
+	}
+	p.flushCandidates(PCDown, pc)
+	p.mu.Lock()
+	p.offering = false
+	again := p.reoffer || p.restart
+	p.reoffer = false
+	p.mu.Unlock()
+	if again {
+		p.negotiate(false)
+	}
+	return nil
+}
+
+// RestartICE renegotiates the down connection with new ICE credentials
+// (the client's network changed). The up connection restarts by the
+// client offering with iceRestart.
+func (p *Participant) RestartICE() error {
+	if !p.grant.Subscribe {
+		return fmt.Errorf("subscribe: %w", ErrNotAllowed)
+	}
+	p.negotiate(true)
+	return nil
+}
+
+// Subscribe sets the quality wanted of a video track (FloorTrack for the
+// floor). The first call adds the track to the down connection; off keeps
+// it negotiated but sends nothing, so showing a hidden tile again is fast.
+func (p *Participant) Subscribe(id TrackID, q Quality) error {
+	if !p.grant.Subscribe {
+		return fmt.Errorf("subscribe: %w", ErrNotAllowed)
+	}
+	if q < QualityOff || q > QualityHigh {
+		return fmt.Errorf("%w: quality %d", ErrInvalid, q)
+	}
+	p.mu.Lock()
+	d := p.downs[id]
+	p.mu.Unlock()
+	if d == nil {
+		var err error
+		if d, err = p.addDown(id, q); err != nil {
+			return err
+		}
+	}
+	d.want.Store(int32(q))
+	p.allocate()
+	return nil
+}
+
+// addDown adds a down track for a published track or the floor.
+func (p *Participant) addDown(id TrackID, q Quality) (*downTrack, error) {
+	var d *downTrack
+	if id == FloorTrack {
+		d = newDownTrack(FloorTrack, "floor", webrtc.RTPCodecTypeVideo, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, p)
+		d.floor = true
+	} else {
+		t := p.room.track(id)
+		if t == nil {
+			return nil, fmt.Errorf("subscribe %s: %w", id, ErrNoTrack)
+		}
+		if t.owner == p {
+			return nil, fmt.Errorf("%w: subscribing to one's own track", ErrInvalid)
+		}
+		d = newDownTrack(id, string(t.owner.id), t.kind, t.codec.RTPCodecCapability, p)
+		d.src.Store(t)
+		t.addSub(d)
+	}
+	d.want.Store(int32(q))
+	p.mu.Lock()
+	if p.closed || p.down == nil {
+		p.mu.Unlock()
+		d.detach()
+		return nil, ErrClosed
+	}
+	if old := p.downs[id]; old != nil {
+		p.mu.Unlock()
+		d.detach()
+		return old, nil
+	}
+	p.downs[id] = d
+	pc := p.down
+	p.mu.Unlock()
+	sender, err := pc.AddTrack(d)
+	if err != nil {
+		p.mu.Lock()
+		delete(p.downs, id)
+		p.mu.Unlock()
+		d.detach()
+		return nil, fmt.Errorf("add down track %s: %w", id, err)
+	}
+	d.sender = sender
+	go p.readRTCP(d)
+	if d.kind == webrtc.RTPCodecTypeAudio {
+		if t := d.src.Load(); t != nil {
+			d.setTarget(t.pickLayer(2))
+		}
+	}
+	p.negotiate(false)
+	return d, nil
+}
+
+// removeDown takes a down track off the connection (its source is gone).
+func (p *Participant) removeDown(id TrackID) {
+	p.mu.Lock()
+	d := p.downs[id]
+	delete(p.downs, id)
+	pc := p.down
+	closed := p.closed
+	p.mu.Unlock()
+	if d == nil {
+		return
+	}
+	d.detach()
+	if closed || pc == nil || d.sender == nil {
+		return
+	}
+	if err := pc.RemoveTrack(d.sender); err != nil {
+		p.log.Debug("remove down track", "track_id", id, "error", err)
+	}
+	p.negotiate(false)
+}
+
+// readRTCP reads what the subscriber says about one down track: key frame
+// requests go to the publisher (throttled), NACKs are answered from the
+// cache, receiver reports feed the stats. It also drives pion's
+// interceptors (congestion control feedback), which see RTCP only when it
+// is read.
+func (p *Participant) readRTCP(d *downTrack) {
+	for {
+		pkts, _, err := d.sender.ReadRTCP()
+		if err != nil {
+			return
+		}
+		for _, pkt := range pkts {
+			switch pkt := pkt.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				if l := d.cur.Load(); l != nil {
+					l.requestKeyframe(p.s.cfg.PLIInterval, p.s.metrics)
+				}
+			case *rtcp.TransportLayerNack:
+				for _, n := range pkt.Nacks {
+					for _, seq := range n.PacketList() {
+						p.s.metrics.nacks.Inc()
+						p.writer.nack(d, seq)
+					}
+				}
+			case *rtcp.ReceiverReport:
+				for _, r := range pkt.Reports {
+					d.noteReport(r)
+				}
+			case *rtcp.SenderReport:
+				for _, r := range pkt.Reports {
+					d.noteReport(r)
+				}
+			}
+		}
+	}
+}
+
+// noteReport keeps loss, jitter and round-trip time from a reception
+// report. RTT = now - LSR - DLSR in NTP short format (1/65536 s).
+func (d *downTrack) noteReport(r rtcp.ReceptionReport) {
+	b := d.bound.Load()
+	if b == nil || r.SSRC != b.ssrc {
+		return
+	}
+	d.lossOut.Store(uint32(r.FractionLost))
+	d.jitterTicks.Store(r.Jitter)
+	if r.LastSenderReport != 0 {
+		rtt := ntpShort(time.Now()) - r.LastSenderReport - r.Delay
+		if rtt < 65536*10 { // ignore nonsense above 10 s
+			d.rttMicros.Store(uint32(uint64(rtt) * 1_000_000 / 65536))
+		}
+	}
+}
+
+// ntpShort is the middle 32 bits of the NTP timestamp of t.
+func ntpShort(t time.Time) uint32 {
+	secs := uint64(t.Unix()) + 2208988800
+	frac := uint64(t.Nanosecond()) << 32 / 1_000_000_000
+	return uint32(secs<<16 | frac>>16)
+}

@@ -1,0 +1,294 @@
+package sfu
+
+import (
+	"math/rand/v2"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// binding is what pion hands a down track when its sender is negotiated.
+type binding struct {
+	w    webrtc.TrackLocalWriter
+	ssrc uint32
+	pt   uint8
+}
+
+// downTrack is one track sent to one subscriber. It implements
+// webrtc.TrackLocal. Its source layer (cur) changes only on a key frame of
+// the wanted layer (target); sequence numbers and timestamps are rewritten
+// so the subscriber sees one continuous stream across layer and source
+// switches. All rewriting state is owned by the subscriber's writer
+// goroutine; the readers only look at cur and target.
+type downTrack struct {
+	id       TrackID
+	streamID string
+	kind     webrtc.RTPCodecType
+	codec    webrtc.RTPCodecCapability
+	sub      *Participant
+	w        *writer
+	floor    bool // follows the room's floor instead of one track
+
+	sender *webrtc.RTPSender
+	bound  atomic.Pointer[binding]
+
+	cur    atomic.Pointer[upLayer]
+	target atomic.Pointer[upLayer]
+	src    atomic.Pointer[upTrack] // the track cur or target belongs to
+	want   atomic.Int32            // Quality the subscriber asked for
+
+	// Writer-owned rewriting state.
+	seqOff, lastSeq, firstSeq uint16
+	tsOff, lastTs             uint32
+	lastSentAt                int64 // nanotime of the last packet sent
+	epoch                     uint32
+	hdr                       rtp.Header
+	padBuf                    [255]byte
+
+	// Counters read by stats.
+	packetsSent atomic.Uint64
+	bytesSent   atomic.Uint64
+	dropped     atomic.Uint64
+	switches    atomic.Uint64
+	reportedQ   atomic.Int32  // last layer told to the subscriber, -1 none
+	lossOut     atomic.Uint32 // fraction lost ×256 from receiver reports
+	rttMicros   atomic.Uint32
+	jitterTicks atomic.Uint32
+}
+
+func newDownTrack(id TrackID, streamID string, kind webrtc.RTPCodecType, codec webrtc.RTPCodecCapability, sub *Participant) *downTrack {
+	d := &downTrack{id: id, streamID: streamID, kind: kind, codec: codec, sub: sub, w: sub.writer}
+	// Random starting points (RFC 3550 §5.1) and a "last packet" now, so
+	// the first switch computes offsets like any other.
+	d.lastSeq = uint16(rand.Uint32())
+	d.lastTs = rand.Uint32()
+	d.lastSentAt = nanotime()
+	d.reportedQ.Store(-1)
+	return d
+}
+
+// Bind is called by pion when the sender is negotiated.
+func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
+	for _, c := range ctx.CodecParameters() {
+		if strings.EqualFold(c.MimeType, d.codec.MimeType) {
+			d.bound.Store(&binding{w: ctx.WriteStream(), ssrc: uint32(ctx.SSRC()), pt: uint8(c.PayloadType)})
+			if l := d.target.Load(); l != nil && d.kind == webrtc.RTPCodecTypeVideo {
+				// A new subscriber gets a picture at once.
+				l.requestKeyframe(0, d.sub.s.metrics)
+			}
+			return c, nil
+		}
+	}
+	return webrtc.RTPCodecParameters{}, webrtc.ErrUnsupportedCodec
+}
+
+// Unbind is called by pion when the sender stops.
+func (d *downTrack) Unbind(webrtc.TrackLocalContext) error {
+	d.bound.Store(nil)
+	return nil
+}
+
+// ID is the track ID the subscriber sees: the published track's ID, or
+// "floor".
+func (d *downTrack) ID() string { return string(d.id) }
+
+// RID is empty: the SFU sends one stream per track.
+func (d *downTrack) RID() string { return "" }
+
+// StreamID groups a participant's tracks on the subscriber's side.
+func (d *downTrack) StreamID() string { return d.streamID }
+
+// Kind is audio or video.
+func (d *downTrack) Kind() webrtc.RTPCodecType { return d.kind }
+
+// accepts reports whether packets of layer l are wanted now; called by
+// readers for every packet, so two atomic loads only.
+func (d *downTrack) accepts(l *upLayer) bool {
+	return d.cur.Load() == l || d.target.Load() == l
+}
+
+// setTarget asks for layer l (nil pauses); the switch happens on its next
+// key frame, which is requested now.
+func (d *downTrack) setTarget(l *upLayer) {
+	old := d.target.Swap(l)
+	if old == l {
+		return
+	}
+	if l != nil {
+		if src := d.src.Swap(l.track); src != l.track {
+			l.track.addSub(d)
+			// A source that was only a target, never sent, is dropped now;
+			// the one being sent is dropped at the switch.
+			if c := d.cur.Load(); src != nil && (c == nil || c.track != src) {
+				src.removeSub(d)
+			}
+		}
+		if d.cur.Load() != l && d.kind == webrtc.RTPCodecTypeVideo {
+			l.requestKeyframe(d.sub.s.cfg.PLIInterval, d.sub.s.metrics)
+		}
+	}
+	d.w.kick(d)
+}
+
+// detach removes the track from whatever it is fed by.
+func (d *downTrack) detach() {
+	d.target.Store(nil)
+	if t := d.src.Swap(nil); t != nil {
+		t.removeSub(d)
+	}
+	if c := d.cur.Load(); c != nil {
+		c.track.removeSub(d)
+	}
+}
+
+// handle is called by the writer for each queued packet.
+func (d *downTrack) handle(l *upLayer, p *packet) {
+	cur := d.cur.Load()
+	tgt := d.target.Load()
+	if tgt == nil {
+		if cur != nil {
+			d.cur.Store(nil)
+			d.noteLayer()
+		}
+		return
+	}
+	if l != cur {
+		if l != tgt {
+			return
+		}
+		if !p.keyframe {
+			l.requestKeyframe(d.sub.s.cfg.PLIInterval, d.sub.s.metrics)
+			return
+		}
+		d.switchTo(cur, l, p)
+	} else if p.epoch != d.epoch {
+		d.rebase(p, l.track.codec.ClockRate)
+	}
+	if seqLess(p.info.seq, d.firstSeq) {
+		return // sent before the switch, out of order
+	}
+	d.write(p, p.info.seq+d.seqOff, p.info.ts+d.tsOff)
+}
+
+// rebase sets the offsets so that p follows the last packet sent: the
+// next sequence number, and a timestamp advanced by the wall-clock time
+// since (at least one tick), so players keep their timing.
+func (d *downTrack) rebase(p *packet, clock uint32) {
+	ticks := uint32(uint64(nanotime()-d.lastSentAt) * uint64(clock) / uint64(time.Second))
+	if ticks == 0 {
+		ticks = 1
+	}
+	d.seqOff = d.lastSeq + 1 - p.info.seq
+	d.tsOff = d.lastTs + ticks - p.info.ts
+	d.firstSeq = p.info.seq
+	d.epoch = p.epoch
+}
+
+func (d *downTrack) switchTo(old, l *upLayer, p *packet) {
+	d.rebase(p, l.track.codec.ClockRate)
+	d.cur.Store(l)
+	if old != nil {
+		d.switches.Add(1)
+		d.sub.s.metrics.layerSwitches.Inc()
+		if old.track != l.track {
+			old.track.removeSub(d)
+		}
+	}
+	d.noteLayer()
+}
+
+// noteLayer tells the subscriber about a layer change of a video track.
+func (d *downTrack) noteLayer() {
+	if d.kind != webrtc.RTPCodecTypeVideo {
+		return
+	}
+	q, src := int32(QualityOff), ParticipantID("")
+	if c := d.cur.Load(); c != nil {
+		q, src = int32(c.index+1), c.track.owner.id
+	}
+	if d.reportedQ.Swap(q) == q && !d.floor {
+		return
+	}
+	ev := LayerEvent{TrackID: d.id, Quality: Quality(q).String()}
+	if d.floor {
+		ev.Source = src
+	}
+	d.sub.send(ev)
+}
+
+func (d *downTrack) write(p *packet, seq uint16, ts uint32) {
+	b := d.bound.Load()
+	if b == nil {
+		return
+	}
+	h := &d.hdr
+	h.Version = 2
+	h.Padding = false
+	h.Marker = p.info.marker
+	h.PayloadType = b.pt
+	h.SequenceNumber = seq
+	h.Timestamp = ts
+	h.SSRC = b.ssrc
+	h.CSRC = nil
+	h.Extension = false
+	h.Extensions = h.Extensions[:0]
+	payload := p.payload()
+	if _, err := b.w.WriteRTP(h, payload); err != nil {
+		return
+	}
+	now := nanotime()
+	if seqLess(d.lastSeq, seq) {
+		d.lastSeq, d.lastTs, d.lastSentAt = seq, ts, now
+	}
+	d.packetsSent.Add(1)
+	d.bytesSent.Add(uint64(len(payload) + 12))
+	m := d.sub.s.metrics
+	m.packetsOut.Inc()
+	m.bytesOut.Add(float64(len(payload) + 12))
+	m.forwardDelay.Observe(float64(now-p.arrival) / 1e9)
+}
+
+// retransmit answers a NACK for seq (the subscriber's numbering) from the
+// current layer's cache.
+func (d *downTrack) retransmit(seq uint16) {
+	cur := d.cur.Load()
+	if cur == nil {
+		return
+	}
+	p := cur.cache.get(seq - d.seqOff)
+	if p == nil {
+		return
+	}
+	if p.epoch == d.epoch && !seqLess(p.info.seq, d.firstSeq) {
+		d.sub.s.metrics.nacksAnswered.Inc()
+		d.write(p, seq, p.info.ts+d.tsOff)
+	}
+	p.release()
+}
+
+// pad sends n padding-only packets (255 bytes each) continuing the
+// sequence, to probe whether the link carries more: the bandwidth
+// estimator only grows when it sees traffic.
+func (d *downTrack) pad(n int) {
+	b := d.bound.Load()
+	if b == nil || d.cur.Load() == nil {
+		return
+	}
+	d.padBuf[len(d.padBuf)-1] = byte(len(d.padBuf))
+	h := &d.hdr
+	for range n {
+		d.lastSeq++
+		d.seqOff++
+		h.Version, h.Padding, h.Marker = 2, true, false
+		h.PayloadType, h.SequenceNumber, h.Timestamp, h.SSRC = b.pt, d.lastSeq, d.lastTs, b.ssrc
+		h.CSRC, h.Extension, h.Extensions = nil, false, h.Extensions[:0]
+		if _, err := b.w.WriteRTP(h, d.padBuf[:]); err != nil {
+			return
+		}
+		d.bytesSent.Add(uint64(len(d.padBuf) + 12))
+	}
+	h.Padding = false
+}

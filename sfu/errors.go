@@ -1,0 +1,16 @@
+package sfu
+
+import "errors"
+
+// Errors of the SFU; sfu/signal maps them to error codes.
+var (
+	ErrInvalid       = errors.New("invalid request")
+	ErrNotAllowed    = errors.New("not allowed by the participant's grant")
+	ErrNoRoom        = errors.New("no such room")
+	ErrNoParticipant = errors.New("no such participant")
+	ErrNoTrack       = errors.New("no such track")
+	ErrClosed        = errors.New("closed")
+	ErrTooMany       = errors.New("too many participants in the room")
+	ErrBadSDP        = errors.New("bad session description")
+	ErrBadResume     = errors.New("unknown or expired session to resume")
+)

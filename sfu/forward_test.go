@@ -1,0 +1,43 @@
+package sfu_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/cau-gov/cau/sfu"
+	"github.com/cau-gov/cau/sfu/sfuclient"
+)
+
+func TestTwoPublishersSeeEachOther(t *testing.T) {
+	b := setup(t, sfu.Config{})
+	ra, rb := newRecorder(), newRecorder()
+	a := b.dial(t, "meeting-1", "hall-a", sfuclient.Options{OnTrack: ra.onTrack})
+	c := b.dial(t, "meeting-1", "hall-b", sfuclient.Options{OnTrack: rb.onTrack})
+	publishHall(t, a, nil, []int{300_000})
+	publishHall(t, c, nil, []int{300_000})
+
+	waitTrack(t, a, "hall-b/camera")
+	waitTrack(t, c, "hall-a/camera")
+	if err := a.Subscribe("hall-b/camera", sfu.QualityHigh); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Subscribe("hall-a/camera", sfu.QualityHigh); err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []struct {
+		r     *recorder
+		other string
+	}{{ra, "hall-b"}, {rb, "hall-a"}} {
+		x.r.waitFor(t, 10*time.Second, x.other+" audio and video", func(r *recorder) bool {
+			return r.packets[x.other+"/microphone"] > 20 && r.keys[x.other+"/camera"] > 0 && r.packets[x.other+"/camera"] > 20
+		})
+	}
+}
+
+func waitTrack(t *testing.T, c *sfuclient.Client, id sfu.TrackID) {
+	t.Helper()
+	_, err := c.WaitFor(ctxT(t, 10*time.Second), sfuclient.IsType("track_published", func(e sfu.TrackPublished) bool { return e.Track.ID == id }))
+	if err != nil {
+		t.Fatalf("track %s never published: %v", id, err)
+	}
+}

@@ -1,0 +1,227 @@
+package sfu_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cau-gov/cau/internal/roomtoken"
+	"github.com/cau-gov/cau/sfu"
+	"github.com/cau-gov/cau/sfu/sfuclient"
+	"github.com/cau-gov/cau/sfu/signal"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// bundle is one SFU behind an in-process signaling server.
+type bundle struct {
+	s      *sfu.SFU
+	srv    *httptest.Server
+	url    string
+	signer *roomtoken.Signer
+	log    *slog.Logger
+	reg    *prometheus.Registry
+}
+
+func testLogger(t *testing.T) *slog.Logger {
+	level := slog.LevelError
+	if os.Getenv("SFU_DEBUG") != "" {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})).With("test", t.Name())
+}
+
+func setup(t *testing.T, cfg sfu.Config) bundle {
+	t.Helper()
+	privPEM, pubPEM, err := roomtoken.GenerateKeyPEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, _ := roomtoken.ParsePrivateKeyPEM(privPEM)
+	pub, _ := roomtoken.ParsePublicKeyPEM(pubPEM)
+	verifier := roomtoken.NewVerifier(pub)
+	if cfg.ListenIPs == nil {
+		cfg.ListenIPs = []string{"127.0.0.1"}
+	}
+	if cfg.TCPPort == 0 {
+		cfg.TCPPort = -1
+	}
+	log := testLogger(t)
+	reg := prometheus.NewRegistry()
+	s, err := sfu.New(cfg, log, reg)
+	if err != nil {
+		t.Fatalf("sfu.New: %v", err)
+	}
+	authorize := func(_ *http.Request, token string) (sfu.Grant, error) {
+		c, err := verifier.Verify(token)
+		if err != nil {
+			return sfu.Grant{}, err
+		}
+		return sfu.Grant{Room: sfu.RoomID(c.Room), Identity: sfu.ParticipantID(c.Identity), Name: c.Name, Kind: sfu.Kind(c.Kind),
+			Publish: c.Has(roomtoken.PermPublish), Subscribe: c.Has(roomtoken.PermSubscribe),
+			Screen: c.Has(roomtoken.PermScreen), Moderate: c.Has(roomtoken.PermModerate)}, nil
+	}
+	srv := httptest.NewServer(signal.NewHandler(s, authorize, log))
+	t.Cleanup(func() {
+		srv.Close()
+		if err := s.Close(); err != nil {
+			t.Errorf("sfu.Close: %v", err)
+		}
+	})
+	return bundle{s: s, srv: srv, url: "ws" + strings.TrimPrefix(srv.URL, "http") + "/rtc", signer: roomtoken.NewSigner(priv), log: log, reg: reg}
+}
+
+func (b bundle) token(t *testing.T, room, id string, perms ...string) string {
+	t.Helper()
+	tok, err := b.signer.Sign(roomtoken.Claims{Room: room, Identity: id, Name: "Điểm cầu " + id, Kind: "hall", Perms: perms}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+var hallPerms = []string{roomtoken.PermPublish, roomtoken.PermSubscribe}
+
+// dial joins room as id; o.URL and o.Token are filled in.
+func (b bundle) dial(t *testing.T, room, id string, o sfuclient.Options, perms ...string) *sfuclient.Client {
+	t.Helper()
+	if len(perms) == 0 {
+		perms = hallPerms
+	}
+	o.URL, o.Token = b.url, b.token(t, room, id, perms...)
+	if o.Logger == nil {
+		o.Logger = b.log.With("client", id)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := sfuclient.Dial(ctx, o)
+	if err != nil {
+		t.Fatalf("dial %s: %v", id, err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// recorder collects what a client receives, per track ID.
+type recorder struct {
+	mu       sync.Mutex
+	packets  map[string]int
+	layers   map[string][]int // synthetic layer of each video packet
+	keys     map[string]int   // key frames seen
+	first    map[string]time.Time
+	firstKey map[string]time.Time
+	changed  chan struct{}
+}
+
+func newRecorder() *recorder {
+	return &recorder{packets: map[string]int{}, layers: map[string][]int{}, keys: map[string]int{},
+		first: map[string]time.Time{}, firstKey: map[string]time.Time{}, changed: make(chan struct{})}
+}
+
+func (r *recorder) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	go func() {
+		buf := make([]byte, 1500)
+		for {
+			n, _, err := t.Read(buf)
+			if err != nil {
+				return
+			}
+			var p rtp.Packet
+			if p.Unmarshal(buf[:n]) != nil || len(p.Payload) == 0 {
+				continue // padding probes
+			}
+			r.mu.Lock()
+			id := t.ID()
+			r.packets[id]++
+			if _, ok := r.first[id]; !ok {
+				r.first[id] = time.Now()
+			}
+			if f, ok := sfuclient.ParseSynthetic(p.Payload); ok {
+				r.layers[id] = append(r.layers[id], f.Layer)
+				if f.Keyframe {
+					r.keys[id]++
+					if _, ok := r.firstKey[id]; !ok {
+						r.firstKey[id] = time.Now()
+					}
+				}
+			}
+			close(r.changed)
+			r.changed = make(chan struct{})
+			r.mu.Unlock()
+		}
+	}()
+}
+
+// waitFor waits until cond (called under the recorder's lock) holds.
+func (r *recorder) waitFor(t *testing.T, d time.Duration, what string, cond func(r *recorder) bool) {
+	t.Helper()
+	deadline := time.After(d)
+	for {
+		r.mu.Lock()
+		ok := cond(r)
+		ch := r.changed
+		r.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			t.Fatalf("timed out after %v waiting for %s; packets %v", d, what, r.packets)
+		}
+	}
+}
+
+// lastLayers returns the last n synthetic layers received on a track.
+func (r *recorder) lastLayers(id string, n int) []int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ls := r.layers[id]
+	if len(ls) > n {
+		ls = ls[len(ls)-n:]
+	}
+	return append([]int(nil), ls...)
+}
+
+func ctxT(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// publishHall publishes synthetic audio and (simulcast) video until the
+// test ends.
+func publishHall(t *testing.T, c *sfuclient.Client, rids []string, bitrates []int) (*sfuclient.Publication, *sfuclient.Publication) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	audio, err := c.PublishAudio(ctxT(t, 10*time.Second))
+	if err != nil {
+		cancel()
+		t.Fatalf("publish audio: %v", err)
+	}
+	video, err := c.PublishVideo(ctxT(t, 10*time.Second), sfu.SourceCamera, webrtc.MimeTypeVP8, rids...)
+	if err != nil {
+		cancel()
+		t.Fatalf("publish video: %v", err)
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); sfuclient.SendAudio(ctx, audio, func() int { return 30 }) }()
+	go func() { defer wg.Done(); sfuclient.SendVideo(ctx, video, sfuclient.VideoSpec{Bitrates: bitrates}) }()
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	return audio, video
+}

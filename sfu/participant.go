@@ -1,0 +1,232 @@
+package sfu
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/interceptor/pkg/cc"
+	"github.com/pion/webrtc/v4"
+)
+
+// Participant is one client in a room: a hall browser, a person's browser,
+// the operator console, a WHIP encoder or a WHEP viewer. sfu/signal drives
+// it from the client's messages; everything it must tell the client goes
+// to its Sink.
+type Participant struct {
+	s       *SFU
+	room    *room
+	id      ParticipantID
+	grant   Grant
+	log     *slog.Logger
+	session string
+	writer  *writer
+	ctx     context.Context
+	cancel  context.CancelFunc
+
+	serverMuted atomic.Bool
+	estimate    atomic.Int64 // bit/s, the downlink estimate last used
+
+	mu        sync.Mutex
+	sink      Sink
+	grace     *time.Timer
+	closed    bool
+	up        *webrtc.PeerConnection
+	down      *webrtc.PeerConnection
+	bwe       func() cc.BandwidthEstimator
+	sources   map[string]Source // client track ID → source, from its offers
+	published map[Source]*upTrack
+	downs     map[TrackID]*downTrack
+	pending   map[PC][]webrtc.ICECandidateInit // candidates before the remote description
+	offering  bool                             // a down offer awaits its answer
+	reoffer   bool                             // something changed meanwhile
+	restart   bool                             // the next down offer restarts ICE
+
+	statsIn  rateMeter
+	statsOut rateMeter
+	lossIn   lossMeter
+}
+
+func newSession() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// ID is the participant's identity.
+func (p *Participant) ID() ParticipantID { return p.id }
+
+// Session is the secret with which a new socket resumes this participant.
+func (p *Participant) Session() string { return p.session }
+
+// Grant is what the participant may do.
+func (p *Participant) Grant() Grant { return p.grant }
+
+// Done is closed when the participant has left.
+func (p *Participant) Done() <-chan struct{} { return p.ctx.Done() }
+
+func (p *Participant) info() ParticipantInfo {
+	return ParticipantInfo{Identity: p.id, Name: p.grant.Name, Kind: p.grant.Kind, Muted: p.serverMuted.Load()}
+}
+
+// send gives ev to the client's sink, if it is connected.
+func (p *Participant) send(ev Event) {
+	p.mu.Lock()
+	sink := p.sink
+	p.mu.Unlock()
+	if sink != nil {
+		sink.Send(ev)
+	}
+}
+
+func (p *Participant) upPC() *webrtc.PeerConnection {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.up
+}
+
+// Detach says the client's socket behind sink is gone. The participant
+// stays, media flowing, for the reconnect grace; a new socket resumes it
+// with the session secret, and the others never see it leave.
+func (p *Participant) Detach(sink Sink) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed || p.sink != sink {
+		return
+	}
+	p.sink = nil
+	p.log.Info("participant detached", "grace", p.s.cfg.ReconnectGrace)
+	p.grace = time.AfterFunc(p.s.cfg.ReconnectGrace, func() { p.Leave("reconnect grace expired") })
+}
+
+// Connected reports whether a client socket is attached.
+func (p *Participant) Connected() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.sink != nil
+}
+
+// resume attaches a new socket's sink and returns the state to replay.
+func (p *Participant) resume(sink Sink) (pendingOffer string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.grace != nil {
+		p.grace.Stop()
+		p.grace = nil
+	}
+	old := p.sink
+	p.sink = sink
+	if old != nil && old != sink {
+		old.Send(Closed{Reason: "resumed elsewhere"})
+	}
+	if p.offering && p.down != nil {
+		if ld := p.down.LocalDescription(); ld != nil {
+			return ld.SDP
+		}
+	}
+	return ""
+}
+
+// Leave removes the participant from its room: its tracks are
+// unpublished, its connections closed, the others told.
+func (p *Participant) Leave(reason string) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.closed = true
+	if p.grace != nil {
+		p.grace.Stop()
+	}
+	sink := p.sink
+	p.sink = nil
+	up, down := p.up, p.down
+	published := make([]*upTrack, 0, len(p.published))
+	for _, t := range p.published {
+		published = append(published, t)
+	}
+	downs := make([]*downTrack, 0, len(p.downs))
+	for _, d := range p.downs {
+		downs = append(downs, d)
+	}
+	p.mu.Unlock()
+
+	p.log.Info("participant left", "reason", reason)
+	if sink != nil && reason != "" {
+		sink.Send(Closed{Reason: reason})
+	}
+	p.room.remove(p)
+	for _, t := range published {
+		p.room.unpublish(t)
+	}
+	for _, d := range downs {
+		d.detach()
+	}
+	if up != nil {
+		_ = up.Close()
+	}
+	if down != nil {
+		_ = down.Close()
+	}
+	p.writer.close()
+	p.cancel()
+}
+
+// SetMuted is the publisher muting its own microphone (or camera): the SFU
+// stops forwarding it and tells the others.
+func (p *Participant) SetMuted(source Source, muted bool) error {
+	p.mu.Lock()
+	t := p.published[source]
+	p.mu.Unlock()
+	if t == nil {
+		return ErrNoTrack
+	}
+	if t.muted.Swap(muted) != muted {
+		if !muted {
+			t.newEpoch()
+		}
+		p.room.broadcast(TrackPublished{Track: t.info()}, nil)
+	}
+	return nil
+}
+
+// MuteParticipant is a moderator muting another participant's audio.
+func (p *Participant) MuteParticipant(id ParticipantID, muted bool) error {
+	if !p.grant.Moderate {
+		return ErrNotAllowed
+	}
+	return p.s.SetMuted(p.room.id, id, muted)
+}
+
+// setServerMuted applies a moderator's mute: audio stops being forwarded
+// and the participant and the room are told.
+func (p *Participant) setServerMuted(muted bool) {
+	if p.serverMuted.Swap(muted) == muted {
+		return
+	}
+	p.mu.Lock()
+	var audio []*upTrack
+	for _, t := range p.published {
+		if t.kind == webrtc.RTPCodecTypeAudio {
+			audio = append(audio, t)
+		}
+	}
+	p.mu.Unlock()
+	p.send(ServerMuted{Muted: muted})
+	for _, t := range audio {
+		if !muted {
+			t.newEpoch()
+		}
+		p.room.broadcast(TrackPublished{Track: t.info()}, nil)
+	}
+	p.room.broadcast(ParticipantUpdated{Participant: p.info()}, p)
+}
+
+func contextWithCancel() (context.Context, context.CancelFunc) {
+	return context.WithCancel(context.Background())
+}

@@ -1,0 +1,303 @@
+package sfu
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// SFU is the selective forwarding unit: rooms of participants whose
+// tracks it forwards. Create one with New; it is safe for concurrent use.
+type SFU struct {
+	cfg     Config
+	log     *slog.Logger
+	metrics *metrics
+	se      webrtc.SettingEngine
+	upAPI   *webrtc.API
+
+	closers  []io.Closer
+	udpAddrs []string
+	tcpAddrs []string
+
+	mu       sync.Mutex
+	closed   bool
+	rooms    map[RoomID]*room
+	observer Observer
+
+	events chan func(Observer)
+	done   chan struct{}
+}
+
+// New opens the media ports and returns a running SFU. reg may be nil.
+func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*SFU, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg.setDefaults()
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	m, err := newMetrics(reg)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	s := &SFU{cfg: cfg, log: logger, metrics: m, rooms: map[RoomID]*room{},
+		events: make(chan func(Observer), 1024), done: make(chan struct{})}
+	if err := s.listen(); err != nil {
+		s.closeSockets()
+		return nil, err
+	}
+	if s.upAPI, err = newUpAPI(s.se); err != nil {
+		s.closeSockets()
+		return nil, fmt.Errorf("up API: %w", err)
+	}
+	go s.dispatch()
+	logger.Info("sfu listening", "udp", s.udpAddrs, "tcp", s.tcpAddrs)
+	return s, nil
+}
+
+// Config is the configuration in use, defaults filled in.
+func (s *SFU) Config() Config { return s.cfg }
+
+// Close removes every participant and closes the media ports.
+func (s *SFU) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	rooms := make([]*room, 0, len(s.rooms))
+	for _, r := range s.rooms {
+		rooms = append(rooms, r)
+	}
+	s.mu.Unlock()
+	for _, r := range rooms {
+		for _, p := range r.others(nil) {
+			p.Leave("server shutting down")
+		}
+		<-r.done
+	}
+	close(s.events)
+	<-s.done
+	return s.closeSockets()
+}
+
+func (s *SFU) closeSockets() error {
+	var errs []error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		if err := s.closers[i].Close(); err != nil && !errors.Is(err, io.EOF) {
+			errs = append(errs, err)
+		}
+	}
+	s.closers = nil
+	return errors.Join(errs...)
+}
+
+// SetObserver sets who hears of joins, leaves and floor changes.
+func (s *SFU) SetObserver(o Observer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.observer = o
+}
+
+// notify queues an observer call; dispatch makes them in order, outside
+// every lock.
+func (s *SFU) notify(f func(Observer)) {
+	s.mu.Lock()
+	closed := s.closed && s.rooms == nil
+	s.mu.Unlock()
+	if closed {
+		return
+	}
+	defer func() { _ = recover() }() // events closed during shutdown
+	s.events <- f
+}
+
+func (s *SFU) dispatch() {
+	defer close(s.done)
+	for f := range s.events {
+		s.mu.Lock()
+		o := s.observer
+		s.mu.Unlock()
+		if o != nil {
+			f(o)
+		}
+	}
+}
+
+func (s *SFU) room(id RoomID, create bool) (*room, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, ErrClosed
+	}
+	r := s.rooms[id]
+	if r == nil {
+		if !create {
+			return nil, ErrNoRoom
+		}
+		r = newRoom(s, id)
+		s.rooms[id] = r
+		s.metrics.rooms.Inc()
+	}
+	return r, nil
+}
+
+func (s *SFU) dropRoom(r *room) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rooms[r.id] == r {
+		delete(s.rooms, r.id)
+		s.metrics.rooms.Dec()
+	}
+}
+
+func (s *SFU) participant(room RoomID, id ParticipantID) (*Participant, error) {
+	r, err := s.room(room, false)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p := r.participants[id]
+	if p == nil {
+		return nil, ErrNoParticipant
+	}
+	return p, nil
+}
+
+// PinFloor pins the floor of a room to a participant (the speaker the
+// chair granted); an empty id unpins, and the active speaker drives it.
+func (s *SFU) PinFloor(room RoomID, id ParticipantID) error {
+	r, err := s.room(room, false)
+	if err != nil {
+		return fmt.Errorf("pin floor: %w", err)
+	}
+	if err := r.pin(id); err != nil {
+		return fmt.Errorf("pin floor to %s: %w", id, err)
+	}
+	return nil
+}
+
+// SetMuted is a server-side mute of a participant's audio: its packets
+// stop being forwarded and it is told, as is the room.
+func (s *SFU) SetMuted(room RoomID, id ParticipantID, muted bool) error {
+	p, err := s.participant(room, id)
+	if err != nil {
+		return fmt.Errorf("mute %s: %w", id, err)
+	}
+	p.setServerMuted(muted)
+	return nil
+}
+
+// RoomStats returns the participants' link stats as last computed (every
+// Config.StatsInterval); nil for an unknown room.
+func (s *SFU) RoomStats(room RoomID) []ParticipantStats {
+	r, err := s.room(room, false)
+	if err != nil {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]ParticipantStats(nil), r.stats...)
+}
+
+// Join admits a participant with its grant. sink receives its events.
+// With resume set to the session secret of a participant of the same
+// identity still within its reconnect grace, that participant continues
+// on the new sink (its media never stopped); otherwise a participant of
+// the same identity is replaced.
+func (s *SFU) Join(g Grant, sink Sink, resume string) (*Participant, error) {
+	if g.Room == "" || g.Identity == "" || sink == nil {
+		return nil, fmt.Errorf("%w: room, identity and sink are required", ErrInvalid)
+	}
+	if g.Kind == "" {
+		g.Kind = KindUser
+	}
+	for {
+		r, err := s.room(g.Room, true)
+		if err != nil {
+			return nil, err
+		}
+		if resume != "" {
+			return s.resume(r, g, sink, resume)
+		}
+		p, err := s.join(r, g, sink)
+		if errors.Is(err, errRoomClosed) {
+			continue
+		}
+		return p, err
+	}
+}
+
+func (s *SFU) resume(r *room, g Grant, sink Sink, session string) (*Participant, error) {
+	r.mu.Lock()
+	p := r.participants[g.Identity]
+	r.mu.Unlock()
+	if p == nil || p.session != session {
+		return nil, ErrBadResume
+	}
+	offer := p.resume(sink)
+	p.log.Info("participant resumed")
+	s.sendJoined(p, true)
+	if offer != "" {
+		sink.Send(SessionDescription{PC: PCDown, SDP: offer, kind: "offer"})
+	}
+	return p, nil
+}
+
+func (s *SFU) join(r *room, g Grant, sink Sink) (*Participant, error) {
+	p := &Participant{s: s, room: r, id: g.Identity, grant: g, session: newSession(), sink: sink,
+		log: r.log.With("participant", g.Identity), sources: map[string]Source{}, published: map[Source]*upTrack{},
+		downs: map[TrackID]*downTrack{}, pending: map[PC][]webrtc.ICECandidateInit{}}
+	p.ctx, p.cancel = contextWithCancel()
+	if g.Subscribe {
+		if err := p.downConn(); err != nil {
+			return nil, err
+		}
+	}
+	p.writer = newWriter()
+	replaced, err := r.add(p)
+	if err != nil {
+		p.writer.close()
+		if p.down != nil {
+			_ = p.down.Close()
+		}
+		p.cancel()
+		return nil, err
+	}
+	if replaced != nil {
+		replaced.Leave("replaced by a new connection")
+	}
+	s.metrics.participants.Inc()
+	p.log.Info("participant joined", "kind", g.Kind)
+	s.sendJoined(p, false)
+	r.broadcast(ParticipantJoinedEvent{Participant: p.info()}, p)
+	now := time.Now()
+	s.notify(func(o Observer) { o.ParticipantJoined(r.id, p.id, g.Kind, now) })
+	if g.Subscribe {
+		_, tracks, _, _ := r.state()
+		for _, t := range tracks {
+			if t.Kind == webrtc.RTPCodecTypeAudio.String() && t.Participant != p.id {
+				if _, err := p.addDown(t.ID, QualityHigh); err != nil {
+					p.log.Warn("subscribe audio", "track_id", t.ID, "error", err)
+				}
+			}
+		}
+	}
+	return p, nil
+}
+
+func (s *SFU) sendJoined(p *Participant, resumed bool) {
+	ps, ts, floor, pinned := p.room.state()
+	p.send(Joined{Self: p.info(), Session: p.session, Resumed: resumed, ICEServers: s.cfg.ICEServers,
+		Participants: ps, Tracks: ts, Floor: floor, Pinned: pinned,
+		Grant: GrantInfo{Publish: p.grant.Publish, Subscribe: p.grant.Subscribe, Screen: p.grant.Screen, Moderate: p.grant.Moderate}})
+}

@@ -1,0 +1,347 @@
+// Package sfuclient is a Go client of Cầu's SFU: the signaling protocol
+// of sfu/signal over a WebSocket plus the two pion peer connections
+// (up to publish, down to subscribe). The SFU's tests use it, and so does
+// the load tool, to play halls.
+package sfuclient
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/cau-gov/cau/sfu"
+	"github.com/cau-gov/cau/sfu/signal"
+	"github.com/gorilla/websocket"
+	"github.com/pion/transport/v5"
+	"github.com/pion/webrtc/v4"
+)
+
+// Options configure a client.
+type Options struct {
+	// URL is the signaling endpoint, ws://host:port/rtc.
+	URL string
+	// Token is the room token, sent as a Bearer header.
+	Token string
+	// Logger gets the client's logs; pion's warnings go through it too.
+	Logger *slog.Logger
+	// Net replaces the host network for the peer connections (pion vnet).
+	Net transport.Net
+	// IPFilter picks the local addresses to gather candidates on; default
+	// loopback only, so tests never touch the outside network.
+	IPFilter func(net.IP) bool
+	// NetworkTypes default to UDP4.
+	NetworkTypes []webrtc.NetworkType
+	// OnTrack is called for each track received on the down connection.
+	OnTrack func(*webrtc.TrackRemote, *webrtc.RTPReceiver)
+	// Dialer dials the WebSocket (default websocket.DefaultDialer).
+	Dialer *websocket.Dialer
+}
+
+// Event is a message from the server: its type and raw data.
+type Event struct {
+	Type string
+	Data json.RawMessage
+	At   time.Time
+}
+
+// Client is one participant's connection to the SFU.
+type Client struct {
+	opts Options
+	log  *slog.Logger
+	api  *webrtc.API
+
+	wmu sync.Mutex // one writer on the socket
+	ws  *websocket.Conn
+
+	mu      sync.Mutex
+	joined  sfu.Joined
+	events  []Event
+	changed chan struct{}
+	closed  bool
+	up      *peer
+	down    *peer
+	nextID  int
+	answers chan string // up answers, in order
+	sockErr chan error  // the current socket's read loop ended
+}
+
+// Dial connects, joins and returns when the server has answered the join.
+func Dial(ctx context.Context, o Options) (*Client, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	api, err := newAPI(o)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{opts: o, log: o.Logger, api: api, changed: make(chan struct{}), answers: make(chan string, 4)}
+	if err := c.connect(ctx, ""); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// connect opens a socket and joins (resume: the session to continue).
+func (c *Client) connect(ctx context.Context, resume string) error {
+	d := c.opts.Dialer
+	if d == nil {
+		d = websocket.DefaultDialer
+	}
+	h := http.Header{"Authorization": {"Bearer " + c.opts.Token}}
+	ws, resp, err := d.DialContext(ctx, c.opts.URL, h)
+	if err != nil {
+		if resp != nil {
+			return fmt.Errorf("dial %s: %w (HTTP %d)", c.opts.URL, err, resp.StatusCode)
+		}
+		return fmt.Errorf("dial %s: %w", c.opts.URL, err)
+	}
+	ws.SetReadLimit(signal.MaxMessage)
+	c.mu.Lock()
+	mark := len(c.events)
+	c.ws = ws
+	errc := make(chan error, 1)
+	c.sockErr = errc
+	c.mu.Unlock()
+	go c.readLoop(ws, errc)
+	if err := c.send(signal.TypeJoin, signal.Join{Resume: resume}); err != nil {
+		return err
+	}
+	ev, err := c.waitFrom(ctx, mark, func(e Event) bool { return e.Type == "joined" || e.Type == "error" })
+	if err != nil {
+		_ = ws.Close()
+		return fmt.Errorf("join: %w", err)
+	}
+	if ev.Type == "error" {
+		_ = ws.Close()
+		return fmt.Errorf("join: %w: %s", ErrServer, ev.Data)
+	}
+	var j sfu.Joined
+	if err := json.Unmarshal(ev.Data, &j); err != nil {
+		return fmt.Errorf("join: %w", err)
+	}
+	c.mu.Lock()
+	c.joined = j
+	c.mu.Unlock()
+	return nil
+}
+
+// Joined is the server's answer to the last join.
+func (c *Client) Joined() sfu.Joined {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.joined
+}
+
+// send writes one message; safe from any goroutine.
+func (c *Client) send(typ string, data any) error {
+	var raw json.RawMessage
+	if data != nil {
+		b, err := json.Marshal(data)
+		if err != nil {
+			return err
+		}
+		raw = b
+	}
+	c.mu.Lock()
+	c.nextID++
+	id := strconv.Itoa(c.nextID)
+	ws := c.ws
+	c.mu.Unlock()
+	b, err := json.Marshal(signal.Message{V: signal.Version, Type: typ, ID: id, Data: raw})
+	if err != nil {
+		return err
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_ = ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	if err := ws.WriteMessage(websocket.TextMessage, b); err != nil {
+		return fmt.Errorf("send %s: %w", typ, err)
+	}
+	return nil
+}
+
+func (c *Client) readLoop(ws *websocket.Conn, errc chan<- error) {
+	for {
+		_, b, err := ws.ReadMessage()
+		if err != nil {
+			errc <- err
+			return
+		}
+		var m signal.Message
+		if err := json.Unmarshal(b, &m); err != nil {
+			c.log.Warn("bad server message", "error", err)
+			continue
+		}
+		ev := Event{Type: m.Type, Data: m.Data, At: time.Now()}
+		c.handle(ev)
+		c.mu.Lock()
+		c.events = append(c.events, ev)
+		close(c.changed)
+		c.changed = make(chan struct{})
+		c.mu.Unlock()
+	}
+}
+
+// handle acts on the messages that drive the peer connections.
+func (c *Client) handle(ev Event) {
+	switch ev.Type {
+	case "offer":
+		var sd sfu.SessionDescription
+		if json.Unmarshal(ev.Data, &sd) == nil {
+			go c.answerDown(sd.SDP)
+		}
+	case "answer":
+		var sd sfu.SessionDescription
+		if json.Unmarshal(ev.Data, &sd) == nil {
+			select {
+			case c.answers <- sd.SDP:
+			default:
+			}
+		}
+	case "candidate":
+		var cd sfu.Candidate
+		if json.Unmarshal(ev.Data, &cd) == nil {
+			c.mu.Lock()
+			p := c.up
+			if cd.PC == sfu.PCDown {
+				p = c.down
+			}
+			c.mu.Unlock()
+			if p != nil {
+				p.addCandidate(cd.Candidate)
+			} else if cd.PC == sfu.PCDown {
+				c.mu.Lock()
+				c.downPeerLocked().addCandidate(cd.Candidate)
+				c.mu.Unlock()
+			}
+		}
+	}
+}
+
+// Events returns every event received so far.
+func (c *Client) Events() []Event {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Event(nil), c.events...)
+}
+
+// Mark is a position in the event log, for WaitFrom.
+func (c *Client) Mark() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.events)
+}
+
+// WaitFor returns the first event (from the start) that match accepts.
+func (c *Client) WaitFor(ctx context.Context, match func(Event) bool) (Event, error) {
+	return c.waitFrom(ctx, 0, match)
+}
+
+// WaitFrom returns the first event at or after mark that match accepts.
+func (c *Client) WaitFrom(ctx context.Context, mark int, match func(Event) bool) (Event, error) {
+	return c.waitFrom(ctx, mark, match)
+}
+
+func (c *Client) waitFrom(ctx context.Context, mark int, match func(Event) bool) (Event, error) {
+	for {
+		c.mu.Lock()
+		for ; mark < len(c.events); mark++ {
+			if match(c.events[mark]) {
+				ev := c.events[mark]
+				c.mu.Unlock()
+				return ev, nil
+			}
+		}
+		ch := c.changed
+		c.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return Event{}, fmt.Errorf("%w: %w", ErrNotFound, ctx.Err())
+		}
+	}
+}
+
+// IsType matches events of one type whose data, decoded into T, pass f
+// (nil f: any).
+func IsType[T any](typ string, f func(T) bool) func(Event) bool {
+	return func(e Event) bool {
+		if e.Type != typ {
+			return false
+		}
+		if f == nil {
+			return true
+		}
+		var v T
+		return json.Unmarshal(e.Data, &v) == nil && f(v)
+	}
+}
+
+// Subscribe asks for a track (sfu.FloorTrack for the floor) at a quality.
+func (c *Client) Subscribe(track sfu.TrackID, q sfu.Quality) error {
+	return c.send(signal.TypeSubscribe, signal.Subscribe{TrackID: track, Quality: q.String()})
+}
+
+// Mute mutes or unmutes one of the client's own sources at the SFU.
+func (c *Client) Mute(src sfu.Source, muted bool) error {
+	return c.send(signal.TypeMute, signal.Mute{Source: src, Muted: muted})
+}
+
+// MuteParticipant is a moderator muting another participant.
+func (c *Client) MuteParticipant(id sfu.ParticipantID, muted bool) error {
+	return c.send(signal.TypeMuteParticipant, signal.MuteParticipant{Identity: id, Muted: muted})
+}
+
+// Send sends a raw message (tests of bad input).
+func (c *Client) Send(typ string, data any) error { return c.send(typ, data) }
+
+// DropSocket closes the WebSocket only, as a network failure would; the
+// peer connections stay. Resume reconnects.
+func (c *Client) DropSocket() {
+	c.mu.Lock()
+	ws := c.ws
+	c.mu.Unlock()
+	_ = ws.Close()
+}
+
+// Resume opens a new socket and continues the same participant.
+func (c *Client) Resume(ctx context.Context) error {
+	c.mu.Lock()
+	session := c.joined.Session
+	c.mu.Unlock()
+	return c.connect(ctx, session)
+}
+
+// Close leaves the room and closes the connections.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	up, down, errc := c.up, c.down, c.sockErr
+	c.mu.Unlock()
+	_ = c.send(signal.TypeLeave, nil)
+	c.wmu.Lock()
+	_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+	c.wmu.Unlock()
+	select {
+	case <-errc:
+	case <-time.After(2 * time.Second):
+	}
+	_ = c.ws.Close()
+	if up != nil {
+		up.close()
+	}
+	if down != nil {
+		down.close()
+	}
+	return nil
+}

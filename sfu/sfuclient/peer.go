@@ -1,0 +1,281 @@
+package sfuclient
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+
+	"github.com/cau-gov/cau/sfu"
+	"github.com/cau-gov/cau/sfu/signal"
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/logging"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+)
+
+// newAPI builds the client's pion API: the SFU's codecs (Opus with NACK,
+// VP8, H.264), the simulcast and audio level extensions, pion's default
+// interceptors (NACK both ways, reports, transport-wide feedback for the
+// SFU's estimator), and candidates on loopback unless told otherwise.
+func newAPI(o Options) (*webrtc.API, error) {
+	m := &webrtc.MediaEngine{}
+	fb := []webrtc.RTCPFeedback{{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: "transport-cc"}}
+	for _, c := range []struct {
+		p webrtc.RTPCodecParameters
+		k webrtc.RTPCodecType
+	}{
+		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
+			SDPFmtpLine: "minptime=10;useinbandfec=1", RTCPFeedback: []webrtc.RTCPFeedback{{Type: "nack"}, {Type: "transport-cc"}}}, PayloadType: 111}, webrtc.RTPCodecTypeAudio},
+		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000, RTCPFeedback: fb}, PayloadType: 96}, webrtc.RTPCodecTypeVideo},
+		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
+			SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f", RTCPFeedback: fb}, PayloadType: 102}, webrtc.RTPCodecTypeVideo},
+	} {
+		if err := m.RegisterCodec(c.p, c.k); err != nil {
+			return nil, err
+		}
+	}
+	if err := webrtc.ConfigureSimulcastExtensionHeaders(m); err != nil {
+		return nil, err
+	}
+	for _, uri := range []string{sdp.SDESMidURI, sdp.AudioLevelURI} {
+		if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: uri}, webrtc.RTPCodecTypeAudio); err != nil {
+			return nil, err
+		}
+	}
+	ir := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
+		return nil, err
+	}
+	se := webrtc.SettingEngine{LoggerFactory: slogFactory{o.Logger}}
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetIncludeLoopbackCandidate(true)
+	filter := o.IPFilter
+	if filter == nil && o.Net == nil {
+		filter = func(ip net.IP) bool { return ip.IsLoopback() }
+	}
+	if filter != nil {
+		se.SetIPFilter(filter)
+	}
+	types := o.NetworkTypes
+	if len(types) == 0 {
+		types = []webrtc.NetworkType{webrtc.NetworkTypeUDP4}
+	}
+	se.SetNetworkTypes(types)
+	if o.Net != nil {
+		se.SetNet(o.Net)
+	}
+	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)), nil
+}
+
+// peer is one of the client's two peer connections.
+type peer struct {
+	pc      *webrtc.PeerConnection
+	mu      sync.Mutex
+	pending []webrtc.ICECandidateInit
+	negMu   sync.Mutex // one up negotiation at a time
+}
+
+func (c *Client) newPeer(which sfu.PC) (*peer, error) {
+	pc, err := c.api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return nil, err
+	}
+	p := &peer{pc: pc}
+	pc.OnICECandidate(func(cand *webrtc.ICECandidate) {
+		if cand != nil {
+			_ = c.send(signal.TypeCandidate, signal.CandidateMsg{PC: which, Candidate: cand.ToJSON()})
+		}
+	})
+	return p, nil
+}
+
+func (p *peer) addCandidate(ci webrtc.ICECandidateInit) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.pc.RemoteDescription() == nil {
+		p.pending = append(p.pending, ci)
+		return
+	}
+	_ = p.pc.AddICECandidate(ci)
+}
+
+func (p *peer) flush() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, ci := range p.pending {
+		_ = p.pc.AddICECandidate(ci)
+	}
+	p.pending = nil
+}
+
+func (p *peer) close() { _ = p.pc.Close() }
+
+// downPeerLocked returns the down connection, creating it; c.mu held.
+func (c *Client) downPeerLocked() *peer {
+	if c.down != nil {
+		return c.down
+	}
+	p, err := c.newPeer(sfu.PCDown)
+	if err != nil {
+		c.log.Error("down connection", "error", err)
+		return nil
+	}
+	p.pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+		if c.opts.OnTrack != nil {
+			c.opts.OnTrack(t, r)
+			return
+		}
+		go drainTrack(t)
+	})
+	c.down = p
+	return p
+}
+
+func drainTrack(t *webrtc.TrackRemote) {
+	buf := make([]byte, 1500)
+	for {
+		if _, _, err := t.Read(buf); err != nil {
+			return
+		}
+	}
+}
+
+// answerDown answers the SFU's offer for the down connection.
+func (c *Client) answerDown(offer string) {
+	c.mu.Lock()
+	p := c.downPeerLocked()
+	c.mu.Unlock()
+	if p == nil {
+		return
+	}
+	p.negMu.Lock()
+	defer p.negMu.Unlock()
+	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+		c.log.Error("down offer", "error", err)
+		return
+	}
+	p.flush()
+	ans, err := p.pc.CreateAnswer(nil)
+	if err == nil {
+		err = p.pc.SetLocalDescription(ans)
+	}
+	if err != nil {
+		c.log.Error("down answer", "error", err)
+		return
+	}
+	_ = c.send(signal.TypeAnswer, signal.Answer{SDP: ans.SDP})
+}
+
+// upPeer returns the up connection, creating it.
+func (c *Client) upPeer() (*peer, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, ErrClosed
+	}
+	if c.up == nil {
+		p, err := c.newPeer(sfu.PCUp)
+		if err != nil {
+			return nil, err
+		}
+		c.up = p
+	}
+	return c.up, nil
+}
+
+// negotiateUp offers the up connection's current tracks and waits for
+// the answer.
+func (c *Client) negotiateUp(ctx context.Context, sources map[string]sfu.Source, restart bool) error {
+	p, err := c.upPeer()
+	if err != nil {
+		return err
+	}
+	p.negMu.Lock()
+	defer p.negMu.Unlock()
+	// Drain stale answers.
+	for len(c.answers) > 0 {
+		<-c.answers
+	}
+	offer, err := p.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: restart})
+	if err != nil {
+		return fmt.Errorf("up offer: %w", err)
+	}
+	if err := p.pc.SetLocalDescription(offer); err != nil {
+		return fmt.Errorf("up offer: %w", err)
+	}
+	mark := c.Mark()
+	if err := c.send(signal.TypeOffer, signal.Offer{SDP: offer.SDP, Tracks: sources}); err != nil {
+		return err
+	}
+	var answer string
+	select {
+	case answer = <-c.answers:
+	case <-ctx.Done():
+		if ev, err := c.WaitFrom(context.Background(), mark, func(e Event) bool { return e.Type == "error" }); err == nil {
+			return fmt.Errorf("up offer: %w: %s", ErrServer, ev.Data)
+		}
+		return fmt.Errorf("up answer: %w", ctx.Err())
+	}
+	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+		return fmt.Errorf("up answer: %w", err)
+	}
+	p.flush()
+	return nil
+}
+
+// RestartICE restarts ICE on both connections (the network changed).
+func (c *Client) RestartICE(ctx context.Context) error {
+	c.mu.Lock()
+	up := c.up
+	c.mu.Unlock()
+	if up != nil {
+		if err := c.negotiateUp(ctx, nil, true); err != nil {
+			return err
+		}
+	}
+	return c.send(signal.TypeICERestart, nil)
+}
+
+// UpConnection and DownConnection expose the peer connections (stats,
+// tests); nil until created.
+func (c *Client) UpConnection() *webrtc.PeerConnection {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.up == nil {
+		return nil
+	}
+	return c.up.pc
+}
+
+// DownConnection is the subscribing connection; nil until the first offer.
+func (c *Client) DownConnection() *webrtc.PeerConnection {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.down == nil {
+		return nil
+	}
+	return c.down.pc
+}
+
+// slogFactory routes pion's logs through slog at warn and above.
+type slogFactory struct{ l *slog.Logger }
+
+func (f slogFactory) NewLogger(scope string) logging.LeveledLogger {
+	return slogLogger{f.l.With("pion", scope)}
+}
+
+type slogLogger struct{ l *slog.Logger }
+
+func (slogLogger) Trace(string)                {}
+func (slogLogger) Tracef(string, ...any)       {}
+func (slogLogger) Debug(string)                {}
+func (slogLogger) Debugf(string, ...any)       {}
+func (slogLogger) Info(string)                 {}
+func (slogLogger) Infof(string, ...any)        {}
+func (s slogLogger) Warn(m string)             { s.l.Warn(m) }
+func (s slogLogger) Warnf(f string, a ...any)  { s.l.Warn(fmt.Sprintf(f, a...)) }
+func (s slogLogger) Error(m string)            { s.l.Error(m) }
+func (s slogLogger) Errorf(f string, a ...any) { s.l.Error(fmt.Sprintf(f, a...)) }

@@ -1,0 +1,154 @@
+package sfuclient
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/cau-gov/cau/sfu"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+)
+
+// Publication is a published track: one stream, or one per simulcast
+// layer. WriteRTP stamps the packets with the mid and rid extensions the
+// SFU needs to tell layers apart.
+type Publication struct {
+	Source  sfu.Source
+	TrackID string // the client's track ID, named in the offer
+	Sender  *webrtc.RTPSender
+	RIDs    []string // empty without simulcast
+
+	tracks []*webrtc.TrackLocalStaticRTP
+	mid    string
+	midID  uint8
+	ridID  uint8
+	levID  uint8
+
+	keyMu  sync.Mutex
+	keyReq []bool        // per layer: the SFU asked for a key frame
+	plis   atomic.Uint64 // key frame requests received
+}
+
+// PublishVideo publishes a video track; with rids (e.g. "q", "h", "f",
+// lowest first) as simulcast layers.
+func (c *Client) PublishVideo(ctx context.Context, src sfu.Source, mime string, rids ...string) (*Publication, error) {
+	return c.publish(ctx, src, webrtc.RTPCodecCapability{MimeType: mime, ClockRate: 90000}, rids)
+}
+
+// PublishAudio publishes an Opus track.
+func (c *Client) PublishAudio(ctx context.Context) (*Publication, error) {
+	return c.publish(ctx, sfu.SourceMicrophone, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, nil)
+}
+
+func (c *Client) publish(ctx context.Context, src sfu.Source, codec webrtc.RTPCodecCapability, rids []string) (*Publication, error) {
+	p, err := c.upPeer()
+	if err != nil {
+		return nil, err
+	}
+	id := string(src)
+	pub := &Publication{Source: src, TrackID: id, RIDs: rids}
+	layers := rids
+	if len(layers) == 0 {
+		layers = []string{""}
+	}
+	for _, rid := range layers {
+		var opts []func(*webrtc.TrackLocalStaticRTP)
+		if rid != "" {
+			opts = append(opts, webrtc.WithRTPStreamID(rid))
+		}
+		t, err := webrtc.NewTrackLocalStaticRTP(codec, id, "cau", opts...)
+		if err != nil {
+			return nil, err
+		}
+		pub.tracks = append(pub.tracks, t)
+	}
+	pub.keyReq = make([]bool, len(layers))
+	tr, err := p.pc.AddTransceiverFromTrack(pub.tracks[0], webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+	if err != nil {
+		return nil, fmt.Errorf("add track: %w", err)
+	}
+	pub.Sender = tr.Sender()
+	for _, t := range pub.tracks[1:] {
+		if err := pub.Sender.AddEncoding(t); err != nil {
+			return nil, fmt.Errorf("add encoding %s: %w", t.RID(), err)
+		}
+	}
+	if err := c.negotiateUp(ctx, map[string]sfu.Source{id: src}, false); err != nil {
+		return nil, err
+	}
+	pub.mid = tr.Mid()
+	for _, e := range pub.Sender.GetParameters().HeaderExtensions {
+		switch e.URI {
+		case sdp.SDESMidURI:
+			pub.midID = uint8(e.ID)
+		case sdp.SDESRTPStreamIDURI:
+			pub.ridID = uint8(e.ID)
+		case sdp.AudioLevelURI:
+			pub.levID = uint8(e.ID)
+		}
+	}
+	for i, rid := range layers {
+		go pub.readRTCP(i, rid)
+	}
+	return pub, nil
+}
+
+// readRTCP notes key frame requests for one layer.
+func (pub *Publication) readRTCP(i int, rid string) {
+	for {
+		var pkts []rtcp.Packet
+		var err error
+		if rid != "" {
+			pkts, _, err = pub.Sender.ReadSimulcastRTCP(rid)
+		} else {
+			pkts, _, err = pub.Sender.ReadRTCP()
+		}
+		if err != nil {
+			return
+		}
+		for _, pk := range pkts {
+			switch pk.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				pub.plis.Add(1)
+				pub.keyMu.Lock()
+				pub.keyReq[i] = true
+				pub.keyMu.Unlock()
+			}
+		}
+	}
+}
+
+// KeyframeRequested reports and clears a pending key frame request of
+// layer i.
+func (pub *Publication) KeyframeRequested(i int) bool {
+	pub.keyMu.Lock()
+	defer pub.keyMu.Unlock()
+	r := pub.keyReq[i]
+	pub.keyReq[i] = false
+	return r
+}
+
+// PLIs is the number of key frame requests received.
+func (pub *Publication) PLIs() uint64 { return pub.plis.Load() }
+
+// Layers is the number of streams (1 without simulcast).
+func (pub *Publication) Layers() int { return len(pub.tracks) }
+
+// WriteRTP sends a packet on layer i, adding mid/rid (and, for audio, an
+// audio level if level >= 0, in -dBov).
+func (pub *Publication) WriteRTP(i int, pkt *rtp.Packet, level int) error {
+	if pub.midID != 0 && pub.mid != "" {
+		_ = pkt.Header.SetExtension(pub.midID, []byte(pub.mid))
+	}
+	if pub.ridID != 0 && len(pub.RIDs) > 0 {
+		_ = pkt.Header.SetExtension(pub.ridID, []byte(pub.RIDs[i]))
+	}
+	if pub.levID != 0 && level >= 0 {
+		_ = pkt.Header.SetExtension(pub.levID, []byte{0x80 | byte(level&0x7f)})
+	}
+	return pub.tracks[i].WriteRTP(pkt)
+}

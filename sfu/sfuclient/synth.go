@@ -1,0 +1,161 @@
+package sfuclient
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+
+	"github.com/pion/rtp"
+)
+
+// Synthetic media: VP8 packets with valid payload descriptors (RFC 7741)
+// and frame headers, so the SFU's key frame detection and layer switching
+// work as with a browser, and a marker after the header naming the layer
+// and frame so a receiver can check what it got; and Opus-sized audio
+// packets with an audio level.
+
+// synthMagic starts the marker the synthetic VP8 payload carries.
+const synthMagic = 0xCA
+
+// VideoSpec describes a synthetic video publication.
+type VideoSpec struct {
+	Bitrates    []int         // bit/s per layer, lowest first
+	FPS         int           // frames per second, default 30
+	KeyInterval time.Duration // periodic key frames, default 3 s
+}
+
+// Frame describes what a synthetic packet says of itself.
+type Frame struct {
+	Layer    int
+	Keyframe bool // first packet of a key frame
+	Start    bool // first packet of a frame
+}
+
+// ParseSynthetic reads the marker of a synthetic VP8 payload.
+func ParseSynthetic(payload []byte) (Frame, bool) {
+	if len(payload) < 4 || payload[0]&0x80 == 0 || payload[1]&0x80 == 0 || payload[2]&0x80 == 0 {
+		return Frame{}, false
+	}
+	f := Frame{Start: payload[0]&0x10 != 0}
+	i := 4
+	if f.Start {
+		if len(payload) <= i {
+			return Frame{}, false
+		}
+		f.Keyframe = payload[i]&0x01 == 0
+		if f.Keyframe {
+			i += 10
+		} else {
+			i += 3
+		}
+	}
+	if len(payload) < i+2 || payload[i] != synthMagic {
+		return Frame{}, false
+	}
+	f.Layer = int(payload[i+1])
+	return f, true
+}
+
+// vp8Frame returns the packets' payloads of one synthetic frame.
+func vp8Frame(layer int, pictureID uint16, key bool, size int) [][]byte {
+	const maxPayload = 1000
+	var out [][]byte
+	for first := true; first || size > 0; first = false {
+		n := min(size, maxPayload)
+		size -= n
+		b := make([]byte, 0, n+20)
+		s := byte(0)
+		if first {
+			s = 0x10
+		}
+		b = append(b, 0x80|s, 0x80, 0x80|byte(pictureID>>8)&0x7f, byte(pictureID))
+		if first {
+			if key {
+				// frame tag (key, show_frame), start code, 640x360
+				b = append(b, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0x68, 0x01)
+			} else {
+				b = append(b, 0x11, 0x02, 0x00)
+			}
+		}
+		b = append(b, synthMagic, byte(layer))
+		for len(b) < n+4 {
+			b = append(b, byte(rand.Uint32()))
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// SendVideo sends synthetic VP8 on every layer of pub until ctx ends,
+// with periodic key frames and one at once when the SFU asks.
+func SendVideo(ctx context.Context, pub *Publication, spec VideoSpec) {
+	if spec.FPS == 0 {
+		spec.FPS = 30
+	}
+	if spec.KeyInterval == 0 {
+		spec.KeyInterval = 3 * time.Second
+	}
+	n := pub.Layers()
+	seq := make([]uint16, n)
+	ts := make([]uint32, n)
+	pid := make([]uint16, n)
+	for i := range n {
+		seq[i], ts[i], pid[i] = uint16(rand.Uint32()), rand.Uint32(), uint16(rand.Uint32())&0x7fff
+	}
+	tick := time.NewTicker(time.Second / time.Duration(spec.FPS))
+	defer tick.Stop()
+	lastKey := time.Time{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			periodic := now.Sub(lastKey) >= spec.KeyInterval
+			if periodic {
+				lastKey = now
+			}
+			for i := range n {
+				key := periodic || pub.KeyframeRequested(i)
+				rate := spec.Bitrates[min(i, len(spec.Bitrates)-1)]
+				size := rate / 8 / spec.FPS
+				if key {
+					size *= 3
+				}
+				pkts := vp8Frame(i, pid[i], key, size)
+				for j, payload := range pkts {
+					p := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seq[i], Timestamp: ts[i],
+						Marker: j == len(pkts)-1}, Payload: payload}
+					seq[i]++
+					_ = pub.WriteRTP(i, p, -1)
+				}
+				ts[i] += uint32(90000 / spec.FPS)
+				pid[i] = (pid[i] + 1) & 0x7fff
+			}
+		}
+	}
+}
+
+// SendAudio sends 20 ms Opus-sized packets (about 32 kbit/s) at the given
+// level (-dBov, 0 loudest, 127 silent) until ctx ends. level may change
+// while it runs.
+func SendAudio(ctx context.Context, pub *Publication, level func() int) {
+	seq, ts := uint16(rand.Uint32()), rand.Uint32()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	payload := make([]byte, 80)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			for i := range payload {
+				payload[i] = byte(rand.Uint32())
+			}
+			payload[0] = 0x78 // Opus TOC: SILK+CELT hybrid-ish, 20 ms
+			p := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: seq, Timestamp: ts}, Payload: append([]byte(nil), payload...)}
+			seq++
+			ts += 960
+			_ = pub.WriteRTP(0, p, level())
+		}
+	}
+}

@@ -1,0 +1,124 @@
+package sfu
+
+import (
+	"slices"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// Active speaker tuning. Levels are -dBov (RFC 6464): lower is louder.
+const (
+	// speakingLevel: louder than -55 dBov counts as speaking; room noise
+	// through a hall's speakerphone sits around -60 to -70.
+	speakingLevel = 55
+	// maxSpeakers listed to clients.
+	maxSpeakers = 3
+	// floorHold is how long a new loudest speaker must stay loudest before
+	// the floor follows it, so a cough does not switch every hall's picture.
+	floorHold = 1200 * time.Millisecond
+)
+
+// detectSpeakers ranks unmuted audio by level, tells everyone when the
+// list changes, and moves an unpinned floor to a steady loudest speaker.
+func (r *room) detectSpeakers(now time.Time) {
+	type lv struct {
+		id    ParticipantID
+		level int32
+	}
+	r.mu.Lock()
+	var cands []lv
+	for _, t := range r.tracks {
+		if t.kind != webrtc.RTPCodecTypeAudio || t.forwardingOff() {
+			continue
+		}
+		if l := t.level.Load(); l < speakingLevel {
+			cands = append(cands, lv{t.owner.id, l})
+		}
+	}
+	slices.SortFunc(cands, func(a, b lv) int { return int(a.level - b.level) })
+	ids := make([]ParticipantID, 0, maxSpeakers)
+	for _, c := range cands {
+		if len(ids) < maxSpeakers && !slices.Contains(ids, c.id) {
+			ids = append(ids, c.id)
+		}
+	}
+	changed := !slices.Equal(ids, r.speakers)
+	r.speakers = ids
+	var next ParticipantID
+	if len(ids) > 0 {
+		if ids[0] != r.leader {
+			r.leader, r.leaderSince = ids[0], now
+		} else if r.pinned == "" && r.floor != r.leader && now.Sub(r.leaderSince) >= floorHold {
+			next = r.leader
+		}
+	}
+	r.mu.Unlock()
+	if changed {
+		r.broadcast(ActiveSpeakers{Speakers: ids}, nil)
+	}
+	if next != "" {
+		r.changeFloor(next)
+	}
+}
+
+// pickFloor chooses a floor when the current one left: the pinned
+// participant, else the loudest speaker, else nobody.
+func (r *room) pickFloor() ParticipantID {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.participants[r.pinned]; ok {
+		return r.pinned
+	}
+	for _, id := range r.speakers {
+		if _, ok := r.participants[id]; ok {
+			return id
+		}
+	}
+	return ""
+}
+
+// changeFloor moves the floor to id and re-points every floor track.
+func (r *room) changeFloor(id ParticipantID) {
+	r.mu.Lock()
+	if r.floor == id {
+		r.mu.Unlock()
+		return
+	}
+	r.floor = id
+	pinned := r.pinned != "" && r.pinned == id
+	r.mu.Unlock()
+	r.log.Info("floor", "participant", id, "pinned", pinned)
+	now := time.Now()
+	r.s.notify(func(o Observer) { o.FloorChanged(r.id, id, now) })
+	r.broadcast(FloorEvent{Identity: id, Pinned: pinned}, nil)
+	r.reallocate()
+}
+
+// pin pins the floor to id, or unpins it (empty id).
+func (r *room) pin(id ParticipantID) error {
+	r.mu.Lock()
+	if id != "" {
+		if _, ok := r.participants[id]; !ok {
+			r.mu.Unlock()
+			return ErrNoParticipant
+		}
+	}
+	r.pinned = id
+	next := id
+	if next == "" {
+		next = r.floor
+		if len(r.speakers) > 0 {
+			next = r.speakers[0]
+		}
+	}
+	floorWas := r.floor
+	r.mu.Unlock()
+	if next == floorWas {
+		// Same participant, but pinned state changed: tell everyone.
+		r.broadcast(FloorEvent{Identity: next, Pinned: id != ""}, nil)
+		return nil
+	}
+	r.changeFloor(next)
+	return nil
+}

@@ -1,0 +1,96 @@
+package sfu
+
+import (
+	"fmt"
+	"io"
+	"net"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/transport/v5/stdnet"
+	"github.com/pion/webrtc/v4"
+)
+
+// listen opens the one UDP port (and the ICE-TCP port) on each listen IP
+// and builds the setting engine every peer connection shares: all media
+// goes through these sockets, so a firewall needs two ports opened.
+func (s *SFU) listen() error {
+	n := s.cfg.Net
+	if n == nil {
+		sn, err := stdnet.NewNet()
+		if err != nil {
+			return fmt.Errorf("network: %w", err)
+		}
+		n = sn
+	}
+	se := webrtc.SettingEngine{LoggerFactory: pionLogs{s.log}}
+	se.SetNet(n)
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetIncludeLoopbackCandidate(true)
+
+	allowed := map[string]bool{}
+	var types []webrtc.NetworkType
+	var udp []ice.UDPMux
+	var tcp []ice.TCPMux
+	for _, ipStr := range s.cfg.ListenIPs {
+		ip := net.ParseIP(ipStr)
+		allowed[ip.String()] = true
+		v4 := ip.To4() != nil
+		udpNet, udpType, tcpType := "udp6", webrtc.NetworkTypeUDP6, webrtc.NetworkTypeTCP6
+		if v4 {
+			udpNet, udpType, tcpType = "udp4", webrtc.NetworkTypeUDP4, webrtc.NetworkTypeTCP4
+		}
+		conn, err := n.ListenUDP(udpNet, &net.UDPAddr{IP: ip, Port: s.cfg.UDPPort})
+		if err != nil {
+			return fmt.Errorf("listen UDP %s port %d: %w", ip, s.cfg.UDPPort, err)
+		}
+		s.udpAddrs = append(s.udpAddrs, conn.LocalAddr().String())
+		// The mux owns conn and closes it.
+		mux := ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: conn, Logger: pionLogs{s.log}.NewLogger("udpmux"), Net: n})
+		s.closers = append(s.closers, mux)
+		udp = append(udp, mux)
+		types = appendOnce(types, udpType)
+		if s.cfg.TCPPort >= 0 && s.cfg.Net == nil {
+			l, err := net.ListenTCP("tcp", &net.TCPAddr{IP: ip, Port: s.cfg.TCPPort})
+			if err != nil {
+				return fmt.Errorf("listen TCP %s port %d: %w", ip, s.cfg.TCPPort, err)
+			}
+			s.tcpAddrs = append(s.tcpAddrs, l.Addr().String())
+			tm := ice.NewTCPMuxDefault(ice.TCPMuxParams{Listener: l, Logger: pionLogs{s.log}.NewLogger("tcpmux"),
+				ReadBufferSize: 64, WriteBufferSize: 4 << 20})
+			s.closers = append(s.closers, tm)
+			tcp = append(tcp, tm)
+			types = appendOnce(types, tcpType)
+		}
+	}
+	se.SetICEUDPMux(ice.NewMultiUDPMuxDefault(udp...))
+	if len(tcp) > 0 {
+		se.SetICETCPMux(ice.NewMultiTCPMuxDefault(tcp...))
+	}
+	se.SetNetworkTypes(types)
+	se.SetIPFilter(func(ip net.IP) bool { return allowed[ip.String()] })
+	if len(s.cfg.NAT1To1IPs) > 0 {
+		if err := se.SetICEAddressRewriteRules(webrtc.ICEAddressRewriteRule{External: s.cfg.NAT1To1IPs,
+			AsCandidateType: webrtc.ICECandidateTypeHost, Mode: webrtc.ICEAddressRewriteReplace}); err != nil {
+			return fmt.Errorf("NAT 1:1 addresses: %w", err)
+		}
+	}
+	s.se = se
+	return nil
+}
+
+func appendOnce(ts []webrtc.NetworkType, t webrtc.NetworkType) []webrtc.NetworkType {
+	for _, x := range ts {
+		if x == t {
+			return ts
+		}
+	}
+	return append(ts, t)
+}
+
+// UDPAddrs are the media UDP addresses, one per listen IP (for logs and tests).
+func (s *SFU) UDPAddrs() []string { return s.udpAddrs }
+
+// TCPAddrs are the ICE-TCP addresses, one per listen IP; none if disabled.
+func (s *SFU) TCPAddrs() []string { return s.tcpAddrs }
+
+var _ io.Closer = (*SFU)(nil)

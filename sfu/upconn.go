@@ -1,0 +1,280 @@
+package sfu
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+)
+
+// OfferOptions come with a client's offer for its up connection.
+type OfferOptions struct {
+	// Sources says what each offered track is, by the client's track ID
+	// (the msid track identifier); unnamed audio is the microphone,
+	// unnamed video the camera.
+	Sources map[string]Source
+	// NoTrickle waits for ICE gathering so the answer holds every
+	// candidate (WHIP, WHEP).
+	NoTrickle bool
+}
+
+// Offer takes the client's offer for its up (publishing) connection, an
+// initial one, a renegotiation or an ICE restart, and returns the answer.
+// With trickle (the default) the answer also goes to the sink, ahead of
+// the SFU's candidates; with NoTrickle it holds all candidates and is only
+// returned.
+func (p *Participant) Offer(offer string, o OfferOptions) (string, error) {
+	if !p.grant.Publish && !p.grant.Screen {
+		return "", fmt.Errorf("publish: %w", ErrNotAllowed)
+	}
+	pc, err := p.upConn()
+	if err != nil {
+		return "", err
+	}
+	p.mu.Lock()
+	for id, src := range o.Sources {
+		switch src {
+		case SourceCamera, SourceMicrophone, SourceScreen:
+			p.sources[id] = src
+		default:
+			p.mu.Unlock()
+			return "", fmt.Errorf("%w: source %q", ErrInvalid, src)
+		}
+	}
+	p.mu.Unlock()
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+		return "", fmt.Errorf("%w: %v", ErrBadSDP, err)
+	}
+	p.flushCandidates(PCUp, pc)
+	answer, err := pc.CreateAnswer(nil)
+	if err != nil {
+		return "", fmt.Errorf("%w: answer: %v", ErrBadSDP, err)
+	}
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if !o.NoTrickle {
+		// Sent before gathering starts, so the client has the answer
+		// before the first trickled candidate.
+		p.send(SessionDescription{PC: PCUp, SDP: answer.SDP, kind: "answer"})
+	}
+	if err := pc.SetLocalDescription(answer); err != nil {
+		return "", fmt.Errorf("%w: set answer: %v", ErrBadSDP, err)
+	}
+	if o.NoTrickle {
+		select {
+		case <-gathered:
+		case <-time.After(5 * time.Second):
+		case <-p.ctx.Done():
+			return "", ErrClosed
+		}
+		return pc.LocalDescription().SDP, nil
+	}
+	return answer.SDP, nil
+}
+
+// upConn returns the up connection, creating it on the first offer.
+func (p *Participant) upConn() (*webrtc.PeerConnection, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil, ErrClosed
+	}
+	if p.up != nil {
+		return p.up, nil
+	}
+	pc, err := p.s.upAPI.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return nil, fmt.Errorf("new up connection: %w", err)
+	}
+	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
+		if c != nil {
+			p.send(Candidate{PC: PCUp, Candidate: c.ToJSON()})
+		}
+	})
+	pc.OnTrack(p.onTrack)
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		p.log.Debug("up connection", "state", st.String())
+	})
+	p.up = pc
+	return pc, nil
+}
+
+// AddCandidate adds a candidate the client trickled for one connection.
+func (p *Participant) AddCandidate(which PC, c webrtc.ICECandidateInit) error {
+	p.mu.Lock()
+	var pc *webrtc.PeerConnection
+	switch which {
+	case PCUp:
+		pc = p.up
+	case PCDown:
+		pc = p.down
+	default:
+		p.mu.Unlock()
+		return fmt.Errorf("%w: connection %q", ErrInvalid, which)
+	}
+	if pc == nil || pc.RemoteDescription() == nil {
+		if len(p.pending[which]) < 64 {
+			p.pending[which] = append(p.pending[which], c)
+		}
+		p.mu.Unlock()
+		return nil
+	}
+	p.mu.Unlock()
+	if err := pc.AddICECandidate(c); err != nil {
+		return fmt.Errorf("%w: candidate: %v", ErrInvalid, err)
+	}
+	return nil
+}
+
+func (p *Participant) flushCandidates(which PC, pc *webrtc.PeerConnection) {
+	p.mu.Lock()
+	cs := p.pending[which]
+	delete(p.pending, which)
+	p.mu.Unlock()
+	for _, c := range cs {
+		if err := pc.AddICECandidate(c); err != nil {
+			p.log.Debug("queued candidate", "pc", which, "error", err)
+		}
+	}
+}
+
+// sourceOf decides what a new remote track is and whether the grant
+// allows publishing it.
+func (p *Participant) sourceOf(remote *webrtc.TrackRemote) (Source, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	src, ok := p.sources[remote.ID()]
+	if !ok {
+		if remote.Kind() == webrtc.RTPCodecTypeAudio {
+			src = SourceMicrophone
+		} else {
+			src = SourceCamera
+		}
+	}
+	if (src == SourceScreen && !p.grant.Screen) || (src != SourceScreen && !p.grant.Publish) {
+		return "", fmt.Errorf("publish %s: %w", src, ErrNotAllowed)
+	}
+	if (src == SourceMicrophone) != (remote.Kind() == webrtc.RTPCodecTypeAudio) {
+		return "", fmt.Errorf("%w: %s track as %s", ErrInvalid, remote.Kind(), src)
+	}
+	return src, nil
+}
+
+// onTrack runs once per incoming stream: per simulcast layer.
+func (p *Participant) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+	src, err := p.sourceOf(remote)
+	if err != nil {
+		p.log.Warn("refused track", "track", remote.ID(), "error", err)
+		p.send(errorEvent(err, ""))
+		go drain(remote)
+		return
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	t := p.published[src]
+	fresh := t == nil
+	if fresh {
+		t = &upTrack{id: TrackID(string(p.id) + "/" + string(src)), owner: p, source: src, kind: remote.Kind(), codec: remote.Codec()}
+		t.level.Store(127)
+		for _, e := range recv.GetParameters().HeaderExtensions {
+			if e.URI == sdp.AudioLevelURI {
+				t.levelID = uint8(e.ID)
+			}
+		}
+		p.published[src] = t
+	}
+	p.mu.Unlock()
+
+	idx := 2
+	if remote.RID() != "" {
+		idx = layerOf(remote.RID())
+	}
+	size := videoCacheSize
+	if remote.Kind() == webrtc.RTPCodecTypeAudio {
+		size = audioCacheSize
+	}
+	l := &upLayer{track: t, index: idx, remote: remote, ssrc: uint32(remote.SSRC()), cache: newPacketCache(size), done: make(chan struct{})}
+	t.mu.Lock()
+	t.layers[idx] = l
+	t.mu.Unlock()
+	p.log.Info("track published", "track_id", t.id, "rid", remote.RID(), "codec", remote.Codec().MimeType)
+
+	go l.read(p.s.metrics)
+	go func() {
+		for {
+			var err error
+			if remote.RID() != "" {
+				_, _, err = recv.ReadSimulcastRTCP(remote.RID())
+			} else {
+				_, _, err = recv.ReadRTCP()
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	if fresh {
+		p.room.publish(t)
+	} else {
+		p.room.broadcast(TrackPublished{Track: t.info()}, nil)
+	}
+	go func() {
+		<-l.done
+		l.cache.clear()
+		t.mu.Lock()
+		if t.layers[idx] == l {
+			t.layers[idx] = nil
+		}
+		empty := t.layers == [3]*upLayer{}
+		t.mu.Unlock()
+		if empty {
+			p.mu.Lock()
+			if p.published[src] == t {
+				delete(p.published, src)
+			}
+			p.mu.Unlock()
+			p.room.unpublish(t)
+		}
+	}()
+}
+
+func drain(remote *webrtc.TrackRemote) {
+	buf := make([]byte, maxPacket)
+	for {
+		if _, _, err := remote.Read(buf); err != nil {
+			return
+		}
+	}
+}
+
+// errorEvent maps an error to its wire code.
+func errorEvent(err error, ref string) ErrorEvent {
+	return ErrorEvent{Code: ErrorCode(err), Message: err.Error(), Ref: ref}
+}
+
+// ErrorCode is the signaling error code of err: the one mapping of SFU
+// errors to what clients see.
+func ErrorCode(err error) string {
+	switch {
+	case errors.Is(err, ErrNotAllowed):
+		return "not_allowed"
+	case errors.Is(err, ErrNoTrack), errors.Is(err, ErrNoParticipant), errors.Is(err, ErrNoRoom):
+		return "not_found"
+	case errors.Is(err, ErrBadSDP):
+		return "bad_sdp"
+	case errors.Is(err, ErrTooMany):
+		return "room_full"
+	case errors.Is(err, ErrBadResume):
+		return "bad_resume"
+	case errors.Is(err, ErrClosed):
+		return "closed"
+	case errors.Is(err, ErrInvalid):
+		return "bad_request"
+	default:
+		return "internal"
+	}
+}

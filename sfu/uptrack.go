@@ -1,0 +1,249 @@
+package sfu
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v4"
+)
+
+// Source says what a published track carries.
+type Source string
+
+// Track sources.
+const (
+	SourceCamera     Source = "camera"
+	SourceMicrophone Source = "microphone"
+	SourceScreen     Source = "screen"
+)
+
+// Cache sizes in packets, powers of two so that seq%size never jumps at
+// the 16-bit wrap. 512 video packets are about 3 s of the 1.5 Mbit/s
+// layer, longer than any NACK worth answering; 128 audio packets are 2.5 s.
+const (
+	videoCacheSize = 512
+	audioCacheSize = 128
+)
+
+// layerOf maps a simulcast RID to a layer index 0 (low) .. 2 (high): q, h
+// and f as browsers and LiveKit name them, l/m as some encoders do. A
+// track without simulcast is its own high layer.
+func layerOf(rid string) int {
+	switch strings.ToLower(rid) {
+	case "q", "l", "low":
+		return 0
+	case "h", "m", "mid", "medium":
+		return 1
+	default:
+		return 2
+	}
+}
+
+// upTrack is one track a participant publishes, with up to three simulcast
+// layers. Subscribers register on it; its layers' readers hand each packet
+// to the subscribers that want that layer.
+type upTrack struct {
+	id      TrackID
+	owner   *Participant
+	source  Source
+	kind    webrtc.RTPCodecType
+	codec   webrtc.RTPCodecParameters
+	levelID uint8 // negotiated audio level extension ID, 0 if none
+
+	mu     sync.Mutex
+	layers [3]*upLayer
+
+	// subs is the copy-on-write list of down tracks fed by this track.
+	subs atomic.Pointer[[]*downTrack]
+
+	muted atomic.Bool // by the publisher: nothing is forwarded
+
+	// level is the smoothed audio level in -dBov (0 loudest, 127 silence),
+	// kept by the reader for the active speaker detector.
+	level atomic.Int32
+}
+
+// upLayer is one simulcast layer (or the only stream) of an upTrack.
+type upLayer struct {
+	track  *upTrack
+	index  int
+	remote *webrtc.TrackRemote
+	ssrc   uint32
+	cache  *packetCache
+	// epoch changes when forwarding resumes after a gap the subscribers
+	// should not see as loss (unmute); down tracks rebase on it.
+	epoch atomic.Uint32
+	stats streamStats
+	rate  rateMeter
+	loss  lossMeter
+	done  chan struct{}
+
+	lastPLI atomic.Int64 // nanotime of the last key frame request
+}
+
+func (t *upTrack) info() TrackInfo {
+	t.mu.Lock()
+	var layers []string
+	for i, l := range t.layers {
+		if l != nil {
+			layers = append(layers, Quality(i+1).String())
+		}
+	}
+	t.mu.Unlock()
+	return TrackInfo{ID: t.id, Participant: t.owner.id, Kind: t.kind.String(), Source: t.source,
+		Codec: t.codec.MimeType, Layers: layers, Muted: t.forwardingOff()}
+}
+
+// forwardingOff reports whether nothing of the track goes out: muted by
+// the publisher, or an audio track muted by a moderator.
+func (t *upTrack) forwardingOff() bool {
+	return t.muted.Load() || (t.kind == webrtc.RTPCodecTypeAudio && t.owner.serverMuted.Load())
+}
+
+// pickLayer returns the best layer at or below want (0..2), else the
+// lowest above it, else nil.
+func (t *upTrack) pickLayer(want int) *upLayer {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i := min(want, 2); i >= 0; i-- {
+		if t.layers[i] != nil {
+			return t.layers[i]
+		}
+	}
+	for i := want + 1; i < 3; i++ {
+		if t.layers[i] != nil {
+			return t.layers[i]
+		}
+	}
+	return nil
+}
+
+func (t *upTrack) addSub(d *downTrack) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var n []*downTrack
+	if old := t.subs.Load(); old != nil {
+		if slices.Contains(*old, d) {
+			return
+		}
+		n = slices.Clone(*old)
+	}
+	n = append(n, d)
+	t.subs.Store(&n)
+}
+
+func (t *upTrack) removeSub(d *downTrack) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	old := t.subs.Load()
+	if old == nil || !slices.Contains(*old, d) {
+		return
+	}
+	n := slices.DeleteFunc(slices.Clone(*old), func(x *downTrack) bool { return x == d })
+	t.subs.Store(&n)
+}
+
+// newEpoch makes subscribers continue their sequence numbers across a
+// stretch that was not forwarded (mute), instead of seeing it as loss.
+func (t *upTrack) newEpoch() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, l := range t.layers {
+		if l != nil {
+			l.epoch.Add(1)
+		}
+	}
+}
+
+// requestKeyframe asks the publisher for a key frame on layer l, at most
+// once per interval: a burst of subscribers or switches costs one.
+func (l *upLayer) requestKeyframe(interval time.Duration, m *metrics) {
+	now := nanotime()
+	last := l.lastPLI.Load()
+	if (last != 0 && now-last < int64(interval)) || !l.lastPLI.CompareAndSwap(last, now) {
+		return
+	}
+	pc := l.track.owner.upPC()
+	if pc == nil {
+		return
+	}
+	m.plis.Inc()
+	_ = pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: l.ssrc}})
+}
+
+// read is the one reader goroutine of a layer: it reads each packet into
+// a pooled buffer, caches it, and queues it to each subscriber's writer
+// without waiting, so a slow subscriber never stalls the publisher.
+func (l *upLayer) read(m *metrics) {
+	defer close(l.done)
+	t := l.track
+	video := t.kind == webrtc.RTPCodecTypeVideo
+	h264 := strings.EqualFold(t.codec.MimeType, webrtc.MimeTypeH264)
+	for {
+		p := newPacket()
+		n, _, err := l.remote.Read(p.buf[:])
+		if err != nil {
+			p.release()
+			return
+		}
+		p.n = n
+		if !parseRTP(p.buf[:n], &p.info) {
+			p.release()
+			continue
+		}
+		p.arrival = nanotime()
+		p.epoch = l.epoch.Load()
+		l.stats.received(n, p.info.seq, p.info.ts, p.arrival, t.codec.ClockRate)
+		m.packetsIn.Inc()
+		switch {
+		case video && h264:
+			p.keyframe = isH264Keyframe(p.payload())
+		case video:
+			p.keyframe = isVP8Keyframe(p.payload())
+		default:
+			p.keyframe = true
+			l.observeLevel(p)
+		}
+		l.cache.add(p)
+		l.forward(p)
+		p.release()
+	}
+}
+
+// forward hands p to every subscriber that wants this layer now.
+func (l *upLayer) forward(p *packet) {
+	if l.track.forwardingOff() {
+		return
+	}
+	subs := l.track.subs.Load()
+	if subs == nil {
+		return
+	}
+	for _, d := range *subs {
+		if d.accepts(l) {
+			d.enqueue(l, p)
+		}
+	}
+}
+
+// observeLevel smooths the RFC 6464 level: fast attack, slow decay, so a
+// speaker's pauses between words don't drop them from the list.
+func (l *upLayer) observeLevel(p *packet) {
+	t := l.track
+	lv := int32(127)
+	if t.levelID != 0 {
+		if v, _, ok := audioLevel(findExtension(p.buf[:p.n], &p.info, t.levelID)); ok {
+			lv = int32(v)
+		}
+	}
+	old := t.level.Load()
+	if lv < old {
+		t.level.Store((old + 3*lv) / 4)
+	} else {
+		t.level.Store((15*old + lv + 15) / 16)
+	}
+}

@@ -1,0 +1,110 @@
+package sfu
+
+// writerQueue is the number of packets a subscriber's writer may have
+// waiting: about 100 ms of a full room's audio plus the floor video.
+// Beyond it packets for that subscriber are dropped (and NACKed back
+// later if it matters); the publisher's reader never waits.
+const writerQueue = 1024
+
+type jobKind uint8
+
+const (
+	jobPacket jobKind = iota
+	jobNACK
+	jobKick // a target changed: let the track notice a pause at once
+	jobPad
+)
+
+type job struct {
+	kind jobKind
+	seq  uint16 // NACKed sequence number, or padding packet count
+	d    *downTrack
+	l    *upLayer
+	p    *packet
+}
+
+// writer is a subscriber's one sending goroutine. Writes of different
+// subscribers run in parallel, so a packet's fan-out delay does not grow
+// with the number of subscribers on one reader.
+type writer struct {
+	ch   chan job
+	done chan struct{}
+}
+
+func newWriter() *writer {
+	w := &writer{ch: make(chan job, writerQueue), done: make(chan struct{})}
+	go w.run()
+	return w
+}
+
+func (w *writer) run() {
+	for {
+		select {
+		case j := <-w.ch:
+			w.do(j)
+		case <-w.done:
+			for {
+				select {
+				case j := <-w.ch:
+					if j.p != nil {
+						j.p.release()
+					}
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+func (w *writer) do(j job) {
+	switch j.kind {
+	case jobPacket:
+		j.d.handle(j.l, j.p)
+		j.p.release()
+	case jobNACK:
+		j.d.retransmit(j.seq)
+	case jobKick:
+		if j.d.target.Load() == nil && j.d.cur.Load() != nil {
+			j.d.cur.Store(nil)
+			j.d.noteLayer()
+		}
+	case jobPad:
+		j.d.pad(int(j.seq))
+	}
+}
+
+// enqueue queues p for d without blocking; a full queue drops it.
+func (d *downTrack) enqueue(l *upLayer, p *packet) {
+	p.hold()
+	select {
+	case d.w.ch <- job{kind: jobPacket, d: d, l: l, p: p}:
+	default:
+		p.release()
+		d.dropped.Add(1)
+		d.sub.s.metrics.dropped.Inc()
+	}
+}
+
+func (w *writer) kick(d *downTrack) {
+	select {
+	case w.ch <- job{kind: jobKick, d: d}:
+	default:
+	}
+}
+
+func (w *writer) nack(d *downTrack, seq uint16) {
+	select {
+	case w.ch <- job{kind: jobNACK, d: d, seq: seq}:
+	default:
+	}
+}
+
+func (w *writer) pad(d *downTrack, n int) {
+	select {
+	case w.ch <- job{kind: jobPad, d: d, seq: uint16(n)}:
+	default:
+	}
+}
+
+func (w *writer) close() { close(w.done) }
