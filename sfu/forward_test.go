@@ -13,8 +13,8 @@ func TestTwoPublishersSeeEachOther(t *testing.T) {
 	ra, rb := newRecorder(), newRecorder()
 	a := b.dial(t, "meeting-1", "hall-a", sfuclient.Options{OnTrack: ra.onTrack})
 	c := b.dial(t, "meeting-1", "hall-b", sfuclient.Options{OnTrack: rb.onTrack})
-	publishHall(t, a, nil, []int{300_000})
-	publishHall(t, c, nil, []int{300_000})
+	publishHall(t, a, nil, sfuclient.VideoSpec{Bitrates: []int{300_000}})
+	publishHall(t, c, nil, sfuclient.VideoSpec{Bitrates: []int{300_000}})
 
 	waitTrack(t, a, "hall-b/camera")
 	waitTrack(t, c, "hall-a/camera")
@@ -36,6 +36,11 @@ func TestTwoPublishersSeeEachOther(t *testing.T) {
 
 func waitTrack(t *testing.T, c *sfuclient.Client, id sfu.TrackID) {
 	t.Helper()
+	for _, tr := range c.Joined().Tracks {
+		if tr.ID == id {
+			return
+		}
+	}
 	_, err := c.WaitFor(ctxT(t, 10*time.Second), sfuclient.IsType("track_published", func(e sfu.TrackPublished) bool { return e.Track.ID == id }))
 	if err != nil {
 		t.Fatalf("track %s never published: %v", id, err)

@@ -205,7 +205,7 @@ func ctxT(t *testing.T, d time.Duration) context.Context {
 
 // publishHall publishes synthetic audio and (simulcast) video until the
 // test ends.
-func publishHall(t *testing.T, c *sfuclient.Client, rids []string, bitrates []int) (*sfuclient.Publication, *sfuclient.Publication) {
+func publishHall(t *testing.T, c *sfuclient.Client, rids []string, spec sfuclient.VideoSpec) (*sfuclient.Publication, *sfuclient.Publication) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	audio, err := c.PublishAudio(ctxT(t, 10*time.Second))
@@ -221,7 +221,7 @@ func publishHall(t *testing.T, c *sfuclient.Client, rids []string, bitrates []in
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); sfuclient.SendAudio(ctx, audio, func() int { return 30 }) }()
-	go func() { defer wg.Done(); sfuclient.SendVideo(ctx, video, sfuclient.VideoSpec{Bitrates: bitrates}) }()
+	go func() { defer wg.Done(); sfuclient.SendVideo(ctx, video, spec) }()
 	t.Cleanup(func() { cancel(); wg.Wait() })
 	return audio, video
 }
