@@ -387,7 +387,11 @@ func (c Config) Validate() error {
 		bad("CAU_SHUTDOWN_TIMEOUT: must be positive")
 	}
 	if c.Production() {
-		for name, path := range map[string]string{"CAU_ACCESS_KEY_FILE": c.AccessKeyFile, "CAU_ROOM_KEY_FILE": c.RoomKeyFile, "CAU_DOCUMENT_KEYS_FILE": c.DocumentKeysFile} {
+		if _, err := os.Stat(c.DocumentKeysFile); err != nil {
+			bad("CAU_DOCUMENT_KEYS_FILE: %s must exist in production (mode 0600, one line keyid:base64 of 32 random bytes, e.g. "+
+				"printf 'k1:%%s\\n' \"$(head -c32 /dev/urandom | base64)\"): %v", c.DocumentKeysFile, err)
+		}
+		for name, path := range map[string]string{"CAU_ACCESS_KEY_FILE": c.AccessKeyFile, "CAU_ROOM_KEY_FILE": c.RoomKeyFile} {
 			if _, err := os.Stat(path); err != nil {
 				bad("%s: %s must exist in production (generate it with `cau keys`): %v", name, path, err)
 			}
