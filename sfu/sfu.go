@@ -301,3 +301,9 @@ func (s *SFU) sendJoined(p *Participant, resumed bool) {
 		Participants: ps, Tracks: ts, Floor: floor, Pinned: pinned,
 		Grant: GrantInfo{Publish: p.grant.Publish, Subscribe: p.grant.Subscribe, Screen: p.grant.Screen, Moderate: p.grant.Moderate}})
 }
+
+// Participant returns a participant of a room (WHIP/WHEP sessions, tests).
+func (s *SFU) Participant(room RoomID, id ParticipantID) (*Participant, bool) {
+	p, err := s.participant(room, id)
+	return p, err == nil
+}

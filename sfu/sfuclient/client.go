@@ -41,6 +41,9 @@ type Options struct {
 	OnTrack func(*webrtc.TrackRemote, *webrtc.RTPReceiver)
 	// Dialer dials the WebSocket (default websocket.DefaultDialer).
 	Dialer *websocket.Dialer
+	// Resume is the session secret of a participant to continue (a
+	// client restarted within the SFU's reconnect grace).
+	Resume string
 }
 
 // Event is a message from the server: its type and raw data.
@@ -81,7 +84,7 @@ func Dial(ctx context.Context, o Options) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{opts: o, log: o.Logger, api: api, changed: make(chan struct{}), answers: make(chan string, 4)}
-	if err := c.connect(ctx, ""); err != nil {
+	if err := c.connect(ctx, o.Resume); err != nil {
 		return nil, err
 	}
 	return c, nil
