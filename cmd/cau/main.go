@@ -34,6 +34,7 @@ func commands() []command {
 		{"migrate", "apply database migrations (up) or list them (status)", runMigrate},
 		{"seed", "load demo data (--demo): a province of 180 units and halls and demo accounts", runSeed},
 		{"token", "print a room token for the SFU (--room, --identity, --name, --perms, --ttl)", runToken},
+		{"loadtest", "start N synthetic halls against a server and report rates, delay, loss, CPU and memory", runLoadtest},
 		{"keys", "create the signing key files named by the configuration (for production setup)", runKeys},
 		{"audit", "verify the audit log's hash chain (audit verify)", runAudit},
 		{"version", "print the version", runVersion},

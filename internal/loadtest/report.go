@@ -39,6 +39,8 @@ type Report struct {
 	LossRatio      float64 `json:"loss_ratio"`
 	LossRatioWorst float64 `json:"loss_ratio_worst_subscriber"`
 	LayerSwitches  int64   `json:"layer_switches"`
+	// DroppedAtSFU counts packets the SFU dropped for slow subscribers.
+	DroppedAtSFU int64 `json:"dropped_at_sfu"`
 
 	ServerPID         int     `json:"server_pid,omitempty"`
 	ServerCPUCores    float64 `json:"server_cpu_cores"`
@@ -83,6 +85,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	row("forward delay p50 / p99 / max", "%.2f ms / %.2f ms / %.2f ms", r.DelayMsP50, r.DelayMsP99, r.DelayMsMax)
 	row("loss (all / worst subscriber)", "%.4f%% / %.4f%%", r.LossRatio*100, r.LossRatioWorst*100)
 	row("layer switches", "%d", r.LayerSwitches)
+	row("dropped at the SFU (slow subscribers)", "%d", r.DroppedAtSFU)
 	if r.ServerPID != 0 {
 		row("server CPU", "%.2f cores (pid %d)", r.ServerCPUCores, r.ServerPID)
 		row("server RSS", "%.0f MiB", float64(r.ServerRSSBytes)/(1<<20))

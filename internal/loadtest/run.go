@@ -1,0 +1,448 @@
+package loadtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/cau-gov/cau/internal/roomtoken"
+	"github.com/cau-gov/cau/sfu"
+	"github.com/cau-gov/cau/sfu/sfuclient"
+)
+
+// Options describe a run. Zero values take the reference scenario's.
+type Options struct {
+	// URL is the server, http://127.0.0.1:8080; signaling is at /rtc.
+	URL string
+	// Room defaults to "loadtest-<time>".
+	Room string
+	// Halls is how many synthetic halls join (160 in the reference scenario).
+	Halls int
+	// Duration is the measured window, after every hall has joined.
+	Duration time.Duration
+	// Unmuted is how many halls publish audio (the chair's and the
+	// speakers'); a muted hall in a province session sends none.
+	Unmuted int
+	// FloorChangesPerMinute rotates which unmuted hall speaks loudest, so
+	// the floor (active speaker) moves and every hall switches source.
+	FloorChangesPerMinute float64
+	// Console adds the province operator console, subscribing to every
+	// hall's camera in the low layer.
+	Console bool
+	// JoinsPerSecond paces the ramp (0: 20/s).
+	JoinsPerSecond float64
+	// ServerPID is read from /proc for the server's CPU and memory (0: not measured).
+	ServerPID int
+	// Signer mints the room tokens, with the server's room key.
+	Signer *roomtoken.Signer
+	// Baseline measures the UDP loopback rate first.
+	Baseline bool
+	Logger   *slog.Logger
+}
+
+func (o *Options) defaults() {
+	if o.Halls == 0 {
+		o.Halls = 160
+	}
+	if o.Duration == 0 {
+		o.Duration = 30 * time.Second
+	}
+	if o.Room == "" {
+		o.Room = fmt.Sprintf("loadtest-%d", time.Now().Unix())
+	}
+	if o.Unmuted == 0 {
+		o.Unmuted = 2
+	}
+	if o.Unmuted > o.Halls {
+		o.Unmuted = o.Halls
+	}
+	if o.JoinsPerSecond == 0 {
+		o.JoinsPerSecond = 20
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// hall is one synthetic hall.
+type hall struct {
+	id      string
+	client  *sfuclient.Client
+	video   *sfuclient.Publication
+	audio   *sfuclient.Publication
+	speak   atomic.Bool
+	sent    SendCounters
+	join    time.Duration
+	floorAt time.Time
+
+	mu   sync.Mutex
+	recv []*RecvStats
+}
+
+func (h *hall) onTrack(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	s := NewRecvStats(tr.Kind())
+	h.mu.Lock()
+	h.recv = append(h.recv, s)
+	h.mu.Unlock()
+	s.Consume(tr)
+}
+
+func (h *hall) stats() []*RecvStats {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]*RecvStats(nil), h.recv...)
+}
+
+// Run drives the scenario and returns the report.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	o.defaults()
+	if o.Signer == nil {
+		return nil, errors.New("loadtest: no token signer (the server's room key)")
+	}
+	u, err := url.Parse(o.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, fmt.Errorf("loadtest: --url %q is not an http(s) URL", o.URL)
+	}
+	ws := *u
+	ws.Scheme = strings.Replace(u.Scheme, "http", "ws", 1)
+	ws.Path = "/rtc"
+	rep := &Report{Started: time.Now(), Halls: o.Halls, ServerPID: o.ServerPID, Machine: machine()}
+	if o.Baseline {
+		if pps, err := UDPBaseline(ctx, 1200, 2*time.Second); err == nil {
+			rep.BaselineUDPLoopbackPPS = pps
+		}
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	// Stop the pumps first, then wait for them (defers run last-first).
+	defer wg.Wait()
+	defer cancel()
+
+	joinHist, firstFrame := NewHistogram(), NewHistogram()
+	halls := make([]*hall, 0, o.Halls)
+	var errs []string
+	var emu sync.Mutex
+	addErr := func(err error) {
+		emu.Lock()
+		if len(errs) < 20 {
+			errs = append(errs, err.Error())
+		}
+		emu.Unlock()
+	}
+	pace := time.NewTicker(time.Duration(float64(time.Second) / o.JoinsPerSecond))
+	defer pace.Stop()
+	var jwg sync.WaitGroup
+	var hmu sync.Mutex
+	for i := 0; i < o.Halls; i++ {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-pace.C:
+		}
+		h := &hall{id: fmt.Sprintf("hall-%d", i+1)}
+		unmuted := i < o.Unmuted
+		jwg.Add(1)
+		go func() {
+			defer jwg.Done()
+			if err := h.start(ctx, o, ws.String(), unmuted, &wg); err != nil {
+				addErr(fmt.Errorf("%s: %w", h.id, err))
+				return
+			}
+			joinHist.Record(h.join)
+			hmu.Lock()
+			halls = append(halls, h)
+			hmu.Unlock()
+		}()
+	}
+	jwg.Wait()
+	defer func() {
+		for _, h := range halls {
+			_ = h.client.Close()
+		}
+	}()
+	rep.HallsConnected = len(halls)
+	if len(halls) > 0 {
+		halls[0].speak.Store(true)
+	}
+	var console *sfuclient.Client
+	if o.Console {
+		console, err = dialConsole(ctx, o, ws.String(), halls)
+		if err != nil {
+			addErr(fmt.Errorf("console: %w", err))
+		} else {
+			defer console.Close()
+		}
+	}
+
+	// Let layers settle, then measure a window.
+	time.Sleep(2 * time.Second)
+	m0, _ := scrapeSFU(ctx, o.URL)
+	p0, perr := ReadProc(o.ServerPID)
+	g0, _ := ReadProc(os.Getpid())
+	counts0 := collect(halls)
+	sent0 := sentBytes(halls)
+	start := time.Now()
+
+	var rotate <-chan time.Time
+	if o.FloorChangesPerMinute > 0 && o.Unmuted > 1 {
+		t := time.NewTicker(time.Duration(float64(time.Minute) / o.FloorChangesPerMinute))
+		defer t.Stop()
+		rotate = t.C
+	}
+	speaker := 0
+	window := time.NewTimer(o.Duration)
+	defer window.Stop()
+wait:
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-rotate:
+			halls[speaker%o.Unmuted].speak.Store(false)
+			speaker++
+			halls[speaker%o.Unmuted].speak.Store(true)
+		case <-window.C:
+			break wait
+		}
+	}
+	elapsed := time.Since(start)
+	m1, merr := scrapeSFU(ctx, o.URL)
+	p1, _ := ReadProc(o.ServerPID)
+	g1, _ := ReadProc(os.Getpid())
+	counts1 := collect(halls)
+
+	rep.DurationSec = elapsed.Seconds()
+	if merr == nil {
+		secs := elapsed.Seconds()
+		rep.PPSIn = (m1.packetsIn - m0.packetsIn) / secs
+		rep.PPSOut = (m1.packetsOut - m0.packetsOut) / secs
+		rep.DroppedAtSFU = int64(m1.dropped - m0.dropped)
+		rep.BpsOut = (m1.bytesOut - m0.bytesOut) * 8 / secs
+		rep.LayerSwitches = int64(m1.switches - m0.switches)
+	} else {
+		addErr(fmt.Errorf("server metrics: %w", merr))
+	}
+	rep.BpsIn = float64(sentBytes(halls)-sent0) * 8 / elapsed.Seconds()
+	delay := NewHistogram()
+	for _, h := range halls {
+		for _, s := range h.stats() {
+			delay.Merge(s.Delay)
+			if ff := s.FirstFrame.Load(); ff != 0 && s.Kind == webrtc.RTPCodecTypeVideo && !h.floorAt.IsZero() {
+				firstFrame.Record(time.Unix(0, ff).Sub(h.floorAt))
+			}
+		}
+	}
+	rep.DelayMsP50, rep.DelayMsP99, rep.DelayMsMax = ms(delay.Quantile(0.5)), ms(delay.Quantile(0.99)), ms(delay.Max())
+	rep.JoinMsP50, rep.JoinMsP99 = ms(joinHist.Quantile(0.5)), ms(joinHist.Quantile(0.99))
+	rep.FirstFrameMsP50, rep.FirstFrameMsP99 = ms(firstFrame.Quantile(0.5)), ms(firstFrame.Quantile(0.99))
+	rep.LossRatio, rep.LossRatioWorst = loss(counts0, counts1)
+	if o.ServerPID != 0 && perr == nil {
+		rep.ServerCPUCores = CPUCores(p0, p1)
+		rep.ServerRSSBytes = p1.RSSBytes
+		if out := (m1.packetsOut - m0.packetsOut); out > 0 {
+			rep.CPUMicrosPerForwardedPacket = float64(p1.CPU-p0.CPU) / float64(time.Microsecond) / out
+		}
+		participants := len(halls)
+		if console != nil {
+			participants++
+		}
+		if participants > 0 {
+			rep.BytesPerParticipant = float64(p1.RSSBytes) / float64(participants)
+		}
+	}
+	rep.GeneratorCPUCores = CPUCores(g0, g1)
+	rep.Errors = errs
+	return rep, nil
+}
+
+// start joins, publishes and subscribes one hall.
+func (h *hall) start(ctx context.Context, o Options, wsURL string, unmuted bool, wg *sync.WaitGroup) error {
+	perms := []string{roomtoken.PermPublish, roomtoken.PermSubscribe}
+	tok, err := o.Signer.Sign(roomtoken.Claims{Room: o.Room, Identity: h.id, Name: "Điểm cầu " + h.id, Kind: string(sfu.KindHall), Perms: perms}, time.Hour)
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	jctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	h.client, err = sfuclient.Dial(jctx, sfuclient.Options{URL: wsURL, Token: tok, OnTrack: h.onTrack, Logger: o.Logger})
+	if err != nil {
+		return fmt.Errorf("join: %w", err)
+	}
+	if h.video, err = h.client.PublishVideo(jctx, sfu.SourceCamera, webrtc.MimeTypeVP8, "q", "h", "f"); err != nil {
+		return fmt.Errorf("publish video: %w", err)
+	}
+	if unmuted {
+		if h.audio, err = h.client.PublishAudio(jctx); err != nil {
+			return fmt.Errorf("publish audio: %w", err)
+		}
+	}
+	h.join = time.Since(t0)
+	h.floorAt = time.Now()
+	if err := h.client.Subscribe(sfu.FloorTrack, sfu.QualityHigh); err != nil {
+		return fmt.Errorf("subscribe floor: %w", err)
+	}
+	for i, l := range ReferenceLayers2() {
+		wg.Add(1)
+		go func(i int, l Layer) {
+			defer wg.Done()
+			h.pumpVideo(ctx, i, l)
+		}(i, l)
+	}
+	if h.audio != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h.pumpAudio(ctx)
+		}()
+	}
+	return nil
+}
+
+// ReferenceLayers2 are ReferenceLayers lowest first, the order the
+// simulcast publication's rids are given in.
+func ReferenceLayers2() []Layer {
+	out := append([]Layer(nil), ReferenceLayers...)
+	sort.Slice(out, func(i, j int) bool { return out[i].BitrateBps < out[j].BitrateBps })
+	return out
+}
+
+func (h *hall) pumpVideo(ctx context.Context, i int, l Layer) {
+	frameBytes := l.BitrateBps / 8 / l.FPS
+	tick := time.NewTicker(time.Second / time.Duration(l.FPS))
+	defer tick.Stop()
+	var seq uint16
+	var ts uint32
+	var lastKey time.Time
+	pkt := &rtp.Packet{Header: rtp.Header{Version: 2}}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			key := h.video.KeyframeRequested(i) || now.Sub(lastKey) >= keyFrameEvery
+			size := frameBytes
+			if key {
+				size *= keyFrameScale
+				lastKey = now
+			}
+			payloads := VP8Frame(size, mtu, key, l.Width, l.Height, time.Now())
+			for k, p := range payloads {
+				pkt.Header = rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: ts, Marker: k == len(payloads)-1}
+				pkt.Payload = p
+				seq++
+				if err := h.video.WriteRTP(i, pkt, -1); err != nil {
+					return
+				}
+				h.sent.Packets.Add(1)
+				h.sent.Bytes.Add(int64(len(p)))
+			}
+			ts += uint32(90000 / l.FPS)
+		}
+	}
+}
+
+func (h *hall) pumpAudio(ctx context.Context) {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	var seq uint16
+	var ts uint32
+	pkt := &rtp.Packet{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			level := 90 // quiet room
+			if h.speak.Load() {
+				level = 25 // someone speaking
+			}
+			pkt.Header = rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: ts}
+			pkt.Payload = OpusPayload(opusBytes, time.Now())
+			seq++
+			ts += 960
+			if err := h.audio.WriteRTP(0, pkt, level); err != nil {
+				return
+			}
+			h.sent.Packets.Add(1)
+		}
+	}
+}
+
+func dialConsole(ctx context.Context, o Options, wsURL string, halls []*hall) (*sfuclient.Client, error) {
+	tok, err := o.Signer.Sign(roomtoken.Claims{Room: o.Room, Identity: "console-1", Name: "Bàn điều khiển tỉnh", Kind: string(sfu.KindConsole),
+		Perms: []string{roomtoken.PermSubscribe, roomtoken.PermModerate}}, time.Hour)
+	if err != nil {
+		return nil, err
+	}
+	h := &hall{id: "console-1"}
+	c, err := sfuclient.Dial(ctx, sfuclient.Options{URL: wsURL, Token: tok, OnTrack: h.onTrack, Logger: o.Logger})
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range halls {
+		if err := c.Subscribe(sfu.TrackID(x.id+"/camera"), sfu.QualityLow); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+func sentBytes(halls []*hall) int64 {
+	var n int64
+	for _, h := range halls {
+		n += h.sent.Bytes.Load()
+	}
+	return n
+}
+
+type recvCount struct{ expected, received int64 }
+
+func collect(halls []*hall) map[*RecvStats]recvCount {
+	out := map[*RecvStats]recvCount{}
+	for _, h := range halls {
+		for _, s := range h.stats() {
+			out[s] = recvCount{s.Expected.Load(), s.Packets.Load()}
+		}
+	}
+	return out
+}
+
+// loss returns the overall and the worst subscription's loss in the window.
+func loss(a, b map[*RecvStats]recvCount) (all, worst float64) {
+	var exp, got int64
+	for s, end := range b {
+		start := a[s]
+		e, g := end.expected-start.expected, end.received-start.received
+		if e <= 0 {
+			continue
+		}
+		exp += e
+		got += g
+		if l := float64(e-g) / float64(e); l > worst {
+			worst = l
+		}
+	}
+	if exp > 0 && got < exp {
+		all = float64(exp-got) / float64(exp)
+	}
+	return all, worst
+}
+
+func machine() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s, %d cores, %s/%s, %s", host, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+}

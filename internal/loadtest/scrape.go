@@ -1,0 +1,67 @@
+package loadtest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// sfuCounters are the SFU's own counters, read from /metrics: what it
+// received and sent, not what the generator believes it sent.
+type sfuCounters struct {
+	packetsIn, packetsOut float64
+	bytesOut              float64
+	dropped               float64
+	switches              float64
+}
+
+func scrapeSFU(ctx context.Context, base string) (sfuCounters, error) {
+	var c sfuCounters
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", strings.TrimRight(base, "/")+"/metrics", nil)
+	if err != nil {
+		return c, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return c, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return c, fmt.Errorf("GET /metrics: %s", resp.Status)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, val, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+		if err != nil {
+			continue
+		}
+		switch name {
+		case "cau_sfu_packets_received_total":
+			c.packetsIn = v
+		case "cau_sfu_packets_forwarded_total":
+			c.packetsOut = v
+		case "cau_sfu_bytes_forwarded_total":
+			c.bytesOut = v
+		case "cau_sfu_packets_dropped_total":
+			c.dropped = v
+		case `cau_sfu_layer_switches_total`:
+			c.switches = v
+		}
+	}
+	return c, sc.Err()
+}

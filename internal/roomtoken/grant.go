@@ -1,0 +1,18 @@
+package roomtoken
+
+import "github.com/cau-gov/cau/sfu"
+
+// Grant turns verified claims into what the SFU admits: the one place
+// where token permissions become SFU permissions.
+func (c Claims) Grant() sfu.Grant {
+	return sfu.Grant{
+		Room:      sfu.RoomID(c.Room),
+		Identity:  sfu.ParticipantID(c.Identity),
+		Name:      c.Name,
+		Kind:      sfu.Kind(c.Kind),
+		Publish:   c.Has(PermPublish),
+		Subscribe: c.Has(PermSubscribe),
+		Screen:    c.Has(PermScreen),
+		Moderate:  c.Has(PermModerate),
+	}
+}
