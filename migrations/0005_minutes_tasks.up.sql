@@ -1,4 +1,6 @@
 -- Minutes, document numbers, follow-up tasks, their notices and search.
+-- Search folds Vietnamese with vn_fold (0004) and matches with trigram GIN
+-- indexes on the folded titles, so "ke hoach" finds "Kế hoạch" without a scan.
 
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
@@ -89,14 +91,18 @@ CREATE TABLE tasks (
     cancelled_at       timestamptz,
     created_at         timestamptz NOT NULL,
     updated_at         timestamptz NOT NULL,
+    -- The folded title, stored: a search matching many rows rechecks this
+    -- column instead of calling vn_fold per row (60 µs each).
+    title_fold         text GENERATED ALWAYS AS (vn_fold(title)) STORED,
     CHECK (completed_on IS NULL OR cancelled_at IS NULL)
 );
 CREATE INDEX tasks_lead_unit_idx ON tasks (lead_unit_id, deadline);
 CREATE INDEX tasks_assigner_idx ON tasks (assigner_id, deadline);
 CREATE INDEX tasks_meeting_idx ON tasks (source_meeting_id) WHERE source_meeting_id IS NOT NULL;
 CREATE INDEX tasks_open_deadline_idx ON tasks (deadline) WHERE completed_on IS NULL AND cancelled_at IS NULL;
-CREATE INDEX tasks_title_fold_idx ON tasks USING gin (vn_fold(title) gin_trgm_ops);
+CREATE INDEX tasks_title_fold_idx ON tasks USING gin (title_fold gin_trgm_ops);
 CREATE INDEX meetings_title_fold_idx ON meetings USING gin (vn_fold(title) gin_trgm_ops);
+CREATE INDEX documents_title_fold_idx ON documents USING gin (vn_fold(title) gin_trgm_ops);
 
 -- task_units: coordinating units (the lead unit is on the task).
 CREATE TABLE task_units (

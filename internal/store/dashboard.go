@@ -1,0 +1,97 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cau-gov/cau/internal/task"
+)
+
+// taskStatusSQL derives a task's status on day $1 with task.Derive's rule:
+// cancelled; completed after the deadline; completed; past the deadline;
+// else in progress. TestStatusSQLAgrees keeps the two in step.
+const taskStatusSQL = `CASE WHEN t.cancelled_at IS NOT NULL THEN 'cancelled'
+	WHEN t.completed_on > t.deadline THEN 'done_late'
+	WHEN t.completed_on IS NOT NULL THEN 'done_on_time'
+	WHEN t.deadline < $1 THEN 'overdue'
+	ELSE 'in_progress' END`
+
+// taskWhere builds the filter's WHERE clause; args[0] is today.
+func taskWhere(f task.Filter, today task.Day) (string, []any) {
+	args := []any{today.Time()}
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	where := ` WHERE true`
+	if f.MeetingID != nil {
+		where += ` AND t.source_meeting_id = ` + arg(*f.MeetingID)
+	}
+	if f.Assigner != nil {
+		where += ` AND t.assigner_id = ` + arg(*f.Assigner)
+	}
+	if f.From != nil {
+		where += ` AND t.deadline >= ` + arg(f.From.Time())
+	}
+	if f.To != nil {
+		where += ` AND t.deadline <= ` + arg(f.To.Time())
+	}
+	if f.UnitID != nil {
+		where += ` AND t.lead_unit_id IN (WITH RECURSIVE sub AS (SELECT id FROM units WHERE id = ` + arg(*f.UnitID) + `
+			UNION ALL SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id) SELECT id FROM sub)`
+	}
+	if f.Status != nil {
+		where += ` AND (` + taskStatusSQL + `) = ` + arg(string(*f.Status))
+	}
+	return where, args
+}
+
+// TaskDashboard implements task.DashboardStore.
+func (db *DB) TaskDashboard(ctx context.Context, by string, f task.Filter, today task.Day) ([]task.Row, error) {
+	where, args := taskWhere(f, today)
+	key, name := `t.lead_unit_id`, `(SELECT name FROM units WHERE id = g.key)`
+	if by == task.ByLeader {
+		key, name = `t.assigner_id`, `(SELECT full_name FROM users WHERE id = g.key)`
+	}
+	sql := `SELECT g.key, ` + name + `, g.overdue, g.in_progress, g.done_late, g.done_on_time, g.cancelled, g.total
+		FROM (SELECT ` + key + ` AS key,
+			count(*) FILTER (WHERE s = 'overdue') AS overdue,
+			count(*) FILTER (WHERE s = 'in_progress') AS in_progress,
+			count(*) FILTER (WHERE s = 'done_late') AS done_late,
+			count(*) FILTER (WHERE s = 'done_on_time') AS done_on_time,
+			count(*) FILTER (WHERE s = 'cancelled') AS cancelled,
+			count(*) AS total
+		FROM (SELECT t.lead_unit_id, t.assigner_id, ` + taskStatusSQL + ` AS s FROM tasks t` + where + `) t
+		GROUP BY 1) g
+		ORDER BY g.overdue DESC, g.in_progress DESC, 2`
+	rows, err := db.Pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("task dashboard: %w", err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (task.Row, error) {
+		var r task.Row
+		err := row.Scan(&r.ID, &r.Name, &r.Overdue, &r.InProgress, &r.DoneLate, &r.DoneOnTime, &r.Cancelled, &r.Total)
+		if due := r.DoneOnTime + r.DoneLate + r.Overdue; due > 0 {
+			p := float64(r.DoneOnTime) * 100 / float64(due)
+			r.OnTimePercent = &p
+		}
+		return r, err
+	})
+}
+
+// TaskList implements task.DashboardStore: overdue first, then by deadline.
+func (db *DB) TaskList(ctx context.Context, f task.Filter, today task.Day) ([]task.Task, error) {
+	where, args := taskWhere(f, today)
+	args = append(args, f.Limit, f.Offset)
+	n := len(args)
+	rows, err := db.Pool.Query(ctx, `SELECT `+taskColumns+` FROM tasks t`+where+`
+		ORDER BY (`+taskStatusSQL+`) = 'overdue' DESC, t.deadline, t.id LIMIT $`+strconv.Itoa(n-1)+` OFFSET $`+strconv.Itoa(n), args...)
+	if err != nil {
+		return nil, fmt.Errorf("task list: %w", err)
+	}
+	ts, err := pgx.CollectRows(rows, scanTask)
+	for i := range ts {
+		ts[i] = ts[i].WithStatus(today)
+	}
+	return ts, err
+}
