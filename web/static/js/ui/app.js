@@ -8,6 +8,7 @@ import { loginScreen } from './login.js';
 import { meetingsScreen } from './meetings.js';
 import { deviceScreen } from './device.js';
 import { roomScreen } from './room.js';
+import { editorScreen } from './editor.js';
 
 /**
  * @typedef {object} Ctx
@@ -28,6 +29,8 @@ const routes = [
 	{ pattern: /^\/(meetings)?$/, screen: meetingsScreen },
 	{ pattern: /^\/device-check$/, screen: deviceScreen },
 	{ pattern: /^\/meetings\/(\d+)$/, screen: roomScreen, names: ['id'] },
+	{ pattern: /^\/meetings\/new$/, screen: editorScreen },
+	{ pattern: /^\/meetings\/(\d+)\/edit$/, screen: editorScreen, names: ['id'] },
 ];
 
 /** @param {HTMLElement} root */

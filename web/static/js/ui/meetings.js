@@ -1,7 +1,7 @@
 // My meetings: today, upcoming and past, from GET /api/v1/meetings.
 
 import { ApiError, errorMessage } from '../api.js';
-import { t, formatDateTime } from '../i18n.js';
+import { t, has, formatDateTime } from '../i18n.js';
 import { h, replace } from './dom.js';
 
 /**
@@ -18,7 +18,11 @@ import { h, replace } from './dom.js';
 export async function meetingsScreen(main, ctx) {
 	document.title = t('meetings.title') + ' — ' + t('app.name');
 	const body = h('div', { class: 'stack', 'aria-busy': 'true' }, h('p', { class: 'muted' }, t('meetings.loading')));
-	main.append(h('section', { class: 'page' }, h('h1', {}, t('meetings.title')), body));
+	const organizer = ctx.api.user?.roles.some((r) => r === 'secretary' || r === 'admin') ?? false;
+	main.append(h('section', { class: 'page' },
+		h('div', { class: 'page-head' }, h('h1', {}, t('meetings.title')),
+			organizer && h('a', { class: 'button primary', id: 'new-meeting', href: '/meetings/new', onclick: (/** @type {MouseEvent} */ ev) => { ev.preventDefault(); ctx.go('/meetings/new'); } }, t('meetings.new'))),
+		body));
 
 	/** @type {MeetingSummary[]} */
 	let list;
@@ -34,10 +38,12 @@ export async function meetingsScreen(main, ctx) {
 	}
 	body.removeAttribute('aria-busy');
 	const { today, upcoming, past } = split(list, new Date());
+	/** @param {string} path */
+	const go = (path) => (/** @type {MouseEvent} */ ev) => { if (ev.button === 0 && !ev.ctrlKey && !ev.metaKey) { ev.preventDefault(); ctx.go(path); } };
 	replace(body,
-		group(t('meetings.today'), today),
-		group(t('meetings.upcoming'), upcoming),
-		group(t('meetings.past'), past.reverse()));
+		group(t('meetings.today'), today, organizer, go),
+		group(t('meetings.upcoming'), upcoming, organizer, go),
+		group(t('meetings.past'), past.reverse(), organizer, go));
 }
 
 /**
@@ -64,8 +70,10 @@ export function split(list, now) {
 /**
  * @param {string} title
  * @param {MeetingSummary[]} items
+ * @param {boolean} organizer
+ * @param {(path: string) => (ev: MouseEvent) => void} go
  */
-function group(title, items) {
+function group(title, items, organizer, go) {
 	return h('section', { class: 'group' },
 		h('h2', {}, title),
 		items.length === 0
@@ -73,6 +81,8 @@ function group(title, items) {
 			: h('ul', { class: 'meetings' }, items.map((m) => h('li', { class: 'card' },
 				h('div', {},
 					h('strong', {}, m.title),
-					h('div', { class: 'muted' }, formatDateTime(m.starts_at))),
-				h('a', { class: 'button', href: '/meetings/' + m.id }, t('meetings.open'))))));
+					h('div', { class: 'muted' }, formatDateTime(m.starts_at), ' · ', m.kind && has('kind.' + m.kind) ? t('kind.' + m.kind) : '', m.status ? ' · ' + t('room.status.' + m.status) : '')),
+				h('div', { class: 'actions' },
+					organizer && h('a', { class: 'button', href: `/meetings/${m.id}/edit`, onclick: go(`/meetings/${m.id}/edit`) }, t('editor.edit')),
+					m.status !== 'draft' && h('a', { class: 'button primary', href: '/meetings/' + m.id, onclick: go('/meetings/' + m.id) }, t('meetings.open')))))));
 }

@@ -101,7 +101,7 @@ export async function roomScreen(main, ctx, params) {
 			r.user_id ? data.people.get(r.user_id) ?? t('room.person', { id: r.user_id }) : null,
 			r.hall_id ? data.halls.get(r.hall_id) ?? t('room.hall', { id: r.hall_id }) : null,
 		].filter(Boolean).join(' — ');
-		const itemDocs = data.documents.filter((d) => current && d.agenda_item_id === current.id);
+		const itemDocs = data.documents.filter((d) => current && d.item_id === current.id);
 
 		replace(root,
 			h('header', { class: 'room-head' },

@@ -1,0 +1,100 @@
+// The secretary prepares a meeting in the browser: details, agenda with
+// drag-to-reorder, halls from the unit tree, a delegate, a document upload
+// with its progress bar, publish; the invited delegate then sees it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from '../lib/server.js';
+import { openBrowser, shoot, sizes } from '../lib/browser.js';
+import { signIn } from '../lib/api.js';
+import { tinyPDF } from '../lib/pdf.js';
+
+/** @type {import('../lib/server.js').CauServer} */
+let server;
+const password = process.env.CAU_DEMO_PASSWORD || 'cau-demo';
+before(async () => { server = await startServer(); });
+after(async () => { await server?.stop(); });
+
+/**
+ * @param {import('playwright-core').Page} page
+ * @param {string} user
+ * @param {string} next
+ */
+async function signInAt(page, user, next) {
+	await page.goto(`${server.url}/login?next=${encodeURIComponent(next)}`);
+	await page.fill('#username', user);
+	await page.fill('#password', password);
+	await page.click('form.login button[type=submit]');
+}
+
+test('the secretary builds and publishes a meeting; the delegate sees it', async () => {
+	const b = await openBrowser(sizes.desktop);
+	const sec = await signIn(server.url, 'thuky', password);
+	try {
+		const { page } = b;
+		await signInAt(page, 'thuky', '/meetings');
+		await page.click('#new-meeting');
+		await page.waitForSelector('#m-title:focus');
+		await page.fill('#m-title', 'Giao ban công tác chuyển đổi số quý IV');
+		await page.selectOption('#m-kind', 'briefing');
+		await page.fill('#m-place', 'Phòng họp số 1, UBND tỉnh');
+		await page.click('#save-details');
+		await page.waitForURL(/\/meetings\/\d+\/edit$/);
+		const id = Number(page.url().match(/meetings\/(\d+)\/edit/)?.[1]);
+
+		// Agenda: three items, then the third dragged onto the first.
+		for (const title of ['Khai mạc', 'Báo cáo tiến độ chuyển đổi số', 'Thảo luận và kết luận']) {
+			await page.fill('#item-title', title);
+			await page.click('#add-item');
+			await page.waitForFunction((n) => document.querySelectorAll('#agenda-list li').length === n, [title].length && (await page.$$('#agenda-list li')).length + 1);
+		}
+		await page.dragAndDrop('#agenda-list li:nth-child(3)', '#agenda-list li:nth-child(1)');
+		await page.waitForFunction(() => document.querySelector('#agenda-list li')?.textContent?.startsWith('⋮⋮Thảo luận'));
+		const agenda = await sec.call('GET', `/meetings/${id}/agenda`);
+		assert.deepEqual(agenda.items.map((/** @type {any} */ i) => i.title), ['Thảo luận và kết luận', 'Khai mạc', 'Báo cáo tiến độ chuyển đổi số']);
+		// The keyboard way: move the first item down.
+		await page.click('#agenda-list li:nth-child(1) button:has-text("↓")');
+		await page.waitForFunction(() => document.querySelector('#agenda-list li')?.textContent?.startsWith('⋮⋮Khai mạc'));
+
+		// Halls: the province unit (first in the tree) with its sub-units.
+		const hallsBefore = (await sec.call('GET', `/meetings/${id}/invitees`)).halls.length;
+		await page.click('#add-halls');
+		await page.waitForFunction((n) => document.querySelectorAll('#hall-list li').length > n, hallsBefore);
+
+		// A delegate found by search.
+		await page.fill('#people-q', 'daibieu1');
+		await page.click('#people-search');
+		await page.click('#people-results button[data-user=daibieu1]');
+		await page.waitForFunction(() => /Đại biểu/.test(document.querySelector('#people-list')?.textContent ?? ''));
+
+		// A document, with its progress bar reaching 100 %.
+		await page.setInputFiles('#doc-file', { name: 'bao-cao-chuyen-doi-so.pdf', mimeType: 'application/pdf', buffer: tinyPDF('Bao cao chuyen doi so') });
+		await page.click('#upload');
+		await page.waitForSelector('#doc-list li');
+		assert.match(await page.textContent('#doc-list') ?? '', /bao-cao-chuyen-doi-so/);
+		await page.waitForFunction(() => {
+			const bar = document.querySelector('#uploads li.done progress');
+			return bar instanceof HTMLProgressElement && bar.value === 100;
+		});
+		await page.evaluate(() => window.scrollTo(0, 0));
+		await shoot(page, 'editor', 'desktop');
+		await page.setViewportSize(sizes.tablet);
+		await shoot(page, 'editor', 'tablet');
+
+		await page.click('#publish');
+		await page.waitForSelector('#published');
+		assert.deepEqual(b.problems, [], 'page errors');
+
+		// The delegate's list shows it.
+		const d = await openBrowser(sizes.tablet);
+		try {
+			await signInAt(d.page, 'daibieu1', '/meetings');
+			await d.page.waitForSelector('ul.meetings li');
+			assert.match(await d.page.textContent('ul.meetings') ?? '', /Giao ban công tác chuyển đổi số quý IV/);
+			await shoot(d.page, 'meetings-delegate', 'tablet');
+		} finally {
+			await d.close();
+		}
+	} finally {
+		await b.close();
+	}
+});
