@@ -175,7 +175,13 @@ type Service struct {
 	maxUpload int64
 	now       func() time.Time
 	log       *slog.Logger
+	// pdfSlots bounds PDFs being stamped or sent at once (each is held in
+	// memory whole).
+	pdfSlots chan struct{}
 }
+
+// pdfConcurrency is how many watermarked PDFs may be in memory at once.
+const pdfConcurrency = 4
 
 // Config is what New needs.
 type Config struct {
@@ -201,7 +207,7 @@ func New(c Config) *Service {
 		c.Log = slog.Default()
 	}
 	return &Service{store: c.Store, meetings: c.Meetings, blobs: c.Blobs, marker: c.Marker, converter: c.Converter,
-		enqueue: c.Enqueue, maxUpload: c.MaxUpload, now: c.Now, log: c.Log}
+		enqueue: c.Enqueue, maxUpload: c.MaxUpload, now: c.Now, log: c.Log, pdfSlots: make(chan struct{}, pdfConcurrency)}
 }
 
 // Blobs is the encrypted file store (tests read raw files through it).

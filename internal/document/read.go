@@ -145,7 +145,20 @@ func (s *Service) Open(ctx context.Context, who Who, id ID, n int, kind ReadKind
 
 // watermarked decrypts a PDF and stamps it for p. pdfcpu needs the whole
 // file in memory; the marker bounds how many run at once.
-func (s *Service) watermarked(ctx context.Context, p *auth.Principal, blobID string) (io.ReadCloser, int64, error) {
+func (s *Service) watermarked(ctx context.Context, p *auth.Principal, blobID string) (_ io.ReadCloser, _ int64, err error) {
+	// A slot is held from reading the stored PDF until the stamped copy
+	// has been sent (the body's Close), so memory stays bounded however
+	// many people open large PDFs at once.
+	select {
+	case s.pdfSlots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, 0, ctx.Err()
+	}
+	defer func() {
+		if err != nil {
+			<-s.pdfSlots
+		}
+	}()
 	r, err := s.blobs.Open(blobID)
 	if err != nil {
 		return nil, 0, err
@@ -168,7 +181,22 @@ func (s *Service) watermarked(ctx context.Context, p *auth.Principal, blobID str
 		}
 		return nil, 0, err
 	}
-	return io.NopCloser(&out), int64(out.Len()), nil
+	return &slotBody{Reader: &out, release: func() { <-s.pdfSlots }}, int64(out.Len()), nil
+}
+
+// slotBody gives back its PDF slot when closed (once).
+type slotBody struct {
+	io.Reader
+	release func()
+	closed  bool
+}
+
+func (b *slotBody) Close() error {
+	if !b.closed {
+		b.closed = true
+		b.release()
+	}
+	return nil
 }
 
 func baseName(name string) string {
