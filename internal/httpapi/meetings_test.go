@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -299,7 +300,12 @@ func TestMeetingStory(t *testing.T) {
 	if st, _ := w.status(t, "delegate2", "POST", fmt.Sprintf("%s/session/speaking/%d/withdraw", base, req.RequestID), nil); st != 403 {
 		t.Fatalf("delegate withdraws another's request: %d", st)
 	}
+	media := &recordingMedia{}
+	env.App.Meetings.SetMedia(media)
 	w.do(t, "chair", "POST", fmt.Sprintf("%s/session/speaking/%d/grant", base, req.RequestID), nil, 204, nil)
+	if want := fmt.Sprintf("pin meeting-%d hall-%d", id, w.halls["d1"]); media.last() != want {
+		t.Fatalf("SFU call %q, want %q", media.last(), want)
+	}
 	if d := delWS.waitEvent("speaking.granted"); int64(d["hall_id"].(float64)) != w.halls["d1"] {
 		t.Fatalf("granted without the speaker's hall: %v", d)
 	}
@@ -388,6 +394,9 @@ func TestMeetingStory(t *testing.T) {
 	delWS.waitEvent("hall.disconnected")
 	w.do(t, "chair", "POST", fmt.Sprintf("%s/session/halls/%d/mute", base, w.halls["d2"]), map[string]any{"muted": true}, 204, nil)
 	delWS.waitEvent("hall.muted")
+	if want := fmt.Sprintf("mute meeting-%d hall-%d true", id, w.halls["d2"]); media.last() != want {
+		t.Fatalf("SFU call %q, want %q", media.last(), want)
+	}
 	if st, _ := w.status(t, "delegate1", "POST", fmt.Sprintf("%s/session/halls/%d/mute", base, w.halls["d2"]), map[string]any{"muted": false}); st != 403 {
 		t.Fatalf("delegate mutes: %d", st)
 	}
@@ -499,4 +508,34 @@ func mustOK(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// recordingMedia stands in for the SFU (written concurrently): it records
+// what the session asked of it.
+type recordingMedia struct {
+	mu    sync.Mutex
+	calls []string
+}
+
+func (m *recordingMedia) PinFloor(room, identity string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.calls = append(m.calls, "pin "+room+" "+identity)
+	return nil
+}
+
+func (m *recordingMedia) SetMuted(room, identity string, muted bool) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.calls = append(m.calls, fmt.Sprintf("mute %s %s %v", room, identity, muted))
+	return nil
+}
+
+func (m *recordingMedia) last() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.calls) == 0 {
+		return ""
+	}
+	return m.calls[len(m.calls)-1]
 }

@@ -121,13 +121,13 @@ func (s *Service) GrantFloor(ctx context.Context, p *auth.Principal, id ID, req 
 	if err != nil {
 		return err
 	}
-	if s.media != nil {
+	if media := s.mediaOf(); media != nil {
 		for _, e := range evs {
 			if e.Type != EventSpeakGranted {
 				continue
 			}
 			if ident := speakerIdentity(e); ident != "" {
-				if err := s.media.PinFloor(RoomName(id), ident); err != nil {
+				if err := media.PinFloor(RoomName(id), ident); err != nil {
 					s.log.WarnContext(ctx, "pin floor", "meeting_id", id, "identity", ident, "error", err)
 				}
 			}
@@ -228,8 +228,8 @@ func (s *Service) MuteHall(ctx context.Context, p *auth.Principal, id ID, hall a
 	if _, err := s.command(ctx, id, Command{Kind: CmdMuteHall, Allowed: live, Actor: actor(p), Hall: &hall, Muted: muted}); err != nil {
 		return err
 	}
-	if s.media != nil {
-		if err := s.media.SetMuted(RoomName(id), HallIdentity(hall), muted); err != nil {
+	if media := s.mediaOf(); media != nil {
+		if err := media.SetMuted(RoomName(id), HallIdentity(hall), muted); err != nil {
 			s.log.WarnContext(ctx, "mute hall", "meeting_id", id, "hall_id", hall, "error", err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/cau-gov/cau/internal/audit"
@@ -49,7 +50,7 @@ type Service struct {
 	store Store
 	pub   Publisher
 	mail  Mailer
-	media Media
+	media atomic.Pointer[mediaBox]
 	log   *slog.Logger
 	now   func() time.Time
 	url   string
@@ -63,11 +64,23 @@ func New(c Config) *Service {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	return &Service{store: c.Store, pub: c.Publisher, mail: c.Mailer, media: c.Media, log: c.Log, now: c.Now, url: strings.TrimSuffix(c.PublicURL, "/")}
+	s := &Service{store: c.Store, pub: c.Publisher, mail: c.Mailer, log: c.Log, now: c.Now, url: strings.TrimSuffix(c.PublicURL, "/")}
+	s.SetMedia(c.Media)
+	return s
 }
 
 // SetMedia attaches the SFU once it exists (the app builds it later).
-func (s *Service) SetMedia(m Media) { s.media = m }
+func (s *Service) SetMedia(m Media) { s.media.Store(&mediaBox{m}) }
+
+type mediaBox struct{ Media }
+
+// mediaOf returns the SFU, or nil when there is none.
+func (s *Service) mediaOf() Media {
+	if b := s.media.Load(); b != nil {
+		return b.Media
+	}
+	return nil
+}
 
 // RoomName is the SFU room of a meeting.
 func RoomName(id ID) string { return fmt.Sprintf("meeting-%d", id) }
