@@ -36,6 +36,8 @@ func layerRate(l *upLayer) int {
 // Each video track gets the best layer at or below what it wants that fits
 // what is left; one that fits nothing is paused rather than starve audio.
 func (p *Participant) allocate() {
+	p.allocMu.Lock()
+	defer p.allocMu.Unlock()
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -54,6 +56,7 @@ func (p *Participant) allocate() {
 			est = e.GetTargetBitrate()
 		}
 	}
+	est = p.estimateWithProbe(est)
 	p.estimate.Store(int64(est))
 	budget := est
 	video := downs[:0]
@@ -71,6 +74,10 @@ func (p *Participant) allocate() {
 		video = append(video, d)
 	}
 	slices.SortStableFunc(video, func(a, b *downTrack) int { return priority(b) - priority(a) })
+	// The first video track held below what it wants, and what its next
+	// layer up would need in all, for the prober.
+	var limited *downTrack
+	limitedNeed := 0
 	for _, d := range video {
 		want := Quality(d.want.Load())
 		var t *upTrack
@@ -105,11 +112,28 @@ func (p *Participant) allocate() {
 				chosen = l
 			}
 		}
+		if limited == nil {
+			next := 0
+			if chosen != nil {
+				next = chosen.index + 1
+			}
+			for i := next; i < int(want); i++ {
+				if l := t.layerAt(i); l != nil {
+					limited = d
+					limitedNeed = est - budget + int(float64(layerRate(l))*upgradeMargin)
+					if chosen != nil {
+						limitedNeed -= layerRate(chosen)
+					}
+					break
+				}
+			}
+		}
 		if chosen != nil {
 			budget -= layerRate(chosen)
 		}
 		d.setTarget(chosen)
 	}
+	p.probeStep(limited, est-max(budget, 0), limitedNeed, est)
 }
 
 // priority orders video for allocation: the floor, then screen shares,

@@ -24,6 +24,9 @@ func (p *Participant) downConn() error {
 		}
 	})
 	p.down, p.bwe = pc, bwe
+	if e := bwe(); e != nil {
+		p.watchEstimate(e)
+	}
 	return nil
 }
 

@@ -42,6 +42,7 @@ type downTrack struct {
 
 	// Writer-owned rewriting state.
 	seqOff, lastSeq, firstSeq uint16
+	offStart                  uint16 // first sequence number sent under seqOff
 	tsOff, lastTs             uint32
 	lastSentAt                int64 // nanotime of the last packet sent
 	epoch                     uint32
@@ -184,6 +185,7 @@ func (d *downTrack) rebase(p *packet, clock uint32) {
 	d.seqOff = d.lastSeq + 1 - p.info.seq
 	d.tsOff = d.lastTs + ticks - p.info.ts
 	d.firstSeq = p.info.seq
+	d.offStart = d.lastSeq + 1
 	d.epoch = p.epoch
 }
 
@@ -255,8 +257,8 @@ func (d *downTrack) write(p *packet, seq uint16, ts uint32) {
 // current layer's cache.
 func (d *downTrack) retransmit(seq uint16) {
 	cur := d.cur.Load()
-	if cur == nil {
-		return
+	if cur == nil || seqLess(seq, d.offStart) {
+		return // sent under an earlier offset: cannot be mapped back
 	}
 	p := cur.cache.get(seq - d.seqOff)
 	if p == nil {
@@ -291,4 +293,5 @@ func (d *downTrack) pad(n int) {
 		d.bytesSent.Add(uint64(len(d.padBuf) + 12))
 	}
 	h.Padding = false
+	d.offStart = d.lastSeq + 1
 }

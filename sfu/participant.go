@@ -30,6 +30,10 @@ type Participant struct {
 
 	serverMuted atomic.Bool
 	estimate    atomic.Int64 // bit/s, the downlink estimate last used
+	congestedAt atomic.Int64 // nanotime of the estimator's last drop
+
+	allocMu sync.Mutex // one allocation at a time
+	probe   prober
 
 	mu        sync.Mutex
 	sink      Sink
