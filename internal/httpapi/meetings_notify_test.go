@@ -1,0 +1,85 @@
+package httpapi_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMeetingRescheduleAndCancelNotify: a time change of a published
+// meeting notifies every invitee once more (a title-only edit does not);
+// cancelling notifies again; cancelling twice is refused.
+func TestMeetingRescheduleAndCancelNotify(t *testing.T) {
+	w := setupProvince(t)
+	env := w.env
+	id := w.createMeeting(t)
+	base := fmt.Sprintf("/api/v1/meetings/%d", id)
+	w.do(t, "secretary", "PUT", fmt.Sprintf("%s/participants/%d", base, w.users["delegate1"]), map[string]any{"role": "delegate"}, 204, nil)
+	// Editing a draft notifies nobody.
+	start := time.Now().Add(24 * time.Hour).UTC().Truncate(time.Second)
+	edit := map[string]any{"kind": "regular", "title": "Họp thường kỳ tháng 11", "starts_at": start, "ends_at": start.Add(2 * time.Hour)}
+	w.do(t, "secretary", "PATCH", base, edit, 200, nil)
+	if n := env.Count(t, "notifications", ""); n != 0 {
+		t.Fatalf("notices for a draft: %d", n)
+	}
+	w.do(t, "secretary", "POST", base+"/publish", nil, 200, nil) // secretary, chair, delegate1
+	edit["title"] = "Họp thường kỳ tháng 11 (bổ sung)"
+	w.do(t, "secretary", "PATCH", base, edit, 200, nil)
+	if n := env.Count(t, "notifications", ""); n != 3 {
+		t.Fatalf("a title edit notified: %d notices", n)
+	}
+	edit["starts_at"], edit["ends_at"] = start.Add(time.Hour), start.Add(3*time.Hour)
+	w.do(t, "secretary", "PATCH", base, edit, 200, nil)
+	if n := env.Count(t, "notifications", "kind = 'meeting.rescheduled'"); n != 3 {
+		t.Fatalf("reschedule notices: %d, want 3", n)
+	}
+	// Bad edits change nothing.
+	bad := map[string]any{"kind": "regular", "title": "x", "starts_at": start, "ends_at": start.Add(-time.Hour)}
+	if st, _ := w.status(t, "secretary", "PATCH", base, bad); st != 422 {
+		t.Fatalf("ends before it starts: %d", st)
+	}
+	w.do(t, "secretary", "POST", base+"/cancel", map[string]any{"reason": "Trùng lịch làm việc với Trung ương"}, 200, nil)
+	if st, code := w.status(t, "secretary", "POST", base+"/cancel", nil); st != 409 || code != "invalid_state" {
+		t.Fatalf("cancel twice: %d %s", st, code)
+	}
+	if st, code := w.status(t, "secretary", "PATCH", base, edit); st != 409 || code != "invalid_state" {
+		t.Fatalf("edit a cancelled meeting: %d %s", st, code)
+	}
+	if n := env.Count(t, "notifications", ""); n != 9 {
+		t.Fatalf("notices: %d, want 9 (3 people × invited, rescheduled, cancelled)", n)
+	}
+	msgs := w.sink.WaitFor(9, 20*time.Second)
+	if len(msgs) != 9 {
+		t.Fatalf("e-mails: %d, want 9", len(msgs))
+	}
+	var cancelled int
+	for _, m := range msgs {
+		if strings.Contains(m.Data, "Tr=C3=B9ng l=E1=BB=8Bch") { // "Trùng lịch", quoted-printable
+			cancelled++
+		}
+	}
+	if cancelled != 3 {
+		t.Fatalf("cancellation e-mails with the reason: %d", cancelled)
+	}
+	// Marking a notice read: one's own only.
+	var notes struct {
+		Notifications []struct {
+			ID     int64   `json:"id"`
+			ReadAt *string `json:"read_at"`
+		} `json:"notifications"`
+	}
+	w.do(t, "delegate1", "GET", "/api/v1/notifications?unread=true", nil, 200, &notes)
+	if len(notes.Notifications) != 3 {
+		t.Fatalf("delegate's unread: %d", len(notes.Notifications))
+	}
+	nid := notes.Notifications[0].ID
+	if st, _ := w.status(t, "chair", "POST", fmt.Sprintf("/api/v1/notifications/%d/read", nid), nil); st != 404 {
+		t.Fatalf("reading another's notice: %d", st)
+	}
+	w.do(t, "delegate1", "POST", fmt.Sprintf("/api/v1/notifications/%d/read", nid), nil, 204, nil)
+	w.do(t, "delegate1", "GET", "/api/v1/notifications?unread=true", nil, 200, &notes)
+	if len(notes.Notifications) != 2 {
+		t.Fatalf("unread after reading one: %d", len(notes.Notifications))
+	}
+}
