@@ -28,6 +28,7 @@ import (
 	"github.com/cau-gov/cau/internal/notify"
 	"github.com/cau-gov/cau/internal/org"
 	"github.com/cau-gov/cau/internal/store"
+	"github.com/cau-gov/cau/sfu"
 	"github.com/cau-gov/cau/web"
 )
 
@@ -47,6 +48,7 @@ type App struct {
 	Auth   *auth.Service
 
 	Meetings *meeting.Service
+	SFU      *sfu.SFU
 	Live     *live.Hub
 	Mailer   *notify.Mailer
 
@@ -61,6 +63,8 @@ type Options struct {
 	// SkipSchemaCheck lets `cau migrate` and `cau seed` open the database
 	// before the schema is current.
 	SkipSchemaCheck bool
+	// NoSFU opens no media ports (a `cau worker` node).
+	NoSFU bool
 	// NoWorker builds no job worker (the `serve` of a node with CAU_RUN_WORKER=false).
 	NoWorker bool
 	// Now is the clock; nil means time.Now.
@@ -170,7 +174,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		return nil, err
 	}
 
+	// --- minutes and tasks ---
+	if err := a.wireMinutesTasks(ctx, &deps, &handlers, opts.Now); err != nil {
+		return nil, err
+	}
+
 	// --- SFU ---
+	if !opts.NoSFU {
+		if deps.RTC, err = a.setupSFU(cfg, log); err != nil {
+			return nil, err
+		}
+	}
 
 	if !opts.NoWorker && cfg.RunWorker {
 		a.Worker = jobs.NewWorker(jopt, cfg.WorkerConcurrency, log.With("component", "worker"))
