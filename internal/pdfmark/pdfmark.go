@@ -98,7 +98,9 @@ var (
 func New(dir string, concurrency int) (*Marker, error) {
 	setupMu.Lock()
 	defer setupMu.Unlock()
-	if setupDir == "" {
+	// The first call decides; a later one takes over only if the first
+	// directory is gone (tests run many servers, each in its own temp dir).
+	if _, err := os.Stat(filepath.Join(font.UserFontDir, fontName+".gob")); setupDir == "" || err != nil {
 		if err := setup(dir); err != nil {
 			return nil, err
 		}
