@@ -2,6 +2,7 @@ package sfu_test
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -207,6 +208,12 @@ func ctxT(t *testing.T, d time.Duration) context.Context {
 // test ends.
 func publishHall(t *testing.T, c *sfuclient.Client, rids []string, spec sfuclient.VideoSpec) (*sfuclient.Publication, *sfuclient.Publication) {
 	t.Helper()
+	return publishHallLevel(t, c, rids, spec, 30)
+}
+
+// publishHallLevel is publishHall with the audio at level (-dBov).
+func publishHallLevel(t *testing.T, c *sfuclient.Client, rids []string, spec sfuclient.VideoSpec, level int) (*sfuclient.Publication, *sfuclient.Publication) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	audio, err := c.PublishAudio(ctxT(t, 10*time.Second))
 	if err != nil {
@@ -220,8 +227,17 @@ func publishHall(t *testing.T, c *sfuclient.Client, rids []string, spec sfuclien
 	}
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); sfuclient.SendAudio(ctx, audio, func() int { return 30 }) }()
+	go func() { defer wg.Done(); sfuclient.SendAudio(ctx, audio, func() int { return level }) }()
 	go func() { defer wg.Done(); sfuclient.SendVideo(ctx, video, spec) }()
 	t.Cleanup(func() { cancel(); wg.Wait() })
 	return audio, video
+}
+
+func decode[T any](t *testing.T, ev sfuclient.Event) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(ev.Data, &v); err != nil {
+		t.Fatalf("decode %s: %v", ev.Type, err)
+	}
+	return v
 }
