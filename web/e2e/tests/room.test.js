@@ -12,8 +12,10 @@ import { signIn } from '../lib/api.js';
 /** @type {import('../lib/server.js').CauServer} */
 let server;
 const password = process.env.CAU_DEMO_PASSWORD || 'cau-demo';
-/** @type {{id: number, items: any[], delegateName: string}} */
+/** @type {{id: number, items: any[], delegateName: string, halls: any[]}} */
 let meeting;
+/** @type {{id: number, halls: number}} */
+let bigMeeting;
 
 before(async () => {
 	server = await startServer();
@@ -31,8 +33,21 @@ before(async () => {
 	for (const title of ['Báo cáo tình hình kinh tế – xã hội tháng 11', 'Dự thảo kế hoạch đầu tư công năm 2027', 'Ý kiến các đại biểu']) {
 		items.push(await sec.call('POST', `/meetings/${m.id}/agenda`, { title, planned_minutes: 20 }));
 	}
+	const halls = (await sec.call('GET', '/halls?active=true')).halls.slice(0, 2);
+	await sec.call('POST', `/meetings/${m.id}/halls`, { hall_ids: halls.map((/** @type {any} */ x) => x.id) });
 	await sec.call('POST', `/meetings/${m.id}/publish`);
-	meeting = { id: m.id, items, delegateName: del.user.full_name };
+	meeting = { id: m.id, items, delegateName: del.user.full_name, halls };
+
+	// A province-wide conference: every hall of the province, opened.
+	const big = await sec.call('POST', '/meetings', {
+		kind: 'province_online', title: 'Hội nghị trực tuyến toàn tỉnh về chuyển đổi số', place: 'Hội trường UBND tỉnh',
+		starts_at: start.toISOString(), ends_at: new Date(start.getTime() + 3 * 3600_000).toISOString(), chair_id: chair.user.id,
+	});
+	const root = (await sec.call('GET', '/units')).units.find((/** @type {any} */ u) => u.parent_id === null);
+	await sec.call('POST', `/meetings/${big.id}/halls`, { unit_id: root.id, include_descendants: true });
+	await sec.call('POST', `/meetings/${big.id}/publish`);
+	await chair.call('POST', `/meetings/${big.id}/session/open`);
+	bigMeeting = { id: big.id, halls: (await sec.call('GET', `/meetings/${big.id}/invitees`)).halls.length };
 });
 after(async () => { await server?.stop(); });
 
@@ -142,5 +157,49 @@ test('chair and delegate in one session: agenda, floor, vote, reconnect', async 
 	} finally {
 		await chair.close();
 		await del.close();
+	}
+});
+
+test('the operator console lists the meeting’s halls with their state and takes the roll call', async () => {
+	const b = await openBrowser(sizes.desktop);
+	const chair = await signIn(server.url, 'chutri', password);
+	try {
+		const { page } = b;
+		await page.goto(`${server.url}/login?next=${encodeURIComponent(`/meetings/${meeting.id}/operator`)}`);
+		await page.fill('#username', 'chutri');
+		await page.fill('#password', password);
+		await page.click('form.login button[type=submit]');
+		await page.waitForSelector('#hall-grid li');
+		const tiles = await page.$$eval('#hall-grid li', (els) => els.map((e) => /** @type {HTMLElement} */ (e).dataset.hall));
+		assert.deepEqual(tiles.map(Number).sort(), meeting.halls.map((x) => x.id).sort());
+		for (const x of meeting.halls) assert.ok(await page.$(`#hall-grid .tile-name[title="${x.name}"]`), `tile of ${x.name}`);
+		assert.equal(await page.textContent('#op-summary'), '0/2 điểm cầu đã kết nối');
+
+		// Roll call: the delegate (who has no hall) is checked in as online.
+		const del = (await chair.call('GET', `/meetings/${meeting.id}/invitees`)).participants.find((/** @type {any} */ p) => p.role === 'delegate');
+		await page.selectOption(`#roll-call select[data-user="${del.user_id}"]`, 'online');
+		for (let i = 0; i < 50; i++) {
+			const snap = await chair.call('GET', `/meetings/${meeting.id}/session`);
+			if (snap.attendance?.some((/** @type {any} */ a) => a.user_id === del.user_id && a.status === 'online')) break;
+			assert.ok(i < 49, 'attendance not recorded: ' + await page.textContent('.operator .error') + JSON.stringify(snap.attendance));
+			await page.waitForTimeout(100);
+		}
+		await shoot(page, 'operator', 'desktop');
+
+		// 180 halls: one page of tiles at a time, the rest not rendered.
+		await page.goto(`${server.url}/meetings/${bigMeeting.id}/operator`);
+		await page.waitForSelector('#hall-grid li');
+		assert.equal((await page.$$('#hall-grid li')).length, 24);
+		const pages = Math.ceil(bigMeeting.halls / 24);
+		assert.match(await page.textContent('.pager') ?? '', new RegExp(`Trang 1/${pages}`));
+		await page.click('.pager button:last-child');
+		await page.waitForFunction((p) => document.querySelector('.pager')?.textContent?.includes(`Trang 2/${p}`), pages);
+		await page.evaluate(() => window.scrollTo(0, 0));
+		await shoot(page, 'operator-160', 'desktop');
+		await page.setViewportSize(sizes.tablet);
+		await shoot(page, 'operator-160', 'tablet');
+		assert.deepEqual(b.problems, [], 'page errors');
+	} finally {
+		await b.close();
 	}
 });

@@ -46,7 +46,10 @@ export class ApiError extends Error {
 export function errorMessage(err) {
 	if (err instanceof ApiError) {
 		const key = 'err.' + err.code;
-		return has(key) ? t(key) : t('err.unknown', { code: err.code });
+		const msg = has(key) ? t(key) : t('err.unknown', { code: err.code });
+		// Validation answers name the fields and what is wrong with each.
+		const fields = Object.entries(err.fields);
+		return fields.length ? `${msg} (${fields.map(([f, why]) => `${f}: ${why}`).join('; ')})` : msg;
 	}
 	return t('err.unknown', { code: err instanceof Error ? err.message : String(err) });
 }

@@ -9,6 +9,7 @@ import { meetingsScreen } from './meetings.js';
 import { deviceScreen } from './device.js';
 import { roomScreen } from './room.js';
 import { editorScreen } from './editor.js';
+import { operatorScreen } from './operator.js';
 
 /**
  * @typedef {object} Ctx
@@ -30,6 +31,7 @@ const routes = [
 	{ pattern: /^\/device-check$/, screen: deviceScreen },
 	{ pattern: /^\/meetings\/(\d+)$/, screen: roomScreen, names: ['id'] },
 	{ pattern: /^\/meetings\/new$/, screen: editorScreen },
+	{ pattern: /^\/meetings\/(\d+)\/operator$/, screen: operatorScreen, names: ['id'] },
 	{ pattern: /^\/meetings\/(\d+)\/edit$/, screen: editorScreen, names: ['id'] },
 ];
 

@@ -147,6 +147,8 @@ export async function roomScreen(main, ctx, params) {
 					h('ol', { class: 'agenda' }, items.map((i) => h('li', { 'aria-current': i.id === snap.current_item_id ? 'step' : undefined }, i.title)))),
 				h('section', { class: 'card' },
 					h('h2', {}, t('room.halls')),
+					(snap.halls ?? []).length === 0 && h('p', { class: 'muted' }, t('room.noHalls')),
+					(chair || data.myHalls.length > 0) && h('p', {}, h('a', { href: `/meetings/${id}/operator`, id: 'to-operator' }, t('room.operator'))),
 					h('ul', { class: 'halls' }, (snap.halls ?? []).map((/** @type {any} */ hs) => h('li', {},
 						h('span', { class: 'dot ' + (hs.connected ? 'on' : 'off'), 'aria-hidden': 'true' }),
 						data.halls.get(hs.hall_id) ?? t('room.hall', { id: hs.hall_id }), ' ',

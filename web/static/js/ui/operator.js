@@ -1,0 +1,109 @@
+// The operator console: every hall of the meeting as a tile with its
+// connection state, mute and link figures, paged so 160 halls stay usable
+// on one screen, and the roll call (check-in per person).
+//
+// Video thumbnails and per-hall bitrate/loss/RTT come from the SFU; until
+// its signaling lands the tiles show the session's presence state and "—".
+
+import { ApiError, errorMessage } from '../api.js';
+import { LiveSession } from '../live.js';
+import { t } from '../i18n.js';
+import { h, replace } from './dom.js';
+
+/** Tiles per page: a 6×4 grid fills a 1080p screen at thumbnail size. */
+const pageSize = 24;
+
+/** @type {import('./app.js').Screen} */
+export async function operatorScreen(main, ctx, params) {
+	const id = Number(params.id);
+	if (!Number.isSafeInteger(id) || id <= 0) throw new ApiError(404, 'not_found', 'bad meeting id');
+	const api = ctx.api;
+	const [m, inv] = await Promise.all([api.get(`/meetings/${id}`), api.get(`/meetings/${id}/invitees`)]);
+	document.title = t('op.title') + ' — ' + m.meeting.title;
+	/** @type {Map<number, any>} */
+	const hallInfo = new Map(inv.halls.map((/** @type {any} */ x) => [x.hall_id, x]));
+	/** @type {any[]} */
+	const people = inv.participants;
+	let page = 0;
+	let filter = '';
+	/** @type {any} */
+	let snap = null;
+	const error = h('p', { class: 'error', role: 'alert', hidden: true });
+	const summary = h('p', { class: 'muted', id: 'op-summary', 'aria-live': 'polite' });
+	const grid = h('ul', { class: 'tiles', id: 'hall-grid' });
+	const pager = h('nav', { class: 'pager', 'aria-label': t('op.pages') });
+	const roll = h('section', { class: 'card', id: 'roll-call' });
+	const search = h('input', { type: 'search', id: 'op-filter', placeholder: t('op.filter'), 'aria-label': t('op.filter') });
+	search.addEventListener('input', () => { filter = search.value.trim().toLowerCase(); page = 0; draw(); });
+	main.append(h('section', { class: 'page operator' },
+		h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, t('op.title')), h('p', { class: 'muted' }, m.meeting.title)),
+			h('a', { class: 'button', href: `/meetings/${id}` }, t('editor.toRoom'))),
+		error,
+		h('div', { class: 'row' }, search, summary),
+		grid, pager, roll));
+
+	/** @param {() => Promise<unknown>} f */
+	const act = async (f) => {
+		error.hidden = true;
+		try { await f(); } catch (err) { error.textContent = errorMessage(err); error.hidden = false; }
+	};
+
+	function draw() {
+		/** @type {Map<number, any>} */
+		const state = new Map((snap?.halls ?? []).map((/** @type {any} */ s) => [s.hall_id, s]));
+		const all = [...hallInfo.values()].filter((x) => !filter || x.name.toLowerCase().includes(filter) || x.code.toLowerCase().includes(filter));
+		const connected = all.filter((x) => state.get(x.hall_id)?.connected).length;
+		summary.textContent = t('op.summary', { n: all.length, c: connected });
+		const pages = Math.max(1, Math.ceil(all.length / pageSize));
+		page = Math.min(page, pages - 1);
+		const shown = all.slice(page * pageSize, (page + 1) * pageSize);
+		// Only this page's tiles exist in the DOM: the halls of other pages are
+		// not rendered, so their video will be requested at quality "off".
+		replace(grid, shown.map((x) => {
+			const s = state.get(x.hall_id);
+			const on = !!s?.connected;
+			return h('li', { class: 'tile ' + (on ? 'on' : 'off'), 'data-hall': String(x.hall_id) },
+				h('div', { class: 'thumb', 'aria-hidden': 'true' }, on ? '' : t('room.hallOffline')),
+				h('div', { class: 'tile-name', title: x.name }, x.name.replace(/^Điểm cầu\s+/, '')),
+				h('div', { class: 'tile-stats' },
+					h('span', { class: 'state' }, h('span', { class: 'dot ' + (on ? 'on' : 'off') }), ' ', on ? t('room.hallConnected') : t('room.hallOffline')),
+					s?.muted ? h('span', { class: 'muted' }, t('room.muted')) : null),
+				h('p', { class: 'link', title: `${t('op.bitrate')} · ${t('op.loss')} · ${t('op.rtt')}` }, '— kbit/s · —% · — ms'));
+		}));
+		replace(pager, pages > 1 && [
+			h('button', { type: 'button', disabled: page === 0, onclick: () => { page--; draw(); } }, t('op.prev')),
+			h('span', {}, t('op.page', { p: page + 1, n: pages })),
+			h('button', { type: 'button', disabled: page >= pages - 1, onclick: () => { page++; draw(); } }, t('op.next')),
+		]);
+		drawRoll();
+	}
+
+	function drawRoll() {
+		/** @type {Map<number, any>} */
+		const att = new Map((snap?.attendance ?? []).map((/** @type {any} */ a) => [a.user_id, a]));
+		const canMark = snap?.status === 'in_session';
+		replace(roll, h('h2', {}, t('op.rollCall')),
+			!canMark && h('p', { class: 'muted' }, t('op.rollCallClosed')),
+			h('table', { class: 'roll' },
+				h('thead', {}, h('tr', {}, h('th', {}, t('op.person')), h('th', {}, t('op.role')), h('th', {}, t('op.status')))),
+				h('tbody', {}, people.map((p) => {
+					const a = att.get(p.user_id);
+					const sel = h('select', { 'data-user': String(p.user_id), disabled: !canMark, 'aria-label': t('op.status') + ': ' + p.full_name },
+						['', 'in_hall', 'online', 'absent'].map((v) => h('option', {
+							value: v, selected: (a?.status ?? '') === v,
+							// Present in a hall needs the person's hall; without one, online or absent.
+							disabled: v === 'in_hall' && !p.hall_id,
+						}, t('att.' + (v || 'unknown')))));
+					sel.addEventListener('change', () => act(() => api.put(`/meetings/${id}/session/attendance/${p.user_id}`, { status: sel.value, hall_id: p.hall_id ?? null })));
+					return h('tr', {}, h('td', {}, p.full_name), h('td', {}, t('mrole.' + p.role)), h('td', {}, sel));
+				}))));
+	}
+
+	const live = new LiveSession(api, id, {
+		onSnapshot: (s) => { snap = s; draw(); },
+		onEvent: () => { void api.get(`/meetings/${id}/session`).then((s) => { if (!snap || s.seq >= snap.seq) { snap = s; draw(); } }, () => {}); },
+		onState: (st) => ctx.setConnection(st === 'open' || st === 'closed' ? 'open' : 'reconnecting'),
+	});
+	draw();
+	return () => { live.close(); ctx.setConnection('open'); };
+}
