@@ -1,12 +1,14 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/live"
+	"github.com/cau-gov/cau/internal/meeting"
 )
 
 // liveUpgrader keeps gorilla's default origin check (the Origin's host
@@ -83,7 +85,13 @@ func (s *Server) liveSession(w http.ResponseWriter, r *http.Request) error {
 		s.Live.Unsubscribe(sub)
 		return nil // the upgrader has answered
 	}
-	live.Serve(r.Context(), conn, s.Live, sub, first, after, s.log.With("meeting_id", id, "user_id", p.UserID))
+	// The catch-up reads the raw log (Serve filters organizer-only events).
+	all := a
+	all.Organizer = true
+	catchUp := func(ctx context.Context, after int64) ([]meeting.Event, error) {
+		return s.Meetings.EventsSince(ctx, all, after, 1000)
+	}
+	live.Serve(r.Context(), conn, s.Live, sub, first, after, catchUp, s.log.With("meeting_id", id, "user_id", p.UserID))
 	return nil
 }
 

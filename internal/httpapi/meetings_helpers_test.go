@@ -133,6 +133,8 @@ type socket struct {
 	t    *testing.T
 	conn *websocket.Conn
 	ch   chan live.Frame
+	// organizer: may receive organizer-only events.
+	organizer bool
 }
 
 func (w *province) connect(t *testing.T, env *apptest.Env, who string, meetingID int64, since string) *socket {
@@ -153,7 +155,7 @@ func (w *province) connect(t *testing.T, env *apptest.Env, who string, meetingID
 		}
 		t.Fatalf("dial live as %s: %v (status %d)", who, err, st)
 	}
-	s := &socket{t: t, conn: conn, ch: make(chan live.Frame, 1024)}
+	s := &socket{t: t, conn: conn, ch: make(chan live.Frame, 1024), organizer: who == "chair" || who == "secretary" || who == "admin"}
 	go func() {
 		defer close(s.ch)
 		for {
@@ -175,6 +177,9 @@ func (s *socket) next() live.Frame {
 	case f, ok := <-s.ch:
 		if !ok {
 			s.t.Fatal("live socket closed")
+		}
+		if f.Type == "event" && f.Event.Type == "vote.tally" && !s.organizer {
+			s.t.Fatal("a non-organizer's socket received the chair's live count")
 		}
 		return f
 	case <-time.After(5 * time.Second):

@@ -145,14 +145,13 @@ func (h *Hub) Ready(ctx context.Context) error {
 }
 
 // deliver hands e to the meeting's subscribers without blocking: a full
-// buffer drops that subscriber.
+// buffer drops that subscriber. Organizer-only events reach every
+// subscriber too, so each sees the seq sequence without gaps; Serve does
+// not send them to the others.
 func (h *Hub) deliver(e meeting.Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs[e.MeetingID] {
-		if e.OrganizersOnly() && !s.organizer {
-			continue
-		}
 		select {
 		case s.C <- e:
 		default:

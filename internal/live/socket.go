@@ -28,11 +28,18 @@ type Frame struct {
 	Error    string            `json:"error,omitempty"`
 }
 
+// CatchUp reads the events after seq from the log.
+type CatchUp func(ctx context.Context, after int64) ([]meeting.Event, error)
+
 // Serve runs one socket: first the frames in first, then the events of
 // sub with seq > after, until the peer leaves, a write times out, sub is
 // dropped (lagging) or ctx ends. One writer goroutine (this one) owns the
 // connection's writes; a reader goroutine only handles control frames.
-func Serve(ctx context.Context, conn *websocket.Conn, h *Hub, sub *Sub, first []Frame, after int64, log *slog.Logger) {
+//
+// Nodes publish after commit, so two commands committing close together
+// may arrive out of order: an event past a gap makes Serve read the gap
+// from the log (catchUp) first; the late copy is then skipped by seq.
+func Serve(ctx context.Context, conn *websocket.Conn, h *Hub, sub *Sub, first []Frame, after int64, catchUp CatchUp, log *slog.Logger) {
 	defer h.Unsubscribe(sub)
 	defer conn.Close()
 	ctx, cancel := context.WithCancel(ctx)
@@ -85,11 +92,28 @@ func Serve(ctx context.Context, conn *websocket.Conn, h *Hub, sub *Sub, first []
 				return
 			}
 			if e.Seq <= after {
-				continue // already in the snapshot or the replay
+				continue // already in the snapshot, the replay or a catch-up
 			}
-			after = e.Seq
-			if !write(Frame{Type: "event", Event: &e}) {
-				return
+			evs := []meeting.Event{e}
+			if e.Seq > after+1 && catchUp != nil {
+				missed, err := catchUp(ctx, after)
+				if err != nil {
+					log.Warn("live catch-up", "error", err)
+					return // the browser reconnects with its last seq
+				}
+				evs = missed
+			}
+			for i := range evs {
+				if evs[i].Seq <= after {
+					continue
+				}
+				after = evs[i].Seq
+				if evs[i].OrganizersOnly() && !sub.organizer {
+					continue
+				}
+				if !write(Frame{Type: "event", Event: &evs[i]}) {
+					return
+				}
 			}
 		}
 	}
