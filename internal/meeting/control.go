@@ -101,11 +101,7 @@ func (s *Service) WithdrawFloor(ctx context.Context, p *auth.Principal, id ID, r
 	}
 	c := Command{Kind: CmdWithdraw, Allowed: inSession, Actor: actor(p), Request: req}
 	if !a.CanManage() {
-		c.OnlyOwn, c.User = true, actor(p)
-		if len(a.HallIDs) > 0 {
-			h := a.HallIDs[0]
-			c.Hall = &h
-		}
+		c.OnlyOwn, c.User, c.Halls = true, actor(p), a.HallIDs
 	}
 	_, err = s.command(ctx, id, c)
 	return err

@@ -293,11 +293,12 @@ func (s *Service) Cancel(ctx context.Context, p *auth.Principal, id ID, reason, 
 		n = s.notice(m, "meeting.cancelled", fmt.Sprintf("meeting:%d:cancelled", id), "Hủy cuộc họp: "+m.Title)
 		n.Body += "\nLý do: " + reason
 	}
-	m, _, ids, err := s.store.Transition(ctx, id, Transition{From: []Status{StatusDraft, StatusPublished}, To: StatusCancelled,
+	m, evs, ids, err := s.store.Transition(ctx, id, Transition{From: []Status{StatusDraft, StatusPublished}, To: StatusCancelled,
 		At: s.now(), Reason: reason, Actor: p.UserID, Audit: entry(p, ip, "meeting.cancel", id, map[string]any{"reason": reason}), Notice: n})
 	if err != nil {
 		return Meeting{}, err
 	}
+	s.publish(ctx, evs)
 	s.enqueue(ctx, ids)
 	return m, nil
 }

@@ -67,8 +67,9 @@ type Command struct {
 	// User and Hall: who asks for the floor, whose attendance, which hall.
 	User *auth.UserID
 	Hall *auth.HallID
-	// OnlyOwn: withdraw only if the request is User's (or Hall's).
+	// OnlyOwn: withdraw only if the request is User's (or one of Halls').
 	OnlyOwn bool
+	Halls   []auth.HallID
 	// Vote fields.
 	Vote       VoteID
 	Question   string

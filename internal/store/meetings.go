@@ -181,6 +181,10 @@ func (db *DB) Transition(ctx context.Context, id meeting.ID, t meeting.Transitio
 			_, err = tx.Exec(ctx, `UPDATE meetings SET status = 'published', published_at = $2, updated_at = $2 WHERE id = $1`, id, t.At)
 		case meeting.StatusCancelled:
 			_, err = tx.Exec(ctx, `UPDATE meetings SET status = 'cancelled', cancelled_at = $2, cancel_reason = $3, updated_at = $2 WHERE id = $1`, id, t.At, t.Reason)
+			if err == nil {
+				// Halls connect before the session opens: tell their screens.
+				err = s.emit(ctx, meeting.EventMeetingChanged, map[string]any{"status": meeting.StatusCancelled, "reason": t.Reason, "cancelled_at": t.At})
+			}
 		case meeting.StatusInSession:
 			_, err = tx.Exec(ctx, `UPDATE meetings SET status = 'in_session', opened_at = $2, updated_at = $2 WHERE id = $1`, id, t.At)
 			if err == nil {

@@ -159,7 +159,7 @@ func withdraw(ctx context.Context, s *sess, c meeting.Command) error {
 		return err
 	}
 	if c.OnlyOwn {
-		own := (r.UserID != nil && c.User != nil && *r.UserID == *c.User) || (r.UserID == nil && r.HallID != nil && c.Hall != nil && *r.HallID == *c.Hall)
+		own := (r.UserID != nil && c.User != nil && *r.UserID == *c.User) || (r.UserID == nil && r.HallID != nil && slices.Contains(c.Halls, *r.HallID))
 		if !own {
 			return meeting.ErrForbidden
 		}
