@@ -176,6 +176,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 
 	// --- minutes and tasks ---
 
+	// --- minutes and tasks ---
+	if err := a.wireMinutesTasks(ctx, &deps, &handlers, opts.Now); err != nil {
+		return nil, err
+	}
+
 	// --- SFU ---
 	if !opts.NoSFU {
 		if deps.RTC, err = a.setupSFU(cfg, log); err != nil {

@@ -89,6 +89,28 @@ type Config struct {
 	// ConvertTimeout is CAU_CONVERT_TIMEOUT, the limit for one conversion. Default 2m.
 	ConvertTimeout time.Duration
 
+	// IssuerAbbrev is CAU_ISSUER_ABBREV, the issuing authority's abbreviation
+	// in document symbols ("12/BB-UBND"). Default "UBND".
+	IssuerAbbrev string
+	// IssuerName is CAU_ISSUER_NAME, the issuing unit in capitals at the top
+	// left of minutes and notices; "|" breaks the line. Default
+	// "ỦY BAN NHÂN DÂN|TỈNH LÂM ĐỒNG".
+	IssuerName string
+	// DocumentPlace is CAU_DOCUMENT_PLACE, the place of the date line
+	// ("Lâm Đồng, ngày …"). Default "Lâm Đồng".
+	DocumentPlace string
+	// SignP12File and SignP12Password are CAU_SIGN_P12_FILE and
+	// CAU_SIGN_P12_PASSWORD: the unit's certificate (PKCS #12) that signs
+	// approved minutes and notices. Empty: PDFs are not signed.
+	SignP12File     string
+	SignP12Password string
+	// TaskReminderDays is CAU_TASK_REMINDER_DAYS, comma-separated days before
+	// a deadline that remind the unit (the day itself always does). Default "3,1".
+	TaskReminderDays []string
+	// TaskEscalateAfterDays is CAU_TASK_ESCALATE_AFTER_DAYS, days past the
+	// deadline before the assigner is told. Default 0 (the first overdue day).
+	TaskEscalateAfterDays int
+
 	// DemoPassword is CAU_DEMO_PASSWORD, used by `cau seed --demo`. Default "cau-demo".
 	DemoPassword string
 
@@ -126,6 +148,9 @@ type Config struct {
 	LogLevel string
 	// LogFormat is CAU_LOG_FORMAT (text or json). Default text in development, json in production.
 	LogFormat string
+	// PprofAddr is CAU_PPROF_ADDR: when set (e.g. 127.0.0.1:6060), Go's
+	// profiler is served there for measurements; never on a public address.
+	PprofAddr string
 	// ShutdownTimeout is CAU_SHUTDOWN_TIMEOUT, how long draining may take. Default 20s.
 	ShutdownTimeout time.Duration
 }
@@ -150,6 +175,10 @@ func Default() Config {
 		MaxUploadBytes:           100 << 20,
 		SofficePath:              "soffice",
 		ConvertTimeout:           2 * time.Minute,
+		IssuerAbbrev:             "UBND",
+		IssuerName:               "ỦY BAN NHÂN DÂN|TỈNH LÂM ĐỒNG",
+		DocumentPlace:            "Lâm Đồng",
+		TaskReminderDays:         []string{"3", "1"},
 		DemoPassword:             DefaultDemoPassword,
 		RTCUDPPort:               8443,
 		RTCTCPPort:               8443,
@@ -244,6 +273,13 @@ func Load(getenv func(string) string) (Config, error) {
 	str("CAU_DOCUMENT_KEYS_FILE", &c.DocumentKeysFile)
 	str("CAU_SOFFICE", &c.SofficePath)
 	dur("CAU_CONVERT_TIMEOUT", &c.ConvertTimeout)
+	str("CAU_ISSUER_ABBREV", &c.IssuerAbbrev)
+	str("CAU_ISSUER_NAME", &c.IssuerName)
+	str("CAU_DOCUMENT_PLACE", &c.DocumentPlace)
+	str("CAU_SIGN_P12_FILE", &c.SignP12File)
+	c.SignP12Password = getenv("CAU_SIGN_P12_PASSWORD")
+	list("CAU_TASK_REMINDER_DAYS", &c.TaskReminderDays)
+	num("CAU_TASK_ESCALATE_AFTER_DAYS", &c.TaskEscalateAfterDays)
 	str("CAU_DEMO_PASSWORD", &c.DemoPassword)
 	num("CAU_RTC_UDP_PORT", &c.RTCUDPPort)
 	num("CAU_RTC_TCP_PORT", &c.RTCTCPPort)
@@ -261,6 +297,7 @@ func Load(getenv func(string) string) (Config, error) {
 	str("CAU_LOG_LEVEL", &c.LogLevel)
 	str("CAU_LOG_FORMAT", &c.LogFormat)
 	dur("CAU_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
+	str("CAU_PPROF_ADDR", &c.PprofAddr)
 
 	if c.AccessKeyFile == "" {
 		c.AccessKeyFile = filepath.Join(c.DataDir, "keys", "access.pem")
@@ -344,6 +381,14 @@ func (c Config) Validate() error {
 	if c.SofficePath == "" {
 		bad("CAU_SOFFICE: must not be empty")
 	}
+	for _, d := range c.TaskReminderDays {
+		if n, err := strconv.Atoi(d); err != nil || n < 1 || n > 60 {
+			bad("CAU_TASK_REMINDER_DAYS: %q is not a number of days from 1 to 60", d)
+		}
+	}
+	if c.TaskEscalateAfterDays < 0 || c.TaskEscalateAfterDays > 60 {
+		bad("CAU_TASK_ESCALATE_AFTER_DAYS: %d is not 0–60", c.TaskEscalateAfterDays)
+	}
 	if c.RTCUDPPort < 0 || c.RTCUDPPort > 65535 {
 		bad("CAU_RTC_UDP_PORT: %d is not a port", c.RTCUDPPort)
 	}
@@ -382,6 +427,11 @@ func (c Config) Validate() error {
 	case "text", "json":
 	default:
 		bad("CAU_LOG_FORMAT: %q must be text or json", c.LogFormat)
+	}
+	if c.PprofAddr != "" {
+		if host, _, err := net.SplitHostPort(c.PprofAddr); err != nil || (host != "127.0.0.1" && host != "localhost" && host != "::1") {
+			bad("CAU_PPROF_ADDR: %q must be a loopback host:port", c.PprofAddr)
+		}
 	}
 	if c.ShutdownTimeout <= 0 {
 		bad("CAU_SHUTDOWN_TIMEOUT: must be positive")

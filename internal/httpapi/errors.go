@@ -63,6 +63,9 @@ func (s *Server) errorFor(err error) *Error {
 	if e := meetingError(err); e != nil {
 		return e
 	}
+	if e := minutesTaskError(err); e != nil {
+		return e
+	}
 	switch {
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		return Errorf(http.StatusUnauthorized, "invalid_credentials", "wrong username or password")

@@ -102,6 +102,31 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v1/documents/{id}/versions/{v}/pdf", s.user(s.openDocument(document.ReadView)))
 	m.Handle("GET /api/v1/documents/{id}/reads", s.user(s.documentReads))
 
+	// --- minutes and tasks (internal/minutes, internal/task, internal/search) ---
+	// The services decide by meeting role (minutes) and by assigner, unit
+	// and role (tasks); dashboards are for chairs, secretaries, admins and observers.
+	if s.Minutes != nil {
+		m.Handle("POST /api/v1/meetings/{id}/minutes", s.user(s.draftMinutes))
+		m.Handle("GET /api/v1/meetings/{id}/minutes", s.user(s.getMinutes))
+		m.Handle("PUT /api/v1/meetings/{id}/minutes", s.user(s.saveMinutes))
+		m.Handle("POST /api/v1/meetings/{id}/minutes/refresh", s.user(s.minutesVersionAction(false)))
+		m.Handle("POST /api/v1/meetings/{id}/minutes/approve", s.user(s.minutesVersionAction(true)))
+		m.Handle("GET /api/v1/meetings/{id}/minutes/pdf", s.user(s.minutesPDF(false)))
+		m.Handle("GET /api/v1/meetings/{id}/minutes/notice/pdf", s.user(s.minutesPDF(true)))
+		m.Handle("POST /api/v1/meetings/{id}/minutes/conclusions/{n}/tasks", s.user(s.createTasksFromConclusion))
+		m.Handle("GET /api/v1/tasks", s.user(s.listTasks))
+		m.Handle("POST /api/v1/tasks", s.user(s.createTask))
+		m.Handle("GET /api/v1/tasks/dashboard", s.user(s.taskDashboard))
+		m.Handle("GET /api/v1/tasks/export", s.user(s.exportTasks))
+		m.Handle("GET /api/v1/tasks/{id}", s.user(s.getTask))
+		m.Handle("POST /api/v1/tasks/{id}/reports", s.user(s.addTaskReport))
+		m.Handle("POST /api/v1/tasks/{id}/extensions", s.user(s.requestTaskExtension))
+		m.Handle("POST /api/v1/tasks/{id}/complete", s.user(s.taskAction(true)))
+		m.Handle("POST /api/v1/tasks/{id}/cancel", s.user(s.taskAction(false)))
+		m.Handle("POST /api/v1/task-extensions/{id}/decision", s.user(s.decideTaskExtension))
+		m.Handle("GET /api/v1/search", s.user(s.search))
+	}
+
 	// Real-time: SFU signaling.
 	if s.RTC != nil {
 		m.Handle("GET /rtc", s.RTC)

@@ -16,6 +16,9 @@ import (
 	"github.com/cau-gov/cau/internal/document"
 	"github.com/cau-gov/cau/internal/live"
 	"github.com/cau-gov/cau/internal/meeting"
+	"github.com/cau-gov/cau/internal/minutes"
+	"github.com/cau-gov/cau/internal/search"
+	"github.com/cau-gov/cau/internal/task"
 )
 
 // Authenticator turns a bearer access token into the principal behind it,
@@ -52,6 +55,13 @@ type Deps struct {
 	Notifications Notifications
 	// Documents is the meeting documents service (internal/document).
 	Documents *document.Service
+	// Minutes, Tasks, TaskData and Search serve minutes, follow-up tasks,
+	// their dashboard and search (all four set together, or none: the
+	// routes are mounted when Minutes is set).
+	Minutes  *minutes.Service
+	Tasks    *task.Service
+	TaskData TaskData
+	Search   *search.Service
 	// RTC serves the SFU signaling WebSocket at /rtc (nil: not mounted).
 	RTC http.Handler
 	// Web serves the browser client at / (nil: not mounted).

@@ -95,3 +95,23 @@ func (db *DB) TaskList(ctx context.Context, f task.Filter, today task.Day) ([]ta
 	}
 	return ts, err
 }
+
+// UnitNames maps every unit's id to its name (180 rows in a province), for
+// exports.
+func (db *DB) UnitNames(ctx context.Context) (map[int64]string, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT id, name FROM units`)
+	if err != nil {
+		return nil, fmt.Errorf("unit names: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		out[id] = name
+	}
+	return out, rows.Err()
+}

@@ -99,7 +99,9 @@ func TestDashboard(t *testing.T) {
 	}
 
 	rows, _ = task.Dashboard(ctx, b.db, b.leader, task.ByUnit, task.Filter{}, today)
-	x, err := task.ExportXLSX(rows, all, func(id int64) string { return map[int64]string{int64(b.leadUnit): "Sở Kế hoạch và Đầu tư"}[id] })
+	x, err := task.ExportXLSX(rows, all, func(id int64) string {
+		return map[int64]string{int64(b.leadUnit): "Sở Kế hoạch và Đầu tư"}[id]
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

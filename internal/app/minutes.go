@@ -1,0 +1,78 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/cau-gov/cau/internal/httpapi"
+	"github.com/cau-gov/cau/internal/jobs"
+	"github.com/cau-gov/cau/internal/minutes"
+	"github.com/cau-gov/cau/internal/pdfsign"
+	"github.com/cau-gov/cau/internal/search"
+	"github.com/cau-gov/cau/internal/task"
+)
+
+// noticesEvery is how often the task notices job runs. Notices are per day
+// and deduplicated in PostgreSQL, so an hourly run only bounds how late in
+// the morning a reminder can be after a restart.
+const noticesEvery = time.Hour
+
+// wireMinutesTasks builds the minutes, task and search services, mounts
+// them on the API and registers the task notices job, which re-enqueues
+// itself every hour (a task ID per hour keeps one in the queue).
+func (a *App) wireMinutesTasks(ctx context.Context, deps *httpapi.Deps, handlers *[]jobs.Handler, now func() time.Time) error {
+	cfg := a.Config
+	mc := minutes.Config{Issuer: cfg.IssuerAbbrev, IssuerName: strings.ReplaceAll(cfg.IssuerName, "|", "\n"), Place: cfg.DocumentPlace}
+	if cfg.SignP12File != "" {
+		signer, err := pdfsign.LoadPKCS12(cfg.SignP12File, cfg.SignP12Password)
+		if err != nil {
+			return fmt.Errorf("CAU_SIGN_P12_FILE: %w", err)
+		}
+		mc.Signer = &signer
+	}
+	deps.Minutes = minutes.NewService(a.DB, mc, now, a.Log.With("component", "minutes"))
+	deps.Tasks = task.NewService(a.DB, now, a.Log.With("component", "tasks"))
+	deps.TaskData = a.DB
+	deps.Search = search.NewService(a.DB)
+
+	nc := task.NoticeConfig{EscalateAfter: cfg.TaskEscalateAfterDays}
+	for _, d := range cfg.TaskReminderDays {
+		n, err := strconv.Atoi(d)
+		if err != nil {
+			return fmt.Errorf("CAU_TASK_REMINDER_DAYS: %w", err)
+		}
+		nc.ReminderDays = append(nc.ReminderDays, n)
+	}
+	notifier := task.NewNotifier(a.DB, nc, now, a.Log.With("component", "task_notices"))
+	enqueue := func(at time.Time) error {
+		id := task.TypeNotices + ":" + at.UTC().Format("2006010215")
+		_, err := a.Jobs.EnqueueContext(ctx, task.NewNoticesTask(), asynq.TaskID(id), asynq.ProcessAt(at))
+		if errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) {
+			return nil
+		}
+		return err
+	}
+	*handlers = append(*handlers, jobs.Handler{Type: task.TypeNotices, Func: func(ctx context.Context, t *asynq.Task) error {
+		if err := notifier.HandleNotices(ctx, t); err != nil {
+			return err
+		}
+		// The notices' e-mails are outbox rows committed by the run; the
+		// mailer enqueues every pending row once (task ID per row).
+		if a.Mailer != nil {
+			if err := a.Mailer.Resume(ctx); err != nil {
+				return err
+			}
+		}
+		return enqueue(now().Truncate(noticesEvery).Add(noticesEvery))
+	}})
+	if err := enqueue(now().Truncate(noticesEvery)); err != nil {
+		a.Log.Warn("task notices not scheduled; they start with the next enqueue", "error", err)
+	}
+	return nil
+}

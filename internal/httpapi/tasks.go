@@ -1,0 +1,342 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/task"
+)
+
+// TaskData is the read side of tasks the handlers need beyond the service:
+// the dashboard aggregates, reports and extension history, unit names.
+type TaskData interface {
+	task.DashboardStore
+	TaskReports(ctx context.Context, id task.ID) ([]task.Report, error)
+	TaskExtensions(ctx context.Context, id task.ID) ([]task.Extension, error)
+	UnitNames(ctx context.Context) (map[int64]string, error)
+}
+
+func taskID(r *http.Request) (task.ID, error) {
+	n, err := pathID(r, "id")
+	return task.ID(n), err
+}
+
+// queryInt parses an optional whole number.
+func queryInt(v, name string) (int, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, ValidationError(map[string]string{name: "must be a whole number"})
+	}
+	return n, nil
+}
+
+// createTask assigns a task. A task from a conclusion names the meeting and
+// the conclusion's number; the conclusion must exist in the minutes the
+// assigner can read (checked here, where both services meet).
+func (s *Server) createTask(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var in task.New
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.Source.MeetingID != nil && in.Source.Conclusion != nil {
+		m, err := s.Minutes.Get(r.Context(), p, *in.Source.MeetingID)
+		if err != nil {
+			return err
+		}
+		if *in.Source.Conclusion < 1 || *in.Source.Conclusion > len(m.Body.Conclusions) {
+			return ValidationError(map[string]string{"source.conclusion": "no such conclusion in the minutes"})
+		}
+	}
+	t, err := s.Tasks.Create(r.Context(), p, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, t)
+	return nil
+}
+
+// createTasksFromConclusion turns one conclusion into several tasks at once
+// (one per lead unit), all or none.
+func (s *Server) createTasksFromConclusion(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	n, err := pathID(r, "n")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Tasks []task.New `json:"tasks"`
+	}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if len(in.Tasks) == 0 || len(in.Tasks) > 50 {
+		return ValidationError(map[string]string{"tasks": "1–50 tasks"})
+	}
+	m, err := s.Minutes.Get(r.Context(), p, id)
+	if err != nil {
+		return err
+	}
+	if int(n) > len(m.Body.Conclusions) {
+		return errNotFound
+	}
+	conclusion := int(n)
+	// Validate every task first so a bad one creates none.
+	today := s.Tasks.Today()
+	bad := map[string]string{}
+	for i := range in.Tasks {
+		in.Tasks[i].Source = task.Source{MeetingID: &id, Conclusion: &conclusion, Document: m.Symbol}
+		for f, msg := range in.Tasks[i].Validate(today) {
+			bad["tasks["+strconv.Itoa(i)+"]."+f] = msg
+		}
+	}
+	if len(bad) > 0 {
+		return ValidationError(bad)
+	}
+	out := make([]task.Task, 0, len(in.Tasks))
+	for _, nt := range in.Tasks {
+		t, err := s.Tasks.Create(r.Context(), p, nt)
+		if err != nil {
+			return err
+		}
+		out = append(out, t)
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"tasks": out})
+	return nil
+}
+
+func (s *Server) getTask(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := taskID(r)
+	if err != nil {
+		return err
+	}
+	t, err := s.Tasks.Get(r.Context(), p, id)
+	if err != nil {
+		return err
+	}
+	reports, err := s.TaskData.TaskReports(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	exts, err := s.TaskData.TaskExtensions(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"task": t, "reports": reports, "extensions": exts})
+	return nil
+}
+
+func (s *Server) addTaskReport(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := taskID(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Body        string  `json:"body"`
+		Percent     *int    `json:"percent"`
+		DocumentIDs []int64 `json:"document_ids"`
+	}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.Percent == nil {
+		return ValidationError(map[string]string{"percent": "required (0–100)"})
+	}
+	rep, err := s.Tasks.AddReport(r.Context(), p, id, in.Body, *in.Percent, in.DocumentIDs)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, rep)
+	return nil
+}
+
+func (s *Server) requestTaskExtension(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := taskID(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		NewDeadline task.Day `json:"new_deadline"`
+		Reason      string   `json:"reason"`
+	}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	x, err := s.Tasks.RequestExtension(r.Context(), p, id, in.NewDeadline, in.Reason)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, x)
+	return nil
+}
+
+func (s *Server) decideTaskExtension(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Approve *bool `json:"approve"`
+	}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.Approve == nil {
+		return ValidationError(map[string]string{"approve": "required: true or false"})
+	}
+	x, err := s.Tasks.DecideExtension(r.Context(), p, id, *in.Approve)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, x)
+	return nil
+}
+
+// taskAction runs complete or cancel.
+func (s *Server) taskAction(complete bool) userHandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+		id, err := taskID(r)
+		if err != nil {
+			return err
+		}
+		var t task.Task
+		if complete {
+			t, err = s.Tasks.Complete(r.Context(), p, id)
+		} else {
+			t, err = s.Tasks.Cancel(r.Context(), p, id)
+		}
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, t)
+		return nil
+	}
+}
+
+// taskFilter reads meeting_id, unit_id (subtree), assigner_id, from, to,
+// status, limit and offset from the query.
+func taskFilter(r *http.Request) (task.Filter, error) {
+	q := r.URL.Query()
+	var f task.Filter
+	bad := map[string]string{}
+	id := func(name string) *int64 {
+		v := q.Get(name)
+		if v == "" {
+			return nil
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			bad[name] = "must be a positive whole number"
+			return nil
+		}
+		return &n
+	}
+	day := func(name string) *task.Day {
+		v := q.Get(name)
+		if v == "" {
+			return nil
+		}
+		d, err := task.ParseDay(v)
+		if err != nil {
+			bad[name] = "must be a date YYYY-MM-DD"
+			return nil
+		}
+		return &d
+	}
+	f.MeetingID = id("meeting_id")
+	if u := id("unit_id"); u != nil {
+		unit := auth.UnitID(*u)
+		f.UnitID = &unit
+	}
+	if a := id("assigner_id"); a != nil {
+		user := auth.UserID(*a)
+		f.Assigner = &user
+	}
+	f.From, f.To = day("from"), day("to")
+	if v := q.Get("status"); v != "" {
+		st := task.Status(v)
+		f.Status = &st
+	}
+	var err error
+	if f.Limit, err = queryInt(q.Get("limit"), "limit"); err != nil {
+		return f, err
+	}
+	if f.Offset, err = queryInt(q.Get("offset"), "offset"); err != nil {
+		return f, err
+	}
+	if len(bad) > 0 {
+		return f, ValidationError(bad)
+	}
+	return f, nil
+}
+
+func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	f, err := taskFilter(r)
+	if err != nil {
+		return err
+	}
+	ts, err := task.List(r.Context(), s.TaskData, p, f, s.Tasks.Today())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tasks": ts})
+	return nil
+}
+
+func (s *Server) taskDashboard(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	f, err := taskFilter(r)
+	if err != nil {
+		return err
+	}
+	by := r.URL.Query().Get("by")
+	if by == "" {
+		by = task.ByUnit
+	}
+	rows, err := task.Dashboard(r.Context(), s.TaskData, p, by, f, s.Tasks.Today())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"by": by, "day": s.Tasks.Today(), "rows": rows})
+	return nil
+}
+
+// exportTasks writes the dashboard and up to 500 tasks of the drill-down as XLSX.
+func (s *Server) exportTasks(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	f, err := taskFilter(r)
+	if err != nil {
+		return err
+	}
+	by := r.URL.Query().Get("by")
+	if by == "" {
+		by = task.ByUnit
+	}
+	today := s.Tasks.Today()
+	rows, err := task.Dashboard(r.Context(), s.TaskData, p, by, f, today)
+	if err != nil {
+		return err
+	}
+	f.Limit, f.Offset = 500, 0
+	ts, err := task.List(r.Context(), s.TaskData, p, f, today)
+	if err != nil {
+		return err
+	}
+	names, err := s.TaskData.UnitNames(r.Context())
+	if err != nil {
+		return err
+	}
+	x, err := task.ExportXLSX(rows, ts, func(id int64) string { return names[id] })
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", `attachment; filename="nhiem-vu-`+today.String()+`.xlsx"`)
+	_, err = w.Write(x)
+	return err
+}
