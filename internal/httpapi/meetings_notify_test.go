@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cau-gov/cau/internal/apptest"
+	"github.com/cau-gov/cau/internal/auth"
 )
 
 // TestMeetingRescheduleAndCancelNotify: a time change of a published
@@ -81,5 +84,29 @@ func TestMeetingRescheduleAndCancelNotify(t *testing.T) {
 	w.do(t, "delegate1", "GET", "/api/v1/notifications?unread=true", nil, 200, &notes)
 	if len(notes.Notifications) != 2 {
 		t.Fatalf("unread after reading one: %d", len(notes.Notifications))
+	}
+}
+
+// TestMeetingCreateScope: a secretary scoped to a district holds meetings
+// of units in that district only; an unknown unit is a 422; neither
+// creates anything.
+func TestMeetingCreateScope(t *testing.T) {
+	w := setupProvince(t)
+	env := w.env
+	d1, d2 := w.districts[0], w.districts[1]
+	env.User(t, d1, "thu-ky-huyen", pw, apptest.ScopedGrant(auth.RoleSecretary, d1))
+	tok, _ := env.Login(t, "thu-ky-huyen", pw)
+	start := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+	body := func(unit int64) map[string]any {
+		return map[string]any{"kind": "briefing", "title": "Giao ban tuần", "starts_at": start, "ends_at": start.Add(time.Hour), "unit_id": unit}
+	}
+	env.DoJSON(t, "POST", "/api/v1/meetings", tok, body(d1), 201, nil)
+	for unit, want := range map[int64]int{d2: 403, w.root: 403, 999999: 422} {
+		if st, _ := env.Do(t, "POST", "/api/v1/meetings", tok, body(unit)); st != want {
+			t.Errorf("unit %d: %d, want %d", unit, st, want)
+		}
+	}
+	if n := env.Count(t, "meetings", ""); n != 1 {
+		t.Fatalf("meetings: %d, want 1", n)
 	}
 }

@@ -190,6 +190,15 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, in Input, ip st
 	if in.UnitID != nil {
 		m.UnitID = *in.UnitID
 	}
+	// A secretary scoped to a district holds meetings of that district's
+	// units only; the holding unit must be within the creator's scope.
+	anc, err := s.store.Ancestry(ctx, m.UnitID)
+	if err != nil || len(anc) == 0 {
+		return Meeting{}, &ValidationError{Fields: map[string]string{"unit_id": "no such unit"}}
+	}
+	if !p.HasFor(auth.RoleSecretary, anc) && !p.HasFor(auth.RoleAdmin, anc) {
+		return Meeting{}, ErrForbidden
+	}
 	sec := p.UserID
 	if in.SecretaryID != nil {
 		sec = *in.SecretaryID

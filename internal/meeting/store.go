@@ -16,6 +16,8 @@ import (
 // apply the change and append the events, all in one transaction.
 type Store interface {
 	CreateMeeting(ctx context.Context, m Meeting, people []Participant, e audit.Entry) (Meeting, error)
+	// Ancestry is a unit and the units above it (an error if it does not exist).
+	Ancestry(ctx context.Context, id auth.UnitID) ([]auth.UnitID, error)
 	Meeting(ctx context.Context, id ID) (Meeting, error)
 	// MemberOf answers p's standing: its roles and which of halls are invited.
 	MemberOf(ctx context.Context, id ID, user auth.UserID, halls []auth.HallID) (m Meeting, roles []Role, invited []auth.HallID, err error)
