@@ -91,9 +91,36 @@ test('the secretary builds and publishes a meeting; the delegate sees it', async
 			await d.page.waitForSelector('ul.meetings li');
 			assert.match(await d.page.textContent('ul.meetings') ?? '', /Giao ban công tác chuyển đổi số quý IV/);
 			await shoot(d.page, 'meetings-delegate', 'tablet');
+
+			// The delegate reads the document in the page (pdf.js renders it).
+			const docs = (await sec.call('GET', `/meetings/${id}/documents`)).documents;
+			await d.page.goto(`${server.url}/documents/${docs[0].id}`);
+			await d.page.waitForSelector('#pdf-pages canvas.pdf-page');
+			await d.page.waitForSelector('#pdf-pages:not([aria-busy])');
+			// The page is drawn: some pixels are not white.
+			const inked = await d.page.$eval('canvas.pdf-page', (c) => {
+				const cv = /** @type {HTMLCanvasElement} */ (c);
+				const px = cv.getContext('2d')?.getImageData(0, 0, cv.width, cv.height / 4).data ?? [];
+				let dark = 0;
+				for (let i = 0; i < px.length; i += 4) if (px[i] < 128) dark++;
+				return dark;
+			});
+			assert.ok(inked > 50, `rendered page has ${inked} dark pixels`);
+			assert.equal(await d.page.isHidden('#doc-reads'), true, 'a delegate does not see who has read');
+			await shoot(d.page, 'viewer', 'tablet');
+			assert.deepEqual(d.problems, [], 'delegate page errors');
 		} finally {
 			await d.close();
 		}
+
+		// The secretary sees who has read it.
+		const docs = (await sec.call('GET', `/meetings/${id}/documents`)).documents;
+		await page.setViewportSize(sizes.desktop);
+		await page.goto(`${server.url}/documents/${docs[0].id}`);
+		await page.waitForSelector('#readers li');
+		assert.match(await page.textContent('#readers') ?? '', /Nguyễn Văn An/);
+		await page.waitForSelector('#pdf-pages:not([aria-busy])');
+		await shoot(page, 'viewer', 'desktop');
 	} finally {
 		await b.close();
 	}

@@ -10,6 +10,7 @@ import { deviceScreen } from './device.js';
 import { roomScreen } from './room.js';
 import { editorScreen } from './editor.js';
 import { operatorScreen } from './operator.js';
+import { viewerScreen } from './viewer.js';
 
 /**
  * @typedef {object} Ctx
@@ -31,6 +32,7 @@ const routes = [
 	{ pattern: /^\/device-check$/, screen: deviceScreen },
 	{ pattern: /^\/meetings\/(\d+)$/, screen: roomScreen, names: ['id'] },
 	{ pattern: /^\/meetings\/new$/, screen: editorScreen },
+	{ pattern: /^\/documents\/(\d+)$/, screen: viewerScreen, names: ['id'] },
 	{ pattern: /^\/meetings\/(\d+)\/operator$/, screen: operatorScreen, names: ['id'] },
 	{ pattern: /^\/meetings\/(\d+)\/edit$/, screen: editorScreen, names: ['id'] },
 ];

@@ -170,7 +170,7 @@ export async function editorScreen(main, ctx, params) {
 			await drawDocs(items);
 		};
 		replace(docsBox, h('h2', {}, t('room.documents')),
-			docs.length ? h('ul', { id: 'doc-list' }, docs.map((/** @type {any} */ d) => h('li', {}, d.title, d.confidential ? ' 🔒' : '', ' ', h('span', { class: 'muted' }, 'v' + d.current_version))))
+			docs.length ? h('ul', { id: 'doc-list' }, docs.map((/** @type {any} */ d) => h('li', {}, h('a', { href: `/documents/${d.id}` }, d.title), d.confidential ? ' 🔒' : '', ' ', h('span', { class: 'muted' }, 'v' + d.current_version))))
 				: h('p', { class: 'muted' }, t('room.noDocuments')),
 			h('div', { class: 'row' }, h('label', { for: 'doc-file', class: 'sr' }, t('editor.file')), file),
 			h('div', { class: 'row' }, h('label', { for: 'doc-item' }, t('editor.forItem')), item, h('label', { class: 'check' }, conf, ' ', t('editor.confidential'))),

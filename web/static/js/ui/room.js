@@ -119,7 +119,7 @@ export async function roomScreen(main, ctx, params) {
 					current ? h('p', { class: 'item-title' }, `${idx + 1}. ${current.title}`) : h('p', { class: 'muted' }, t('room.noItem')),
 					current?.description && h('p', {}, current.description),
 					current && h('h3', {}, t('room.documents')),
-					current && (itemDocs.length ? h('ul', {}, itemDocs.map((d) => h('li', {}, d.title))) : h('p', { class: 'muted' }, t('room.noDocuments'))))),
+					current && (itemDocs.length ? h('ul', {}, itemDocs.map((d) => h('li', {}, h('a', { href: `/documents/${d.id}` }, d.title)))) : h('p', { class: 'muted' }, t('room.noDocuments'))))),
 			h('aside', { class: 'side' },
 				chair && h('section', { class: 'card chair', 'aria-label': t('room.chair') },
 					h('h2', {}, t('room.chair')),
