@@ -175,8 +175,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	}
 
 	// --- minutes and tasks ---
-
-	// --- minutes and tasks ---
 	if err := a.wireMinutesTasks(ctx, &deps, &handlers, opts.Now); err != nil {
 		return nil, err
 	}
