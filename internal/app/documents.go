@@ -1,8 +1,10 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/cau-gov/cau/internal/blob"
 	"github.com/cau-gov/cau/internal/convert"
@@ -42,5 +44,12 @@ func (a *App) wireDocuments(deps *httpapi.Deps, handlers *[]jobs.Handler, meetin
 	})
 	deps.Documents = svc
 	*handlers = append(*handlers, svc.ConvertHandler())
+	rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if n, err := svc.ResumeConversions(rctx); err != nil {
+		a.Log.Warn("resume document conversions", "error", err)
+	} else if n > 0 {
+		a.Log.Info("resumed document conversions", "count", n)
+	}
 	return svc, nil
 }

@@ -11,6 +11,7 @@ package document
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -105,6 +106,12 @@ type Read struct {
 	At         time.Time
 }
 
+// VersionRef names one version of a document.
+type VersionRef struct {
+	DocumentID ID
+	Version    int
+}
+
 // Reader names a person for read-receipt answers.
 type Reader struct {
 	UserID   auth.UserID
@@ -144,6 +151,8 @@ type Store interface {
 	// people if confidential, else the meeting's participants.
 	NotOpened(ctx context.Context, d Document) ([]Reader, error)
 	SetConversion(ctx context.Context, id ID, version int, c Conversion, pdfBlobID, reason string, at time.Time) error
+	// PendingConversions lists versions still waiting for their PDF view.
+	PendingConversions(ctx context.Context) ([]VersionRef, error)
 }
 
 // Enqueuer queues the conversion of a version after its upload commits.
@@ -218,4 +227,23 @@ func (s *Service) Blobs() *blob.Store { return s.blobs }
 // it rewrote. Old keys may be removed from the file once it has run.
 func (s *Service) RotateKeys(ctx context.Context) (int, error) {
 	return s.blobs.RotateAll(ctx)
+}
+
+// ResumeConversions queues again every version still pending, for jobs
+// lost with a Redis that was flushed or restored; queueing is unique per
+// version, so a job still queued is not doubled. It returns how many it queued.
+func (s *Service) ResumeConversions(ctx context.Context) (int, error) {
+	if s.enqueue == nil {
+		return 0, nil
+	}
+	pending, err := s.store.PendingConversions(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for i, v := range pending {
+		if err := s.enqueue.EnqueueConversion(ctx, v.DocumentID, v.Version); err != nil {
+			return i, fmt.Errorf("resume conversion of document %d version %d: %w", v.DocumentID, v.Version, err)
+		}
+	}
+	return len(pending), nil
 }

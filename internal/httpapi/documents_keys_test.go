@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/cau-gov/cau/internal/apptest"
 	"github.com/cau-gov/cau/internal/blob"
@@ -101,4 +102,28 @@ func docString(t *testing.T, env *apptest.Env, sql string, args ...any) string {
 		t.Fatalf("%s: %v", sql, err)
 	}
 	return s
+}
+
+// A conversion job lost with Redis is queued again when the server starts.
+func TestConversionResumedAfterLostJob(t *testing.T) {
+	noSoffice := func(c *config.Config) { c.SofficePath = filepath.Join(t.TempDir(), "no-soffice") }
+	b := setupDocs(t, noSoffice, func(c *config.Config) { c.RunWorker = false })
+	env := b.env
+	status, body := docUpload(t, env, fmt.Sprintf("/api/v1/meetings/%d/documents", b.meetingID), b.secretary.Token, nil, "a.docx", doctest.DOCX("a"))
+	if status != http.StatusCreated {
+		t.Fatalf("upload: %d %s", status, body)
+	}
+	d := docDecode[docJSON](t, body)
+	if d.Versions[0].Conversion != "pending" {
+		t.Fatalf("without a worker: %+v", d.Versions[0])
+	}
+	if err := env.App.Redis.FlushDB(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	env.Stop()
+	env2 := apptest.NewOn(t, env.Config.DatabaseURL, env.Config.RedisURL, noSoffice)
+	v := docWaitConversion(t, env2, d.ID, 1, b.secretary.Token, 30*time.Second)
+	if v.Conversion != "unavailable" {
+		t.Fatalf("after restart: %+v", v)
+	}
 }

@@ -299,3 +299,21 @@ func (db *DB) NotOpened(ctx context.Context, d document.Document) ([]document.Re
 	}
 	return out, nil
 }
+
+// PendingConversions lists versions whose PDF view is still pending, oldest first.
+func (db *DB) PendingConversions(ctx context.Context) ([]document.VersionRef, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT document_id, version FROM document_versions
+		WHERE conversion = 'pending' ORDER BY uploaded_at LIMIT 10000`)
+	if err != nil {
+		return nil, fmt.Errorf("pending conversions: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (document.VersionRef, error) {
+		var v document.VersionRef
+		err := row.Scan(&v.DocumentID, &v.Version)
+		return v, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pending conversions: %w", err)
+	}
+	return out, nil
+}
