@@ -101,6 +101,11 @@ func TestMeetingCreateScope(t *testing.T) {
 		return map[string]any{"kind": "briefing", "title": "Giao ban tuần", "starts_at": start, "ends_at": start.Add(time.Hour), "unit_id": unit}
 	}
 	env.DoJSON(t, "POST", "/api/v1/meetings", tok, body(d1), 201, nil)
+	bad := body(d1)
+	bad["chair_id"] = 999999
+	if st, _ := env.Do(t, "POST", "/api/v1/meetings", tok, bad); st != 422 {
+		t.Errorf("unknown chair: %d, want 422", st)
+	}
 	for unit, want := range map[int64]int{d2: 403, w.root: 403, 999999: 422} {
 		if st, _ := env.Do(t, "POST", "/api/v1/meetings", tok, body(unit)); st != want {
 			t.Errorf("unit %d: %d, want %d", unit, st, want)

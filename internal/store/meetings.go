@@ -47,7 +47,10 @@ func (db *DB) CreateMeeting(ctx context.Context, m meeting.Meeting, people []mee
 		for _, p := range people {
 			if _, err := tx.Exec(ctx, `INSERT INTO meeting_participants (meeting_id, user_id, role, added_at) VALUES ($1, $2, $3, $4)
 				ON CONFLICT (meeting_id, user_id) DO UPDATE SET role = EXCLUDED.role`, m.ID, p.UserID, p.Role, m.CreatedAt); err != nil {
-				return constraintError(err)
+				if err = constraintError(err); isRef(err) {
+					return &meeting.ValidationError{Fields: map[string]string{string(p.Role) + "_id": "no such user"}}
+				}
+				return err
 			}
 		}
 		e.ObjectID = fmt.Sprint(m.ID)
