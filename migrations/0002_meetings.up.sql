@@ -200,3 +200,13 @@ CREATE TABLE email_outbox (
     last_error text   NOT NULL DEFAULT ''
 );
 CREATE INDEX email_outbox_pending_idx ON email_outbox (id) WHERE sent_at IS NULL;
+
+-- The session's event log is the record the minutes are drafted from:
+-- append-only, like the audit log.
+CREATE FUNCTION session_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'session_events is append-only';
+END;
+$$;
+CREATE TRIGGER session_events_no_update BEFORE UPDATE OR DELETE ON session_events
+    FOR EACH ROW EXECUTE FUNCTION session_events_append_only();

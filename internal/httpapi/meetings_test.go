@@ -454,6 +454,9 @@ func TestMeetingStory(t *testing.T) {
 	if n := env.Count(t, "session_events", "meeting_id = $1 AND type = 'speaking.granted'", id); n != 1 {
 		t.Fatalf("granted events: %d", n)
 	}
+	if _, err := env.App.DB.Pool.Exec(ctx, `UPDATE session_events SET type = 'forged' WHERE meeting_id = $1`, id); err == nil {
+		t.Fatal("the session's event log accepted an update")
+	}
 }
 
 // assertSecretUnlinkable checks that nothing in the database ties a secret

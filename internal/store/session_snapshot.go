@@ -59,6 +59,9 @@ func (db *DB) Snapshot(ctx context.Context, id meeting.ID) (meeting.Snapshot, er
 	if err != nil {
 		return meeting.Snapshot{}, fmt.Errorf("session snapshot %d: %w", id, err)
 	}
+	// Empty lists are [] for the browser, not null.
+	snap.Queue, snap.LastVotes = nonNil(snap.Queue), nonNil(snap.LastVotes)
+	snap.Halls, snap.Attendance = nonNil(snap.Halls), nonNil(snap.Attendance)
 	return snap, nil
 }
 
@@ -101,3 +104,10 @@ func (db *DB) EventsSince(ctx context.Context, id meeting.ID, seq int64, limit i
 }
 
 var _ meeting.Store = (*DB)(nil)
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
