@@ -36,6 +36,9 @@ func (a *App) wireMinutesTasks(ctx context.Context, deps *httpapi.Deps, handlers
 		}
 		mc.Signer = &signer
 	}
+	if a.Mailer != nil {
+		mc.OnApproved = a.Mailer.Resume
+	}
 	deps.Minutes = minutes.NewService(a.DB, mc, now, a.Log.With("component", "minutes"))
 	deps.Tasks = task.NewService(a.DB, now, a.Log.With("component", "tasks"))
 	deps.TaskData = a.DB

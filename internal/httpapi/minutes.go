@@ -62,7 +62,7 @@ func (s *Server) getMinutes(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	if err != nil {
 		return err
 	}
-	m, err := s.Minutes.Get(r.Context(), p, id)
+	m, err := s.Minutes.Read(r.Context(), p, id, "minutes")
 	if err != nil {
 		return err
 	}

@@ -114,6 +114,9 @@ func TestMinutesAndTasksHTTP(t *testing.T) {
 	if m.Status != "approved" || m.Symbol != "1/BB-UBND" || m.NoticeSymbol != "1/TB-UBND" || len(m.ContentHash) != 64 {
 		t.Fatalf("approved: %+v", m)
 	}
+	if n := env.Count(t, "notifications", "kind = 'minutes.approved' AND user_id = $1", w.users["delegate1"]); n != 1 {
+		t.Errorf("delegate1 has %d approval notices, want 1", n)
+	}
 	if st, code := w.status(t, "secretary", "PUT", base+"/minutes", map[string]any{"version": 3, "body": b}); st != 409 || code != "minutes_locked" {
 		t.Fatalf("edit after approval: %d %s", st, code)
 	}

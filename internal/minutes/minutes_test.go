@@ -284,6 +284,11 @@ func TestEditConflictsAndApproval(t *testing.T) {
 	if audits != 1 {
 		t.Errorf("%d approval audit entries, want 1", audits)
 	}
+	var notices int
+	_ = b.db.Pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE kind = 'minutes.approved' AND meeting_id = $1`, b.meeting).Scan(&notices)
+	if notices != 5 {
+		t.Errorf("%d participants told of the approval, want 5", notices)
+	}
 
 	t.Run("pdf", func(t *testing.T) {
 		if _, err := exec.LookPath("pdftotext"); err != nil {
@@ -305,6 +310,11 @@ func TestEditConflictsAndApproval(t *testing.T) {
 			_ = os.WriteFile(path, pdf, 0o600)
 			if out := os.Getenv("CAU_PDF_OUT"); out != "" {
 				_ = os.WriteFile(fmt.Sprintf("%s.%v.pdf", out, c.notice), pdf, 0o644)
+			}
+			var reads int
+			_ = b.db.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'minutes.read' AND actor_id = $1`, b.delegate.UserID).Scan(&reads)
+			if reads == 0 {
+				t.Error("the PDF read is not in the audit log")
 			}
 			text, err := exec.Command("pdftotext", path, "-").Output()
 			if err != nil {

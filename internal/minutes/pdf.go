@@ -182,7 +182,11 @@ func (s *Service) NoticeDocument(m Minutes) (pdfdoc.Document, error) {
 // PDF renders the minutes (and signs them when approved and a certificate
 // is configured). notice selects the conclusion notice instead.
 func (s *Service) PDF(ctx context.Context, p *auth.Principal, id MeetingID, notice bool) ([]byte, error) {
-	m, err := s.Get(ctx, p, id)
+	what := "minutes_pdf"
+	if notice {
+		what = "notice_pdf"
+	}
+	m, err := s.Read(ctx, p, id, what)
 	if err != nil {
 		return nil, err
 	}

@@ -32,6 +32,8 @@ type Store interface {
 	// ApproveMinutes numbers, hashes and locks version base in one
 	// transaction; a notice number is allocated when there are conclusions.
 	ApproveMinutes(ctx context.Context, id MeetingID, base int, by auth.UserID, a Approval, e audit.Entry, now time.Time) (Minutes, error)
+	// Audit records a read.
+	Audit(ctx context.Context, e audit.Entry, at time.Time) error
 }
 
 // Config holds the service's settings.
@@ -41,6 +43,9 @@ type Config struct {
 	Place      string // place of the date line, e.g. "Lâm Đồng"
 	// Signer signs approved PDFs when set (the unit's PKCS #12).
 	Signer *pdfsign.Signer
+	// OnApproved runs after an approval commits (the app enqueues the
+	// e-mails the approval wrote to the outbox); its error is only logged.
+	OnApproved func(ctx context.Context) error
 }
 
 // Service applies the minutes rules.
@@ -132,6 +137,19 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id MeetingID) (Min
 	return s.store.Minutes(ctx, id)
 }
 
+// Read is Get for a person reading the minutes (API, PDF): the read is
+// recorded in the audit log, as every read of minutes must be.
+func (s *Service) Read(ctx context.Context, p *auth.Principal, id MeetingID, what string) (Minutes, error) {
+	m, err := s.Get(ctx, p, id)
+	if err != nil {
+		return m, err
+	}
+	if err := s.store.Audit(ctx, entry(p, "minutes.read", id, map[string]any{"what": what, "version": m.Version}), s.now()); err != nil {
+		return Minutes{}, err
+	}
+	return m, nil
+}
+
 // Save stores an edited body based on version base.
 func (s *Service) Save(ctx context.Context, p *auth.Principal, id MeetingID, base int, body Body) (Minutes, error) {
 	if err := s.editor(ctx, p, id); err != nil {
@@ -163,6 +181,11 @@ func (s *Service) Approve(ctx context.Context, p *auth.Principal, id MeetingID, 
 		return Minutes{}, err
 	}
 	s.log.InfoContext(ctx, "minutes approved", "meeting_id", id, "symbol", m.Symbol, "content_hash", m.ContentHash)
+	if s.cfg.OnApproved != nil {
+		if err := s.cfg.OnApproved(ctx); err != nil {
+			s.log.WarnContext(ctx, "after approval", "meeting_id", id, "error", err)
+		}
+	}
 	return m, nil
 }
 

@@ -170,7 +170,10 @@ func (db *DB) ApproveMinutes(ctx context.Context, id minutes.MeetingID, base int
 			return constraintError(err)
 		}
 		e.Detail = map[string]any{"version": base, "symbol": n.Symbol, "content_hash": hash}
-		return AppendAudit(ctx, tx, e, now)
+		if err := AppendAudit(ctx, tx, e, now); err != nil {
+			return err
+		}
+		return notifyApproved(ctx, tx, id, n.Symbol, m.Body.Title, now)
 	})
 	if err != nil {
 		return minutes.Minutes{}, err
@@ -186,4 +189,28 @@ func (db *DB) MinutesRevisions(ctx context.Context, id minutes.MeetingID) ([]int
 		return nil, err
 	}
 	return pgx.CollectRows(rows, pgx.RowTo[int])
+}
+
+// notifyApproved tells every participant, in the approval's transaction,
+// that the minutes are approved: an in-app notice and an e-mail outbox row
+// each, keyed so a retried approval never repeats them. The PDF itself is
+// rendered on request (deterministic, signed when configured).
+func notifyApproved(ctx context.Context, tx pgx.Tx, id minutes.MeetingID, symbol, title string, now time.Time) error {
+	subject := "Biên bản số " + symbol + " đã được phê duyệt"
+	key := fmt.Sprintf("minutes.approved:%d:", id)
+	body := "Biên bản " + title + " (số " + symbol + ") đã được chủ trì phê duyệt. Xem tại /meetings/" + fmt.Sprint(id) + "/minutes."
+	if _, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, meeting_id, kind, title, body, dedup_key, created_at)
+		SELECT p.user_id, $1, 'minutes.approved', $2, $3, $5 || p.user_id, $4
+		FROM meeting_participants p WHERE p.meeting_id = $1
+		ON CONFLICT (dedup_key) DO NOTHING`, id, subject, body, now, key); err != nil {
+		return fmt.Errorf("notify approval: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO email_outbox (dedup_key, user_id, to_addr, subject, body, created_at)
+		SELECT $5 || u.id, u.id, u.email, $2, $3, $4
+		FROM meeting_participants p JOIN users u ON u.id = p.user_id
+		WHERE p.meeting_id = $1 AND u.email <> '' AND u.active
+		ON CONFLICT (dedup_key) DO NOTHING`, id, subject, body, now, key); err != nil {
+		return fmt.Errorf("e-mail approval: %w", err)
+	}
+	return nil
 }
