@@ -155,6 +155,10 @@ func TestMinutesAndTasksHTTP(t *testing.T) {
 	}
 	tpath := fmt.Sprintf("/api/v1/tasks/%d", created.Tasks[0].ID)
 	w.do(t, "delegate2", "POST", tpath+"/reports", map[string]any{"body": "Đã ban hành kế hoạch", "percent": 50}, 201, nil)
+	w.do(t, "delegate2", "GET", tpath, nil, 200, nil)
+	if n := env.Count(t, "audit_log", "action = 'task.read' AND actor_id = $1", w.users["delegate2"]); n != 1 {
+		t.Errorf("task reads audited: %d, want 1", n)
+	}
 	if st, _ := w.status(t, "delegate2", "POST", tpath+"/reports", map[string]any{"body": "x"}); st != 422 {
 		t.Errorf("report without percent: %d", st)
 	}

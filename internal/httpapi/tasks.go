@@ -117,7 +117,7 @@ func (s *Server) getTask(w http.ResponseWriter, r *http.Request, p *auth.Princip
 	if err != nil {
 		return err
 	}
-	t, err := s.Tasks.Get(r.Context(), p, id)
+	t, err := s.Tasks.Read(r.Context(), p, id)
 	if err != nil {
 		return err
 	}

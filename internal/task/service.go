@@ -58,6 +58,8 @@ type Store interface {
 	DecideTaskExtension(ctx context.Context, id int64, approve bool, by auth.UserID, e audit.Entry, now time.Time) (Extension, error)
 	CompleteTask(ctx context.Context, id ID, on Day, e audit.Entry, now time.Time) error
 	CancelTask(ctx context.Context, id ID, e audit.Entry, now time.Time) error
+	// Audit records a read.
+	Audit(ctx context.Context, e audit.Entry, at time.Time) error
 }
 
 // Service applies the task rules.
@@ -134,6 +136,18 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id ID) (Task, erro
 		return Task{}, fmt.Errorf("task %d: %w", id, ErrNotFound)
 	}
 	return t.WithStatus(s.Today()), nil
+}
+
+// Read is Get for a person opening the task: the read is audited.
+func (s *Service) Read(ctx context.Context, p *auth.Principal, id ID) (Task, error) {
+	t, err := s.Get(ctx, p, id)
+	if err != nil {
+		return t, err
+	}
+	if err := s.store.Audit(ctx, entry(p, "task.read", id, nil), s.now()); err != nil {
+		return Task{}, err
+	}
+	return t, nil
 }
 
 // open loads a task that is neither completed nor cancelled.
