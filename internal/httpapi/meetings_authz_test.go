@@ -85,4 +85,18 @@ func TestMeetingAuthorization(t *testing.T) {
 	if st, _ := w.status(t, "", "GET", P, nil); st != 401 {
 		t.Errorf("anonymous: %d", st)
 	}
+	// The live socket: no token, a forged token, a non-invitee, a bad since.
+	for _, c := range []struct {
+		query string
+		want  int
+	}{
+		{"", 401},
+		{"access_token=forged.token.here", 401},
+		{"access_token=" + w.tokens["outsider"], 404},
+		{"access_token=" + w.tokens["delegate1"] + "&since=-1", 422},
+	} {
+		if st, _ := env.Do(t, "GET", L+"/live?"+c.query, "", nil); st != c.want {
+			t.Errorf("live ?%.30s: %d, want %d", c.query, st, c.want)
+		}
+	}
 }
