@@ -58,9 +58,34 @@ func (db *DB) CreateTask(ctx context.Context, t task.Task, e audit.Entry, now ti
 			return err
 		}
 		e.ObjectID = strconv.FormatInt(int64(t.ID), 10)
-		return AppendAudit(ctx, tx, e, now)
+		if err := AppendAudit(ctx, tx, e, now); err != nil {
+			return err
+		}
+		return notifyAssigned(ctx, tx, t, now)
 	})
 	return t, err
+}
+
+// notifyAssigned tells the named person, or else the lead unit's active
+// users, of a new task: in-app and an outbox e-mail, keyed per task and
+// person. The hourly notices job enqueues pending e-mails.
+func notifyAssigned(ctx context.Context, tx pgx.Tx, t task.Task, now time.Time) error {
+	title := "Nhiệm vụ mới: " + t.Title
+	body := "Đơn vị được giao chủ trì nhiệm vụ \"" + t.Title + "\", hạn " + t.Deadline.VN() + "."
+	key := fmt.Sprintf("task.assigned:%d:", t.ID)
+	const who = `SELECT u.id, u.email FROM users u WHERE u.active AND
+		(u.id = $1 OR ($1::bigint IS NULL AND u.unit_id = $2))`
+	if _, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, kind, title, body, dedup_key, created_at)
+		SELECT r.id, 'task.assigned', $3, $4, $5 || r.id, $6 FROM (`+who+`) r
+		ON CONFLICT (dedup_key) DO NOTHING`, t.Assignee, t.LeadUnit, title, body, key, now); err != nil {
+		return fmt.Errorf("notify assignment: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO email_outbox (dedup_key, user_id, to_addr, subject, body, created_at)
+		SELECT $5 || r.id, r.id, r.email, $3, $4, $6 FROM (`+who+`) r WHERE r.email <> ''
+		ON CONFLICT (dedup_key) DO NOTHING`, t.Assignee, t.LeadUnit, title, body, key, now); err != nil {
+		return fmt.Errorf("e-mail assignment: %w", err)
+	}
+	return nil
 }
 
 // insertTask writes a task and its coordinating units in q.

@@ -122,6 +122,12 @@ func TestTaskLifecycle(t *testing.T) {
 	if tk.Status != task.StatusInProgress || tk.Assigner != b.leader.UserID || len(tk.Coordinating) != 1 {
 		t.Fatalf("created %+v", tk)
 	}
+	if n := count(t, b.db, `SELECT count(*) FROM notifications WHERE kind = 'task.assigned'`); n != 2 {
+		t.Errorf("%d assignment notices, want 2 (both people of the lead unit)", n)
+	}
+	if n := count(t, b.db, `SELECT count(*) FROM email_outbox WHERE subject LIKE 'Nhiệm vụ mới%'`); n != 1 {
+		t.Errorf("%d assignment e-mails, want 1 (one person has an address)", n)
+	}
 
 	t.Run("reports", func(t *testing.T) {
 		if _, err := b.svc.AddReport(ctx, b.lead, tk.ID, "Đã xây dựng đề cương", 140, nil); !errors.Is(err, task.ErrInvalid) {
