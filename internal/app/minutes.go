@@ -41,6 +41,9 @@ func (a *App) wireMinutesTasks(ctx context.Context, deps *httpapi.Deps, handlers
 	}
 	deps.Minutes = minutes.NewService(a.DB, mc, now, a.Log.With("component", "minutes"))
 	deps.Tasks = task.NewService(a.DB, now, a.Log.With("component", "tasks"))
+	if a.Mailer != nil {
+		deps.Tasks.AfterCreate(a.Mailer.Resume)
+	}
 	deps.TaskData = a.DB
 	deps.Search = search.NewService(a.DB)
 

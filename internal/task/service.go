@@ -64,10 +64,15 @@ type Store interface {
 
 // Service applies the task rules.
 type Service struct {
-	store Store
-	now   func() time.Time
-	log   *slog.Logger
+	store       Store
+	now         func() time.Time
+	log         *slog.Logger
+	afterCreate func(ctx context.Context) error
 }
+
+// AfterCreate sets what runs after a task's creation commits (the app
+// enqueues the outbox e-mails the creation wrote); its error is only logged.
+func (s *Service) AfterCreate(f func(ctx context.Context) error) { s.afterCreate = f }
 
 // NewService builds the service; now is the clock (time.Now in production).
 func NewService(s Store, now func() time.Time, log *slog.Logger) *Service {
@@ -122,6 +127,11 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, n New) (Task, e
 		"title": t.Title, "lead_unit_id": t.LeadUnit, "deadline": t.Deadline.String()}), now)
 	if err != nil {
 		return Task{}, fmt.Errorf("create task: %w", err)
+	}
+	if s.afterCreate != nil {
+		if err := s.afterCreate(ctx); err != nil {
+			s.log.WarnContext(ctx, "after task creation", "task_id", t.ID, "error", err)
+		}
 	}
 	return t.WithStatus(s.Today()), nil
 }
