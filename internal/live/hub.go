@@ -10,6 +10,7 @@ package live
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -19,8 +20,11 @@ import (
 	"github.com/cau-gov/cau/internal/meeting"
 )
 
-// Channel is the Redis pub/sub channel of session events.
-const Channel = "cau:live:events"
+// ChannelPrefix names the Redis pub/sub channel of session events; the
+// database number follows ("cau:live:events:db3"): pub/sub ignores
+// database numbers, and two deployments (or test servers) sharing one Redis
+// on different databases must not hear each other.
+const ChannelPrefix = "cau:live:events:db"
 
 // subBuffer is how many events a socket may lag behind before it is
 // dropped; a browser that slow reconnects and catches up from the log.
@@ -28,8 +32,9 @@ const subBuffer = 256
 
 // Hub fans events out to this node's subscribers.
 type Hub struct {
-	rdb *redis.Client
-	log *slog.Logger
+	rdb     *redis.Client
+	log     *slog.Logger
+	channel string
 
 	mu   sync.Mutex
 	subs map[meeting.ID]map[*Sub]struct{}
@@ -39,8 +44,12 @@ type Hub struct {
 
 // New builds a hub; Run must be running for subscribers to get events.
 func New(rdb *redis.Client, log *slog.Logger) *Hub {
-	return &Hub{rdb: rdb, log: log, subs: map[meeting.ID]map[*Sub]struct{}{}, done: make(chan struct{})}
+	return &Hub{rdb: rdb, log: log, channel: fmt.Sprint(ChannelPrefix, rdb.Options().DB),
+		subs: map[meeting.ID]map[*Sub]struct{}{}, done: make(chan struct{})}
 }
+
+// Channel is the Redis pub/sub channel this hub publishes and listens on.
+func (h *Hub) Channel() string { return h.channel }
 
 // Sub is one socket's subscription to a meeting.
 type Sub struct {
@@ -95,7 +104,7 @@ func (h *Hub) Publish(ctx context.Context, evs []meeting.Event) {
 			continue
 		}
 		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-		err = h.rdb.Publish(pctx, Channel, b).Err()
+		err = h.rdb.Publish(pctx, h.channel, b).Err()
 		cancel()
 		if err != nil {
 			h.log.WarnContext(ctx, "publish session event", "meeting_id", e.MeetingID, "seq", e.Seq, "error", err)
@@ -106,7 +115,7 @@ func (h *Hub) Publish(ctx context.Context, evs []meeting.Event) {
 // Run receives events from Redis and delivers them until ctx ends.
 func (h *Hub) Run(ctx context.Context) {
 	defer close(h.done)
-	ps := h.rdb.Subscribe(ctx, Channel)
+	ps := h.rdb.Subscribe(ctx, h.channel)
 	defer ps.Close()
 	ch := ps.Channel(redis.WithChannelSize(1024))
 	for {
@@ -132,8 +141,8 @@ func (h *Hub) Ready(ctx context.Context) error {
 	// A PUBSUB NUMSUB count above zero means some node listens; for a
 	// single node that is this one.
 	for {
-		n, err := h.rdb.PubSubNumSub(ctx, Channel).Result()
-		if err == nil && n[Channel] > 0 {
+		n, err := h.rdb.PubSubNumSub(ctx, h.channel).Result()
+		if err == nil && n[h.channel] > 0 {
 			return nil
 		}
 		select {

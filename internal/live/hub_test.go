@@ -53,11 +53,11 @@ func TestFanOutAcrossNodes(t *testing.T) {
 	rdb := redis.NewClient(opt)
 	defer rdb.Close()
 	for {
-		n, err := rdb.PubSubNumSub(ctx, live.Channel).Result()
+		n, err := rdb.PubSubNumSub(ctx, a.Channel()).Result()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n[live.Channel] >= 2 {
+		if n[a.Channel()] >= 2 {
 			break
 		}
 		select {
