@@ -144,8 +144,12 @@ func (db *DB) UpdateMeeting(ctx context.Context, m meeting.Meeting, allowed []me
 		if err != nil {
 			return err
 		}
-		if old.ScheduleVersion != m.ScheduleVersion-1 && old.ScheduleVersion != m.ScheduleVersion {
-			return fmt.Errorf("%w: changed meanwhile, reload it", meeting.ErrInvalidState)
+		// m.ScheduleVersion is the version the caller read, plus one if it
+		// moved the time: a reschedule committed meanwhile is a conflict,
+		// not a second notice under the same key.
+		moved := !old.StartsAt.Equal(m.StartsAt) || !old.EndsAt.Equal(m.EndsAt)
+		if (moved && old.ScheduleVersion+1 != m.ScheduleVersion) || (!moved && old.ScheduleVersion != m.ScheduleVersion) {
+			return fmt.Errorf("%w: the meeting's time changed meanwhile; reload it", meeting.ErrInvalidState)
 		}
 		_, err = tx.Exec(ctx, `UPDATE meetings SET kind = $2, title = $3, description = $4, place = $5, starts_at = $6, ends_at = $7,
 			schedule_version = $8, updated_at = $9 WHERE id = $1`,
