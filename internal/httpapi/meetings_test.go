@@ -235,8 +235,8 @@ func TestMeetingStory(t *testing.T) {
 	if _, p := join("presenter", nil); !has(p, "screen") {
 		t.Fatalf("presenter perms %v", p)
 	}
-	if c, _ := join("operator", map[string]any{"hall_id": w.halls["d1"]}); c.Identity != fmt.Sprintf("hall-%d", w.halls["d1"]) {
-		t.Fatalf("hall identity %s", c.Identity)
+	if c, _ := join("operator", map[string]any{"hall_id": w.halls["d1"]}); c.Identity != fmt.Sprintf("hall-%d", w.halls["d1"]) || c.Name != "Điểm cầu huyện 1" || c.Kind != "hall" {
+		t.Fatalf("hall join: %s %q %s", c.Identity, c.Name, c.Kind)
 	}
 	for _, c := range []struct {
 		who  string

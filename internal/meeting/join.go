@@ -3,7 +3,6 @@ package meeting
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	"github.com/cau-gov/cau/internal/auth"
 )
@@ -45,7 +44,9 @@ func (s *Service) Join(ctx context.Context, p *auth.Principal, id ID, hall *auth
 			return JoinGrant{}, ErrForbidden
 		}
 		g.Identity, g.Kind = HallIdentity(*hall), "hall"
-		g.Name = fmt.Sprintf("hall %d", *hall)
+		if g.Name, err = s.store.HallName(ctx, *hall); err != nil {
+			return JoinGrant{}, err
+		}
 		// A hall's browser carries the room's camera and microphone.
 		g.Perms = []string{PermPublish, PermSubscribe, PermScreen}
 		return g, nil

@@ -27,6 +27,8 @@ type Store interface {
 
 	Participants(ctx context.Context, id ID) ([]Participant, error)
 	MeetingHalls(ctx context.Context, id ID) ([]Hall, error)
+	// HallName is a hall's display name (for the SFU and the console).
+	HallName(ctx context.Context, hall auth.HallID) (string, error)
 	// InviteHalls adds the active halls that sel picks; it returns how many were new.
 	InviteHalls(ctx context.Context, id ID, sel HallSelection, allowed []Status, e audit.Entry, n *notify.Template) (int, []int64, error)
 	RemoveHall(ctx context.Context, id ID, hall auth.HallID, allowed []Status, e audit.Entry) error

@@ -263,6 +263,15 @@ func (db *DB) MeetingHalls(ctx context.Context, id meeting.ID) ([]meeting.Hall, 
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[meeting.Hall])
 }
 
+// HallName implements meeting.Store.
+func (db *DB) HallName(ctx context.Context, hall auth.HallID) (string, error) {
+	var name string
+	if err := db.Pool.QueryRow(ctx, `SELECT name FROM halls WHERE id = $1`, hall).Scan(&name); err != nil {
+		return "", fmt.Errorf("hall %d: %w", hall, meetingNotFound(err))
+	}
+	return name, nil
+}
+
 // InviteHalls implements meeting.Store.
 func (db *DB) InviteHalls(ctx context.Context, id meeting.ID, sel meeting.HallSelection, allowed []meeting.Status, e audit.Entry, n *notify.Template) (int, []int64, error) {
 	var (
