@@ -129,7 +129,10 @@ func (s *Server) routes() {
 
 	// Real-time: SFU signaling.
 	if s.RTC != nil {
-		m.Handle("GET /rtc", s.RTC)
+		// gorilla/websocket needs the Hijacker under the middleware's writer
+		// (as liveSession does); without it every browser got a 500.
+		rtc := s.RTC
+		m.Handle("GET /rtc", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { rtc.ServeHTTP(hijacker(w), r) }))
 	}
 	// Unknown API paths answer JSON, not the web client.
 	m.Handle("/api/", s.public(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))

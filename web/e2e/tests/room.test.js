@@ -12,7 +12,7 @@ import { signIn } from '../lib/api.js';
 /** @type {import('../lib/server.js').CauServer} */
 let server;
 const password = process.env.CAU_DEMO_PASSWORD || 'cau-demo';
-/** @type {{id: number, items: any[], delegateName: string, halls: any[]}} */
+/** @type {{id: number, items: any[], delegateName: string, halls: any[], operators: string[]}} */
 let meeting;
 /** @type {{id: number, halls: number}} */
 let bigMeeting;
@@ -36,7 +36,9 @@ before(async () => {
 	const halls = (await sec.call('GET', '/halls?active=true')).halls.slice(0, 2);
 	await sec.call('POST', `/meetings/${m.id}/halls`, { hall_ids: halls.map((/** @type {any} */ x) => x.id) });
 	await sec.call('POST', `/meetings/${m.id}/publish`);
-	meeting = { id: m.id, items, delegateName: del.user.full_name, halls };
+	const units = (await sec.call('GET', '/units')).units;
+	const operators = halls.map((/** @type {any} */ x) => 'ktv.' + units.find((/** @type {any} */ u) => u.id === x.unit_id).code);
+	meeting = { id: m.id, items, delegateName: del.user.full_name, halls, operators };
 
 	// A province-wide conference: every hall of the province, opened.
 	const big = await sec.call('POST', '/meetings', {
@@ -200,6 +202,31 @@ test('the operator console lists the meeting’s halls with their state and take
 		await shoot(page, 'operator-160', 'tablet');
 		assert.deepEqual(b.problems, [], 'page errors');
 	} finally {
+		await b.close();
+	}
+});
+
+test('two halls in the same meeting each receive the other’s video', async () => {
+	const a = await openBrowser(sizes.desktop);
+	const b = await openBrowser(sizes.tablet);
+	const chair = await signIn(server.url, 'chutri', password);
+	await chair.call('POST', `/meetings/${meeting.id}/session/open`).catch(() => { /* already open */ });
+	try {
+		await Promise.all([enter(a.page, meeting.operators[0]), enter(b.page, meeting.operators[1])]);
+		for (const [name, br] of [['a', a], ['b', b]]) {
+			// A remote picture plays: some video element has a size…
+			await br.page.waitForFunction(() => [...document.querySelectorAll('#main-video, #strip video')]
+				.some((v) => v instanceof HTMLVideoElement && v.videoWidth > 0), null, { timeout: 20_000 })
+				.catch(async (err) => { await shoot(br.page, 'failure-video-' + name, 'any'); throw new Error(br.problems.join('\n') + '\n' + (await br.page.evaluate(() => /** @type {any} */ (globalThis).cauCall?.recent.join('\n'))), { cause: err }); });
+			// …and the decoder keeps producing frames.
+			const frames = () => br.page.evaluate(async () => (await /** @type {any} */ (globalThis).cauCall.downStats.sample()).framesDecoded);
+			const f1 = await frames();
+			await br.page.waitForFunction(async (f) => (await /** @type {any} */ (globalThis).cauCall.downStats.sample()).framesDecoded > f + 10, f1, { timeout: 10_000 });
+		}
+		await shoot(a.page, 'room-hall', 'desktop');
+		await shoot(b.page, 'room-hall', 'tablet');
+	} finally {
+		await a.close();
 		await b.close();
 	}
 });

@@ -5,6 +5,7 @@
 
 import { ApiError, errorMessage } from '../api.js';
 import { LiveSession } from '../live.js';
+import { Call } from '../call.js';
 import { t, has } from '../i18n.js';
 import { h, replace } from './dom.js';
 import { voteDialog, votePanel } from './vote.js';
@@ -85,6 +86,40 @@ export async function roomScreen(main, ctx, params) {
 	// Tests reach the session to cut the link as a network loss would.
 	/** @type {any} */ (globalThis).cauLive = live;
 
+	// Media: a hall's browser joins the SFU, publishes its camera and
+	// microphone, and shows the floor in the main picture and the other
+	// halls in the strip. The elements live outside draw() so re-rendering
+	// the state never interrupts a picture.
+	const mainVideo = h('video', { id: 'main-video', autoplay: true, playsinline: true, muted: true });
+	const strip = h('div', { class: 'strip', id: 'strip', 'aria-label': t('room.halls') });
+	const audios = h('div', { hidden: true });
+	/** @type {Call|null} */
+	let call = null;
+	if (data.myHalls.length > 0) {
+		const hall = data.myHalls[0];
+		call = new Call(() => api.post(`/meetings/${id}/join`, { hall_id: hall }), {
+			onTrack: (track, stream) => {
+				if (track.kind === 'audio') {
+					const a = h('audio', { autoplay: true });
+					a.srcObject = stream;
+					audios.append(a);
+					track.addEventListener('ended', () => a.remove());
+					return;
+				}
+				const floor = stream.id === 'floor' || track.id.includes('floor');
+				const v = floor ? mainVideo : h('video', { autoplay: true, playsinline: true, muted: true, 'data-track': track.id });
+				v.srcObject = stream;
+				if (!floor) {
+					strip.append(h('figure', { class: 'strip-tile' }, v));
+					track.addEventListener('ended', () => v.parentElement?.remove());
+				}
+				mainVideo.parentElement?.classList.toggle('has-video', !!mainVideo.srcObject);
+			},
+			onState: (st) => ctx.setConnection(st === 'open' || st === 'closed' ? 'open' : 'reconnecting'),
+		});
+		/** @type {any} */ (globalThis).cauCall = call;
+	}
+
 	function draw() {
 		if (!snap) return;
 		const chair = data.canManage || data.myRoles.includes('chair');
@@ -111,9 +146,11 @@ export async function roomScreen(main, ctx, params) {
 						' · ', h('span', { id: 'session-status', 'data-status': snap.status }, t('room.status.' + snap.status)))),
 			),
 			h('section', { class: 'stage', 'aria-label': t('room.mainPicture') },
-				h('div', { class: 'picture', id: 'main-picture', 'data-speaker': speaking ? String(speaking.id) : '' },
+				h('div', { class: 'picture' + (mainVideo.srcObject ? ' has-video' : ''), id: 'main-picture', 'data-speaker': speaking ? String(speaking.id) : '' },
+					mainVideo,
 					h('div', { class: 'picture-label' }, speaking ? who(speaking) : t('room.noFloor')),
-					h('p', { class: 'muted' }, t('room.videoPending'))),
+					!call && h('p', { class: 'muted' }, t('room.videoPending'))),
+				strip, audios,
 				h('div', { class: 'current card', id: 'current-item', 'data-item': current ? String(current.id) : '' },
 					h('h2', {}, t('room.current')),
 					current ? h('p', { class: 'item-title' }, `${idx + 1}. ${current.title}`) : h('p', { class: 'muted' }, t('room.noItem')),
@@ -157,7 +194,13 @@ export async function roomScreen(main, ctx, params) {
 			));
 	}
 
-	return () => { live.close(); ctx.setConnection('open'); delete (/** @type {any} */ (globalThis)).cauLive; };
+	return () => {
+		live.close();
+		call?.close();
+		ctx.setConnection('open');
+		delete (/** @type {any} */ (globalThis)).cauLive;
+		delete (/** @type {any} */ (globalThis)).cauCall;
+	};
 }
 
 /**

@@ -1,0 +1,68 @@
+// SFU signaling over the /rtc WebSocket (sfu/signal/protocol.go): every
+// message is {"v":1,"type":…,"id":…,"data":…}. The first message is "join"
+// (with the session secret to resume after a drop); the server answers
+// "joined". Reconnects with backoff and resumes. No DOM here.
+
+import { ReconnectingSocket } from './socket.js';
+
+export const protocolVersion = 1;
+
+/**
+ * @typedef {object} JoinGrant what POST /api/v1/meetings/{id}/join answers
+ * @property {string} token room token for /rtc
+ * @property {string} signaling_url
+ * @property {string[]} ice_servers
+ * @property {string} identity
+ */
+
+/**
+ * @typedef {object} SignalingHandlers
+ * @property {(type: string, data: any) => void} onMessage every server message after "joined" too
+ * @property {(state: import('./socket.js').SocketState) => void} [onState]
+ */
+
+/** Signaling keeps one SFU session alive across socket drops. */
+export class Signaling {
+	/**
+	 * @param {() => Promise<JoinGrant>} join fetches a fresh room token for each connection
+	 * @param {SignalingHandlers} handlers
+	 */
+	constructor(join, handlers) {
+		/** session secret from "joined", sent back on reconnect to resume */
+		this.session = '';
+		this.nextID = 1;
+		this.socket = new ReconnectingSocket({
+			url: async () => {
+				const g = await join();
+				const u = new URL(g.signaling_url, location.href);
+				u.protocol = u.protocol === 'https:' || u.protocol === 'wss:' ? 'wss:' : 'ws:';
+				u.searchParams.set('access_token', g.token);
+				return u.toString();
+			},
+			onOpen: () => { this.send('join', this.session ? { resume: this.session } : {}); },
+			onMessage: (/** @type {any} */ m) => {
+				if (!m || m.v !== protocolVersion || typeof m.type !== 'string') return;
+				if (m.type === 'joined') this.session = m.data?.session ?? '';
+				handlers.onMessage(m.type, m.data);
+			},
+			onState: handlers.onState,
+		});
+	}
+
+	/**
+	 * send sends one message; false when the socket is down (the caller's
+	 * state is re-sent after "joined").
+	 * @param {string} type
+	 * @param {unknown} [data]
+	 */
+	send(type, data) {
+		return this.socket.send({ v: protocolVersion, type, id: String(this.nextID++), data });
+	}
+
+	drop() { this.socket.drop(); }
+
+	close() {
+		this.send('leave');
+		this.socket.close();
+	}
+}
