@@ -50,10 +50,9 @@ lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
-## bench: Go micro-benchmarks (results under bench/)
-bench: services
-	@mkdir -p bench
-	@$(SERVICES) && $(GO) test -run '^$$' -bench . -benchmem -count 1 ./... | tee bench/go-bench-latest.txt
+## bench: Go micro-benchmarks and the 160-hall loadtest (server in its own process); reports under bench/
+bench:
+	@deploy/local/bench.sh
 
 clean:
 	rm -rf bin

@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"io"
+	"log/slog"
+	"net/http"
+	"net/http/pprof"
 
 	"github.com/cau-gov/cau/internal/app"
 )
@@ -21,6 +24,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer a.Close()
+	if cfg.PprofAddr != "" {
+		go servePprof(cfg.PprofAddr, log)
+	}
 	return a.Serve(ctx, nil)
 }
 
@@ -40,4 +46,18 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer a.Close()
 	return a.RunWorker(ctx)
+}
+
+// servePprof serves Go's profiler on a loopback address (CAU_PPROF_ADDR),
+// on its own mux so that nothing of it reaches the public listener.
+func servePprof(addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	log.Info("profiler listening", "addr", addr)
+	if err := http.ListenAndServe(addr, mux); err != nil {
+		log.Warn("profiler stopped", "error", err)
+	}
 }

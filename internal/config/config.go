@@ -148,6 +148,9 @@ type Config struct {
 	LogLevel string
 	// LogFormat is CAU_LOG_FORMAT (text or json). Default text in development, json in production.
 	LogFormat string
+	// PprofAddr is CAU_PPROF_ADDR: when set (e.g. 127.0.0.1:6060), Go's
+	// profiler is served there for measurements; never on a public address.
+	PprofAddr string
 	// ShutdownTimeout is CAU_SHUTDOWN_TIMEOUT, how long draining may take. Default 20s.
 	ShutdownTimeout time.Duration
 }
@@ -294,6 +297,7 @@ func Load(getenv func(string) string) (Config, error) {
 	str("CAU_LOG_LEVEL", &c.LogLevel)
 	str("CAU_LOG_FORMAT", &c.LogFormat)
 	dur("CAU_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
+	str("CAU_PPROF_ADDR", &c.PprofAddr)
 
 	if c.AccessKeyFile == "" {
 		c.AccessKeyFile = filepath.Join(c.DataDir, "keys", "access.pem")
@@ -423,6 +427,11 @@ func (c Config) Validate() error {
 	case "text", "json":
 	default:
 		bad("CAU_LOG_FORMAT: %q must be text or json", c.LogFormat)
+	}
+	if c.PprofAddr != "" {
+		if host, _, err := net.SplitHostPort(c.PprofAddr); err != nil || (host != "127.0.0.1" && host != "localhost" && host != "::1") {
+			bad("CAU_PPROF_ADDR: %q must be a loopback host:port", c.PprofAddr)
+		}
 	}
 	if c.ShutdownTimeout <= 0 {
 		bad("CAU_SHUTDOWN_TIMEOUT: must be positive")
