@@ -390,6 +390,14 @@ func TestMeetingStory(t *testing.T) {
 	if st, _ := w.status(t, "chair", "PUT", fmt.Sprintf("%s/session/attendance/%d", base, w.users["outsider"]), map[string]any{"status": "absent"}); st != 422 {
 		t.Fatalf("attendance of a non-invitee: %d", st)
 	}
+	mustOK(t, env.App.Meetings.UserDisconnected(ctx, meetingID(id), userID(w.users["delegate2"]), now)) // in the hall: stays
+	mustOK(t, env.App.Meetings.UserDisconnected(ctx, meetingID(id), userID(w.users["delegate1"]), now))
+	if d := delWS.waitEvent("attendance.marked"); d["status"] != "in_hall" {
+		t.Fatalf("check-in event %v", d)
+	}
+	if d := delWS.waitEvent("attendance.marked"); d["status"] != "absent" || int64(d["user_id"].(float64)) != w.users["delegate1"] {
+		t.Fatalf("leave event %v", d)
+	}
 	mustOK(t, env.App.Meetings.HallDisconnected(ctx, meetingID(id), hallID(w.halls["d1"]), now.Add(time.Minute)))
 	delWS.waitEvent("hall.disconnected")
 	w.do(t, "chair", "POST", fmt.Sprintf("%s/session/halls/%d/mute", base, w.halls["d2"]), map[string]any{"muted": true}, 204, nil)

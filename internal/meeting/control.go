@@ -287,6 +287,17 @@ func (s *Service) UserConnected(ctx context.Context, id ID, user auth.UserID, at
 	return nil
 }
 
+// UserDisconnected records that a person's own browser left: online
+// becomes absent (an operator's in-hall check-in stays).
+func (s *Service) UserDisconnected(ctx context.Context, id ID, user auth.UserID, at time.Time) error {
+	evs, err := s.store.Session(ctx, id, Command{Kind: CmdAttendance, Allowed: live, At: at, User: &user, Attendance: AttendAbsent})
+	if err != nil {
+		return err
+	}
+	s.publish(ctx, evs)
+	return nil
+}
+
 // Snapshot is the session's state for p; counts of an open vote only for
 // organizers of an open (not secret) vote.
 func (s *Service) Snapshot(ctx context.Context, p *auth.Principal, id ID) (Snapshot, Access, error) {

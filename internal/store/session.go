@@ -424,6 +424,10 @@ func attendance(ctx context.Context, s *sess, c meeting.Command) error {
 		// Joining online does not undo an operator's check-in in a hall.
 		q += ` AND session_attendance.status <> 'in_hall'`
 	}
+	if c.Actor == nil && c.Attendance == meeting.AttendAbsent {
+		// Leaving one's own browser makes absent only who was online.
+		q += ` AND session_attendance.status = 'online'`
+	}
 	tag, err := s.tx.Exec(ctx, q, s.id, *c.User, c.Attendance, c.Hall, s.at, c.Actor)
 	if err != nil {
 		return err
