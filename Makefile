@@ -15,13 +15,14 @@ GO_TEST_TIMEOUT ?= 15m
 
 ## run: start Cầu with demo data at http://localhost:8080 and print the demo accounts
 run: build
+	@deploy/local/office.sh >/dev/null 2>&1 || echo "run: LibreOffice unavailable; documents are served without PDF conversion"
 	@$(SERVICES) && \
 	./$(BIN) migrate up && \
 	./$(BIN) seed --demo && \
 	exec ./$(BIN) serve
 
-## test: every test (Go, against real PostgreSQL and Redis)
-test: services
+## test: every test (Go, against real PostgreSQL and Redis; browser tests in Chromium)
+test: services tools
 	@$(SERVICES) && \
 	$(GO) vet ./... && \
 	$(GO) test -count=1 -timeout $(GO_TEST_TIMEOUT) ./... && \
@@ -43,6 +44,11 @@ build:
 
 services:
 	@deploy/local/services.sh >/dev/null
+
+# tools: what the tests call besides Go (poppler, certutil, LibreOffice, fonts); installed if missing.
+tools:
+	@deploy/local/pdftools.sh
+	@deploy/local/office.sh
 
 ## lint: gofmt, go vet, staticcheck
 lint:

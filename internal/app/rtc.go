@@ -107,8 +107,12 @@ func (r rollCall) record(room sfu.RoomID, id sfu.ParticipantID, at time.Time, jo
 		} else {
 			err = r.m.HallDisconnected(ctx, mid, auth.HallID(hall), at)
 		}
-	} else if user, ok := parseIdentity(id, "user-"); ok && joined {
-		err = r.m.UserConnected(ctx, mid, auth.UserID(user), at)
+	} else if user, ok := parseIdentity(id, "user-"); ok {
+		if joined {
+			err = r.m.UserConnected(ctx, mid, auth.UserID(user), at)
+		} else {
+			err = r.m.UserDisconnected(ctx, mid, auth.UserID(user), at)
+		}
 	}
 	if err != nil {
 		r.log.Warn("roll call not recorded", "meeting_id", int64(mid), "participant", string(id), "error", err)
