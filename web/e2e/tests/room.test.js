@@ -225,6 +225,28 @@ test('two halls in the same meeting each receive the other’s video', async () 
 		}
 		await shoot(a.page, 'room-hall', 'desktop');
 		await shoot(b.page, 'room-hall', 'tablet');
+
+		// The operator console shows both halls connected, with their link
+		// figures and a live thumbnail.
+		const op = await openBrowser(sizes.desktop);
+		try {
+			await op.page.goto(`${server.url}/login?next=${encodeURIComponent(`/meetings/${meeting.id}/operator`)}`);
+			await op.page.fill('#username', 'chutri');
+			await op.page.fill('#password', password);
+			await op.page.click('form.login button[type=submit]');
+			for (const x of meeting.halls) {
+				await op.page.waitForFunction((hid) => /[1-9]\d* kbit\/s/.test(document.querySelector(`#hall-grid li[data-hall="${hid}"] .link`)?.textContent ?? ''), x.id, { timeout: 15_000 });
+				await op.page.waitForFunction((hid) => {
+					const v = document.querySelector(`#hall-grid li[data-hall="${hid}"] video`);
+					return v instanceof HTMLVideoElement && v.videoWidth > 0;
+				}, x.id, { timeout: 15_000 });
+			}
+			assert.equal(await op.page.textContent('#op-summary'), '2/2 điểm cầu đã kết nối');
+			await shoot(op.page, 'operator-live', 'desktop');
+			assert.deepEqual(op.problems, [], 'console page errors');
+		} finally {
+			await op.close();
+		}
 	} finally {
 		await a.close();
 		await b.close();

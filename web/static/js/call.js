@@ -33,6 +33,8 @@ export class Call {
 		this.wanted = new Map();
 		/** @type {import('./rtc.js').Quality} the main picture's quality */
 		this.floorQuality = 'high';
+		/** whether to publish camera and microphone when the grant allows (false: watch only) */
+		this.publishes = true;
 		/** @type {import('./rtc.js').Quality} each other hall's thumbnail */
 		this.stripQuality = 'low';
 		this.sig = new Signaling(join, { onMessage: (t, d) => void this.onMessage(t, d), onState: handlers.onState });
@@ -55,7 +57,7 @@ export class Call {
 				// subscriptions included.
 				this.closePCs();
 				this.wanted.clear();
-				if (data.grant?.publish) await this.publish();
+				if (data.grant?.publish && this.publishes) await this.publish();
 			}
 			if (data.grant?.subscribe !== false) {
 				this.want('floor', this.floorQuality);

@@ -7,6 +7,7 @@
 
 import { ApiError, errorMessage } from '../api.js';
 import { LiveSession } from '../live.js';
+import { Call } from '../call.js';
 import { t } from '../i18n.js';
 import { h, replace } from './dom.js';
 
@@ -59,16 +60,26 @@ export async function operatorScreen(main, ctx, params) {
 		const shown = all.slice(page * pageSize, (page + 1) * pageSize);
 		// Only this page's tiles exist in the DOM: the halls of other pages are
 		// not rendered, so their video will be requested at quality "off".
+		// Thumbnails: this page's halls at low quality, every other hall off,
+		// so 160 halls cost the console only one page of video.
+		if (call) {
+			const visible = new Set(shown.map((x) => `hall-${x.hall_id}/camera`));
+			for (const tr of call.wanted.keys()) if (tr !== 'floor' && !visible.has(tr)) call.want(tr, 'off');
+			for (const tr of visible) if (published.has(tr) && call.wanted.get(tr) !== 'low') call.want(tr, 'low');
+		}
 		replace(grid, shown.map((x) => {
 			const s = state.get(x.hall_id);
-			const on = !!s?.connected;
+			const st = stats.get(x.hall_id);
+			const on = !!s?.connected || !!st?.connected;
+			const video = videos.get(x.hall_id);
 			return h('li', { class: 'tile ' + (on ? 'on' : 'off'), 'data-hall': String(x.hall_id) },
-				h('div', { class: 'thumb', 'aria-hidden': 'true' }, on ? '' : t('room.hallOffline')),
+				h('div', { class: 'thumb', 'aria-hidden': 'true' }, video ?? (on ? '' : t('room.hallOffline'))),
 				h('div', { class: 'tile-name', title: x.name }, x.name.replace(/^Điểm cầu\s+/, '')),
 				h('div', { class: 'tile-stats' },
 					h('span', { class: 'state' }, h('span', { class: 'dot ' + (on ? 'on' : 'off') }), ' ', on ? t('room.hallConnected') : t('room.hallOffline')),
 					s?.muted ? h('span', { class: 'muted' }, t('room.muted')) : null),
-				h('p', { class: 'link', title: `${t('op.bitrate')} · ${t('op.loss')} · ${t('op.rtt')}` }, '— kbit/s · —% · — ms'));
+				h('p', { class: 'link', title: `${t('op.bitrate')} · ${t('op.loss')} · ${t('op.rtt')}` },
+					st ? `${Math.round(st.bitrate_in / 1000)} kbit/s · ${(100 * st.loss_in).toFixed(1)}% · ${Math.round(st.rtt_ms)} ms` : '— kbit/s · —% · — ms'));
 		}));
 		replace(pager, pages > 1 && [
 			h('button', { type: 'button', disabled: page === 0, onclick: () => { page--; draw(); } }, t('op.prev')),
@@ -99,11 +110,53 @@ export async function operatorScreen(main, ctx, params) {
 				}))));
 	}
 
+	// The console joins the SFU without publishing: moderators receive
+	// per-participant stats ("stats" events) and subscribe to thumbnails.
+	/** @type {Map<number, any>} */
+	const stats = new Map();
+	/** @type {Map<number, HTMLVideoElement>} */
+	const videos = new Map();
+	/** @type {Set<string>} */
+	const published = new Set();
+	/** @type {Call|null} */
+	let call = null;
+	const hallOf = (/** @type {string} */ identity) => Number(/^hall-(\d+)/.exec(identity)?.[1] ?? 0);
+	let redraw = 0;
+	const drawSoon = () => { if (!redraw) redraw = requestAnimationFrame(() => { redraw = 0; draw(); }); };
+	call = new Call(() => api.post(`/meetings/${id}/join`, {}), {
+		onTrack: (track, stream) => {
+			if (track.kind !== 'video') return;
+			const hall = hallOf(stream.id) || hallOf(track.id);
+			if (!hall) return;
+			const v = h('video', { autoplay: true, playsinline: true, muted: true });
+			v.srcObject = stream;
+			videos.set(hall, v);
+			drawSoon();
+		},
+		onEvent: (type, d) => {
+			if (type === 'stats') {
+				for (const p of d.participants ?? []) { const hid = hallOf(p.identity); if (hid) stats.set(hid, p); }
+				drawSoon();
+			} else if (type === 'track_published' && d.track?.kind === 'video') {
+				published.add(d.track.track_id);
+				drawSoon();
+			} else if (type === 'joined') {
+				for (const tr of d.tracks ?? []) if (tr.kind === 'video') published.add(tr.track_id);
+				drawSoon();
+			}
+		},
+	});
+	// The console shows thumbnails, not a floor picture.
+	call.floorQuality = 'off';
+	call.publishes = false;
+	call.stripQuality = 'off';
+	/** @type {any} */ (globalThis).cauCall = call;
+
 	const live = new LiveSession(api, id, {
 		onSnapshot: (s) => { snap = s; draw(); },
 		onEvent: () => { void api.get(`/meetings/${id}/session`).then((s) => { if (!snap || s.seq >= snap.seq) { snap = s; draw(); } }, () => {}); },
 		onState: (st) => ctx.setConnection(st === 'open' || st === 'closed' ? 'open' : 'reconnecting'),
 	});
 	draw();
-	return () => { live.close(); ctx.setConnection('open'); };
+	return () => { live.close(); call?.close(); ctx.setConnection('open'); delete (/** @type {any} */ (globalThis)).cauCall; };
 }
