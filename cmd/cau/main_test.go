@@ -83,7 +83,7 @@ func TestMigrateSeedAuditAndToken(t *testing.T) {
 	if claims.Room != "meeting-7" || claims.Identity != "hall-3" || !claims.Has("publish") || claims.Has("moderate") {
 		t.Fatalf("claims %+v", claims)
 	}
-	if claims.ExpiresAt.Sub(time.Now()) > 11*time.Minute {
+	if time.Until(claims.ExpiresAt.Time) > 11*time.Minute {
 		t.Fatalf("ttl not applied: expires %v", claims.ExpiresAt)
 	}
 	if _, _, err := runCLI(t, env, "token", "--room", "r"); exitCode(err) != 2 {
