@@ -160,9 +160,9 @@ func TestMeetingStory(t *testing.T) {
 	env.Stop()
 	env = apptest.NewOn(t, dbURL, redisURL, smtpTo(w.sink))
 	w.env = env
-	msgs := w.sink.WaitFor(7, 20*time.Second)
+	w.sink.WaitFor(7, 20*time.Second)
 	waitQueueEmpty(t, redisURL)
-	msgs = w.sink.Messages()
+	msgs := w.sink.Messages()
 	if len(msgs) != 7 {
 		t.Fatalf("e-mails: %d, want exactly 7", len(msgs))
 	}

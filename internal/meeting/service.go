@@ -2,7 +2,6 @@ package meeting
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -340,6 +339,3 @@ func entry(p *auth.Principal, ip, action string, id ID, detail map[string]any) a
 	}
 	return e
 }
-
-// isNotFound reports a missing meeting.
-func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
