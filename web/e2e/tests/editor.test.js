@@ -43,9 +43,10 @@ test('the secretary builds and publishes a meeting; the delegate sees it', async
 
 		// Agenda: three items, then the third dragged onto the first.
 		for (const title of ['Khai mạc', 'Báo cáo tiến độ chuyển đổi số', 'Thảo luận và kết luận']) {
+			const before = (await page.$$('#agenda-list li')).length;
 			await page.fill('#item-title', title);
 			await page.click('#add-item');
-			await page.waitForFunction((n) => document.querySelectorAll('#agenda-list li').length === n, [title].length && (await page.$$('#agenda-list li')).length + 1);
+			await page.waitForFunction((n) => document.querySelectorAll('#agenda-list li').length === n, before + 1);
 		}
 		await page.dragAndDrop('#agenda-list li:nth-child(3)', '#agenda-list li:nth-child(1)');
 		await page.waitForFunction(() => document.querySelector('#agenda-list li')?.textContent?.startsWith('⋮⋮Thảo luận'));

@@ -223,6 +223,8 @@ test('two halls in the same meeting each receive the other’s video', async () 
 			const f1 = await frames();
 			await br.page.waitForFunction(async (f) => (await /** @type {any} */ (globalThis).cauCall.downStats.sample()).framesDecoded > f + 10, f1, { timeout: 10_000 });
 		}
+		// The link-quality indicator shows what the hall sends.
+		await a.page.waitForFunction(() => /^Đường truyền: (Tốt|Trung bình|Yếu) · [1-9]\d* kbit\/s/.test(document.querySelector('#link-quality')?.textContent ?? ''), null, { timeout: 10_000 });
 		await shoot(a.page, 'room-hall', 'desktop');
 		await shoot(b.page, 'room-hall', 'tablet');
 

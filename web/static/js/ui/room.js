@@ -6,6 +6,7 @@
 import { ApiError, errorMessage } from '../api.js';
 import { LiveSession } from '../live.js';
 import { Call } from '../call.js';
+import { StatsSampler } from '../rtc.js';
 import { t, has } from '../i18n.js';
 import { h, replace } from './dom.js';
 import { voteDialog, votePanel } from './vote.js';
@@ -120,6 +121,24 @@ export async function roomScreen(main, ctx, params) {
 		/** @type {any} */ (globalThis).cauCall = call;
 	}
 
+	// Link-quality indicator: the up connection's send rate and RTT and the
+	// down connection's loss, every 2 s.
+	const quality = h('span', { class: 'quality', id: 'link-quality', 'aria-live': 'polite' });
+	/** @type {StatsSampler|null} */
+	let upStats = null;
+	const qualityTimer = setInterval(async () => {
+		if (!call?.up) return;
+		if (!upStats || upStats.pc !== call.up) upStats = new StatsSampler(call.up);
+		try {
+			const u = await upStats.sample();
+			const d = call.downStats ? await call.downStats.sample() : null;
+			const lossPct = d?.lossPct ?? 0;
+			const q = d && d.quality === 'poor' ? 'poor' : u.quality;
+			quality.dataset.quality = q;
+			quality.textContent = t('room.link', { q: t('link.' + q), kbps: Math.round(u.sendKbps), rtt: Math.round(u.rttMs), loss: lossPct.toFixed(1) });
+		} catch { /* the connection is being replaced */ }
+	}, 2000);
+
 	function draw() {
 		if (!snap) return;
 		const chair = data.canManage || data.myRoles.includes('chair');
@@ -143,7 +162,8 @@ export async function roomScreen(main, ctx, params) {
 				h('div', {},
 					h('h1', {}, data.meeting.title),
 					h('p', { class: 'muted' }, has('kind.' + data.meeting.kind) ? t('kind.' + data.meeting.kind) : data.meeting.kind,
-						' · ', h('span', { id: 'session-status', 'data-status': snap.status }, t('room.status.' + snap.status)))),
+						' · ', h('span', { id: 'session-status', 'data-status': snap.status }, t('room.status.' + snap.status)),
+						call && ' · ', call && quality)),
 			),
 			h('section', { class: 'stage', 'aria-label': t('room.mainPicture') },
 				h('div', { class: 'picture' + (mainVideo.srcObject ? ' has-video' : ''), id: 'main-picture', 'data-speaker': speaking ? String(speaking.id) : '' },
@@ -195,6 +215,7 @@ export async function roomScreen(main, ctx, params) {
 	}
 
 	return () => {
+		clearInterval(qualityTimer);
 		live.close();
 		call?.close();
 		ctx.setConnection('open');
