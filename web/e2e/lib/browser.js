@@ -31,7 +31,7 @@ export async function openBrowser(viewport = sizes.desktop) {
 		args: [
 			'--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
 			'--disable-sync', '--no-first-run', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-			'--autoplay-policy=no-user-gesture-required',
+			'--autoplay-policy=no-user-gesture-required', '--auto-select-desktop-capture-source=Entire screen',
 		],
 	});
 	const page = context.pages()[0] ?? await context.newPage();

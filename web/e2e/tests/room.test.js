@@ -225,6 +225,9 @@ test('two halls in the same meeting each receive the other’s video', async () 
 		}
 		// The link-quality indicator shows what the hall sends.
 		await a.page.waitForFunction(() => /^Đường truyền: (Tốt|Trung bình|Yếu) · [1-9]\d* kbit\/s/.test(document.querySelector('#link-quality')?.textContent ?? ''), null, { timeout: 10_000 });
+		// A presenter shares a screen: the other hall learns of the new track.
+		await a.page.click('#share-screen');
+		await b.page.waitForFunction(() => /** @type {any} */ (globalThis).cauCall.recent.some((/** @type {string} */ m) => m.startsWith('track_published') && m.includes('"source":"screen"')), null, { timeout: 10_000 });
 		await shoot(a.page, 'room-hall', 'desktop');
 		await shoot(b.page, 'room-hall', 'tablet');
 

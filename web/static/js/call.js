@@ -33,6 +33,8 @@ export class Call {
 		this.wanted = new Map();
 		/** @type {import('./rtc.js').Quality} the main picture's quality */
 		this.floorQuality = 'high';
+		/** @type {{publish?: boolean, subscribe?: boolean, screen?: boolean, moderate?: boolean}} what the SFU allows us */
+		this.grant = {};
 		/** whether to publish camera and microphone when the grant allows (false: watch only) */
 		this.publishes = true;
 		/** @type {import('./rtc.js').Quality} each other hall's thumbnail */
@@ -52,6 +54,7 @@ export class Call {
 		case 'joined':
 			this.ice = (data.ice_servers ?? []).map((/** @type {any} */ s) => ({ urls: s.urls, username: s.username, credential: s.credential }));
 			this.self = data.self?.identity ?? '';
+			this.grant = data.grant ?? {};
 			if (!data.resumed) {
 				// A new session: whatever we had is gone on the server side,
 				// subscriptions included.
@@ -100,6 +103,37 @@ export class Call {
 		const offer = await pc.createOffer();
 		await pc.setLocalDescription(offer);
 		this.sig.send('offer', { sdp: offer.sdp, tracks });
+	}
+
+	/**
+	 * shareScreen publishes a screen capture beside the camera (presenters;
+	 * the SFU refuses it without the screen grant). It renegotiates the up
+	 * connection and returns the stream so the caller can stop it.
+	 */
+	async shareScreen() {
+		if (!this.up || !this.local) throw new Error('not publishing');
+		const screen = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 15 } }, audio: false });
+		const track = screen.getVideoTracks()[0];
+		this.up.addTransceiver(track, { direction: 'sendonly', streams: [screen] });
+		/** @type {Record<string, string>} */
+		const tracks = {};
+		for (const t of this.local.getTracks()) tracks[t.id] = t.kind === 'video' ? 'camera' : 'microphone';
+		tracks[track.id] = 'screen';
+		const offer = await this.up.createOffer();
+		await this.up.setLocalDescription(offer);
+		this.sig.send('offer', { sdp: offer.sdp, tracks });
+		track.addEventListener('ended', () => {
+			// The browser's "stop sharing" bar: unpublish by renegotiating without it.
+			const tr = this.up?.getTransceivers().find((x) => x.sender.track === track);
+			if (!tr || !this.up) return;
+			this.up.removeTrack(tr.sender);
+			void this.up.createOffer().then(async (o) => {
+				await this.up?.setLocalDescription(o);
+				delete tracks[track.id];
+				this.sig.send('offer', { sdp: o.sdp, tracks });
+			});
+		});
+		return screen;
 	}
 
 	/** @param {string} sdp */

@@ -116,6 +116,7 @@ export async function roomScreen(main, ctx, params) {
 				}
 				mainVideo.parentElement?.classList.toggle('has-video', !!mainVideo.srcObject);
 			},
+			onEvent: (type) => { if (type === 'joined') draw(); },
 			onState: (st) => ctx.setConnection(st === 'open' || st === 'closed' ? 'open' : 'reconnecting'),
 		});
 		/** @type {any} */ (globalThis).cauCall = call;
@@ -171,6 +172,8 @@ export async function roomScreen(main, ctx, params) {
 					h('div', { class: 'picture-label' }, speaking ? who(speaking) : t('room.noFloor')),
 					!call && h('p', { class: 'muted' }, t('room.videoPending'))),
 				strip, audios,
+				call?.grant.screen && h('div', { class: 'actions' },
+					h('button', { type: 'button', id: 'share-screen', onclick: () => act(async () => { if (call) await call.shareScreen(); }) }, t('room.shareScreen'))),
 				h('div', { class: 'current card', id: 'current-item', 'data-item': current ? String(current.id) : '' },
 					h('h2', {}, t('room.current')),
 					current ? h('p', { class: 'item-title' }, `${idx + 1}. ${current.title}`) : h('p', { class: 'muted' }, t('room.noItem')),
