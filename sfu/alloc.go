@@ -10,7 +10,7 @@ import (
 const (
 	// upgradeMargin: a higher layer is taken only when the estimate
 	// exceeds its rate by this factor, so the choice does not flap.
-	upgradeMargin = 1.25
+	upgradeMargin = 1.15
 	// overhead scales measured RTP payload rates to wire rates (SRTP,
 	// UDP and IP headers are about 50 bytes on a 1000-byte packet, much
 	// more on 100-byte Opus packets).
@@ -38,10 +38,16 @@ func layerRate(l *upLayer) int {
 func (p *Participant) allocate() {
 	p.allocMu.Lock()
 	defer p.allocMu.Unlock()
+	if p.allocateOnce() {
+		p.allocateOnce() // a probe proved more bandwidth: use it now
+	}
+}
+
+func (p *Participant) allocateOnce() bool {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
-		return
+		return false
 	}
 	downs := make([]*downTrack, 0, len(p.downs))
 	for _, d := range p.downs {
@@ -50,14 +56,23 @@ func (p *Participant) allocate() {
 	bwe := p.bwe
 	p.mu.Unlock()
 
-	est := p.s.cfg.InitialBitrate
+	est, loss := p.s.cfg.InitialBitrate, 0.0
 	if bwe != nil {
 		if e := bwe(); e != nil {
 			est = e.GetTargetBitrate()
+			if p.probe.active || limitedBefore(p) {
+				loss, _ = e.GetStats()["averageLoss"].(float64)
+			}
 		}
 	}
+	gccEst := est
 	est = p.estimateWithProbe(est)
 	p.estimate.Store(int64(est))
+	// A rate a probe proved had headroom built in: no second margin.
+	margin := upgradeMargin
+	if est > gccEst {
+		margin = 1
+	}
 	budget := est
 	video := downs[:0]
 	for _, d := range downs {
@@ -99,7 +114,7 @@ func (p *Participant) allocate() {
 			}
 			need := layerRate(l)
 			if cur == nil || cur.track != t || cur.index < i {
-				need = int(float64(need) * upgradeMargin)
+				need = int(float64(need) * margin)
 			}
 			if need <= budget {
 				chosen = l
@@ -131,9 +146,13 @@ func (p *Participant) allocate() {
 		if chosen != nil {
 			budget -= layerRate(chosen)
 		}
+		if chosen != cur {
+			p.log.Debug("allocation", "track_id", d.id, "layer", layerName(chosen), "was", layerName(cur), "estimate", est)
+		}
 		d.setTarget(chosen)
 	}
-	p.probeStep(limited, est-max(budget, 0), limitedNeed, est)
+	p.wasLimited = limited != nil
+	return p.probeStep(limited, est-max(budget, 0), limitedNeed, est, gccEst, loss)
 }
 
 // priority orders video for allocation: the floor, then screen shares,
@@ -153,3 +172,14 @@ func (t *upTrack) layerAt(i int) *upLayer {
 	defer t.mu.Unlock()
 	return t.layers[i]
 }
+
+func layerName(l *upLayer) string {
+	if l == nil {
+		return "off"
+	}
+	return Quality(l.index + 1).String()
+}
+
+// limitedBefore reports whether the last allocation held a track below
+// what it wants (a probe may start now and needs the loss baseline).
+func limitedBefore(p *Participant) bool { return p.wasLimited }

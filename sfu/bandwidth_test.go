@@ -184,6 +184,7 @@ func TestWeakLinkKeepsAudioAndAdaptsLayers(t *testing.T) {
 	// The commune link: 400 kbit/s and 3% loss.
 	mark := sub.Mark()
 	limited := time.Now()
+	b.log.Debug("limiting the link")
 	w.limit(t, 400_000, 3)
 	_, at, err := layerAfter(mark, 4*time.Second, func(q string) bool { return q == "low" })
 	if err != nil {
@@ -193,10 +194,17 @@ func TestWeakLinkKeepsAudioAndAdaptsLayers(t *testing.T) {
 	if d := at.Sub(limited); d > 2*time.Second {
 		t.Errorf("moved to low after %v, want ≤ 2s", d)
 	}
-	// Stay on the weak link a while; audio must get through.
+	// Stay on the weak link a while; audio must get through, and video
+	// must not climb back above low (a probe mistaking the queue for
+	// capacity).
+	mark = sub.Mark()
 	hold := time.NewTimer(6 * time.Second)
 	<-hold.C
+	if le, _, err := layerAfter(mark, time.Millisecond, func(q string) bool { return q == "medium" || q == "high" }); err == nil {
+		t.Errorf("moved up to %s on the 400 kbit/s link", le.Quality)
+	}
 	lifted := time.Now()
+	b.log.Debug("lifting the limit")
 	mark = sub.Mark()
 	w.limit(t, 50_000_000, 0)
 

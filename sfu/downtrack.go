@@ -247,10 +247,7 @@ func (d *downTrack) write(p *packet, seq uint16, ts uint32) {
 	}
 	d.packetsSent.Add(1)
 	d.bytesSent.Add(uint64(len(payload) + 12))
-	m := d.sub.s.metrics
-	m.packetsOut.Inc()
-	m.bytesOut.Add(float64(len(payload) + 12))
-	m.forwardDelay.Observe(float64(now-p.arrival) / 1e9)
+	d.w.sent(len(payload)+12, now-p.arrival, d.sub.s.metrics)
 }
 
 // retransmit answers a NACK for seq (the subscriber's numbering) from the
@@ -275,8 +272,9 @@ func (d *downTrack) retransmit(seq uint16) {
 // sequence, to probe whether the link carries more: the bandwidth
 // estimator only grows when it sees traffic.
 func (d *downTrack) pad(n int) {
+	// A paused track pads too: probing is how it comes back.
 	b := d.bound.Load()
-	if b == nil || d.cur.Load() == nil {
+	if b == nil {
 		return
 	}
 	d.padBuf[len(d.padBuf)-1] = byte(len(d.padBuf))

@@ -32,8 +32,9 @@ type Participant struct {
 	estimate    atomic.Int64 // bit/s, the downlink estimate last used
 	congestedAt atomic.Int64 // nanotime of the estimator's last drop
 
-	allocMu sync.Mutex // one allocation at a time
-	probe   prober
+	allocMu    sync.Mutex // one allocation at a time
+	probe      prober
+	wasLimited bool // under allocMu
 
 	mu        sync.Mutex
 	sink      Sink

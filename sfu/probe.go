@@ -17,15 +17,19 @@ import (
 const (
 	probeDuration   = time.Second
 	probeMinBackoff = time.Second
-	probeMaxBackoff = 6 * time.Second
+	probeMaxBackoff = 2 * time.Second
 	// probeTick spreads the padding, so a probe is not one burst.
 	probeTick = 20 * time.Millisecond
 	// padBits is the wire size of a padding packet (255 bytes of padding,
 	// RTP, SRTP, UDP and IP headers).
 	padBits = (255 + 12 + 10 + 8 + 20) * 8
 	// congestionDrop: an estimate falling by more than this fraction at
-	// once is a congestion signal.
-	congestionDrop = 0.05
+	// once is a congestion signal (smaller drops follow the end of every
+	// probe, as the padding stops).
+	congestionDrop = 0.15
+	// probeLossRise: loss (a fraction) rising this much during a probe
+	// fails it.
+	probeLossRise = 0.04
 )
 
 // prober is a subscriber's probing state; used under Participant.allocMu.
@@ -34,7 +38,11 @@ type prober struct {
 	provenAt int64 // nanotime it was proven
 	active   bool
 	startAt  int64
-	total    int // bit/s of media plus padding during the probe
+	total    int     // bit/s of media plus padding during the probe
+	startEst int     // the estimator's own estimate when the probe began
+	minEst   int     // and its lowest since
+	maxLoss  float64 // highest average loss the estimator reported during the probe
+	baseLoss float64 // and its loss when the probe began
 	next     int64
 	backoff  time.Duration
 	stop     chan struct{}
@@ -47,6 +55,7 @@ func (p *Participant) watchEstimate(e cc.BandwidthEstimator) {
 	e.OnTargetBitrateChange(func(rate int) {
 		if old := last.Swap(int64(rate)); float64(rate) < float64(old)*(1-congestionDrop) {
 			p.congestedAt.Store(nanotime())
+			p.log.Debug("estimate dropped", "from", old, "to", rate)
 		}
 	})
 }
@@ -65,37 +74,57 @@ func (p *Participant) estimateWithProbe(est int) int {
 // rate, or backing off after congestion), or starts one on d when the
 // allocation left d below what it wants; usage is what is being sent
 // (bit/s), need what the next step up would take.
-func (p *Participant) probeStep(d *downTrack, usage, need, est int) {
+// It reports whether a probe just proved a new rate, so the allocation
+// can use it at once.
+func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, loss float64) bool {
 	pr := &p.probe
 	now := nanotime()
 	if pr.active {
+		pr.minEst = min(pr.minEst, gccEst)
+		pr.maxLoss = max(pr.maxLoss, loss)
 		switch {
-		case p.congestedAt.Load() > pr.startAt:
+		// A link that carries the probe lets the estimator's own estimate
+		// hold or grow; a queue filling up makes it sag.
+		// A full queue drops packets: loss above the link's usual is the
+		// surest sign the probe was too much.
+		case p.congestedAt.Load() > pr.startAt || float64(pr.minEst) < 0.97*float64(pr.startEst) ||
+			pr.maxLoss > pr.baseLoss+probeLossRise:
 			p.stopProbe()
 			pr.backoff = min(max(2*pr.backoff, probeMinBackoff), probeMaxBackoff)
 			pr.next = now + int64(pr.backoff)
-			p.log.Debug("probe failed", "rate", pr.total, "backoff", pr.backoff)
+			p.log.Debug("probe failed", "rate", pr.total, "backoff", pr.backoff, "estimate", est)
 		case now-pr.startAt >= int64(probeDuration):
 			p.stopProbe()
 			pr.proven, pr.provenAt = pr.total, now
 			pr.backoff = probeMinBackoff
-			pr.next = now + int64(probeMinBackoff/2)
-			p.log.Debug("probe succeeded", "rate", pr.total)
+			pr.next = now // climb on at the next allocation
+			p.log.Debug("probe succeeded", "rate", pr.total, "estimate", est, "gcc", gccEst, "gcc_start", pr.startEst, "gcc_min", pr.minEst, "loss", pr.maxLoss, "base_loss", pr.baseLoss)
+			return true
 		}
-		return
+		return false
 	}
-	if d == nil || now < pr.next || need <= est || d.cur.Load() == nil {
-		return
+	if d == nil || now < pr.next || need <= est || d.bound.Load() == nil {
+		return false
 	}
-	// At most double what flows: a failed probe must not bury the audio.
-	pad := min(need-usage, max(usage, 100_000))
+	// Aim at the next layer, but at most half again what flows or a
+	// quarter above the estimate (which includes the last proven rate):
+	// a failed probe must not bury the audio.
+	// The aim has headroom: layer rates swing with key frames, and a
+	// probe that proves just the need of a moment ago is wasted.
+	// Small steps: a probe a little above a full link is not always
+	// caught within its second, so each step may overshoot only a little.
+	target := min(need+need/5, max(usage+usage/2, est+est/4, usage+100_000))
+	pad := target - usage
 	if pad <= 0 {
-		return
+		return false
 	}
 	pr.active, pr.startAt, pr.total = true, now, usage+pad
+	pr.startEst, pr.minEst = gccEst, gccEst
+	pr.baseLoss, pr.maxLoss = loss, loss
 	pr.stop = make(chan struct{})
-	p.log.Debug("probe", "usage", usage, "padding", pad, "need", need)
+	p.log.Debug("probe", "usage", usage, "padding", pad, "need", need, "gcc", gccEst)
 	go p.pad(d, pad, pr.stop)
+	return false
 }
 
 func (p *Participant) stopProbe() {

@@ -60,8 +60,9 @@ func (r *rateMeter) sample(bytes uint64, now time.Time) int {
 		if dt := now.Sub(r.lastAt).Seconds(); dt > 0.05 {
 			inst := float64(bytes-r.lastBytes) * 8 / dt
 			if old := r.bps.Load(); old > 0 {
-				// Smooth over key frames: a layer's rate swings with them.
-				inst = 0.6*float64(old) + 0.4*inst
+				// Smooth over key frames (a layer's rate swings with
+				// them): about 1 s of memory at 4 samples a second.
+				inst = 0.75*float64(old) + 0.25*inst
 			}
 			r.bps.Store(int64(inst))
 		}

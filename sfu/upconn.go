@@ -3,6 +3,7 @@ package sfu
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/pion/sdp/v3"
@@ -180,6 +181,7 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiv
 	if fresh {
 		t = &upTrack{id: TrackID(string(p.id) + "/" + string(src)), owner: p, source: src, kind: remote.Kind(), codec: remote.Codec()}
 		t.level.Store(127)
+		t.h264 = strings.EqualFold(remote.Codec().MimeType, webrtc.MimeTypeH264)
 		for _, e := range recv.GetParameters().HeaderExtensions {
 			if e.URI == sdp.AudioLevelURI {
 				t.levelID = uint8(e.ID)

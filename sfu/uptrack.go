@@ -53,6 +53,7 @@ type upTrack struct {
 	kind    webrtc.RTPCodecType
 	codec   webrtc.RTPCodecParameters
 	levelID uint8 // negotiated audio level extension ID, 0 if none
+	h264    bool  // the codec is H.264 (else VP8 for video)
 
 	mu     sync.Mutex
 	layers [3]*upLayer
@@ -176,13 +177,9 @@ func (l *upLayer) requestKeyframe(interval time.Duration, m *metrics) {
 }
 
 // read is the one reader goroutine of a layer: it reads each packet into
-// a pooled buffer, caches it, and queues it to each subscriber's writer
-// without waiting, so a slow subscriber never stalls the publisher.
+// a pooled buffer and hands it on; see ingest.
 func (l *upLayer) read(m *metrics) {
 	defer close(l.done)
-	t := l.track
-	video := t.kind == webrtc.RTPCodecTypeVideo
-	h264 := strings.EqualFold(t.codec.MimeType, webrtc.MimeTypeH264)
 	for {
 		p := newPacket()
 		n, _, err := l.remote.Read(p.buf[:])
@@ -191,27 +188,36 @@ func (l *upLayer) read(m *metrics) {
 			return
 		}
 		p.n = n
-		if !parseRTP(p.buf[:n], &p.info) {
-			p.release()
-			continue
-		}
-		p.arrival = nanotime()
-		p.epoch = l.epoch.Load()
-		l.stats.received(n, p.info.seq, p.info.ts, p.arrival, t.codec.ClockRate)
-		m.packetsIn.Inc()
-		switch {
-		case video && h264:
-			p.keyframe = isH264Keyframe(p.payload())
-		case video:
-			p.keyframe = isVP8Keyframe(p.payload())
-		default:
-			p.keyframe = true
-			l.observeLevel(p)
-		}
-		l.cache.add(p)
-		l.forward(p)
-		p.release()
+		l.ingest(p, m)
 	}
+}
+
+// ingest parses p, notes stats, key frames and audio levels, caches it,
+// and queues it to each subscriber's writer without waiting, so a slow
+// subscriber never stalls the publisher. It takes over the caller's
+// reference. No allocation on this path.
+func (l *upLayer) ingest(p *packet, m *metrics) {
+	t := l.track
+	if !parseRTP(p.buf[:p.n], &p.info) {
+		p.release()
+		return
+	}
+	p.arrival = nanotime()
+	p.epoch = l.epoch.Load()
+	l.stats.received(p.n, p.info.seq, p.info.ts, p.arrival, t.codec.ClockRate)
+	m.packetsIn.Inc()
+	switch {
+	case t.kind == webrtc.RTPCodecTypeAudio:
+		p.keyframe = true
+		l.observeLevel(p)
+	case t.h264:
+		p.keyframe = isH264Keyframe(p.payload())
+	default:
+		p.keyframe = isVP8Keyframe(p.payload())
+	}
+	l.cache.add(p)
+	l.forward(p)
+	p.release()
 }
 
 // forward hands p to every subscriber that wants this layer now.

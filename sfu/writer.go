@@ -29,6 +29,36 @@ type job struct {
 type writer struct {
 	ch   chan job
 	done chan struct{}
+
+	// Counts not yet added to the shared metrics: adding per packet from
+	// every writer would bounce the counters' cache lines between cores.
+	packets, bytes int
+	m              *metrics
+	sample         uint32 // counts packets for delay sampling
+}
+
+// delaySample: one packet in this many has its forward delay observed.
+const delaySample = 16
+
+// sent notes a packet written, in the writer's goroutine.
+func (w *writer) sent(bytes int, delay int64, m *metrics) {
+	w.m = m
+	w.packets++
+	w.bytes += bytes
+	if w.sample++; w.sample%delaySample == 0 {
+		m.forwardDelay.Observe(float64(delay) / 1e9)
+	}
+	if w.packets >= 256 {
+		w.flush()
+	}
+}
+
+func (w *writer) flush() {
+	if w.m != nil && w.packets > 0 {
+		w.m.packetsOut.Add(float64(w.packets))
+		w.m.bytesOut.Add(float64(w.bytes))
+	}
+	w.packets, w.bytes = 0, 0
 }
 
 func newWriter() *writer {
@@ -42,6 +72,9 @@ func (w *writer) run() {
 		select {
 		case j := <-w.ch:
 			w.do(j)
+			if len(w.ch) == 0 {
+				w.flush()
+			}
 		case <-w.done:
 			for {
 				select {
