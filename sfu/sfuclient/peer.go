@@ -210,13 +210,21 @@ func (c *Client) negotiateUp(ctx context.Context, sources map[string]sfu.Source,
 	if err := c.send(signal.TypeOffer, signal.Offer{SDP: offer.SDP, Tracks: sources}); err != nil {
 		return err
 	}
+	// The answer, or an error the server sent about the offer.
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	refused := make(chan Event, 1)
+	go func() {
+		if ev, err := c.WaitFrom(wctx, mark, func(e Event) bool { return e.Type == "error" }); err == nil {
+			refused <- ev
+		}
+	}()
 	var answer string
 	select {
 	case answer = <-c.answers:
+	case ev := <-refused:
+		return fmt.Errorf("up offer: %w: %s", ErrServer, ev.Data)
 	case <-ctx.Done():
-		if ev, err := c.WaitFrom(context.Background(), mark, func(e Event) bool { return e.Type == "error" }); err == nil {
-			return fmt.Errorf("up offer: %w: %s", ErrServer, ev.Data)
-		}
 		return fmt.Errorf("up answer: %w", ctx.Err())
 	}
 	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
