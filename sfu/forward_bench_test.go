@@ -45,7 +45,7 @@ func (w *cryptWriter) WriteRTP(_ *rtp.Header, p []byte) (int, error) {
 func (w *cryptWriter) Write(b []byte) (int, error) { return w.WriteRTP(nil, b) }
 
 // benchPacket is a 1000-byte VP8 packet of the reference high layer.
-func benchPacket(b *testing.B) []byte {
+func benchPacket(b testing.TB) []byte {
 	p := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: 1, Timestamp: 90000, SSRC: 1234},
 		Payload: make([]byte, 1000)}
 	copy(p.Payload, []byte{0x80, 0x80, 0x81, 0x23, 0x11, 0x02, 0x00})
@@ -59,7 +59,7 @@ func benchPacket(b *testing.B) []byte {
 
 // benchRoom is one publisher layer and n subscribers, each with its own
 // writer goroutine, wired as in a room but without peer connections.
-func benchRoom(b *testing.B, n int, crypt bool) (*upLayer, *atomic.Int64, func()) {
+func benchRoom(b testing.TB, n int, crypt bool) (*upLayer, *atomic.Int64, func()) {
 	m, _ := newMetrics(nil)
 	cfg := Config{}
 	cfg.setDefaults()

@@ -44,7 +44,22 @@ func testLogger(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})).With("test", t.Name())
 }
 
+// setup starts an SFU on 127.0.0.1 (ICE-TCP off unless asked for).
 func setup(t *testing.T, cfg sfu.Config) bundle {
+	t.Helper()
+	if cfg.TCPPort == 0 {
+		cfg.TCPPort = -1
+	}
+	return setupRaw(t, cfg)
+}
+
+// setupTCP starts an SFU on ips with ICE-TCP on an ephemeral port.
+func setupTCP(t *testing.T, ips []string) bundle {
+	t.Helper()
+	return setupRaw(t, sfu.Config{ListenIPs: ips})
+}
+
+func setupRaw(t *testing.T, cfg sfu.Config) bundle {
 	t.Helper()
 	privPEM, pubPEM, err := roomtoken.GenerateKeyPEM()
 	if err != nil {
@@ -55,9 +70,6 @@ func setup(t *testing.T, cfg sfu.Config) bundle {
 	verifier := roomtoken.NewVerifier(pub)
 	if cfg.ListenIPs == nil {
 		cfg.ListenIPs = []string{"127.0.0.1"}
-	}
-	if cfg.TCPPort == 0 {
-		cfg.TCPPort = -1
 	}
 	log := testLogger(t)
 	reg := prometheus.NewRegistry()

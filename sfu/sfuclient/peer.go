@@ -58,6 +58,9 @@ func newAPI(o Options) (*webrtc.API, error) {
 	}
 	if filter != nil {
 		se.SetIPFilter(filter)
+		// And never check a remote candidate outside it: a test must not
+		// send a packet off the machine, whatever the SFU advertises.
+		se.SetRemoteIPFilter(filter)
 	}
 	types := o.NetworkTypes
 	if len(types) == 0 {
