@@ -20,10 +20,20 @@
 //
 // authorize(r, token) verifies the room token (internal/roomtoken) and
 // returns the Grant; the token comes from "Authorization: Bearer" or the
-// access_token query parameter. Join is the entry point for other
-// transports (WHIP/WHEP): a WHIP publisher is a participant whose Offer
-// arrives over HTTP with OfferOptions{NoTrickle: true} and a Sink that
-// discards events.
+// access_token query parameter. A refused token gets 401 before the
+// upgrade. The protocol is in docs/signaling.md.
+//
+// Join is the entry point for other transports (WHIP/WHEP): a WHIP
+// publisher is a participant joined with sfu.Discard as its sink whose
+// Offer arrives over HTTP with OfferOptions{NoTrickle: true} (the answer
+// then holds every candidate); DELETE calls Leave. A WHEP viewer is a
+// participant with Subscribe whose down offer the HTTP layer relays.
+//
+// Names beyond the brief's contract: Config.Net (pion vnet for tests),
+// Config.StatsInterval/PLIInterval/AllocInterval/SpeakerInterval/
+// InitialBitrate/MaxBitrate/MaxParticipants (tuning), Grant.Kind is a
+// Kind (string type), SFU.Join/Participant for transports, SFU.UDPAddrs
+// and TCPAddrs (the bound ports), ErrorCode (error → wire code).
 //
 // # Design
 //

@@ -9,6 +9,14 @@ type Sink interface {
 	Send(ev Event)
 }
 
+// Discard is a Sink for participants without a signaling socket (a WHIP
+// publisher, a WHEP viewer): events are dropped.
+var Discard Sink = discard{}
+
+type discard struct{}
+
+func (discard) Send(Event) {}
+
 // Event is something a participant is told. Type is its wire name.
 type Event interface {
 	Type() string

@@ -33,28 +33,32 @@ func TestSlowSubscriberNeverStallsPublisher(t *testing.T) {
 	subs[0].bound.Store(&binding{w: stuck, ssrc: 1, pt: 96})
 
 	raw := benchPacket(t)
-	const total = 3 * writerQueue
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		for i := range total {
-			p := newPacket()
-			p.n = copy(p.buf[:], raw)
-			p.buf[2], p.buf[3] = byte(i>>8), byte(i)
-			l.ingest(p, l.track.owner.s.metrics)
-		}
-	}()
-	select {
-	case <-finished:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the publisher's reader blocked behind a stuck subscriber")
-	}
-	deadline := time.After(10 * time.Second)
-	for count.Load() < 2*total {
+	const total, batch = 3 * writerQueue, writerQueue / 2
+	for sent := 0; sent < total; sent += batch {
+		// Feeding a batch must never wait on the stuck subscriber.
+		fed := make(chan struct{})
+		go func() {
+			defer close(fed)
+			for i := sent; i < sent+batch; i++ {
+				p := newPacket()
+				p.n = copy(p.buf[:], raw)
+				p.buf[2], p.buf[3] = byte(i>>8), byte(i)
+				l.ingest(p, l.track.owner.s.metrics)
+			}
+		}()
 		select {
-		case <-deadline:
-			t.Fatalf("healthy subscribers got %d of %d packets", count.Load(), 2*total)
-		case <-time.After(time.Millisecond):
+		case <-fed:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the publisher's reader blocked behind a stuck subscriber")
+		}
+		// The healthy ones keep up (paced like a real publisher).
+		deadline := time.After(10 * time.Second)
+		for count.Load() < int64(2*(sent+batch)) {
+			select {
+			case <-deadline:
+				t.Fatalf("healthy subscribers got %d of %d packets", count.Load(), 2*(sent+batch))
+			case <-time.After(time.Millisecond):
+			}
 		}
 	}
 	if d := subs[0].dropped.Load(); d < total-writerQueue-1 {

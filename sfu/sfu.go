@@ -30,8 +30,9 @@ type SFU struct {
 	rooms    map[RoomID]*room
 	observer Observer
 
-	events chan func(Observer)
-	done   chan struct{}
+	events  chan func(Observer)
+	stopped chan struct{} // closed by Close once every room is empty
+	done    chan struct{} // closed when dispatch has returned
 }
 
 // New opens the media ports and returns a running SFU. reg may be nil.
@@ -48,7 +49,7 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*SFU, erro
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	s := &SFU{cfg: cfg, log: logger, metrics: m, rooms: map[RoomID]*room{},
-		events: make(chan func(Observer), 1024), done: make(chan struct{})}
+		events: make(chan func(Observer), 1024), stopped: make(chan struct{}), done: make(chan struct{})}
 	if err := s.listen(); err != nil {
 		s.closeSockets()
 		return nil, err
@@ -84,7 +85,7 @@ func (s *SFU) Close() error {
 		}
 		<-r.done
 	}
-	close(s.events)
+	close(s.stopped)
 	<-s.done
 	return s.closeSockets()
 }
@@ -108,26 +109,37 @@ func (s *SFU) SetObserver(o Observer) {
 }
 
 // notify queues an observer call; dispatch makes them in order, outside
-// every lock.
+// every lock. After Close nothing more is queued.
 func (s *SFU) notify(f func(Observer)) {
-	s.mu.Lock()
-	closed := s.closed && s.rooms == nil
-	s.mu.Unlock()
-	if closed {
-		return
+	select {
+	case s.events <- f:
+	case <-s.stopped:
 	}
-	defer func() { _ = recover() }() // events closed during shutdown
-	s.events <- f
 }
 
 func (s *SFU) dispatch() {
 	defer close(s.done)
-	for f := range s.events {
+	call := func(f func(Observer)) {
 		s.mu.Lock()
 		o := s.observer
 		s.mu.Unlock()
 		if o != nil {
 			f(o)
+		}
+	}
+	for {
+		select {
+		case f := <-s.events:
+			call(f)
+		case <-s.stopped:
+			for { // the leaves of the shutdown itself
+				select {
+				case f := <-s.events:
+					call(f)
+				default:
+					return
+				}
+			}
 		}
 	}
 }
@@ -297,7 +309,11 @@ func (s *SFU) join(r *room, g Grant, sink Sink) (*Participant, error) {
 
 func (s *SFU) sendJoined(p *Participant, resumed bool) {
 	ps, ts, floor, pinned := p.room.state()
-	p.send(Joined{Self: p.info(), Session: p.session, Resumed: resumed, ICEServers: s.cfg.ICEServers,
+	servers := s.cfg.ICEServers
+	if servers == nil {
+		servers = []ICEServer{}
+	}
+	p.send(Joined{Self: p.info(), Session: p.session, Resumed: resumed, ICEServers: servers,
 		Participants: ps, Tracks: ts, Floor: floor, Pinned: pinned,
 		Grant: GrantInfo{Publish: p.grant.Publish, Subscribe: p.grant.Subscribe, Screen: p.grant.Screen, Moderate: p.grant.Moderate}})
 }
