@@ -52,6 +52,11 @@ type Config struct {
 	InitialBitrate int
 	// MaxBitrate caps a subscriber's estimate (bit/s). Default 8 Mbit/s.
 	MaxBitrate int
+	// AudioLastN is how many participants' audio is forwarded at once: the
+	// loudest, by the audio level extension (with 160 halls, everyone's
+	// audio to everyone would be 8000 packets a second per hall). Default
+	// 8; negative forwards all.
+	AudioLastN int
 	// Net replaces the host network (pion vnet in tests); nil uses the OS.
 	Net transport.Net
 }
@@ -83,6 +88,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxBitrate == 0 {
 		c.MaxBitrate = 8_000_000
+	}
+	if c.AudioLastN == 0 {
+		c.AudioLastN = 8
 	}
 }
 

@@ -37,6 +37,7 @@ func (r *room) detectSpeakers(now time.Time) {
 		}
 	}
 	slices.SortFunc(cands, func(a, b lv) int { return int(a.level - b.level) })
+	wake := r.rankAudioLocked()
 	ids := make([]ParticipantID, 0, maxSpeakers)
 	for _, c := range cands {
 		if len(ids) < maxSpeakers && !slices.Contains(ids, c.id) {
@@ -54,6 +55,9 @@ func (r *room) detectSpeakers(now time.Time) {
 		}
 	}
 	r.mu.Unlock()
+	for _, t := range wake {
+		t.newEpoch() // subscribers continue their numbering across the pause
+	}
 	if changed {
 		r.broadcast(ActiveSpeakers{Speakers: ids}, nil)
 	}
@@ -121,4 +125,35 @@ func (r *room) pin(id ParticipantID) error {
 	}
 	r.changeFloor(next)
 	return nil
+}
+
+// rankAudioLocked lets the loudest Config.AudioLastN audio tracks through
+// and quiets the rest (the floor's audio always passes). It returns the
+// tracks that just woke. r.mu is held.
+func (r *room) rankAudioLocked() (woke []*upTrack) {
+	n := r.s.cfg.AudioLastN
+	var audio []*upTrack
+	for _, t := range r.tracks {
+		if t.kind == webrtc.RTPCodecTypeAudio && !t.forwardingOff() {
+			audio = append(audio, t)
+		}
+	}
+	slices.SortFunc(audio, func(a, b *upTrack) int {
+		// The floor first, then by level, louder first.
+		af, bf := a.owner.id == r.floor, b.owner.id == r.floor
+		if af != bf {
+			if af {
+				return -1
+			}
+			return 1
+		}
+		return int(a.level.Load() - b.level.Load())
+	})
+	for i, t := range audio {
+		quiet := n >= 0 && i >= n
+		if t.quiet.Swap(quiet) && !quiet {
+			woke = append(woke, t)
+		}
+	}
+	return woke
 }

@@ -62,6 +62,9 @@ type upTrack struct {
 	subs atomic.Pointer[[]*downTrack]
 
 	muted atomic.Bool // by the publisher: nothing is forwarded
+	// quiet: an audio track outside the loudest Config.AudioLastN, not
+	// forwarded for now.
+	quiet atomic.Bool
 
 	// level is the smoothed audio level in -dBov (0 loudest, 127 silence),
 	// kept by the reader for the active speaker detector.
@@ -222,7 +225,7 @@ func (l *upLayer) ingest(p *packet, m *metrics) {
 
 // forward hands p to every subscriber that wants this layer now.
 func (l *upLayer) forward(p *packet) {
-	if l.track.forwardingOff() {
+	if l.track.forwardingOff() || l.track.quiet.Load() {
 		return
 	}
 	subs := l.track.subs.Load()
