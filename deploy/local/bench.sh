@@ -12,7 +12,9 @@ stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p bench var/bench
 
 echo "== Go benchmarks (bench/go-bench-$stamp.txt)"
-go test -run '^$' -bench . -benchmem -count 1 ./sfu/... ./internal/loadtest/ | tee "bench/go-bench-$stamp.txt"
+# Forwarding runs a fixed count: an open-ended N fills the writers' queues.
+{ go test -run '^$' -bench . -benchmem -benchtime 5000x -count 1 ./sfu/...
+  go test -run '^$' -bench UDPLoopback -benchtime 3x -count 1 ./internal/loadtest/; } | tee "bench/go-bench-$stamp.txt"
 
 echo "== reference scenario: $HALLS halls for $DURATION"
 go build -o bin/cau ./cmd/cau
