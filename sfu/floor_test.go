@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cau-gov/cau/internal/roomtoken"
 	"github.com/cau-gov/cau/sfu"
 	"github.com/cau-gov/cau/sfu/sfuclient"
 )
@@ -22,7 +21,7 @@ func TestFloorActiveSpeakerPinAndMute(t *testing.T) {
 	publishHallLevel(t, bh, nil, spec, 127) // silent room
 	viewer := newRecorder()
 	c := b.dial(t, "meeting-7", "hall-c", sfuclient.Options{OnTrack: viewer.onTrack})
-	mod := b.dial(t, "meeting-7", "console-1", sfuclient.Options{}, roomtoken.PermSubscribe, roomtoken.PermModerate)
+	mod := b.dial(t, "meeting-7", "console-1", sfuclient.Options{}, permSubscribe, permModerate)
 
 	if err := c.Subscribe(sfu.FloorTrack, sfu.QualityHigh); err != nil {
 		t.Fatal(err)

@@ -2,17 +2,20 @@ package sfu_test
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/cau-gov/cau/internal/roomtoken"
 	"github.com/cau-gov/cau/sfu"
 	"github.com/cau-gov/cau/sfu/sfuclient"
 	"github.com/cau-gov/cau/sfu/signal"
@@ -31,7 +34,7 @@ type bundle struct {
 	s      *sfu.SFU
 	srv    *httptest.Server
 	url    string
-	signer *roomtoken.Signer
+	tokens *sync.Map
 	log    *slog.Logger
 	reg    *prometheus.Registry
 }
@@ -61,13 +64,7 @@ func setupTCP(t *testing.T, ips []string) bundle {
 
 func setupRaw(t *testing.T, cfg sfu.Config) bundle {
 	t.Helper()
-	privPEM, pubPEM, err := roomtoken.GenerateKeyPEM()
-	if err != nil {
-		t.Fatal(err)
-	}
-	priv, _ := roomtoken.ParsePrivateKeyPEM(privPEM)
-	pub, _ := roomtoken.ParsePublicKeyPEM(pubPEM)
-	verifier := roomtoken.NewVerifier(pub)
+	tokens := &sync.Map{}
 	if cfg.ListenIPs == nil {
 		cfg.ListenIPs = []string{"127.0.0.1"}
 	}
@@ -77,14 +74,14 @@ func setupRaw(t *testing.T, cfg sfu.Config) bundle {
 	if err != nil {
 		t.Fatalf("sfu.New: %v", err)
 	}
+	// The SFU never sees tokens: the caller decides the grant. Here a
+	// token is an opaque string the bundle issued; anything else is refused.
 	authorize := func(_ *http.Request, token string) (sfu.Grant, error) {
-		c, err := verifier.Verify(token)
-		if err != nil {
-			return sfu.Grant{}, err
+		g, ok := tokens.Load(token)
+		if !ok {
+			return sfu.Grant{}, errors.New("unknown token")
 		}
-		return sfu.Grant{Room: sfu.RoomID(c.Room), Identity: sfu.ParticipantID(c.Identity), Name: c.Name, Kind: sfu.Kind(c.Kind),
-			Publish: c.Has(roomtoken.PermPublish), Subscribe: c.Has(roomtoken.PermSubscribe),
-			Screen: c.Has(roomtoken.PermScreen), Moderate: c.Has(roomtoken.PermModerate)}, nil
+		return g.(sfu.Grant), nil
 	}
 	srv := httptest.NewServer(signal.NewHandler(s, authorize, log))
 	t.Cleanup(func() {
@@ -93,19 +90,32 @@ func setupRaw(t *testing.T, cfg sfu.Config) bundle {
 			t.Errorf("sfu.Close: %v", err)
 		}
 	})
-	return bundle{s: s, srv: srv, url: "ws" + strings.TrimPrefix(srv.URL, "http") + "/rtc", signer: roomtoken.NewSigner(priv), log: log, reg: reg}
+	return bundle{s: s, srv: srv, url: "ws" + strings.TrimPrefix(srv.URL, "http") + "/rtc", tokens: tokens, log: log, reg: reg}
 }
 
 func (b bundle) token(t *testing.T, room, id string, perms ...string) string {
 	t.Helper()
-	tok, err := b.signer.Sign(roomtoken.Claims{Room: room, Identity: id, Name: "Điểm cầu " + id, Kind: "hall", Perms: perms}, time.Hour)
-	if err != nil {
+	g := sfu.Grant{Room: sfu.RoomID(room), Identity: sfu.ParticipantID(id), Name: "Điểm cầu " + id, Kind: sfu.KindHall,
+		Publish: slices.Contains(perms, permPublish), Subscribe: slices.Contains(perms, permSubscribe),
+		Screen: slices.Contains(perms, permScreen), Moderate: slices.Contains(perms, permModerate)}
+	var b16 [16]byte
+	if _, err := rand.Read(b16[:]); err != nil {
 		t.Fatal(err)
 	}
+	tok := hex.EncodeToString(b16[:])
+	b.tokens.Store(tok, g)
 	return tok
 }
 
-var hallPerms = []string{roomtoken.PermPublish, roomtoken.PermSubscribe}
+// Permissions the test tokens carry (the wire names of room tokens).
+const (
+	permPublish   = "publish"
+	permSubscribe = "subscribe"
+	permScreen    = "screen"
+	permModerate  = "moderate"
+)
+
+var hallPerms = []string{permPublish, permSubscribe}
 
 // dial joins room as id; o.URL and o.Token are filled in.
 func (b bundle) dial(t *testing.T, room, id string, o sfuclient.Options, perms ...string) *sfuclient.Client {
