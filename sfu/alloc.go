@@ -54,9 +54,13 @@ func (p *Participant) allocateOnce() bool {
 		downs = append(downs, d)
 	}
 	bwe := p.bwe
+	noFeedback := p.noFeedback
 	p.mu.Unlock()
 
 	est, loss := p.s.cfg.InitialBitrate, 0.0
+	if noFeedback {
+		est = p.s.cfg.MaxBitrate
+	}
 	if bwe != nil {
 		if e := bwe(); e != nil {
 			est = e.GetTargetBitrate()
@@ -74,6 +78,16 @@ func (p *Participant) allocateOnce() bool {
 		margin = 1
 	}
 	budget := est
+	var slots []*downTrack
+	for _, d := range downs {
+		if d.slot > 0 {
+			slots = append(slots, d)
+		}
+	}
+	if len(slots) > 0 {
+		slices.SortFunc(slots, func(a, b *downTrack) int { return a.slot - b.slot })
+		p.pointSlots(slots)
+	}
 	video := downs[:0]
 	for _, d := range downs {
 		if d.kind != webrtc.RTPCodecTypeVideo {

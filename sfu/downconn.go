@@ -23,6 +23,10 @@ func (p *Participant) downConn() error {
 			p.send(Candidate{PC: PCDown, Candidate: c.ToJSON()})
 		}
 	})
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		p.log.Debug("down connection", "state", st.String())
+		p.mediaState(st)
+	})
 	p.down, p.bwe = pc, bwe
 	if e := bwe(); e != nil {
 		p.watchEstimate(e)
@@ -34,7 +38,7 @@ func (p *Participant) downConn() error {
 // when an offer is already out (one at a time: no glare).
 func (p *Participant) negotiate(restart bool) {
 	p.mu.Lock()
-	if p.closed || p.down == nil {
+	if p.closed || p.down == nil || p.viewer {
 		p.mu.Unlock()
 		return
 	}

@@ -31,6 +31,7 @@ type downTrack struct {
 	sub      *Participant
 	w        *writer
 	floor    bool // follows the room's floor instead of one track
+	slot     int  // a viewer's audio slot, 1-based (0: not a slot)
 
 	sender *webrtc.RTPSender
 	bound  atomic.Pointer[binding]

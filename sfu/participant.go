@@ -28,6 +28,8 @@ type Participant struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 
+	viewer      bool        // a WHEP player: answer-driven down connection, see viewer.go
+	mediaUp     atomic.Bool // a peer connection has connected
 	serverMuted atomic.Bool
 	estimate    atomic.Int64 // bit/s, the downlink estimate last used
 	congestedAt atomic.Int64 // nanotime of the estimator's last drop
@@ -36,20 +38,21 @@ type Participant struct {
 	probe      prober
 	wasLimited bool // under allocMu
 
-	mu        sync.Mutex
-	sink      Sink
-	grace     *time.Timer
-	closed    bool
-	up        *webrtc.PeerConnection
-	down      *webrtc.PeerConnection
-	bwe       func() cc.BandwidthEstimator
-	sources   map[string]Source // client track ID → source, from its offers
-	published map[Source]*upTrack
-	downs     map[TrackID]*downTrack
-	pending   map[PC][]webrtc.ICECandidateInit // candidates before the remote description
-	offering  bool                             // a down offer awaits its answer
-	reoffer   bool                             // something changed meanwhile
-	restart   bool                             // the next down offer restarts ICE
+	mu         sync.Mutex
+	sink       Sink
+	grace      *time.Timer
+	closed     bool
+	up         *webrtc.PeerConnection
+	down       *webrtc.PeerConnection
+	bwe        func() cc.BandwidthEstimator
+	noFeedback bool              // a viewer without transport feedback: no estimate, send at the cap
+	sources    map[string]Source // client track ID → source, from its offers
+	published  map[Source]*upTrack
+	downs      map[TrackID]*downTrack
+	pending    map[PC][]webrtc.ICECandidateInit // candidates before the remote description
+	offering   bool                             // a down offer awaits its answer
+	reoffer    bool                             // something changed meanwhile
+	restart    bool                             // the next down offer restarts ICE
 
 	statsIn  rateMeter
 	statsOut rateMeter
@@ -106,6 +109,36 @@ func (p *Participant) Detach(sink Sink) {
 	p.sink = nil
 	p.log.Info("participant detached", "grace", p.s.cfg.ReconnectGrace)
 	p.grace = time.AfterFunc(p.s.cfg.ReconnectGrace, func() { p.Leave("reconnect grace expired") })
+}
+
+// sinkless reports whether the participant has no signaling socket (WHIP,
+// WHEP): its media connection is its only sign of life.
+func (p *Participant) sinkless() bool {
+	return p.grant.Kind == KindWHIP || p.grant.Kind == KindWHEP
+}
+
+// mediaState follows a connection's state. A participant with a socket
+// recovers by ICE restart over it; one without cannot, so a failed
+// connection ends it.
+func (p *Participant) mediaState(st webrtc.PeerConnectionState) {
+	switch st {
+	case webrtc.PeerConnectionStateConnected:
+		p.mediaUp.Store(true)
+	case webrtc.PeerConnectionStateFailed:
+		if p.sinkless() {
+			go p.Leave("media connection failed")
+		}
+	}
+}
+
+// expectMedia ends a participant without a socket whose media never
+// connects (an encoder that posted its offer and went away).
+func (p *Participant) expectMedia() {
+	time.AfterFunc(p.s.cfg.ReconnectGrace, func() {
+		if !p.mediaUp.Load() {
+			p.Leave("media never connected")
+		}
+	})
 }
 
 // Connected reports whether a client socket is attached.

@@ -26,6 +26,7 @@ type room struct {
 	pinned       ParticipantID // floor pinned by the meeting service
 	floor        ParticipantID // current floor: pinned, else the active speaker
 	speakers     []ParticipantID
+	audibleRank  []*upTrack    // forwarded audio, the floor first then by loudness
 	leader       ParticipantID // loudest now, floor candidate
 	leaderSince  time.Time
 	stats        []ParticipantStats // last computed, for RoomStats
@@ -108,7 +109,7 @@ func (r *room) publish(t *upTrack) {
 	r.broadcast(TrackPublished{Track: t.info()}, nil)
 	if t.kind == webrtc.RTPCodecTypeAudio {
 		for _, q := range r.others(t.owner) {
-			if q.grant.Subscribe {
+			if q.grant.Subscribe && !q.viewer {
 				if _, err := q.addDown(t.id, QualityHigh); err != nil && !errors.Is(err, ErrClosed) {
 					q.log.Warn("subscribe audio", "track_id", t.id, "error", err)
 				}

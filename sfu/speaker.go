@@ -149,8 +149,12 @@ func (r *room) rankAudioLocked() (woke []*upTrack) {
 		}
 		return int(a.level.Load() - b.level.Load())
 	})
+	r.audibleRank = r.audibleRank[:0]
 	for i, t := range audio {
 		quiet := n >= 0 && i >= n
+		if !quiet {
+			r.audibleRank = append(r.audibleRank, t)
+		}
 		if t.quiet.Swap(quiet) && !quiet {
 			woke = append(woke, t)
 		}

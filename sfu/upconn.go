@@ -62,6 +62,9 @@ func (p *Participant) Offer(offer string, o OfferOptions) (string, error) {
 	if err := pc.SetLocalDescription(answer); err != nil {
 		return "", fmt.Errorf("%w: set answer: %v", ErrBadSDP, err)
 	}
+	if p.sinkless() {
+		p.expectMedia()
+	}
 	if o.NoTrickle {
 		select {
 		case <-gathered:
@@ -96,6 +99,7 @@ func (p *Participant) upConn() (*webrtc.PeerConnection, error) {
 	pc.OnTrack(p.onTrack)
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		p.log.Debug("up connection", "state", st.String())
+		p.mediaState(st)
 	})
 	p.up = pc
 	return pc, nil

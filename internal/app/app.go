@@ -181,7 +181,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 
 	// --- SFU ---
 	if !opts.NoSFU {
-		if deps.RTC, err = a.setupSFU(cfg, log); err != nil {
+		if deps.RTC, deps.WHIP, err = a.setupSFU(cfg, log); err != nil {
 			return nil, err
 		}
 	}

@@ -16,14 +16,16 @@ import (
 	"github.com/cau-gov/cau/internal/roomtoken"
 	"github.com/cau-gov/cau/sfu"
 	"github.com/cau-gov/cau/sfu/signal"
+	"github.com/cau-gov/cau/sfu/whip"
 )
 
-// setupSFU opens the media ports and returns the /rtc signaling handler.
+// setupSFU opens the media ports and returns the /rtc signaling handler
+// and the WHIP/WHEP handler.
 // The handler verifies room tokens with the public key only and hands the
 // SFU the grant they carry: the SFU never sees a token. The meeting
 // service gets the SFU as its Media and hears joins and leaves for the
 // roll call.
-func (a *App) setupSFU(cfg config.Config, log *slog.Logger) (http.Handler, error) {
+func (a *App) setupSFU(cfg config.Config, log *slog.Logger) (rtc, whipHandler http.Handler, err error) {
 	var ice []sfu.ICEServer
 	for _, u := range cfg.ICEServers {
 		s := sfu.ICEServer{URLs: []string{u}}
@@ -40,7 +42,7 @@ func (a *App) setupSFU(cfg config.Config, log *slog.Logger) (http.Handler, error
 		ICEServers: ice,
 	}, log.With("component", "sfu"), a.Registry)
 	if err != nil {
-		return nil, fmt.Errorf("start SFU (CAU_RTC_*): %w", err)
+		return nil, nil, fmt.Errorf("start SFU (CAU_RTC_*): %w", err)
 	}
 	a.SFU = s
 	a.closers = append(a.closers, func() { _ = s.Close() })
@@ -56,7 +58,7 @@ func (a *App) setupSFU(cfg config.Config, log *slog.Logger) (http.Handler, error
 		}
 		return c.Grant(), nil
 	}
-	return signal.NewHandler(s, authorize, log.With("component", "signal")), nil
+	return signal.NewHandler(s, authorize, log.With("component", "signal")), whip.NewHandler(s, authorize, log.With("component", "whip")), nil
 }
 
 // sfuMedia is the SFU as the meeting service's Media.

@@ -134,6 +134,18 @@ func (s *Server) routes() {
 		rtc := s.RTC
 		m.Handle("GET /rtc", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { rtc.ServeHTTP(hijacker(w), r) }))
 	}
+	// WHIP encoders and WHEP players (room tokens, answered by sfu/whip).
+	if s.WHIP != nil {
+		for _, p := range []string{"/whip", "/whep"} {
+			m.Handle("POST "+p, s.WHIP)
+			m.Handle("POST "+p+"/{room}", s.WHIP)
+			m.Handle("DELETE "+p+"/sessions/{id}", s.WHIP)
+			m.Handle("PATCH "+p+"/sessions/{id}", s.WHIP)
+			m.Handle("OPTIONS "+p, s.WHIP)
+			m.Handle("OPTIONS "+p+"/{room}", s.WHIP)
+			m.Handle("OPTIONS "+p+"/sessions/{id}", s.WHIP)
+		}
+	}
 	// Unknown API paths answer JSON, not the web client.
 	m.Handle("/api/", s.public(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
 	if s.Web != nil {

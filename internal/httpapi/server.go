@@ -64,6 +64,9 @@ type Deps struct {
 	Search   *search.Service
 	// RTC serves the SFU signaling WebSocket at /rtc (nil: not mounted).
 	RTC http.Handler
+	// WHIP serves WHIP ingest and WHEP playback under /whip and /whep
+	// (sfu/whip; nil: not mounted).
+	WHIP http.Handler
 	// Web serves the browser client at / (nil: not mounted).
 	Web http.Handler
 }

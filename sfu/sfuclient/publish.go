@@ -49,6 +49,20 @@ func (c *Client) publish(ctx context.Context, src sfu.Source, codec webrtc.RTPCo
 	if err != nil {
 		return nil, err
 	}
+	pub, tr, err := addPublication(p.pc, src, codec, rids)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.negotiateUp(ctx, map[string]sfu.Source{pub.TrackID: src}, false); err != nil {
+		return nil, err
+	}
+	pub.start(tr)
+	return pub, nil
+}
+
+// addPublication adds a send-only transceiver for a track (its simulcast
+// layers as encodings) to pc; start it once negotiated.
+func addPublication(pc *webrtc.PeerConnection, src sfu.Source, codec webrtc.RTPCodecCapability, rids []string) (*Publication, *webrtc.RTPTransceiver, error) {
 	id := string(src)
 	pub := &Publication{Source: src, TrackID: id, RIDs: rids}
 	layers := rids
@@ -62,23 +76,30 @@ func (c *Client) publish(ctx context.Context, src sfu.Source, codec webrtc.RTPCo
 		}
 		t, err := webrtc.NewTrackLocalStaticRTP(codec, id, "cau", opts...)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		pub.tracks = append(pub.tracks, t)
 	}
 	pub.keyReq = make([]bool, len(layers))
-	tr, err := p.pc.AddTransceiverFromTrack(pub.tracks[0], webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+	tr, err := pc.AddTransceiverFromTrack(pub.tracks[0], webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 	if err != nil {
-		return nil, fmt.Errorf("add track: %w", err)
+		return nil, nil, fmt.Errorf("add track: %w", err)
 	}
 	pub.Sender = tr.Sender()
 	for _, t := range pub.tracks[1:] {
 		if err := pub.Sender.AddEncoding(t); err != nil {
-			return nil, fmt.Errorf("add encoding %s: %w", t.RID(), err)
+			return nil, nil, fmt.Errorf("add encoding %s: %w", t.RID(), err)
 		}
 	}
-	if err := c.negotiateUp(ctx, map[string]sfu.Source{id: src}, false); err != nil {
-		return nil, err
+	return pub, tr, nil
+}
+
+// start reads the negotiated mid and extension IDs and starts reading the
+// publisher's RTCP.
+func (pub *Publication) start(tr *webrtc.RTPTransceiver) {
+	layers := pub.RIDs
+	if len(layers) == 0 {
+		layers = []string{""}
 	}
 	pub.mid = tr.Mid()
 	for _, e := range pub.Sender.GetParameters().HeaderExtensions {
@@ -94,7 +115,6 @@ func (c *Client) publish(ctx context.Context, src sfu.Source, codec webrtc.RTPCo
 	for i, rid := range layers {
 		go pub.readRTCP(i, rid)
 	}
-	return pub, nil
 }
 
 // readRTCP notes key frame requests for one layer.
