@@ -162,6 +162,21 @@ func TestMinutesAndTasksHTTP(t *testing.T) {
 	if st, _ := w.status(t, "delegate2", "POST", tpath+"/reports", map[string]any{"body": "x"}); st != 422 {
 		t.Errorf("report without percent: %d", st)
 	}
+	// Units list their own tasks; a leader's mine=true is what they assigned.
+	var listed struct {
+		Tasks []task.Task `json:"tasks"`
+	}
+	w.do(t, "delegate2", "GET", "/api/v1/tasks", nil, 200, &listed)
+	if len(listed.Tasks) != 1 || listed.Tasks[0].ID != created.Tasks[0].ID {
+		t.Errorf("delegate2's unit lists %+v", listed.Tasks)
+	}
+	w.do(t, "chair", "GET", "/api/v1/tasks?mine=true", nil, 200, &listed)
+	if len(listed.Tasks) != 2 {
+		t.Errorf("chair's own tasks: %d, want 2", len(listed.Tasks))
+	}
+	if st, _ := w.status(t, "chair", "GET", "/api/v1/tasks?mine=yes", nil); st != 422 {
+		t.Errorf("mine=yes: %d", st)
+	}
 	if st, _ := w.status(t, "chair", "GET", "/api/v1/tasks/abc", nil); st != 404 {
 		t.Errorf("task id abc: %d", st)
 	}

@@ -221,8 +221,9 @@ func (s *Server) taskAction(complete bool) userHandlerFunc {
 }
 
 // taskFilter reads meeting_id, unit_id (subtree), assigner_id, from, to,
-// status, limit and offset from the query.
-func taskFilter(r *http.Request) (task.Filter, error) {
+// status, limit and offset from the query; mine=true keeps the tasks of the
+// principal's unit and those given to or by them.
+func taskFilter(r *http.Request, p *auth.Principal) (task.Filter, error) {
 	q := r.URL.Query()
 	var f task.Filter
 	bad := map[string]string{}
@@ -260,6 +261,13 @@ func taskFilter(r *http.Request) (task.Filter, error) {
 		f.Assigner = &user
 	}
 	f.From, f.To = day("from"), day("to")
+	switch q.Get("mine") {
+	case "", "false":
+	case "true":
+		f.Concerning = task.Mine(p)
+	default:
+		bad["mine"] = "true or false"
+	}
 	if v := q.Get("status"); v != "" {
 		st := task.Status(v)
 		f.Status = &st
@@ -278,7 +286,7 @@ func taskFilter(r *http.Request) (task.Filter, error) {
 }
 
 func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	f, err := taskFilter(r)
+	f, err := taskFilter(r, p)
 	if err != nil {
 		return err
 	}
@@ -291,7 +299,7 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, p *auth.Princ
 }
 
 func (s *Server) taskDashboard(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	f, err := taskFilter(r)
+	f, err := taskFilter(r, p)
 	if err != nil {
 		return err
 	}
@@ -309,7 +317,7 @@ func (s *Server) taskDashboard(w http.ResponseWriter, r *http.Request, p *auth.P
 
 // exportTasks writes the dashboard and up to 500 tasks of the drill-down as XLSX.
 func (s *Server) exportTasks(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	f, err := taskFilter(r)
+	f, err := taskFilter(r, p)
 	if err != nil {
 		return err
 	}

@@ -40,6 +40,11 @@ func taskWhere(f task.Filter, today task.Day) (string, []any) {
 		where += ` AND t.lead_unit_id IN (WITH RECURSIVE sub AS (SELECT id FROM units WHERE id = ` + arg(*f.UnitID) + `
 			UNION ALL SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id) SELECT id FROM sub)`
 	}
+	if c := f.Concerning; c != nil {
+		u, p := arg(c.Unit), arg(c.User)
+		where += ` AND (t.lead_unit_id = ` + u + ` OR t.assignee_id = ` + p + ` OR t.assigner_id = ` + p + `
+			OR EXISTS (SELECT 1 FROM task_units x WHERE x.task_id = t.id AND x.unit_id = ` + u + `))`
+	}
 	if f.Status != nil {
 		where += ` AND (` + taskStatusSQL + `) = ` + arg(string(*f.Status))
 	}

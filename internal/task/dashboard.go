@@ -14,9 +14,21 @@ type Filter struct {
 	Assigner  *auth.UserID // tasks this leader assigned
 	From, To  *Day         // deadline within [From, To]
 	Status    *Status      // drill-down only
-	Limit     int          // drill-down page size (default 50, max 500)
-	Offset    int
+	// Concerning keeps the tasks that concern one person: led by or
+	// coordinated with their unit, or assigned to or by them.
+	Concerning *Concerning
+	Limit      int // drill-down page size (default 50, max 500)
+	Offset     int
 }
+
+// Concerning names the person and unit of Filter.Concerning.
+type Concerning struct {
+	Unit auth.UnitID
+	User auth.UserID
+}
+
+// Mine is the Concerning filter of p's own tasks.
+func Mine(p *auth.Principal) *Concerning { return &Concerning{Unit: p.UnitID, User: p.UserID} }
 
 // Counts are a group's tasks by status on the day asked.
 type Counts struct {
@@ -71,9 +83,11 @@ func Dashboard(ctx context.Context, s DashboardStore, p *auth.Principal, by stri
 }
 
 // List is the drill-down: tasks matching f, overdue first, then by deadline.
+// Leaders see every task; anyone else sees only the tasks that concern
+// them (Filter.Concerning is forced to their unit and themselves).
 func List(ctx context.Context, s DashboardStore, p *auth.Principal, f Filter, today Day) ([]Task, error) {
 	if !CanDashboard(p) {
-		return nil, fmt.Errorf("task list: %w", ErrForbidden)
+		f.Concerning = Mine(p)
 	}
 	if err := f.check(); err != nil {
 		return nil, err

@@ -91,6 +91,18 @@ func TestDashboard(t *testing.T) {
 	if _, err := task.Dashboard(ctx, b.db, b.lead, task.ByUnit, task.Filter{}, today); !errors.Is(err, task.ErrForbidden) {
 		t.Errorf("a delegate saw the dashboard: %v", err)
 	}
+	// Someone without the dashboard lists only their unit's tasks, whatever
+	// filter they send; a leader asking for their own gets what they assigned.
+	for _, c := range []struct {
+		who  *auth.Principal
+		f    task.Filter
+		want int
+	}{{b.lead, task.Filter{}, 5}, {b.other, task.Filter{}, 2}, {b.other, task.Filter{UnitID: &root}, 2}, {b.leader, task.Filter{Concerning: task.Mine(b.leader)}, 7}} {
+		got, err := task.List(ctx, b.db, c.who, c.f, today)
+		if err != nil || len(got) != c.want {
+			t.Errorf("%s lists %v (%v), want %d tasks", c.who.Username, titles(got), err, c.want)
+		}
+	}
 	if _, err := task.Dashboard(ctx, b.db, b.leader, "hall", task.Filter{}, today); !errors.Is(err, task.ErrInvalid) {
 		t.Errorf("by=hall: %v", err)
 	}
