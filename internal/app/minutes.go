@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
 
+	"github.com/cau-gov/cau/internal/blob"
 	"github.com/cau-gov/cau/internal/httpapi"
 	"github.com/cau-gov/cau/internal/jobs"
 	"github.com/cau-gov/cau/internal/minutes"
@@ -36,10 +38,27 @@ func (a *App) wireMinutesTasks(ctx context.Context, deps *httpapi.Deps, handlers
 		}
 		mc.Signer = &signer
 	}
-	if a.Mailer != nil {
-		mc.OnApproved = a.Mailer.Resume
+	// The approved PDFs live with the documents: same directory, same keys
+	// (so key rotation covers them), encrypted at rest.
+	keys, err := blob.LoadKeyring(cfg.DocumentKeysFile, !cfg.Production())
+	if err != nil {
+		return fmt.Errorf("CAU_DOCUMENT_KEYS_FILE: %w", err)
 	}
-	deps.Minutes = minutes.NewService(a.DB, mc, now, a.Log.With("component", "minutes"))
+	if mc.Blobs, err = blob.New(filepath.Join(cfg.DataDir, "documents"), keys); err != nil {
+		return fmt.Errorf("CAU_DATA_DIR: %w", err)
+	}
+	mc.Enqueue = minutes.AsynqEnqueue(a.Jobs)
+	if a.Mailer != nil {
+		mc.SendMail = a.Mailer.Resume
+	}
+	ms := minutes.NewService(a.DB, mc, now, a.Log.With("component", "minutes"))
+	deps.Minutes = ms
+	*handlers = append(*handlers, ms.DistributeHandler())
+	if n, err := ms.ResumeDistributions(ctx); err != nil {
+		a.Log.Warn("resume minutes distributions", "error", err)
+	} else if n > 0 {
+		a.Log.Info("resumed minutes distributions", "count", n)
+	}
 	deps.Tasks = task.NewService(a.DB, now, a.Log.With("component", "tasks"))
 	if a.Mailer != nil {
 		deps.Tasks.AfterCreate(a.Mailer.Resume)

@@ -28,6 +28,8 @@ func minutesTaskError(err error) *Error {
 		return Errorf(http.StatusConflict, "minutes_exist", "the minutes of this meeting are already drafted")
 	case errors.Is(err, minutes.ErrNotApproved):
 		return Errorf(http.StatusConflict, "minutes_not_approved", "the conclusion notice exists once the minutes are approved")
+	case errors.Is(err, minutes.ErrPending):
+		return Errorf(http.StatusServiceUnavailable, "pdf_pending", "the approved document is being signed and stored; try again in a few seconds")
 	case errors.Is(err, minutes.ErrNotFound), errors.Is(err, task.ErrNotFound):
 		return errNotFound
 	case errors.Is(err, minutes.ErrForbidden), errors.Is(err, task.ErrForbidden):
@@ -132,6 +134,9 @@ func (s *Server) minutesPDF(notice bool) userHandlerFunc {
 			return err
 		}
 		pdf, err := s.Minutes.PDF(r.Context(), p, id, notice)
+		if errors.Is(err, minutes.ErrPending) {
+			w.Header().Set("Retry-After", "5")
+		}
 		if err != nil {
 			return err
 		}
@@ -139,10 +144,17 @@ func (s *Server) minutesPDF(notice bool) userHandlerFunc {
 		if notice {
 			name = fmt.Sprintf("thong-bao-ket-luan-%d.pdf", id)
 		}
+		if pdf.Draft {
+			name = "du-thao-" + name
+		}
 		w.Header().Set("Content-Type", "application/pdf")
 		w.Header().Set("Content-Disposition", `inline; filename="`+name+`"`)
 		w.Header().Set("Cache-Control", "private, no-store")
-		_, err = w.Write(pdf)
+		w.Header().Set("ETag", `"`+pdf.SHA256+`"`)
+		if pdf.Draft {
+			w.Header().Set("X-Cau-Draft", "true")
+		}
+		_, err = w.Write(pdf.Bytes)
 		return err
 	}
 }

@@ -1,12 +1,18 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
+
+	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/minutes"
 	"github.com/cau-gov/cau/internal/task"
 )
@@ -121,9 +127,8 @@ func TestMinutesAndTasksHTTP(t *testing.T) {
 		t.Fatalf("edit after approval: %d %s", st, code)
 	}
 	for _, p := range []string{"/minutes/pdf", "/minutes/notice/pdf"} {
-		st, pdf := env.Do(t, "GET", base+p, w.tokens["delegate1"], nil)
-		if st != 200 || !strings.HasPrefix(string(pdf), "%PDF-") {
-			t.Errorf("GET %s: %d %.20q", p, st, pdf)
+		if pdf := w.waitPDF(t, "delegate1", base+p); !strings.HasPrefix(string(pdf), "%PDF-") {
+			t.Errorf("GET %s: %.20q", p, pdf)
 		}
 	}
 	if st, _ := w.status(t, "outsider", "GET", base+"/minutes", nil); st != 404 {
@@ -221,4 +226,199 @@ func TestMinutesAndTasksHTTP(t *testing.T) {
 	if st, _ := w.status(t, "delegate1", "GET", "/api/v1/search?q=ke+hoach&kind=hall", nil); st != 422 {
 		t.Errorf("search kind hall: %d", st)
 	}
+}
+
+// waitPDF GETs an approved PDF, waiting while the distribution job is
+// still storing it (503 pdf_pending), and returns its bytes.
+func (w *province) waitPDF(t *testing.T, who, path string) []byte {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		st, b := w.env.Do(t, "GET", path, w.tokens[who], nil)
+		if st == 200 {
+			return b
+		}
+		if st != 503 || time.Now().After(deadline) {
+			t.Fatalf("GET %s as %s: %d %s", path, who, st, b)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestConclusionNoticeHTTP: conclusions name units and give tasks; the
+// chair's approval queues the distribution job on the real worker, which
+// stores the PDFs and sends the notice to every concerned unit's users
+// (in the app and through the SMTP sink) exactly once, even when the job
+// runs a second time; units not concerned get nothing; the stored PDF is
+// served byte for byte, to the concerned units too.
+func TestConclusionNoticeHTTP(t *testing.T) {
+	w := setupProvince(t)
+	env := w.env
+	ctx := context.Background()
+	id := w.createMeeting(t)
+	base := fmt.Sprintf("/api/v1/meetings/%d", id)
+	w.do(t, "secretary", "PUT", fmt.Sprintf("%s/participants/%d", base, w.users["delegate1"]), map[string]any{"role": "delegate"}, 204, nil)
+	w.do(t, "secretary", "POST", base+"/publish", nil, 200, nil)
+	w.do(t, "chair", "POST", base+"/session/open", nil, 204, nil)
+	w.do(t, "chair", "POST", base+"/session/close", nil, 204, nil)
+
+	// Two people in each of districts 2, 3 (concerned) and 4 (not).
+	d2, d3, d4 := w.districts[1], w.districts[2], w.districts[3]
+	for _, unit := range []int64{d2, d3, d4} {
+		for i := range 2 {
+			name := fmt.Sprintf("can-bo-%d-%d", unit, i)
+			w.users[name] = env.User(t, unit, name, pw)
+			w.tokens[name], _ = env.Login(t, name, pw)
+		}
+	}
+	var m minutes.Minutes
+	w.do(t, "secretary", "POST", base+"/minutes", nil, 201, &m)
+	b := m.Body
+	b.Conclusions = []minutes.Conclusion{
+		{Number: 1, Text: "Giao UBND huyện 2 rà soát hạ tầng điểm cầu cấp xã.", UnitIDs: []auth.UnitID{auth.UnitID(d2)}},
+		{Number: 2, Text: "Giao UBND huyện 3 chủ trì, phối hợp UBND huyện 2 lập kế hoạch đào tạo kỹ thuật viên."},
+	}
+	for _, bad := range [][]auth.UnitID{{999999}, {auth.UnitID(d2), auth.UnitID(d2)}, {-1}} {
+		bb := b
+		bb.Conclusions = append([]minutes.Conclusion(nil), b.Conclusions...)
+		bb.Conclusions[1].UnitIDs = bad
+		st, body := env.Do(t, "PUT", base+"/minutes", w.tokens["secretary"], map[string]any{"version": 1, "body": bb})
+		if st != 422 || !strings.Contains(string(body), "conclusions[1].unit_ids") {
+			t.Errorf("units %v: %d %s", bad, st, body)
+		}
+	}
+	w.do(t, "secretary", "PUT", base+"/minutes", map[string]any{"version": 1, "body": b}, 200, &m)
+	if m.Version != 2 {
+		t.Fatalf("refused saves changed the version: %d", m.Version)
+	}
+	deadline := task.DayOf(time.Now()).AddDays(30).String()
+	w.do(t, "chair", "POST", base+"/minutes/conclusions/2/tasks", map[string]any{"tasks": []any{map[string]any{
+		"title": "Lập kế hoạch đào tạo kỹ thuật viên", "lead_unit_id": d3, "coordinating_unit_ids": []int64{d2}, "deadline": deadline}}}, 201, nil)
+
+	// The draft notice previews the units; nobody outside the meeting reads it.
+	st, draft := env.Do(t, "GET", base+"/minutes/notice/pdf", w.tokens["secretary"], nil)
+	if st != 200 || !strings.HasPrefix(string(draft), "%PDF-") {
+		t.Fatalf("draft notice: %d", st)
+	}
+	if st, _ := w.status(t, fmt.Sprintf("can-bo-%d-0", d2), "GET", base+"/minutes/notice/pdf", nil); st != 404 {
+		t.Errorf("a unit reads the draft notice: %d", st)
+	}
+
+	w.do(t, "chair", "POST", base+"/minutes/approve", map[string]any{"version": 2}, 200, &m)
+	if len(m.NoticeUnits) != 2 || m.NoticeUnits[0].UnitID != auth.UnitID(d2) || m.NoticeUnits[1].UnitID != auth.UnitID(d3) {
+		t.Fatalf("notice units %+v", m.NoticeUnits)
+	}
+
+	// The worker distributes; the concerned unit's user reads the notice.
+	reader := fmt.Sprintf("can-bo-%d-0", d2)
+	pdf1 := w.waitPDF(t, reader, base+"/minutes/notice/pdf")
+	pdf2 := w.waitPDF(t, reader, base+"/minutes/notice/pdf")
+	if !bytes.Equal(pdf1, pdf2) {
+		t.Error("two GETs of the approved notice differ")
+	}
+	w.do(t, "chair", "GET", base+"/minutes", nil, 200, &m)
+	f, ok := m.File(minutes.FileNotice)
+	if sum := sha256.Sum256(pdf1); !ok || hex.EncodeToString(sum[:]) != f.SHA256 {
+		t.Errorf("served notice does not match the stored SHA-256 %q", f.SHA256)
+	}
+	if st, _ := w.status(t, reader, "GET", base+"/minutes/pdf", nil); st != 404 {
+		t.Errorf("a concerned unit reads the minutes: %d", st)
+	}
+	if st, _ := w.status(t, fmt.Sprintf("can-bo-%d-0", d4), "GET", base+"/minutes/notice/pdf", nil); st != 404 {
+		t.Errorf("a unit not concerned reads the notice: %d", st)
+	}
+
+	// The job runs a second time through the queue (as a retry or a
+	// restart would): nothing more is sent.
+	inspector := asynq.NewInspector(mustRedisOpt(t, env.Config.RedisURL))
+	defer inspector.Close()
+	taskID := fmt.Sprintf("%s:%d", minutes.TypeDistribute, id)
+	waitCompleted := func() {
+		t.Helper()
+		for end := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			info, err := inspector.GetTaskInfo("default", taskID)
+			if err == nil && info.State == asynq.TaskStateCompleted {
+				return
+			}
+			if time.Now().After(end) {
+				t.Fatalf("distribution job not completed: %+v %v", info, err)
+			}
+		}
+	}
+	waitCompleted()
+	if err := inspector.DeleteTask("default", taskID); err != nil {
+		t.Fatal(err)
+	}
+	if err := minutes.AsynqEnqueue(env.App.Jobs)(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	waitCompleted()
+
+	// The four users of districts 2 and 3 get one notice each; nobody else
+	// (district 4, the participants, delegate2 and the operator of district 1).
+	want := map[int64]bool{}
+	for _, unit := range []int64{d2, d3} {
+		for i := range 2 {
+			want[w.users[fmt.Sprintf("can-bo-%d-%d", unit, i)]] = true
+		}
+	}
+	if n := env.Count(t, "notifications", "kind = 'minutes.notice'"); n != len(want) {
+		t.Errorf("%d in-app notices, want %d", n, len(want))
+	}
+	for uid := range want {
+		if n := env.Count(t, "notifications", "kind = 'minutes.notice' AND user_id = $1", uid); n != 1 {
+			t.Errorf("user %d: %d in-app notices, want 1", uid, n)
+		}
+	}
+	notices := func() map[string]int {
+		got := map[string]int{}
+		for _, msg := range w.sink.Messages() {
+			if strings.Contains(msg.Data, fmt.Sprintf("Message-ID: <minutes.notice.%d.", id)) {
+				for _, to := range msg.To {
+					got[to]++
+				}
+			}
+		}
+		return got
+	}
+	for end := time.Now().Add(20 * time.Second); len(notices()) < len(want) && time.Now().Before(end); {
+		w.sink.WaitFor(len(w.sink.Messages())+1, time.Second)
+	}
+	// Let any duplicate arrive before counting: every outbox row is sent.
+	for end := time.Now().Add(20 * time.Second); env.Count(t, "email_outbox", "sent_at IS NULL") > 0 && time.Now().Before(end); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	got := notices()
+	if len(got) != len(want) {
+		t.Errorf("notice e-mails went to %v, want the %d users of districts 2 and 3", got, len(want))
+	}
+	for uid := range want {
+		var email string
+		_ = env.App.DB.Pool.QueryRow(ctx, `SELECT email FROM users WHERE id = $1`, uid).Scan(&email)
+		if got[email] != 1 {
+			t.Errorf("%s: %d notice e-mails, want 1", email, got[email])
+		}
+	}
+	if n := env.Count(t, "audit_log", "action = 'minutes.distribute' AND object_id = $1", fmt.Sprint(id)); n != 1 {
+		t.Errorf("%d distribution audit rows, want 1", n)
+	}
+	var notes struct {
+		Notifications []struct {
+			Kind  string `json:"kind"`
+			Title string `json:"title"`
+		} `json:"notifications"`
+	}
+	w.do(t, reader, "GET", "/api/v1/notifications", nil, 200, &notes)
+	if len(notes.Notifications) != 1 || notes.Notifications[0].Kind != "minutes.notice" || !strings.Contains(notes.Notifications[0].Title, "1/TB-UBND") {
+		t.Errorf("the unit user's notices: %+v", notes.Notifications)
+	}
+}
+
+func mustRedisOpt(t *testing.T, url string) asynq.RedisConnOpt {
+	t.Helper()
+	opt, err := asynq.ParseRedisURI(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return opt
 }

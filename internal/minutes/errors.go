@@ -16,6 +16,9 @@ var (
 	ErrLocked = errors.New("minutes are approved and locked")
 	// ErrNotApproved means the document needs approved minutes.
 	ErrNotApproved = errors.New("minutes are not approved yet")
+	// ErrPending means the approved PDF is still being rendered and
+	// signed by the distribution job: try again in a moment.
+	ErrPending = errors.New("the approved document is being prepared")
 	// ErrInvalid means a field is malformed (details in a ValidationError).
 	ErrInvalid = errors.New("invalid minutes")
 )

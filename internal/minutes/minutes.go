@@ -105,6 +105,41 @@ type Vote struct {
 type Conclusion struct {
 	Number int    `json:"number"` // 1-based, stable: tasks refer to it
 	Text   string `json:"text"`
+	// UnitIDs are the units the secretary names as concerned by the
+	// conclusion; with the units of the tasks it gives, they receive the
+	// conclusion notice. omitempty keeps the hash of minutes approved
+	// before the field existed.
+	UnitIDs []auth.UnitID `json:"unit_ids,omitempty"`
+}
+
+// maxConclusionUnits bounds the units named on one conclusion (a province
+// has about 180 units; a conclusion naming more goes to "all units" in text).
+const maxConclusionUnits = 200
+
+// NoticeUnit is a unit concerned by the conclusions: it is listed under
+// "Nơi nhận" of the conclusion notice and its users receive the notice.
+type NoticeUnit struct {
+	UnitID      auth.UnitID `json:"unit_id"`
+	Name        string      `json:"name"`
+	Conclusions []int       `json:"conclusions"` // numbers of the conclusions that concern it
+}
+
+// Kinds of stored files of approved minutes.
+const (
+	FileMinutes = "minutes" // the biên bản
+	FileNotice  = "notice"  // the thông báo kết luận
+)
+
+// File is an approved document as rendered, signed and stored once by the
+// distribution job; it is served byte for byte afterwards.
+type File struct {
+	MinutesID int64     `json:"-"`
+	Kind      string    `json:"kind"`
+	BlobID    string    `json:"-"`
+	SHA256    string    `json:"sha256"` // hex, of the stored (signed) PDF
+	Size      int64     `json:"size"`
+	Signed    bool      `json:"signed"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // Minutes is the stored record.
@@ -122,6 +157,23 @@ type Minutes struct {
 	NoticeSymbol string       `json:"notice_symbol,omitempty"`
 	UpdatedAt    time.Time    `json:"updated_at"`
 	UpdatedBy    *auth.UserID `json:"updated_by"`
+	// NoticeUnits are the notice's recipients fixed at approval (empty
+	// for a draft, whose preview resolves them from the current body).
+	NoticeUnits []NoticeUnit `json:"notice_units"`
+	// Files are the stored PDFs of approved minutes, once distributed.
+	Files []File `json:"files"`
+	// DistributedAt is when the distribution job sent the notices.
+	DistributedAt *time.Time `json:"distributed_at"`
+}
+
+// File returns the stored file of a kind.
+func (m Minutes) File(kind string) (File, bool) {
+	for _, f := range m.Files {
+		if f.Kind == kind {
+			return f, true
+		}
+	}
+	return File{}, false
 }
 
 // Validate checks what an editor may change: text lengths and conclusion
@@ -148,11 +200,32 @@ func (b *Body) Validate() map[string]string {
 		if c.Text == "" || utf8.RuneCountInString(c.Text) > 5000 {
 			bad[fmt.Sprintf("conclusions[%d].text", i)] = "1–5000 ký tự"
 		}
+		if msg := checkUnits(c.UnitIDs); msg != "" {
+			bad[fmt.Sprintf("conclusions[%d].unit_ids", i)] = msg
+		}
 	}
 	if len(bad) == 0 {
 		return nil
 	}
 	return bad
+}
+
+// checkUnits says what is wrong with a conclusion's unit list, "" if nothing.
+func checkUnits(ids []auth.UnitID) string {
+	if len(ids) > maxConclusionUnits {
+		return fmt.Sprintf("tối đa %d đơn vị", maxConclusionUnits)
+	}
+	seen := make(map[auth.UnitID]bool, len(ids))
+	for _, u := range ids {
+		if u <= 0 {
+			return "mã đơn vị không hợp lệ"
+		}
+		if seen[u] {
+			return "đơn vị bị lặp"
+		}
+		seen[u] = true
+	}
+	return ""
 }
 
 // Hash is the SHA-256 of the approved content: the canonical JSON of the

@@ -2,6 +2,7 @@ package minutes_test
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/blob"
 	"github.com/cau-gov/cau/internal/minutes"
 	"github.com/cau-gov/cau/internal/pgtest"
 	"github.com/cau-gov/cau/internal/store"
@@ -34,6 +36,7 @@ type bundle struct {
 	halls                          [3]int64
 	item1, item2                   int64
 	chairName, secName, d1, d2, d3 string
+	blobs                          *blob.Store
 }
 
 // setup records a province-wide session in the meetings schema's tables
@@ -118,9 +121,26 @@ func setup(t *testing.T) bundle {
 	}
 	exec(`INSERT INTO vote_counts (vote_id, choice, n) VALUES ($1, 'Tán thành', 2), ($1, 'Không tán thành', 1), ($1, 'Không biểu quyết', 0)`, vote)
 
-	b.svc = minutes.NewService(db, minutes.Config{Issuer: "UBND", IssuerName: "ỦY BAN NHÂN DÂN\nTỈNH LÂM ĐỒNG", Place: "Lâm Đồng"},
+	b.blobs = newBlobs(t)
+	b.svc = minutes.NewService(db, minutes.Config{Issuer: "UBND", IssuerName: "ỦY BAN NHÂN DÂN\nTỈNH LÂM ĐỒNG", Place: "Lâm Đồng", Blobs: b.blobs},
 		func() time.Time { return at(14, 0) }, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	return b
+}
+
+// newBlobs is an encrypted blob store in a temporary directory.
+func newBlobs(t *testing.T) *blob.Store {
+	t.Helper()
+	key := make([]byte, blob.KeySize)
+	_, _ = rand.Read(key)
+	keys, err := blob.NewKeyring([]string{"test"}, [][]byte{key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := blob.New(t.TempDir(), keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func TestDraftFromSession(t *testing.T) {
@@ -290,6 +310,13 @@ func TestEditConflictsAndApproval(t *testing.T) {
 		t.Errorf("%d participants told of the approval, want 5", notices)
 	}
 
+	if _, err := b.svc.PDF(ctx, b.delegate, b.meeting, false); !errors.Is(err, minutes.ErrPending) {
+		t.Errorf("PDF before the distribution job: %v, want ErrPending", err)
+	}
+	if err := b.svc.Distribute(ctx, b.meeting); err != nil {
+		t.Fatalf("Distribute: %v", err)
+	}
+
 	t.Run("pdf", func(t *testing.T) {
 		if _, err := exec.LookPath("pdftotext"); err != nil {
 			t.Skip("poppler-utils not installed")
@@ -302,10 +329,11 @@ func TestEditConflictsAndApproval(t *testing.T) {
 				"BIÊN BẢN", b.chairName, b.secName, "Vắng có lý do: " + b.d2, "Điểm cầu xã Đạ Tông", "Tán thành: 2", "Giao Sở Tài chính rà soát"}},
 			{true, []string{"Số: 1/TB-UBND", "THÔNG BÁO", "Giao Sở Kế hoạch và Đầu tư hoàn thiện"}},
 		} {
-			pdf, err := b.svc.PDF(ctx, b.delegate, b.meeting, c.notice)
+			got, err := b.svc.PDF(ctx, b.delegate, b.meeting, c.notice)
 			if err != nil {
 				t.Fatal(err)
 			}
+			pdf := got.Bytes
 			path := filepath.Join(t.TempDir(), "m.pdf")
 			_ = os.WriteFile(path, pdf, 0o600)
 			if out := os.Getenv("CAU_PDF_OUT"); out != "" {

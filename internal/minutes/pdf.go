@@ -2,14 +2,18 @@ package minutes
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/pdfdoc"
-	"github.com/cau-gov/cau/internal/pdfsign"
 )
 
 // hm formats a time as offices write it: "08 giờ 05 phút".
@@ -152,15 +156,19 @@ func (s *Service) Document(m Minutes) pdfdoc.Document {
 	}
 }
 
-// NoticeDocument is the conclusion notice (Thông báo kết luận) of approved minutes.
-func (s *Service) NoticeDocument(m Minutes) (pdfdoc.Document, error) {
-	if m.Status != StatusApproved || m.ApprovedAt == nil {
-		return pdfdoc.Document{}, ErrNotApproved
-	}
+// NoticeDocument is the conclusion notice (Thông báo kết luận) of the
+// minutes, addressed to units; for a draft it is a preview (no number,
+// marked DỰ THẢO).
+func (s *Service) NoticeDocument(m Minutes, units []NoticeUnit) (pdfdoc.Document, error) {
 	if len(m.Body.Conclusions) == 0 {
 		return pdfdoc.Document{}, fmt.Errorf("meeting %d has no conclusions: %w", m.MeetingID, ErrNotFound)
 	}
 	b := m.Body
+	draft := m.Status != StatusApproved || m.ApprovedAt == nil
+	date, symbol := s.now(), "      /TB-"+s.cfg.Issuer
+	if !draft {
+		date, symbol = *m.ApprovedAt, m.NoticeSymbol
+	}
 	intro := "Kết luận tại " + lowerFirst(b.Title) + " như sau:"
 	if b.OpenedAt != nil {
 		intro = fmt.Sprintf("Ngày %s, đồng chí %s chủ trì %s. Sau khi nghe báo cáo và ý kiến của các đại biểu, đồng chí %s kết luận như sau:",
@@ -171,40 +179,140 @@ func (s *Service) NoticeDocument(m Minutes) (pdfdoc.Document, error) {
 		blocks = append(blocks, pdfdoc.Block{Text: fmt.Sprintf("%d. %s", c.Number, c.Text)})
 	}
 	blocks = append(blocks, pdfdoc.Block{Text: "Văn phòng thông báo để các cơ quan, đơn vị biết, thực hiện."})
+	recipients := make([]string, 0, len(units)+1)
+	for _, u := range units {
+		recipients = append(recipients, u.Name)
+	}
+	recipients = append(recipients, "Lưu: VT")
 	return pdfdoc.Document{
-		Issuer: s.cfg.IssuerName, Symbol: m.NoticeSymbol, Place: s.cfg.Place, Date: *m.ApprovedAt,
+		Issuer: s.cfg.IssuerName, Symbol: symbol, Place: s.cfg.Place, Date: date, Draft: draft,
 		Kind: "THÔNG BÁO", Title: "Kết luận của đồng chí " + orDots(b.Chair) + " tại " + lowerFirst(b.Title),
-		Body: blocks, Signers: []pdfdoc.Signer{{Role: "CHỦ TRÌ", Name: b.Chair}},
-		Recipients: []string{"Các cơ quan, đơn vị được giao nhiệm vụ", "Lưu: VT"},
+		Body: blocks, Signers: []pdfdoc.Signer{{Role: "CHỦ TRÌ", Name: b.Chair}}, Recipients: recipients,
 	}, nil
 }
 
-// PDF renders the minutes (and signs them when approved and a certificate
-// is configured). notice selects the conclusion notice instead.
-func (s *Service) PDF(ctx context.Context, p *auth.Principal, id MeetingID, notice bool) ([]byte, error) {
-	what := "minutes_pdf"
-	if notice {
-		what = "notice_pdf"
+// documentOf lays out one kind of document of m. A draft's notice lists
+// the units an approval would resolve now; approved minutes use the units
+// fixed at approval.
+func (s *Service) documentOf(ctx context.Context, m Minutes, kind string) (pdfdoc.Document, error) {
+	if kind == FileMinutes {
+		return s.Document(m), nil
 	}
-	m, err := s.Read(ctx, p, id, what)
-	if err != nil {
-		return nil, err
-	}
-	doc := s.Document(m)
-	if notice {
-		if doc, err = s.NoticeDocument(m); err != nil {
-			return nil, err
+	units := m.NoticeUnits
+	if m.Status != StatusApproved {
+		var err error
+		if units, err = s.store.ConcernedUnits(ctx, m.MeetingID, m.Body); err != nil {
+			return pdfdoc.Document{}, err
 		}
 	}
-	out, err := pdfdoc.Render(doc)
-	if err != nil {
-		return nil, err
+	return s.NoticeDocument(m, units)
+}
+
+// PDF is a document as served: the stored bytes of approved minutes, or a
+// draft rendered on the fly.
+type PDF struct {
+	Bytes  []byte
+	SHA256 string // hex
+	Draft  bool
+	Signed bool
+}
+
+// PDF returns the minutes (notice=false) or the conclusion notice. After
+// approval it serves the bytes the distribution job stored, checked
+// against their SHA-256, so every reader gets exactly what was approved
+// and signed; before, it renders a draft marked DỰ THẢO. Each read is
+// audited.
+func (s *Service) PDF(ctx context.Context, p *auth.Principal, id MeetingID, notice bool) (PDF, error) {
+	kind := FileMinutes
+	if notice {
+		kind = FileNotice
 	}
-	if m.Status == StatusApproved && s.cfg.Signer != nil {
-		return pdfsign.Sign(out, *s.cfg.Signer, pdfsign.Info{Name: s.cfg.Signer.Cert.Subject.CommonName,
-			Reason: doc.Kind + " " + doc.Symbol, Location: s.cfg.Place, Time: *m.ApprovedAt})
+	m, err := s.readable(ctx, p, id, notice)
+	if err != nil {
+		return PDF{}, err
+	}
+	if notice && len(m.Body.Conclusions) == 0 {
+		return PDF{}, fmt.Errorf("meeting %d has no conclusions: %w", id, ErrNotFound)
+	}
+	var out PDF
+	if m.Status != StatusApproved {
+		doc, err := s.documentOf(ctx, m, kind)
+		if err != nil {
+			return PDF{}, err
+		}
+		b, err := pdfdoc.Render(doc)
+		if err != nil {
+			return PDF{}, err
+		}
+		sum := sha256.Sum256(b)
+		out = PDF{Bytes: b, SHA256: hex.EncodeToString(sum[:]), Draft: true}
+	} else {
+		f, ok := m.File(kind)
+		if !ok {
+			if s.cfg.Enqueue != nil {
+				if err := s.cfg.Enqueue(ctx, id); err != nil {
+					s.log.WarnContext(ctx, "queue minutes distribution", "meeting_id", id, "error", err)
+				}
+			}
+			return PDF{}, fmt.Errorf("%s PDF of meeting %d: %w", kind, id, ErrPending)
+		}
+		b, err := s.readFile(f)
+		if err != nil {
+			return PDF{}, err
+		}
+		out = PDF{Bytes: b, SHA256: f.SHA256, Signed: f.Signed}
+	}
+	err = s.store.Audit(ctx, entry(p, "minutes.read", id, map[string]any{
+		"what": kind + "_pdf", "version": m.Version, "draft": out.Draft, "sha256": out.SHA256}), s.now())
+	if err != nil {
+		return PDF{}, err
 	}
 	return out, nil
+}
+
+// readFile reads a stored PDF and checks it against its recorded hash: a
+// blob changed at rest is an error, never served.
+func (s *Service) readFile(f File) ([]byte, error) {
+	if s.cfg.Blobs == nil {
+		return nil, errors.New("no blob store configured")
+	}
+	r, err := s.cfg.Blobs.Open(f.BlobID)
+	if err != nil {
+		return nil, fmt.Errorf("open stored %s PDF: %w", f.Kind, err)
+	}
+	defer r.Close()
+	b, err := io.ReadAll(io.LimitReader(r, f.Size+1))
+	if err != nil {
+		return nil, fmt.Errorf("read stored %s PDF: %w", f.Kind, err)
+	}
+	sum := sha256.Sum256(b)
+	if int64(len(b)) != f.Size || hex.EncodeToString(sum[:]) != f.SHA256 {
+		return nil, fmt.Errorf("stored %s PDF of minutes %d does not match its SHA-256", f.Kind, f.MinutesID)
+	}
+	return b, nil
+}
+
+// readable returns the minutes if p may read them: the meeting's
+// participants and province-wide observers read everything; the users of
+// a unit the approved notice is addressed to read the notice.
+func (s *Service) readable(ctx context.Context, p *auth.Principal, id MeetingID, notice bool) (Minutes, error) {
+	r, err := s.role(ctx, p, id)
+	if err != nil {
+		return Minutes{}, err
+	}
+	if r != "" || p.HasGlobal(auth.RoleObserver) {
+		return s.store.Minutes(ctx, id)
+	}
+	if notice {
+		m, err := s.store.Minutes(ctx, id)
+		if err != nil {
+			return Minutes{}, err
+		}
+		if m.Status == StatusApproved && slices.ContainsFunc(m.NoticeUnits, func(u NoticeUnit) bool { return u.UnitID == p.UnitID }) {
+			return m, nil
+		}
+	}
+	return Minutes{}, fmt.Errorf("minutes of meeting %d: %w", id, ErrNotFound)
 }
 
 func counts(v Vote) string {

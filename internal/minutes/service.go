@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/cau-gov/cau/internal/audit"
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/blob"
 	"github.com/cau-gov/cau/internal/pdfsign"
 )
 
@@ -34,6 +37,20 @@ type Store interface {
 	ApproveMinutes(ctx context.Context, id MeetingID, base int, by auth.UserID, a Approval, e audit.Entry, now time.Time) (Minutes, error)
 	// Audit records a read.
 	Audit(ctx context.Context, e audit.Entry, at time.Time) error
+
+	// MissingUnits lists the ids that are not active units.
+	MissingUnits(ctx context.Context, ids []auth.UnitID) ([]auth.UnitID, error)
+	// ConcernedUnits resolves the notice's units from body and the
+	// meeting's tasks as an approval would (for a draft's preview).
+	ConcernedUnits(ctx context.Context, id MeetingID, body Body) ([]NoticeUnit, error)
+	// AddMinutesFile stores f unless a file of its kind exists; it reports
+	// whether f was stored (false: another run came first, f.BlobID unused).
+	AddMinutesFile(ctx context.Context, f File) (bool, error)
+	// DistributeMinutes writes the notices to the units' users and the
+	// audit entry once: false when the minutes were already distributed.
+	DistributeMinutes(ctx context.Context, id MeetingID, notices []UnitNotice, e audit.Entry, now time.Time) (bool, error)
+	// UndistributedMinutes lists approved minutes whose job has not finished.
+	UndistributedMinutes(ctx context.Context) ([]MeetingID, error)
 }
 
 // Config holds the service's settings.
@@ -43,9 +60,21 @@ type Config struct {
 	Place      string // place of the date line, e.g. "Lâm Đồng"
 	// Signer signs approved PDFs when set (the unit's PKCS #12).
 	Signer *pdfsign.Signer
-	// OnApproved runs after an approval commits (the app enqueues the
-	// e-mails the approval wrote to the outbox); its error is only logged.
-	OnApproved func(ctx context.Context) error
+	// Blobs keeps the approved PDFs encrypted at rest.
+	Blobs Blobs
+	// Enqueue queues the distribution job of approved minutes (unique per
+	// meeting: queueing it twice is harmless).
+	Enqueue func(ctx context.Context, id MeetingID) error
+	// SendMail runs after a commit that wrote outbox e-mails (the app
+	// enqueues them); its error is only logged.
+	SendMail func(ctx context.Context) error
+}
+
+// Blobs is the encrypted file store (internal/blob).
+type Blobs interface {
+	Create() (*blob.Writer, error)
+	Open(id string) (io.ReadCloser, error)
+	Remove(id string) error
 }
 
 // Service applies the minutes rules.
@@ -161,6 +190,9 @@ func (s *Service) Save(ctx context.Context, p *auth.Principal, id MeetingID, bas
 	if base <= 0 {
 		return Minutes{}, &ValidationError{Fields: map[string]string{"version": "bắt buộc"}}
 	}
+	if err := s.checkUnitsExist(ctx, body); err != nil {
+		return Minutes{}, err
+	}
 	return s.store.SaveMinutes(ctx, id, base, body, p.UserID,
 		entry(p, "minutes.save", id, map[string]any{"base_version": base}), s.now())
 }
@@ -181,12 +213,48 @@ func (s *Service) Approve(ctx context.Context, p *auth.Principal, id MeetingID, 
 		return Minutes{}, err
 	}
 	s.log.InfoContext(ctx, "minutes approved", "meeting_id", id, "symbol", m.Symbol, "content_hash", m.ContentHash)
-	if s.cfg.OnApproved != nil {
-		if err := s.cfg.OnApproved(ctx); err != nil {
-			s.log.WarnContext(ctx, "after approval", "meeting_id", id, "error", err)
+	// The PDFs and the notices are the job's: a lost enqueue is made good
+	// by ResumeDistributions at start and by the next read of a PDF.
+	if s.cfg.Enqueue != nil {
+		if err := s.cfg.Enqueue(ctx, id); err != nil {
+			s.log.WarnContext(ctx, "queue minutes distribution", "meeting_id", id, "error", err)
 		}
 	}
+	s.sendMail(ctx, id)
 	return m, nil
+}
+
+func (s *Service) sendMail(ctx context.Context, id MeetingID) {
+	if s.cfg.SendMail != nil {
+		if err := s.cfg.SendMail(ctx); err != nil {
+			s.log.WarnContext(ctx, "queue minutes e-mails", "meeting_id", id, "error", err)
+		}
+	}
+}
+
+// checkUnitsExist refuses conclusions naming units that do not exist or
+// are closed, listing the conclusions concerned.
+func (s *Service) checkUnitsExist(ctx context.Context, b Body) error {
+	var ids []auth.UnitID
+	for _, c := range b.Conclusions {
+		ids = append(ids, c.UnitIDs...)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	missing, err := s.store.MissingUnits(ctx, ids)
+	if err != nil || len(missing) == 0 {
+		return err
+	}
+	bad := map[string]string{}
+	for i, c := range b.Conclusions {
+		for _, u := range c.UnitIDs {
+			if slices.Contains(missing, u) {
+				bad[fmt.Sprintf("conclusions[%d].unit_ids", i)] = fmt.Sprintf("đơn vị %d không tồn tại hoặc đã ngừng hoạt động", u)
+			}
+		}
+	}
+	return &ValidationError{Fields: bad}
 }
 
 // IsConflict reports whether err is a version conflict or a lock, both of

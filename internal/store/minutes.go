@@ -19,16 +19,40 @@ import (
 const minutesColumns = `m.id, m.meeting_id, m.unit_id, m.body, m.version, m.status, m.approved_by, m.approved_at,
 	m.content_hash, coalesce(m.doc_symbol, ''),
 	coalesce((SELECT symbol FROM doc_numbers d WHERE d.object = 'minutes-notice:' || m.meeting_id), ''),
-	m.updated_at, m.updated_by`
+	m.updated_at, m.updated_by,
+	coalesce((SELECT json_agg(json_build_object('unit_id', n.unit_id, 'name', u.name, 'conclusions', n.conclusions)
+		ORDER BY l.rank, n.conclusions[1], u.name, u.id)
+		FROM minutes_notice_units n JOIN units u ON u.id = n.unit_id JOIN unit_levels l ON l.code = u.level
+		WHERE n.minutes_id = m.id), '[]'),
+	coalesce((SELECT json_agg(json_build_object('kind', f.kind, 'blob_id', f.blob_id, 'sha256', encode(f.sha256, 'hex'),
+		'size', f.size, 'signed', f.signed, 'created_at', f.created_at) ORDER BY f.kind)
+		FROM minutes_files f WHERE f.minutes_id = m.id), '[]'),
+	(SELECT distributed_at FROM minutes_distributions d WHERE d.minutes_id = m.id)`
 
 func scanMinutes(row pgx.CollectableRow) (minutes.Minutes, error) {
 	var m minutes.Minutes
-	var body []byte
+	var body, units, files []byte
 	var hash []byte
 	err := row.Scan(&m.ID, &m.MeetingID, &m.UnitID, &body, &m.Version, &m.Status, &m.ApprovedBy, &m.ApprovedAt,
-		&hash, &m.Symbol, &m.NoticeSymbol, &m.UpdatedAt, &m.UpdatedBy)
+		&hash, &m.Symbol, &m.NoticeSymbol, &m.UpdatedAt, &m.UpdatedBy, &units, &files, &m.DistributedAt)
 	if err != nil {
 		return m, err
+	}
+	if err := json.Unmarshal(units, &m.NoticeUnits); err != nil {
+		return m, fmt.Errorf("decode notice units: %w", err)
+	}
+	// File's JSON hides the blob ID from API clients, so decode it here.
+	var fs []struct {
+		minutes.File
+		BlobID string `json:"blob_id"`
+	}
+	if err := json.Unmarshal(files, &fs); err != nil {
+		return m, fmt.Errorf("decode minutes files: %w", err)
+	}
+	m.Files = make([]minutes.File, len(fs))
+	for i, f := range fs {
+		m.Files[i] = f.File
+		m.Files[i].BlobID, m.Files[i].MinutesID = f.BlobID, m.ID
 	}
 	if len(hash) > 0 {
 		m.ContentHash = hex.EncodeToString(hash)
@@ -169,7 +193,19 @@ func (db *DB) ApproveMinutes(ctx context.Context, id minutes.MeetingID, base int
 			m.ID, by, now, raw, n.Seq, n.Symbol); err != nil {
 			return constraintError(err)
 		}
-		e.Detail = map[string]any{"version": base, "symbol": n.Symbol, "content_hash": hash}
+		units, err := concernedUnits(ctx, tx, id, m.Body)
+		if err != nil {
+			return err
+		}
+		ids := make([]int64, len(units))
+		for i, u := range units {
+			ids[i] = int64(u.UnitID)
+			if _, err := tx.Exec(ctx, `INSERT INTO minutes_notice_units (minutes_id, unit_id, conclusions) VALUES ($1, $2, $3)`,
+				m.ID, u.UnitID, u.Conclusions); err != nil {
+				return fmt.Errorf("record notice unit: %w", err)
+			}
+		}
+		e.Detail = map[string]any{"version": base, "symbol": n.Symbol, "content_hash": hash, "notice_unit_ids": ids}
 		if err := AppendAudit(ctx, tx, e, now); err != nil {
 			return err
 		}
@@ -193,8 +229,8 @@ func (db *DB) MinutesRevisions(ctx context.Context, id minutes.MeetingID) ([]int
 
 // notifyApproved tells every participant, in the approval's transaction,
 // that the minutes are approved: an in-app notice and an e-mail outbox row
-// each, keyed so a retried approval never repeats them. The PDF itself is
-// rendered on request (deterministic, signed when configured).
+// each, keyed so a retried approval never repeats them. The PDFs are
+// rendered, signed and stored by the minutes:distribute job.
 func notifyApproved(ctx context.Context, tx pgx.Tx, id minutes.MeetingID, symbol, title string, now time.Time) error {
 	subject := "Biên bản số " + symbol + " đã được phê duyệt"
 	key := fmt.Sprintf("minutes.approved:%d:", id)
@@ -213,4 +249,132 @@ func notifyApproved(ctx context.Context, tx pgx.Tx, id minutes.MeetingID, symbol
 		return fmt.Errorf("e-mail approval: %w", err)
 	}
 	return nil
+}
+
+// concernedUnitsSQL resolves the units the conclusion notice goes to: the
+// units named on the conclusions ($2 conclusion numbers paired with $3
+// unit IDs) and the lead and coordinating units of the meeting's tasks
+// that were not cancelled, per conclusion ($4 conclusions exist). Closed
+// units are left out. Province first, then by level, then by the first
+// conclusion that concerns the unit.
+const concernedUnitsSQL = `WITH c(n, unit_id) AS (
+		SELECT n, unit_id FROM unnest($2::int[], $3::bigint[]) AS x(n, unit_id)
+		UNION
+		SELECT t.source_conclusion, t.lead_unit_id FROM tasks t
+		WHERE t.source_meeting_id = $1 AND t.cancelled_at IS NULL AND t.source_conclusion BETWEEN 1 AND $4
+		UNION
+		SELECT t.source_conclusion, tu.unit_id FROM tasks t JOIN task_units tu ON tu.task_id = t.id
+		WHERE t.source_meeting_id = $1 AND t.cancelled_at IS NULL AND t.source_conclusion BETWEEN 1 AND $4)
+	SELECT u.id, u.name, array_agg(c.n ORDER BY c.n)
+	FROM c JOIN units u ON u.id = c.unit_id JOIN unit_levels l ON l.code = u.level
+	WHERE u.active
+	GROUP BY u.id, u.name, l.rank
+	ORDER BY l.rank, min(c.n), u.name, u.id`
+
+func concernedUnits(ctx context.Context, q Querier, id minutes.MeetingID, b minutes.Body) ([]minutes.NoticeUnit, error) {
+	if len(b.Conclusions) == 0 {
+		return []minutes.NoticeUnit{}, nil
+	}
+	var ns []int32
+	var us []int64
+	for _, c := range b.Conclusions {
+		for _, u := range c.UnitIDs {
+			ns, us = append(ns, int32(c.Number)), append(us, int64(u))
+		}
+	}
+	rows, err := q.Query(ctx, concernedUnitsSQL, id, ns, us, len(b.Conclusions))
+	if err != nil {
+		return nil, fmt.Errorf("resolve notice units: %w", err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (minutes.NoticeUnit, error) {
+		var u minutes.NoticeUnit
+		err := row.Scan(&u.UnitID, &u.Name, &u.Conclusions)
+		return u, err
+	})
+}
+
+// ConcernedUnits implements minutes.Store.
+func (db *DB) ConcernedUnits(ctx context.Context, id minutes.MeetingID, b minutes.Body) ([]minutes.NoticeUnit, error) {
+	return concernedUnits(ctx, db.Pool, id, b)
+}
+
+// MissingUnits implements minutes.Store.
+func (db *DB) MissingUnits(ctx context.Context, ids []auth.UnitID) ([]auth.UnitID, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT DISTINCT x FROM unnest($1::bigint[]) x
+		WHERE NOT EXISTS (SELECT 1 FROM units u WHERE u.id = x AND u.active) ORDER BY x`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("check units: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[auth.UnitID])
+}
+
+// AddMinutesFile implements minutes.Store.
+func (db *DB) AddMinutesFile(ctx context.Context, f minutes.File) (bool, error) {
+	sum, err := hex.DecodeString(f.SHA256)
+	if err != nil {
+		return false, fmt.Errorf("minutes file hash: %w", err)
+	}
+	tag, err := db.Pool.Exec(ctx, `INSERT INTO minutes_files (minutes_id, kind, blob_id, sha256, size, signed, created_at)
+		SELECT m.id, $2, $3, $4, $5, $6, $7 FROM minutes m WHERE m.id = $1 AND m.status = 'approved'
+		ON CONFLICT (minutes_id, kind) DO NOTHING`, f.MinutesID, f.Kind, f.BlobID, sum, f.Size, f.Signed, f.CreatedAt)
+	if err != nil {
+		return false, fmt.Errorf("record minutes file: %w", constraintError(err))
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// DistributeMinutes implements minutes.Store: the distribution mark, the
+// notices of every concerned unit's active users (in-app and outbox, one
+// per person: dedup key minutes.notice:<meeting>:<user>) and the audit row
+// in one transaction, done once.
+func (db *DB) DistributeMinutes(ctx context.Context, id minutes.MeetingID, notices []minutes.UnitNotice, e audit.Entry, now time.Time) (bool, error) {
+	done := false
+	err := db.InTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO minutes_distributions (minutes_id, distributed_at)
+			SELECT id, $2 FROM minutes WHERE meeting_id = $1 AND status = 'approved'
+			ON CONFLICT (minutes_id) DO NOTHING`, id, now)
+		if err != nil {
+			return fmt.Errorf("mark minutes distributed: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return nil // distributed before (or not approved: the job checked)
+		}
+		key := fmt.Sprintf("minutes.notice:%d:", id)
+		recipients := int64(0)
+		for _, n := range notices {
+			tag, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, meeting_id, kind, title, body, dedup_key, created_at)
+				SELECT u.id, $1, 'minutes.notice', $3, $4, $5 || u.id, $6 FROM users u WHERE u.unit_id = $2 AND u.active
+				ON CONFLICT (dedup_key) DO NOTHING`, id, n.UnitID, n.Title, n.Body, key, now)
+			if err != nil {
+				return fmt.Errorf("notify unit %d: %w", n.UnitID, err)
+			}
+			recipients += tag.RowsAffected()
+			if _, err := tx.Exec(ctx, `INSERT INTO email_outbox (dedup_key, user_id, to_addr, subject, body, created_at)
+				SELECT $4 || u.id, u.id, u.email, $2, $3, $5 FROM users u WHERE u.unit_id = $1 AND u.active AND u.email <> ''
+				ON CONFLICT (dedup_key) DO NOTHING`, n.UnitID, n.Title, n.Body, key, now); err != nil {
+				return fmt.Errorf("e-mail unit %d: %w", n.UnitID, err)
+			}
+		}
+		if e.Detail == nil {
+			e.Detail = map[string]any{}
+		}
+		e.Detail["recipients"] = recipients
+		if err := AppendAudit(ctx, tx, e, now); err != nil {
+			return err
+		}
+		done = true
+		return nil
+	})
+	return done, err
+}
+
+// UndistributedMinutes implements minutes.Store.
+func (db *DB) UndistributedMinutes(ctx context.Context) ([]minutes.MeetingID, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT m.meeting_id FROM minutes m
+		WHERE m.status = 'approved' AND NOT EXISTS (SELECT 1 FROM minutes_distributions d WHERE d.minutes_id = m.id)
+		ORDER BY m.approved_at`)
+	if err != nil {
+		return nil, fmt.Errorf("undistributed minutes: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[minutes.MeetingID])
 }
