@@ -13,6 +13,8 @@ var (
 	serifBold []byte
 	//go:embed fonts/LiberationSerif-Italic.ttf
 	serifItalic []byte
+	//go:embed fonts/LiberationSerif-BoldItalic.ttf
+	serifBoldItalic []byte // "Nơi nhận:" is bold italic
 )
 
 // family is the name the fonts are registered under.

@@ -128,6 +128,7 @@ func Render(d Document) ([]byte, error) {
 	pdf.AddUTF8FontFromBytes(family, "", serifRegular)
 	pdf.AddUTF8FontFromBytes(family, "B", serifBold)
 	pdf.AddUTF8FontFromBytes(family, "I", serifItalic)
+	pdf.AddUTF8FontFromBytes(family, "BI", serifBoldItalic)
 	pdf.SetCreationDate(d.Date)
 	pdf.SetModificationDate(d.Date)
 	pdf.SetCatalogSort(true)
@@ -149,8 +150,7 @@ func Render(d Document) ([]byte, error) {
 	header(pdf, d)
 	title(pdf, d)
 	body(pdf, d.Body)
-	signatures(pdf, d.Signers)
-	recipients(pdf, d.Recipients)
+	closing(pdf, d.Signers, d.Recipients)
 
 	var buf bytes.Buffer
 	if err := pdf.Output(&buf); err != nil {
@@ -215,12 +215,16 @@ func ruleUnder(pdf *fpdf.Fpdf, x, w, y, l float64) {
 	pdf.Line(start, y, start+l, y)
 }
 
-// title draws the kind and the summary, centred and bold.
+// title draws the kind and the summary (trích yếu), centred and bold,
+// with the short rule under the summary that the decree asks for (1/3 to
+// 1/2 of the line's length).
 func title(pdf *fpdf.Fpdf, d Document) {
 	pdf.SetFont(family, "B", bodySize)
 	pdf.MultiCell(textWidth, lineHeight, d.Kind, "", "C", false)
 	if d.Title != "" {
 		pdf.MultiCell(textWidth, lineHeight, d.Title, "", "C", false)
+		ruleUnder(pdf, marginLeft, textWidth, pdf.GetY()+0.8, min(pdf.GetStringWidth(d.Title), textWidth)*0.4)
+		pdf.Ln(2)
 	}
 	pdf.Ln(4)
 }
@@ -254,11 +258,13 @@ func paragraph(pdf *fpdf.Fpdf, s string) {
 	}
 	pdf.SetX(marginLeft + indent)
 	rest := strings.TrimSpace(strings.TrimPrefix(s, first[0]))
-	align := "J"
 	if rest == "" {
-		align = "L"
+		pdf.MultiCell(textWidth-indent, lineHeight, first[0], "", "L", false)
+	} else {
+		// A one-line MultiCell leaves its (last) line ragged; a "J" cell
+		// spreads the words to the right margin like the lines below.
+		pdf.CellFormat(textWidth-indent, lineHeight, strings.TrimSpace(first[0]), "", 1, "J", false, 0, "")
 	}
-	pdf.MultiCell(textWidth-indent, lineHeight, first[0], "", align, false)
 	if rest != "" {
 		pdf.SetX(marginLeft)
 		pdf.MultiCell(textWidth, lineHeight, rest, "", "J", false)
@@ -266,11 +272,29 @@ func paragraph(pdf *fpdf.Fpdf, s string) {
 	pdf.Ln(1.5)
 }
 
-// signatures draws the signer blocks side by side; the names sit 25 mm
-// below the roles, leaving room for the signature and seal.
-func signatures(pdf *fpdf.Fpdf, signers []Signer) {
-	if len(signers) == 0 {
+// closing draws the signature blocks and "Nơi nhận". A single signer
+// signs on the right and "Nơi nhận" sits on the left at the level of the
+// signer's authority line, as in the decree's forms; with two signers
+// (minutes: secretary and chair) the list follows below them.
+func closing(pdf *fpdf.Fpdf, signers []Signer, list []string) {
+	top, bottom := signatures(pdf, signers)
+	if len(signers) == 1 && len(list) > 0 {
+		pdf.SetXY(marginLeft, top)
+		recipients(pdf, list)
+		if pdf.GetY() < bottom {
+			pdf.SetY(bottom)
+		}
 		return
+	}
+	recipients(pdf, list)
+}
+
+// signatures draws the signer blocks side by side; the names sit 25 mm
+// below the roles, leaving room for the signature and seal. It returns the
+// top of the blocks and the y below them.
+func signatures(pdf *fpdf.Fpdf, signers []Signer) (top, bottom float64) {
+	if len(signers) == 0 {
+		return pdf.GetY(), pdf.GetY()
 	}
 	const block = 58.0 // mm of height a signature block needs
 	_, pageH := pdf.GetPageSize()
@@ -278,7 +302,7 @@ func signatures(pdf *fpdf.Fpdf, signers []Signer) {
 		pdf.AddPage()
 	}
 	pdf.Ln(6)
-	top := pdf.GetY()
+	top = pdf.GetY()
 	w := textWidth / float64(len(signers))
 	x0 := marginLeft
 	if len(signers) == 1 {
@@ -296,24 +320,33 @@ func signatures(pdf *fpdf.Fpdf, signers []Signer) {
 		}
 		roleEnd = max(roleEnd, y)
 	}
-	bottom := roleEnd
+	bottom = roleEnd
 	for i, s := range signers {
 		x := x0 + float64(i)*w
 		pdf.SetFont(family, "B", bodySize)
 		bottom = max(bottom, centred(pdf, x, roleEnd+25, w, s.Name))
 	}
-	pdf.SetXY(marginLeft, bottom+6)
+	bottom += 6
+	pdf.SetXY(marginLeft, bottom)
+	return top, bottom
 }
 
-// recipients draws "Nơi nhận:" in bold italic 12 pt and the list in 11 pt.
+// recipients draws "Nơi nhận:" in bold italic 12 pt and the list in 11 pt,
+// each line starting with "-" and ending with ";" but the last (the
+// archive line), which ends with ".".
 func recipients(pdf *fpdf.Fpdf, list []string) {
 	if len(list) == 0 {
 		return
 	}
-	pdf.SetFont(family, "B", 12)
+	pdf.SetFont(family, "BI", 12)
 	pdf.CellFormat(leftColumn, 5, "Nơi nhận:", "", 1, "L", false, 0, "")
 	pdf.SetFont(family, "", 11)
-	for _, r := range list {
-		pdf.MultiCell(leftColumn+20, 4.8, "- "+r+";", "", "L", false)
+	for i, r := range list {
+		end := ";"
+		if i == len(list)-1 {
+			end = "."
+		}
+		pdf.SetX(marginLeft)
+		pdf.MultiCell(leftColumn, 4.8, "- "+strings.TrimRight(r, ";.")+end, "", "L", false)
 	}
 }
