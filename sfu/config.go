@@ -21,6 +21,12 @@ type Config struct {
 	// UDPPort is the one UDP port all WebRTC media uses (ICE UDP mux) on
 	// each of ListenIPs; 0 picks a free port per IP (tests).
 	UDPPort int
+	// SocketBuffer is the kernel receive and send buffer of the media UDP
+	// socket (bytes). Every hall's packets arrive on this one socket; the
+	// kernel's default (about 200 KiB, 10 ms of a 160-hall session) drops
+	// packets whenever its reader is descheduled that long. The kernel caps
+	// it at net.core.rmem_max / wmem_max (a warning says so). Default 8 MiB.
+	SocketBuffer int
 	// TCPPort is the ICE-TCP port for halls behind firewalls that drop UDP;
 	// 0 picks a free port per IP, -1 disables ICE-TCP.
 	TCPPort int
@@ -65,6 +71,9 @@ func (c *Config) setDefaults() {
 	if len(c.ListenIPs) == 0 {
 		c.ListenIPs = []string{"127.0.0.1"}
 	}
+	if c.SocketBuffer == 0 {
+		c.SocketBuffer = 8 << 20
+	}
 	if c.ReconnectGrace == 0 {
 		c.ReconnectGrace = 20 * time.Second
 	}
@@ -97,6 +106,9 @@ func (c *Config) setDefaults() {
 // Validate reports every bad field.
 func (c Config) Validate() error {
 	var errs []error
+	if c.SocketBuffer < 0 {
+		errs = append(errs, fmt.Errorf("SocketBuffer %d is negative", c.SocketBuffer))
+	}
 	if c.UDPPort < 0 || c.UDPPort > 65535 {
 		errs = append(errs, fmt.Errorf("UDPPort %d is not a port", c.UDPPort))
 	}

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"syscall"
 
 	"github.com/pion/ice/v4"
+	"github.com/pion/transport/v5"
 	"github.com/pion/transport/v5/stdnet"
 	"github.com/pion/webrtc/v4"
 )
@@ -44,6 +46,7 @@ func (s *SFU) listen() error {
 			return fmt.Errorf("listen UDP %s port %d: %w", ip, s.cfg.UDPPort, err)
 		}
 		s.udpAddrs = append(s.udpAddrs, conn.LocalAddr().String())
+		s.sizeBuffers(conn)
 		// The mux owns conn and closes it.
 		mux := ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: conn, Logger: pionLogs{s.log}.NewLogger("udpmux"), Net: n})
 		s.closers = append(s.closers, mux)
@@ -94,3 +97,33 @@ func (s *SFU) UDPAddrs() []string { return s.udpAddrs }
 func (s *SFU) TCPAddrs() []string { return s.tcpAddrs }
 
 var _ io.Closer = (*SFU)(nil)
+
+// sizeBuffers asks for Config.SocketBuffer on the media socket and warns
+// when the kernel grants less (its rmem_max/wmem_max caps it silently).
+func (s *SFU) sizeBuffers(conn transport.UDPConn) {
+	want := s.cfg.SocketBuffer
+	if err := conn.SetReadBuffer(want); err != nil {
+		s.log.Warn("media socket receive buffer", "want", want, "error", err)
+	}
+	if err := conn.SetWriteBuffer(want); err != nil {
+		s.log.Warn("media socket send buffer", "want", want, "error", err)
+	}
+	sc, ok := conn.(syscall.Conn)
+	if !ok {
+		return // vnet in tests
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return
+	}
+	var rcv, snd int
+	_ = raw.Control(func(fd uintptr) {
+		rcv, _ = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF)
+		snd, _ = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_SNDBUF)
+	})
+	// Linux reports twice what it granted (bookkeeping overhead included).
+	if rcv/2 < want || snd/2 < want {
+		s.log.Warn("media socket buffers capped by the kernel; raise net.core.rmem_max and net.core.wmem_max",
+			"want", want, "receive", rcv/2, "send", snd/2)
+	}
+}

@@ -17,6 +17,11 @@ echo "== Go benchmarks (bench/go-bench-$stamp.txt)"
   go test -run '^$' -bench UDPLoopback -benchtime 3x -count 1 ./internal/loadtest/; } | tee "bench/go-bench-$stamp.txt"
 
 echo "== reference scenario: $HALLS halls for $DURATION"
+# The media socket's buffers as deploy/sysctl/60-cau.conf sets them on a
+# server (only when the kernel's maxima are lower and we may raise them).
+for k in net.core.rmem_max net.core.wmem_max; do
+	if [ "$(sysctl -n $k 2>/dev/null || echo 0)" -lt 16777216 ]; then sysctl -qw $k=16777216 2>/dev/null || echo "bench: cannot raise $k; the SFU's socket buffers stay capped"; fi
+done
 go build -o bin/cau ./cmd/cau
 db="cau_bench"
 psql "$CAU_PG_SERVER_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null

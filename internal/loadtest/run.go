@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -146,6 +147,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	defer pace.Stop()
 	var jwg sync.WaitGroup
 	var hmu sync.Mutex
+	var speakers []*hall // the unmuted halls, in order
 	for i := 0; i < o.Halls; i++ {
 		select {
 		case <-ctx.Done():
@@ -154,6 +156,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 		h := &hall{id: fmt.Sprintf("hall-%d", i+1)}
 		unmuted := i < o.Unmuted
+		if unmuted {
+			speakers = append(speakers, h)
+		}
+		// The first hall speaks from the start, so the floor exists for
+		// the halls that join after it and their first frame measures
+		// the SFU, not the wait for someone to speak.
+		h.speak.Store(i == 0)
 		jwg.Add(1)
 		go func() {
 			defer jwg.Done()
@@ -174,9 +183,6 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}()
 	rep.HallsConnected = len(halls)
-	if len(halls) > 0 {
-		halls[0].speak.Store(true)
-	}
 	var console *sfuclient.Client
 	if o.Console {
 		console, err = dialConsole(ctx, o, ws.String(), halls)
@@ -197,7 +203,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	start := time.Now()
 
 	var rotate <-chan time.Time
-	if o.FloorChangesPerMinute > 0 && o.Unmuted > 1 {
+	if o.FloorChangesPerMinute > 0 && len(speakers) > 1 {
 		t := time.NewTicker(time.Duration(float64(time.Minute) / o.FloorChangesPerMinute))
 		defer t.Stop()
 		rotate = t.C
@@ -211,9 +217,9 @@ wait:
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-rotate:
-			halls[speaker%o.Unmuted].speak.Store(false)
+			speakers[speaker%len(speakers)].speak.Store(false)
 			speaker++
-			halls[speaker%o.Unmuted].speak.Store(true)
+			speakers[speaker%len(speakers)].speak.Store(true)
 		case <-window.C:
 			break wait
 		}
@@ -240,8 +246,10 @@ wait:
 	for _, h := range halls {
 		for _, s := range h.stats() {
 			delay.Merge(s.Delay)
-			if ff := s.FirstFrame.Load(); ff != 0 && s.Kind == webrtc.RTPCodecTypeVideo && !h.floorAt.IsZero() {
-				firstFrame.Record(time.Unix(0, ff).Sub(h.floorAt))
+			if ff := s.FirstFrame.Load(); ff != 0 && s.Kind == webrtc.RTPCodecTypeVideo {
+				if from := h.pictureExpected(); !from.IsZero() {
+					firstFrame.Record(time.Unix(0, ff).Sub(from))
+				}
 			}
 		}
 	}
@@ -310,6 +318,32 @@ func (h *hall) start(ctx context.Context, o Options, wsURL string, unmuted bool,
 		}()
 	}
 	return nil
+}
+
+// pictureExpected is when the hall could first expect a floor picture:
+// when it subscribed, or when a floor (another hall) first existed after
+// that. Zero if it never had one.
+func (h *hall) pictureExpected() time.Time {
+	if h.floorAt.IsZero() {
+		return time.Time{}
+	}
+	if f := h.client.Joined().Floor; f != "" && string(f) != h.id {
+		return h.floorAt
+	}
+	for _, ev := range h.client.Events() {
+		if ev.Type != "floor" {
+			continue
+		}
+		var f sfu.FloorEvent
+		if json.Unmarshal(ev.Data, &f) != nil || f.Identity == "" || string(f.Identity) == h.id {
+			continue
+		}
+		if ev.At.After(h.floorAt) {
+			return ev.At
+		}
+		return h.floorAt
+	}
+	return time.Time{}
 }
 
 // ReferenceLayers2 are ReferenceLayers lowest first, the order the
