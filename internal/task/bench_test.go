@@ -62,6 +62,89 @@ func BenchmarkLoad(b *testing.B) {
 	b.Run("dashboard", func(b *testing.B) { benchDashboard(b, db, leader) })
 	b.Run("task_list", func(b *testing.B) { benchTaskList(b, db, leader) })
 	b.Run("search", func(b *testing.B) { benchSearch(b, db, leader) })
+	b.Run("search_vs_before", func(b *testing.B) { benchSearchBefore(b, db, leader) })
+	b.Run("dashboard_vs_before", func(b *testing.B) { benchDashboardBefore(b, db, leader) })
+}
+
+// pair runs before and now alternately, so both see the same load, and
+// reports both distributions.
+func pair(b *testing.B, before, now func(i int) error) {
+	var bs, ns []time.Duration
+	for i := 0; b.Loop(); i++ {
+		for k, f := range []func(int) error{before, now} {
+			start := time.Now()
+			if err := f(i); err != nil {
+				b.Fatal(err)
+			}
+			if k == 0 {
+				bs = append(bs, time.Since(start))
+			} else {
+				ns = append(ns, time.Since(start))
+			}
+		}
+	}
+	q := func(ds []time.Duration, at float64) float64 {
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		return float64(ds[int(at*float64(len(ds)-1))].Microseconds()) / 1000
+	}
+	b.ReportMetric(q(bs, 0.5), "before-p50-ms")
+	b.ReportMetric(q(bs, 0.99), "before-p99-ms")
+	b.ReportMetric(q(ns, 0.5), "now-p50-ms")
+	b.ReportMetric(q(ns, 0.99), "now-p99-ms")
+}
+
+// benchSearchBefore compares the task search with the shape it had before
+// the pattern was folded in an InitPlan (LIKE vn_fold($1), re-evaluated
+// per candidate row in the generic plan of the prepared statement).
+func benchSearchBefore(b *testing.B, db *store.DB, leader *auth.Principal) {
+	ctx := context.Background()
+	svc := search.NewService(db)
+	queries := []string{"ke hoach", "chuyen doi so", "giải ngân", "thien tai dot 4711", "nong thon moi"}
+	before := func(i int) error {
+		rows, err := db.Pool.Query(ctx, `SELECT 'task', t.id, t.title, t.source_meeting_id FROM tasks t
+			WHERE t.title_fold LIKE vn_fold($1)
+			AND ($3 OR t.assigner_id = $4 OR t.assignee_id = $4 OR t.lead_unit_id = $5
+				OR EXISTS (SELECT 1 FROM task_units tu WHERE tu.task_id = t.id AND tu.unit_id = $5))
+			ORDER BY t.deadline DESC, t.id DESC LIMIT $2`, "%"+queries[i%len(queries)]+"%", 20, true, leader.UserID, leader.UnitID)
+		if err != nil {
+			return err
+		}
+		rows.Close()
+		return rows.Err()
+	}
+	now := func(i int) error {
+		_, err := svc.Search(ctx, leader, queries[i%len(queries)], []string{search.KindTask}, 20)
+		return err
+	}
+	pair(b, before, now)
+}
+
+// benchDashboardBefore compares the dashboard with its earlier shape: the
+// status as text per row and six FILTER counts comparing strings.
+func benchDashboardBefore(b *testing.B, db *store.DB, leader *auth.Principal) {
+	ctx := context.Background()
+	today := task.Date(2026, 11, 23)
+	before := func(int) error {
+		rows, err := db.Pool.Query(ctx, `SELECT g.key, (SELECT name FROM units WHERE id = g.key), g.overdue, g.in_progress, g.total
+			FROM (SELECT t.lead_unit_id AS key,
+				count(*) FILTER (WHERE s = 'overdue') AS overdue, count(*) FILTER (WHERE s = 'in_progress') AS in_progress,
+				count(*) FILTER (WHERE s = 'done_late') AS done_late, count(*) FILTER (WHERE s = 'done_on_time') AS done_on_time,
+				count(*) FILTER (WHERE s = 'cancelled') AS cancelled, count(*) AS total
+			FROM (SELECT t.lead_unit_id, CASE WHEN t.cancelled_at IS NOT NULL THEN 'cancelled'
+				WHEN t.completed_on > t.deadline THEN 'done_late' WHEN t.completed_on IS NOT NULL THEN 'done_on_time'
+				WHEN t.deadline < $1 THEN 'overdue' ELSE 'in_progress' END AS s FROM tasks t WHERE true) t
+			GROUP BY 1) g ORDER BY g.overdue DESC, g.in_progress DESC, 2`, today.Time())
+		if err != nil {
+			return err
+		}
+		rows.Close()
+		return rows.Err()
+	}
+	now := func(int) error {
+		_, err := task.Dashboard(ctx, db, leader, task.ByUnit, task.Filter{}, today)
+		return err
+	}
+	pair(b, before, now)
 }
 
 func benchDashboard(b *testing.B, db *store.DB, leader *auth.Principal) {
