@@ -163,9 +163,13 @@ func Render(d Document) ([]byte, error) {
 func header(pdf *fpdf.Fpdf, d Document) {
 	top := pdf.GetY()
 	if d.Draft {
+		// Boxed at the top right, so a printed draft is never taken for the
+		// issued document.
 		pdf.SetFont(family, "B", 12)
-		pdf.SetXY(marginLeft, top-8)
-		pdf.CellFormat(textWidth, 5, "DỰ THẢO", "", 0, "R", false, 0, "")
+		w := pdf.GetStringWidth("DỰ THẢO") + 4
+		pdf.SetLineWidth(0.3)
+		pdf.SetXY(marginLeft+textWidth-w, top-10)
+		pdf.CellFormat(w, 6.5, "DỰ THẢO", "1", 0, "C", false, 0, "")
 	}
 	// Left: parent (regular), issuer (bold), short rule, number.
 	y := top
