@@ -160,7 +160,13 @@ func TestMinutesAndTasksHTTP(t *testing.T) {
 	}
 	tpath := fmt.Sprintf("/api/v1/tasks/%d", created.Tasks[0].ID)
 	w.do(t, "delegate2", "POST", tpath+"/reports", map[string]any{"body": "Đã ban hành kế hoạch", "percent": 50}, 201, nil)
-	w.do(t, "delegate2", "GET", tpath, nil, 200, nil)
+	var detail struct {
+		People map[string]string `json:"people"`
+	}
+	w.do(t, "delegate2", "GET", tpath, nil, 200, &detail)
+	if detail.People[fmt.Sprint(w.users["chair"])] == "" || detail.People[fmt.Sprint(w.users["delegate2"])] == "" || len(detail.People) != 2 {
+		t.Errorf("task names its assigner and reporter: %v", detail.People)
+	}
 	if n := env.Count(t, "audit_log", "action = 'task.read' AND actor_id = $1", w.users["delegate2"]); n != 1 {
 		t.Errorf("task reads audited: %d, want 1", n)
 	}

@@ -16,6 +16,7 @@ type TaskData interface {
 	TaskReports(ctx context.Context, id task.ID) ([]task.Report, error)
 	TaskExtensions(ctx context.Context, id task.ID) ([]task.Extension, error)
 	UnitNames(ctx context.Context) (map[int64]string, error)
+	UserNames(ctx context.Context, ids []int64) (map[int64]string, error)
 }
 
 func taskID(r *http.Request) (task.ID, error) {
@@ -129,7 +130,26 @@ func (s *Server) getTask(w http.ResponseWriter, r *http.Request, p *auth.Princip
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"task": t, "reports": reports, "extensions": exts})
+	// The people a task names (who gave it, who reports, who asked for time)
+	// are shown by name to everyone who may see the task.
+	ids := []int64{int64(t.Assigner)}
+	if t.Assignee != nil {
+		ids = append(ids, int64(*t.Assignee))
+	}
+	for _, r := range reports {
+		ids = append(ids, int64(r.AuthorID))
+	}
+	for _, x := range exts {
+		ids = append(ids, int64(x.RequestedBy))
+		if x.DecidedBy != nil {
+			ids = append(ids, int64(*x.DecidedBy))
+		}
+	}
+	names, err := s.TaskData.UserNames(r.Context(), ids)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"task": t, "reports": reports, "extensions": exts, "people": names})
 	return nil
 }
 

@@ -2,7 +2,7 @@
 // the session and moves through the agenda and the delegate's page follows
 // within 1 s; a delegate asks for the floor and the chair grants it; a vote
 // round-trips; a dropped link shows "Đang kết nối lại…" and resumes.
-// (Video between halls waits for the SFU signaling endpoint: not tested here.)
+// The delegate's page applies the live events itself: no GET /session per event.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../lib/server.js';
@@ -97,6 +97,9 @@ test('chair and delegate in one session: agenda, floor, vote, reconnect', async 
 	const chair = await openBrowser(sizes.desktop);
 	const del = await openBrowser(sizes.tablet);
 	try {
+		// Live events are applied in the page: no GET /session per event.
+		let sessionReads = 0;
+		del.page.on('request', (r) => { if (r.method() === 'GET' && new URL(r.url()).pathname.endsWith('/session')) sessionReads++; });
 		await enter(chair.page, 'chutri');
 		await enter(del.page, 'daibieu1');
 		assert.equal(await del.page.getAttribute('#session-status', 'data-status'), 'published');
@@ -144,6 +147,9 @@ test('chair and delegate in one session: agenda, floor, vote, reconnect', async 
 		await chair.page.waitForSelector('#vote-result');
 		await shoot(del.page, 'vote-result', 'tablet');
 
+		assert.equal(sessionReads, 0, 'the delegate re-read the session after live events: ' + await del.page.evaluate(() => /** @type {any} */ (globalThis).cauSession.why.join('; ')));
+		assert.equal(await del.page.evaluate(() => /** @type {any} */ (globalThis).cauSession.reloads), 0);
+
 		// A dropped link: the banner says so, the chair moves on meanwhile,
 		// and the delegate catches up after reconnecting, without a reload.
 		await del.page.evaluate(() => { const l = /** @type {any} */ (globalThis).cauLive; l.socket.minDelay = 1500; l.drop(); });
@@ -153,6 +159,9 @@ test('chair and delegate in one session: agenda, floor, vote, reconnect', async 
 		await chair.page.click('#next-item:not([disabled])');
 		await del.page.waitForFunction(dataIs, ['#current-item', 'item', String(meeting.items[2].id)], { timeout: 10_000 });
 		await del.page.waitForSelector('.banner[hidden]', { state: 'attached' });
+		// After the reconnect the page re-reads the session once to be sure.
+		await del.page.waitForFunction(() => /** @type {any} */ (globalThis).cauSession.reloads === 1);
+		assert.equal(sessionReads, 1);
 
 		assert.deepEqual(chair.problems, [], 'chair page errors');
 		assert.deepEqual(del.problems, [], 'delegate page errors');

@@ -20,6 +20,7 @@ import { ReconnectingSocket, wsURL } from './socket.js';
  * @property {(ev: SessionEvent) => void} onEvent
  * @property {(state: import('./socket.js').SocketState) => void} [onState]
  * @property {(msg: string) => void} [onError]
+ * @property {() => void} [onResume] after a reconnection (the replay follows; re-read state here if in doubt)
  */
 
 /** LiveSession follows one meeting until close(). */
@@ -32,6 +33,7 @@ export class LiveSession {
 	constructor(api, meetingId, handlers) {
 		/** seq of the last snapshot or event applied; 0 before the first snapshot */
 		this.seq = 0;
+		let opened = false;
 		this.socket = new ReconnectingSocket({
 			url: async () => {
 				const token = await api.ensureFresh();
@@ -53,6 +55,10 @@ export class LiveSession {
 				}
 			},
 			onState: handlers.onState,
+			onOpen: () => {
+				if (opened) handlers.onResume?.();
+				opened = true;
+			},
 		});
 	}
 

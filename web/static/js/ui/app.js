@@ -11,6 +11,10 @@ import { roomScreen } from './room.js';
 import { editorScreen } from './editor.js';
 import { operatorScreen } from './operator.js';
 import { viewerScreen } from './viewer.js';
+import { minutesScreen } from './minutes.js';
+import { tasksScreen } from './tasks.js';
+import { taskScreen } from './task.js';
+import { dashboardScreen } from './dashboard.js';
 
 /**
  * @typedef {object} Ctx
@@ -35,6 +39,10 @@ const routes = [
 	{ pattern: /^\/documents\/(\d+)$/, screen: viewerScreen, names: ['id'] },
 	{ pattern: /^\/meetings\/(\d+)\/operator$/, screen: operatorScreen, names: ['id'] },
 	{ pattern: /^\/meetings\/(\d+)\/edit$/, screen: editorScreen, names: ['id'] },
+	{ pattern: /^\/meetings\/(\d+)\/minutes$/, screen: minutesScreen, names: ['id'] },
+	{ pattern: /^\/tasks$/, screen: tasksScreen },
+	{ pattern: /^\/tasks\/dashboard$/, screen: dashboardScreen },
+	{ pattern: /^\/tasks\/(\d+)$/, screen: taskScreen, names: ['id'] },
 ];
 
 /** @param {HTMLElement} root */
@@ -73,11 +81,15 @@ export function start(root) {
 
 	function drawHeader() {
 		const u = api.user;
+		// Leaders (chairs), secretaries, admins and observers follow every task.
+		const leader = u?.roles.some((r) => ['chair', 'secretary', 'admin', 'observer'].includes(r));
 		replace(header,
 			h('a', { class: 'brand', href: '/', onclick: link('/') },
 				h('img', { src: assets() + 'img/logo.svg', alt: '', width: 32, height: 32 }), h('span', {}, t('app.name'))),
 			u && h('nav', { 'aria-label': t('app.name') },
 				navLink('/meetings', t('nav.meetings')),
+				navLink('/tasks', t('nav.tasks'), '/tasks/dashboard'),
+				leader && navLink('/tasks/dashboard', t('nav.dashboard')),
 				navLink('/device-check', t('nav.device'))),
 			h('div', { class: 'spacer' }),
 			u && h('span', { class: 'who' }, u.full_name, ' · ', u.roles.map((r) => t('role.' + r)).join(', ')),
@@ -90,9 +102,11 @@ export function start(root) {
 	 * navLink marks the link of the current section for screen readers and the eye.
 	 * @param {string} path
 	 * @param {string} text
+	 * @param {string} [not] a sub-path that has its own link
 	 */
-	function navLink(path, text) {
-		const here = location.pathname === path || location.pathname.startsWith(path + '/');
+	function navLink(path, text, not) {
+		const p = location.pathname;
+		const here = (p === path || p.startsWith(path + '/')) && !(not && (p === not || p.startsWith(not + '/')));
 		return h('a', { href: path, onclick: link(path), 'aria-current': here ? 'page' : undefined }, text);
 	}
 

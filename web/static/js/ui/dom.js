@@ -46,3 +46,18 @@ export function replace(el, ...children) {
 	el.replaceChildren();
 	append(el, children);
 }
+
+/**
+ * saveFile hands bytes to the browser as a download named name.
+ * @param {ArrayBuffer} bytes
+ * @param {string} name
+ * @param {string} type MIME type
+ */
+export function saveFile(bytes, name, type) {
+	const url = URL.createObjectURL(new Blob([bytes], { type }));
+	const a = h('a', { href: url, download: name, hidden: true });
+	document.body.append(a);
+	a.click();
+	a.remove();
+	setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -84,5 +84,6 @@ function group(title, items, organizer, go) {
 					h('div', { class: 'muted' }, formatDateTime(m.starts_at), ' · ', m.kind && has('kind.' + m.kind) ? t('kind.' + m.kind) : '', m.status ? ' · ' + t('room.status.' + m.status) : '')),
 				h('div', { class: 'actions' },
 					organizer && h('a', { class: 'button', href: `/meetings/${m.id}/edit`, onclick: go(`/meetings/${m.id}/edit`) }, t('editor.edit')),
+					(m.status === 'in_session' || m.status === 'ended') && h('a', { class: 'button', href: `/meetings/${m.id}/minutes`, onclick: go(`/meetings/${m.id}/minutes`) }, t('minutes.title')),
 					m.status !== 'draft' && h('a', { class: 'button primary', href: '/meetings/' + m.id, onclick: go('/meetings/' + m.id) }, t('meetings.open')))))));
 }

@@ -7,6 +7,7 @@
 
 import { ApiError, errorMessage } from '../api.js';
 import { LiveSession } from '../live.js';
+import { SessionState } from '../session.js';
 import { Call } from '../call.js';
 import { t } from '../i18n.js';
 import { h, replace } from './dom.js';
@@ -152,9 +153,12 @@ export async function operatorScreen(main, ctx, params) {
 	call.stripQuality = 'off';
 	/** @type {any} */ (globalThis).cauCall = call;
 
+	// Events are applied locally (session.js): no request per event.
+	const state = new SessionState({ load: () => api.get(`/meetings/${id}/session`), onChange: (s) => { snap = s; drawSoon(); } });
 	const live = new LiveSession(api, id, {
-		onSnapshot: (s) => { snap = s; draw(); },
-		onEvent: () => { void api.get(`/meetings/${id}/session`).then((s) => { if (!snap || s.seq >= snap.seq) { snap = s; draw(); } }, () => {}); },
+		onSnapshot: (s) => state.setSnapshot(s),
+		onEvent: (ev) => state.apply(ev),
+		onResume: () => void state.reload(),
 		onState: (st) => ctx.setConnection(st === 'open' || st === 'closed' ? 'open' : 'reconnecting'),
 	});
 	draw();

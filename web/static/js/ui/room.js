@@ -5,6 +5,7 @@
 
 import { ApiError, errorMessage } from '../api.js';
 import { LiveSession } from '../live.js';
+import { SessionState } from '../session.js';
 import { Call } from '../call.js';
 import { StatsSampler } from '../rtc.js';
 import { t, has } from '../i18n.js';
@@ -56,34 +57,22 @@ export async function roomScreen(main, ctx, params) {
 		try { await f(); } catch (err) { error.textContent = errorMessage(err); error.hidden = false; }
 	};
 
-	// Events change little: re-reading the snapshot keeps one code path for
-	// "what is on screen" (the same as after a reconnect). Coalesced so a
-	// burst of events costs one request.
-	let refetching = false, again = false;
-	async function refetch() {
-		if (refetching) { again = true; return; }
-		refetching = true;
-		try {
-			do {
-				again = false;
-				const s = await api.get(`/meetings/${id}/session`);
-				if (!snap || s.seq >= snap.seq) { snap = s; draw(); }
-			} while (again);
-		} catch (err) {
-			console.warn('session:', err);
-		} finally {
-			refetching = false;
-		}
-	}
-
-	const live = new LiveSession(api, id, {
-		onSnapshot: (s) => { snap = s; draw(); },
+	// Events are applied to the snapshot here (session.js); the snapshot is
+	// re-read only after a reconnect or a gap in the log.
+	const state = new SessionState({
+		load: () => api.get(`/meetings/${id}/session`),
+		onChange: (s) => { snap = s; draw(); },
 		onEvent: (ev) => {
-			if (ev.type === 'vote.closed' || ev.type === 'vote.opened') voted = new Set();
-			void refetch();
+			if (ev.type === 'vote.closed' || ev.type === 'vote.opened') { voted = new Set(); draw(); }
 		},
+	});
+	const live = new LiveSession(api, id, {
+		onSnapshot: (s) => state.setSnapshot(s),
+		onEvent: (ev) => state.apply(ev),
+		onResume: () => void state.reload(),
 		onState: (st) => ctx.setConnection(st === 'open' || st === 'closed' ? 'open' : 'reconnecting'),
 	});
+	/** @type {any} */ (globalThis).cauSession = state;
 	// Tests reach the session to cut the link as a network loss would.
 	/** @type {any} */ (globalThis).cauLive = live;
 
@@ -165,6 +154,7 @@ export async function roomScreen(main, ctx, params) {
 					h('p', { class: 'muted' }, has('kind.' + data.meeting.kind) ? t('kind.' + data.meeting.kind) : data.meeting.kind,
 						' · ', h('span', { id: 'session-status', 'data-status': snap.status }, t('room.status.' + snap.status)),
 						call && ' · ', call && quality)),
+				h('a', { class: 'button', id: 'to-minutes', href: `/meetings/${id}/minutes`, onclick: (/** @type {MouseEvent} */ ev) => { if (ev.button === 0 && !ev.ctrlKey && !ev.metaKey) { ev.preventDefault(); ctx.go(`/meetings/${id}/minutes`); } } }, t('minutes.title')),
 			),
 			h('section', { class: 'stage', 'aria-label': t('room.mainPicture') },
 				h('div', { class: 'picture' + (mainVideo.srcObject ? ' has-video' : ''), id: 'main-picture', 'data-speaker': speaking ? String(speaking.id) : '' },
@@ -223,6 +213,7 @@ export async function roomScreen(main, ctx, params) {
 		call?.close();
 		ctx.setConnection('open');
 		delete (/** @type {any} */ (globalThis)).cauLive;
+		delete (/** @type {any} */ (globalThis)).cauSession;
 		delete (/** @type {any} */ (globalThis)).cauCall;
 	};
 }

@@ -4,7 +4,7 @@
 import { ApiError, errorMessage } from '../api.js';
 import { t, formatDateTime } from '../i18n.js';
 import { h, replace } from './dom.js';
-import { assets } from './app.js';
+import { renderPDF } from './pdfview.js';
 
 /** @type {import('./app.js').Screen} */
 export async function viewerScreen(main, ctx, params) {
@@ -41,27 +41,7 @@ export async function viewerScreen(main, ctx, params) {
 
 	try {
 		const bytes = await api.fetchBlob(`/documents/${id}/versions/${wanted}/pdf`);
-		// Loaded on demand: 1.7 MB the other screens never need. The URL is a
-		// variable so tsc does not type-check the minified library.
-		const url = assets() + 'vendor/pdfjs/pdf.min.mjs';
-		/** @type {any} */
-		const pdfjs = await import(url);
-		pdfjs.GlobalWorkerOptions.workerSrc = assets() + 'vendor/pdfjs/pdf.worker.min.mjs';
-		const pdf = await pdfjs.getDocument({ data: new Uint8Array(bytes), isEvalSupported: false }).promise;
-		pages.replaceChildren();
-		for (let n = 1; n <= pdf.numPages; n++) {
-			const page = await pdf.getPage(n);
-			const width = Math.min(pages.clientWidth || 900, 1100);
-			const base = page.getViewport({ scale: 1 });
-			const scale = width / base.width;
-			const vp = page.getViewport({ scale: scale * devicePixelRatio });
-			const canvas = h('canvas', { class: 'pdf-page', 'data-page': String(n), role: 'img', 'aria-label': t('viewer.page', { n, of: pdf.numPages }) });
-			canvas.width = vp.width;
-			canvas.height = vp.height;
-			canvas.style.width = `${width}px`;
-			pages.append(canvas);
-			await page.render({ canvas, canvasContext: canvas.getContext('2d'), viewport: vp }).promise;
-		}
+		await renderPDF(pages, bytes);
 		pages.removeAttribute('aria-busy');
 	} catch (err) {
 		pages.removeAttribute('aria-busy');
