@@ -27,6 +27,9 @@ type Config struct {
 	// packets whenever its reader is descheduled that long. The kernel caps
 	// it at net.core.rmem_max / wmem_max (a warning says so). Default 8 MiB.
 	SocketBuffer int
+	// NoBatchIO reads one datagram per system call instead of batches
+	// (recvmmsg, see batchconn.go): for comparing the two.
+	NoBatchIO bool
 	// TCPPort is the ICE-TCP port for halls behind firewalls that drop UDP;
 	// 0 picks a free port per IP, -1 disables ICE-TCP.
 	TCPPort int

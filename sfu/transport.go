@@ -47,8 +47,12 @@ func (s *SFU) listen() error {
 		}
 		s.udpAddrs = append(s.udpAddrs, conn.LocalAddr().String())
 		s.sizeBuffers(conn)
-		// The mux owns conn and closes it.
-		mux := ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: conn, Logger: pionLogs{s.log}.NewLogger("udpmux"), Net: n})
+		var media net.PacketConn = conn
+		if uc, ok := conn.(*net.UDPConn); ok && !s.cfg.NoBatchIO {
+			media = newBatchConn(uc, !v4)
+		}
+		// The mux owns the socket and closes it.
+		mux := ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: media, Logger: pionLogs{s.log}.NewLogger("udpmux"), Net: n})
 		s.closers = append(s.closers, mux)
 		udp = append(udp, mux)
 		types = appendOnce(types, udpType)

@@ -199,7 +199,7 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiv
 	if remote.RID() != "" {
 		idx = layerOf(remote.RID())
 	}
-	size := videoCacheSize
+	size := videoCacheSizes[idx]
 	if remote.Kind() == webrtc.RTPCodecTypeAudio {
 		size = audioCacheSize
 	}

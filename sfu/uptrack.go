@@ -22,12 +22,18 @@ const (
 )
 
 // Cache sizes in packets, powers of two so that seq%size never jumps at
-// the 16-bit wrap. 512 video packets are about 3 s of the 1.5 Mbit/s
-// layer, longer than any NACK worth answering; 128 audio packets are 2.5 s.
+// the 16-bit wrap: about 1.5 s of each layer of the reference hall (1.5
+// Mbit/s, 500 kbit/s, 150 kbit/s) and of Opus, longer than any NACK worth
+// answering on a 500 ms round trip. Every cached packet pins a 1.5 KiB
+// buffer: 512 packets a layer was 2.6 MiB a hall, most of the SFU's heap
+// at 160 halls.
 const (
-	videoCacheSize = 512
-	audioCacheSize = 128
+	videoCacheSize = 256 // the top layer, or a stream without simulcast
+	audioCacheSize = 64
 )
+
+// videoCacheSizes are the cache sizes of simulcast layers, low to high.
+var videoCacheSizes = [3]int{64, 128, videoCacheSize}
 
 // layerOf maps a simulcast RID to a layer index 0 (low) .. 2 (high): q, h
 // and f as browsers and LiveKit name them, l/m as some encoders do. A

@@ -36,6 +36,7 @@ func (a *App) setupSFU(cfg config.Config, log *slog.Logger) (rtc, whipHandler ht
 	}
 	s, err := sfu.New(sfu.Config{
 		UDPPort:    cfg.RTCUDPPort,
+		NoBatchIO:  !cfg.RTCBatchIO,
 		TCPPort:    cfg.RTCTCPPort,
 		ListenIPs:  cfg.RTCListenIPs,
 		NAT1To1IPs: cfg.RTCNATIPs,

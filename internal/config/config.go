@@ -116,6 +116,10 @@ type Config struct {
 
 	// RTCUDPPort is CAU_RTC_UDP_PORT, the one UDP port all WebRTC media uses. Default 8443.
 	RTCUDPPort int
+	// RTCBatchIO is CAU_RTC_BATCH_IO: read media in batches of datagrams
+	// per system call (recvmmsg). Default true; false is for comparing
+	// (docs/performance.md).
+	RTCBatchIO bool
 	// RTCTCPPort is CAU_RTC_TCP_PORT, the ICE-TCP port for halls behind strict
 	// firewalls; -1 disables it. Default 8443.
 	RTCTCPPort int
@@ -186,6 +190,7 @@ func Default() Config {
 		SMTPFrom:                 "Cầu <no-reply@localhost>",
 		WorkerConcurrency:        4,
 		RunWorker:                true,
+		RTCBatchIO:               true,
 		LogLevel:                 "info",
 		ShutdownTimeout:          20 * time.Second,
 	}
@@ -294,6 +299,7 @@ func Load(getenv func(string) string) (Config, error) {
 	str("CAU_SMTP_PASSWORD", &c.SMTPPassword)
 	num("CAU_WORKER_CONCURRENCY", &c.WorkerConcurrency)
 	boolean("CAU_RUN_WORKER", &c.RunWorker)
+	boolean("CAU_RTC_BATCH_IO", &c.RTCBatchIO)
 	str("CAU_LOG_LEVEL", &c.LogLevel)
 	str("CAU_LOG_FORMAT", &c.LogFormat)
 	dur("CAU_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
