@@ -103,6 +103,9 @@ test('minutes: draft, edit, a stale save merged without losing text, approval, P
 		await sec.page.fill('#conclusions li:nth-child(2) textarea', 'Các huyện đẩy nhanh công tác giải phóng mặt bằng các dự án trọng điểm.');
 		await sec.page.click('#minutes-save');
 		await sec.page.waitForFunction(() => document.querySelector('#minutes-state')?.textContent === 'Đã lưu (phiên bản 2)');
+		// The draft as PDF, in the page.
+		await sec.page.click('#minutes-preview');
+		await sec.page.waitForSelector('#minutes-pdf canvas.pdf-page', { timeout: 20_000 });
 
 		// The chair opens version 2 and saves a note: version 3.
 		await signInAt(chair.page, 'chutri', `/meetings/${s.id}/minutes`);
@@ -261,8 +264,17 @@ test('tasks: the unit reports progress and asks for time, the assigner decides; 
 		const file = await download.path();
 		assert.equal((await readFile(file)).subarray(0, 2).toString(), 'PK');
 
-		// Drill-down: the first overdue bar lists that unit's overdue tasks.
-		await chair.page.click('#chart-overdue svg a');
+		// English is one click away on the new screens too.
+		await chair.page.click('header button[lang=en]');
+		await chair.page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Task tracking');
+		assert.match(await chair.page.textContent('#dash-totals') ?? '', /In progress, overdue/);
+		await chair.page.click('header button[lang=vi]');
+		await chair.page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Theo dõi nhiệm vụ');
+
+		// Drill-down with the keyboard: the first overdue bar lists that unit's overdue tasks.
+		await chair.page.waitForSelector('#chart-overdue svg a');
+		await chair.page.focus('#chart-overdue svg a');
+		await chair.page.keyboard.press('Enter');
 		await chair.page.waitForURL(/\/tasks\?.*status=overdue/);
 		await chair.page.waitForSelector('#task-list tbody tr');
 		const st = await chair.page.$$eval('#task-list tbody tr', (trs) => trs.map((tr) => /** @type {HTMLElement} */ (tr).dataset.status));
