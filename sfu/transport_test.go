@@ -26,7 +26,12 @@ func hasIPv6Loopback() bool {
 // candidate the subscriber's down connection selected.
 func mediaOver(t *testing.T, b bundle, room string, types []webrtc.NetworkType) string {
 	t.Helper()
-	o := sfuclient.Options{NetworkTypes: types}
+	return mediaWith(t, b, room, sfuclient.Options{NetworkTypes: types})
+}
+
+// mediaWith is mediaOver with the clients' options.
+func mediaWith(t *testing.T, b bundle, room string, o sfuclient.Options) string {
+	t.Helper()
 	pub := b.dial(t, room, "hall-a", o)
 	publishHall(t, pub, nil, sfuclient.VideoSpec{Bitrates: []int{200_000}})
 	rec := newRecorder()
@@ -59,10 +64,16 @@ func TestTransports(t *testing.T) {
 		if !hasIPv6Loopback() {
 			t.Skip("no IPv6 loopback here")
 		}
-		// pion's ICE agent never gathers ::1 (it reads as an
-		// IPv4-compatible address), so a pion client cannot use it; check
-		// the SFU listens and offers IPv6 candidates, UDP and TCP.
+		// The province runs IPv6: media end to end over ::1. pion's ICE
+		// agent never gathers ::1 by itself (it reads as a deprecated
+		// IPv4-compatible address); the clients send through a UDP socket
+		// bound there, as the SFU does.
 		b := setupTCP(t, []string{"127.0.0.1", "::1"})
+		remote := mediaWith(t, b, "meeting-12b", sfuclient.Options{ListenUDP: "[::1]:0", IPFilter: func(ip net.IP) bool { return ip.IsLoopback() }})
+		if !strings.Contains(remote, "::1") || !strings.Contains(remote, "udp") {
+			t.Errorf("selected remote candidate %s, want UDP over ::1", remote)
+		}
+		// The SFU offers IPv6 candidates, UDP and TCP, to any client.
 		if len(b.s.UDPAddrs()) != 2 || !strings.Contains(b.s.UDPAddrs()[1], "[::1]") {
 			t.Fatalf("UDP addresses %v", b.s.UDPAddrs())
 		}

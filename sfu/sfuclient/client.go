@@ -18,6 +18,7 @@ import (
 	"github.com/cau-gov/cau/sfu"
 	"github.com/cau-gov/cau/sfu/signal"
 	"github.com/gorilla/websocket"
+	"github.com/pion/ice/v4"
 	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
 )
@@ -37,6 +38,12 @@ type Options struct {
 	IPFilter func(net.IP) bool
 	// NetworkTypes default to UDP4.
 	NetworkTypes []webrtc.NetworkType
+	// ListenUDP, if set ("[::1]:0"), sends all media of the client through
+	// one UDP socket bound there (an ICE UDP mux), as the SFU does. pion
+	// never gathers ::1 on its own (it reads as a deprecated
+	// IPv4-compatible address), so this is how a client uses IPv6 loopback.
+	ListenUDP string
+	udpMux    ice.UDPMux // built from ListenUDP
 	// OnTrack is called for each track received on the down connection.
 	OnTrack func(*webrtc.TrackRemote, *webrtc.RTPReceiver)
 	// Dialer dials the WebSocket (default websocket.DefaultDialer).
@@ -55,9 +62,10 @@ type Event struct {
 
 // Client is one participant's connection to the SFU.
 type Client struct {
-	opts Options
-	log  *slog.Logger
-	api  *webrtc.API
+	opts     Options
+	log      *slog.Logger
+	api      *webrtc.API
+	closeMux func() // the client's UDP mux, if Options.ListenUDP
 
 	wmu sync.Mutex // one writer on the socket
 	ws  *websocket.Conn
@@ -79,12 +87,13 @@ func Dial(ctx context.Context, o Options) (*Client, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	api, err := newAPI(o)
+	api, closeMux, err := newAPIWithMux(o)
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{opts: o, log: o.Logger, api: api, changed: make(chan struct{}), answers: make(chan string, 4)}
+	c := &Client{opts: o, log: o.Logger, api: api, closeMux: closeMux, changed: make(chan struct{}), answers: make(chan string, 4)}
 	if err := c.connect(ctx, o.Resume); err != nil {
+		closeMux()
 		return nil, err
 	}
 	return c, nil
@@ -346,5 +355,6 @@ func (c *Client) Close() error {
 	if down != nil {
 		down.close()
 	}
+	c.closeMux()
 	return nil
 }

@@ -70,7 +70,42 @@ func newAPI(o Options) (*webrtc.API, error) {
 	if o.Net != nil {
 		se.SetNet(o.Net)
 	}
+	if o.udpMux != nil {
+		se.SetICEUDPMux(o.udpMux)
+	}
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)), nil
+}
+
+// newAPIWithMux is newAPI with, when o.ListenUDP is set, one UDP socket
+// there for all of the client's media; the returned func closes it.
+func newAPIWithMux(o Options) (*webrtc.API, func(), error) {
+	if o.ListenUDP == "" {
+		api, err := newAPI(o)
+		return api, func() {}, err
+	}
+	addr, err := net.ResolveUDPAddr("udp", o.ListenUDP)
+	if err != nil {
+		return nil, nil, fmt.Errorf("ListenUDP %q: %w", o.ListenUDP, err)
+	}
+	network, typ := "udp4", webrtc.NetworkTypeUDP4
+	if addr.IP.To4() == nil {
+		network, typ = "udp6", webrtc.NetworkTypeUDP6
+	}
+	conn, err := net.ListenUDP(network, addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("ListenUDP %q: %w", o.ListenUDP, err)
+	}
+	mux := ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: conn, Logger: slogFactory{o.Logger}.NewLogger("udpmux")})
+	o.udpMux = mux
+	if len(o.NetworkTypes) == 0 {
+		o.NetworkTypes = []webrtc.NetworkType{typ}
+	}
+	api, err := newAPI(o)
+	if err != nil {
+		_ = mux.Close()
+		return nil, nil, err
+	}
+	return api, func() { _ = mux.Close() }, nil
 }
 
 // peer is one of the client's two peer connections.
