@@ -177,7 +177,8 @@ export class Api {
 			/** @type {Record<string, string>} */
 			const headers = { Accept: 'application/json' };
 			if (body !== undefined) headers['Content-Type'] = 'application/json';
-			if (auth && this.session) headers.Authorization = 'Bearer ' + this.session.access_token;
+			const used = this.session?.access_token;
+			if (auth && used) headers.Authorization = 'Bearer ' + used;
 			let res;
 			try {
 				res = await fetch(this.base + path, {
@@ -193,6 +194,12 @@ export class Api {
 			}
 			const e = await toError(res);
 			if (auth && attempt === 0 && res.status === 401 && (e.code === 'invalid_token' || e.code === 'unauthenticated') && this.session) {
+				// A parallel call may have refreshed while this one was in flight:
+				// retry with the new token rather than refresh a second time.
+				if (this.session.access_token !== used || this.refreshing) {
+					await this.refreshing;
+					continue;
+				}
 				if (await this.refresh()) continue;
 			}
 			throw e;
@@ -219,11 +226,14 @@ export class Api {
 	 */
 	async upload(path, form, onProgress) {
 		for (let attempt = 0; ; attempt++) {
+			/** @type {string|undefined} */
+			let used;
 			const r = await new Promise((resolve) => {
 				const x = new XMLHttpRequest();
 				x.open('POST', this.base + path);
 				x.setRequestHeader('Accept', 'application/json');
-				if (this.session) x.setRequestHeader('Authorization', 'Bearer ' + this.session.access_token);
+				used = this.session?.access_token;
+				if (used) x.setRequestHeader('Authorization', 'Bearer ' + used);
 				x.upload.onprogress = (ev) => onProgress?.(ev.loaded, ev.total);
 				x.onload = () => resolve({ status: x.status, text: x.responseText });
 				x.onerror = () => resolve({ status: 0, text: '' });
@@ -235,7 +245,10 @@ export class Api {
 			try { data = r.text ? JSON.parse(r.text) : null; } catch { /* not JSON */ }
 			if (r.status >= 200 && r.status < 300) return data;
 			const e = fromBody(r.status, data);
-			if (attempt === 0 && r.status === 401 && e.code === 'invalid_token' && await this.refresh()) continue;
+			if (attempt === 0 && r.status === 401 && e.code === 'invalid_token') {
+				if (this.session && (this.session.access_token !== used || this.refreshing)) { await this.refreshing; continue; }
+				if (await this.refresh()) continue;
+			}
 			throw e;
 		}
 	}
