@@ -11,7 +11,7 @@ LDFLAGS := -X main.version=$(VERSION)
 SERVICES := eval "$$(deploy/local/services.sh)"
 GO_TEST_TIMEOUT ?= 15m
 
-.PHONY: run test build services lint bench e2e e2e-if-chromium tools clean
+.PHONY: run test build services lint bench ceiling e2e e2e-if-chromium tools clean
 
 ## run: start Cầu with demo data at http://localhost:8080 and print the demo accounts
 run: build
@@ -59,6 +59,10 @@ lint:
 ## bench: Go micro-benchmarks and the 160-hall loadtest (server in its own process); reports under bench/
 bench:
 	@deploy/local/bench.sh
+
+## ceiling: the largest session this machine carries (delay p99 < 20 ms, loss < 0.1 %), server and generator on their own CPUs
+ceiling:
+	@deploy/local/ceiling.sh
 
 clean:
 	rm -rf bin
