@@ -112,6 +112,14 @@ func (p *Participant) allocateOnce() bool {
 		var t *upTrack
 		if d.floor {
 			t = p.room.floorCamera(p, d.src.Load())
+			// A subscriber that did not negotiate the floor hall's codec
+			// (a VP8-only player while an H.264 encoder holds the floor)
+			// gets no picture rather than packets it cannot decode: the
+			// floor pauses for it ("layer" off) until a hall in a codec
+			// it has takes the floor.
+			if t != nil && !d.sends(t) {
+				t = nil
+			}
 		} else {
 			t = d.src.Load()
 		}

@@ -129,7 +129,9 @@ func (p *Participant) Subscribe(id TrackID, q Quality) error {
 func (p *Participant) addDown(id TrackID, q Quality) (*downTrack, error) {
 	var d *downTrack
 	if id == FloorTrack {
-		d = newDownTrack(FloorTrack, "floor", webrtc.RTPCodecTypeVideo, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, p)
+		// No one codec: the floor binds every video codec negotiated and
+		// sends each hall in its own (downTrack.Bind).
+		d = newDownTrack(FloorTrack, "floor", webrtc.RTPCodecTypeVideo, webrtc.RTPCodecCapability{ClockRate: 90000}, p)
 		d.floor = true
 	} else {
 		t := p.room.track(id)

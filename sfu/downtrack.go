@@ -14,7 +14,26 @@ import (
 type binding struct {
 	w    webrtc.TrackLocalWriter
 	ssrc uint32
+	pt   uint8 // the codec Bind chose: the track's own, or the floor's first
+	// codecs are the payload types the subscriber negotiated, the first
+	// per MIME type: the floor sends whichever its source uses.
+	codecs []boundCodec
+}
+
+type boundCodec struct {
+	mime string
 	pt   uint8
+}
+
+// payloadType is the payload type negotiated for mime, and false if the
+// subscriber did not negotiate that codec.
+func (b *binding) payloadType(mime string) (uint8, bool) {
+	for _, c := range b.codecs {
+		if strings.EqualFold(c.mime, mime) {
+			return c.pt, true
+		}
+	}
+	return 0, false
 }
 
 // downTrack is one track sent to one subscriber. It implements
@@ -47,8 +66,14 @@ type downTrack struct {
 	tsOff, lastTs             uint32
 	lastSentAt                int64 // nanotime of the last packet sent
 	epoch                     uint32
-	hdr                       rtp.Header
-	padBuf                    [255]byte
+	// The floor's payload type for ptSrc's codec under ptBind, looked
+	// up again only when either changes; ptOK false: not negotiated.
+	ptBind *binding
+	ptSrc  *upTrack
+	pt     uint8
+	ptOK   bool
+	hdr    rtp.Header
+	padBuf [255]byte
 
 	// Counters read by stats.
 	packetsSent atomic.Uint64
@@ -72,19 +97,66 @@ func newDownTrack(id TrackID, streamID string, kind webrtc.RTPCodecType, codec w
 	return d
 }
 
-// Bind is called by pion when the sender is negotiated.
+// Bind is called by pion when the sender is negotiated. A track binds
+// its own codec. The floor binds every video codec the subscriber
+// negotiated (ctx holds the connection's) and sends each source in its
+// own codec's payload type, without renegotiating: its source changes only
+// on a key frame, so the subscriber's decoder changes codec on one too.
 func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
+	var chosen *webrtc.RTPCodecParameters
+	b := &binding{w: ctx.WriteStream(), ssrc: uint32(ctx.SSRC())}
 	for _, c := range ctx.CodecParameters() {
-		if strings.EqualFold(c.MimeType, d.codec.MimeType) {
-			d.bound.Store(&binding{w: ctx.WriteStream(), ssrc: uint32(ctx.SSRC()), pt: uint8(c.PayloadType)})
-			if l := d.target.Load(); l != nil && d.kind == webrtc.RTPCodecTypeVideo {
-				// A new subscriber gets a picture at once.
-				l.requestKeyframe(0, d.sub.s.metrics)
-			}
-			return c, nil
+		if !d.floor && !strings.EqualFold(c.MimeType, d.codec.MimeType) {
+			continue
+		}
+		if _, dup := b.payloadType(c.MimeType); dup {
+			continue
+		}
+		b.codecs = append(b.codecs, boundCodec{mime: c.MimeType, pt: uint8(c.PayloadType)})
+		if chosen == nil {
+			chosen = &c
+		}
+		if !d.floor {
+			break
 		}
 	}
-	return webrtc.RTPCodecParameters{}, webrtc.ErrUnsupportedCodec
+	if chosen == nil {
+		return webrtc.RTPCodecParameters{}, webrtc.ErrUnsupportedCodec
+	}
+	b.pt = uint8(chosen.PayloadType)
+	d.bound.Store(b)
+	if l := d.target.Load(); l != nil && d.kind == webrtc.RTPCodecTypeVideo {
+		if _, ok := b.payloadType(l.track.codec.MimeType); ok {
+			// A new subscriber gets a picture at once.
+			l.requestKeyframe(0, d.sub.s.metrics)
+		}
+	}
+	return *chosen, nil
+}
+
+// sends reports whether the subscriber can be sent t's codec: always for
+// a track's own, for the floor if it negotiated that codec (or has not
+// negotiated yet: nothing is written before, and Bind checks again).
+func (d *downTrack) sends(t *upTrack) bool {
+	b := d.bound.Load()
+	if !d.floor || b == nil {
+		return true
+	}
+	_, ok := b.payloadType(t.codec.MimeType)
+	return ok
+}
+
+// payloadType is the payload type for packets of t under b, and false if
+// the subscriber did not negotiate t's codec; in the writer goroutine.
+func (d *downTrack) payloadType(b *binding, t *upTrack) (uint8, bool) {
+	if !d.floor {
+		return b.pt, true
+	}
+	if b != d.ptBind || t != d.ptSrc {
+		d.ptBind, d.ptSrc = b, t
+		d.pt, d.ptOK = b.payloadType(t.codec.MimeType)
+	}
+	return d.pt, d.ptOK
 }
 
 // Unbind is called by pion when the sender stops.
@@ -172,7 +244,7 @@ func (d *downTrack) handle(l *upLayer, p *packet) {
 	if seqLess(p.info.seq, d.firstSeq) {
 		return // sent before the switch, out of order
 	}
-	d.write(p, p.info.seq+d.seqOff, p.info.ts+d.tsOff)
+	d.write(l.track, p, p.info.seq+d.seqOff, p.info.ts+d.tsOff)
 }
 
 // rebase sets the offsets so that p follows the last packet sent: the
@@ -222,16 +294,23 @@ func (d *downTrack) noteLayer() {
 	d.sub.send(ev)
 }
 
-func (d *downTrack) write(p *packet, seq uint16, ts uint32) {
+// write sends p of source t as seq and ts. A floor packet in a codec the
+// subscriber did not negotiate is dropped (the allocation pauses the
+// floor for it; this covers the moment before it does).
+func (d *downTrack) write(t *upTrack, p *packet, seq uint16, ts uint32) {
 	b := d.bound.Load()
 	if b == nil {
+		return
+	}
+	pt, ok := d.payloadType(b, t)
+	if !ok {
 		return
 	}
 	h := &d.hdr
 	h.Version = 2
 	h.Padding = false
 	h.Marker = p.info.marker
-	h.PayloadType = b.pt
+	h.PayloadType = pt
 	h.SequenceNumber = seq
 	h.Timestamp = ts
 	h.SSRC = b.ssrc
@@ -264,7 +343,7 @@ func (d *downTrack) retransmit(seq uint16) {
 	}
 	if p.epoch == d.epoch && !seqLess(p.info.seq, d.firstSeq) {
 		d.sub.s.metrics.nacksAnswered.Inc()
-		d.write(p, seq, p.info.ts+d.tsOff)
+		d.write(cur.track, p, seq, p.info.ts+d.tsOff)
 	}
 	p.release()
 }
@@ -278,13 +357,20 @@ func (d *downTrack) pad(n int) {
 	if b == nil {
 		return
 	}
+	pt := b.pt
+	if c := d.cur.Load(); c != nil {
+		// In the codec being sent: a receiver keeps one decoder.
+		if cpt, ok := d.payloadType(b, c.track); ok {
+			pt = cpt
+		}
+	}
 	d.padBuf[len(d.padBuf)-1] = byte(len(d.padBuf))
 	h := &d.hdr
 	for range n {
 		d.lastSeq++
 		d.seqOff++
 		h.Version, h.Padding, h.Marker = 2, true, false
-		h.PayloadType, h.SequenceNumber, h.Timestamp, h.SSRC = b.pt, d.lastSeq, d.lastTs, b.ssrc
+		h.PayloadType, h.SequenceNumber, h.Timestamp, h.SSRC = pt, d.lastSeq, d.lastTs, b.ssrc
 		h.CSRC, h.Extension, h.Extensions = nil, false, h.Extensions[:0]
 		if _, err := b.w.WriteRTP(h, d.padBuf[:]); err != nil {
 			return

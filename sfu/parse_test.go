@@ -128,6 +128,13 @@ func TestKeyframes(t *testing.T) {
 		{"STAP-A bad size", []byte{0x78, 0x00, 0x09, 0x67}, false},
 		{"FU-A start IDR", []byte{0x7c, 0x85, 0x00}, true},
 		{"FU-A middle IDR", []byte{0x7c, 0x05, 0x00}, false},
+		{"FU-A end IDR", []byte{0x7c, 0x45, 0x00}, false},
+		{"FU-A start non-IDR", []byte{0x5c, 0x81, 0xca}, false},
+		{"FU-A truncated", []byte{0x7c}, false},
+		{"PPS", []byte{0x68, 0xce, 0x3c, 0x80}, false},
+		{"SEI", []byte{0x06, 0x05, 0x10}, false},
+		{"STAP-A without SPS or IDR", []byte{0x78, 0x00, 0x02, 0x06, 0x05, 0x00, 0x02, 0x68, 0xce}, false},
+		{"empty", nil, false},
 	} {
 		if got := isH264Keyframe(c.h264); got != c.want {
 			t.Errorf("H.264 %s: %v, want %v", c.name, got, c.want)
@@ -135,10 +142,17 @@ func TestKeyframes(t *testing.T) {
 	}
 }
 
+// IsH264Keyframe lets the external tests check the detection against
+// sfuclient's synthetic H.264 (sfuclient imports this package, so this
+// package's own tests cannot import it).
+var IsH264Keyframe = isH264Keyframe
+
 func FuzzKeyframe(f *testing.F) {
 	f.Add([]byte{0x90, 0x80, 0x81, 0x23, 0x10})
 	f.Add([]byte{0x78, 0x00, 0x02, 0x67, 0x42})
 	f.Add([]byte{0x7c, 0x85, 0x00})
+	f.Add([]byte{0x67, 0x42, 0xe0, 0x1f, 0x56, 0x80, 0xa0, 0x2f, 0xf9, 0x50}) // synthetic SPS
+	f.Add([]byte{0x65, 0xca, 0x02, 0x33})                                     // synthetic IDR slice
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_ = isVP8Keyframe(b)
 		_ = isH264Keyframe(b)

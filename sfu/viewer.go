@@ -92,8 +92,10 @@ func (p *Participant) Play(offer string) (string, error) {
 }
 
 // viewerSections checks a viewer's offer before pion sees it, so a player
-// offering what the SFU cannot send learns why: the floor is VP8 and the
-// audio Opus. It counts the sections the SFU will fill.
+// offering what the SFU cannot send learns why: the floor is VP8 or H.264
+// (whichever its hall publishes; a player that has only one of them sees
+// the floor paused while a hall in the other holds it) and the audio Opus.
+// It counts the sections the SFU will fill.
 func viewerSections(offer string) (video bool, audio int, err error) {
 	var sd sdp.SessionDescription
 	if err := sd.UnmarshalString(offer); err != nil {
@@ -109,8 +111,8 @@ func viewerSections(offer string) (video bool, audio int, err error) {
 		}
 		switch m.MediaName.Media {
 		case "video":
-			if !offersCodec(m, "VP8") {
-				return false, 0, fmt.Errorf("%w: the floor is sent as VP8; the offer's video section does not accept it", ErrBadSDP)
+			if !offersCodec(m, "VP8") && !offersCodec(m, "H264") {
+				return false, 0, fmt.Errorf("%w: the floor is sent as VP8 or H.264; the offer's video section accepts neither", ErrBadSDP)
 			}
 			videos++
 		case "audio":

@@ -51,6 +51,10 @@ type Options struct {
 	// Resume is the session secret of a participant to continue (a
 	// client restarted within the SFU's reconnect grace).
 	Resume string
+	// VideoCodecs limits the video codecs the client negotiates (MIME
+	// types, e.g. webrtc.MimeTypeVP8), as an old player or an encoder
+	// with one codec would; default VP8 and H.264.
+	VideoCodecs []string
 }
 
 // Event is a message from the server: its type and raw data.

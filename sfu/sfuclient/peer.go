@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/cau-gov/cau/sfu"
@@ -17,9 +19,10 @@ import (
 )
 
 // newAPI builds the client's pion API: the SFU's codecs (Opus with NACK,
-// VP8, H.264), the simulcast and audio level extensions, pion's default
-// interceptors (NACK both ways, reports, transport-wide feedback for the
-// SFU's estimator), and candidates on loopback unless told otherwise.
+// VP8 and H.264, or the video codecs o names), the simulcast and audio
+// level extensions, pion's default interceptors (NACK both ways, reports,
+// transport-wide feedback for the SFU's estimator), and candidates on
+// loopback unless told otherwise.
 func newAPI(o Options) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	fb := []webrtc.RTCPFeedback{{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: "transport-cc"}}
@@ -33,6 +36,10 @@ func newAPI(o Options) (*webrtc.API, error) {
 		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
 			SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f", RTCPFeedback: fb}, PayloadType: 102}, webrtc.RTPCodecTypeVideo},
 	} {
+		if c.k == webrtc.RTPCodecTypeVideo && len(o.VideoCodecs) > 0 &&
+			!slices.ContainsFunc(o.VideoCodecs, func(mime string) bool { return strings.EqualFold(mime, c.p.MimeType) }) {
+			continue
+		}
 		if err := m.RegisterCodec(c.p, c.k); err != nil {
 			return nil, err
 		}

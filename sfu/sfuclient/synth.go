@@ -3,18 +3,21 @@ package sfuclient
 import (
 	"context"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
 )
 
 // Synthetic media: VP8 packets with valid payload descriptors (RFC 7741)
-// and frame headers, so the SFU's key frame detection and layer switching
-// work as with a browser, and a marker after the header naming the layer
-// and frame so a receiver can check what it got; and Opus-sized audio
-// packets with an audio level.
+// and frame headers, or H.264 packetized by RFC 6184 (h264.go), so the
+// SFU's key frame detection and layer switching work as with a browser
+// or an encoder, and a marker after the header naming the layer and frame
+// so a receiver can check what it got; and Opus-sized audio packets with
+// an audio level.
 
-// synthMagic starts the marker the synthetic VP8 payload carries.
+// synthMagic starts the marker the synthetic video payloads carry.
 const synthMagic = 0xCA
 
 // VideoSpec describes a synthetic video publication.
@@ -29,10 +32,16 @@ type Frame struct {
 	Layer    int
 	Keyframe bool // first packet of a key frame
 	Start    bool // first packet of a frame
+	H264     bool // H.264 (else VP8)
 }
 
-// ParseSynthetic reads the marker of a synthetic VP8 payload.
+// ParseSynthetic reads the marker of a synthetic VP8 or H.264 payload.
+// They cannot be confused: an H.264 NAL unit's first bit (forbidden_zero)
+// is 0, a synthetic VP8 descriptor's (X, extensions present) is 1.
 func ParseSynthetic(payload []byte) (Frame, bool) {
+	if len(payload) > 0 && payload[0]&0x80 == 0 {
+		return parseH264(payload)
+	}
 	if len(payload) < 4 || payload[0]&0x80 == 0 || payload[1]&0x80 == 0 || payload[2]&0x80 == 0 {
 		return Frame{}, false
 	}
@@ -86,9 +95,11 @@ func vp8Frame(layer int, pictureID uint16, key bool, size int) [][]byte {
 	return out
 }
 
-// SendVideo sends synthetic VP8 on every layer of pub until ctx ends,
-// with periodic key frames and one at once when the SFU asks.
+// SendVideo sends synthetic video in pub's codec (VP8 or H.264) on every
+// layer of pub until ctx ends, with periodic key frames and one at once
+// when the SFU asks.
 func SendVideo(ctx context.Context, pub *Publication, spec VideoSpec) {
+	h264 := strings.EqualFold(pub.tracks[0].Codec().MimeType, webrtc.MimeTypeH264)
 	if spec.FPS == 0 {
 		spec.FPS = 30
 	}
@@ -121,9 +132,15 @@ func SendVideo(ctx context.Context, pub *Publication, spec VideoSpec) {
 				if key {
 					size *= 3
 				}
-				pkts := vp8Frame(i, pid[i], key, size)
+				var pkts [][]byte
+				if h264 {
+					pkts = H264Frame(i, key, size)
+				} else {
+					pkts = vp8Frame(i, pid[i], key, size)
+				}
 				for j, payload := range pkts {
-					p := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seq[i], Timestamp: ts[i],
+					// The payload type is the negotiated one: the track sets it.
+					p := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq[i], Timestamp: ts[i],
 						Marker: j == len(pkts)-1}, Payload: payload}
 					seq[i]++
 					_ = pub.WriteRTP(i, p, -1)

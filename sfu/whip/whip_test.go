@@ -323,7 +323,8 @@ func TestWHIPWHEPRefuseBadRequests(t *testing.T) {
 		return o.SDP
 	}
 	send, recv := offer(webrtc.RTPTransceiverDirectionSendonly), offer(webrtc.RTPTransceiverDirectionRecvonly)
-	h264only := strings.NewReplacer("VP8/90000", "H264/90000").Replace(recv)
+	// The floor is VP8 or H.264; an offer with neither cannot show it.
+	neither := strings.NewReplacer("VP8/90000", "VP9/90000", "H264/90000", "VP9/90000").Replace(recv)
 	pub := sv.token(room, "hall-1", true, false, false)
 	sub := sv.token(room, "lobby", false, true, false)
 
@@ -342,7 +343,7 @@ func TestWHIPWHEPRefuseBadRequests(t *testing.T) {
 		{"empty offer", "POST", "/whep", sub, "application/sdp", "", 400, "bad_sdp"},
 		{"publishing an offer that only receives", "POST", "/whip", pub, "application/sdp", recv, 400, "bad_sdp"},
 		{"playing an offer that only sends", "POST", "/whep", sub, "application/sdp", send, 400, "bad_sdp"},
-		{"playing without VP8", "POST", "/whep", sub, "application/sdp", h264only, 400, "bad_sdp"},
+		{"playing without VP8 or H.264", "POST", "/whep", sub, "application/sdp", neither, 400, "bad_sdp"},
 		{"too large", "POST", "/whip", pub, "application/sdp", send + strings.Repeat("a=x-pad:0\r\n", 7000), 413, "too_large"},
 		{"unknown session", "DELETE", "/whip/sessions/0123456789abcdef", pub, "", "", 404, "not_found"},
 		{"trickle", "PATCH", "/whip/sessions/0123456789abcdef", pub, "application/trickle-ice-sdpfrag", "a=ice-ufrag:x", 405, "not_supported"},
