@@ -17,7 +17,9 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs := newFlags("loadtest", "Start synthetic halls as real WebRTC peers against a running server (or an embedded SFU):\n"+
 		"each publishes 3-layer simulcast VP8 (1.5 Mbit/s, 500 kbit/s, 150 kbit/s) with send timestamps,\n"+
 		"the unmuted ones Opus-sized audio; each subscribes to the floor in high and to the audio; an operator\n"+
-		"console subscribes to every hall in low. Tokens are minted with CAU_ROOM_KEY_FILE, as `serve` verifies them.\n"+
+		"console subscribes to every hall in low. --subscribers adds other halls' cameras in low to each hall;\n"+
+		"--weak-share puts halls behind a shaped downlink (in this process: no root, no network change).\n"+
+		"Tokens are minted with CAU_ROOM_KEY_FILE, as `serve` verifies them.\n"+
 		"Traffic goes only to the given server; keep it on this machine.", stderr)
 	url := fs.String("url", "http://127.0.0.1:8080", "the server")
 	halls := fs.Int("halls", 160, "synthetic halls")
@@ -31,17 +33,30 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	room := fs.String("room", "", "room name (default loadtest-<time>)")
 	embedded := fs.Bool("embedded", false, "run an SFU in this process instead of --url (its CPU is mixed with the generator's)")
 	baseline := fs.Bool("baseline", true, "measure the UDP loopback rate first, for ratios")
+	subscribers := fs.Int("subscribers", 0, "each hall also watches this many other halls' cameras in low (the strip under the main picture), round-robin")
+	weakShare := fs.Float64("weak-share", 0, "share of halls (0–1, every 1/share-th) behind a weak downlink, shaped in this process (no root, no network change)")
+	weakKbps := fs.Int("weak-kbps", loadtest.DefaultWeakLink.RateBps/1000, "weak downlink rate, kbit/s (token bucket; ~250 ms queue, then drops)")
+	weakLoss := fs.Float64("weak-loss", loadtest.DefaultWeakLink.LossPercent, "weak downlink random loss, percent")
+	weakDelay := fs.Duration("weak-delay", loadtest.DefaultWeakLink.Delay, "weak downlink added one-way delay")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *halls < 1 || *halls > 1000 || *duration < time.Second || *duration > time.Hour {
 		return usageError{"loadtest: --halls 1–1000 and --duration 1s–1h"}
 	}
+	if *subscribers < 0 || *subscribers >= *halls {
+		return usageError{fmt.Sprintf("loadtest: --subscribers 0–%d (other halls)", *halls-1)}
+	}
+	if *weakShare < 0 || *weakShare > 1 || *weakKbps < 8 || *weakKbps > 1_000_000 || *weakLoss < 0 || *weakLoss > 100 || *weakDelay < 0 || *weakDelay > 10*time.Second {
+		return usageError{"loadtest: --weak-share 0–1, --weak-kbps 8–1000000, --weak-loss 0–100, --weak-delay 0–10s"}
+	}
 	if !*embedded && !strings.HasPrefix(*url, "http://127.") && !strings.HasPrefix(*url, "http://localhost") && !strings.HasPrefix(*url, "http://[::1]") {
 		fmt.Fprintf(stderr, "loadtest: note: %s is not a loopback address; make sure you own that server\n", *url)
 	}
 	o := loadtest.Options{URL: *url, Halls: *halls, Duration: *duration, ServerPID: *pid, Unmuted: *unmuted,
-		FloorChangesPerMinute: *floor, Console: *console, JoinsPerSecond: *ramp, Room: *room, Baseline: *baseline}
+		FloorChangesPerMinute: *floor, Console: *console, JoinsPerSecond: *ramp, Room: *room, Baseline: *baseline,
+		Subscribers: *subscribers, WeakShare: *weakShare,
+		WeakLink: loadtest.LinkProfile{RateBps: *weakKbps * 1000, LossPercent: *weakLoss, Delay: *weakDelay}}
 	if *embedded {
 		e, err := loadtest.StartEmbedded(nil)
 		if err != nil {

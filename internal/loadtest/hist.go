@@ -74,6 +74,35 @@ func (h *Histogram) Merge(o *Histogram) {
 	h.mu.Unlock()
 }
 
+// Clone returns a copy of h, to subtract later (Since).
+func (h *Histogram) Clone() *Histogram {
+	c := NewHistogram()
+	c.Merge(h)
+	return c
+}
+
+// Since returns the observations h gained after earlier, a Clone of h
+// taken then (nil: all of h). The maximum is the largest of them to a
+// bucket's width.
+func (h *Histogram) Since(earlier *Histogram) *Histogram {
+	out := h.Clone()
+	if earlier == nil {
+		return out
+	}
+	earlier.mu.Lock()
+	defer earlier.mu.Unlock()
+	out.max = 0
+	for i, c := range earlier.counts {
+		out.counts[i] -= min(c, out.counts[i])
+		if out.counts[i] > 0 {
+			out.max = min(bucketUpper(i), h.Max())
+		}
+	}
+	out.n -= min(earlier.n, out.n)
+	out.sum -= min(earlier.sum, out.sum)
+	return out
+}
+
 // Count is the number of observations.
 func (h *Histogram) Count() uint64 {
 	h.mu.Lock()

@@ -32,3 +32,27 @@ func TestHistogramQuantiles(t *testing.T) {
 		t.Errorf("after merge count %d max %s", h.Count(), h.Max())
 	}
 }
+
+func TestHistogramSince(t *testing.T) {
+	h := NewHistogram()
+	for range 100 {
+		h.Record(300 * time.Millisecond) // the start of a run, before it settles
+	}
+	before := h.Clone()
+	for i := 1; i <= 100; i++ {
+		h.Record(time.Duration(i) * 100 * time.Microsecond) // 0.1 … 10 ms
+	}
+	w := h.Since(before)
+	if w.Count() != 100 {
+		t.Fatalf("window count %d, want 100", w.Count())
+	}
+	if q := w.Quantile(0.99); q < 9900*time.Microsecond || q > 10300*time.Microsecond {
+		t.Errorf("window p99 %s, want about 9.9 ms (the earlier 300 ms left out)", q)
+	}
+	if m := w.Max(); m < 10*time.Millisecond || m > 10300*time.Microsecond {
+		t.Errorf("window max %s, want about 10 ms", m)
+	}
+	if h.Count() != 200 || h.Since(nil).Count() != 200 {
+		t.Errorf("the histogram itself changed: %d", h.Count())
+	}
+}

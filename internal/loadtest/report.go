@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -42,6 +43,41 @@ type Report struct {
 	// DroppedAtSFU counts packets the SFU dropped for slow subscribers.
 	DroppedAtSFU int64 `json:"dropped_at_sfu"`
 
+	// Subscriptions is how many received tracks (video and audio of every
+	// hall; the console's are not counted) carried packets in the window:
+	// the loss figures are over these, the delay figures over their packets.
+	Subscriptions int `json:"subscriptions"`
+	// SubscribersPerHall is --subscribers: each hall also watches that many
+	// other halls' cameras in the low layer, so each camera has that many
+	// extra subscribers.
+	SubscribersPerHall int `json:"subscribers_per_hall"`
+
+	// Weak and normal halls (--weak-share), each group's own figures in
+	// the window: halls, loss over all its subscriptions and over its
+	// audio alone, forward delay (audio and video packets; the overall
+	// delay_ms_* count from the first packet, these leave the settling
+	// out), the share of the window its
+	// floor track spent on each layer ("off", "low", "medium", "high",
+	// from the layer events the SFU sent it) and how many of its halls
+	// had the floor on each layer at the window's end. With no weak halls
+	// the weak_ figures are zero and normal_ covers every hall.
+	WeakHalls             int                `json:"weak_halls"`
+	WeakLossRatio         float64            `json:"weak_loss_ratio"`
+	WeakAudioLossRatio    float64            `json:"weak_audio_loss_ratio"`
+	WeakDelayMsP50        float64            `json:"weak_delay_ms_p50"`
+	WeakDelayMsP99        float64            `json:"weak_delay_ms_p99"`
+	WeakFloorLayers       map[string]float64 `json:"weak_floor_layers"`
+	WeakFloorLayerAtEnd   map[string]int     `json:"weak_floor_layer_at_end"`
+	NormalHalls           int                `json:"normal_halls"`
+	NormalLossRatio       float64            `json:"normal_loss_ratio"`
+	NormalAudioLossRatio  float64            `json:"normal_audio_loss_ratio"`
+	NormalDelayMsP50      float64            `json:"normal_delay_ms_p50"`
+	NormalDelayMsP99      float64            `json:"normal_delay_ms_p99"`
+	NormalFloorLayers     map[string]float64 `json:"normal_floor_layers"`
+	NormalFloorLayerAtEnd map[string]int     `json:"normal_floor_layer_at_end"`
+	// WeakLink is the weak halls' line and what it did in the window.
+	WeakLink *WeakLinkReport `json:"weak_link,omitempty"`
+
 	ServerPID         int     `json:"server_pid,omitempty"`
 	ServerCPUCores    float64 `json:"server_cpu_cores"`
 	ServerRSSBytes    int64   `json:"server_rss_bytes"`
@@ -54,6 +90,30 @@ type Report struct {
 	BaselineUDPLoopbackPPS float64 `json:"baseline_udp_loopback_pps"`
 
 	Errors []string `json:"errors,omitempty"`
+}
+
+// WeakLinkReport is the shaped downlink of the weak halls: its profile,
+// the packets its queue dropped and its line lost in the window (all weak
+// halls together), the rate each hall received on average and the
+// longest queue wait, all in the window.
+type WeakLinkReport struct {
+	Kbps        int     `json:"kbps"`
+	LossPercent float64 `json:"loss_percent"`
+	DelayMs     float64 `json:"delay_ms"`
+	QueueDrops  int64   `json:"queue_drops"`
+	LineLosses  int64   `json:"line_losses"`
+	KbpsUsed    float64 `json:"kbps_used_per_hall"`
+	QueueMsMax  float64 `json:"queue_ms_max"`
+}
+
+// setGroups fills the weak_ and normal_ figures.
+func (r *Report) setGroups(weak, normal groupFigures) {
+	r.WeakHalls, r.WeakLossRatio, r.WeakAudioLossRatio = weak.halls, weak.loss, weak.audioLoss
+	r.WeakDelayMsP50, r.WeakDelayMsP99 = weak.delayP50, weak.delayP9
+	r.WeakFloorLayers, r.WeakFloorLayerAtEnd = weak.floorLayers, weak.floorAtEnd
+	r.NormalHalls, r.NormalLossRatio, r.NormalAudioLossRatio = normal.halls, normal.loss, normal.audioLoss
+	r.NormalDelayMsP50, r.NormalDelayMsP99 = normal.delayP50, normal.delayP9
+	r.NormalFloorLayers, r.NormalFloorLayerAtEnd = normal.floorLayers, normal.floorAtEnd
 }
 
 // WriteJSON writes the report to path ("-" for stdout).
@@ -84,6 +144,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	row("Mbit/s in / out", "%.1f / %.1f", r.BpsIn/1e6, r.BpsOut/1e6)
 	row("forward delay p50 / p99 / max", "%.2f ms / %.2f ms / %.2f ms", r.DelayMsP50, r.DelayMsP99, r.DelayMsMax)
 	row("loss (all / worst subscriber)", "%.4f%% / %.4f%%", r.LossRatio*100, r.LossRatioWorst*100)
+	row("subscriptions measured", "%d (%d extra low cameras per hall)", r.Subscriptions, r.SubscribersPerHall)
 	row("layer switches", "%d", r.LayerSwitches)
 	row("dropped at the SFU (slow subscribers)", "%d", r.DroppedAtSFU)
 	if r.ServerPID != 0 {
@@ -92,6 +153,15 @@ func (r *Report) WriteTable(w io.Writer) error {
 		row("CPU per forwarded packet", "%.2f µs", r.CPUMicrosPerForwardedPacket)
 		row("memory per participant", "%.0f KiB", r.BytesPerParticipant/1024)
 	}
+	if r.WeakLink != nil {
+		l := r.WeakLink
+		row("weak link", "%d kbit/s, %.1f%% loss, +%.0f ms: %.0f kbit/s used per hall, queue ≤ %.0f ms, %d queue drops, %d lost on the line",
+			l.Kbps, l.LossPercent, l.DelayMs, l.KbpsUsed, l.QueueMsMax, l.QueueDrops, l.LineLosses)
+		row("weak halls", "%d: loss %.2f%% (audio %.2f%%), delay p50 / p99 %.1f / %.1f ms, floor %s, at end %s",
+			r.WeakHalls, r.WeakLossRatio*100, r.WeakAudioLossRatio*100, r.WeakDelayMsP50, r.WeakDelayMsP99, shares(r.WeakFloorLayers), counts(r.WeakFloorLayerAtEnd))
+	}
+	row("normal halls", "%d: loss %.3f%% (audio %.3f%%), delay p50 / p99 %.1f / %.1f ms, floor %s, at end %s",
+		r.NormalHalls, r.NormalLossRatio*100, r.NormalAudioLossRatio*100, r.NormalDelayMsP50, r.NormalDelayMsP99, shares(r.NormalFloorLayers), counts(r.NormalFloorLayerAtEnd))
 	row("generator CPU", "%.2f cores", r.GeneratorCPUCores)
 	if r.BaselineUDPLoopbackPPS > 0 {
 		row("baseline: UDP loopback", "%.0f packets/s (out/baseline = %.3f)", r.BaselineUDPLoopbackPPS, r.PPSOut/r.BaselineUDPLoopbackPPS)
@@ -100,6 +170,29 @@ func (r *Report) WriteTable(w io.Writer) error {
 		row("error", "%s", e)
 	}
 	return tw.Flush()
+}
+
+// layerOrder is how layer maps are printed, best first.
+var layerOrder = []string{"high", "medium", "low", "off"}
+
+func shares(m map[string]float64) string {
+	var b strings.Builder
+	for _, q := range layerOrder {
+		if v, ok := m[q]; ok && v > 0 {
+			fmt.Fprintf(&b, "%s %.0f%% ", q, v*100)
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func counts(m map[string]int) string {
+	var b strings.Builder
+	for _, q := range layerOrder {
+		if v := m[q]; v > 0 {
+			fmt.Fprintf(&b, "%s %d ", q, v)
+		}
+	}
+	return strings.TrimSpace(b.String())
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

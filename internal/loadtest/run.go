@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"runtime"
@@ -50,6 +51,16 @@ type Options struct {
 	Signer *roomtoken.Signer
 	// Baseline measures the UDP loopback rate first.
 	Baseline bool
+	// Subscribers is how many other halls' cameras each hall also watches
+	// in the low layer (the strip under the main picture), round-robin so
+	// that every camera gets as many extra subscribers.
+	Subscribers int
+	// WeakShare of the halls (0–1, every 1/WeakShare-th) receive through
+	// WeakLink, a shaped downlink (ShapedNet).
+	WeakShare float64
+	// WeakLink is their line; a zero RateBps takes DefaultWeakLink's rate
+	// (loss and delay are as given: zero is none).
+	WeakLink LinkProfile
 	Logger   *slog.Logger
 }
 
@@ -72,6 +83,9 @@ func (o *Options) defaults() {
 	if o.JoinsPerSecond == 0 {
 		o.JoinsPerSecond = 20
 	}
+	if o.WeakLink.RateBps == 0 {
+		o.WeakLink.RateBps = DefaultWeakLink.RateBps
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -80,6 +94,8 @@ func (o *Options) defaults() {
 // hall is one synthetic hall.
 type hall struct {
 	id      string
+	index   int        // join order, from 0
+	link    *ShapedNet // the hall's downlink when it is weak, else nil
 	client  *sfuclient.Client
 	video   *sfuclient.Publication
 	audio   *sfuclient.Publication
@@ -112,6 +128,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Signer == nil {
 		return nil, errors.New("loadtest: no token signer (the server's room key)")
 	}
+	if o.Subscribers < 0 || o.WeakShare < 0 || o.WeakShare > 1 {
+		return nil, fmt.Errorf("loadtest: subscribers %d (want ≥ 0), weak share %g (want 0–1)", o.Subscribers, o.WeakShare)
+	}
+	if _, err := NewShapedNet(o.WeakLink); err != nil {
+		return nil, err
+	}
 	u, err := url.Parse(o.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 		return nil, fmt.Errorf("loadtest: --url %q is not an http(s) URL", o.URL)
@@ -119,7 +141,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	ws := *u
 	ws.Scheme = strings.Replace(u.Scheme, "http", "ws", 1)
 	ws.Path = "/rtc"
-	rep := &Report{Started: time.Now(), Halls: o.Halls, ServerPID: o.ServerPID, Machine: machine()}
+	rep := &Report{Started: time.Now(), Halls: o.Halls, ServerPID: o.ServerPID, Machine: machine(), SubscribersPerHall: o.Subscribers}
 	if o.Baseline {
 		if pps, err := UDPBaseline(ctx, 1200, 2*time.Second); err == nil {
 			rep.BaselineUDPLoopbackPPS = pps
@@ -154,7 +176,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			return nil, ctx.Err()
 		case <-pace.C:
 		}
-		h := &hall{id: fmt.Sprintf("hall-%d", i+1)}
+		h := &hall{id: fmt.Sprintf("hall-%d", i+1), index: i}
+		if isWeak(i, o.Halls, o.WeakShare) {
+			link := o.WeakLink
+			link.Seed = uint64(i + 1) // each line loses its own packets
+			if h.link, err = NewShapedNet(link); err != nil {
+				return nil, err
+			}
+		}
 		unmuted := i < o.Unmuted
 		if unmuted {
 			speakers = append(speakers, h)
@@ -183,6 +212,16 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}()
 	rep.HallsConnected = len(halls)
+	byIndex(halls)
+	if o.Subscribers > 0 {
+		for j, h := range halls {
+			for _, x := range stripTargets(halls, j, o.Subscribers) {
+				if err := h.client.Subscribe(sfu.TrackID(x.id+"/camera"), sfu.QualityLow); err != nil {
+					addErr(fmt.Errorf("%s: subscribe %s: %w", h.id, x.id, err))
+				}
+			}
+		}
+	}
 	var console *sfuclient.Client
 	if o.Console {
 		console, err = dialConsole(ctx, o, ws.String(), halls)
@@ -200,6 +239,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	g0, _ := ReadProc(os.Getpid())
 	counts0 := collect(halls)
 	sent0 := sentBytes(halls)
+	link0 := linkStats(halls, true)
+	delays0 := delaysNow(halls)
 	start := time.Now()
 
 	var rotate <-chan time.Time
@@ -229,6 +270,8 @@ wait:
 	p1, _ := ReadProc(o.ServerPID)
 	g1, _ := ReadProc(os.Getpid())
 	counts1 := collect(halls)
+	link1 := linkStats(halls, false)
+	end := time.Now()
 
 	rep.DurationSec = elapsed.Seconds()
 	if merr == nil {
@@ -257,6 +300,22 @@ wait:
 	rep.JoinMsP50, rep.JoinMsP99 = ms(joinHist.Quantile(0.5)), ms(joinHist.Quantile(0.99))
 	rep.FirstFrameMsP50, rep.FirstFrameMsP99 = ms(firstFrame.Quantile(0.5)), ms(firstFrame.Quantile(0.99))
 	rep.LossRatio, rep.LossRatioWorst = loss(counts0, counts1)
+	rep.Subscriptions = countSubscriptions(counts0, counts1)
+	var weak, normal []*hall
+	for _, h := range halls {
+		if h.link != nil {
+			weak = append(weak, h)
+		} else {
+			normal = append(normal, h)
+		}
+	}
+	rep.setGroups(figures(weak, counts0, counts1, delays0, start, end), figures(normal, counts0, counts1, delays0, start, end))
+	if len(weak) > 0 {
+		rep.WeakLink = &WeakLinkReport{Kbps: o.WeakLink.RateBps / 1000, LossPercent: o.WeakLink.LossPercent, DelayMs: ms(o.WeakLink.Delay),
+			QueueDrops: link1.QueueDrops - link0.QueueDrops, LineLosses: link1.LineLosses - link0.LineLosses,
+			KbpsUsed:   float64(link1.PassedBytes-link0.PassedBytes) * 8 / 1000 / elapsed.Seconds() / float64(len(weak)),
+			QueueMsMax: ms(link1.QueueMax)}
+	}
 	if o.ServerPID != 0 && perr == nil {
 		rep.ServerCPUCores = CPUCores(p0, p1)
 		rep.ServerRSSBytes = p1.RSSBytes
@@ -286,7 +345,13 @@ func (h *hall) start(ctx context.Context, o Options, wsURL string, unmuted bool,
 	t0 := time.Now()
 	jctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	h.client, err = sfuclient.Dial(jctx, sfuclient.Options{URL: wsURL, Token: tok, OnTrack: h.onTrack, Logger: o.Logger})
+	co := sfuclient.Options{URL: wsURL, Token: tok, OnTrack: h.onTrack, Logger: o.Logger}
+	if h.link != nil {
+		// pion gathers through the shaped Net; keep it on loopback, as
+		// the client does by default without a Net of its own.
+		co.Net, co.IPFilter = h.link, func(ip net.IP) bool { return ip.IsLoopback() }
+	}
+	h.client, err = sfuclient.Dial(jctx, co)
 	if err != nil {
 		return fmt.Errorf("join: %w", err)
 	}

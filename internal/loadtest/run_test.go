@@ -10,6 +10,12 @@ import (
 // TestShortRun keeps the load tool from rotting: a few halls for a few
 // seconds against an embedded SFU, checking that the report holds what
 // a real run would (every hall connected, packets both ways, little loss).
+// Each hall also watches two others in low, and the last hall sits behind
+// a weak line (600 kbit/s, 3% loss, 40 ms): room for audio and the low
+// layer, not for medium. The SFU must move its floor to low and keep its
+// audio, while the others get more. (At 400 kbit/s the estimate hovers
+// near what audio and low need and the floor pauses now and then: a run
+// of `cau loadtest --weak-share` shows it; this test checks the tool.)
 func TestShortRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short mode")
@@ -22,7 +28,8 @@ func TestShortRun(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	rep, err := Run(ctx, Options{URL: e.URL, Signer: e.Signer, Halls: 4, Duration: 3 * time.Second, Unmuted: 2,
-		FloorChangesPerMinute: 30, Console: true, ServerPID: os.Getpid()})
+		FloorChangesPerMinute: 30, Console: true, ServerPID: os.Getpid(),
+		Subscribers: 2, WeakShare: 0.25, WeakLink: LinkProfile{RateBps: 600_000, LossPercent: 3, Delay: 40 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,8 +42,28 @@ func TestShortRun(t *testing.T) {
 	if rep.DelayMsP50 <= 0 || rep.DelayMsP50 > 200 {
 		t.Errorf("delay p50 %.2f ms", rep.DelayMsP50)
 	}
-	if rep.LossRatio > 0.05 {
-		t.Errorf("loss %.3f on loopback", rep.LossRatio)
+	if rep.NormalLossRatio > 0.05 {
+		t.Errorf("loss %.3f on loopback", rep.NormalLossRatio)
+	}
+	// Every hall gets the floor and audio; the three normal halls get
+	// their two strip cameras too (the weak hall's may be paused).
+	if rep.Subscriptions < 4+4+3*2 || rep.SubscribersPerHall != 2 {
+		t.Errorf("%d subscriptions measured (%d per hall), want ≥ 14", rep.Subscriptions, rep.SubscribersPerHall)
+	}
+	if rep.WeakHalls != 1 || rep.NormalHalls != 3 || rep.WeakLink == nil {
+		t.Fatalf("weak / normal halls %d / %d, link %+v: want 1 / 3", rep.WeakHalls, rep.NormalHalls, rep.WeakLink)
+	}
+	if used := rep.WeakLink.KbpsUsed; used < 150 || used > 600*1.1 {
+		t.Errorf("the weak hall received %.0f kbit/s through its 600 kbit/s line: not shaped, or nothing flows", used)
+	}
+	if rep.WeakFloorLayerAtEnd["low"] != 1 {
+		t.Errorf("weak hall's floor at the end: %v, want low (floor layers %v, link %+v)", rep.WeakFloorLayerAtEnd, rep.WeakFloorLayers, *rep.WeakLink)
+	}
+	if rep.NormalFloorLayerAtEnd["high"]+rep.NormalFloorLayerAtEnd["medium"] == 0 {
+		t.Errorf("normal halls' floor at the end: %v, want one above low", rep.NormalFloorLayerAtEnd)
+	}
+	if rep.WeakAudioLossRatio > 0.05 {
+		t.Errorf("weak hall's audio loss %.3f, want < 5%%", rep.WeakAudioLossRatio)
 	}
 	if rep.ServerCPUCores <= 0 || rep.ServerRSSBytes <= 0 || rep.CPUMicrosPerForwardedPacket <= 0 {
 		t.Errorf("process figures missing: %+v", rep)
