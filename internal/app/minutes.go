@@ -30,7 +30,8 @@ const noticesEvery = time.Hour
 // itself every hour (a task ID per hour keeps one in the queue).
 func (a *App) wireMinutesTasks(ctx context.Context, deps *httpapi.Deps, handlers *[]jobs.Handler, now func() time.Time) error {
 	cfg := a.Config
-	mc := minutes.Config{Issuer: cfg.IssuerAbbrev, IssuerName: strings.ReplaceAll(cfg.IssuerName, "|", "\n"), Place: cfg.DocumentPlace}
+	mc := minutes.Config{Issuer: cfg.IssuerAbbrev, IssuerName: strings.ReplaceAll(cfg.IssuerName, "|", "\n"), Place: cfg.DocumentPlace,
+		PublicURL: cfg.PublicURL}
 	if cfg.SignP12File != "" {
 		signer, err := pdfsign.LoadPKCS12(cfg.SignP12File, cfg.SignP12Password)
 		if err != nil {

@@ -72,6 +72,21 @@ func (s *Server) getMinutes(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	return nil
 }
 
+// minutesNotice is the approved conclusion notice as its reader may see
+// it: the page a concerned unit's user opens from the notice e-mail.
+func (s *Server) minutesNotice(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := minutesMeetingID(r)
+	if err != nil {
+		return err
+	}
+	n, err := s.Minutes.Notice(r.Context(), p, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, n)
+	return nil
+}
+
 // versioned is a body that names the version it was based on.
 type versioned struct {
 	Version int           `json:"version"`

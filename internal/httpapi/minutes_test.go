@@ -309,6 +309,12 @@ func TestConclusionNoticeHTTP(t *testing.T) {
 	if st, _ := w.status(t, fmt.Sprintf("can-bo-%d-0", d2), "GET", base+"/minutes/notice/pdf", nil); st != 404 {
 		t.Errorf("a unit reads the draft notice: %d", st)
 	}
+	if st, _ := w.status(t, fmt.Sprintf("can-bo-%d-0", d2), "GET", base+"/minutes/notice", nil); st != 404 {
+		t.Errorf("a unit reads the draft notice's page: %d", st)
+	}
+	if st, _ := w.status(t, "secretary", "GET", base+"/minutes/notice", nil); st != 409 {
+		t.Errorf("the draft notice's page for the secretary: %d, want 409 minutes_not_approved", st)
+	}
 
 	w.do(t, "chair", "POST", base+"/minutes/approve", map[string]any{"version": 2}, 200, &m)
 	if len(m.NoticeUnits) != 2 || m.NoticeUnits[0].UnitID != auth.UnitID(d2) || m.NoticeUnits[1].UnitID != auth.UnitID(d3) {
@@ -332,6 +338,17 @@ func TestConclusionNoticeHTTP(t *testing.T) {
 	}
 	if st, _ := w.status(t, fmt.Sprintf("can-bo-%d-0", d4), "GET", base+"/minutes/notice/pdf", nil); st != 404 {
 		t.Errorf("a unit not concerned reads the notice: %d", st)
+	}
+	// The notice page as the unit reads it: the conclusions naming it or
+	// giving it a task (1 and 2 for district 2), none other.
+	var page minutes.Notice
+	w.do(t, reader, "GET", base+"/minutes/notice", nil, 200, &page)
+	if page.Symbol != "1/TB-UBND" || page.Participant || len(page.Units) != 1 || page.Units[0].UnitID != auth.UnitID(d2) ||
+		len(page.Conclusions) != 2 || page.Conclusions[0].Number != 1 || page.Conclusions[1].Number != 2 || page.File == nil || page.File.SHA256 != f.SHA256 {
+		t.Errorf("the unit's notice page: %+v", page)
+	}
+	if st, _ := w.status(t, fmt.Sprintf("can-bo-%d-0", d4), "GET", base+"/minutes/notice", nil); st != 404 {
+		t.Errorf("a unit not concerned reads the notice page: %d", st)
 	}
 
 	// The job runs a second time through the queue (as a retry or a
@@ -397,6 +414,13 @@ func TestConclusionNoticeHTTP(t *testing.T) {
 	got := notices()
 	if len(got) != len(want) {
 		t.Errorf("notice e-mails went to %v, want the %d users of districts 2 and 3", got, len(want))
+	}
+	link := fmt.Sprintf("%s/meetings/%d/minutes", strings.TrimSuffix(env.Config.PublicURL, "/"), id)
+	for _, msg := range w.sink.Messages() {
+		if strings.Contains(msg.Data, fmt.Sprintf("Message-ID: <minutes.notice.%d.", id)) && !strings.Contains(msg.Data, link) {
+			t.Errorf("a notice e-mail lacks the link %s:\n%s", link, msg.Data)
+			break
+		}
 	}
 	for uid := range want {
 		var email string

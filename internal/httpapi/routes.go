@@ -112,6 +112,7 @@ func (s *Server) routes() {
 		m.Handle("POST /api/v1/meetings/{id}/minutes/refresh", s.user(s.minutesVersionAction(false)))
 		m.Handle("POST /api/v1/meetings/{id}/minutes/approve", s.user(s.minutesVersionAction(true)))
 		m.Handle("GET /api/v1/meetings/{id}/minutes/pdf", s.user(s.minutesPDF(false)))
+		m.Handle("GET /api/v1/meetings/{id}/minutes/notice", s.user(s.minutesNotice))
 		m.Handle("GET /api/v1/meetings/{id}/minutes/notice/pdf", s.user(s.minutesPDF(true)))
 		m.Handle("POST /api/v1/meetings/{id}/minutes/conclusions/{n}/tasks", s.user(s.createTasksFromConclusion))
 		m.Handle("GET /api/v1/tasks", s.user(s.listTasks))

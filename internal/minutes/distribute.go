@@ -188,6 +188,13 @@ func (s *Service) storeFile(ctx context.Context, m Minutes, kind string) error {
 	return err
 }
 
+// NoticeLink is the page where a concerned unit's user reads the notice:
+// a full link when the server's public URL is known (an e-mail is read
+// outside the app), else the path.
+func (s *Service) NoticeLink(id MeetingID) string {
+	return fmt.Sprintf("%s/meetings/%d/minutes", s.cfg.PublicURL, id)
+}
+
 // UnitNotice is the notice one concerned unit's users receive.
 type UnitNotice struct {
 	UnitID auth.UnitID
@@ -211,7 +218,7 @@ func (s *Service) unitNotices(m Minutes) []UnitNotice {
 				lines = append(lines, fmt.Sprintf("%d. %s", n, b.Conclusions[n-1].Text))
 			}
 		}
-		lines = append(lines, "", fmt.Sprintf("Toàn văn thông báo (bản đã ký) xem tại /meetings/%d/minutes.", m.MeetingID))
+		lines = append(lines, "", "Toàn văn thông báo (bản đã ký) xem tại "+s.NoticeLink(m.MeetingID))
 		out = append(out, UnitNotice{UnitID: u.UnitID, Title: "Thông báo kết luận số " + m.NoticeSymbol, Body: strings.Join(lines, "\n")})
 	}
 	return out

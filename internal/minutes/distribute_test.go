@@ -137,6 +137,14 @@ func TestNoticeDistribution(t *testing.T) {
 	}
 	task(u.finance, []auth.UnitID{u.district}, false)
 	task(u.health, nil, true)
+	// Before approval there is no notice to read: the meeting's people are
+	// told so, the units are not told it exists.
+	if _, err := b.svc.Notice(ctx, b.secretary, b.meeting); !errors.Is(err, minutes.ErrNotApproved) {
+		t.Errorf("notice page of a draft for the secretary: %v, want ErrNotApproved", err)
+	}
+	if _, err := b.svc.Notice(ctx, &auth.Principal{UserID: auth.UserID(u.users[u.finance][0]), UnitID: u.finance}, b.meeting); !errors.Is(err, minutes.ErrNotFound) {
+		t.Errorf("notice page of a draft for a unit: %v, want ErrNotFound", err)
+	}
 
 	// The draft's notice is a preview: marked, unnumbered, addressed to the
 	// units an approval would pick now.
@@ -206,6 +214,11 @@ func TestNoticeDistribution(t *testing.T) {
 	if !strings.Contains(mail, "1/TB-UBND") || !strings.Contains(mail, "2. Giao Sở Tài chính") || strings.Contains(mail, "1. Giao Sở Kế hoạch") {
 		t.Errorf("finance's e-mail should carry conclusion 2 only:\n%s", mail)
 	}
+	// The e-mail is read outside the app: the link is whole, to the page
+	// where the unit reads the notice.
+	if link := fmt.Sprintf("https://cau.lamdong.gov.vn/meetings/%d/minutes", b.meeting); !strings.Contains(mail, link) {
+		t.Errorf("finance's e-mail lacks the link %s:\n%s", link, mail)
+	}
 	if n := count(t, b, `SELECT count(*) FROM audit_log WHERE action = 'minutes.distribute' AND object_id = $1`, fmt.Sprint(b.meeting)); n != 1 {
 		t.Errorf("%d distribution audit rows, want 1", n)
 	}
@@ -245,6 +258,20 @@ func TestNoticeDistribution(t *testing.T) {
 	health := &auth.Principal{UserID: auth.UserID(u.users[u.health][0]), Username: "yt", UnitID: u.health}
 	if _, err := b.svc.PDF(ctx, health, b.meeting, true); !errors.Is(err, minutes.ErrNotFound) {
 		t.Errorf("unit not concerned reads the notice: %v, want ErrNotFound", err)
+	}
+	// The notice page: finance sees its conclusion only, with the stored
+	// file; the meeting's people see all; an unconcerned unit nothing.
+	if n, err := b.svc.Notice(ctx, financeUser, b.meeting); err != nil {
+		t.Errorf("finance reads the notice page: %v", err)
+	} else if n.Symbol != "1/TB-UBND" || n.Participant || len(n.Units) != 1 || n.Units[0].UnitID != u.finance ||
+		len(n.Conclusions) != 1 || n.Conclusions[0].Number != 2 || n.File == nil || n.File.SHA256 == "" {
+		t.Errorf("finance's notice: %+v", n)
+	}
+	if n, err := b.svc.Notice(ctx, b.delegate, b.meeting); err != nil || !n.Participant || len(n.Conclusions) != 3 || len(n.Units) != 3 {
+		t.Errorf("a delegate's notice: %+v, %v", n, err)
+	}
+	if _, err := b.svc.Notice(ctx, health, b.meeting); !errors.Is(err, minutes.ErrNotFound) {
+		t.Errorf("unit not concerned reads the notice page: %v, want ErrNotFound", err)
 	}
 	// The records of the issue cannot change.
 	for _, sql := range []string{`DELETE FROM minutes_files`, `UPDATE minutes_notice_units SET conclusions = '{9}'`, `DELETE FROM minutes_distributions`} {

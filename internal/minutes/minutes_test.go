@@ -122,7 +122,8 @@ func setup(t *testing.T) bundle {
 	exec(`INSERT INTO vote_counts (vote_id, choice, n) VALUES ($1, 'Tán thành', 2), ($1, 'Không tán thành', 1), ($1, 'Không biểu quyết', 0)`, vote)
 
 	b.blobs = newBlobs(t)
-	b.svc = minutes.NewService(db, minutes.Config{Issuer: "UBND", IssuerName: "ỦY BAN NHÂN DÂN\nTỈNH LÂM ĐỒNG", Place: "Lâm Đồng", Blobs: b.blobs},
+	b.svc = minutes.NewService(db, minutes.Config{Issuer: "UBND", IssuerName: "ỦY BAN NHÂN DÂN\nTỈNH LÂM ĐỒNG", Place: "Lâm Đồng", Blobs: b.blobs,
+		PublicURL: "https://cau.lamdong.gov.vn/"},
 		func() time.Time { return at(14, 0) }, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	return b
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cau-gov/cau/internal/audit"
@@ -58,6 +59,9 @@ type Config struct {
 	Issuer     string // abbreviation in symbols, e.g. "UBND"
 	IssuerName string // full name in capitals for the PDF header
 	Place      string // place of the date line, e.g. "Lâm Đồng"
+	// PublicURL (CAU_PUBLIC_URL) is how browsers reach the server: the
+	// notice e-mails link to PublicURL + /meetings/<id>/minutes.
+	PublicURL string
 	// Signer signs approved PDFs when set (the unit's PKCS #12).
 	Signer *pdfsign.Signer
 	// Blobs keeps the approved PDFs encrypted at rest.
@@ -90,6 +94,7 @@ func NewService(s Store, cfg Config, now func() time.Time, log *slog.Logger) *Se
 	if cfg.Issuer == "" {
 		cfg.Issuer = "UBND"
 	}
+	cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
 	return &Service{store: s, cfg: cfg, now: now, log: log}
 }
 
