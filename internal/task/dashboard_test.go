@@ -124,6 +124,14 @@ func TestDashboard(t *testing.T) {
 	if v, _ := f.GetCellValue(task.SheetSummary, "I1"); v != "Tỷ lệ đúng hạn (%)" {
 		t.Errorf("summary header I1 %q", v)
 	}
+	// The same status terms as the screens (web/static/js/i18n.js) and
+	// the task sheet: the Government Office's "trong hạn / quá hạn / đúng hạn".
+	for cell, want := range map[string]string{"C1": "Đang thực hiện, quá hạn", "D1": "Đang thực hiện, trong hạn",
+		"E1": "Hoàn thành quá hạn", "F1": "Hoàn thành đúng hạn", "G1": "Đã hủy"} {
+		if v, _ := f.GetCellValue(task.SheetSummary, cell); v != want {
+			t.Errorf("summary header %s %q, want %q", cell, v, want)
+		}
+	}
 	if v, _ := f.GetCellValue(task.SheetSummary, "B3"); v != "Sở Kế hoạch và Đầu tư" {
 		t.Errorf("summary B3 %q", v)
 	}

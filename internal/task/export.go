@@ -14,8 +14,10 @@ const (
 )
 
 var (
-	summaryHeader = []any{"STT", "Đơn vị / Người giao", "Quá hạn", "Đang thực hiện trong hạn", "Hoàn thành quá hạn",
-		"Hoàn thành đúng hạn", "Đã hủy", "Tổng số", "Tỷ lệ đúng hạn (%)"}
+	// The status columns carry the statuses' own labels (Status.Label), so
+	// the workbook, the task sheet and the screens use the same terms.
+	summaryHeader = []any{"STT", "Đơn vị / Người giao", StatusOverdue.Label(), StatusInProgress.Label(), StatusDoneLate.Label(),
+		StatusDoneOnTime.Label(), StatusCancelled.Label(), "Tổng số", "Tỷ lệ đúng hạn (%)"}
 	tasksHeader = []any{"STT", "Nhiệm vụ", "Đơn vị chủ trì", "Hạn xử lý", "Ngày hoàn thành", "Tiến độ (%)", "Trạng thái"}
 )
 
