@@ -93,16 +93,17 @@ func (o *Options) defaults() {
 
 // hall is one synthetic hall.
 type hall struct {
-	id      string
-	index   int        // join order, from 0
-	link    *ShapedNet // the hall's downlink when it is weak, else nil
-	client  *sfuclient.Client
-	video   *sfuclient.Publication
-	audio   *sfuclient.Publication
-	speak   atomic.Bool
-	sent    SendCounters
-	join    time.Duration
-	floorAt time.Time
+	id        string
+	index     int        // join order, from 0
+	link      *ShapedNet // the hall's downlink when it is weak, else nil
+	client    *sfuclient.Client
+	video     *sfuclient.Publication
+	audio     *sfuclient.Publication
+	speak     atomic.Bool
+	sent      SendCounters
+	join      time.Duration
+	floorAt   time.Time // subscribed to the floor
+	joinStart time.Time // started joining (before the signaling socket)
 
 	mu   sync.Mutex
 	recv []*RecvStats
@@ -110,6 +111,7 @@ type hall struct {
 
 func (h *hall) onTrack(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 	s := NewRecvStats(tr.Kind())
+	s.Floor = tr.ID() == string(sfu.FloorTrack)
 	h.mu.Lock()
 	h.recv = append(h.recv, s)
 	h.mu.Unlock()
@@ -289,7 +291,7 @@ wait:
 	for _, h := range halls {
 		for _, s := range h.stats() {
 			delay.Merge(s.Delay)
-			if ff := s.FirstFrame.Load(); ff != 0 && s.Kind == webrtc.RTPCodecTypeVideo {
+			if ff := s.FirstFrame.Load(); ff != 0 && s.Floor {
 				if from := h.pictureExpected(); !from.IsZero() {
 					firstFrame.Record(time.Unix(0, ff).Sub(from))
 				}
@@ -343,6 +345,7 @@ func (h *hall) start(ctx context.Context, o Options, wsURL string, unmuted bool,
 		return err
 	}
 	t0 := time.Now()
+	h.joinStart = t0
 	jctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	co := sfuclient.Options{URL: wsURL, Token: tok, OnTrack: h.onTrack, Logger: o.Logger}
@@ -385,15 +388,16 @@ func (h *hall) start(ctx context.Context, o Options, wsURL string, unmuted bool,
 	return nil
 }
 
-// pictureExpected is when the hall could first expect a floor picture:
-// when it subscribed, or when a floor (another hall) first existed after
-// that. Zero if it never had one.
+// pictureExpected is when the hall could first expect a floor picture,
+// what a hall operator sees as "join to first frame": when it started
+// joining if another hall held the floor then, else when a floor (another
+// hall) first existed after that. Zero if it never had one.
 func (h *hall) pictureExpected() time.Time {
 	if h.floorAt.IsZero() {
 		return time.Time{}
 	}
 	if f := h.client.Joined().Floor; f != "" && string(f) != h.id {
-		return h.floorAt
+		return h.joinStart
 	}
 	for _, ev := range h.client.Events() {
 		if ev.Type != "floor" {
@@ -403,10 +407,10 @@ func (h *hall) pictureExpected() time.Time {
 		if json.Unmarshal(ev.Data, &f) != nil || f.Identity == "" || string(f.Identity) == h.id {
 			continue
 		}
-		if ev.At.After(h.floorAt) {
+		if ev.At.After(h.joinStart) {
 			return ev.At
 		}
-		return h.floorAt
+		return h.joinStart
 	}
 	return time.Time{}
 }
