@@ -24,6 +24,15 @@ type Session struct {
 	Items      []SessionItem
 	Floors     []Floor
 	Votes      []SessionVote
+	Acts       []Act // events of the log that name who caused them
+}
+
+// Act is an event of the session log caused by a person (the chair moving
+// to an item, granting the floor, opening a vote; a delegate asking for
+// the floor or casting an open ballot; an organizer taking the roll call).
+type Act struct {
+	UserID auth.UserID
+	At     time.Time
 }
 
 // SessionPerson is an invited person and their roll call status
@@ -34,6 +43,7 @@ type SessionPerson struct {
 	Position string
 	Role     string // chair, secretary, delegate, presenter, guest, observer
 	Status   string
+	HallID   *auth.HallID // the hall the person was invited to sit in, if any
 }
 
 // SessionHall is an invited hall.
@@ -88,6 +98,7 @@ func Draft(s Session) Body {
 	b := Body{Title: s.Title, Place: s.Place, OpenedAt: s.OpenedAt, ClosedAt: s.ClosedAt,
 		Halls: []Hall{}, People: []Person{}, Items: []Item{}, Conclusions: []Conclusion{}}
 
+	acted, seated := attendedBy(s)
 	for _, p := range s.People {
 		switch p.Role {
 		case "chair":
@@ -97,14 +108,8 @@ func Draft(s Session) Body {
 				b.Secretary = p.Name
 			}
 		}
-		att := AbsentNoCause
-		switch p.Status {
-		case "in_hall", "online":
-			att = Present
-		case "absent":
-			att = AbsentNotice
-		}
-		b.People = append(b.People, Person{UserID: p.UserID, Name: p.Name, Position: p.Position, Role: p.Role, Attendance: att})
+		b.People = append(b.People, Person{UserID: p.UserID, Name: p.Name, Position: p.Position, Role: p.Role,
+			Attendance: attendance(p, acted, seated)})
 	}
 
 	// Halls: first connection and, if it ended disconnected, last departure.
@@ -167,6 +172,72 @@ func Draft(s Session) Body {
 		}
 	}
 	return b
+}
+
+// leadIn is how long before the chair opens the session its acts still
+// count as attending it: operators connect halls and organizers take the
+// roll call as people arrive, before the opening.
+const leadIn = 2 * time.Hour
+
+// attendance is a person's attendance as a provincial office records it.
+// The roll call decides when it says present (in the hall, online); a
+// person who acted in the session (opened it, moved the agenda, granted
+// the floor, voted openly, took the roll call) was there whatever the roll
+// call says, as the chair and the secretary who run a session seldom check
+// themselves in; otherwise a person marked absent is absent with notice,
+// and one invited to sit in a hall that was connected during the session
+// is present there (the operator did not tick every name); anyone else is
+// absent without known cause, for the secretary to correct.
+func attendance(p SessionPerson, acted map[auth.UserID]bool, seated map[auth.HallID]bool) string {
+	switch {
+	case p.Status == "in_hall" || p.Status == "online" || acted[p.UserID]:
+		return Present
+	case p.Status == "absent":
+		return AbsentNotice
+	case p.HallID != nil && seated[*p.HallID]:
+		return Present
+	}
+	return AbsentNoCause
+}
+
+// attendedBy finds who acted during the session (from leadIn before its
+// opening to its closing) and which halls were connected at some moment
+// of it. A session never opened has no window: nobody attended it.
+func attendedBy(s Session) (acted map[auth.UserID]bool, seated map[auth.HallID]bool) {
+	acted, seated = map[auth.UserID]bool{}, map[auth.HallID]bool{}
+	if s.OpenedAt == nil {
+		return acted, seated
+	}
+	from, until := *s.OpenedAt, s.ClosedAt
+	within := func(t time.Time) bool { return !t.Before(from.Add(-leadIn)) && (until == nil || !t.After(*until)) }
+	for _, a := range s.Acts {
+		if within(a.At) {
+			acted[a.UserID] = true
+		}
+	}
+	// A hall counts if a connection of it overlaps [opened, closed]: it
+	// connected before the closing and left after the opening (or never).
+	since := map[auth.HallID]time.Time{}
+	for _, e := range s.HallEvents {
+		if e.Connected {
+			if _, on := since[e.HallID]; !on {
+				since[e.HallID] = e.At
+			}
+			continue
+		}
+		if c, on := since[e.HallID]; on {
+			if !e.At.Before(from) && (until == nil || !c.After(*until)) {
+				seated[e.HallID] = true
+			}
+			delete(since, e.HallID)
+		}
+	}
+	for h, c := range since { // still connected at the end of the log
+		if until == nil || !c.After(*until) {
+			seated[h] = true
+		}
+	}
+	return acted, seated
 }
 
 // Refresh re-drafts the facts of a draft from the session while keeping

@@ -412,3 +412,83 @@ func TestConcurrentApprovals(t *testing.T) {
 		}
 	}
 }
+
+// TestDraftAttendanceFromActs: the chair and the secretary who ran the
+// session without checking themselves in are present; so is a person
+// seated in a hall that was connected during the session; an explicit
+// absence, a hall that never connected or connected only after the
+// closing, and acts outside the session leave a person absent.
+func TestDraftAttendanceFromActs(t *testing.T) {
+	b := setup(t)
+	ctx := context.Background()
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := b.db.Pool.Exec(ctx, sql, args...); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	var chair, sec, d2, d3 int64
+	_ = b.db.Pool.QueryRow(ctx, `SELECT
+		(SELECT user_id FROM meeting_participants WHERE meeting_id = $1 AND role = 'chair'),
+		(SELECT user_id FROM meeting_participants WHERE meeting_id = $1 AND role = 'secretary'),
+		(SELECT id FROM users WHERE full_name = $2), (SELECT id FROM users WHERE full_name = $3)`, b.meeting, b.d2, b.d3).Scan(&chair, &sec, &d2, &d3)
+	// Neither the chair nor the secretary checked in.
+	exec(`DELETE FROM session_attendance WHERE meeting_id = $1 AND user_id IN ($2, $3)`, b.meeting, chair, sec)
+	person := func(name string, hall *int64) int64 {
+		var id int64
+		if err := b.db.Pool.QueryRow(ctx, `INSERT INTO users (unit_id, username, full_name, password_hash) VALUES ($1, $2, $3, 'x') RETURNING id`,
+			b.unit, fmt.Sprintf("u%d", time.Now().UnixNano()), name).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		exec(`INSERT INTO meeting_participants (meeting_id, user_id, role, hall_id) VALUES ($1, $2, 'delegate', $3)`, b.meeting, id, hall)
+		return id
+	}
+	// d2 is marked absent though seated in a connected hall; d3 was never
+	// ticked but sat in the district hall, connected 07:58–10:15.
+	exec(`UPDATE meeting_participants SET hall_id = $3 WHERE meeting_id = $1 AND user_id IN ($2, $4)`, b.meeting, d2, b.halls[1], d3)
+	late := b.halls[2]
+	commune := person("Đặng Văn Khoa", &late) // the commune hall connects only after the closing
+	yesterday := person("Vũ Thị Mai", nil)    // acted the day before, not in the session
+	early := person("Bùi Quốc Trung", nil)    // acted 3 hours before the opening
+	var seq int64
+	_ = b.db.Pool.QueryRow(ctx, `SELECT last_seq FROM meetings WHERE id = $1`, b.meeting).Scan(&seq)
+	event := func(typ string, actor *int64, when time.Time, data string) {
+		seq++
+		exec(`INSERT INTO session_events (meeting_id, seq, at, type, actor_id, data) VALUES ($1, $2, $3, $4, $5, $6)`, b.meeting, seq, when, typ, actor, data)
+	}
+	event("item.started", &chair, at(8, 5), `{}`)                       // the chair runs the agenda
+	event("attendance.marked", &sec, at(7, 40), `{"status": "online"}`) // roll call before the opening
+	event("speaking.requested", &yesterday, at(8, 5).Add(-24*time.Hour), `{}`)
+	event("speaking.requested", &early, at(5, 2), `{}`)
+	event("hall.connected", nil, at(10, 50), fmt.Sprintf(`{"hall_id": %d}`, late))
+	exec(`UPDATE meetings SET last_seq = $2 WHERE id = $1`, b.meeting, seq)
+
+	m, err := b.svc.Draft(ctx, b.secretary, b.meeting)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]string{}
+	for _, p := range m.Body.People {
+		got[int64(p.UserID)] = p.Attendance
+	}
+	for who, want := range map[int64]string{
+		chair: minutes.Present, sec: minutes.Present, d3: minutes.Present, d2: minutes.AbsentNotice,
+		commune: minutes.AbsentNoCause, yesterday: minutes.AbsentNoCause, early: minutes.AbsentNoCause,
+	} {
+		if got[who] != want {
+			t.Errorf("user %d: attendance %q, want %q", who, got[who], want)
+		}
+	}
+	// The PDF's "absent without known cause" line names neither of them.
+	doc := b.svc.Document(m)
+	for _, bl := range doc.Body {
+		for _, line := range strings.Split(bl.Text, "\n") {
+			if strings.HasPrefix(line, "Vắng không rõ lý do:") && (strings.Contains(line, b.chairName) || strings.Contains(line, b.secName)) {
+				t.Errorf("the minutes call the chair or the secretary absent: %s", line)
+			}
+		}
+	}
+	if all := fmt.Sprint(doc.Body); !strings.Contains(all, "Vắng không rõ lý do:") || !strings.Contains(all, "Bùi Quốc Trung") {
+		t.Errorf("the PDF lacks the absent line: %v", doc.Body)
+	}
+}

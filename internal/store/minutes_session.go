@@ -22,7 +22,7 @@ func (db *DB) MeetingSession(ctx context.Context, id minutes.MeetingID) (minutes
 		return s, fmt.Errorf("meeting %d: %w", id, notFoundAs(err, minutes.ErrNotFound))
 	}
 
-	rows, err := db.Pool.Query(ctx, `SELECT u.id, u.full_name, u.position, p.role, coalesce(a.status, '')
+	rows, err := db.Pool.Query(ctx, `SELECT u.id, u.full_name, u.position, p.role, coalesce(a.status, ''), p.hall_id
 		FROM meeting_participants p JOIN users u ON u.id = p.user_id
 		LEFT JOIN session_attendance a ON a.meeting_id = p.meeting_id AND a.user_id = p.user_id
 		WHERE p.meeting_id = $1
@@ -49,6 +49,17 @@ func (db *DB) MeetingSession(ctx context.Context, id minutes.MeetingID) (minutes
 		return s, fmt.Errorf("session hall events: %w", err)
 	}
 	if s.HallEvents, err = pgx.CollectRows(rows, pgx.RowToStructByPos[minutes.HallEvent]); err != nil {
+		return s, err
+	}
+
+	// Who caused which event (the SFU's hall and online reports and secret
+	// ballots name nobody): acting in the session is attending it.
+	rows, err = db.Pool.Query(ctx, `SELECT actor_id, at FROM session_events
+		WHERE meeting_id = $1 AND actor_id IS NOT NULL ORDER BY seq`, id)
+	if err != nil {
+		return s, fmt.Errorf("session acts: %w", err)
+	}
+	if s.Acts, err = pgx.CollectRows(rows, pgx.RowToStructByPos[minutes.Act]); err != nil {
 		return s, err
 	}
 
