@@ -57,7 +57,7 @@ func (p *Participant) allocateOnce() bool {
 	noFeedback := p.noFeedback
 	p.mu.Unlock()
 
-	est, loss := p.s.cfg.InitialBitrate, 0.0
+	est, sig := p.s.cfg.InitialBitrate, linkSignals{}
 	if noFeedback {
 		est = p.s.cfg.MaxBitrate
 	}
@@ -65,7 +65,7 @@ func (p *Participant) allocateOnce() bool {
 		if e := bwe(); e != nil {
 			est = e.GetTargetBitrate()
 			if p.probe.active || limitedBefore(p) {
-				loss, _ = e.GetStats()["averageLoss"].(float64)
+				sig = readSignals(e)
 			}
 		}
 	}
@@ -103,8 +103,8 @@ func (p *Participant) allocateOnce() bool {
 		video = append(video, d)
 	}
 	slices.SortStableFunc(video, func(a, b *downTrack) int { return priority(b) - priority(a) })
-	// The first video track held below what it wants, and what its next
-	// layer up would need in all, for the prober.
+	// The first video track held below what it wants, and what the
+	// allocation would need in all to give it that, for the prober.
 	var limited *downTrack
 	limitedNeed := 0
 	for _, d := range video {
@@ -150,17 +150,12 @@ func (p *Participant) allocateOnce() bool {
 			}
 		}
 		if limited == nil {
-			next := 0
-			if chosen != nil {
-				next = chosen.index + 1
-			}
-			for i := next; i < int(want); i++ {
+			// est-budget is what the tracks before this one take; the
+			// best layer it wants would replace what it has.
+			for i := int(want) - 1; i > layerIndex(chosen); i-- {
 				if l := t.layerAt(i); l != nil {
 					limited = d
 					limitedNeed = est - budget + int(float64(layerRate(l))*upgradeMargin)
-					if chosen != nil {
-						limitedNeed -= layerRate(chosen)
-					}
 					break
 				}
 			}
@@ -174,7 +169,7 @@ func (p *Participant) allocateOnce() bool {
 		d.setTarget(chosen)
 	}
 	p.wasLimited = limited != nil
-	return p.probeStep(limited, est-max(budget, 0), limitedNeed, est, gccEst, loss)
+	return p.probeStep(limited, est-max(budget, 0), limitedNeed, est, gccEst, sig)
 }
 
 // priority orders video for allocation: the floor, then screen shares,
@@ -195,6 +190,14 @@ func (t *upTrack) layerAt(i int) *upLayer {
 	return t.layers[i]
 }
 
+// layerIndex is l's index, -1 for none.
+func layerIndex(l *upLayer) int {
+	if l == nil {
+		return -1
+	}
+	return l.index
+}
+
 func layerName(l *upLayer) string {
 	if l == nil {
 		return "off"
@@ -203,5 +206,5 @@ func layerName(l *upLayer) string {
 }
 
 // limitedBefore reports whether the last allocation held a track below
-// what it wants (a probe may start now and needs the loss baseline).
+// what it wants (a probe may start now and needs the link's signals).
 func limitedBefore(p *Participant) bool { return p.wasLimited }

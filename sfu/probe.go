@@ -14,12 +14,23 @@ import (
 // to show the estimator more traffic: a probe that runs its course with no
 // congestion signal proves its total rate, which the allocator may then
 // use (the proven rate is dropped at the first congestion signal).
+//
+// Steps grow like TCP's slow start: the first probe after congestion (or
+// at the start) goes only a little above what flows, since the link was
+// full near there and a small overshoot fills a queue too slowly to be
+// caught within one probe; each success doubles the next step, and an
+// overshoot of a step that large fills any queue at once, so it fails
+// fast. A link that recovers from 400 kbit/s to plenty climbs from the
+// low layer to the high one in three or four probes, a few seconds.
 const (
 	probeDuration   = time.Second
 	probeMinBackoff = time.Second
 	probeMaxBackoff = 2 * time.Second
 	// probeTick spreads the padding, so a probe is not one burst.
 	probeTick = 20 * time.Millisecond
+	// probeSlack: a probe is over when this little of it remains, so one
+	// that ends just after an allocation tick does not wait for the next.
+	probeSlack = 50 * time.Millisecond
 	// padBits is the wire size of a padding packet (255 bytes of padding,
 	// RTP, SRTP, UDP and IP headers).
 	padBits = (255 + 12 + 10 + 8 + 20) * 8
@@ -30,7 +41,37 @@ const (
 	// probeLossRise: loss (a fraction) rising this much during a probe
 	// fails it.
 	probeLossRise = 0.04
+	// probeQueueSamples: allocations (every 250 ms) during a probe that
+	// see queueing before it fails. A probe twice what the link carries
+	// shows it from the first one on.
+	probeQueueSamples = 2
 )
+
+// linkSignals are what the estimator says of the link besides its
+// estimate, read at each allocation while probing.
+type linkSignals struct {
+	loss float64 // average loss, a fraction
+	// queueing: the delay-based detector sees one-way delay growing
+	// beyond its adaptive threshold, or says overuse. A probe that fills
+	// a bottleneck's queue shows this within a few hundred milliseconds,
+	// long before the estimate itself falls or the queue overflows into
+	// loss (pion's estimate is the lower of the loss-based and the
+	// delay-based one, and the loss-based one may go on growing).
+	queueing bool
+}
+
+func readSignals(e cc.BandwidthEstimator) linkSignals {
+	st := e.GetStats()
+	var s linkSignals
+	s.loss, _ = st["averageLoss"].(float64)
+	trend, _ := st["delayEstimate"].(float64)
+	thr, _ := st["delayThreshold"].(float64)
+	usage, _ := st["usage"].(string)
+	// No threshold yet: no delay statistics either (and a zero usage
+	// reads as overuse).
+	s.queueing = thr > 0 && (trend > thr || usage == "overuse")
+	return s
+}
 
 // prober is a subscriber's probing state; used under Participant.allocMu.
 type prober struct {
@@ -39,12 +80,14 @@ type prober struct {
 	active   bool
 	startAt  int64
 	total    int     // bit/s of media plus padding during the probe
-	startEst int     // the estimator's own estimate when the probe began
+	startEst int     // the estimator's own estimate when the probe began (logged)
 	minEst   int     // and its lowest since
 	maxLoss  float64 // highest average loss the estimator reported during the probe
 	baseLoss float64 // and its loss when the probe began
+	queued   int     // allocations during the probe that saw queueing
 	next     int64
 	backoff  time.Duration
+	streak   int // probes succeeded since the last congestion
 	stop     chan struct{}
 }
 
@@ -73,29 +116,36 @@ func (p *Participant) estimateWithProbe(est int) int {
 // probeStep runs each allocation: it ends a running probe (proving its
 // rate, or backing off after congestion), or starts one on d when the
 // allocation left d below what it wants; usage is what is being sent
-// (bit/s), need what the next step up would take.
+// (bit/s), need what giving d what it wants would take in all.
 // It reports whether a probe just proved a new rate, so the allocation
 // can use it at once.
-func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, loss float64) bool {
+func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig linkSignals) bool {
 	pr := &p.probe
 	now := nanotime()
 	if pr.active {
 		pr.minEst = min(pr.minEst, gccEst)
-		pr.maxLoss = max(pr.maxLoss, loss)
+		pr.maxLoss = max(pr.maxLoss, sig.loss)
+		if sig.queueing {
+			pr.queued++
+		}
 		switch {
-		// A link that carries the probe lets the estimator's own estimate
-		// hold or grow; a queue filling up makes it sag.
-		// A full queue drops packets: loss above the link's usual is the
-		// surest sign the probe was too much.
-		case p.congestedAt.Load() > pr.startAt || float64(pr.minEst) < 0.97*float64(pr.startEst) ||
-			pr.maxLoss > pr.baseLoss+probeLossRise:
+		// A probe the link cannot carry fills the bottleneck's queue: the
+		// delay grows at once (seen twice, so one noisy sample does not
+		// count), and a full queue drops packets (loss above the link's
+		// usual). The estimate itself is no signal: a delay blip that the
+		// estimator takes for overuse cuts it to 85% of what it sees
+		// delivered, which on a subscriber held below its estimate is far
+		// below the estimate, link or no link.
+		case pr.queued >= probeQueueSamples || pr.maxLoss > pr.baseLoss+probeLossRise:
 			p.stopProbe()
+			pr.streak = 0
 			pr.backoff = min(max(2*pr.backoff, probeMinBackoff), probeMaxBackoff)
 			pr.next = now + int64(pr.backoff)
-			p.log.Debug("probe failed", "rate", pr.total, "backoff", pr.backoff, "estimate", est)
-		case now-pr.startAt >= int64(probeDuration):
+			p.log.Debug("probe failed", "rate", pr.total, "backoff", pr.backoff, "estimate", est, "queueing", pr.queued, "loss", pr.maxLoss, "base_loss", pr.baseLoss)
+		case now-pr.startAt >= int64(probeDuration-probeSlack):
 			p.stopProbe()
 			pr.proven, pr.provenAt = pr.total, now
+			pr.streak++
 			pr.backoff = probeMinBackoff
 			pr.next = now // climb on at the next allocation
 			p.log.Debug("probe succeeded", "rate", pr.total, "estimate", est, "gcc", gccEst, "gcc_start", pr.startEst, "gcc_min", pr.minEst, "loss", pr.maxLoss, "base_loss", pr.baseLoss)
@@ -103,26 +153,34 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, loss
 		}
 		return false
 	}
-	if d == nil || now < pr.next || need <= est || d.bound.Load() == nil {
+	if p.congestedAt.Load() > pr.provenAt {
+		pr.streak = 0 // what the last probes proved is gone
+	}
+	if d == nil || now < pr.next || d.bound.Load() == nil || sig.queueing {
+		// A queue still draining (after congestion, or the last probe)
+		// would fail any probe: wait for it.
 		return false
 	}
-	// Aim at the next layer, but at most half again what flows or a
-	// quarter above the estimate (which includes the last proven rate):
-	// a failed probe must not bury the audio.
-	// The aim has headroom: layer rates swing with key frames, and a
-	// probe that proves just the need of a moment ago is wasted.
-	// Small steps: a probe a little above a full link is not always
-	// caught within its second, so each step may overshoot only a little.
-	target := min(need+need/5, max(usage+usage/2, est+est/4, usage+100_000))
+	// The first step: at most half again what flows or a quarter above
+	// the estimate (which includes the last proven rate), so a failed
+	// probe does not bury the audio. After a success: twice what was
+	// proven. Never more than what d wants, with headroom, since layer
+	// rates swing with key frames and a probe that proves just the need
+	// of a moment ago is wasted.
+	target := max(usage+usage/2, est+est/4, usage+100_000)
+	if pr.streak > 0 {
+		target = 2 * max(usage, est)
+	}
+	target = min(target, need+need/5)
 	pad := target - usage
 	if pad <= 0 {
 		return false
 	}
 	pr.active, pr.startAt, pr.total = true, now, usage+pad
 	pr.startEst, pr.minEst = gccEst, gccEst
-	pr.baseLoss, pr.maxLoss = loss, loss
+	pr.baseLoss, pr.maxLoss, pr.queued = sig.loss, sig.loss, 0
 	pr.stop = make(chan struct{})
-	p.log.Debug("probe", "usage", usage, "padding", pad, "need", need, "gcc", gccEst)
+	p.log.Debug("probe", "usage", usage, "padding", pad, "need", need, "gcc", gccEst, "streak", pr.streak)
 	go p.pad(d, pad, pr.stop)
 	return false
 }
