@@ -15,6 +15,7 @@ import { minutesScreen } from './minutes.js';
 import { tasksScreen } from './tasks.js';
 import { taskScreen } from './task.js';
 import { dashboardScreen } from './dashboard.js';
+import { searchScreen, searchBox, focusSearchOnSlash } from './search.js';
 
 /**
  * @typedef {object} Ctx
@@ -43,6 +44,7 @@ const routes = [
 	{ pattern: /^\/tasks$/, screen: tasksScreen },
 	{ pattern: /^\/tasks\/dashboard$/, screen: dashboardScreen },
 	{ pattern: /^\/tasks\/(\d+)$/, screen: taskScreen, names: ['id'] },
+	{ pattern: /^\/search$/, screen: searchScreen },
 ];
 
 /** @param {HTMLElement} root */
@@ -92,7 +94,8 @@ export function start(root) {
 				leader && navLink('/tasks/dashboard', t('nav.dashboard')),
 				navLink('/device-check', t('nav.device'))),
 			h('div', { class: 'spacer' }),
-			u && h('span', { class: 'who' }, u.full_name, ' · ', u.roles.map((r) => t('role.' + r)).join(', ')),
+			u && searchBox(ctx),
+			u && h('span', { class: 'who' }, u.full_name, h('span', { class: 'who-role' }, ' · ', u.roles.map((r) => t('role.' + r)).join(', '))),
 			h('button', { type: 'button', class: 'link', lang: lang() === 'vi' ? 'en' : 'vi', onclick: () => setLang(lang() === 'vi' ? 'en' : 'vi') }, t('lang.switch')),
 			u && h('button', { type: 'button', class: 'secondary', onclick: async () => { await api.logout(); ctx.go('/login', true); } }, t('nav.logout')),
 		);
@@ -164,6 +167,7 @@ export function start(root) {
 		}, (err) => console.warn('me:', err));
 	}
 	addEventListener('popstate', () => void render());
+	addEventListener('keydown', focusSearchOnSlash);
 	onLangChange(() => void render());
 	void render();
 }

@@ -6,6 +6,7 @@ import { errorMessage } from '../api.js';
 import { t } from '../i18n.js';
 import { h, replace } from './dom.js';
 import { statusBadge, formatDay, today, units, unitOptions } from './taskbits.js';
+import { unitChips } from './unitpick.js';
 
 /**
  * conclusionTasks fills box with the conclusions and their tasks.
@@ -32,6 +33,7 @@ export async function conclusionTasks(box, ctx, meetingId, conclusions, fail) {
 		const formBox = h('div', { class: 'assign', hidden: true });
 		return h('li', { 'data-conclusion': String(c.number) },
 			h('div', { class: 'pre' }, c.text),
+			unitChips(all, c.unit_ids),
 			mine.length > 0 && h('ul', { class: 'task-links' }, mine.map((x) => h('li', {},
 				h('a', { href: `/tasks/${x.id}`, onclick: go(`/tasks/${x.id}`) }, x.title), ' — ',
 				all.get(x.lead_unit_id)?.name ?? '#' + x.lead_unit_id, ' · ', t('task.deadlineOn', { d: formatDay(x.deadline) }), ' ', statusBadge(x.status)))),

@@ -9,13 +9,25 @@ import { t, has, formatDateTime } from '../i18n.js';
 import { h, replace, saveFile } from './dom.js';
 import { renderPDF } from './pdfview.js';
 import { conclusionTasks } from './conclusions.js';
+import { noticeScreen } from './notice.js';
+import { unitPicker, unitChips } from './unitpick.js';
+import { units } from './taskbits.js';
 
 /** @type {import('./app.js').Screen} */
 export async function minutesScreen(main, ctx, params) {
 	const id = Number(params.id);
 	if (!Number.isSafeInteger(id) || id <= 0) throw new ApiError(404, 'not_found', 'bad meeting id');
 	const api = ctx.api;
-	const mres = await api.get(`/meetings/${id}`);
+	/** @type {any} */
+	let mres;
+	try {
+		mres = await api.get(`/meetings/${id}`);
+	} catch (err) {
+		// Not one of the meeting's people: the users of a unit the conclusion
+		// notice is addressed to come here from its e-mail and read the notice.
+		if (err instanceof ApiError && err.code === 'not_found') return noticeScreen(main, ctx, id);
+		throw err;
+	}
 	const meeting = mres.meeting;
 	/** @type {string[]} */
 	const roles = mres.my_roles ?? [];
@@ -41,6 +53,8 @@ export async function minutesScreen(main, ctx, params) {
 
 	/** @type {any} the record as the server last sent it */
 	let m = null;
+	/** @type {Map<number, any>} the unit tree, to name and pick the units concerned */
+	const all = await units(api).catch(() => new Map());
 	try {
 		m = await api.get(`/meetings/${id}/minutes`);
 	} catch (err) {
@@ -83,7 +97,7 @@ export async function minutesScreen(main, ctx, params) {
 	function drawEditor() {
 		base = structuredClone(m.body);
 		dirty = false;
-		ed = editorForm(m.body, () => { dirty = true; status.textContent = t('minutes.unsaved'); });
+		ed = editorForm(m.body, () => { dirty = true; status.textContent = t('minutes.unsaved'); }, all);
 		status = h('span', { class: 'muted', id: 'minutes-state', 'aria-live': 'polite' }, t('minutes.versionN', { v: m.version, at: formatDateTime(m.updated_at) }));
 		const conflict = h('div', { class: 'notice conflict', id: 'minutes-conflict', role: 'alert', hidden: true });
 		const bar = h('div', { class: 'card toolbar' },
@@ -194,7 +208,7 @@ export async function minutesScreen(main, ctx, params) {
 			readOnlyBody(b),
 			h('section', { class: 'card' }, h('h2', {}, t('minutes.conclusions')), conclusions));
 		if (approved) void conclusionTasks(conclusions, ctx, id, b.conclusions ?? [], fail);
-		else replace(conclusions, conclusionList(b.conclusions ?? []));
+		else replace(conclusions, conclusionList(b.conclusions ?? [], all));
 	}
 
 	/** @param {boolean} notice */
@@ -252,9 +266,10 @@ const attendance = ['present', 'absent_notice', 'absent_unknown'];
  * are shown, text is editable.
  * @param {any} b
  * @param {() => void} onInput
+ * @param {Map<number, any>} all units, for the units concerned by each conclusion
  * @returns {Editor}
  */
-function editorForm(b, onInput) {
+function editorForm(b, onInput, all) {
 	/** @type {Map<string, HTMLInputElement|HTMLTextAreaElement|HTMLSelectElement>} field key → control */
 	const fields = new Map();
 	/**
@@ -271,10 +286,12 @@ function editorForm(b, onInput) {
 	const concl = h('ol', { class: 'conclusions-edit', id: 'conclusions' });
 	/** @param {any} c */
 	const addConclusion = (c) => {
-		const ta = h('textarea', { rows: '3', 'aria-label': t('minutes.conclusionN', { n: concl.children.length + 1 }) }, c.text ?? '');
+		const label = t('minutes.conclusionN', { n: concl.children.length + 1 });
+		const ta = h('textarea', { rows: '3', 'aria-label': label }, c.text ?? '');
 		ta.addEventListener('input', onInput);
 		const li = h('li', { 'data-units': JSON.stringify(c.unit_ids ?? []) }, ta,
-			h('button', { type: 'button', class: 'small link', onclick: () => { li.remove(); onInput(); } }, t('editor.remove')));
+			unitPicker(all, c.unit_ids ?? [], label, (ids) => { li.dataset.units = JSON.stringify(ids); onInput(); }),
+			h('button', { type: 'button', class: 'small link', onclick: () => { li.remove(); onInput(); } }, t('minutes.removeConclusion')));
 		concl.append(li);
 		return ta;
 	};
@@ -381,9 +398,10 @@ export function mergeBodies(base, mine, theirs) {
 		const my = (mine.people ?? []).find((/** @type {any} */ x) => x.user_id === p.user_id);
 		if (my) pick('att.' + p.user_id, b?.attendance, my.attendance, p.attendance, (v) => { p.attendance = v; }, (v) => t('minutes.att.' + v));
 	}
-	const texts = (/** @type {any} */ b) => (b.conclusions ?? []).map((/** @type {any} */ c) => c.text);
+	// A conclusion is its text and its units: a change of either is a change.
+	const texts = (/** @type {any} */ b) => (b.conclusions ?? []).map((/** @type {any} */ c) => ({ text: c.text, unit_ids: c.unit_ids ?? [] }));
 	pick('conclusions', texts(base), texts(mine), texts(theirs), () => { out.conclusions = mine.conclusions; },
-		(v) => v.map((/** @type {string} */ x, /** @type {number} */ i) => `${i + 1}. ${x}`).join('\n'));
+		(v) => v.map((/** @type {any} */ x, /** @type {number} */ i) => `${i + 1}. ${x.text}`).join('\n'));
 	return { body: out, clashes };
 }
 
@@ -430,10 +448,13 @@ function readOnlyBody(b) {
 		b.notes && h('section', { class: 'card' }, h('h2', {}, t('minutes.notes')), h('div', { class: 'pre' }, b.notes)));
 }
 
-/** @param {any[]} cs */
-function conclusionList(cs) {
+/**
+ * @param {any[]} cs
+ * @param {Map<number, any>} all units
+ */
+function conclusionList(cs, all) {
 	if (cs.length === 0) return h('p', { class: 'muted' }, t('minutes.noConclusions'));
-	return h('ol', { class: 'conclusions' }, cs.map((c) => h('li', { class: 'pre' }, c.text)));
+	return h('ol', { class: 'conclusions' }, cs.map((c) => h('li', { 'data-conclusion': String(c.number) }, h('div', { class: 'pre' }, c.text), unitChips(all, c.unit_ids))));
 }
 
 /**
