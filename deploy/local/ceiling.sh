@@ -5,8 +5,9 @@
 # `cau loadtest` against it; with two or more CPUs the server is pinned to
 # the last one and the generator to the others (taskset), so each one's
 # CPU use is its own and the one at 100 % of its CPUs is the bottleneck.
-# STEPS ("20 40 60 80 100 120 140 160"), DURATION (20s) and LOADTEST_ARGS
-# (extra loadtest flags, e.g. "--subscribers 4") override. Reports go to
+# STEPS ("20 40 60 80 100 120 140 160"), DURATION (20s), LOADTEST_ARGS
+# (extra loadtest flags, e.g. "--subscribers 4") and SERVER_ENV (e.g.
+# "GOGC=100" for the server alone) override. Reports go to
 # bench/ceiling-<stamp>/ and a summary table to bench/ceiling-<stamp>.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -63,9 +64,9 @@ for n in $STEPS; do
 	# Not through pin(): a backgrounded function is a subshell, and $! must
 	# be the server itself for the loadtest to read its /proc.
 	if [ -n "$server_cpus" ] && command -v taskset >/dev/null; then
-		taskset -c "$server_cpus" ./bin/cau serve > "$out/serve-$n.log" 2>&1 &
+		taskset -c "$server_cpus" env ${SERVER_ENV:-} ./bin/cau serve > "$out/serve-$n.log" 2>&1 &
 	else
-		./bin/cau serve > "$out/serve-$n.log" 2>&1 &
+		env ${SERVER_ENV:-} ./bin/cau serve > "$out/serve-$n.log" 2>&1 &
 	fi
 	server=$!
 	for _ in $(seq 1 100); do
