@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/pion/webrtc/v4"
 )
@@ -11,6 +12,9 @@ const (
 	// upgradeMargin: a higher layer is taken only when the estimate
 	// exceeds its rate by this factor, so the choice does not flap.
 	upgradeMargin = 1.15
+	// keepMargin: the lowest layer, once sent, is kept while the estimate
+	// covers this share of its rate (see allocateOnce).
+	keepMargin = 0.85
 	// overhead scales measured RTP payload rates to wire rates (SRTP,
 	// UDP and IP headers are about 50 bytes on a 1000-byte packet, much
 	// more on 100-byte Opus packets).
@@ -64,10 +68,16 @@ func (p *Participant) allocateOnce() bool {
 	if bwe != nil {
 		if e := bwe(); e != nil {
 			est = e.GetTargetBitrate()
-			if p.probe.active || limitedBefore(p) {
+			if p.probe.active || limitedBefore(p) || p.probe.proven > 0 {
 				sig = readSignals(e)
 			}
 		}
+	}
+	if sig.loss > lossyLink && !p.probe.active {
+		// A link losing this much is full (a bottleneck queue dropping),
+		// whatever a probe proved before: the proven rate goes, and no
+		// probe starts until the loss falls (see probeStep).
+		p.congestedAt.Store(nanotime())
 	}
 	gccEst := est
 	est = p.estimateWithProbe(est)
@@ -102,7 +112,16 @@ func (p *Participant) allocateOnce() bool {
 		}
 		video = append(video, d)
 	}
-	slices.SortStableFunc(video, func(a, b *downTrack) int { return priority(b) - priority(a) })
+	// Ties go by track ID: downs come from a map, and a random order gave
+	// the budget to a different one of equal tracks at every allocation
+	// (strip cameras on a weak link took turns, low and off, many times
+	// a second).
+	slices.SortFunc(video, func(a, b *downTrack) int {
+		if d := priority(b) - priority(a); d != 0 {
+			return d
+		}
+		return strings.Compare(string(a.id), string(b.id))
+	})
 	// The first video track held below what it wants, and what the
 	// allocation would need in all to give it that, for the prober.
 	var limited *downTrack
@@ -135,8 +154,24 @@ func (p *Participant) allocateOnce() bool {
 				continue
 			}
 			need := layerRate(l)
-			if cur == nil || cur.track != t || cur.index < i {
+			switch {
+			case i == 0 && (cur == nil || cur.index == 0):
+				// The lowest layer, resumed or kept: a paused picture is
+				// the worst outcome, and a lossy line's estimate sits well
+				// below what it carries (about 290 kbit/s for a 400 kbit/s
+				// line with 3% loss), so the low layer goes while the
+				// estimate covers most of it; resuming takes all of it
+				// (hysteresis: each resume costs a key frame).
+				if cur != nil {
+					need = int(float64(need) * keepMargin)
+				}
+			case cur == nil || cur.index < i:
+				// Going up (or resuming): only with room to spare.
 				need = int(float64(need) * margin)
+			default:
+				// Staying, or a new floor source on the same layer: no
+				// margin (the rates are alike; with one, a commune hall's
+				// floor was paused at every change of speaker).
 			}
 			if need <= budget {
 				chosen = l

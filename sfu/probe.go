@@ -45,6 +45,15 @@ const (
 	// see queueing before it fails. A probe twice what the link carries
 	// shows it from the first one on.
 	probeQueueSamples = 2
+	// lossyLink: average loss (a fraction) above which a link counts as
+	// full: no probe starts and a proven rate is dropped. A full queue that
+	// tail-drops shows no growing delay, and its loss no longer rises
+	// during a probe, so neither probe failure signal fires: on a 400
+	// kbit/s line with a 250 ms queue, probes "succeeded" at over 1 Mbit/s
+	// and put weak halls' floor on the high layer (cau loadtest
+	// --weak-share). A commune line's own random loss is a few percent;
+	// above 10% Google congestion control itself cuts its estimate.
+	lossyLink = 0.10
 )
 
 // linkSignals are what the estimator says of the link besides its
@@ -156,7 +165,7 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 	if p.congestedAt.Load() > pr.provenAt {
 		pr.streak = 0 // what the last probes proved is gone
 	}
-	if d == nil || now < pr.next || d.bound.Load() == nil || sig.queueing {
+	if d == nil || now < pr.next || d.bound.Load() == nil || sig.queueing || sig.loss > lossyLink {
 		// A queue still draining (after congestion, or the last probe)
 		// would fail any probe: wait for it.
 		return false

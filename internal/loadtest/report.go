@@ -75,6 +75,11 @@ type Report struct {
 	NormalDelayMsP99      float64            `json:"normal_delay_ms_p99"`
 	NormalFloorLayers     map[string]float64 `json:"normal_floor_layers"`
 	NormalFloorLayerAtEnd map[string]int     `json:"normal_floor_layer_at_end"`
+	// WeakEstimateKbps and NormalEstimateKbps are the SFU's mean estimate
+	// of each group's downlink (kbit/s) in its last stats to the console,
+	// for telling a low estimate from an allocation that does not use it.
+	WeakEstimateKbps   float64 `json:"weak_estimate_kbps"`
+	NormalEstimateKbps float64 `json:"normal_estimate_kbps"`
 	// WeakLink is the weak halls' line and what it did in the window.
 	WeakLink *WeakLinkReport `json:"weak_link,omitempty"`
 
@@ -159,6 +164,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 			l.Kbps, l.LossPercent, l.DelayMs, l.KbpsUsed, l.QueueMsMax, l.QueueDrops, l.LineLosses)
 		row("weak halls", "%d: loss %.2f%% (audio %.2f%%), delay p50 / p99 %.1f / %.1f ms, floor %s, at end %s",
 			r.WeakHalls, r.WeakLossRatio*100, r.WeakAudioLossRatio*100, r.WeakDelayMsP50, r.WeakDelayMsP99, shares(r.WeakFloorLayers), counts(r.WeakFloorLayerAtEnd))
+		row("downlink estimates", "weak %.0f kbit/s, normal %.0f kbit/s (mean, last stats)", r.WeakEstimateKbps, r.NormalEstimateKbps)
 	}
 	row("normal halls", "%d: loss %.3f%% (audio %.3f%%), delay p50 / p99 %.1f / %.1f ms, floor %s, at end %s",
 		r.NormalHalls, r.NormalLossRatio*100, r.NormalAudioLossRatio*100, r.NormalDelayMsP50, r.NormalDelayMsP99, shares(r.NormalFloorLayers), counts(r.NormalFloorLayerAtEnd))

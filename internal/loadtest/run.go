@@ -312,6 +312,9 @@ wait:
 		}
 	}
 	rep.setGroups(figures(weak, counts0, counts1, delays0, start, end), figures(normal, counts0, counts1, delays0, start, end))
+	if console != nil {
+		rep.WeakEstimateKbps, rep.NormalEstimateKbps = meanEstimate(console, weak), meanEstimate(console, normal)
+	}
 	if len(weak) > 0 {
 		rep.WeakLink = &WeakLinkReport{Kbps: o.WeakLink.RateBps / 1000, LossPercent: o.WeakLink.LossPercent, DelayMs: ms(o.WeakLink.Delay),
 			QueueDrops: link1.QueueDrops - link0.QueueDrops, LineLosses: link1.LineLosses - link0.LineLosses,
@@ -548,4 +551,34 @@ func loss(a, b map[*RecvStats]recvCount) (all, worst float64) {
 func machine() string {
 	host, _ := os.Hostname()
 	return fmt.Sprintf("%s, %d cores, %s/%s, %s", host, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+}
+
+// meanEstimate is the mean downlink estimate (kbit/s) of halls in the last
+// stats the console (a moderator) received.
+func meanEstimate(console *sfuclient.Client, halls []*hall) float64 {
+	evs := console.Events()
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Type != "stats" {
+			continue
+		}
+		var st sfu.StatsEvent
+		if json.Unmarshal(evs[i].Data, &st) != nil {
+			return 0
+		}
+		by := make(map[sfu.ParticipantID]int, len(st.Participants))
+		for _, p := range st.Participants {
+			by[p.Identity] = p.EstimateOut
+		}
+		sum, n := 0, 0
+		for _, h := range halls {
+			if e, ok := by[sfu.ParticipantID(h.id)]; ok {
+				sum, n = sum+e, n+1
+			}
+		}
+		if n == 0 {
+			return 0
+		}
+		return float64(sum) / float64(n) / 1000
+	}
+	return 0
 }
