@@ -7,7 +7,8 @@
 # CPU use is its own and the one at 100 % of its CPUs is the bottleneck.
 # STEPS ("20 40 60 80 100 120 140 160"), DURATION (20s), LOADTEST_ARGS
 # (extra loadtest flags, e.g. "--subscribers 4") and SERVER_ENV (e.g.
-# "GOGC=100" for the server alone) override. Reports go to
+# "GOGC=100" for the server alone) override; CONTINUE=1 runs every step
+# instead of stopping at the first that fails. Reports go to
 # bench/ceiling-<stamp>/ and a summary table to bench/ceiling-<stamp>.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -59,7 +60,7 @@ summary="bench/ceiling-$stamp.md"
 
 server=""
 trap 'if [ -n "$server" ]; then kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; fi' EXIT
-best=0
+best=0 prev=0
 for n in $STEPS; do
 	# Not through pin(): a backgrounded function is a subshell, and $! must
 	# be the server itself for the loadtest to read its /proc.
@@ -96,7 +97,12 @@ for n in $STEPS; do
 		"$(awk -v b="$(num server_rss_bytes "$r")" 'BEGIN { print b / 1048576 }')" "$(num cpu_us_per_forwarded_packet "$r")" \
 		"$(num first_frame_ms_p99 "$r")" "$ok" >> "$summary"
 	go tool pprof -top -nodecount 25 bin/cau "$out/server-cpu-$n.pprof" > "$out/server-cpu-$n.txt" 2>/dev/null || true
-	if [ "$ok" = yes ]; then best=$n; else break; fi
+	if [ "$ok" = yes ]; then
+		if [ "$best" = "$prev" ]; then best=$n; fi
+	elif [ -z "${CONTINUE:-}" ]; then
+		break
+	fi
+	prev=$n
 done
 echo >> "$summary"
 echo "Ceiling: $best halls (the largest step meeting the criteria). Profiles: $out/server-cpu-<halls>.txt" >> "$summary"
