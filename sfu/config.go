@@ -66,6 +66,9 @@ type Config struct {
 	// audio to everyone would be 8000 packets a second per hall). Default
 	// 8; negative forwards all.
 	AudioLastN int
+	// MaxProbes is how many subscribers may probe their downlink (send
+	// padding to find more bandwidth) at once, server-wide. Default 16.
+	MaxProbes int
 	// Net replaces the host network (pion vnet in tests); nil uses the OS.
 	Net transport.Net
 }
@@ -101,6 +104,9 @@ func (c *Config) setDefaults() {
 	if c.MaxBitrate == 0 {
 		c.MaxBitrate = 8_000_000
 	}
+	if c.MaxProbes == 0 {
+		c.MaxProbes = 16
+	}
 	if c.AudioLastN == 0 {
 		c.AudioLastN = 8
 	}
@@ -109,6 +115,9 @@ func (c *Config) setDefaults() {
 // Validate reports every bad field.
 func (c Config) Validate() error {
 	var errs []error
+	if c.MaxProbes < 0 {
+		errs = append(errs, fmt.Errorf("MaxProbes %d is negative", c.MaxProbes))
+	}
 	if c.SocketBuffer < 0 {
 		errs = append(errs, fmt.Errorf("SocketBuffer %d is negative", c.SocketBuffer))
 	}

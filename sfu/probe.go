@@ -185,12 +185,25 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 	if pad <= 0 {
 		return false
 	}
+	// Padding costs the server as much as media per packet. When many
+	// subscribers are held below what they want at once (a congested or
+	// CPU-bound server, where estimates sag everywhere) probing them all
+	// at once was 16% of the SFU's CPU at 100 halls and fed the overload;
+	// they take turns instead.
+	if n := p.s.probing.Add(1); int(n) > p.s.cfg.MaxProbes {
+		p.s.probing.Add(-1)
+		pr.next = now + int64(probeMinBackoff)
+		return false
+	}
 	pr.active, pr.startAt, pr.total = true, now, usage+pad
 	pr.startEst, pr.minEst = gccEst, gccEst
 	pr.baseLoss, pr.maxLoss, pr.queued = sig.loss, sig.loss, 0
 	pr.stop = make(chan struct{})
 	p.log.Debug("probe", "usage", usage, "padding", pad, "need", need, "gcc", gccEst, "streak", pr.streak)
-	go p.pad(d, pad, pr.stop)
+	go func() {
+		defer p.s.probing.Add(-1)
+		p.pad(d, pad, pr.stop)
+	}()
 	return false
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/webrtc/v4"
@@ -18,6 +19,7 @@ type SFU struct {
 	cfg     Config
 	log     *slog.Logger
 	metrics *metrics
+	probing atomic.Int32 // subscribers sending probe padding now
 	se      webrtc.SettingEngine
 	upAPI   *webrtc.API
 
