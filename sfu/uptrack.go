@@ -89,7 +89,6 @@ type upLayer struct {
 	epoch atomic.Uint32
 	stats streamStats
 	rate  rateMeter
-	loss  lossMeter
 	done  chan struct{}
 
 	lastPLI atomic.Int64 // nanotime of the last key frame request
