@@ -3,16 +3,10 @@ package minutes_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,11 +15,10 @@ import (
 	"testing"
 	"time"
 
-	"software.sslmate.com/src/go-pkcs12"
-
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/minutes"
 	"github.com/cau-gov/cau/internal/pdfsign"
+	"github.com/cau-gov/cau/internal/pdfsign/pdfsigntest"
 )
 
 // units is the province's concerned and unconcerned units with their users.
@@ -357,7 +350,7 @@ func TestSignedStoredPDF(t *testing.T) {
 	if err := b.svc.Distribute(ctx, b.meeting); err != nil {
 		t.Fatal(err)
 	}
-	nss := nssDB(t, caPEM)
+	nss := pdfsigntest.TrustStore(t, caPEM)
 	for _, notice := range []bool{false, true} {
 		p1, err1 := b.svc.PDF(ctx, b.delegate, b.meeting, notice)
 		p2, err2 := b.svc.PDF(ctx, b.delegate, b.meeting, notice)
@@ -370,7 +363,7 @@ func TestSignedStoredPDF(t *testing.T) {
 		if out := os.Getenv("CAU_PDF_OUT"); out != "" {
 			_ = os.WriteFile(fmt.Sprintf("%s.signed.%v.pdf", out, notice), p1.Bytes, 0o644)
 		}
-		out := pdfsig(t, nss, p1.Bytes)
+		out := pdfsigntest.PDFSig(t, nss, p1.Bytes)
 		for _, want := range []string{"Signature Validation: Signature is Valid.", "Certificate Validation: Certificate is Trusted.", "Total document signed"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("notice=%v: pdfsig lacks %q:\n%s", notice, want, out)
@@ -380,72 +373,21 @@ func TestSignedStoredPDF(t *testing.T) {
 		tampered := bytes.Clone(p1.Bytes)
 		i := bytes.Index(tampered, []byte("/Title"))
 		tampered[i+1] = 'X'
-		if out := pdfsig(t, nss, tampered); strings.Contains(out, "Signature is Valid") ||
+		if out := pdfsigntest.PDFSig(t, nss, tampered); strings.Contains(out, "Signature is Valid") ||
 			!strings.Contains(out, "Digest Mismatch") && !strings.Contains(out, "Signature is Invalid") {
 			t.Errorf("notice=%v: pdfsig accepted a changed byte:\n%s", notice, out)
 		}
 	}
 }
 
-// testSigner makes a CA and a unit certificate it issued, as PKCS #12.
+// testSigner makes a CA and a unit certificate it issued; it returns the
+// CA and the unit's signer.
 func testSigner(t *testing.T) ([]byte, pdfsign.Signer) {
 	t.Helper()
-	now := time.Now()
-	caKey, _ := rsa.GenerateKey(rand.Reader, 2048)
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Cầu Test CA"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	pki := pdfsigntest.New(t)
+	signer, err := pdfsign.ParsePKCS12(pki.P12, pdfsigntest.Password)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca, _ := x509.ParseCertificate(caDER)
-	key, _ := rsa.GenerateKey(rand.Reader, 2048)
-	leafTmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "Ủy ban nhân dân tỉnh Lâm Đồng"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, _ := x509.ParseCertificate(leafDER)
-	p12, err := pkcs12.Modern.Encode(key, leaf, nil, "mật-khẩu")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := pdfsign.ParsePKCS12(p12, "mật-khẩu")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), signer
-}
-
-// nssDB is an NSS database trusting only the test CA (for pdfsig).
-func nssDB(t *testing.T, caPEM []byte) string {
-	t.Helper()
-	dir := t.TempDir()
-	ca := filepath.Join(dir, "ca.pem")
-	if err := os.WriteFile(ca, caPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for _, args := range [][]string{
-		{"-N", "-d", "sql:" + dir, "--empty-password"},
-		{"-A", "-d", "sql:" + dir, "-n", "cau-test-ca", "-t", "CT,C,C", "-a", "-i", ca},
-	} {
-		if out, err := exec.Command("certutil", args...).CombinedOutput(); err != nil {
-			t.Fatalf("certutil %v: %v\n%s", args, err, out)
-		}
-	}
-	return dir
-}
-
-func pdfsig(t *testing.T, nss string, pdf []byte) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "signed.pdf")
-	if err := os.WriteFile(path, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, _ := exec.Command("pdfsig", "-nssdir", "sql:"+nss, path).CombinedOutput()
-	return string(out)
+	return pki.CAPEM, signer
 }
