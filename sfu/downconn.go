@@ -38,7 +38,7 @@ func (p *Participant) downConn() error {
 // when an offer is already out (one at a time: no glare).
 func (p *Participant) negotiate(restart bool) {
 	p.mu.Lock()
-	if p.closed || p.down == nil || p.viewer {
+	if p.closed || p.down == nil || p.viewer() {
 		p.mu.Unlock()
 		return
 	}

@@ -28,7 +28,6 @@ type Participant struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 
-	viewer      bool        // a WHEP player: answer-driven down connection, see viewer.go
 	mediaUp     atomic.Bool // a peer connection has connected
 	serverMuted atomic.Bool
 	estimate    atomic.Int64 // bit/s, the downlink estimate last used
@@ -110,6 +109,10 @@ func (p *Participant) Detach(sink Sink) {
 	p.log.Info("participant detached", "grace", p.s.cfg.ReconnectGrace)
 	p.grace = time.AfterFunc(p.s.cfg.ReconnectGrace, func() { p.Leave("reconnect grace expired") })
 }
+
+// viewer reports whether the participant is a WHEP player: its down
+// connection is answer-driven, with the tracks of its one offer (viewer.go).
+func (p *Participant) viewer() bool { return p.grant.Kind == KindWHEP }
 
 // sinkless reports whether the participant has no signaling socket (WHIP,
 // WHEP): its media connection is its only sign of life.

@@ -109,7 +109,7 @@ func (r *room) publish(t *upTrack) {
 	r.broadcast(TrackPublished{Track: t.info()}, nil)
 	if t.kind == webrtc.RTPCodecTypeAudio {
 		for _, q := range r.others(t.owner) {
-			if q.grant.Subscribe && !q.viewer {
+			if q.grant.Subscribe && !q.viewer() {
 				if _, err := q.addDown(t.id, QualityHigh); err != nil && !errors.Is(err, ErrClosed) {
 					q.log.Warn("subscribe audio", "track_id", t.id, "error", err)
 				}

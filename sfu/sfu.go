@@ -271,7 +271,6 @@ func (s *SFU) join(r *room, g Grant, sink Sink) (*Participant, error) {
 	p := &Participant{s: s, room: r, id: g.Identity, grant: g, session: newSession(), sink: sink,
 		log: r.log.With("participant", g.Identity), sources: map[string]Source{}, published: map[Source]*upTrack{},
 		downs: map[TrackID]*downTrack{}, pending: map[PC][]webrtc.ICECandidateInit{}}
-	p.viewer = g.Kind == KindWHEP
 	p.ctx, p.cancel = contextWithCancel()
 	if g.Subscribe {
 		if err := p.downConn(); err != nil {
@@ -297,7 +296,7 @@ func (s *SFU) join(r *room, g Grant, sink Sink) (*Participant, error) {
 	r.broadcast(ParticipantJoinedEvent{Participant: p.info()}, p)
 	now := time.Now()
 	s.notify(func(o Observer) { o.ParticipantJoined(r.id, p.id, g.Kind, now) })
-	if g.Subscribe && !p.viewer {
+	if g.Subscribe && !p.viewer() {
 		_, tracks, _, _ := r.state()
 		for _, t := range tracks {
 			if t.Kind == webrtc.RTPCodecTypeAudio.String() && t.Participant != p.id {

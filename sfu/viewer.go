@@ -30,7 +30,7 @@ var opusCodec = webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRa
 // answer with every candidate in it. Only participants joined with
 // KindWHEP play, and only once: a new offer means a new session.
 func (p *Participant) Play(offer string) (string, error) {
-	if !p.viewer {
+	if !p.viewer() {
 		return "", fmt.Errorf("%w: only a viewer plays", ErrInvalid)
 	}
 	video, audio, err := viewerSections(offer)

@@ -120,29 +120,20 @@ func (db *DB) TaskList(ctx context.Context, f task.Filter, today task.Day) ([]ta
 // UnitNames maps every unit's id to its name (180 rows in a province), for
 // exports.
 func (db *DB) UnitNames(ctx context.Context) (map[int64]string, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id, name FROM units`)
-	if err != nil {
-		return nil, fmt.Errorf("unit names: %w", err)
-	}
-	defer rows.Close()
-	out := map[int64]string{}
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, err
-		}
-		out[id] = name
-	}
-	return out, rows.Err()
+	return db.names(ctx, "unit names", `SELECT id, name FROM units`)
 }
 
 // UserNames maps the given users' ids to their full names (the people a
 // task names); unknown ids are left out.
 func (db *DB) UserNames(ctx context.Context, ids []int64) (map[int64]string, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id, full_name FROM users WHERE id = ANY($1)`, ids)
+	return db.names(ctx, "user names", `SELECT id, full_name FROM users WHERE id = ANY($1)`, ids)
+}
+
+// names runs a query of (id, name) rows into a map.
+func (db *DB) names(ctx context.Context, what, query string, args ...any) (map[int64]string, error) {
+	rows, err := db.Pool.Query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("user names: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
 	out := map[int64]string{}
@@ -150,7 +141,7 @@ func (db *DB) UserNames(ctx context.Context, ids []int64) (map[int64]string, err
 		var id int64
 		var name string
 		if err := rows.Scan(&id, &name); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		out[id] = name
 	}

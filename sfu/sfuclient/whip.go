@@ -57,41 +57,30 @@ type Publisher struct {
 // PublishWHIP publishes over WHIP (RFC 9725) to endpoint (…/whip) with a
 // room token, as a hardware encoder would: no signaling socket.
 func PublishWHIP(ctx context.Context, endpoint, token string, o Options, what WHIPPublication) (*Publisher, error) {
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	api, err := newAPI(o)
+	r, err := newResource(o, token)
 	if err != nil {
 		return nil, err
 	}
-	pc, err := api.NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		return nil, err
-	}
-	pub := &Publisher{Resource: &Resource{PC: pc, token: token, http: httpClient(o)}}
+	pub := &Publisher{Resource: r}
 	var trs []*webrtc.RTPTransceiver
 	if what.VideoMime != "" {
-		v, tr, err := addPublication(pc, sfu.SourceCamera, webrtc.RTPCodecCapability{MimeType: what.VideoMime, ClockRate: 90000}, what.RIDs)
+		v, tr, err := addPublication(r.PC, sfu.SourceCamera, webrtc.RTPCodecCapability{MimeType: what.VideoMime, ClockRate: 90000}, what.RIDs)
 		if err != nil {
-			_ = pc.Close()
-			return nil, err
+			return nil, r.abort(err)
 		}
 		pub.Video = v
 		trs = append(trs, tr)
 	}
 	if what.Audio {
-		a, tr, err := addPublication(pc, sfu.SourceMicrophone, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, nil)
+		a, tr, err := addPublication(r.PC, sfu.SourceMicrophone, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, nil)
 		if err != nil {
-			_ = pc.Close()
-			return nil, err
+			return nil, r.abort(err)
 		}
 		pub.Audio = a
 		trs = append(trs, tr)
 	}
-	if err := pub.negotiate(ctx, endpoint); err != nil {
-		pub.http.CloseIdleConnections()
-		_ = pc.Close()
-		return nil, err
+	if err := r.negotiate(ctx, endpoint); err != nil {
+		return nil, r.abort(err)
 	}
 	if pub.Video != nil {
 		pub.Video.start(trs[0])
@@ -106,6 +95,35 @@ func PublishWHIP(ctx context.Context, endpoint, token string, o Options, what WH
 // section and audioSlots audio sections (the loudest halls, the floor's
 // first). Tracks arrive through o.OnTrack.
 func PlayWHEP(ctx context.Context, endpoint, token string, o Options, audioSlots int) (*Resource, error) {
+	res, err := newResource(o, token)
+	if err != nil {
+		return nil, err
+	}
+	pc := res.PC
+	recv := webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}
+	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, recv); err != nil {
+		return nil, res.abort(err)
+	}
+	for range audioSlots {
+		if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, recv); err != nil {
+			return nil, res.abort(err)
+		}
+	}
+	pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+		if o.OnTrack != nil {
+			o.OnTrack(t, r)
+			return
+		}
+		go drainTrack(t)
+	})
+	if err := res.negotiate(ctx, endpoint); err != nil {
+		return nil, res.abort(err)
+	}
+	return res, nil
+}
+
+// newResource is the peer connection and HTTP client of one session.
+func newResource(o Options, token string) (*Resource, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -117,31 +135,14 @@ func PlayWHEP(ctx context.Context, endpoint, token string, o Options, audioSlots
 	if err != nil {
 		return nil, err
 	}
-	recv := webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}
-	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, recv); err != nil {
-		_ = pc.Close()
-		return nil, err
-	}
-	for range audioSlots {
-		if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, recv); err != nil {
-			_ = pc.Close()
-			return nil, err
-		}
-	}
-	pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
-		if o.OnTrack != nil {
-			o.OnTrack(t, r)
-			return
-		}
-		go drainTrack(t)
-	})
-	res := &Resource{PC: pc, token: token, http: httpClient(o)}
-	if err := res.negotiate(ctx, endpoint); err != nil {
-		res.http.CloseIdleConnections()
-		_ = pc.Close()
-		return nil, err
-	}
-	return res, nil
+	return &Resource{PC: pc, token: token, http: httpClient(o)}, nil
+}
+
+// abort closes a session that did not start and returns err.
+func (r *Resource) abort(err error) error {
+	r.http.CloseIdleConnections()
+	_ = r.PC.Close()
+	return err
 }
 
 // httpClient is a fresh client per session, so closing one never touches
