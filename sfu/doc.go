@@ -23,15 +23,19 @@
 // access_token query parameter. A refused token gets 401 before the
 // upgrade. The protocol is in docs/signaling.md.
 //
-// Join is the entry point for other transports (WHIP/WHEP): a WHIP
-// publisher is a participant joined with sfu.Discard as its sink whose
-// Offer arrives over HTTP with OfferOptions{NoTrickle: true} (the answer
-// then holds every candidate); DELETE calls Leave. A WHEP viewer is a
-// participant with Subscribe whose down offer the HTTP layer relays.
+// Join is the entry point for other transports (sfu/whip): a WHIP
+// publisher is a participant of Kind KindWHIP joined with sfu.Discard as
+// its sink whose Offer arrives over HTTP with OfferOptions{NoTrickle: true}
+// (the answer then holds every candidate); DELETE calls Leave. A WHEP
+// viewer is a participant of Kind KindWHEP whose own receive-only offer
+// goes to Play (viewer.go): the floor on its video section, an audio slot
+// on each audio section. Either ends by itself when its media fails or
+// never connects, having no socket to recover over.
 //
 // Names beyond the brief's contract: Config.Net (pion vnet for tests),
 // Config.StatsInterval/PLIInterval/AllocInterval/SpeakerInterval/
-// InitialBitrate/MaxBitrate/MaxParticipants (tuning), Grant.Kind is a
+// InitialBitrate/MaxBitrate/MaxParticipants/MaxProbes/SocketBuffer/
+// NoBatchIO (tuning), Grant.Kind is a
 // Kind (string type), SFU.Join/Participant for transports, SFU.UDPAddrs
 // and TCPAddrs (the bound ports), ErrorCode (error → wire code).
 //
