@@ -124,7 +124,7 @@ func TestDashboard(t *testing.T) {
 	if v, _ := f.GetCellValue(task.SheetSummary, "I1"); v != "Tỷ lệ đúng hạn (%)" {
 		t.Errorf("summary header I1 %q", v)
 	}
-	// The same status terms as the screens (web/static/js/i18n.js) and
+	// The same status terms as the screens (web/static/js/i18n/vi.js) and
 	// the task sheet: the Government Office's "trong hạn / quá hạn / đúng hạn".
 	for cell, want := range map[string]string{"C1": "Đang thực hiện, quá hạn", "D1": "Đang thực hiện, trong hạn",
 		"E1": "Hoàn thành quá hạn", "F1": "Hoàn thành đúng hạn", "G1": "Đã hủy"} {
