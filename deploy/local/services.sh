@@ -84,7 +84,7 @@ else
 		apt_install redis-server
 		log "starting Redis"
 		as_root mkdir -p /var/lib/redis /var/log/redis
-		as_root redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+		as_root redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --databases 128 \
 			--dir /var/lib/redis --logfile /var/log/redis/cau-local.log >&2
 		for _ in $(seq 1 20); do redis_ok "$REDIS" && break; sleep 0.5; done
 		redis_ok "$REDIS" || { log "cannot reach Redis at 127.0.0.1:6379"; exit 1; }

@@ -27,8 +27,10 @@ func ServerURL() string {
 	return "redis://127.0.0.1:6379/0"
 }
 
-// NewURL leases a free database number (1–15), flushes it, and returns its
-// URL. The lease ends and the database is flushed when the test ends.
+// NewURL leases a free database number (1 to the server's `databases` − 1),
+// flushes it, and returns its URL. The lease ends and the database is flushed
+// when the test ends. A server started by deploy/local/services.sh has 128
+// databases, so many test binaries (or several worktrees) run at once.
 func NewURL(t testing.TB) string {
 	t.Helper()
 	base, err := redis.ParseURL(ServerURL())
@@ -40,8 +42,9 @@ func NewURL(t testing.TB) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	token := strconv.FormatInt(time.Now().UnixNano(), 36)
+	dbs := databaseCount(ctx, ctl)
 	for {
-		for n := 1; n <= 15; n++ {
+		for n := 1; n < dbs; n++ {
 			key := fmt.Sprintf("cau:redistest:lease:%d", n)
 			ok, err := ctl.SetNX(ctx, key, token, leaseTTL).Result()
 			if err != nil {
@@ -80,4 +83,18 @@ func NewURL(t testing.TB) string {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// databaseCount is the server's number of databases (16 unless configured;
+// 16 when CONFIG is not allowed).
+func databaseCount(ctx context.Context, c *redis.Client) int {
+	v, err := c.ConfigGet(ctx, "databases").Result()
+	if err != nil {
+		return 16
+	}
+	n, err := strconv.Atoi(v["databases"])
+	if err != nil || n < 2 {
+		return 16
+	}
+	return n
 }
