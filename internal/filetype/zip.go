@@ -11,11 +11,21 @@ import (
 )
 
 // Limits of the zip walk: an archive beyond them is refused rather than
-// letting one upload spend unbounded CPU or memory.
+// letting one upload spend unbounded CPU or memory here, or later in
+// LibreOffice. They hold for every entry whichever way its size is written
+// (local header, zip64 extra field or data descriptor): a declared size is
+// checked before inflating, and every deflated entry is inflated to prove
+// it, so a header that lies is caught too. Inflating runs at roughly
+// 0.5–1 GB/s here, so the total bound keeps a refusal well under a second.
 const (
-	maxZipEntries      = 20000
-	maxSmallPart       = 1 << 20 // [Content_Types].xml and mimetype are read into memory
-	maxInflatedPerFile = 1 << 30 // entries whose size only a data descriptor gives are inflated to find their end
+	maxZipEntries    = 20000
+	maxSmallPart     = 1 << 20   // [Content_Types].xml and mimetype are read into memory
+	maxInflatedEntry = 256 << 20 // one part: a 100 MiB spreadsheet's sheet XML is about 60 MiB
+	maxInflatedTotal = 512 << 20 // all parts together
+	// maxRatio bounds inflated/compressed bytes once an entry passes
+	// ratioFloor: office XML compresses 5–30×; a bomb compresses 1000×.
+	maxRatio   = 100
+	ratioFloor = 8 << 20
 )
 
 const (
@@ -37,6 +47,7 @@ var odfMime = map[string]Type{ODT.MIME: ODT, ODS.MIME: ODS, ODP.MIME: ODP}
 
 type zipWalk struct {
 	br           *bufio.Reader
+	inflated     int64 // bytes inflated so far, all entries
 	entries      map[string]bool
 	contentTypes []byte
 	mimetype     []byte
@@ -135,45 +146,127 @@ func (z *zipWalk) entry(first bool) error {
 		want = &z.mimetype
 	}
 	descriptor := flags&8 != 0
-	var data io.Reader
+	if !descriptor {
+		if err := checkDeclared(name, csize, usize); err != nil {
+			return err
+		}
+	}
+	// raw is the entry's compressed bytes; content is what it inflates to.
+	var raw *countingReader
 	switch {
 	case !descriptor:
-		data = io.LimitReader(z.br, int64(csize))
+		raw = &countingReader{r: bufio.NewReader(io.LimitReader(z.br, int64(csize)))}
 	case method == 8:
 		// No size up front: inflating finds the end. flate reads through
-		// bufio.Reader's ReadByte, so it stops exactly at the stream's end.
-		data = io.LimitReader(flate.NewReader(z.br), maxInflatedPerFile+1)
+		// ReadByte, so it stops exactly at the stream's end.
+		raw = &countingReader{r: z.br}
 	default:
 		return fmt.Errorf("%w: a zip entry of unknown length", ErrUnsupported)
 	}
+	var content io.Reader
+	switch method {
+	case 0:
+		content = raw
+	case 8:
+		content = flate.NewReader(raw)
+	default:
+		return fmt.Errorf("%w: a zip entry compressed with method %d", ErrUnsupported, method)
+	}
+	limit := int64(maxInflatedEntry)
+	if !descriptor && int64(usize) < limit {
+		limit = int64(usize) // a header that understates its size is caught here
+	}
+	b := bounded{raw: raw, r: content, limit: limit, total: &z.inflated, name: name}
 	if want != nil {
-		var r io.Reader = data
-		if !descriptor {
-			switch method {
-			case 0:
-			case 8:
-				r = flate.NewReader(data)
-			default:
-				return fmt.Errorf("%w: a zip entry compressed with method %d", ErrUnsupported, method)
-			}
+		part, err := io.ReadAll(io.LimitReader(&b, maxSmallPart+1))
+		if err != nil {
+			return err
 		}
-		b, err := io.ReadAll(io.LimitReader(r, maxSmallPart+1))
-		if err != nil || len(b) > maxSmallPart {
-			return fmt.Errorf("%w: %s unreadable or too large", ErrUnsupported, name)
+		if len(part) > maxSmallPart {
+			return fmt.Errorf("%w: %s too large", ErrUnsupported, name)
 		}
-		*want = b
+		*want = part
 	}
-	n, err := io.Copy(io.Discard, data)
-	if err != nil {
-		return fmt.Errorf("%w: a damaged zip archive (%v)", ErrUnsupported, err)
+	if _, err := io.Copy(io.Discard, &b); err != nil {
+		return err
 	}
-	if descriptor && n > maxInflatedPerFile {
-		return fmt.Errorf("%w: a zip entry inflating beyond %d bytes", ErrUnsupported, int64(maxInflatedPerFile))
+	if !descriptor {
+		if b.n != int64(usize) {
+			return fmt.Errorf("%w: a damaged zip archive (%s inflates to %d bytes, its header says %d)", ErrUnsupported, name, b.n, usize)
+		}
+		// Stored entries and a deflate stream that ends early leave bytes.
+		if _, err := io.Copy(io.Discard, raw); err != nil {
+			return fmt.Errorf("%w: a damaged zip archive (%v)", ErrUnsupported, err)
+		}
+		return nil
 	}
-	if descriptor {
-		return z.skipDescriptor(zip64)
+	return z.skipDescriptor(zip64)
+}
+
+// checkDeclared refuses an entry whose header already says it is too big.
+func checkDeclared(name string, csize, usize uint64) error {
+	if usize > maxInflatedEntry {
+		return fmt.Errorf("%w: %s would inflate to %d bytes (at most %d)", ErrUnsupported, name, usize, int64(maxInflatedEntry))
+	}
+	if usize > ratioFloor && usize > maxRatio*csize {
+		return fmt.Errorf("%w: %s would inflate %d times (at most %d)", ErrUnsupported, name, usize/max(csize, 1), maxRatio)
 	}
 	return nil
+}
+
+// countingReader counts the compressed bytes flate has taken. It is an
+// io.ByteReader, so flate reads through it without buffering ahead.
+type countingReader struct {
+	r interface {
+		io.Reader
+		io.ByteReader
+	}
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func (c *countingReader) ReadByte() (byte, error) {
+	b, err := c.r.ReadByte()
+	if err == nil {
+		c.n++
+	}
+	return b, err
+}
+
+// bounded reads one entry's inflated content and stops at the first limit
+// passed: the entry's, the archive's total or the compression ratio.
+type bounded struct {
+	raw   *countingReader
+	r     io.Reader
+	n     int64 // inflated bytes of this entry
+	limit int64
+	total *int64
+	name  string
+}
+
+func (b *bounded) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	*b.total += int64(n)
+	switch {
+	case b.n > b.limit && b.limit < maxInflatedEntry:
+		return n, fmt.Errorf("%w: a damaged zip archive (%s inflates beyond the %d bytes its header says)", ErrUnsupported, b.name, b.limit)
+	case b.n > b.limit:
+		return n, fmt.Errorf("%w: %s inflates beyond %d bytes", ErrUnsupported, b.name, b.limit)
+	case *b.total > maxInflatedTotal:
+		return n, fmt.Errorf("%w: the archive inflates beyond %d bytes", ErrUnsupported, int64(maxInflatedTotal))
+	case b.n > ratioFloor && b.n > maxRatio*b.raw.n:
+		return n, fmt.Errorf("%w: %s inflates more than %d times", ErrUnsupported, b.name, maxRatio)
+	}
+	if err != nil && err != io.EOF {
+		return n, fmt.Errorf("%w: a damaged zip archive (%v)", ErrUnsupported, err)
+	}
+	return n, err
 }
 
 // skipDescriptor skips the data descriptor after an entry: an optional
