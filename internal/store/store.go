@@ -27,6 +27,7 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "cau"
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	cfg.PrepareConn = alive
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -50,9 +51,22 @@ type Querier interface {
 }
 
 // InTx runs fn in a transaction, committing when fn returns nil and rolling
-// back otherwise. It is the one way store code opens transactions.
+// back otherwise. It is the one way store code opens transactions. A BEGIN
+// that fails on a connection that was already dead is tried once more on
+// another (see liveness.go); fn has not run then.
 func (db *DB) InTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, db.Pool, fn)
+	return pgx.BeginFunc(ctx, retryBegin{db.Pool}, fn)
+}
+
+// retryBegin begins on the pool, once more when the first connection was dead.
+type retryBegin struct{ pool *pgxpool.Pool }
+
+func (r retryBegin) Begin(ctx context.Context) (pgx.Tx, error) {
+	tx, err := r.pool.Begin(ctx)
+	if deadConn(err) {
+		tx, err = r.pool.Begin(ctx)
+	}
+	return tx, err
 }
 
 // notFound turns pgx.ErrNoRows into ErrNotFound naming what was looked for.
