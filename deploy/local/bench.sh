@@ -1,48 +1,110 @@
 #!/usr/bin/env bash
-# make bench: the Go micro-benchmarks, then the reference scenario with
+# make bench: the Go micro-benchmarks, the reference scenario with
 # `cau serve` in its own process (so its CPU is measured apart from the
-# load generator's) and `cau loadtest` against it. Reports go to bench/.
-# Everything runs on loopback. HALLS and DURATION override the scenario.
+# load generator's) and `cau loadtest` against it, then the fan-out
+# scenario against Cầu and against pion's plain fan-out in the same run.
+# Reports go to bench/. Everything runs on loopback.
+#
+#   SCENARIO=all|go|halls|fanout   what to run (default all)
+#   HALLS, DURATION                the reference scenario (160, 30s)
+#   PLAYERS, FANOUT_DURATION, ROUNDS
+#                                  the fan-out scenario: WHEP players per step ("40 160"),
+#                                  measured window (20s), interleaved rounds (1)
+#   BENCH_DB                       the scratch database (cau_bench)
+#   HTTP_PORT, UDP_PORT, PPROF_PORT, PION_PORT
+#                                  the servers' ports (18080, 18443, 16060, 18090)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 eval "$(deploy/local/services.sh)"
+SCENARIO="${SCENARIO:-all}"
 HALLS="${HALLS:-160}"
 DURATION="${DURATION:-30s}"
+PLAYERS="${PLAYERS:-40 160}"
+FANOUT_DURATION="${FANOUT_DURATION:-20s}"
+ROUNDS="${ROUNDS:-1}"
+HTTP_PORT="${HTTP_PORT:-18080}" UDP_PORT="${UDP_PORT:-18443}" PPROF_PORT="${PPROF_PORT:-16060}" PION_PORT="${PION_PORT:-18090}"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p bench var/bench
 
-echo "== Go benchmarks (bench/go-bench-$stamp.txt)"
-# Forwarding runs a fixed count: an open-ended N fills the writers' queues.
-{ go test -run '^$' -bench . -benchmem -benchtime 5000x -count 1 ./sfu/...
-  go test -run '^$' -bench UDPLoopback -benchtime 3x -count 1 ./internal/loadtest/; } | tee "bench/go-bench-$stamp.txt"
+if [ "$SCENARIO" = all ] || [ "$SCENARIO" = go ]; then
+	echo "== Go benchmarks (bench/go-bench-$stamp.txt)"
+	# Forwarding runs a fixed count: an open-ended N fills the writers' queues.
+	{ go test -run '^$' -bench . -benchmem -benchtime 5000x -count 1 ./sfu/...
+	  go test -run '^$' -bench UDPLoopback -benchtime 3x -count 1 ./internal/loadtest/; } | tee "bench/go-bench-$stamp.txt"
+fi
+[ "$SCENARIO" = go ] && exit 0
 
-echo "== reference scenario: $HALLS halls for $DURATION"
 # The media socket's buffers as deploy/sysctl/60-cau.conf sets them on a
 # server (only when the kernel's maxima are lower and we may raise them).
 for k in net.core.rmem_max net.core.wmem_max; do
 	if [ "$(sysctl -n $k 2>/dev/null || echo 0)" -lt 16777216 ]; then sysctl -qw $k=16777216 2>/dev/null || echo "bench: cannot raise $k; the SFU's socket buffers stay capped"; fi
 done
 go build -o bin/cau ./cmd/cau
-db="cau_bench"
+db="${BENCH_DB:-cau_bench}"
 psql "$CAU_PG_SERVER_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
 export DATABASE_URL="${CAU_PG_SERVER_URL%/*}/$db"
-export CAU_HTTP_ADDR=127.0.0.1:18080 CAU_PUBLIC_URL=http://127.0.0.1:18080 CAU_RTC_IPS=127.0.0.1 \
-	CAU_RTC_UDP_PORT=18443 CAU_RTC_TCP_PORT=-1 CAU_DATA_DIR=var/bench CAU_LOG_LEVEL=warn CAU_RUN_WORKER=false \
-	CAU_PPROF_ADDR=127.0.0.1:16060
+export CAU_HTTP_ADDR=127.0.0.1:$HTTP_PORT CAU_PUBLIC_URL=http://127.0.0.1:$HTTP_PORT CAU_RTC_IPS=127.0.0.1 \
+	CAU_RTC_UDP_PORT=$UDP_PORT CAU_RTC_TCP_PORT=-1 CAU_DATA_DIR=var/bench CAU_LOG_LEVEL=warn CAU_RUN_WORKER=false \
+	CAU_PPROF_ADDR=127.0.0.1:$PPROF_PORT
 ./bin/cau migrate up >/dev/null
-./bin/cau serve > "bench/serve-$stamp.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-	curl -fsS http://127.0.0.1:18080/readyz >/dev/null 2>&1 && break
-	sleep 0.2
-done
-# A CPU profile of the server, taken in the middle of the measured window.
-( sleep $(( ${HALLS} / 20 + 8 )); curl -fsS -o "bench/server-cpu-$stamp.pprof" \
-	"http://127.0.0.1:16060/debug/pprof/profile?seconds=10" ) &
-profiler=$!
-./bin/cau loadtest --url http://127.0.0.1:18080 --halls "$HALLS" --duration "$DURATION" \
-	--server-pid "$server" --json "bench/loadtest-$stamp.json" | tee "bench/loadtest-$stamp.txt"
-wait $profiler || true
-go tool pprof -top -nodecount 25 bin/cau "bench/server-cpu-$stamp.pprof" > "bench/server-cpu-$stamp.txt" 2>/dev/null || true
-echo "reports: bench/go-bench-$stamp.txt bench/loadtest-$stamp.json"
+server=
+trap '[ -n "$server" ] && { kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; }' EXIT
+
+# start_cau starts `cau serve` afresh and waits until it is ready.
+start_cau() {
+	./bin/cau serve >> "bench/serve-$stamp.log" 2>&1 &
+	server=$!
+	for _ in $(seq 1 100); do
+		curl -fsS "http://127.0.0.1:$HTTP_PORT/readyz" >/dev/null 2>&1 && return
+		sleep 0.2
+	done
+}
+stop_server() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; server=; }
+
+if [ "$SCENARIO" = all ] || [ "$SCENARIO" = halls ]; then
+	echo "== reference scenario: $HALLS halls for $DURATION"
+	start_cau
+	# A CPU profile of the server, taken in the middle of the measured window.
+	( sleep $(( HALLS / 20 + 8 )); curl -fsS -o "bench/server-cpu-$stamp.pprof" \
+		"http://127.0.0.1:$PPROF_PORT/debug/pprof/profile?seconds=10" ) &
+	profiler=$!
+	./bin/cau loadtest --url "http://127.0.0.1:$HTTP_PORT" --halls "$HALLS" --duration "$DURATION" \
+		--server-pid "$server" --json "bench/loadtest-$stamp.json" | tee "bench/loadtest-$stamp.txt"
+	wait $profiler || true
+	go tool pprof -top -nodecount 25 bin/cau "bench/server-cpu-$stamp.pprof" > "bench/server-cpu-$stamp.txt" 2>/dev/null || true
+	stop_server
+	echo "reports: bench/go-bench-$stamp.txt bench/loadtest-$stamp.json"
+fi
+
+if [ "$SCENARIO" = all ] || [ "$SCENARIO" = fanout ]; then
+	# One WHIP publisher (VP8 150 packets/s + Opus 50) to N WHEP players,
+	# against Cầu and against pion's plain TrackLocalStaticRTP fan-out
+	# (`cau loadtest --serve-pion`), a fresh server each, interleaved.
+	out="bench/fanout-$stamp.txt"
+	echo "== fan-out: 1 publisher to $PLAYERS players, $FANOUT_DURATION each, $ROUNDS round(s) ($out)"
+	for round in $(seq 1 "$ROUNDS"); do
+		for n in $PLAYERS; do
+			for srv in cau pion; do
+				if [ $srv = cau ]; then
+					start_cau
+					url="http://127.0.0.1:$HTTP_PORT"
+					args=()
+				else
+					./bin/cau loadtest --serve-pion "127.0.0.1:$PION_PORT" --serve-pion-udp "127.0.0.1:$UDP_PORT" 2>>"bench/serve-$stamp.log" &
+					server=$!
+					url="http://127.0.0.1:$PION_PORT"
+					args=(--pion)
+					sleep 1
+				fi
+				# A CPU profile of the server in the middle of the window.
+				( sleep $(( n / 20 + 10 )); [ $srv = cau ] && curl -fsS -o "bench/fanout-$srv-$n-r$round-$stamp.pprof" \
+					"http://127.0.0.1:$PPROF_PORT/debug/pprof/profile?seconds=8" ) >/dev/null 2>&1 &
+				profiler=$!
+				./bin/cau loadtest --fanout "$n" "${args[@]}" --url "$url" --duration "$FANOUT_DURATION" --server-pid "$server" \
+					--json "bench/fanout-$srv-$n-r$round-$stamp.json" | tee -a "$out"
+				wait $profiler || true
+				stop_server
+			done
+		done
+	done
+fi
