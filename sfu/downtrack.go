@@ -79,6 +79,7 @@ type downTrack struct {
 	packetsSent atomic.Uint64
 	bytesSent   atomic.Uint64
 	dropped     atomic.Uint64
+	frameDrop   atomic.Uint64 // the video frame being dropped (writer.go: dropKey)
 	switches    atomic.Uint64
 	reportedQ   atomic.Int32  // last layer told to the subscriber, -1 none
 	lossOut     atomic.Uint32 // fraction lost ×256 from receiver reports

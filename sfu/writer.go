@@ -1,5 +1,7 @@
 package sfu
 
+import "github.com/pion/webrtc/v4"
+
 // writerQueue is the number of packets a subscriber's writer may have
 // waiting: about 100 ms of a full room's audio plus the floor video.
 // Beyond it packets for that subscriber are dropped (and NACKed back
@@ -107,16 +109,45 @@ func (w *writer) do(j job) {
 	}
 }
 
-// enqueue queues p for d without blocking; a full queue drops it.
+// enqueue queues p for d without blocking. A full queue drops it, and
+// for video the rest of its frame too (as Galène's writer does): the
+// subscriber then sees one frame lost whole, which a NACK or a key frame
+// repairs, instead of packets missing at random across several frames,
+// each of which its decoder would have to discard anyway.
 func (d *downTrack) enqueue(l *upLayer, p *packet) {
+	video := d.kind == webrtc.RTPCodecTypeVideo
+	if video {
+		if k := d.frameDrop.Load(); k != 0 {
+			if k == dropKey(l, p) {
+				if p.info.marker {
+					d.frameDrop.CompareAndSwap(k, 0)
+				}
+				d.drop()
+				return
+			}
+			d.frameDrop.CompareAndSwap(k, 0) // a new frame: try again
+		}
+	}
 	p.hold()
 	select {
 	case d.w.ch <- job{kind: jobPacket, d: d, l: l, p: p}:
 	default:
 		p.release()
-		d.dropped.Add(1)
-		d.sub.s.metrics.dropped.Inc()
+		if video && !p.info.marker {
+			d.frameDrop.Store(dropKey(l, p))
+		}
+		d.drop()
 	}
+}
+
+// dropKey names p's frame: its layer and RTP timestamp, never 0.
+func dropKey(l *upLayer, p *packet) uint64 {
+	return 1<<63 | uint64(uint8(l.index))<<32 | uint64(p.info.ts)
+}
+
+func (d *downTrack) drop() {
+	d.dropped.Add(1)
+	d.sub.s.metrics.dropped.Inc()
 }
 
 func (w *writer) kick(d *downTrack) {
