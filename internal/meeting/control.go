@@ -147,6 +147,10 @@ type VoteInput struct {
 	Options    []string `json:"options"`
 	Secret     bool     `json:"secret"`
 	VoterRoles []Role   `json:"voter_roles"`
+	// Base and Rule decide the result: the first option must win more
+	// than half (or two thirds) of the voters present (or of all invited).
+	Base Base `json:"base"`
+	Rule Rule `json:"rule"`
 }
 
 // DefaultOptions are the usual choices (tán thành, không tán thành, không biểu quyết).
@@ -182,11 +186,23 @@ func (s *Service) OpenVote(ctx context.Context, p *auth.Principal, id ID, in Vot
 			bad["voter_roles"] = "unknown meeting role"
 		}
 	}
+	if in.Base == "" {
+		in.Base = BasePresent
+	}
+	if !in.Base.Valid() {
+		bad["base"] = "must be present or all"
+	}
+	if in.Rule == "" {
+		in.Rule = RuleMajority
+	}
+	if !in.Rule.Valid() {
+		bad["rule"] = "must be majority or two_thirds"
+	}
 	if len(bad) > 0 {
 		return 0, &ValidationError{Fields: bad}
 	}
 	evs, err := s.command(ctx, id, Command{Kind: CmdOpenVote, Allowed: inSession, Actor: actor(p),
-		Question: in.Question, Options: in.Options, Secret: in.Secret, VoterRoles: in.VoterRoles})
+		Question: in.Question, Options: in.Options, Secret: in.Secret, VoterRoles: in.VoterRoles, Base: in.Base, Rule: in.Rule})
 	if err != nil {
 		return 0, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/cau-gov/cau/internal/audit"
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/notify"
+	"github.com/cau-gov/cau/internal/wording"
 )
 
 // Publisher fans session events out to the browsers (internal/live).
@@ -252,7 +253,7 @@ func (s *Service) Update(ctx context.Context, p *auth.Principal, id ID, in Input
 		m.ScheduleVersion++
 		if old.Status == StatusPublished {
 			n = s.notice(m, "meeting.rescheduled", fmt.Sprintf("meeting:%d:rescheduled:v%d", m.ID, m.ScheduleVersion),
-				"Thay đổi thời gian cuộc họp: "+m.Title)
+				wording.T(wording.MeetingRescheduled, m.Title))
 		}
 	}
 	m, ids, err := s.store.UpdateMeeting(ctx, m, []Status{StatusDraft, StatusPublished}, entry(p, ip, "meeting.update", id,
@@ -276,7 +277,7 @@ func (s *Service) Publish(ctx context.Context, p *auth.Principal, id ID, ip stri
 	}
 	m, _, ids, err := s.store.Transition(ctx, id, Transition{From: []Status{StatusDraft}, To: StatusPublished, At: s.now(), Actor: p.UserID,
 		Audit:  entry(p, ip, "meeting.publish", id, nil),
-		Notice: s.notice(m, "meeting.invited", fmt.Sprintf("meeting:%d:invited", id), "Giấy mời họp: "+m.Title)})
+		Notice: s.notice(m, "meeting.invited", fmt.Sprintf("meeting:%d:invited", id), wording.T(wording.MeetingInvited, m.Title))})
 	if err != nil {
 		return Meeting{}, err
 	}
@@ -298,8 +299,8 @@ func (s *Service) Cancel(ctx context.Context, p *auth.Principal, id ID, reason, 
 	}
 	var n *notify.Template
 	if m.Status == StatusPublished {
-		n = s.notice(m, "meeting.cancelled", fmt.Sprintf("meeting:%d:cancelled", id), "Hủy cuộc họp: "+m.Title)
-		n.Body += "\nLý do: " + reason
+		n = s.notice(m, "meeting.cancelled", fmt.Sprintf("meeting:%d:cancelled", id), wording.T(wording.MeetingCancelled, m.Title))
+		n.Body += wording.T(wording.MeetingReason, reason)
 	}
 	m, evs, ids, err := s.store.Transition(ctx, id, Transition{From: []Status{StatusDraft, StatusPublished}, To: StatusCancelled,
 		At: s.now(), Reason: reason, Actor: p.UserID, Audit: entry(p, ip, "meeting.cancel", id, map[string]any{"reason": reason}), Notice: n})
@@ -314,10 +315,10 @@ func (s *Service) Cancel(ctx context.Context, p *auth.Principal, id ID, reason, 
 func (s *Service) notice(m Meeting, kind, key, title string) *notify.Template {
 	mid := int64(m.ID)
 	loc := time.FixedZone("ICT", 7*3600) // Vietnam has one time zone, UTC+7, no DST.
-	body := fmt.Sprintf("%s\nThời gian: %s – %s\nĐịa điểm: %s", m.Title,
+	body := wording.T(wording.MeetingWhenWhere, m.Title,
 		m.StartsAt.In(loc).Format("15:04 02/01/2006"), m.EndsAt.In(loc).Format("15:04 02/01/2006"), m.Place)
 	link := fmt.Sprintf("%s/meetings/%d", s.url, m.ID)
-	return &notify.Template{Kind: kind, MeetingID: &mid, Title: title, Body: body + "\nXem chi tiết: " + link, DedupKey: key, Link: link}
+	return &notify.Template{Kind: kind, MeetingID: &mid, Title: title, Body: body + wording.T(wording.MeetingLink, link), DedupKey: key, Link: link}
 }
 
 // enqueue hands committed outbox rows to the mailer; a failure is logged,

@@ -76,6 +76,8 @@ type Command struct {
 	Options    []string
 	Secret     bool
 	VoterRoles []Role
+	Base       Base
+	Rule       Rule
 	Choice     string
 	// Muted, Connected, Attendance: hall mute, hall presence, person status.
 	Muted      bool
@@ -125,6 +127,11 @@ type Vote struct {
 	Ballots    int            `json:"ballots"`
 	Eligible   int            `json:"eligible"`
 	Counts     map[string]int `json:"counts"`
+	Base       Base           `json:"base"`
+	Rule       Rule           `json:"rule"`
+	// BaseCount and Passed are fixed when the vote closes (nil while open).
+	BaseCount *int  `json:"base_count"`
+	Passed    *bool `json:"passed"`
 }
 
 // HallState is a hall's roll call and mute state.
@@ -141,4 +148,8 @@ type Attendance struct {
 	Status string       `json:"status"`
 	HallID *auth.HallID `json:"hall_id"`
 	Since  time.Time    `json:"since"`
+	// JoinedAt is the first arrival; LeftAt the last departure (nil while
+	// present or never seen).
+	JoinedAt *time.Time `json:"joined_at"`
+	LeftAt   *time.Time `json:"left_at"`
 }

@@ -44,6 +44,8 @@ type SessionPerson struct {
 	Role     string // chair, secretary, delegate, presenter, guest, observer
 	Status   string
 	HallID   *auth.HallID // the hall the person was invited to sit in, if any
+	JoinedAt *time.Time   // first arrival (own browser or checked in)
+	LeftAt   *time.Time   // last departure, nil while present
 }
 
 // SessionHall is an invited hall.
@@ -88,6 +90,11 @@ type SessionVote struct {
 	Ballots  int
 	Eligible int
 	OpenedAt time.Time
+	// The vote's rule and the result fixed at its close.
+	Base      string
+	Rule      string
+	BaseCount *int
+	Passed    *bool
 }
 
 // Draft builds the minutes' body from the session. Speakers and votes go
@@ -109,7 +116,7 @@ func Draft(s Session) Body {
 			}
 		}
 		b.People = append(b.People, Person{UserID: p.UserID, Name: p.Name, Position: p.Position, Role: p.Role,
-			Attendance: attendance(p, acted, seated)})
+			Attendance: attendance(p, acted, seated), Joined: p.JoinedAt, Left: p.LeftAt})
 	}
 
 	// Halls: first connection and, if it ended disconnected, last departure.
@@ -168,7 +175,7 @@ func Draft(s Session) Body {
 	for _, v := range s.Votes {
 		if i := place(v.ItemID, v.OpenedAt); i >= 0 {
 			b.Items[i].Votes = append(b.Items[i].Votes, Vote{Question: v.Question, Secret: v.Secret, Options: v.Options,
-				Counts: v.Counts, Ballots: v.Ballots, Eligible: v.Eligible})
+				Counts: v.Counts, Ballots: v.Ballots, Eligible: v.Eligible, Base: v.Base, Rule: v.Rule, BaseCount: v.BaseCount, Passed: v.Passed})
 		}
 	}
 	return b

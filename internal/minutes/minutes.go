@@ -68,6 +68,11 @@ type Person struct {
 	Position   string      `json:"position"`
 	Role       string      `json:"role"`
 	Attendance string      `json:"attendance"`
+	// Joined and Left are the person's first arrival and last departure
+	// (Left nil while present at the end); omitempty keeps the hash of
+	// minutes approved before they existed.
+	Joined *time.Time `json:"joined_at,omitempty"`
+	Left   *time.Time `json:"left_at,omitempty"`
 }
 
 // Item is an agenda item as it ran.
@@ -99,6 +104,13 @@ type Vote struct {
 	Counts   map[string]int `json:"counts"`
 	Ballots  int            `json:"ballots"`
 	Eligible int            `json:"eligible"`
+	// Base, Rule, BaseCount and Passed: the result by the vote's rule
+	// (internal/meeting.Decide at the close); omitempty keeps the hash of
+	// minutes approved before votes had a rule.
+	Base      string `json:"base,omitempty"`
+	Rule      string `json:"rule,omitempty"`
+	BaseCount *int   `json:"base_count,omitempty"`
+	Passed    *bool  `json:"passed,omitempty"`
 }
 
 // Conclusion is a decision; it can become tasks.

@@ -106,6 +106,8 @@ func setup(t *testing.T) bundle {
 	for id, st := range map[int64]string{chair: "in_hall", sec: "in_hall", d1: "online", d2: "absent"} {
 		exec(`INSERT INTO session_attendance (meeting_id, user_id, status, since) VALUES ($1, $2, $3, $4)`, b.meeting, id, st, at(8, 0))
 	}
+	// d1 joined online at 08:01 and left at 10:20 (then came back: online).
+	exec(`UPDATE session_attendance SET joined_at = $3 WHERE meeting_id = $1 AND user_id = $2`, b.meeting, d1, at(8, 1))
 	exec(`INSERT INTO speaking_requests (meeting_id, user_id, item_id, status, requested_at, granted_at, ended_at)
 		VALUES ($1, $2, $3, 'done', $4, $5, $6)`, b.meeting, d1, b.item1, at(8, 10), at(8, 20), at(8, 25))
 	// A whole hall's request with no item: it belongs to the item running at the time.
@@ -120,6 +122,16 @@ func setup(t *testing.T) bundle {
 		exec(`INSERT INTO vote_voters (vote_id, voter_id) VALUES ($1, $2)`, vote, v)
 	}
 	exec(`INSERT INTO vote_counts (vote_id, choice, n) VALUES ($1, 'Tán thành', 2), ($1, 'Không tán thành', 1), ($1, 'Không biểu quyết', 0)`, vote)
+	// A secret vote on the usual options with a two-thirds rule that fails:
+	// 1 of the 3 present for.
+	secret := one(`INSERT INTO votes (meeting_id, item_id, question, options, secret, voter_roles, status, opened_at, closed_at, opened_by,
+			base, rule, base_count, passed)
+		VALUES ($1, $2, 'Điều chỉnh chỉ tiêu đầu tư công', '{yes,no,abstain}', true, '{chair,delegate}', 'closed', $3, $4, $5,
+			'present', 'two_thirds', 3, false) RETURNING id`, b.meeting, b.item1, at(8, 50), at(8, 55), chair)
+	for _, v := range []int64{chair, d1, d3} {
+		exec(`INSERT INTO vote_voters (vote_id, voter_id) VALUES ($1, $2)`, secret, v)
+	}
+	exec(`INSERT INTO vote_counts (vote_id, choice, n) VALUES ($1, 'yes', 1), ($1, 'no', 1), ($1, 'abstain', 1)`, secret)
 
 	b.blobs = newBlobs(t)
 	b.svc = minutes.NewService(db, minutes.Config{Issuer: "UBND", IssuerName: "ỦY BAN NHÂN DÂN\nTỈNH LÂM ĐỒNG", Place: "Lâm Đồng", Blobs: b.blobs,
@@ -198,6 +210,15 @@ func TestDraftFromSession(t *testing.T) {
 	}
 	if len(i2.Votes) != 1 || i2.Votes[0].Counts["Tán thành"] != 2 || i2.Votes[0].Ballots != 3 || i2.Votes[0].Eligible != 4 {
 		t.Errorf("item 2 votes: %+v", i2.Votes)
+	}
+	if len(i1.Votes) != 1 || i1.Votes[0].Rule != "two_thirds" || i1.Votes[0].Base != "present" || i1.Votes[0].Passed == nil || *i1.Votes[0].Passed ||
+		i1.Votes[0].BaseCount == nil || *i1.Votes[0].BaseCount != 3 {
+		t.Errorf("item 1 votes (a failed two-thirds vote): %+v", i1.Votes)
+	}
+	for _, p := range body.People {
+		if p.Name == b.d1 && (p.Joined == nil || !p.Joined.Equal(at(8, 1)) || p.Left != nil) {
+			t.Errorf("%s joined %v left %v, want 08:01 and still present", p.Name, p.Joined, p.Left)
+		}
 	}
 }
 
@@ -327,7 +348,10 @@ func TestEditConflictsAndApproval(t *testing.T) {
 			want   []string
 		}{
 			{false, []string{"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "Số: 1/BB-UBND", "Lâm Đồng, ngày 23 tháng 11 năm 2026",
-				"BIÊN BẢN", b.chairName, b.secName, "Vắng có lý do: " + b.d2, "Điểm cầu xã Đạ Tông", "Tán thành: 2", "Giao Sở Tài chính rà soát"}},
+				"BIÊN BẢN", b.chairName, b.secName, "Vắng có lý do: " + b.d2, "Điểm cầu xã Đạ Tông", "Tán thành: 2", "Giao Sở Tài chính rà soát",
+				"Biểu quyết (kín): Điều chỉnh chỉ tiêu đầu tư công — Tán thành: 1, Không tán thành: 1, Không biểu quyết: 1",
+				"Kết quả: không thông qua (cần ít nhất hai phần ba số đại biểu có mặt; Tán thành 1/3).",
+				b.d1 + " (Giám đốc Sở Tài chính) (08:01 – 10:45)"}},
 			{true, []string{"Số: 1/TB-UBND", "THÔNG BÁO", "Giao Sở Kế hoạch và Đầu tư hoàn thiện"}},
 		} {
 			got, err := b.svc.PDF(ctx, b.delegate, b.meeting, c.notice)
@@ -353,6 +377,11 @@ func TestEditConflictsAndApproval(t *testing.T) {
 			for _, w := range c.want {
 				if !strings.Contains(flat, w) {
 					t.Errorf("notice=%v: PDF text lacks %q:\n%s", c.notice, w, text)
+				}
+			}
+			for _, w := range []string{"yes:", "no:", "abstain:"} {
+				if strings.Contains(flat, w) {
+					t.Errorf("notice=%v: PDF text has the English %q:\n%s", c.notice, w, text)
 				}
 			}
 		}

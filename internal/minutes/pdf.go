@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/pdfdoc"
+	"github.com/cau-gov/cau/internal/wording"
 )
 
 // hm formats a time as offices write it: "08 giờ 05 phút".
@@ -22,7 +22,7 @@ func hm(t *time.Time) string {
 		return "…"
 	}
 	l := t.In(hcm)
-	return fmt.Sprintf("%02d giờ %02d phút", l.Hour(), l.Minute())
+	return wording.T(wording.MinutesHourMin, l.Hour(), l.Minute())
 }
 
 func clock(t *time.Time) string {
@@ -32,7 +32,8 @@ func clock(t *time.Time) string {
 	return t.In(hcm).Format("15:04")
 }
 
-// Document lays the minutes out as a Decree 30 document.
+// Document lays the minutes out as a Decree 30 document. Every sentence
+// comes from internal/wording.
 func (s *Service) Document(m Minutes) pdfdoc.Document {
 	b := m.Body
 	date := s.now()
@@ -44,13 +45,13 @@ func (s *Service) Document(m Minutes) pdfdoc.Document {
 	var blocks []pdfdoc.Block
 	add := func(heading bool, text string) { blocks = append(blocks, pdfdoc.Block{Heading: heading, Text: text}) }
 
-	add(true, "I. THỜI GIAN, ĐỊA ĐIỂM, THÀNH PHẦN")
-	when := fmt.Sprintf("Thời gian: từ %s đến %s ngày %s.", hm(b.OpenedAt), hm(b.ClosedAt), date.In(hcm).Format("02/01/2006"))
+	add(true, wording.T(wording.MinutesHeadWhen))
+	when := wording.T(wording.MinutesWhen, hm(b.OpenedAt), hm(b.ClosedAt), date.In(hcm).Format("02/01/2006"))
 	if b.Place != "" {
-		when += "\nĐịa điểm: " + b.Place + "."
+		when += wording.T(wording.MinutesPlace, b.Place)
 	}
 	add(false, when)
-	add(false, fmt.Sprintf("Chủ trì: %s. Thư ký: %s.", orDots(b.Chair), orDots(b.Secretary)))
+	add(false, wording.T(wording.MinutesChairs, orDots(b.Chair), orDots(b.Secretary)))
 
 	present, absentNotice, absentNone := []string{}, []string{}, []string{}
 	for _, p := range b.People {
@@ -60,6 +61,13 @@ func (s *Service) Document(m Minutes) pdfdoc.Document {
 		}
 		switch p.Attendance {
 		case Present:
+			if p.Joined != nil {
+				until := p.Left // present at the end: until the closing
+				if until == nil {
+					until = b.ClosedAt
+				}
+				name = wording.T(wording.MinutesPersonAt, name, clock(p.Joined), clock(until))
+			}
 			present = append(present, name)
 		case AbsentNotice:
 			absentNotice = append(absentNotice, name)
@@ -67,68 +75,65 @@ func (s *Service) Document(m Minutes) pdfdoc.Document {
 			absentNone = append(absentNone, name)
 		}
 	}
-	att := fmt.Sprintf("Đại biểu có mặt: %d/%d", len(present), len(b.People))
+	att := wording.T(wording.MinutesPresent, len(present), len(b.People))
 	if len(present) > 0 {
 		att += ": " + strings.Join(present, "; ")
 	}
 	att += "."
 	if len(absentNotice) > 0 {
-		att += "\nVắng có lý do: " + strings.Join(absentNotice, "; ") + "."
+		att += "\n" + wording.T(wording.MinutesNotice, strings.Join(absentNotice, "; "))
 	}
 	if len(absentNone) > 0 {
-		att += "\nVắng không rõ lý do: " + strings.Join(absentNone, "; ") + "."
+		att += "\n" + wording.T(wording.MinutesNoCause, strings.Join(absentNone, "; "))
 	}
 	add(false, att)
 
 	on, off := []string{}, []string{}
 	for _, h := range b.Halls {
 		if h.Present {
-			s := fmt.Sprintf("%s (kết nối %s", h.Name, clock(h.Joined))
+			s := wording.T(wording.MinutesHallAt, h.Name, clock(h.Joined))
 			if h.Left != nil {
-				s += ", rời " + clock(h.Left)
+				s += wording.T(wording.MinutesHallLeft, clock(h.Left))
 			}
 			on = append(on, s+")")
 		} else {
 			off = append(off, h.Name)
 		}
 	}
-	halls := fmt.Sprintf("Điểm cầu tham dự: %d/%d", len(on), len(b.Halls))
+	halls := wording.T(wording.MinutesHalls, len(on), len(b.Halls))
 	if len(on) > 0 {
 		halls += ": " + strings.Join(on, "; ")
 	}
 	halls += "."
 	if len(off) > 0 {
-		halls += "\nĐiểm cầu vắng: " + strings.Join(off, "; ") + "."
+		halls += "\n" + wording.T(wording.MinutesHallsOff, strings.Join(off, "; "))
 	}
 	add(false, halls)
 
-	add(true, "II. NỘI DUNG")
+	add(true, wording.T(wording.MinutesContent))
+	hallWord := strings.TrimSpace(wording.T(wording.MinutesHallName, ""))
 	for _, it := range b.Items {
 		add(true, fmt.Sprintf("%d. %s", it.Position, it.Title))
 		var lines []string
-		line := fmt.Sprintf("Thời gian: %s – %s.", clock(it.StartedAt), clock(it.EndedAt))
+		line := wording.T(wording.MinutesItemTime, clock(it.StartedAt), clock(it.EndedAt))
 		if it.Presenter != "" {
-			line += " Trình bày: " + it.Presenter + "."
+			line += wording.T(wording.MinutesPresenter, it.Presenter)
 		}
 		lines = append(lines, line)
 		for i, sp := range it.Speakers {
 			who := sp.Name
 			if who == "" {
 				who = sp.Hall
-				if !strings.HasPrefix(who, "Điểm cầu") {
-					who = "Điểm cầu " + who
+				if !strings.HasPrefix(who, hallWord) {
+					who = wording.T(wording.MinutesHallName, who)
 				}
 			} else if sp.Hall != "" {
 				who += " (" + sp.Hall + ")"
 			}
-			lines = append(lines, fmt.Sprintf("Phát biểu %d: %s, %s – %s.", i+1, who, clock(&sp.From), clock(sp.Until)))
+			lines = append(lines, wording.T(wording.MinutesSpeaker, i+1, who, clock(&sp.From), clock(sp.Until)))
 		}
 		for _, v := range it.Votes {
-			kind := "công khai"
-			if v.Secret {
-				kind = "kín"
-			}
-			lines = append(lines, fmt.Sprintf("Biểu quyết (%s): %s — %s; %d/%d đại biểu đã biểu quyết.", kind, v.Question, counts(v), v.Ballots, v.Eligible))
+			lines = append(lines, voteLines(v)...)
 		}
 		if d := strings.TrimSpace(it.Discussion); d != "" {
 			lines = append(lines, d)
@@ -136,7 +141,7 @@ func (s *Service) Document(m Minutes) pdfdoc.Document {
 		add(false, strings.Join(lines, "\n"))
 	}
 	if len(b.Conclusions) > 0 {
-		add(true, "III. KẾT LUẬN")
+		add(true, wording.T(wording.MinutesConclude))
 		var cs []string
 		for _, c := range b.Conclusions {
 			cs = append(cs, fmt.Sprintf("%d. %s", c.Number, c.Text))
@@ -146,14 +151,28 @@ func (s *Service) Document(m Minutes) pdfdoc.Document {
 	if n := strings.TrimSpace(b.Notes); n != "" {
 		add(false, n)
 	}
-	add(false, fmt.Sprintf("Cuộc họp kết thúc lúc %s cùng ngày.", hm(b.ClosedAt)))
+	add(false, wording.T(wording.MinutesClosing, hm(b.ClosedAt)))
 
 	return pdfdoc.Document{
 		Issuer: s.cfg.IssuerName, Symbol: m.Symbol, Place: s.cfg.Place, Date: date,
-		Kind: "BIÊN BẢN", Title: b.Title, Body: blocks, Draft: m.Status != StatusApproved,
-		Signers:    []pdfdoc.Signer{{Role: "THƯ KÝ", Name: b.Secretary}, {Role: "CHỦ TRÌ", Name: b.Chair}},
-		Recipients: []string{"Các đại biểu dự họp", "Lưu: VT"},
+		Kind: wording.T(wording.MinutesKind), Title: b.Title, Body: blocks, Draft: m.Status != StatusApproved,
+		Signers: []pdfdoc.Signer{{Role: wording.T(wording.SignerSecretary), Name: b.Secretary},
+			{Role: wording.T(wording.SignerChair), Name: b.Chair}},
+		Recipients: []string{wording.T(wording.MinutesAttendees), wording.T(wording.RecipientFiling)},
 	}
+}
+
+// VoteLines is how the minutes record a vote: the question, the counts in
+// words, the turnout, and (for votes with a result) passed or not by its
+// rule and base: "Kết quả: không thông qua (cần ít nhất hai phần ba số đại
+// biểu có mặt; Tán thành 1/3)."
+func voteLines(v Vote) []string {
+	lines := []string{wording.T(wording.VoteLine, wording.VoteKind(v.Secret), v.Question, wording.Counts(v.Options, v.Counts), v.Ballots, v.Eligible)}
+	if v.Passed != nil && v.BaseCount != nil && len(v.Options) > 0 {
+		lines = append(lines, wording.T(wording.VoteResultLine, wording.Result(*v.Passed), wording.Rule(v.Rule), wording.Base(v.Base),
+			wording.Option(v.Options[0]), v.Counts[v.Options[0]], *v.BaseCount))
+	}
+	return lines
 }
 
 // NoticeDocument is the conclusion notice (Thông báo kết luận) of the
@@ -169,25 +188,24 @@ func (s *Service) NoticeDocument(m Minutes, units []NoticeUnit) (pdfdoc.Document
 	if !draft {
 		date, symbol = *m.ApprovedAt, m.NoticeSymbol
 	}
-	intro := "Kết luận tại " + lowerFirst(b.Title) + " như sau:"
+	intro := wording.T(wording.NoticeIntro, lowerFirst(b.Title))
 	if b.OpenedAt != nil {
-		intro = fmt.Sprintf("Ngày %s, đồng chí %s chủ trì %s. Sau khi nghe báo cáo và ý kiến của các đại biểu, đồng chí %s kết luận như sau:",
-			b.OpenedAt.In(hcm).Format("02/01/2006"), orDots(b.Chair), lowerFirst(b.Title), orDots(b.Chair))
+		intro = wording.T(wording.NoticeIntroDated, b.OpenedAt.In(hcm).Format("02/01/2006"), orDots(b.Chair), lowerFirst(b.Title), orDots(b.Chair))
 	}
 	blocks := []pdfdoc.Block{{Text: intro}}
 	for _, c := range b.Conclusions {
 		blocks = append(blocks, pdfdoc.Block{Text: fmt.Sprintf("%d. %s", c.Number, c.Text)})
 	}
-	blocks = append(blocks, pdfdoc.Block{Text: "Văn phòng thông báo để các cơ quan, đơn vị biết, thực hiện."})
+	blocks = append(blocks, pdfdoc.Block{Text: wording.T(wording.NoticeClosing)})
 	recipients := make([]string, 0, len(units)+1)
 	for _, u := range units {
 		recipients = append(recipients, u.Name)
 	}
-	recipients = append(recipients, "Lưu: VT")
+	recipients = append(recipients, wording.T(wording.RecipientFiling))
 	return pdfdoc.Document{
 		Issuer: s.cfg.IssuerName, Symbol: symbol, Place: s.cfg.Place, Date: date, Draft: draft,
-		Kind: "THÔNG BÁO", Title: "Kết luận của đồng chí " + orDots(b.Chair) + " tại " + lowerFirst(b.Title),
-		Body: blocks, Signers: []pdfdoc.Signer{{Role: "CHỦ TRÌ", Name: b.Chair}}, Recipients: recipients,
+		Kind: wording.T(wording.NoticeKind), Title: wording.T(wording.NoticeTitle, orDots(b.Chair), lowerFirst(b.Title)),
+		Body: blocks, Signers: []pdfdoc.Signer{{Role: wording.T(wording.SignerChair), Name: b.Chair}}, Recipients: recipients,
 	}, nil
 }
 
@@ -313,27 +331,6 @@ func (s *Service) readable(ctx context.Context, p *auth.Principal, id MeetingID,
 		}
 	}
 	return Minutes{}, fmt.Errorf("minutes of meeting %d: %w", id, ErrNotFound)
-}
-
-func counts(v Vote) string {
-	keys := append([]string(nil), v.Options...)
-	for k := range v.Counts {
-		found := false
-		for _, o := range keys {
-			found = found || o == k
-		}
-		if !found {
-			keys = append(keys, k)
-		}
-	}
-	if len(v.Options) == 0 {
-		sort.Strings(keys)
-	}
-	var parts []string
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s: %d", k, v.Counts[k]))
-	}
-	return strings.Join(parts, ", ")
 }
 
 func orDots(s string) string {

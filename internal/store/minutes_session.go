@@ -22,7 +22,7 @@ func (db *DB) MeetingSession(ctx context.Context, id minutes.MeetingID) (minutes
 		return s, fmt.Errorf("meeting %d: %w", id, notFoundAs(err, minutes.ErrNotFound))
 	}
 
-	rows, err := db.Pool.Query(ctx, `SELECT u.id, u.full_name, u.position, p.role, coalesce(a.status, ''), p.hall_id
+	rows, err := db.Pool.Query(ctx, `SELECT u.id, u.full_name, u.position, p.role, coalesce(a.status, ''), p.hall_id, a.joined_at, a.left_at
 		FROM meeting_participants p JOIN users u ON u.id = p.user_id
 		LEFT JOIN session_attendance a ON a.meeting_id = p.meeting_id AND a.user_id = p.user_id
 		WHERE p.meeting_id = $1
@@ -88,7 +88,7 @@ func (db *DB) MeetingSession(ctx context.Context, id minutes.MeetingID) (minutes
 			coalesce((SELECT jsonb_object_agg(c.choice, c.n) FROM vote_counts c WHERE c.vote_id = v.id), '{}'),
 			(SELECT count(*) FROM vote_voters vv WHERE vv.vote_id = v.id),
 			(SELECT count(*) FROM meeting_participants p WHERE p.meeting_id = v.meeting_id AND p.role = ANY(v.voter_roles)),
-			v.opened_at
+			v.opened_at, v.base, v.rule, v.base_count, v.passed
 		FROM votes v WHERE v.meeting_id = $1 AND v.status = 'closed' ORDER BY v.opened_at, v.id`, id)
 	if err != nil {
 		return s, fmt.Errorf("session votes: %w", err)
@@ -97,7 +97,7 @@ func (db *DB) MeetingSession(ctx context.Context, id minutes.MeetingID) (minutes
 		var v minutes.SessionVote
 		var counts []byte
 		var ballots, eligible int64
-		if err := row.Scan(&v.ItemID, &v.Question, &v.Secret, &v.Options, &counts, &ballots, &eligible, &v.OpenedAt); err != nil {
+		if err := row.Scan(&v.ItemID, &v.Question, &v.Secret, &v.Options, &counts, &ballots, &eligible, &v.OpenedAt, &v.Base, &v.Rule, &v.BaseCount, &v.Passed); err != nil {
 			return v, err
 		}
 		v.Ballots, v.Eligible = int(ballots), int(eligible)

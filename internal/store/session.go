@@ -227,8 +227,9 @@ func endFloor(ctx context.Context, s *sess, id meeting.RequestID) error {
 
 func openVote(ctx context.Context, s *sess, m meeting.Meeting, c meeting.Command) error {
 	var id int64
-	err := s.tx.QueryRow(ctx, `INSERT INTO votes (meeting_id, item_id, question, options, secret, voter_roles, opened_at, opened_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, s.id, m.CurrentItemID, c.Question, c.Options, c.Secret, c.VoterRoles, s.at, c.Actor).Scan(&id)
+	err := s.tx.QueryRow(ctx, `INSERT INTO votes (meeting_id, item_id, question, options, secret, voter_roles, opened_at, opened_by, base, rule)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`, s.id, m.CurrentItemID, c.Question, c.Options, c.Secret, c.VoterRoles, s.at, c.Actor,
+		c.Base, c.Rule).Scan(&id)
 	if err != nil {
 		if errors.Is(constraintError(err), ErrConflict) {
 			return fmt.Errorf("%w: another vote is open", meeting.ErrInvalidState)
@@ -243,7 +244,8 @@ func openVote(ctx context.Context, s *sess, m meeting.Meeting, c meeting.Command
 		return err
 	}
 	return s.emit(ctx, meeting.EventVoteOpened, map[string]any{"vote_id": id, "item_id": m.CurrentItemID, "question": c.Question,
-		"options": c.Options, "secret": c.Secret, "voter_roles": c.VoterRoles, "eligible": eligible, "opened_at": s.at})
+		"options": c.Options, "secret": c.Secret, "voter_roles": c.VoterRoles, "eligible": eligible, "opened_at": s.at,
+		"base": c.Base, "rule": c.Rule})
 }
 
 func eligibleVoters(ctx context.Context, s *sess, roles []meeting.Role) (int, error) {
@@ -257,13 +259,25 @@ type voteRow struct {
 	status  string
 	options []string
 	roles   []meeting.Role
+	base    meeting.Base
+	rule    meeting.Rule
 }
 
 func loadVote(ctx context.Context, s *sess, id meeting.VoteID) (voteRow, error) {
 	var v voteRow
-	err := s.tx.QueryRow(ctx, `SELECT secret, status, options, voter_roles FROM votes WHERE id = $1 AND meeting_id = $2 FOR UPDATE`, id, s.id).
-		Scan(&v.secret, &v.status, &v.options, &v.roles)
+	err := s.tx.QueryRow(ctx, `SELECT secret, status, options, voter_roles, base, rule FROM votes WHERE id = $1 AND meeting_id = $2 FOR UPDATE`, id, s.id).
+		Scan(&v.secret, &v.status, &v.options, &v.roles, &v.base, &v.rule)
 	return v, meetingNotFound(err)
+}
+
+// presentVoters counts the voters of a vote present now: checked in (in a
+// hall or online) or having cast a ballot of it.
+func presentVoters(ctx context.Context, s *sess, id meeting.VoteID, roles []meeting.Role) (int, error) {
+	var n int
+	err := s.tx.QueryRow(ctx, `SELECT count(*) FROM meeting_participants p WHERE p.meeting_id = $1 AND p.role = ANY($2)
+		AND (EXISTS (SELECT 1 FROM session_attendance a WHERE a.meeting_id = p.meeting_id AND a.user_id = p.user_id AND a.status IN ('in_hall', 'online'))
+			OR EXISTS (SELECT 1 FROM vote_voters b WHERE b.vote_id = $3 AND b.voter_id = p.user_id))`, s.id, roles, id).Scan(&n)
+	return n, err
 }
 
 func castBallot(ctx context.Context, s *sess, c meeting.Command) error {
@@ -357,8 +371,16 @@ func closeVote(ctx context.Context, s *sess, id meeting.VoteID) error {
 	if err != nil {
 		return err
 	}
+	present, err := presentVoters(ctx, s, id, v.roles)
+	if err != nil {
+		return err
+	}
+	passed, base := meeting.Decide(v.rule, v.base, meeting.Tally{For: counts[v.options[0]], Ballots: ballots, Present: present, Eligible: eligible})
+	if _, err := s.tx.Exec(ctx, `UPDATE votes SET base_count = $2, passed = $3 WHERE id = $1`, id, base, passed); err != nil {
+		return err
+	}
 	return s.emit(ctx, meeting.EventVoteClosed, map[string]any{"vote_id": id, "closed_at": s.at, "counts": counts,
-		"ballots": ballots, "eligible": eligible, "secret": v.secret})
+		"ballots": ballots, "eligible": eligible, "secret": v.secret, "base": v.base, "rule": v.rule, "base_count": base, "passed": passed})
 }
 
 func requireInvitedHall(ctx context.Context, s *sess, hall auth.HallID) error {
@@ -417,8 +439,13 @@ func attendance(ctx context.Context, s *sess, c meeting.Command) error {
 			return err
 		}
 	}
-	q := `INSERT INTO session_attendance (meeting_id, user_id, status, hall_id, since, marked_by) VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (meeting_id, user_id) DO UPDATE SET status = EXCLUDED.status, hall_id = EXCLUDED.hall_id, since = EXCLUDED.since, marked_by = EXCLUDED.marked_by
+	// joined_at keeps the first arrival; left_at is the last departure of
+	// one who had arrived, cleared on coming back.
+	q := `INSERT INTO session_attendance (meeting_id, user_id, status, hall_id, since, marked_by, joined_at)
+		VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $3 <> 'absent' THEN $5::timestamptz END)
+		ON CONFLICT (meeting_id, user_id) DO UPDATE SET status = EXCLUDED.status, hall_id = EXCLUDED.hall_id, since = EXCLUDED.since, marked_by = EXCLUDED.marked_by,
+			joined_at = CASE WHEN EXCLUDED.status <> 'absent' THEN coalesce(session_attendance.joined_at, EXCLUDED.since) ELSE session_attendance.joined_at END,
+			left_at = CASE WHEN EXCLUDED.status = 'absent' AND session_attendance.joined_at IS NOT NULL THEN EXCLUDED.since END
 		WHERE (session_attendance.status, session_attendance.hall_id) IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.hall_id)`
 	if c.Actor == nil && c.Attendance == meeting.AttendOnline {
 		// Joining online does not undo an operator's check-in in a hall.

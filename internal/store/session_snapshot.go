@@ -49,7 +49,7 @@ func (db *DB) Snapshot(ctx context.Context, id meeting.ID) (meeting.Snapshot, er
 		if snap.Halls, err = pgx.CollectRows(rows, pgx.RowToStructByPos[meeting.HallState]); err != nil {
 			return err
 		}
-		rows, err = tx.Query(ctx, `SELECT user_id, status, hall_id, since FROM session_attendance WHERE meeting_id = $1 ORDER BY user_id`, id)
+		rows, err = tx.Query(ctx, `SELECT user_id, status, hall_id, since, joined_at, left_at FROM session_attendance WHERE meeting_id = $1 ORDER BY user_id`, id)
 		if err != nil {
 			return err
 		}
@@ -68,14 +68,16 @@ func (db *DB) Snapshot(ctx context.Context, id meeting.ID) (meeting.Snapshot, er
 func loadVotes(ctx context.Context, tx pgx.Tx, id meeting.ID) ([]meeting.Vote, error) {
 	rows, err := tx.Query(ctx, `SELECT v.id, v.item_id, v.question, v.options, v.secret, v.voter_roles, v.status, v.opened_at, v.closed_at,
 			(SELECT count(*) FROM vote_voters b WHERE b.vote_id = v.id),
-			(SELECT count(*) FROM meeting_participants p WHERE p.meeting_id = v.meeting_id AND p.role = ANY(v.voter_roles))
+			(SELECT count(*) FROM meeting_participants p WHERE p.meeting_id = v.meeting_id AND p.role = ANY(v.voter_roles)),
+			v.base, v.rule, v.base_count, v.passed
 		FROM votes v WHERE v.meeting_id = $1 ORDER BY v.id`, id)
 	if err != nil {
 		return nil, err
 	}
 	votes, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (meeting.Vote, error) {
 		var v meeting.Vote
-		err := r.Scan(&v.ID, &v.ItemID, &v.Question, &v.Options, &v.Secret, &v.VoterRoles, &v.Status, &v.OpenedAt, &v.ClosedAt, &v.Ballots, &v.Eligible)
+		err := r.Scan(&v.ID, &v.ItemID, &v.Question, &v.Options, &v.Secret, &v.VoterRoles, &v.Status, &v.OpenedAt, &v.ClosedAt, &v.Ballots, &v.Eligible,
+			&v.Base, &v.Rule, &v.BaseCount, &v.Passed)
 		return v, err
 	})
 	if err != nil {
