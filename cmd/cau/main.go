@@ -37,6 +37,8 @@ func commands() []command {
 		{"loadtest", "start N synthetic halls against a server and report rates, delay, loss, CPU and memory", runLoadtest},
 		{"keys", "create the signing key files named by the configuration (for production setup)", runKeys},
 		{"audit", "verify the audit log's hash chain (audit verify)", runAudit},
+		{"backup", "write one archive: database dump, encrypted files, manifest of hashes (--out)", runBackup},
+		{"restore", "restore an archive into an empty database and data directory, then verify it (--in)", runRestore},
 		{"version", "print the version", runVersion},
 	}
 }

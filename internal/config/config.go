@@ -82,6 +82,10 @@ type Config struct {
 	// Default "$CAU_DATA_DIR/keys/documents.keys", generated on first start
 	// outside production; production refuses to start without it.
 	DocumentKeysFile string
+	// BackupKeyFile is CAU_BACKUP_KEY_FILE: 32 random bytes in base64 that
+	// seal `cau backup` archives (and open them for `cau restore`). Empty:
+	// archives are not sealed (the blobs inside stay encrypted either way).
+	BackupKeyFile string
 	// SofficePath is CAU_SOFFICE, the LibreOffice binary converting office
 	// documents to PDF. Default "soffice" (looked up in PATH); when it is
 	// missing, originals are still served and the conversion records why.
@@ -276,6 +280,7 @@ func Load(getenv func(string) string) (Config, error) {
 	num64("CAU_MAX_BODY_BYTES", &c.MaxBodyBytes)
 	num64("CAU_MAX_UPLOAD_BYTES", &c.MaxUploadBytes)
 	str("CAU_DOCUMENT_KEYS_FILE", &c.DocumentKeysFile)
+	str("CAU_BACKUP_KEY_FILE", &c.BackupKeyFile)
 	str("CAU_SOFFICE", &c.SofficePath)
 	dur("CAU_CONVERT_TIMEOUT", &c.ConvertTimeout)
 	str("CAU_ISSUER_ABBREV", &c.IssuerAbbrev)
