@@ -155,10 +155,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		PerIPPerMinute:   cfg.LoginPerIPPerMinute,
 		PerUserPerMinute: cfg.LoginPerAccountPerMinute,
 		RefreshTTL:       cfg.RefreshTTL,
+		HashSlots:        cfg.LoginHashSlots,
+		HashWait:         cfg.LoginHashWait,
 	}, opts.Argon2, log.With("component", "auth"), opts.Now)
 	if err != nil {
 		return nil, err
 	}
+	registerPoolMetrics(a.Registry, a.Auth.HashPool(), a.DB.Pool)
 	deps.Authenticator, deps.Accounts, deps.Me = a.Auth, a.Auth, a.DB
 
 	// --- administration: units, halls, users, audit ---

@@ -11,6 +11,9 @@ var (
 	ErrLocked = errors.New("account temporarily locked after repeated failed logins")
 	// ErrRateLimited means too many attempts from one address or for one account.
 	ErrRateLimited = errors.New("too many login attempts; try again later")
+	// ErrBusy means every password-hashing slot stayed taken for the whole
+	// wait; the client should retry after the time it is told (BusyError).
+	ErrBusy = errors.New("the server is busy signing others in; try again shortly")
 	// ErrInvalidToken covers malformed, forged, expired and wrong-algorithm tokens.
 	ErrInvalidToken = errors.New("invalid or expired token")
 	// ErrTokenReused means a rotated refresh token was presented again; the

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -37,6 +38,24 @@ func (l *RedisLimiter) Allow(ctx context.Context, key string, limit int, window 
 		return true, 0, fmt.Errorf("rate limit %s: %w", key, err)
 	}
 	if incr.Val() > int64(limit) {
+		reset := time.Unix(0, (slot+1)*int64(window))
+		return false, reset.Sub(now), nil
+	}
+	return true, 0, nil
+}
+
+// Peek implements Limiter.
+func (l *RedisLimiter) Peek(ctx context.Context, key string, limit int, window time.Duration) (bool, time.Duration, error) {
+	now := l.now()
+	slot := now.UnixNano() / int64(window)
+	n, err := l.rdb.Get(ctx, fmt.Sprintf("%s%s:%d", l.prefix, key, slot)).Int64()
+	if errors.Is(err, redis.Nil) {
+		return true, 0, nil
+	}
+	if err != nil {
+		return true, 0, fmt.Errorf("rate limit %s: %w", key, err)
+	}
+	if n >= int64(limit) {
 		reset := time.Unix(0, (slot+1)*int64(window))
 		return false, reset.Sub(now), nil
 	}

@@ -55,6 +55,10 @@ type Store interface {
 	RotateRefresh(ctx context.Context, hash []byte, next NewRefresh, now time.Time) (UserID, error)
 	// RevokeRefreshFamily revokes the family of the token with hash; unknown tokens are ignored.
 	RevokeRefreshFamily(ctx context.Context, hash []byte, e audit.Entry, now time.Time) error
+	// UpgradePasswordHash replaces the hash old by next (same password, new
+	// cost parameters); nothing else changes, and nothing happens if the
+	// password changed meanwhile.
+	UpgradePasswordHash(ctx context.Context, id UserID, old, next string) error
 	// SetPassword stores a new hash, clears the demo flag and revokes every
 	// refresh family of the user except keepFamilyOf's.
 	SetPassword(ctx context.Context, id UserID, hash string, e audit.Entry, now time.Time) error
@@ -67,6 +71,9 @@ type Limiter interface {
 	// Allow records one attempt under key and reports whether it is within
 	// limit per window, and if not, how long until the window resets.
 	Allow(ctx context.Context, key string, limit int, window time.Duration) (bool, time.Duration, error)
+	// Peek reports what Allow would about the attempts recorded so far,
+	// without recording one.
+	Peek(ctx context.Context, key string, limit int, window time.Duration) (bool, time.Duration, error)
 }
 
 // Policy are the login rules from configuration.
@@ -77,6 +84,10 @@ type Policy struct {
 	PerUserPerMinute int
 	RefreshTTL       time.Duration
 	MinPasswordLen   int
+	// HashSlots is how many password hashes run at once (0: 1); HashWait
+	// how long a login waits for a slot before ErrBusy (0: 10 s).
+	HashSlots int
+	HashWait  time.Duration
 }
 
 // Service is authentication: login, token refresh, logout, password change,
@@ -87,6 +98,7 @@ type Service struct {
 	limiter Limiter
 	policy  Policy
 	params  Argon2Params
+	pool    *HashPool
 	log     *slog.Logger
 	now     func() time.Time
 	// dummyHash is verified when the user does not exist, so that a wrong
@@ -102,12 +114,19 @@ func NewService(st Store, tokens *Tokens, limiter Limiter, policy Policy, params
 	if policy.MinPasswordLen == 0 {
 		policy.MinPasswordLen = MinPasswordLength
 	}
+	if policy.HashWait == 0 {
+		policy.HashWait = 10 * time.Second
+	}
 	dummy, err := HashPassword("cau-dummy-password-for-timing", params)
 	if err != nil {
 		return nil, err
 	}
-	return &Service{store: st, tokens: tokens, limiter: limiter, policy: policy, params: params, log: log, now: now, dummyHash: dummy}, nil
+	return &Service{store: st, tokens: tokens, limiter: limiter, policy: policy, params: params,
+		pool: NewHashPool(policy.HashSlots, policy.HashWait), log: log, now: now, dummyHash: dummy}, nil
 }
+
+// HashPool is the pool bounding the service's password hashing (metrics).
+func (s *Service) HashPool() *HashPool { return s.pool }
 
 // Session is what a successful login or refresh returns.
 type Session struct {
@@ -130,25 +149,57 @@ func (e *RateLimitError) Unwrap() error { return ErrRateLimited }
 func NormalizeUsername(u string) string { return strings.ToLower(strings.TrimSpace(u)) }
 
 // Login checks a username and password. Wrong username and wrong password
-// give the same error; repeated failures lock the account; attempts are
-// rate-limited per client address and per account; every outcome is audited.
+// give the same error after the same work (one hash with the current
+// parameters, one database write); repeated failures lock the account;
+// failed attempts are limited per client address and all attempts per
+// account; hashing waits for a slot of the pool; every outcome is audited.
+//
+// The address limit counts failures only: an office of 200 behind one NAT
+// address signs in 200 distinct accounts at 8:00 and must not be refused,
+// while a guesser fails and is stopped after PerIPPerMinute failures. The
+// count is checked again once a hashing slot is free, so a burst of
+// guesses sent together is cut off there and not only at the next minute.
 func (s *Service) Login(ctx context.Context, username, password, ip, userAgent string) (Session, error) {
 	username = NormalizeUsername(username)
-	if err := s.limit(ctx, "ip:"+ip, s.policy.PerIPPerMinute); err != nil {
+	if err := s.checkFailures(ctx, ip); err != nil {
 		return Session{}, err
 	}
 	if err := s.limit(ctx, "user:"+username, s.policy.PerUserPerMinute); err != nil {
 		return Session{}, err
 	}
-	now := s.now()
 	failed := audit.Entry{ActorName: username, Action: audit.ActionLoginFailed, ObjectType: "user", IP: ip}
 
 	acct, err := s.store.AccountByUsername(ctx, username)
-	if err != nil {
-		if !isNotFound(err) {
-			return Session{}, fmt.Errorf("login: %w", err)
+	known := err == nil
+	if err != nil && !isNotFound(err) {
+		return Session{}, fmt.Errorf("login: %w", err)
+	}
+	stored := s.dummyHash
+	if known {
+		stored = acct.PasswordHash
+	}
+	var ok bool
+	var upgraded string
+	var hashErr error
+	err = s.pool.Do(ctx, func() {
+		if hashErr = s.checkFailures(ctx, ip); hashErr != nil {
+			return
 		}
-		_, _ = VerifyPassword(password, s.dummyHash)
+		// Locked and unknown accounts are hashed too: time must not tell
+		// them from a wrong password.
+		if ok, hashErr = VerifyPassword(password, stored); ok && known && NeedsRehash(stored, s.params) {
+			upgraded, hashErr = HashPassword(password, s.params)
+		}
+	})
+	if err == nil {
+		err = hashErr
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("login: %w", err)
+	}
+	now := s.now()
+	if !known {
+		s.countFailure(ctx, ip)
 		failed.Detail = map[string]any{"reason": "unknown_user"}
 		if err := s.store.Audit(ctx, failed, now); err != nil {
 			return Session{}, fmt.Errorf("login: audit: %w", err)
@@ -159,17 +210,15 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent s
 	failed.ActorID, failed.ObjectID = &id, fmt.Sprint(id)
 
 	if acct.LockedUntil != nil && now.Before(*acct.LockedUntil) {
+		s.countFailure(ctx, ip)
 		failed.Detail = map[string]any{"reason": "locked"}
 		if err := s.store.Audit(ctx, failed, now); err != nil {
 			return Session{}, fmt.Errorf("login: audit: %w", err)
 		}
 		return Session{}, ErrLocked
 	}
-	ok, err := VerifyPassword(password, acct.PasswordHash)
-	if err != nil {
-		return Session{}, fmt.Errorf("login: %w", err)
-	}
 	if !ok {
+		s.countFailure(ctx, ip)
 		failed.Detail = map[string]any{"reason": "wrong_password", "failures": acct.FailedLogins + 1}
 		locked, err := s.store.RecordLoginFailure(ctx, acct.ID, s.policy.MaxFailures, now.Add(s.policy.LockDuration), failed, now)
 		if err != nil {
@@ -186,6 +235,12 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent s
 			return Session{}, fmt.Errorf("login: audit: %w", err)
 		}
 		return Session{}, ErrInactive
+	}
+	if upgraded != "" {
+		// Best effort: the login stands with the old hash if this fails.
+		if err := s.store.UpgradePasswordHash(ctx, acct.ID, stored, upgraded); err != nil {
+			s.log.Warn("password hash upgrade failed", "user_id", id, "error", err)
+		}
 	}
 
 	refresh, hash, err := newRefreshToken()
@@ -256,19 +311,24 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, oldPassword,
 	if err != nil {
 		return fmt.Errorf("change password: %w", err)
 	}
-	ok, err := VerifyPassword(oldPassword, acct.PasswordHash)
-	if err != nil {
-		return fmt.Errorf("change password: %w", err)
-	}
-	if !ok {
-		return ErrInvalidCredentials
-	}
 	if err := s.CheckNewPassword(newPassword, oldPassword); err != nil {
 		return err
 	}
-	hash, err := HashPassword(newPassword, s.params)
-	if err != nil {
-		return err
+	var ok bool
+	var hash string
+	var hashErr error
+	if err := s.pool.Do(ctx, func() {
+		if ok, hashErr = VerifyPassword(oldPassword, acct.PasswordHash); ok && hashErr == nil {
+			hash, hashErr = HashPassword(newPassword, s.params)
+		}
+	}); err != nil {
+		return fmt.Errorf("change password: %w", err)
+	}
+	if hashErr != nil {
+		return fmt.Errorf("change password: %w", hashErr)
+	}
+	if !ok {
+		return ErrInvalidCredentials
 	}
 	id := int64(p.UserID)
 	e := audit.Entry{ActorID: &id, ActorName: p.Username, Action: audit.ActionPasswordChange, ObjectType: "user", ObjectID: fmt.Sprint(id), IP: ip}
@@ -327,6 +387,33 @@ func (s *Service) session(ctx context.Context, acct Account, refresh string) (Se
 		return Session{}, fmt.Errorf("load roles: %w", err)
 	}
 	return Session{AccessToken: access, RefreshToken: refresh, ExpiresIn: s.tokens.TTL(), Account: acct, Grants: grants}, nil
+}
+
+// checkFailures refuses an address that failed PerIPPerMinute times in the
+// current minute, without counting this attempt.
+func (s *Service) checkFailures(ctx context.Context, ip string) error {
+	if s.limiter == nil {
+		return nil
+	}
+	ok, retry, err := s.limiter.Peek(ctx, "login:ipfail:"+ip, s.policy.PerIPPerMinute, time.Minute)
+	if err != nil {
+		s.log.Warn("login rate limiter unavailable", "error", err)
+		return nil
+	}
+	if !ok {
+		return &RateLimitError{RetryAfter: retry}
+	}
+	return nil
+}
+
+// countFailure records a failed attempt against the address.
+func (s *Service) countFailure(ctx context.Context, ip string) {
+	if s.limiter == nil {
+		return
+	}
+	if _, _, err := s.limiter.Allow(ctx, "login:ipfail:"+ip, s.policy.PerIPPerMinute, time.Minute); err != nil {
+		s.log.Warn("login rate limiter unavailable", "error", err)
+	}
 }
 
 func (s *Service) limit(ctx context.Context, key string, perMinute int) error {

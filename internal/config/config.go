@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -65,11 +67,24 @@ type Config struct {
 	LoginMaxFailures int
 	// LoginLockDuration is CAU_LOGIN_LOCK_DURATION. Default 15m.
 	LoginLockDuration time.Duration
-	// LoginPerIPPerMinute is CAU_LOGIN_PER_IP_PER_MINUTE: login attempts one
-	// client address may make per minute. Default 30.
+	// LoginPerIPPerMinute is CAU_LOGIN_PER_IP_PER_MINUTE: failed logins one
+	// client address may make per minute; successful ones do not count, so an
+	// office behind one NAT address signs everyone in. Default 30.
 	LoginPerIPPerMinute int
 	// LoginPerAccountPerMinute is CAU_LOGIN_PER_ACCOUNT_PER_MINUTE. Default 10.
 	LoginPerAccountPerMinute int
+	// LoginHashSlots is CAU_LOGIN_HASH_SLOTS: password hashes computed at
+	// once; the others wait. Each holds 19 MiB while it runs, so this bounds
+	// hashing's memory. Default: the number of CPUs.
+	LoginHashSlots int
+	// LoginHashWait is CAU_LOGIN_HASH_WAIT: how long a login waits for a
+	// hashing slot before the answer is 503 with Retry-After. Default 10s.
+	LoginHashWait time.Duration
+	// TrustedProxies is CAU_TRUSTED_PROXIES: comma-separated CIDRs (or
+	// addresses) of reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed; from any other peer they are ignored.
+	// Default none: the peer address is the client's.
+	TrustedProxies []string
 
 	// MaxBodyBytes is CAU_MAX_BODY_BYTES, the limit for JSON request bodies. Default 1 MiB.
 	MaxBodyBytes int64
@@ -163,6 +178,31 @@ type Config struct {
 	ShutdownTimeout time.Duration
 }
 
+// TrustedProxyPrefixes returns CAU_TRUSTED_PROXIES parsed (Validate has
+// checked them; an unparsable entry is skipped).
+func (c Config) TrustedProxyPrefixes() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range c.TrustedProxies {
+		if p, err := parsePrefix(s); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// parsePrefix reads a CIDR, or a lone address as its own /32 or /128.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
+}
+
 // Default returns the configuration with every default filled in.
 func Default() Config {
 	return Config{
@@ -179,6 +219,8 @@ func Default() Config {
 		LoginLockDuration:        15 * time.Minute,
 		LoginPerIPPerMinute:      30,
 		LoginPerAccountPerMinute: 10,
+		LoginHashSlots:           runtime.NumCPU(),
+		LoginHashWait:            10 * time.Second,
 		MaxBodyBytes:             1 << 20,
 		MaxUploadBytes:           100 << 20,
 		SofficePath:              "soffice",
@@ -277,6 +319,9 @@ func Load(getenv func(string) string) (Config, error) {
 	dur("CAU_LOGIN_LOCK_DURATION", &c.LoginLockDuration)
 	num("CAU_LOGIN_PER_IP_PER_MINUTE", &c.LoginPerIPPerMinute)
 	num("CAU_LOGIN_PER_ACCOUNT_PER_MINUTE", &c.LoginPerAccountPerMinute)
+	num("CAU_LOGIN_HASH_SLOTS", &c.LoginHashSlots)
+	dur("CAU_LOGIN_HASH_WAIT", &c.LoginHashWait)
+	list("CAU_TRUSTED_PROXIES", &c.TrustedProxies)
 	num64("CAU_MAX_BODY_BYTES", &c.MaxBodyBytes)
 	num64("CAU_MAX_UPLOAD_BYTES", &c.MaxUploadBytes)
 	str("CAU_DOCUMENT_KEYS_FILE", &c.DocumentKeysFile)
@@ -379,6 +424,17 @@ func (c Config) Validate() error {
 	}
 	if c.LoginPerIPPerMinute < 1 || c.LoginPerAccountPerMinute < 1 {
 		bad("CAU_LOGIN_PER_IP_PER_MINUTE and CAU_LOGIN_PER_ACCOUNT_PER_MINUTE: must be at least 1")
+	}
+	if c.LoginHashSlots < 1 || c.LoginHashSlots > 256 {
+		bad("CAU_LOGIN_HASH_SLOTS: %d is not 1–256", c.LoginHashSlots)
+	}
+	if c.LoginHashWait < 100*time.Millisecond || c.LoginHashWait > time.Minute {
+		bad("CAU_LOGIN_HASH_WAIT: %s is not 100ms–1m", c.LoginHashWait)
+	}
+	for _, p := range c.TrustedProxies {
+		if _, err := parsePrefix(p); err != nil {
+			bad("CAU_TRUSTED_PROXIES: %q is not a CIDR or an address", p)
+		}
 	}
 	if c.MaxBodyBytes < 1024 {
 		bad("CAU_MAX_BODY_BYTES: %d is below 1024", c.MaxBodyBytes)

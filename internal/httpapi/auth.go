@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cau-gov/cau/internal/auth"
 )
@@ -158,6 +159,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, p *auth.
 		return ValidationError(map[string]string{"old_password": "required", "new_password": "required"})
 	}
 	if err := s.Accounts.ChangePassword(r.Context(), p, in.OldPassword, in.NewPassword, clientIP(r)); err != nil {
+		setRetryAfter(w, err)
 		if errors.Is(err, auth.ErrInvalidCredentials) {
 			e := Errorf(http.StatusUnprocessableEntity, "wrong_password", "the current password is wrong")
 			e.Fields = map[string]string{"old_password": "wrong password"}
@@ -169,10 +171,20 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, p *auth.
 	return nil
 }
 
+// setRetryAfter tells a refused login when to come back: after the rate
+// limit's window (429) or after the hashing line ahead of it (503).
 func setRetryAfter(w http.ResponseWriter, err error) {
 	var rl *auth.RateLimitError
-	if errors.As(err, &rl) {
-		secs := int(math.Ceil(rl.RetryAfter.Seconds()))
+	var busy *auth.BusyError
+	var after time.Duration
+	switch {
+	case errors.As(err, &rl):
+		after = rl.RetryAfter
+	case errors.As(err, &busy):
+		after = busy.RetryAfter
+	}
+	if after > 0 {
+		secs := int(math.Ceil(after.Seconds()))
 		if secs < 1 {
 			secs = 1
 		}

@@ -73,6 +73,8 @@ func (s *Server) errorFor(err error) *Error {
 		return Errorf(http.StatusLocked, "account_locked", err.Error())
 	case errors.Is(err, auth.ErrRateLimited):
 		return Errorf(http.StatusTooManyRequests, "rate_limited", err.Error())
+	case errors.Is(err, auth.ErrBusy):
+		return Errorf(http.StatusServiceUnavailable, "busy", err.Error())
 	case errors.Is(err, auth.ErrTokenReused):
 		return Errorf(http.StatusUnauthorized, "token_reused", err.Error())
 	case errors.Is(err, auth.ErrInvalidToken):

@@ -194,13 +194,3 @@ func (s *Server) user(h userHandlerFunc, roles ...auth.Role) http.Handler {
 		}
 	})
 }
-
-// clientIP is the peer address. X-Forwarded-For is not trusted: a reverse
-// proxy in front of Cầu must be configured to pass the real address.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}

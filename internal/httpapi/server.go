@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -80,6 +81,8 @@ type Server struct {
 	mux          *http.ServeMux
 	patterns     []string
 	metrics      *httpMetrics
+	// trustedProxies are CAU_TRUSTED_PROXIES, parsed (see deriveClient).
+	trustedProxies []netip.Prefix
 }
 
 // New builds the HTTP handler with every route and the middleware chain.
@@ -94,12 +97,13 @@ func NewServer(d Deps) *Server {
 		d.Registerer = prometheus.NewRegistry()
 	}
 	s := &Server{
-		Deps:         d,
-		cfg:          d.Config,
-		log:          d.Logger,
-		errorMappers: d.ErrorMappers,
-		mux:          http.NewServeMux(),
-		metrics:      newHTTPMetrics(d.Registerer),
+		Deps:           d,
+		cfg:            d.Config,
+		log:            d.Logger,
+		errorMappers:   d.ErrorMappers,
+		trustedProxies: d.Config.TrustedProxyPrefixes(),
+		mux:            http.NewServeMux(),
+		metrics:        newHTTPMetrics(d.Registerer),
 	}
 	s.routes()
 	return s
@@ -107,5 +111,5 @@ func NewServer(d Deps) *Server {
 
 // Handler is the route table behind the middleware chain.
 func (s *Server) Handler() http.Handler {
-	return s.recoverPanics(s.logRequests(s.authenticate(s.mux)))
+	return s.withClient(s.recoverPanics(s.logRequests(s.authenticate(s.mux))))
 }

@@ -136,3 +136,12 @@ func (db *DB) ActiveDemoAccounts(ctx context.Context) (int, error) {
 	err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM users WHERE active AND demo_password`).Scan(&n)
 	return n, err
 }
+
+// UpgradePasswordHash implements auth.Store. The old hash in the WHERE
+// clause keeps a password changed meanwhile from being overwritten.
+func (db *DB) UpgradePasswordHash(ctx context.Context, id auth.UserID, old, next string) error {
+	if _, err := db.Pool.Exec(ctx, `UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2`, id, old, next); err != nil {
+		return fmt.Errorf("upgrade password hash of user %d: %w", id, err)
+	}
+	return nil
+}

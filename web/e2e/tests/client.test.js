@@ -119,6 +119,39 @@ test('English is selectable and persists across a reload', async () => {
 	}
 });
 
+test('a busy server (503 busy, Retry-After) makes the sign-in wait visibly and retry by itself', async () => {
+	const b = await openBrowser();
+	try {
+		const { page } = b;
+		// The first two attempts find every hashing slot taken, as at 8:00.
+		let refused = 0;
+		let attempts = 0;
+		await page.route('**/api/v1/auth/login', async (route) => {
+			attempts++;
+			if (refused < 2) {
+				refused++;
+				await route.fulfill({
+					status: 503, contentType: 'application/json', headers: { 'Retry-After': '1' },
+					body: JSON.stringify({ error: { code: 'busy', message: 'busy' } }),
+				});
+				return;
+			}
+			await route.continue();
+		});
+		await page.goto(server.url + '/login?next=%2Ftasks');
+		await page.fill('#username', 'daibieu3');
+		await page.fill('#password', password);
+		await page.click('form.login button[type=submit]');
+		await page.waitForSelector('#login-wait:not([hidden])');
+		assert.match(await page.textContent('#login-wait') ?? '', /^Đang đăng nhập, vui lòng chờ…/);
+		assert.equal(await page.isHidden('#login-error'), true, 'no error while waiting');
+		await page.waitForURL(/\/tasks$/, { timeout: 15_000 });
+		assert.equal(attempts, 3, 'two refused attempts, then the one that passed');
+	} finally {
+		await b.close();
+	}
+});
+
 test('an expired access token is refreshed silently, once, and the user stays signed in', async () => {
 	const b = await openBrowser();
 	try {

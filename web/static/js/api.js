@@ -28,13 +28,15 @@ export class ApiError extends Error {
 	 * @param {string} code
 	 * @param {string} message the server's message (English, for logs)
 	 * @param {Record<string, string>} [fields] per-field validation problems
+	 * @param {number} [retryAfter] seconds the server asked us to wait (Retry-After), 0 if none
 	 */
-	constructor(status, code, message, fields) {
+	constructor(status, code, message, fields, retryAfter = 0) {
 		super(message || code);
 		this.name = 'ApiError';
 		this.status = status;
 		this.code = code;
 		this.fields = fields || {};
+		this.retryAfter = retryAfter;
 	}
 }
 
@@ -55,6 +57,9 @@ export function errorMessage(err) {
 }
 
 const storageKey = 'cau.session';
+
+/** loginPatience is how long login keeps retrying a busy server, ms. */
+const loginPatience = 120_000;
 
 /**
  * Api talks to /api/v1. The session lives in sessionStorage: it survives a
@@ -91,14 +96,32 @@ export class Api {
 
 	/**
 	 * login signs in; errors are ApiError (invalid_credentials, account_locked, rate_limited…).
+	 * When the server is busy hashing others' passwords (503 busy, at the
+	 * start of a province-wide session) it waits the Retry-After it was told
+	 * and tries again, for up to loginPatience ms, telling onWait each time
+	 * so the screen can say so: the user is never left without an answer.
 	 * @param {string} username
 	 * @param {string} password
+	 * @param {(seconds: number) => void} [onWait]
 	 */
-	async login(username, password) {
-		/** @type {Session} */
-		const s = await this.send('POST', '/auth/login', { username, password }, false);
-		this.setSession(s);
-		return s.user;
+	async login(username, password, onWait) {
+		const giveUp = Date.now() + loginPatience;
+		for (;;) {
+			try {
+				/** @type {Session} */
+				const s = await this.send('POST', '/auth/login', { username, password }, false);
+				this.setSession(s);
+				return s.user;
+			} catch (err) {
+				if (!(err instanceof ApiError) || err.code !== 'busy') throw err;
+				// A little jitter, so a room of browsers told the same second
+				// does not come back at the same instant.
+				const wait = Math.max(1, err.retryAfter) * 1000 * (1 + Math.random() / 4);
+				if (Date.now() + wait > giveUp) throw err;
+				onWait?.(Math.ceil(wait / 1000));
+				await new Promise((r) => setTimeout(r, wait));
+			}
+		}
 	}
 
 	/** logout revokes the refresh token (best effort) and forgets the session. */
@@ -258,16 +281,17 @@ export class Api {
 async function toError(res) {
 	let data = null;
 	try { data = await res.json(); } catch { /* not JSON */ }
-	return fromBody(res.status, data);
+	return fromBody(res.status, data, Number(res.headers.get('Retry-After')) || 0);
 }
 
 /**
  * @param {number} status
  * @param {any} data
+ * @param {number} [retryAfter]
  */
-function fromBody(status, data) {
+function fromBody(status, data, retryAfter = 0) {
 	const e = data?.error;
-	if (e && typeof e.code === 'string') return new ApiError(status, e.code, e.message || '', e.fields);
+	if (e && typeof e.code === 'string') return new ApiError(status, e.code, e.message || '', e.fields, retryAfter);
 	const code = status === 401 ? 'unauthenticated' : status === 403 ? 'forbidden' : status === 404 ? 'not_found'
 		: status === 429 ? 'rate_limited' : status >= 500 ? 'internal' : 'unknown';
 	return new ApiError(status, code, 'HTTP ' + status);

@@ -16,6 +16,8 @@ export default {
 	'login.submit': 'Sign in',
 	'login.busy': 'Signing in…',
 	'login.required': 'Please enter your username and password.',
+	// sign-in storm (issue 17): the server is busy hashing, the client waits and retries
+	'login.wait': 'Signing in, please wait… (trying again in {seconds} s)',
 	'meetings.title': 'My meetings',
 	'meetings.today': 'Today',
 	'meetings.upcoming': 'Upcoming',
@@ -355,6 +357,7 @@ export default {
 	'err.invalid_credentials': 'Wrong username or password.',
 	'err.account_locked': 'The account is locked after too many failed attempts. Try again later.',
 	'err.account_inactive': 'The account is deactivated. Contact an administrator.',
+	'err.busy': 'The server is busy signing many people in. Please try again in a few minutes.',
 	'err.rate_limited': 'Too many attempts. Wait a minute and try again.',
 	'err.invalid_token': 'Your session has expired. Please sign in again.',
 	'err.token_reused': 'Your session was revoked for safety. Please sign in again.',

@@ -16,6 +16,8 @@ export default {
 	'login.submit': 'Đăng nhập',
 	'login.busy': 'Đang đăng nhập…',
 	'login.required': 'Vui lòng nhập tên đăng nhập và mật khẩu.',
+	// sign-in storm (issue 17): the server is busy hashing, the client waits and retries
+	'login.wait': 'Đang đăng nhập, vui lòng chờ… (thử lại sau {seconds} giây)',
 	'meetings.title': 'Cuộc họp của tôi',
 	'meetings.today': 'Hôm nay',
 	'meetings.upcoming': 'Sắp diễn ra',
@@ -355,6 +357,7 @@ export default {
 	'err.invalid_credentials': 'Tên đăng nhập hoặc mật khẩu không đúng.',
 	'err.account_locked': 'Tài khoản tạm khoá do nhập sai nhiều lần. Vui lòng thử lại sau.',
 	'err.account_inactive': 'Tài khoản đã ngừng hoạt động. Liên hệ quản trị viên.',
+	'err.busy': 'Máy chủ đang bận đăng nhập cho nhiều người. Vui lòng thử lại sau ít phút.',
 	'err.rate_limited': 'Bạn thao tác quá nhanh. Vui lòng đợi một phút rồi thử lại.',
 	'err.invalid_token': 'Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.',
 	'err.token_reused': 'Phiên đăng nhập đã bị thu hồi vì lý do an toàn. Vui lòng đăng nhập lại.',

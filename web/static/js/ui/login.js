@@ -10,13 +10,16 @@ export function loginScreen(main, ctx) {
 	const user = h('input', { id: 'username', name: 'username', autocomplete: 'username', required: true, autofocus: true, autocapitalize: 'none', spellcheck: 'false' });
 	const pass = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
 	const error = h('p', { class: 'error', role: 'alert', id: 'login-error', hidden: true });
+	// The server is busy signing others in (a session's start): say so while
+	// the client waits and tries again by itself.
+	const waiting = h('p', { class: 'muted', role: 'status', id: 'login-wait', hidden: true });
 	const submit = h('button', { type: 'submit', class: 'primary' }, t('login.submit'));
 	const form = h('form', { class: 'card narrow login', novalidate: true, 'aria-describedby': 'login-error' },
 		h('h1', {}, t('login.title')),
 		h('p', { class: 'muted' }, t('app.tagline')),
 		h('label', { for: 'username' }, t('login.username')), user,
 		h('label', { for: 'password' }, t('login.password')), pass,
-		error, submit);
+		error, waiting, submit);
 
 	form.addEventListener('submit', async (ev) => {
 		ev.preventDefault();
@@ -29,7 +32,10 @@ export function loginScreen(main, ctx) {
 		submit.disabled = true;
 		submit.textContent = t('login.busy');
 		try {
-			await ctx.api.login(user.value.trim(), pass.value);
+			await ctx.api.login(user.value.trim(), pass.value, (seconds) => {
+				waiting.textContent = t('login.wait', { seconds });
+				waiting.hidden = false;
+			});
 			const next = new URLSearchParams(location.search).get('next');
 			// Only same-site paths: ?next=//evil.example must not leave the site.
 			ctx.go(next && next.startsWith('/') && !next.startsWith('//') ? next : '/meetings', true);
@@ -37,6 +43,7 @@ export function loginScreen(main, ctx) {
 			showError(errorMessage(err));
 			if (err instanceof ApiError && err.code === 'invalid_credentials') { pass.value = ''; pass.focus(); }
 		} finally {
+			waiting.hidden = true;
 			submit.disabled = false;
 			submit.textContent = t('login.submit');
 		}
