@@ -2,7 +2,6 @@ package sfu
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/pion/webrtc/v4"
 )
@@ -13,7 +12,7 @@ const (
 	// exceeds its rate by this factor, so the choice does not flap.
 	upgradeMargin = 1.15
 	// keepMargin: the lowest layer, once sent, is kept while the estimate
-	// covers this share of its rate (see allocateOnce).
+	// covers this share of its rate (see plan).
 	keepMargin = 0.85
 	// overhead scales measured RTP payload rates to wire rates (SRTP,
 	// UDP and IP headers are about 50 bytes on a 1000-byte packet, much
@@ -47,6 +46,9 @@ func (p *Participant) allocate() {
 	}
 }
 
+// allocateOnce gathers the estimate and what each track asks, plans (a
+// pure function: plan.go) and applies the plan; it reports whether a probe
+// just proved more bandwidth.
 func (p *Participant) allocateOnce() bool {
 	p.mu.Lock()
 	if p.closed {
@@ -82,12 +84,7 @@ func (p *Participant) allocateOnce() bool {
 	gccEst := est
 	est = p.estimateWithProbe(est)
 	p.estimate.Store(int64(est))
-	// A rate a probe proved had headroom built in: no second margin.
-	margin := upgradeMargin
-	if est > gccEst {
-		margin = 1
-	}
-	budget := est
+
 	var slots []*downTrack
 	for _, d := range downs {
 		if d.slot > 0 {
@@ -98,36 +95,38 @@ func (p *Participant) allocateOnce() bool {
 		slices.SortFunc(slots, func(a, b *downTrack) int { return a.slot - b.slot })
 		p.pointSlots(slots)
 	}
-	video := downs[:0]
+	feeds, demands := p.gather(downs)
+	// A rate a probe proved had headroom built in: no second margin.
+	pl := plan(estimate{bps: est, probed: est > gccEst}, demands)
+	limited := p.apply(feeds, demands, pl, est)
+	return p.probeStep(limited, pl.used, pl.limitedNeed, est, gccEst, sig)
+}
+
+// feed is a down track and the layers of its source when gathered.
+type feed struct {
+	d      *downTrack
+	layers [3]*upLayer
+}
+
+// gather reads what each down track asks for now: its source (the floor's
+// hall for the floor), the layers published and their rates.
+func (p *Participant) gather(downs []*downTrack) ([]feed, []demand) {
+	feeds := make([]feed, 0, len(downs))
+	demands := make([]demand, 0, len(downs))
 	for _, d := range downs {
+		f := feed{d: d}
+		dm := demand{id: d.id, cur: layerIndex(d.target.Load())}
 		if d.kind != webrtc.RTPCodecTypeVideo {
+			dm.audio = true
 			if t := d.src.Load(); t != nil && !t.forwardingOff() {
-				rate := nominalAudio
+				dm.rate = nominalAudio
 				if l := d.cur.Load(); l != nil && l.rate.bps.Load() > 0 {
-					rate = int(float64(l.rate.bps.Load()) * audioOverhead)
+					dm.rate = int(float64(l.rate.bps.Load()) * audioOverhead)
 				}
-				budget -= rate
 			}
+			feeds, demands = append(feeds, f), append(demands, dm)
 			continue
 		}
-		video = append(video, d)
-	}
-	// Ties go by track ID: downs come from a map, and a random order gave
-	// the budget to a different one of equal tracks at every allocation
-	// (strip cameras on a weak link took turns, low and off, many times
-	// a second).
-	slices.SortFunc(video, func(a, b *downTrack) int {
-		if d := priority(b) - priority(a); d != 0 {
-			return d
-		}
-		return strings.Compare(string(a.id), string(b.id))
-	})
-	// The first video track held below what it wants, and what the
-	// allocation would need in all to give it that, for the prober.
-	var limited *downTrack
-	limitedNeed := 0
-	for _, d := range video {
-		want := Quality(d.want.Load())
 		var t *upTrack
 		if d.floor {
 			t = p.room.floorCamera(p, d.src.Load())
@@ -142,69 +141,41 @@ func (p *Participant) allocateOnce() bool {
 		} else {
 			t = d.src.Load()
 		}
-		if want == QualityOff || t == nil || t.forwardingOff() {
-			d.setTarget(nil)
+		dm.priority = priority(d)
+		if t != nil && !t.forwardingOff() {
+			dm.want = Quality(d.want.Load())
+			for i := range f.layers {
+				if l := t.layerAt(i); l != nil {
+					f.layers[i], dm.layers[i] = l, layerRate(l)
+				}
+			}
+		}
+		feeds, demands = append(feeds, f), append(demands, dm)
+	}
+	return feeds, demands
+}
+
+// apply sets each video track's target to its planned layer and returns
+// the track the plan held below what it wants, for the prober.
+func (p *Participant) apply(feeds []feed, demands []demand, pl allocation, est int) *downTrack {
+	for i, f := range feeds {
+		if demands[i].audio {
 			continue
 		}
-		cur := d.target.Load()
 		var chosen *upLayer
-		for i := int(want) - 1; i >= 0; i-- {
-			l := t.layerAt(i)
-			if l == nil {
-				continue
-			}
-			need := layerRate(l)
-			switch {
-			case i == 0 && (cur == nil || cur.index == 0):
-				// The lowest layer, resumed or kept: a paused picture is
-				// the worst outcome, and a lossy line's estimate sits well
-				// below what it carries (about 290 kbit/s for a 400 kbit/s
-				// line with 3% loss), so the low layer goes while the
-				// estimate covers most of it; resuming takes all of it
-				// (hysteresis: each resume costs a key frame).
-				if cur != nil {
-					need = int(float64(need) * keepMargin)
-				}
-			case cur == nil || cur.index < i:
-				// Going up (or resuming): only with room to spare.
-				need = int(float64(need) * margin)
-			default:
-				// Staying, or a new floor source on the same layer: no
-				// margin (the rates are alike; with one, a commune hall's
-				// floor was paused at every change of speaker).
-			}
-			if need <= budget {
-				chosen = l
-				break
-			}
+		if k := pl.layers[i]; k >= 0 {
+			chosen = f.layers[k]
 		}
-		if chosen == nil && want != QualityOff && t.layerAt(0) == nil && t.layerAt(1) == nil {
-			// One layer only (no simulcast): send it if anything is left.
-			if l := t.layerAt(2); l != nil && budget > 0 {
-				chosen = l
-			}
+		if cur := f.d.target.Load(); chosen != cur {
+			p.log.Debug("allocation", "track_id", f.d.id, "layer", layerName(chosen), "was", layerName(cur), "estimate", est)
 		}
-		if limited == nil {
-			// est-budget is what the tracks before this one take; the
-			// best layer it wants would replace what it has.
-			for i := int(want) - 1; i > layerIndex(chosen); i-- {
-				if l := t.layerAt(i); l != nil {
-					limited = d
-					limitedNeed = est - budget + int(float64(layerRate(l))*upgradeMargin)
-					break
-				}
-			}
-		}
-		if chosen != nil {
-			budget -= layerRate(chosen)
-		}
-		if chosen != cur {
-			p.log.Debug("allocation", "track_id", d.id, "layer", layerName(chosen), "was", layerName(cur), "estimate", est)
-		}
-		d.setTarget(chosen)
+		f.d.setTarget(chosen)
 	}
-	p.wasLimited = limited != nil
-	return p.probeStep(limited, est-max(budget, 0), limitedNeed, est, gccEst, sig)
+	p.wasLimited = pl.limited >= 0
+	if pl.limited < 0 {
+		return nil
+	}
+	return feeds[pl.limited].d
 }
 
 // priority orders video for allocation: the floor, then screen shares,

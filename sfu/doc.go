@@ -32,12 +32,13 @@
 // on each audio section. Either ends by itself when its media fails or
 // never connects, having no socket to recover over.
 //
-// Names beyond the brief's contract: Config.Net (pion vnet for tests),
-// Config.StatsInterval/PLIInterval/AllocInterval/SpeakerInterval/
-// InitialBitrate/MaxBitrate/MaxParticipants/MaxProbes/SocketBuffer/
-// NoBatchIO (tuning), Grant.Kind is a
-// Kind (string type), SFU.Join/Participant for transports, SFU.UDPAddrs
-// and TCPAddrs (the bound ports), ErrorCode (error → wire code).
+// Also exported, for transports, tests and tuning: Config.Net (pion vnet
+// for tests), Config.StatsInterval/PLIInterval/AllocInterval/
+// SpeakerInterval/InitialBitrate/MaxBitrate/MaxParticipants/MaxProbes/
+// SocketBuffer/NoBatchIO (tuning), SFU.Join/Participant (transports),
+// SFU.UDPAddrs and TCPAddrs (the bound ports), ErrorCode (error → wire
+// code). Files: ids.go (room, participant and track IDs, kinds),
+// quality.go (layers), grant.go (what the caller decides and hears).
 //
 // # Design
 //
@@ -51,9 +52,14 @@
 // that layer. A subscriber's writer rewrites sequence numbers and
 // timestamps so it sees one continuous stream across layer switches and
 // floor source switches, which happen only on key frames (requested by
-// PLI, throttled per layer). A full writer queue drops that subscriber's
-// packets, never the publisher's. A room loop shares each subscriber's
-// estimated downlink (send-side GCC over transport-wide feedback): audio
-// first, then the floor, then screen shares and thumbnails; it also finds
-// the active speakers from the audio level extension and sends link stats.
+// PLI, throttled per layer); its seqMap remembers the offsets of recent
+// switches, so a NACK for any packet it sent is answered from the cache
+// of the layer the packet came from (seqmap.go). A full writer queue
+// drops that subscriber's packets, never the publisher's. A room loop
+// shares each subscriber's estimated downlink (send-side GCC over
+// transport-wide feedback): audio first, then the floor, then screen
+// shares and thumbnails. The allocation gathers the estimate and what
+// each track asks, plans with a pure function (plan.go: priorities,
+// hysteresis, ties) and applies the plan. The room loop also finds the
+// active speakers from the audio level extension and sends link stats.
 package sfu

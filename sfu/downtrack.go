@@ -4,7 +4,6 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
@@ -60,12 +59,6 @@ type downTrack struct {
 	src    atomic.Pointer[upTrack] // the track cur or target belongs to
 	want   atomic.Int32            // Quality the subscriber asked for
 
-	// Writer-owned rewriting state.
-	seqOff, lastSeq, firstSeq uint16
-	offStart                  uint16 // first sequence number sent under seqOff
-	tsOff, lastTs             uint32
-	lastSentAt                int64 // nanotime of the last packet sent
-	epoch                     uint32
 	// The floor's payload type for ptSrc's codec under ptBind, looked
 	// up again only when either changes; ptOK false: not negotiated.
 	ptBind *binding
@@ -85,15 +78,15 @@ type downTrack struct {
 	lossOut     atomic.Uint32 // fraction lost ×256 from receiver reports
 	rttMicros   atomic.Uint32
 	jitterTicks atomic.Uint32
+
+	// seq rewrites sequence numbers and timestamps; writer-owned. Last:
+	// its run history is cold, the fields above are read per packet.
+	seq seqMap
 }
 
 func newDownTrack(id TrackID, streamID string, kind webrtc.RTPCodecType, codec webrtc.RTPCodecCapability, sub *Participant) *downTrack {
 	d := &downTrack{id: id, streamID: streamID, kind: kind, codec: codec, sub: sub, w: sub.writer}
-	// Random starting points (RFC 3550 §5.1) and a "last packet" now, so
-	// the first switch computes offsets like any other.
-	d.lastSeq = uint16(rand.Uint32())
-	d.lastTs = rand.Uint32()
-	d.lastSentAt = nanotime()
+	d.seq.init(uint16(rand.Uint32()), rand.Uint32(), nanotime())
 	d.reportedQ.Store(-1)
 	return d
 }
@@ -230,6 +223,7 @@ func (d *downTrack) handle(l *upLayer, p *packet) {
 		}
 		return
 	}
+	now := nanotime()
 	if l != cur {
 		if l != tgt {
 			return
@@ -238,33 +232,24 @@ func (d *downTrack) handle(l *upLayer, p *packet) {
 			l.requestKeyframe(d.sub.s.cfg.PLIInterval, d.sub.s.metrics)
 			return
 		}
-		d.switchTo(cur, l, p)
-	} else if p.epoch != d.epoch {
-		d.rebase(p, l.track.codec.ClockRate)
+		d.switchTo(cur, l, p, now)
+	} else if !d.seq.sending(l, p.epoch) {
+		if d.seq.stale(l, p.epoch) {
+			return // queued before an unmute
+		}
+		// Forwarding resumes after a stretch the subscriber should not
+		// see as loss (an unmute).
+		d.seq.start(l, p.epoch, p.info.seq, p.info.ts, l.track.codec.ClockRate, now)
 	}
-	if seqLess(p.info.seq, d.firstSeq) {
-		return // sent before the switch, out of order
+	seq, ts, ok := d.seq.forward(l, p.epoch, p.info.seq, p.info.ts, now)
+	if !ok {
+		return // from before the switch, out of order
 	}
-	d.write(l.track, p, p.info.seq+d.seqOff, p.info.ts+d.tsOff)
+	d.write(l.track, p, seq, ts)
 }
 
-// rebase sets the offsets so that p follows the last packet sent: the
-// next sequence number, and a timestamp advanced by the wall-clock time
-// since (at least one tick), so players keep their timing.
-func (d *downTrack) rebase(p *packet, clock uint32) {
-	ticks := uint32(uint64(nanotime()-d.lastSentAt) * uint64(clock) / uint64(time.Second))
-	if ticks == 0 {
-		ticks = 1
-	}
-	d.seqOff = d.lastSeq + 1 - p.info.seq
-	d.tsOff = d.lastTs + ticks - p.info.ts
-	d.firstSeq = p.info.seq
-	d.offStart = d.lastSeq + 1
-	d.epoch = p.epoch
-}
-
-func (d *downTrack) switchTo(old, l *upLayer, p *packet) {
-	d.rebase(p, l.track.codec.ClockRate)
+func (d *downTrack) switchTo(old, l *upLayer, p *packet, now int64) {
+	d.seq.start(l, p.epoch, p.info.seq, p.info.ts, l.track.codec.ClockRate, now)
 	d.cur.Store(l)
 	if old != nil {
 		d.switches.Add(1)
@@ -323,28 +308,25 @@ func (d *downTrack) write(t *upTrack, p *packet, seq uint16, ts uint32) {
 		return
 	}
 	now := nanotime()
-	if seqLess(d.lastSeq, seq) {
-		d.lastSeq, d.lastTs, d.lastSentAt = seq, ts, now
-	}
 	d.packetsSent.Add(1)
 	d.bytesSent.Add(uint64(len(payload) + 12))
 	d.w.sent(len(payload)+12, now-p.arrival, d.sub.s.metrics)
 }
 
 // retransmit answers a NACK for seq (the subscriber's numbering) from the
-// current layer's cache.
+// cache of the layer it was sent from, whatever offset it was sent under.
 func (d *downTrack) retransmit(seq uint16) {
-	cur := d.cur.Load()
-	if cur == nil || seqLess(seq, d.offStart) {
-		return // sent under an earlier offset: cannot be mapped back
+	src, epoch, srcSeq, tsOff, ok := d.seq.reverse(seq)
+	if !ok {
+		return // padding, never sent, or too old
 	}
-	p := cur.cache.get(seq - d.seqOff)
+	p := src.cache.get(srcSeq)
 	if p == nil {
 		return
 	}
-	if p.epoch == d.epoch && !seqLess(p.info.seq, d.firstSeq) {
+	if p.epoch == epoch {
 		d.sub.s.metrics.nacksAnswered.Inc()
-		d.write(cur.track, p, seq, p.info.ts+d.tsOff)
+		d.write(src.track, p, seq, p.info.ts+tsOff)
 	}
 	p.release()
 }
@@ -366,12 +348,11 @@ func (d *downTrack) pad(n int) {
 		}
 	}
 	d.padBuf[len(d.padBuf)-1] = byte(len(d.padBuf))
+	first, ts := d.seq.pad(uint16(n)), d.seq.lastTs
 	h := &d.hdr
-	for range n {
-		d.lastSeq++
-		d.seqOff++
+	for i := range n {
 		h.Version, h.Padding, h.Marker = 2, true, false
-		h.PayloadType, h.SequenceNumber, h.Timestamp, h.SSRC = pt, d.lastSeq, d.lastTs, b.ssrc
+		h.PayloadType, h.SequenceNumber, h.Timestamp, h.SSRC = pt, first+uint16(i), ts, b.ssrc
 		h.CSRC, h.Extension, h.Extensions = nil, false, h.Extensions[:0]
 		if _, err := b.w.WriteRTP(h, d.padBuf[:]); err != nil {
 			return
@@ -379,5 +360,4 @@ func (d *downTrack) pad(n int) {
 		d.bytesSent.Add(uint64(len(d.padBuf) + 12))
 	}
 	h.Padding = false
-	d.offStart = d.lastSeq + 1
 }

@@ -57,7 +57,7 @@ type (
 	// Joined answers a join or a resume with the room's state.
 	Joined struct {
 		Self         ParticipantInfo   `json:"self"`
-		Session      string            `json:"session"` // secret for resuming after a dropped socket
+		ResumeToken  string            `json:"resume_token"` // secret for resuming after a dropped socket
 		Resumed      bool              `json:"resumed"`
 		ICEServers   []ICEServer       `json:"ice_servers"`
 		Participants []ParticipantInfo `json:"participants"`

@@ -18,15 +18,15 @@ import (
 // it from the client's messages; everything it must tell the client goes
 // to its Sink.
 type Participant struct {
-	s       *SFU
-	room    *room
-	id      ParticipantID
-	grant   Grant
-	log     *slog.Logger
-	session string
-	writer  *writer
-	ctx     context.Context
-	cancel  context.CancelFunc
+	s           *SFU
+	room        *room
+	id          ParticipantID
+	grant       Grant
+	log         *slog.Logger
+	resumeToken string
+	writer      *writer
+	ctx         context.Context
+	cancel      context.CancelFunc
 
 	mediaUp     atomic.Bool // a peer connection has connected
 	serverMuted atomic.Bool
@@ -52,13 +52,17 @@ type Participant struct {
 	offering   bool                             // a down offer awaits its answer
 	reoffer    bool                             // something changed meanwhile
 	restart    bool                             // the next down offer restarts ICE
+	// holdCandidates: a down offer is being made; its candidates wait in
+	// held until it is sent.
+	holdCandidates bool
+	held           []webrtc.ICECandidateInit
 
 	statsIn  rateMeter
 	statsOut rateMeter
 	lossIn   lossMeter
 }
 
-func newSession() string {
+func newResumeToken() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
@@ -67,8 +71,9 @@ func newSession() string {
 // ID is the participant's identity.
 func (p *Participant) ID() ParticipantID { return p.id }
 
-// Session is the secret with which a new socket resumes this participant.
-func (p *Participant) Session() string { return p.session }
+// ResumeToken is the secret with which a new socket resumes this
+// participant.
+func (p *Participant) ResumeToken() string { return p.resumeToken }
 
 // Grant is what the participant may do.
 func (p *Participant) Grant() Grant { return p.grant }
@@ -98,7 +103,7 @@ func (p *Participant) upPC() *webrtc.PeerConnection {
 
 // Detach says the client's socket behind sink is gone. The participant
 // stays, media flowing, for the reconnect grace; a new socket resumes it
-// with the session secret, and the others never see it leave.
+// with the resume token, and the others never see it leave.
 func (p *Participant) Detach(sink Sink) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

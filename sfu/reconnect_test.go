@@ -62,7 +62,7 @@ func TestResumeAfterDroppedSocket(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec.waitFor(t, 10*time.Second, "video", func(r *recorder) bool { return r.packets["hall-a/camera"] > 10 })
-	session := sub.Joined().Session
+	token := sub.Joined().ResumeToken
 
 	sub.DropSocket()
 	waitDetached(t, b, "meeting-4", "hall-b")
@@ -73,8 +73,8 @@ func TestResumeAfterDroppedSocket(t *testing.T) {
 	if err := sub.Resume(ctxT(t, 10*time.Second)); err != nil {
 		t.Fatalf("resume: %v", err)
 	}
-	if j := sub.Joined(); !j.Resumed || j.Session != session {
-		t.Fatalf("joined after resume = resumed %v session %q, want resumed with %q", j.Resumed, j.Session, session)
+	if j := sub.Joined(); !j.Resumed || j.ResumeToken != token {
+		t.Fatalf("joined after resume = resumed %v token %q, want resumed with %q", j.Resumed, j.ResumeToken, token)
 	}
 	// The new socket works: a subscribe change takes effect.
 	if err := sub.Subscribe("hall-a/camera", sfu.QualityOff); err != nil {
@@ -94,10 +94,10 @@ func TestResumeAfterDroppedSocket(t *testing.T) {
 		t.Errorf("observer saw hall-b join %d and leave %d times, want 1 and 0", j, l)
 	}
 
-	// A wrong session secret is refused, and changes nothing.
+	// A wrong resume token is refused, and changes nothing.
 	_, err := sfuclient.Dial(ctxT(t, 5*time.Second), sfuclient.Options{URL: b.url, Token: b.token(t, "meeting-4", "hall-b", hallPerms...), Resume: "forged"})
 	if err == nil || !strings.Contains(err.Error(), "bad_resume") {
-		t.Errorf("resume with a forged session: err = %v, want bad_resume", err)
+		t.Errorf("resume with a forged token: err = %v, want bad_resume", err)
 	}
 	if p, ok := b.s.Participant("meeting-4", "hall-b"); !ok || !p.Connected() {
 		t.Errorf("the forged resume disturbed hall-b")

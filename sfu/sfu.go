@@ -224,7 +224,7 @@ func (s *SFU) RoomStats(room RoomID) []ParticipantStats {
 }
 
 // Join admits a participant with its grant. sink receives its events.
-// With resume set to the session secret of a participant of the same
+// With resume set to the resume token of a participant of the same
 // identity still within its reconnect grace, that participant continues
 // on the new sink (its media never stopped); otherwise a participant of
 // the same identity is replaced.
@@ -251,11 +251,11 @@ func (s *SFU) Join(g Grant, sink Sink, resume string) (*Participant, error) {
 	}
 }
 
-func (s *SFU) resume(r *room, g Grant, sink Sink, session string) (*Participant, error) {
+func (s *SFU) resume(r *room, g Grant, sink Sink, token string) (*Participant, error) {
 	r.mu.Lock()
 	p := r.participants[g.Identity]
 	r.mu.Unlock()
-	if p == nil || p.session != session {
+	if p == nil || p.resumeToken != token {
 		return nil, ErrBadResume
 	}
 	offer := p.resume(sink)
@@ -268,7 +268,7 @@ func (s *SFU) resume(r *room, g Grant, sink Sink, session string) (*Participant,
 }
 
 func (s *SFU) join(r *room, g Grant, sink Sink) (*Participant, error) {
-	p := &Participant{s: s, room: r, id: g.Identity, grant: g, session: newSession(), sink: sink,
+	p := &Participant{s: s, room: r, id: g.Identity, grant: g, resumeToken: newResumeToken(), sink: sink,
 		log: r.log.With("participant", g.Identity), sources: map[string]Source{}, published: map[Source]*upTrack{},
 		downs: map[TrackID]*downTrack{}, pending: map[PC][]webrtc.ICECandidateInit{}}
 	p.ctx, p.cancel = contextWithCancel()
@@ -315,7 +315,7 @@ func (s *SFU) sendJoined(p *Participant, resumed bool) {
 	if servers == nil {
 		servers = []ICEServer{}
 	}
-	p.send(Joined{Self: p.info(), Session: p.session, Resumed: resumed, ICEServers: servers,
+	p.send(Joined{Self: p.info(), ResumeToken: p.resumeToken, Resumed: resumed, ICEServers: servers,
 		Participants: ps, Tracks: ts, Floor: floor, Pinned: pinned,
 		Grant: GrantInfo{Publish: p.grant.Publish, Subscribe: p.grant.Subscribe, Screen: p.grant.Screen, Moderate: p.grant.Moderate}})
 }

@@ -48,7 +48,7 @@ type Options struct {
 	OnTrack func(*webrtc.TrackRemote, *webrtc.RTPReceiver)
 	// Dialer dials the WebSocket (default websocket.DefaultDialer).
 	Dialer *websocket.Dialer
-	// Resume is the session secret of a participant to continue (a
+	// Resume is the resume token of a participant to continue (a
 	// client restarted within the SFU's reconnect grace).
 	Resume string
 	// VideoCodecs limits the video codecs the client negotiates (MIME
@@ -103,7 +103,8 @@ func Dial(ctx context.Context, o Options) (*Client, error) {
 	return c, nil
 }
 
-// connect opens a socket and joins (resume: the session to continue).
+// connect opens a socket and joins (resume: the resume token of the
+// participant to continue).
 func (c *Client) connect(ctx context.Context, resume string) error {
 	d := c.opts.Dialer
 	if d == nil {
@@ -329,9 +330,9 @@ func (c *Client) DropSocket() {
 // Resume opens a new socket and continues the same participant.
 func (c *Client) Resume(ctx context.Context) error {
 	c.mu.Lock()
-	session := c.joined.Session
+	token := c.joined.ResumeToken
 	c.mu.Unlock()
-	return c.connect(ctx, session)
+	return c.connect(ctx, token)
 }
 
 // Close leaves the room and closes the connections.

@@ -41,7 +41,7 @@ const (
 
 // Client message bodies.
 type (
-	// Join is the first message on a socket; Resume is the session secret
+	// Join is the first message on a socket; Resume is the resume token
 	// of a participant to continue (after a dropped socket).
 	Join struct {
 		Resume string `json:"resume,omitempty"`

@@ -1,6 +1,6 @@
 // SFU signaling over the /rtc WebSocket (sfu/signal/protocol.go): every
 // message is {"v":1,"type":…,"id":…,"data":…}. The first message is "join"
-// (with the session secret to resume after a drop); the server answers
+// (with the resume token to resume after a drop); the server answers
 // "joined". Reconnects with backoff and resumes. No DOM here.
 
 import { ReconnectingSocket } from './socket.js';
@@ -28,8 +28,8 @@ export class Signaling {
 	 * @param {SignalingHandlers} handlers
 	 */
 	constructor(join, handlers) {
-		/** session secret from "joined", sent back on reconnect to resume */
-		this.session = '';
+		/** resume token from "joined", sent back on reconnect to resume */
+		this.resumeToken = '';
 		this.nextID = 1;
 		this.socket = new ReconnectingSocket({
 			url: async () => {
@@ -39,10 +39,10 @@ export class Signaling {
 				u.searchParams.set('access_token', g.token);
 				return u.toString();
 			},
-			onOpen: () => { this.send('join', this.session ? { resume: this.session } : {}); },
+			onOpen: () => { this.send('join', this.resumeToken ? { resume: this.resumeToken } : {}); },
 			onMessage: (/** @type {any} */ m) => {
 				if (!m || m.v !== protocolVersion || typeof m.type !== 'string') return;
-				if (m.type === 'joined') this.session = m.data?.session ?? '';
+				if (m.type === 'joined') this.resumeToken = m.data?.resume_token ?? '';
 				handlers.onMessage(m.type, m.data);
 			},
 			onState: handlers.onState,

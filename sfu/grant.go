@@ -1,0 +1,26 @@
+package sfu
+
+import "time"
+
+// Grant is what a participant may do, decided by the caller (the meeting
+// service signs it into a room token; the HTTP layer verifies it).
+type Grant struct {
+	Room      RoomID
+	Identity  ParticipantID
+	Name      string
+	Kind      Kind // empty means KindUser
+	Publish   bool // camera and microphone
+	Subscribe bool
+	Screen    bool // a screen share track
+	Moderate  bool // mute others, receive everyone's stats
+}
+
+// Observer hears about room events, for roll call and the minutes. Calls
+// are made one at a time from one goroutine, outside any SFU lock, so an
+// observer may call back into the SFU; a slow observer delays only later
+// observer calls.
+type Observer interface {
+	ParticipantJoined(room RoomID, id ParticipantID, kind Kind, at time.Time)
+	ParticipantLeft(room RoomID, id ParticipantID, kind Kind, at time.Time)
+	FloorChanged(room RoomID, id ParticipantID, at time.Time)
+}

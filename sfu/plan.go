@@ -1,0 +1,134 @@
+package sfu
+
+import (
+	"slices"
+	"strings"
+)
+
+// estimate is a subscriber's downlink as the allocator sees it.
+type estimate struct {
+	bps int // bit/s
+	// probed: the rate is what a probe proved, headroom included, so a
+	// higher layer takes no second margin on top of it.
+	probed bool
+}
+
+// demand is what one down track asks of the downlink, as gathered. All
+// rates are wire rates in bit/s.
+type demand struct {
+	id    TrackID
+	audio bool
+	rate  int // audio: its rate, 0 when nothing is forwarded
+
+	priority int     // video: higher first (see priority)
+	want     Quality // video: QualityOff pauses it (also: no source, or muted)
+	cur      int     // the layer targeted now, -1 none
+	layers   [3]int  // each published layer's rate, 0: not published
+}
+
+// allocation is a plan: what each demand gets.
+type allocation struct {
+	// layers is the layer index each demand gets, -1 paused; aligned
+	// with the demands, -1 for audio.
+	layers []int
+	// limited is the first video demand (in priority order) held below
+	// what it wants, -1 none; limitedNeed is what the plan would take in
+	// all to give it the best layer it wants, with the upgrade margin:
+	// what the prober aims at.
+	limited     int
+	limitedNeed int
+	used        int // bit/s the plan sends
+}
+
+// plan shares est among the demands: audio first, then video by priority
+// (ties by track ID), each video track taking the best layer at or below
+// what it wants that fits what is left, with hysteresis: going up takes
+// upgradeMargin over the layer's rate (none on a probed rate), staying or
+// changing source on the same layer takes its rate, and the lowest layer
+// is kept down to keepMargin of its rate. A track that fits no layer is
+// paused, except a track without simulcast, sent if anything is left.
+// plan is a pure function of its arguments.
+func plan(est estimate, demands []demand) allocation {
+	a := allocation{layers: make([]int, len(demands)), limited: -1}
+	budget := est.bps
+	var video []int
+	for i, d := range demands {
+		a.layers[i] = -1
+		if d.audio {
+			budget -= d.rate
+			continue
+		}
+		video = append(video, i)
+	}
+	// Ties go by track ID: demands come from a map, and a random order
+	// gave the budget to a different one of equal tracks at every
+	// allocation (strip cameras on a weak link took turns, low and off,
+	// many times a second).
+	slices.SortFunc(video, func(x, y int) int {
+		if d := demands[y].priority - demands[x].priority; d != 0 {
+			return d
+		}
+		return strings.Compare(string(demands[x].id), string(demands[y].id))
+	})
+	margin := upgradeMargin
+	if est.probed {
+		margin = 1
+	}
+	for _, i := range video {
+		d := &demands[i]
+		if d.want == QualityOff {
+			continue
+		}
+		chosen := -1
+		for k := min(int(d.want), 3) - 1; k >= 0; k-- {
+			if d.layers[k] == 0 {
+				continue
+			}
+			need := d.layers[k]
+			switch {
+			case k == 0 && d.cur <= 0:
+				// The lowest layer, resumed or kept: a paused picture is
+				// the worst outcome, and a lossy line's estimate sits well
+				// below what it carries (about 290 kbit/s for a 400 kbit/s
+				// line with 3% loss), so the low layer goes while the
+				// estimate covers most of it; resuming takes all of it
+				// (hysteresis: each resume costs a key frame).
+				if d.cur == 0 {
+					need = int(float64(need) * keepMargin)
+				}
+			case d.cur < k:
+				// Going up (or resuming): only with room to spare.
+				need = int(float64(need) * margin)
+			default:
+				// Staying, or a new floor source on the same layer: no
+				// margin (the rates are alike; with one, a commune hall's
+				// floor was paused at every change of speaker).
+			}
+			if need <= budget {
+				chosen = k
+				break
+			}
+		}
+		if chosen < 0 && d.layers[0] == 0 && d.layers[1] == 0 && d.layers[2] > 0 && budget > 0 {
+			// One layer only (no simulcast): send it if anything is left.
+			chosen = 2
+		}
+		if a.limited < 0 {
+			// est-budget is what the tracks before this one take; the
+			// best layer it wants would replace what it has.
+			for k := min(int(d.want), 3) - 1; k > chosen; k-- {
+				if d.layers[k] > 0 {
+					a.limited = i
+					a.limitedNeed = est.bps - budget + int(float64(d.layers[k])*upgradeMargin)
+					break
+				}
+			}
+		}
+		if chosen >= 0 {
+			budget -= d.layers[chosen]
+		}
+		a.layers[i] = chosen
+	}
+	a.used = est.bps - max(budget, 0)
+	return a
+}

@@ -1,0 +1,123 @@
+package sfu
+
+import (
+	"slices"
+	"testing"
+)
+
+// The reference hall's layer rates on the wire, as plan sees them.
+var hall = [3]int{150_000, 500_000, 1_500_000}
+
+func video(id TrackID, prio int, want Quality, cur int) demand {
+	return demand{id: id, priority: prio, want: want, cur: cur, layers: hall}
+}
+
+func audio(id TrackID, rate int) demand { return demand{id: id, audio: true, rate: rate, cur: -1} }
+
+func TestPlan(t *testing.T) {
+	floor := func(cur int) demand { return video(FloorTrack, 100, QualityHigh, cur) }
+	cases := []struct {
+		name    string
+		est     estimate
+		demands []demand
+		want    []int // layer per demand, -1 paused (audio: -1)
+		limited int   // index of the demand the prober should lift, -1 none
+	}{
+		{"plenty: the floor on high",
+			estimate{bps: 3_000_000}, []demand{floor(-1)}, []int{2}, -1},
+		{"audio first: what is left is below high with its margin",
+			estimate{bps: 1_800_000}, []demand{audio("a/mic", 150_000), floor(-1)}, []int{-1, 1}, 1},
+		{"going up takes the margin",
+			estimate{bps: 1_600_000}, []demand{floor(1)}, []int{1}, 0},
+		{"a probed rate takes no second margin",
+			estimate{bps: 1_600_000, probed: true}, []demand{floor(1)}, []int{2}, -1},
+		{"staying needs no margin",
+			estimate{bps: 1_510_000}, []demand{floor(2)}, []int{2}, -1},
+		{"resuming the low layer takes all of it",
+			estimate{bps: 140_000}, []demand{floor(-1)}, []int{-1}, 0},
+		{"the low layer is kept down to keepMargin of its rate",
+			estimate{bps: 130_000}, []demand{floor(0)}, []int{0}, 0},
+		{"and dropped below it",
+			estimate{bps: 120_000}, []demand{floor(0)}, []int{-1}, 0},
+		{"the floor before a screen share before thumbnails",
+			estimate{bps: 750_000}, []demand{
+				video("c/camera", int(QualityLow), QualityLow, -1),
+				video("b/screen", 50, QualityHigh, -1),
+				floor(-1),
+			}, []int{-1, 0, 1}, 2},
+		{"ties by track ID, whatever the order gathered",
+			estimate{bps: 350_000}, []demand{
+				video("z/camera", 1, QualityLow, -1),
+				video("b/camera", 1, QualityLow, -1),
+				video("m/camera", 1, QualityLow, -1),
+			}, []int{-1, 0, 0}, 0},
+		{"off and sourceless tracks get nothing and are not limited",
+			estimate{bps: 100_000}, []demand{
+				video("a/camera", 3, QualityOff, 2),
+				{id: "b/camera", priority: 3, want: QualityOff, cur: -1},
+			}, []int{-1, -1}, -1},
+		{"wanting less than high",
+			estimate{bps: 5_000_000}, []demand{video("a/camera", 2, QualityMedium, -1)}, []int{1}, -1},
+		{"a track without simulcast goes while anything is left",
+			estimate{bps: 50_000}, []demand{{id: "w/camera", priority: 3, want: QualityHigh, cur: -1, layers: [3]int{0, 0, 2_000_000}}},
+			[]int{2}, -1},
+		{"and pauses when nothing is",
+			estimate{bps: 50_000}, []demand{audio("a/mic", 60_000), {id: "w/camera", priority: 3, want: QualityHigh, cur: -1, layers: [3]int{0, 0, 2_000_000}}},
+			[]int{-1, -1}, 1},
+		{"a missing layer is skipped",
+			estimate{bps: 700_000}, []demand{{id: FloorTrack, priority: 100, want: QualityHigh, cur: -1, layers: [3]int{150_000, 0, 1_500_000}}},
+			[]int{0}, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := plan(c.est, c.demands)
+			if !slices.Equal(a.layers, c.want) {
+				t.Errorf("layers = %v, want %v", a.layers, c.want)
+			}
+			if a.limited != c.limited {
+				t.Errorf("limited = %d, want %d", a.limited, c.limited)
+			}
+		})
+	}
+}
+
+// TestPlanHysteresis walks an estimate down and up: the floor leaves a
+// layer only below its rate and comes back only above its rate with the
+// margin, so an estimate wobbling around a layer's rate does not flap.
+func TestPlanHysteresis(t *testing.T) {
+	steps := []struct {
+		bps  int
+		want int
+	}{
+		{2_000_000, 2},
+		{1_500_000, 2}, // just covers high: stays
+		{1_400_000, 1}, // below: down to medium
+		{1_600_000, 1}, // above high's rate, below its margin: stays
+		{1_750_000, 2}, // 1.5 M × 1.15 = 1.725 M: up
+		{160_000, 0},
+		{130_000, 0}, // keeps low down to 85 %
+		{120_000, -1},
+		{140_000, -1}, // resuming takes all of low
+		{150_000, 0},
+	}
+	cur := -1
+	for i, s := range steps {
+		a := plan(estimate{bps: s.bps}, []demand{video(FloorTrack, 100, QualityHigh, cur)})
+		if a.layers[0] != s.want {
+			t.Errorf("step %d (%d bit/s, on %d): layer %d, want %d", i, s.bps, cur, a.layers[0], s.want)
+		}
+		cur = a.layers[0]
+	}
+}
+
+// TestPlanUsedAndNeed: what the prober is told.
+func TestPlanUsedAndNeed(t *testing.T) {
+	a := plan(estimate{bps: 1_000_000}, []demand{audio("a/mic", 100_000), video(FloorTrack, 100, QualityHigh, 1)})
+	if a.used != 600_000 {
+		t.Errorf("used = %d, want 600000 (audio and medium)", a.used)
+	}
+	// Audio plus high with the margin.
+	if want := 100_000 + int(float64(hall[2])*upgradeMargin); a.limitedNeed != want {
+		t.Errorf("limitedNeed = %d, want %d", a.limitedNeed, want)
+	}
+}
