@@ -19,9 +19,17 @@ func (p *Participant) downConn() error {
 		return fmt.Errorf("new down connection: %w", err)
 	}
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
-		if c != nil {
-			p.send(Candidate{PC: PCDown, Candidate: c.ToJSON()})
+		if c == nil {
+			return
 		}
+		p.mu.Lock()
+		if p.holdCandidates {
+			p.held = append(p.held, c.ToJSON())
+			p.mu.Unlock()
+			return
+		}
+		p.mu.Unlock()
+		p.send(Candidate{PC: PCDown, Candidate: c.ToJSON()})
 	})
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		p.log.Debug("down connection", "state", st.String())
@@ -49,6 +57,11 @@ func (p *Participant) negotiate(restart bool) {
 		return
 	}
 	p.offering = true
+	// Candidates gathered from SetLocalDescription on go out after the
+	// offer: a client given a restart's candidates before the offer with
+	// their ufrag drops them (pion and browsers alike), and the restarted
+	// connection then never came back (TestICERestart under load).
+	p.holdCandidates = true
 	restart, p.restart = p.restart, false
 	pc := p.down
 	p.mu.Unlock()
@@ -62,9 +75,22 @@ func (p *Participant) negotiate(restart bool) {
 		p.mu.Lock()
 		p.offering = false
 		p.mu.Unlock()
+		p.releaseCandidates()
 		return
 	}
 	p.send(SessionDescription{PC: PCDown, SDP: offer.SDP, kind: "offer"})
+	p.releaseCandidates()
+}
+
+// releaseCandidates sends the down candidates held back during an offer.
+func (p *Participant) releaseCandidates() {
+	p.mu.Lock()
+	held := p.held
+	p.held, p.holdCandidates = nil, false
+	p.mu.Unlock()
+	for _, c := range held {
+		p.send(Candidate{PC: PCDown, Candidate: c})
+	}
 }
 
 // Answer takes the client's answer to the SFU's down offer.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pion/ice/v4"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
@@ -118,7 +119,7 @@ func (p *Participant) AddCandidate(which PC, c webrtc.ICECandidateInit) error {
 		p.mu.Unlock()
 		return fmt.Errorf("%w: connection %q", ErrInvalid, which)
 	}
-	if pc == nil || pc.RemoteDescription() == nil {
+	if pc == nil || !forRemote(pc.RemoteDescription(), c) {
 		if len(p.pending[which]) < 64 {
 			p.pending[which] = append(p.pending[which], c)
 		}
@@ -130,6 +131,25 @@ func (p *Participant) AddCandidate(which PC, c webrtc.ICECandidateInit) error {
 		return fmt.Errorf("%w: candidate: %v", ErrInvalid, err)
 	}
 	return nil
+}
+
+// forRemote reports whether a trickled candidate belongs to the remote
+// description rd: the client's candidates of an ICE restart can arrive
+// before its offer or answer with the new credentials (it gathers as soon
+// as it sets its own description), and pion drops a candidate whose ufrag
+// is not the current one's, so the restarted connection had no remote
+// candidates on one side and never came back (TestICERestart under load).
+// Such a candidate waits with the pending ones for the next description.
+func forRemote(rd *webrtc.SessionDescription, c webrtc.ICECandidateInit) bool {
+	if rd == nil {
+		return false
+	}
+	cand, err := ice.UnmarshalCandidate(strings.TrimPrefix(c.Candidate, "candidate:"))
+	if err != nil {
+		return true // pion says what is wrong with it
+	}
+	ufrag, ok := cand.GetExtension("ufrag")
+	return !ok || strings.Contains(rd.SDP, "a=ice-ufrag:"+ufrag.Value+"\r\n")
 }
 
 func (p *Participant) flushCandidates(which PC, pc *webrtc.PeerConnection) {
