@@ -30,6 +30,9 @@ type Org interface {
 	ResetPassword(ctx context.Context, p *auth.Principal, id auth.UserID, ip string) (string, error)
 	Audit(ctx context.Context, p *auth.Principal, f org.AuditFilter) ([]org.AuditRow, error)
 	VerifyAudit(ctx context.Context, p *auth.Principal) (org.AuditCheck, error)
+	ImportUsers(ctx context.Context, p *auth.Principal, file []byte, dryRun bool, ip string) (org.ImportReport, error)
+	Signature(ctx context.Context, p *auth.Principal, unit auth.UnitID) (org.Signature, error)
+	SaveSignature(ctx context.Context, p *auth.Principal, unit auth.UnitID, sig *org.Signature, ip string) (*org.Signature, error)
 }
 
 // orgError maps administration errors to API errors.
@@ -50,6 +53,22 @@ func orgError(err error) *Error {
 		return Errorf(http.StatusConflict, "unit_root", org.ErrRoot.Error())
 	case errors.Is(err, org.ErrSelf):
 		return Errorf(http.StatusConflict, "own_account", org.ErrSelf.Error())
+	case errors.Is(err, org.ErrImportFormat):
+		return Errorf(http.StatusUnsupportedMediaType, "import_format", err.Error())
+	case errors.Is(err, org.ErrImportEmpty):
+		return Errorf(http.StatusUnprocessableEntity, "import_empty", err.Error())
+	case errors.Is(err, org.ErrImportTooMany):
+		return Errorf(http.StatusUnprocessableEntity, "import_too_many_rows", err.Error())
+	case errors.Is(err, org.ErrImportColumns):
+		e := Errorf(http.StatusUnprocessableEntity, "import_columns", err.Error())
+		var c *org.ImportColumnsError
+		if errors.As(err, &c) {
+			e.Fields = map[string]string{}
+			for _, m := range c.Missing {
+				e.Fields[m] = "missing column"
+			}
+		}
+		return e
 	}
 	return nil
 }

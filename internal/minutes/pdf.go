@@ -175,10 +175,19 @@ func voteLines(v Vote) []string {
 	return lines
 }
 
+// Signature is the block a notice is signed with, set per issuing unit on
+// the admin screens ("TL. CHỦ TỊCH" / "CHÁNH VĂN PHÒNG" / the name).
+type Signature struct {
+	Authority string
+	Title     string
+	Name      string
+}
+
 // NoticeDocument is the conclusion notice (Thông báo kết luận) of the
 // minutes, addressed to units; for a draft it is a preview (no number,
-// marked DỰ THẢO).
-func (s *Service) NoticeDocument(m Minutes, units []NoticeUnit) (pdfdoc.Document, error) {
+// marked DỰ THẢO). sig is the issuing unit's signature block; without one
+// the chair signs, as the meeting's minutes do.
+func (s *Service) NoticeDocument(m Minutes, units []NoticeUnit, sig *Signature) (pdfdoc.Document, error) {
 	if len(m.Body.Conclusions) == 0 {
 		return pdfdoc.Document{}, fmt.Errorf("meeting %d has no conclusions: %w", m.MeetingID, ErrNotFound)
 	}
@@ -202,10 +211,14 @@ func (s *Service) NoticeDocument(m Minutes, units []NoticeUnit) (pdfdoc.Document
 		recipients = append(recipients, u.Name)
 	}
 	recipients = append(recipients, wording.T(wording.RecipientFiling))
+	signer := pdfdoc.Signer{Role: wording.T(wording.SignerChair), Name: b.Chair}
+	if sig != nil {
+		signer = pdfdoc.Signer{Role: upper(sig.Authority), Title: upper(sig.Title), Name: sig.Name}
+	}
 	return pdfdoc.Document{
 		Issuer: s.cfg.IssuerName, Symbol: symbol, Place: s.cfg.Place, Date: date, Draft: draft,
 		Kind: wording.T(wording.NoticeKind), Title: wording.T(wording.NoticeTitle, orDots(b.Chair), lowerFirst(b.Title)),
-		Body: blocks, Signers: []pdfdoc.Signer{{Role: wording.T(wording.SignerChair), Name: b.Chair}}, Recipients: recipients,
+		Body: blocks, Signers: []pdfdoc.Signer{signer}, Recipients: recipients,
 	}, nil
 }
 
@@ -223,8 +236,19 @@ func (s *Service) documentOf(ctx context.Context, m Minutes, kind string) (pdfdo
 			return pdfdoc.Document{}, err
 		}
 	}
-	return s.NoticeDocument(m, units)
+	sig, ok, err := s.store.NoticeSignature(ctx, m.UnitID)
+	if err != nil {
+		return pdfdoc.Document{}, err
+	}
+	if !ok {
+		return s.NoticeDocument(m, units, nil)
+	}
+	return s.NoticeDocument(m, units, &sig)
 }
+
+// upper puts a signature line in capitals as the decree prints it
+// (Vietnamese letters included: "tl. chủ tịch" → "TL. CHỦ TỊCH").
+func upper(s string) string { return strings.ToUpper(s) }
 
 // PDF is a document as served: the stored bytes of approved minutes, or a
 // draft rendered on the fly.

@@ -44,6 +44,9 @@ type Store interface {
 	// ConcernedUnits resolves the notice's units from body and the
 	// meeting's tasks as an approval would (for a draft's preview).
 	ConcernedUnits(ctx context.Context, id MeetingID, body Body) ([]NoticeUnit, error)
+	// NoticeSignature is the signature block set for the unit or its
+	// nearest ancestor (false: none is set anywhere above it).
+	NoticeSignature(ctx context.Context, unit auth.UnitID) (Signature, bool, error)
 	// AddMinutesFile stores f unless a file of its kind exists; it reports
 	// whether f was stored (false: another run came first, f.BlobID unused).
 	AddMinutesFile(ctx context.Context, f File) (bool, error)

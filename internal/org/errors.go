@@ -22,6 +22,18 @@ var (
 	// ErrSelf means an admin tried to deactivate or change the roles of
 	// their own account (one slip would lock the province out).
 	ErrSelf = errors.New("you cannot deactivate your own account or change your own roles")
+	// ErrImportFormat means an import file is neither XLSX nor CSV (a
+	// renamed picture, an old .xls, a PDF).
+	ErrImportFormat = errors.New("the file is not an XLSX workbook or a UTF-8 CSV file")
+	// ErrImportEmpty means an import file has no header row or no rows.
+	ErrImportEmpty = errors.New("the file has no header row or no user rows")
+	// ErrImportTooMany means an import file has more rows than one import takes.
+	ErrImportTooMany = errors.New("too many rows for one import")
+	// ErrImportColumns means required columns are missing from the header row.
+	ErrImportColumns = errors.New("required columns are missing from the header row")
+	// ErrImportRows means a confirmed import still has rows with problems:
+	// nothing was written.
+	ErrImportRows = errors.New("some rows have problems: nothing was imported")
 )
 
 // ValidationError lists each invalid field and why.

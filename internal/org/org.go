@@ -53,10 +53,13 @@ type User struct {
 	Active   bool        `json:"active"`
 	// DemoPassword: the account still has the published demo password
 	// (CAU_ENV=production refuses to start while any active one does).
-	DemoPassword bool             `json:"demo_password"`
-	Locked       bool             `json:"locked"`
-	Grants       []auth.RoleGrant `json:"grants"`
-	CreatedAt    time.Time        `json:"created_at"`
+	DemoPassword bool `json:"demo_password"`
+	Locked       bool `json:"locked"`
+	// MustChangePassword: an administrator chose the password (new
+	// account, reset, import); the user changes it at first login.
+	MustChangePassword bool             `json:"must_change_password"`
+	Grants             []auth.RoleGrant `json:"grants"`
+	CreatedAt          time.Time        `json:"created_at"`
 }
 
 // HallFilter selects halls.
@@ -89,6 +92,8 @@ type NewUser struct {
 	Position     string
 	PasswordHash string
 	Grants       []auth.RoleGrant
+	// MustChangePassword is set when the password was generated.
+	MustChangePassword bool
 }
 
 // UserChange holds the fields a PATCH may set (nil: unchanged).
@@ -128,8 +133,19 @@ type Store interface {
 	SetUserActive(ctx context.Context, id auth.UserID, active bool, e audit.Entry, now time.Time) error
 	SetUserRoles(ctx context.Context, id auth.UserID, grants []auth.RoleGrant, e audit.Entry, now time.Time) error
 	// ResetPassword sets a new hash, clears the lockout and the demo flag,
-	// and revokes every refresh token of the user.
+	// sets must_change_password, and revokes every refresh token of the user.
 	ResetPassword(ctx context.Context, id auth.UserID, hash string, e audit.Entry, now time.Time) error
+	// TakenUsernames returns those of names that accounts already have.
+	TakenUsernames(ctx context.Context, names []string) ([]string, error)
+	// ImportUsers creates every user with its grants and audit entry (the
+	// entries' ObjectID is filled in) and then appends summary, all in one
+	// transaction: any failure writes nothing.
+	ImportUsers(ctx context.Context, us []NewUser, es []audit.Entry, summary audit.Entry, now time.Time) ([]User, error)
+
+	// Signature returns the unit's own signature block (ErrNotFound when it has none).
+	Signature(ctx context.Context, unit auth.UnitID) (Signature, error)
+	// SaveSignature sets (or, when sig is nil, removes) the unit's block.
+	SaveSignature(ctx context.Context, unit auth.UnitID, sig *Signature, e audit.Entry, now time.Time) error
 
 	AuditRows(ctx context.Context, f AuditFilter) ([]AuditRow, error)
 	VerifyAudit(ctx context.Context) (int64, *audit.Breach, error)

@@ -129,7 +129,7 @@ func (s *Service) CreateUser(ctx context.Context, p *auth.Principal, in UserInpu
 	e := entry(p, "user.create", "user", "", ip, map[string]any{"username": in.Username, "unit_id": in.UnitID,
 		"full_name": in.FullName, "grants": in.Grants, "generated_password": generated != ""})
 	created, err := s.st.CreateUser(ctx, NewUser{UnitID: in.UnitID, Username: in.Username, FullName: in.FullName,
-		Email: in.Email, Position: in.Position, PasswordHash: hash, Grants: in.Grants}, e, s.now())
+		Email: in.Email, Position: in.Position, PasswordHash: hash, Grants: in.Grants, MustChangePassword: generated != ""}, e, s.now())
 	if err != nil {
 		return User{}, "", err
 	}
@@ -236,7 +236,7 @@ func (s *Service) SetUserRoles(ctx context.Context, p *auth.Principal, id auth.U
 }
 
 // ResetPassword gives the user a new random password (returned once, for
-// the admin to hand over; the user then changes it), unlocks the account
+// the admin to hand over; the user must change it at the next login), unlocks the account
 // and signs out all of its sessions.
 func (s *Service) ResetPassword(ctx context.Context, p *auth.Principal, id auth.UserID, ip string) (string, error) {
 	u, err := s.st.User(ctx, id)

@@ -144,6 +144,12 @@ func Demo(ctx context.Context, db *store.DB, passwordHash string, now time.Time)
 				return err
 			}
 		}
+		// The province's notices are signed for the chairman by the office
+		// chief, as a real TB-UBND is (the admin screens change it).
+		if _, err := tx.Exec(ctx, `INSERT INTO unit_signatures (unit_id, authority, title, signer_name, updated_at)
+			VALUES ($1, 'TL. CHỦ TỊCH', 'CHÁNH VĂN PHÒNG', $2, $3) ON CONFLICT (unit_id) DO NOTHING`, province.id, personName(7), now); err != nil {
+			return fmt.Errorf("seed: signature block: %w", err)
+		}
 		if err := counts(ctx, tx, &sum); err != nil {
 			return err
 		}

@@ -21,8 +21,8 @@ const minutesColumns = `m.id, m.meeting_id, m.unit_id, m.body, m.version, m.stat
 	coalesce((SELECT symbol FROM doc_numbers d WHERE d.object = 'minutes-notice:' || m.meeting_id), ''),
 	m.updated_at, m.updated_by,
 	coalesce((SELECT json_agg(json_build_object('unit_id', n.unit_id, 'name', u.name, 'conclusions', n.conclusions)
-		ORDER BY l.rank, n.conclusions[1], u.name, u.id)
-		FROM minutes_notice_units n JOIN units u ON u.id = n.unit_id JOIN unit_levels l ON l.code = u.level
+		ORDER BY t.sort_path, u.id)
+		FROM minutes_notice_units n JOIN units u ON u.id = n.unit_id JOIN unit_tree t ON t.id = u.id
 		WHERE n.minutes_id = m.id), '[]'),
 	coalesce((SELECT json_agg(json_build_object('kind', f.kind, 'blob_id', f.blob_id, 'sha256', encode(f.sha256, 'hex'),
 		'size', f.size, 'signed', f.signed, 'created_at', f.created_at) ORDER BY f.kind)
@@ -255,8 +255,8 @@ func notifyApproved(ctx context.Context, tx pgx.Tx, id minutes.MeetingID, symbol
 // units named on the conclusions ($2 conclusion numbers paired with $3
 // unit IDs) and the lead and coordinating units of the meeting's tasks
 // that were not cancelled, per conclusion ($4 conclusions exist). Closed
-// units are left out. Province first, then by level, then by the first
-// conclusion that concerns the unit.
+// units are left out. They are listed in the tree's order (unit_tree):
+// "Phường 2" before "Phường 10", a district's communes after it.
 const concernedUnitsSQL = `WITH c(n, unit_id) AS (
 		SELECT n, unit_id FROM unnest($2::int[], $3::bigint[]) AS x(n, unit_id)
 		UNION
@@ -266,10 +266,10 @@ const concernedUnitsSQL = `WITH c(n, unit_id) AS (
 		SELECT t.source_conclusion, tu.unit_id FROM tasks t JOIN task_units tu ON tu.task_id = t.id
 		WHERE t.source_meeting_id = $1 AND t.cancelled_at IS NULL AND t.source_conclusion BETWEEN 1 AND $4)
 	SELECT u.id, u.name, array_agg(c.n ORDER BY c.n)
-	FROM c JOIN units u ON u.id = c.unit_id JOIN unit_levels l ON l.code = u.level
+	FROM c JOIN units u ON u.id = c.unit_id JOIN unit_tree t ON t.id = u.id
 	WHERE u.active
-	GROUP BY u.id, u.name, l.rank
-	ORDER BY l.rank, min(c.n), u.name, u.id`
+	GROUP BY u.id, u.name, t.sort_path
+	ORDER BY t.sort_path, u.id`
 
 func concernedUnits(ctx context.Context, q Querier, id minutes.MeetingID, b minutes.Body) ([]minutes.NoticeUnit, error) {
 	if len(b.Conclusions) == 0 {

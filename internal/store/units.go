@@ -41,18 +41,13 @@ func (db *DB) SaveLevel(ctx context.Context, l org.Level, e audit.Entry, now tim
 	})
 }
 
-// unitSelect lists units with their hall and user counts; the recursive
-// walk orders parents before children.
+// unitSelect lists units with their hall and user counts; unit_tree
+// (migration 0009) gives the tree's order, parents before children.
 const unitSelect = `
-	WITH RECURSIVE tree AS (
-		SELECT id, 0 AS depth, ARRAY[name] AS path FROM units WHERE parent_id IS NULL
-		UNION ALL
-		SELECT u.id, t.depth + 1, t.path || u.name FROM units u JOIN tree t ON u.parent_id = t.id
-	)
 	SELECT u.id, u.parent_id, u.level, u.code, u.name, u.active,
 		(SELECT count(*) FROM halls h WHERE h.unit_id = u.id AND h.active)::int,
 		(SELECT count(*) FROM users s WHERE s.unit_id = u.id AND s.active)::int
-	FROM units u JOIN tree t ON t.id = u.id`
+	FROM units u JOIN unit_tree t ON t.id = u.id`
 
 func scanUnit(row pgx.CollectableRow) (org.Unit, error) {
 	var u org.Unit
@@ -62,7 +57,7 @@ func scanUnit(row pgx.CollectableRow) (org.Unit, error) {
 
 // Units implements org.Store.
 func (db *DB) Units(ctx context.Context) ([]org.Unit, error) {
-	rows, err := db.Pool.Query(ctx, unitSelect+` ORDER BY t.depth, u.name`)
+	rows, err := db.Pool.Query(ctx, unitSelect+` ORDER BY t.sort_path`)
 	if err != nil {
 		return nil, fmt.Errorf("list units: %w", err)
 	}

@@ -14,11 +14,12 @@ import (
 )
 
 const adminUserColumns = `u.id, u.unit_id, u.username, u.full_name, u.email, u.position, u.active, u.demo_password,
-	coalesce(u.locked_until > now(), false), u.created_at`
+	coalesce(u.locked_until > now(), false), u.must_change_password, u.created_at`
 
 func scanAdminUser(row pgx.CollectableRow) (org.User, error) {
 	var u org.User
-	err := row.Scan(&u.ID, &u.UnitID, &u.Username, &u.FullName, &u.Email, &u.Position, &u.Active, &u.DemoPassword, &u.Locked, &u.CreatedAt)
+	err := row.Scan(&u.ID, &u.UnitID, &u.Username, &u.FullName, &u.Email, &u.Position, &u.Active, &u.DemoPassword, &u.Locked,
+		&u.MustChangePassword, &u.CreatedAt)
 	return u, err
 }
 
@@ -65,7 +66,8 @@ func (db *DB) Users(ctx context.Context, f org.UserFilter) ([]org.User, int, err
 	total := 0
 	users, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (org.User, error) {
 		var u org.User
-		err := row.Scan(&u.ID, &u.UnitID, &u.Username, &u.FullName, &u.Email, &u.Position, &u.Active, &u.DemoPassword, &u.Locked, &u.CreatedAt, &total)
+		err := row.Scan(&u.ID, &u.UnitID, &u.Username, &u.FullName, &u.Email, &u.Position, &u.Active, &u.DemoPassword, &u.Locked,
+			&u.MustChangePassword, &u.CreatedAt, &total)
 		return u, err
 	})
 	if err != nil {
@@ -149,23 +151,67 @@ func (db *DB) User(ctx context.Context, id auth.UserID) (org.User, error) {
 func (db *DB) CreateUser(ctx context.Context, n org.NewUser, e audit.Entry, now time.Time) (org.User, error) {
 	var id auth.UserID
 	err := db.InTx(ctx, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `
-			INSERT INTO users (unit_id, username, full_name, email, position, password_hash, created_at, updated_at, password_changed_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7) RETURNING id`,
-			n.UnitID, n.Username, n.FullName, n.Email, n.Position, n.PasswordHash, now).Scan(&id)
-		if err != nil {
-			return constraintError(err)
-		}
-		if err := insertGrants(ctx, tx, id, n.Grants, now); err != nil {
-			return err
-		}
-		e.ObjectID = fmt.Sprint(id)
-		return AppendAudit(ctx, tx, e, now)
+		var err error
+		id, err = insertUser(ctx, tx, n, e, now)
+		return err
 	})
 	if err != nil {
 		return org.User{}, fmt.Errorf("create user: %w", err)
 	}
 	return db.User(ctx, id)
+}
+
+// insertUser inserts n with its grants and appends e naming the new id.
+func insertUser(ctx context.Context, tx pgx.Tx, n org.NewUser, e audit.Entry, now time.Time) (auth.UserID, error) {
+	var id auth.UserID
+	err := tx.QueryRow(ctx, `
+		INSERT INTO users (unit_id, username, full_name, email, position, password_hash, must_change_password,
+			created_at, updated_at, password_changed_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8) RETURNING id`,
+		n.UnitID, n.Username, n.FullName, n.Email, n.Position, n.PasswordHash, n.MustChangePassword, now).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("user %s: %w", n.Username, constraintError(err))
+	}
+	if err := insertGrants(ctx, tx, id, n.Grants, now); err != nil {
+		return 0, err
+	}
+	e.ObjectID = fmt.Sprint(id)
+	return id, AppendAudit(ctx, tx, e, now)
+}
+
+// ImportUsers implements org.Store.
+func (db *DB) ImportUsers(ctx context.Context, us []org.NewUser, es []audit.Entry, summary audit.Entry, now time.Time) ([]org.User, error) {
+	ids := make([]auth.UserID, len(us))
+	err := db.InTx(ctx, func(tx pgx.Tx) error {
+		for i, n := range us {
+			id, err := insertUser(ctx, tx, n, es[i], now)
+			if err != nil {
+				return err
+			}
+			ids[i] = id
+		}
+		summary.Detail["user_ids"] = ids
+		return AppendAudit(ctx, tx, summary, now)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("import users: %w", err)
+	}
+	out := make([]org.User, len(ids))
+	for i, id := range ids {
+		if out[i], err = db.User(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// TakenUsernames implements org.Store.
+func (db *DB) TakenUsernames(ctx context.Context, names []string) ([]string, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT username FROM users WHERE username = ANY($1) ORDER BY username`, names)
+	if err != nil {
+		return nil, fmt.Errorf("taken usernames: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
 // UpdateUser implements org.Store.
@@ -241,7 +287,7 @@ func insertGrants(ctx context.Context, tx pgx.Tx, id auth.UserID, gs []auth.Role
 func (db *DB) ResetPassword(ctx context.Context, id auth.UserID, hash string, e audit.Entry, now time.Time) error {
 	return db.InTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `
-			UPDATE users SET password_hash = $2, demo_password = false, password_changed_at = $3,
+			UPDATE users SET password_hash = $2, demo_password = false, must_change_password = true, password_changed_at = $3,
 				failed_logins = 0, locked_until = NULL, updated_at = $3 WHERE id = $1`, id, hash, now)
 		if err != nil {
 			return err

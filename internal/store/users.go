@@ -113,7 +113,7 @@ func (db *DB) RecordLoginSuccess(ctx context.Context, id auth.UserID, first auth
 func (db *DB) SetPassword(ctx context.Context, id auth.UserID, hash string, e audit.Entry, now time.Time) error {
 	return db.InTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `
-			UPDATE users SET password_hash = $2, demo_password = false, password_changed_at = $3,
+			UPDATE users SET password_hash = $2, demo_password = false, must_change_password = false, password_changed_at = $3,
 				failed_logins = 0, locked_until = NULL, updated_at = $3
 			WHERE id = $1`, id, hash, now)
 		if err != nil {

@@ -399,4 +399,11 @@ export default {
 	'err.version_conflict': 'Someone else saved the minutes meanwhile; reload, merge and save again.',
 	'err.network': 'Cannot reach the server. Check the network and try again.',
 	'err.unknown': 'Something went wrong ({code}).',
+	// --- administration (admin screens, import) ---
+	'err.import_format': 'The file is neither Excel (.xlsx) nor CSV (UTF-8). An old .xls file: open it in Excel and save it as .xlsx.',
+	'err.import_empty': 'The file has no header row or no user rows.',
+	'err.import_too_many_rows': 'Too many rows: one import takes at most 1000 users.',
+	'err.import_columns': 'The header row lacks a required column (username, full name, unit).',
+	'err.import_too_large': 'The file is too large: an import file is at most 2 MB.',
+	'err.import_rows': 'Some rows still have problems, so nobody was imported. Check the file.',
 };

@@ -399,4 +399,11 @@ export default {
 	'err.version_conflict': 'Người khác vừa lưu biên bản. Hãy tải lại, đối chiếu rồi lưu lại.',
 	'err.network': 'Không kết nối được máy chủ. Kiểm tra mạng rồi thử lại.',
 	'err.unknown': 'Đã có lỗi ({code}).',
+	// --- administration (admin screens, import) ---
+	'err.import_format': 'Tệp không phải Excel (.xlsx) hay CSV (UTF-8). Tệp .xls cũ: mở bằng Excel và lưu lại thành .xlsx.',
+	'err.import_empty': 'Tệp không có dòng tiêu đề hoặc không có dòng người dùng nào.',
+	'err.import_too_many_rows': 'Tệp có quá nhiều dòng: mỗi lần nhập tối đa 1000 người dùng.',
+	'err.import_columns': 'Dòng tiêu đề thiếu cột bắt buộc (tên đăng nhập, họ và tên, đơn vị).',
+	'err.import_too_large': 'Tệp quá lớn: tệp nhập người dùng tối đa 2 MB.',
+	'err.import_rows': 'Có dòng còn lỗi nên chưa nhập người dùng nào. Hãy kiểm tra lại tệp.',
 };

@@ -1,0 +1,142 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/org"
+)
+
+// maxImportBytes caps an import file: a thousand users in XLSX is about
+// 60 KiB, in CSV less.
+const maxImportBytes = 2 << 20
+
+// importUsers takes an XLSX or CSV file of users as the multipart part
+// "file". With ?dry_run=true it answers every row and its problems and
+// writes nothing; without, it writes every user in one transaction or,
+// when any row has a problem, nothing (422 import_rows, the problems in
+// fields as "line N.field").
+func (s *Server) importUsers(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	dry := r.URL.Query().Get("dry_run")
+	if dry != "" && dry != "true" && dry != "false" {
+		return ValidationError(map[string]string{"dry_run": "true or false"})
+	}
+	file, err := importFile(w, r)
+	if err != nil {
+		return err
+	}
+	rep, err := s.Org.ImportUsers(r.Context(), p, file, dry == "true", clientIP(r))
+	if errors.Is(err, org.ErrImportRows) {
+		fields := map[string]string{}
+		for _, row := range rep.Rows {
+			for _, pr := range row.Problems {
+				fields[fmt.Sprintf("line %d.%s", row.Line, pr.Field)] = pr.Code
+			}
+		}
+		return &Error{Status: http.StatusUnprocessableEntity, Code: "import_rows", Message: err.Error(), Fields: fields}
+	}
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if !rep.DryRun {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, rep)
+	return nil
+}
+
+// importFile reads the part "file" of a multipart body, at most
+// maxImportBytes; a bigger file is 413 import_too_large.
+func importFile(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" {
+		return nil, Errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the file as multipart/form-data with a part named \"file\"")
+	}
+	tooLarge := Errorf(http.StatusRequestEntityTooLarge, "import_too_large", fmt.Sprintf("an import file is at most %d MiB", maxImportBytes>>20))
+	r.Body = http.MaxBytesReader(w, r.Body, maxImportBytes+multipartSlack)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, Errorf(http.StatusBadRequest, "malformed_multipart", "the multipart body cannot be read: "+err.Error())
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return nil, ValidationError(map[string]string{"file": "a part named \"file\" is required"})
+		}
+		var maxErr *http.MaxBytesError
+		if errors.As(err, &maxErr) {
+			return nil, tooLarge
+		}
+		if err != nil {
+			return nil, Errorf(http.StatusBadRequest, "malformed_multipart", "the multipart body cannot be read: "+err.Error())
+		}
+		if part.FormName() != "file" {
+			continue
+		}
+		b, err := io.ReadAll(io.LimitReader(part, maxImportBytes+1))
+		if errors.As(err, &maxErr) || len(b) > maxImportBytes {
+			return nil, tooLarge
+		}
+		if err != nil {
+			return nil, Errorf(http.StatusBadRequest, "malformed_multipart", "the multipart body cannot be read: "+err.Error())
+		}
+		if len(strings.TrimSpace(string(b))) == 0 {
+			return nil, ValidationError(map[string]string{"file": "the file is empty"})
+		}
+		return b, nil
+	}
+}
+
+func (s *Server) getSignature(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	sig, err := s.Org.Signature(r.Context(), p, auth.UnitID(id))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, sig)
+	return nil
+}
+
+// saveSignature sets the unit's signature block of conclusion notices.
+func (s *Server) saveSignature(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Authority  string `json:"authority"`
+		Title      string `json:"title"`
+		SignerName string `json:"signer_name"`
+	}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	sig, err := s.Org.SaveSignature(r.Context(), p, auth.UnitID(id), &org.Signature{Authority: in.Authority, Title: in.Title, SignerName: in.SignerName}, clientIP(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, sig)
+	return nil
+}
+
+// deleteSignature removes the unit's block: its notices use an ancestor's.
+func (s *Server) deleteSignature(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.Org.SaveSignature(r.Context(), p, auth.UnitID(id), nil, clientIP(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
