@@ -57,3 +57,57 @@ test('every error code the API can send has a message', async () => {
 	const missing = [...codes].filter((c) => !src.includes(`'err.${c}'`));
 	assert.deepEqual(missing, [], 'error codes without a translation');
 });
+
+test('both string tables have every key, with {placeholders} alike', async () => {
+	const i18n = await loadI18n();
+	const { vi, en } = i18n.keys();
+	const viOnly = vi.filter((/** @type {string} */ k) => !en.includes(k));
+	const enOnly = en.filter((/** @type {string} */ k) => !vi.includes(k));
+	assert.deepEqual({ viOnly, enOnly }, { viOnly: [], enOnly: [] }, 'keys in one table only');
+	/** @param {string} s */
+	const params = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort().join(',');
+	const differ = [];
+	for (const k of vi) {
+		i18n.setLang('vi');
+		const a = i18n.t(k);
+		i18n.setLang('en');
+		const b = i18n.t(k);
+		if (params(a) !== params(b)) differ.push(k);
+	}
+	i18n.setLang('vi');
+	assert.deepEqual(differ, [], 'keys whose placeholders differ between vi and en');
+});
+
+/**
+ * visibleLiterals lists the string literals of a ui/ file a user would
+ * read: any with a letter beyond ASCII (Vietnamese; symbols such as × or
+ * 🔒 are not words), or two or more words
+ * starting with a capital (English prose). Comments are dropped first;
+ * identifiers, selectors, URLs and single symbols are not prose.
+ * @param {string} src
+ */
+function visibleLiterals(src) {
+	const code = src.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '').replace(/([;,{}()])\s*\/\/.*$/gm, '$1');
+	/** @type {{line: number, text: string}[]} */
+	const out = [];
+	for (const m of code.matchAll(/'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)*)"|`((?:[^`\\]|\\.)*)`/g)) {
+		const text = (m[1] ?? m[2] ?? m[3] ?? '').replace(/\$\{[^}]*\}/g, '');
+		const prose = /(?![a-zA-Z])\p{L}/u.test(text) || /\b[A-Z][a-z]+(?: [A-Za-z]+)+/.test(text);
+		if (prose) out.push({ line: code.slice(0, m.index).split('\n').length, text });
+	}
+	return out;
+}
+
+test('ui/ shows no text that bypasses the string tables', async () => {
+	const dir = path.join(web, 'static/js/ui');
+	const files = (await promisify(execFile)('ls', [dir])).stdout.split('\n').filter((f) => f.endsWith('.js'));
+	const found = [];
+	for (const f of files) {
+		for (const l of visibleLiterals(await readFile(path.join(dir, f), 'utf8'))) found.push(`${f}: ${l.text}`);
+	}
+	assert.deepEqual(found, [], 'user-visible literals in ui/: move them to i18n/vi.js and i18n/en.js');
+	// The detector itself finds what it is for.
+	assert.equal(visibleLiterals("h('p', {}, 'Đang tải…')").length, 1);
+	assert.equal(visibleLiterals("h('p', {}, \"Loading the list\")").length, 1);
+	assert.equal(visibleLiterals("h('p', { class: 'muted small', id: 'x-y' }, t('a.b'), '×', '—')").length, 0);
+});

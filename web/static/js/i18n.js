@@ -67,14 +67,52 @@ export function t(key, params) {
  */
 export function has(key) { return key in dict.vi; }
 
+/** The parts of an instant in Vietnam time, with two-digit fields. */
+const vnParts = new Intl.DateTimeFormat('en-GB', {
+	timeZone: 'Asia/Ho_Chi_Minh', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+});
+
 /**
- * formatDateTime formats a time for the current language, in Vietnam time.
+ * clock splits d into its Vietnam-time fields. A calendar day "2026-12-02"
+ * is that day (no time zone moves it); anything else is an instant.
+ * @param {string|Date} d
+ */
+function clock(d) {
+	if (typeof d === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(d)) {
+		const [year, month, day] = d.split('-');
+		return { year, month, day, hour: '00', minute: '00' };
+	}
+	/** @type {Record<string, string>} */
+	const p = {};
+	for (const x of vnParts.formatToParts(typeof d === 'string' ? new Date(d) : d)) p[x.type] = x.value;
+	return { year: p.year, month: p.month, day: p.day, hour: p.hour, minute: p.minute };
+}
+
+/**
+ * formatDate writes a day as 02/12/2026, in both languages (the way the
+ * offices write dates), in Vietnam time. The one date format of the client.
+ * @param {string|Date} d an instant, or a calendar day "2026-12-02"
+ */
+export function formatDate(d) {
+	const c = clock(d);
+	return `${c.day}/${c.month}/${c.year}`;
+}
+
+/**
+ * formatTime writes a time of day as 14:30 (24 hours), in Vietnam time.
+ * @param {string|Date} d
+ */
+export function formatTime(d) {
+	const c = clock(d);
+	return `${c.hour}:${c.minute}`;
+}
+
+/**
+ * formatDateTime writes an instant as 02/12/2026 14:30, in Vietnam time.
  * @param {string|Date} d
  */
 export function formatDateTime(d) {
-	return new Intl.DateTimeFormat(current === 'vi' ? 'vi-VN' : 'en-GB', {
-		dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Ho_Chi_Minh',
-	}).format(typeof d === 'string' ? new Date(d) : d);
+	return formatDate(d) + ' ' + formatTime(d);
 }
 
 /** keys lists every key per language (tests check both languages have the same). */

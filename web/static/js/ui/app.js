@@ -16,6 +16,10 @@ import { tasksScreen } from './tasks.js';
 import { taskScreen } from './task.js';
 import { dashboardScreen } from './dashboard.js';
 import { searchScreen, searchBox, focusSearchOnSlash } from './search.js';
+import { adminUnitsScreen } from './adminunits.js';
+import { adminUsersScreen, adminUserScreen } from './adminusers.js';
+import { adminImportScreen } from './adminimport.js';
+import { adminAuditScreen } from './adminaudit.js';
 
 /**
  * @typedef {object} Ctx
@@ -45,6 +49,11 @@ const routes = [
 	{ pattern: /^\/tasks\/dashboard$/, screen: dashboardScreen },
 	{ pattern: /^\/tasks\/(\d+)$/, screen: taskScreen, names: ['id'] },
 	{ pattern: /^\/search$/, screen: searchScreen },
+	{ pattern: /^\/admin(\/units)?$/, screen: adminUnitsScreen },
+	{ pattern: /^\/admin\/users$/, screen: adminUsersScreen },
+	{ pattern: /^\/admin\/users\/(\d+)$/, screen: adminUserScreen, names: ['id'] },
+	{ pattern: /^\/admin\/import$/, screen: adminImportScreen },
+	{ pattern: /^\/admin\/audit$/, screen: adminAuditScreen },
 ];
 
 /** @param {HTMLElement} root */
@@ -92,7 +101,8 @@ export function start(root) {
 				navLink('/meetings', t('nav.meetings')),
 				navLink('/tasks', t('nav.tasks'), '/tasks/dashboard'),
 				leader && navLink('/tasks/dashboard', t('nav.dashboard')),
-				navLink('/device-check', t('nav.device'))),
+				navLink('/device-check', t('nav.device')),
+				u.roles.includes('admin') && navLink('/admin/units', t('nav.admin'), undefined, '/admin')),
 			h('div', { class: 'spacer' }),
 			u && searchBox(ctx),
 			u && h('span', { class: 'who' }, u.full_name, h('span', { class: 'who-role' }, ' · ', u.roles.map((r) => t('role.' + r)).join(', '))),
@@ -106,10 +116,11 @@ export function start(root) {
 	 * @param {string} path
 	 * @param {string} text
 	 * @param {string} [not] a sub-path that has its own link
+	 * @param {string} [section] the section the link stands for, when wider than path
 	 */
-	function navLink(path, text, not) {
+	function navLink(path, text, not, section = path) {
 		const p = location.pathname;
-		const here = (p === path || p.startsWith(path + '/')) && !(not && (p === not || p.startsWith(not + '/')));
+		const here = (p === section || p.startsWith(section + '/')) && !(not && (p === not || p.startsWith(not + '/')));
 		return h('a', { href: path, onclick: link(path), 'aria-current': here ? 'page' : undefined }, text);
 	}
 

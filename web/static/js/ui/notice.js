@@ -100,13 +100,15 @@ export async function noticeScreen(main, ctx, id) {
 
 /**
  * longDate writes an instant's day in Vietnam as documents do:
- * "ngày 23 tháng 11 năm 2026" (English: 23 November 2026).
+ * "ngày 23 tháng 11 năm 2026" (English: 23/11/2026).
  * @param {string} iso
  */
 function longDate(iso) {
 	const [y, m, d] = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }).format(new Date(iso)).split('-').map(Number);
-	if (lang() === 'vi') return `ngày ${d} tháng ${m} năm ${y}`;
-	return new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'UTC' }).format(Date.UTC(y, m - 1, d));
+	// Decree 30/2020: a day below 10 and the months 1 and 2 take a leading 0
+	// ("ngày 05 tháng 02", "ngày 23 tháng 11"); the numeric form pads both.
+	const mm = lang() === 'vi' && m > 2 ? String(m) : String(m).padStart(2, '0');
+	return t('date.document', { dd: String(d).padStart(2, '0'), mm, y });
 }
 
 /** @param {string} s */

@@ -1,7 +1,7 @@
 // Pieces the minutes, tasks and dashboard screens share: status badges in
 // the terms Vietnamese offices use, unit and person names, calendar days.
 
-import { t, lang } from '../i18n.js';
+import { t, formatDate } from '../i18n.js';
 import { h } from './dom.js';
 
 /** Statuses in the order offices list them: overdue first. */
@@ -13,14 +13,11 @@ export function statusBadge(status) {
 }
 
 /**
- * formatDay writes a calendar day "2026-12-15" as 15/12/2026 (English: 15 Dec 2026).
+ * formatDay writes a calendar day "2026-12-15" as 15/12/2026.
  * @param {string|null|undefined} day
  */
 export function formatDay(day) {
-	if (!day) return '—';
-	const [y, m, d] = day.split('-').map(Number);
-	if (lang() === 'vi') return `${String(d).padStart(2, '0')}/${String(m).padStart(2, '0')}/${y}`;
-	return new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' }).format(Date.UTC(y, m - 1, d));
+	return day ? formatDate(day) : '—';
 }
 
 /**
@@ -48,6 +45,12 @@ export function units(api) {
 	}
 	return p;
 }
+
+/**
+ * forgetUnits drops the cached tree after an administrator changed it.
+ * @param {import('../api.js').Api} api
+ */
+export function forgetUnits(api) { unitCache.delete(api); }
 
 /**
  * unitOptions lists the units as <option>s, indented by depth, province first.
