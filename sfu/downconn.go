@@ -33,6 +33,9 @@ func (p *Participant) downConn() error {
 	})
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		p.log.Debug("down connection", "state", st.String())
+		if st == webrtc.PeerConnectionStateConnected {
+			p.downReady.Store(true)
+		}
 		p.mediaState(st)
 	})
 	p.down, p.bwe = pc, bwe

@@ -79,6 +79,8 @@ type downTrack struct {
 	rttMicros   atomic.Uint32
 	jitterTicks atomic.Uint32
 
+	replayBuf []*packet // writer-owned scratch of replay
+
 	// seq rewrites sequence numbers and timestamps; writer-owned. Last:
 	// its run history is cold, the fields above are read per packet.
 	seq seqMap
@@ -119,9 +121,10 @@ func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 	}
 	b.pt = uint8(chosen.PayloadType)
 	d.bound.Store(b)
-	if l := d.target.Load(); l != nil && d.kind == webrtc.RTPCodecTypeVideo {
+	if l := d.target.Load(); l != nil && d.kind == webrtc.RTPCodecTypeVideo && !l.cache.keyInRing() {
 		if _, ok := b.payloadType(l.track.codec.MimeType); ok {
-			// A new subscriber gets a picture at once.
+			// A new subscriber gets a picture at once: the cached key
+			// frame is replayed (replay), or the publisher sends one.
 			l.requestKeyframe(0, d.sub.s.metrics)
 		}
 	}
@@ -194,7 +197,8 @@ func (d *downTrack) setTarget(l *upLayer) {
 				src.removeSub(d)
 			}
 		}
-		if d.cur.Load() != l && d.kind == webrtc.RTPCodecTypeVideo {
+		if c := d.cur.Load(); c != l && d.kind == webrtc.RTPCodecTypeVideo && (c != nil || !l.cache.keyInRing()) {
+			// From paused, the cached key frame is replayed instead.
 			l.requestKeyframe(d.sub.s.cfg.PLIInterval, d.sub.s.metrics)
 		}
 	}
@@ -223,16 +227,22 @@ func (d *downTrack) handle(l *upLayer, p *packet) {
 		}
 		return
 	}
+	if !d.sub.downReady.Load() || d.bound.Load() == nil {
+		return // not connected yet: nothing is sent, nothing switches
+	}
 	now := nanotime()
 	if l != cur {
 		if l != tgt {
 			return
 		}
-		if !p.keyframe {
+		switch {
+		case p.keyframe:
+			d.switchTo(cur, l, p, now)
+		case cur == nil && d.replay(l, p, now):
+		default:
 			l.requestKeyframe(d.sub.s.cfg.PLIInterval, d.sub.s.metrics)
 			return
 		}
-		d.switchTo(cur, l, p, now)
 	} else if !d.seq.sending(l, p.epoch) {
 		if d.seq.stale(l, p.epoch) {
 			return // queued before an unmute
@@ -246,6 +256,57 @@ func (d *downTrack) handle(l *upLayer, p *packet) {
 		return // from before the switch, out of order
 	}
 	d.write(l.track, p, seq, ts)
+}
+
+// replay starts a paused or new down track on l from l's last key frame,
+// kept in its cache, so the subscriber shows a picture at once instead of
+// waiting for the publisher's next key frame or its answer to a PLI
+// (Galène does this for a new subscriber); p, the first packet of l it is
+// given, follows. When the ring still holds everything since the key
+// frame, all of it goes out and the stream stays decodable; otherwise the
+// key frame alone, then the live stream under a new offset with a PLI for
+// the frames in between. It reports false without a cached key frame.
+// Only from paused: a switch between layers would send a burst on a link
+// just judged able to take the new layer's rate, not a burst of it.
+func (d *downTrack) replay(l *upLayer, p *packet, now int64) bool {
+	kf := l.cache.keyframe(d.replayBuf[:0])
+	defer func() {
+		releaseAll(kf)
+		d.replayBuf = kf[:0]
+	}()
+	if len(kf) == 0 || kf[0].epoch != p.epoch {
+		return false
+	}
+	ks := kf[0].info.seq
+	if n := p.info.seq - ks; n > 0 && n < 0x8000 && int(n) < len(l.cache.ring) && l.cache.keyInRing() {
+		d.switchTo(nil, l, kf[0], now)
+		for s := ks; s != p.info.seq; s++ {
+			q := l.cache.get(s)
+			if q == nil {
+				continue // lost upstream: a gap the subscriber NACKs
+			}
+			if q.epoch == p.epoch {
+				d.forwardOne(l, q, now)
+			}
+			q.release()
+		}
+	} else {
+		d.switchTo(nil, l, kf[0], now)
+		for _, q := range kf {
+			d.forwardOne(l, q, now)
+		}
+		d.seq.start(l, p.epoch, p.info.seq, p.info.ts, l.track.codec.ClockRate, now)
+		l.requestKeyframe(d.sub.s.cfg.PLIInterval, d.sub.s.metrics)
+	}
+	d.sub.s.metrics.keyframeReplays.Inc()
+	return true
+}
+
+// forwardOne maps and writes q of l, already switched to.
+func (d *downTrack) forwardOne(l *upLayer, q *packet, now int64) {
+	if seq, ts, ok := d.seq.forward(l, q.epoch, q.info.seq, q.info.ts, now); ok {
+		d.write(l.track, q, seq, ts)
+	}
 }
 
 func (d *downTrack) switchTo(old, l *upLayer, p *packet, now int64) {

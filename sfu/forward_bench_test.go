@@ -73,6 +73,7 @@ func benchRoom(b testing.TB, n int, crypt bool) (*upLayer, *atomic.Int64, func()
 	var subs []*Participant
 	for i := range n {
 		sub := &Participant{s: s, id: ParticipantID(fmt.Sprintf("hall-%d", i)), writer: newWriter()}
+		sub.downReady.Store(true)
 		subs = append(subs, sub)
 		d := newDownTrack(t.id, "hall-pub", t.kind, t.codec.RTPCodecCapability, sub)
 		var w webrtc.TrackLocalWriter = &countingWriter{count}

@@ -40,11 +40,23 @@ func (p *packet) release() {
 
 func (p *packet) payload() []byte { return p.buf[p.info.payloadStart:p.info.payloadEnd] }
 
+// maxKeyframe is the most packets of a key frame kept apart from the
+// ring: a 720p key frame is 50–100 KB; a larger one is not kept.
+const maxKeyframe = 128
+
 // packetCache keeps the last packets of one layer by sequence number, to
-// answer NACKs. It holds a reference on each packet it keeps.
+// answer NACKs, and the packets of the last key frame apart from them, to
+// give a new subscriber a picture at once: a browser sends a key frame
+// only when asked, so the ring (about 1.5 s) has usually lost it. It holds
+// a reference on each packet it keeps.
 type packetCache struct {
 	mu   sync.Mutex
 	ring []*packet
+	// key is the last key frame, in order, once complete (its last packet
+	// carries the marker); keyNext is the one being received.
+	key, keyNext []*packet
+	keyTs        uint32
+	keyOpen      bool // keyNext is receiving packets of keyTs
 }
 
 func newPacketCache(size int) *packetCache {
@@ -60,6 +72,77 @@ func (c *packetCache) add(p *packet) {
 	c.mu.Unlock()
 	if old != nil {
 		old.release()
+	}
+}
+
+// addKeyframe notes p, a video packet, for the last key frame: a key frame
+// begins at a packet flagged keyframe with a new timestamp and runs
+// through the marker. Called by the layer's reader only; the lock is
+// taken only on a key frame's packets.
+func (c *packetCache) addKeyframe(p *packet) {
+	switch {
+	case p.keyframe && (!c.keyOpen || p.info.ts != c.keyTs):
+		c.mu.Lock()
+		releaseAll(c.keyNext)
+		c.keyNext = append(c.keyNext[:0], p)
+		c.mu.Unlock()
+		p.hold()
+		c.keyTs, c.keyOpen = p.info.ts, true
+	case c.keyOpen && p.info.ts == c.keyTs:
+		c.mu.Lock()
+		if len(c.keyNext) < maxKeyframe {
+			p.hold()
+			c.keyNext = append(c.keyNext, p)
+		} else {
+			c.keyOpen = false // too large to keep
+		}
+		c.mu.Unlock()
+	case c.keyOpen:
+		c.keyOpen = false // the next frame began without the marker
+		return
+	default:
+		return
+	}
+	if c.keyOpen && p.info.marker {
+		c.mu.Lock()
+		releaseAll(c.key)
+		c.key, c.keyNext = c.keyNext, c.key[:0]
+		c.mu.Unlock()
+		c.keyOpen = false
+	}
+}
+
+// keyInRing reports whether the last key frame's first packet is still in
+// the ring, and so everything since (a slot is kept until a packet a ring
+// size later arrives): a down track can start from it with every packet
+// that followed (downTrack.replay), decodable, without asking for a key
+// frame.
+func (c *packetCache) keyInRing() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.key) == 0 {
+		return false
+	}
+	k := c.key[0]
+	return c.ring[int(k.info.seq)%len(c.ring)] == k
+}
+
+// keyframe appends the packets of the last complete key frame to buf,
+// each held for the caller.
+func (c *packetCache) keyframe(buf []*packet) []*packet {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, p := range c.key {
+		p.hold()
+		buf = append(buf, p)
+	}
+	return buf
+}
+
+func releaseAll(ps []*packet) {
+	for i, p := range ps {
+		p.release()
+		ps[i] = nil
 	}
 }
 
@@ -85,6 +168,9 @@ func (c *packetCache) clear() {
 			c.ring[i] = nil
 		}
 	}
+	releaseAll(c.key)
+	releaseAll(c.keyNext)
+	c.key, c.keyNext, c.keyOpen = c.key[:0], c.keyNext[:0], false
 }
 
 // seqLess reports whether a comes before b in 16-bit sequence space.

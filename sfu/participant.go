@@ -28,7 +28,11 @@ type Participant struct {
 	ctx         context.Context
 	cancel      context.CancelFunc
 
-	mediaUp     atomic.Bool // a peer connection has connected
+	mediaUp atomic.Bool // a peer connection has connected
+	// downReady: the down connection has connected, so what is written
+	// reaches the subscriber (pion drops RTP written before its SRTP
+	// is up, silently: a replayed key frame would be lost).
+	downReady   atomic.Bool
 	serverMuted atomic.Bool
 	estimate    atomic.Int64 // bit/s, the downlink estimate last used
 	congestedAt atomic.Int64 // nanotime of the estimator's last drop
@@ -136,7 +140,29 @@ func (p *Participant) mediaState(st webrtc.PeerConnectionState) {
 		if p.sinkless() {
 			go p.Leave("media connection failed")
 		}
+	case webrtc.PeerConnectionStateDisconnected:
+		// ICE heard nothing from the client for 5 s (consent freshness,
+		// RFC 7675): a viewer that vanished without DELETE (a closed lobby
+		// screen) would otherwise be sent to until ICE fails, 25 s later.
+		// It cannot restart ICE, so a second more of silence ends it.
+		if p.viewer() {
+			time.AfterFunc(viewerSilence, func() {
+				if pc := p.downPC(); pc != nil && pc.ConnectionState() != webrtc.PeerConnectionStateConnected {
+					p.Leave("media connection lost")
+				}
+			})
+		}
 	}
+}
+
+// viewerSilence is how long a viewer's connection may stay disconnected
+// (after ICE's own 5 s without a word from it) before the viewer ends.
+const viewerSilence = time.Second
+
+func (p *Participant) downPC() *webrtc.PeerConnection {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.down
 }
 
 // expectMedia ends a participant without a socket whose media never

@@ -54,6 +54,20 @@ const (
 	// --weak-share). A commune line's own random loss is a few percent;
 	// above 10% Google congestion control itself cuts its estimate.
 	lossyLink = 0.10
+	// probeMaxLoss: no probe starts on a link losing more than this (a
+	// fraction). Padding into a link that already loses packets is what
+	// fills its queue and costs audio: on a 400 kbit/s commune line with
+	// 3% loss, probes of 70–80 kbit/s beside 150 kbit/s of video overflowed
+	// it; and such a line's estimate, well below what it carries, is not
+	// one a probe can raise anyway.
+	probeMaxLoss = 0.02
+	// thinLink: below this estimate (bit/s) the first probe after
+	// congestion adds at most a quarter of what flows, so it cannot
+	// overflow a bottleneck queue of 250 ms or more (a commune line's)
+	// within its one second even when the link carries no more than what
+	// flows. Later steps double (see above): a success proved the link
+	// had room, and an overshoot that large shows as queueing at once.
+	thinLink = 1_000_000
 )
 
 // linkSignals are what the estimator says of the link besides its
@@ -165,9 +179,9 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 	if p.congestedAt.Load() > pr.provenAt {
 		pr.streak = 0 // what the last probes proved is gone
 	}
-	if d == nil || now < pr.next || d.bound.Load() == nil || sig.queueing || sig.loss > lossyLink {
+	if d == nil || now < pr.next || d.bound.Load() == nil || sig.queueing || sig.loss > probeMaxLoss {
 		// A queue still draining (after congestion, or the last probe)
-		// would fail any probe: wait for it.
+		// would fail any probe, and a link losing packets is full: wait.
 		return false
 	}
 	// The first step: at most half again what flows or a quarter above
@@ -181,6 +195,9 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 		target = 2 * max(usage, est)
 	}
 	target = min(target, need+need/5)
+	if est < thinLink && pr.streak == 0 {
+		target = min(target, usage+usage/4)
+	}
 	pad := target - usage
 	if pad <= 0 {
 		return false

@@ -224,6 +224,9 @@ func (l *upLayer) ingest(p *packet, m *metrics) {
 		p.keyframe = isVP8Keyframe(p.payload())
 	}
 	l.cache.add(p)
+	if t.kind == webrtc.RTPCodecTypeVideo {
+		l.cache.addKeyframe(p)
+	}
 	l.forward(p)
 	p.release()
 }

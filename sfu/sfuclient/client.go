@@ -46,6 +46,9 @@ type Options struct {
 	udpMux    ice.UDPMux // built from ListenUDP
 	// OnTrack is called for each track received on the down connection.
 	OnTrack func(*webrtc.TrackRemote, *webrtc.RTPReceiver)
+	// OnConnectionState, if set, follows a WHIP or WHEP session's peer
+	// connection from its creation (first-packet timings, tests).
+	OnConnectionState func(webrtc.PeerConnectionState)
 	// Dialer dials the WebSocket (default websocket.DefaultDialer).
 	Dialer *websocket.Dialer
 	// Resume is the resume token of a participant to continue (a

@@ -25,6 +25,9 @@ type VideoSpec struct {
 	Bitrates    []int         // bit/s per layer, lowest first
 	FPS         int           // frames per second, default 30
 	KeyInterval time.Duration // periodic key frames, default 3 s
+	// IgnorePLI sends key frames only periodically, as some encoders do
+	// (and as a publisher on a congested uplink seems to).
+	IgnorePLI bool
 }
 
 // Frame describes what a synthetic packet says of itself.
@@ -126,7 +129,7 @@ func SendVideo(ctx context.Context, pub *Publication, spec VideoSpec) {
 				lastKey = now
 			}
 			for i := range n {
-				key := periodic || pub.KeyframeRequested(i)
+				key := periodic || (pub.KeyframeRequested(i) && !spec.IgnorePLI)
 				rate := spec.Bitrates[min(i, len(spec.Bitrates)-1)]
 				size := rate / 8 / spec.FPS
 				if key {

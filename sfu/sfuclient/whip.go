@@ -135,6 +135,9 @@ func newResource(o Options, token string) (*Resource, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.OnConnectionState != nil {
+		pc.OnConnectionStateChange(o.OnConnectionState)
+	}
 	return &Resource{PC: pc, token: token, http: httpClient(o)}, nil
 }
 
