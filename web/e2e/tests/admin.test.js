@@ -169,6 +169,18 @@ test('the admin gives a role and makes a district official the admin of its dist
 		await shoot(page, 'admin-units', 'desktop');
 		await page.setViewportSize(phone);
 		await shoot(page, 'admin-units', 'phone');
+		await page.setViewportSize(sizes.desktop);
+
+		// A level below communes (villages), from the levels' card.
+		await page.click('#levels summary');
+		const add = '#levels li:last-child form';
+		await page.fill(`${add} input[aria-label="Mã"]`, 'thon');
+		await page.fill(`${add} input[aria-label="Thứ bậc"]`, '3');
+		await page.fill(`${add} input[aria-label="Tên tiếng Việt"]`, 'Thôn, tổ dân phố');
+		await page.fill(`${add} input[aria-label="Tên tiếng Anh"]`, 'Village');
+		await page.click(`${add} button[type=submit]`);
+		await page.waitForSelector('#levels form[data-level="thon"]');
+		assert.ok((await api.call('GET', '/unit-levels')).levels.some((/** @type {any} */ l) => l.code === 'thon' && l.rank === 3));
 		assert.deepEqual(b.problems, [], 'page errors');
 	} finally {
 		await b.close();
@@ -188,8 +200,19 @@ test('a district admin sees only its district', async () => {
 		assert.ok(shown.length > 1 && shown.every((id) => inside.has(id)), 'only the district and its communes');
 		// Its own district's record is decided one level up.
 		assert.equal(await page.$('#unit-edit'), null);
-		assert.ok(await page.$('#unit-create'), 'it adds units under its district');
 		await shoot(page, 'admin-district-units', 'phone');
+		// It adds a ward, renames it and closes it again.
+		await page.fill('#child-name', 'UBND phường Thử Nghiệm');
+		await page.fill('#child-code', 'phuong-thu-nghiem');
+		await page.click('#unit-create button[type=submit]');
+		await page.waitForFunction(() => document.querySelector('#unit-title')?.textContent?.startsWith('UBND phường Thử Nghiệm'));
+		await page.fill('#unit-name', 'UBND phường Thử Nghiệm Mới');
+		await page.click('#unit-edit button[type=submit]');
+		await page.waitForFunction(() => document.querySelector('#unit-title')?.textContent?.startsWith('UBND phường Thử Nghiệm Mới'));
+		await page.click('#unit-deactivate');
+		await page.waitForSelector('#unit-reactivate');
+		const ward = (await (await signIn(server.url, 'admin', password)).call('GET', '/units')).units.find((/** @type {any} */ u) => u.code === 'phuong-thu-nghiem');
+		assert.deepEqual([ward.name, ward.parent_id, ward.active], ['UBND phường Thử Nghiệm Mới', s.district.id, false]);
 		// No audit tab; its URL says why.
 		assert.equal(await page.$('nav.tabs a[href="/admin/audit"]'), null);
 		await page.click('nav.tabs a[href="/admin/users"]');

@@ -400,6 +400,12 @@ export default {
 	'err.network': 'Cannot reach the server. Check the network and try again.',
 	'err.unknown': 'Something went wrong ({code}).',
 	// --- administration (admin screens, import) ---
+	'admin.levels.title': 'Levels of the unit tree',
+	'admin.levels.help': 'Rank 0 is the top; a child always ranks below its parent. A province without districts keeps the level with no unit at it.',
+	'admin.levels.rank': 'Rank',
+	'admin.levels.nameVi': 'Vietnamese name',
+	'admin.levels.nameEn': 'English name',
+	'admin.levels.add': 'Add the level',
 	'date.document': '{dd}/{mm}/{y}',
 	'nav.admin': 'Administration',
 	'admin.tab.units': 'Units and halls',

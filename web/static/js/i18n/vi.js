@@ -400,6 +400,12 @@ export default {
 	'err.network': 'Không kết nối được máy chủ. Kiểm tra mạng rồi thử lại.',
 	'err.unknown': 'Đã có lỗi ({code}).',
 	// --- administration (admin screens, import) ---
+	'admin.levels.title': 'Các cấp của cây đơn vị',
+	'admin.levels.help': 'Cấp 0 là cao nhất; đơn vị trực thuộc luôn ở cấp thấp hơn đơn vị cấp trên. Tỉnh không còn cấp huyện vẫn giữ cấp này, chỉ không có đơn vị nào ở cấp đó.',
+	'admin.levels.rank': 'Thứ bậc',
+	'admin.levels.nameVi': 'Tên tiếng Việt',
+	'admin.levels.nameEn': 'Tên tiếng Anh',
+	'admin.levels.add': 'Thêm cấp',
 	'date.document': 'ngày {dd} tháng {mm} năm {y}',
 	'nav.admin': 'Quản trị',
 	'admin.tab.units': 'Đơn vị và điểm cầu',

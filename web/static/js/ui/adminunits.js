@@ -205,8 +205,43 @@ export async function adminUnitsScreen(main, ctx) {
 		return card;
 	}
 
+	/**
+	 * The tree's levels (province-wide admins): rank 0 is the top; a child
+	 * ranks below its parent, so a province without districts simply has
+	 * no unit at that level.
+	 */
+	function levelsCard() {
+		const msg = statusLine('level-msg');
+		/** @param {any} l */
+		const row = (l) => {
+			const code = h('input', { value: l?.code ?? '', required: true, maxlength: 32, readonly: !!l, autocapitalize: 'none', spellcheck: 'false', 'aria-label': t('admin.units.code') });
+			const rank = h('input', { type: 'number', min: 0, max: 100, value: l?.rank ?? scope.levels.length, class: 'num', 'aria-label': t('admin.levels.rank') });
+			const vi = h('input', { value: l?.name_vi ?? '', required: true, maxlength: 200, 'aria-label': t('admin.levels.nameVi') });
+			const en = h('input', { value: l?.name_en ?? '', required: true, maxlength: 200, 'aria-label': t('admin.levels.nameEn') });
+			const form = h('form', { class: 'row', 'data-level': l?.code ?? '' }, code, rank, vi, en, h('button', { type: 'submit', class: 'small' }, l ? t('admin.save') : t('admin.levels.add')));
+			form.addEventListener('submit', async (/** @type {Event} */ ev) => {
+				ev.preventDefault();
+				try {
+					await api.put(`/unit-levels/${encodeURIComponent(code.value.trim())}`, { rank: Number(rank.value), name_vi: vi.value, name_en: en.value });
+					scope = await adminScope(api);
+					replace(card, ...levelsCard().childNodes);
+					card.querySelector('#level-msg')?.replaceWith(msg.el);
+					msg.ok(t('admin.saved'));
+				} catch (err) { msg.fail(errorMessage(err)); }
+			});
+			return h('li', {}, form);
+		};
+		const card = h('details', { class: 'card', id: 'levels' },
+			h('summary', {}, t('admin.levels.title')),
+			h('p', { class: 'muted' }, t('admin.levels.help')),
+			h('ul', { class: 'admin-list' }, scope.levels.map(row), row(null)),
+			msg.el);
+		return card;
+	}
+
 	drawTree();
 	await drawDetail();
+	if (scope.global) main.querySelector('.admin')?.append(levelsCard());
 }
 
 /** fold drops diacritics for the tree's filter ("lam ha" finds "Lâm Hà"). @param {string} s */
