@@ -249,6 +249,11 @@ test('the audit log filters, shows a row and verifies its chain', async () => {
 		await page.click('#audit-verify-run');
 		await page.waitForFunction(() => /Nhật ký toàn vẹn: đã kiểm tra \d+ dòng/.test(document.querySelector('#audit-verify-result')?.textContent ?? ''));
 		await shoot(page, 'admin-audit', 'desktop');
+		// A person's name narrows the log to what they did.
+		await page.click('#audit-table tr[data-action="user.roles"] td:nth-child(3) button');
+		await page.waitForURL((u) => u.searchParams.has('actor_id'));
+		await page.waitForSelector('#audit-table tr[data-action="user.import"]');
+		assert.equal(await page.inputValue('#a-actor'), new URL(page.url()).searchParams.get('actor_id'));
 		await page.setViewportSize(phone);
 		await shoot(page, 'admin-audit', 'phone');
 		assert.deepEqual(b.problems, [], 'page errors');

@@ -400,6 +400,7 @@ export default {
 	'err.network': 'Cannot reach the server. Check the network and try again.',
 	'err.unknown': 'Something went wrong ({code}).',
 	// --- administration (admin screens, import) ---
+	'admin.audit.byActor': 'Only this person\'s actions',
 	'admin.levels.title': 'Levels of the unit tree',
 	'admin.levels.help': 'Rank 0 is the top; a child always ranks below its parent. A province without districts keeps the level with no unit at it.',
 	'admin.levels.rank': 'Rank',

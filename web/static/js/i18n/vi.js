@@ -400,6 +400,7 @@ export default {
 	'err.network': 'Không kết nối được máy chủ. Kiểm tra mạng rồi thử lại.',
 	'err.unknown': 'Đã có lỗi ({code}).',
 	// --- administration (admin screens, import) ---
+	'admin.audit.byActor': 'Chỉ xem các thao tác của người này',
 	'admin.levels.title': 'Các cấp của cây đơn vị',
 	'admin.levels.help': 'Cấp 0 là cao nhất; đơn vị trực thuộc luôn ở cấp thấp hơn đơn vị cấp trên. Tỉnh không còn cấp huyện vẫn giữ cấp này, chỉ không có đơn vị nào ở cấp đó.',
 	'admin.levels.rank': 'Thứ bậc',

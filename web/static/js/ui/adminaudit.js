@@ -5,7 +5,7 @@
 import { errorMessage } from '../api.js';
 import { t, formatDateTime } from '../i18n.js';
 import { h, replace } from './dom.js';
-import { adminScope, adminPage, field, statusLine } from './admin.js';
+import { adminScope, adminPage, field, statusLine, goTo } from './admin.js';
 
 /** Action families an administrator filters by (prefixes end with "."). */
 const families = ['auth.', 'user.', 'unit.', 'hall.', 'meeting.', 'document.', 'minutes.', 'task.'];
@@ -87,9 +87,12 @@ export async function adminAuditScreen(main, ctx) {
 			return [h('tr', { 'data-audit': String(e.id), 'data-action': e.action },
 				h('td', { class: 'num' }, e.id),
 				h('td', { class: 'nowrap' }, formatDateTime(e.at)),
-				h('td', {}, e.actor_name || '—'),
+				h('td', {}, e.actor_id ? h('button', { type: 'button', class: 'link', title: t('admin.audit.byActor'), onclick: () => {
+					f.actor.value = String(e.actor_id);
+					void load(0);
+				} }, e.actor_name) : e.actor_name || '—'),
 				h('td', {}, h('code', {}, e.action)),
-				h('td', {}, e.object_type, e.object_id ? ' #' + e.object_id : '', e.ip ? h('div', { class: 'muted' }, e.ip) : ''),
+				h('td', {}, objectLink(e), e.ip ? h('div', { class: 'muted' }, e.ip) : ''),
 				h('td', {}, e.detail && Object.keys(e.detail).length ? toggle : '')), detail];
 		});
 		const more = res.next_before && h('button', { type: 'button', id: 'audit-more', onclick: () => void load(res.next_before) }, t('admin.audit.older'));
@@ -105,4 +108,12 @@ export async function adminAuditScreen(main, ctx) {
 				h('tbody', {}, trs))), more);
 	}
 	await load(0);
+
+	/** An object the admin screens show opens there. @param {any} e */
+	function objectLink(e) {
+		const text = e.object_type + (e.object_id ? ' #' + e.object_id : '');
+		const path = !/^\d+$/.test(e.object_id ?? '') ? '' : e.object_type === 'user' ? `/admin/users/${e.object_id}`
+			: e.object_type === 'unit' ? `/admin/units?unit=${e.object_id}` : e.object_type === 'meeting' ? `/meetings/${e.object_id}` : '';
+		return path ? h('a', { href: path, onclick: goTo(ctx, path) }, text) : text;
+	}
 }
