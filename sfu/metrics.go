@@ -14,6 +14,11 @@ type metrics struct {
 	plis, layerSwitches             prometheus.Counter
 	keyframeReplays                 prometheus.Counter
 	forwardDelay                    prometheus.Histogram
+	// Link quality, one sample per participant per stats interval, for
+	// dashboards and alerts (the operator console shows the same numbers).
+	linkLoss   *prometheus.HistogramVec // direction: in (from it), out (to it)
+	linkRTT    prometheus.Histogram
+	floorLayer *prometheus.CounterVec // layer: high, medium, low, off
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -40,12 +45,28 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		forwardDelay: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Name: "forward_delay_seconds",
 			Help:    "Time from reading a packet from a publisher to writing it to a subscriber.",
 			Buckets: []float64{50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3}}),
+		linkLoss: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "link_loss_ratio",
+			Help:    "Fraction of packets lost on participants' links, sampled per participant at each stats interval.",
+			Buckets: []float64{0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2}}, []string{"direction"}),
+		linkRTT: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Name: "link_rtt_seconds",
+			Help:    "Round-trip time of participants' links from their receiver reports, sampled at each stats interval.",
+			Buckets: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6}}),
+		floorLayer: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "floor_layer_samples_total",
+			Help: "Participants receiving the floor in each simulcast layer, counted at each stats interval (rate gives the share)."}, []string{"layer"}),
+	}
+	// Every label value exists from the start, so dashboards and alerts
+	// see zeros instead of missing series.
+	for _, d := range []string{"in", "out"} {
+		m.linkLoss.WithLabelValues(d)
+	}
+	for _, q := range qualityNames {
+		m.floorLayer.WithLabelValues(q)
 	}
 	if reg == nil {
 		return m, nil
 	}
 	for _, col := range []prometheus.Collector{m.rooms, m.participants, m.tracks, m.packetsIn, m.packetsOut, m.bytesOut,
-		m.dropped, m.nacks, m.nacksAnswered, m.plis, m.layerSwitches, m.keyframeReplays, m.forwardDelay} {
+		m.dropped, m.nacks, m.nacksAnswered, m.plis, m.layerSwitches, m.keyframeReplays, m.forwardDelay, m.linkLoss, m.linkRTT, m.floorLayer} {
 		if err := reg.Register(col); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if !errors.As(err, &are) {
@@ -54,4 +75,19 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}
 	}
 	return m, nil
+}
+
+// observeLink records one stats sample of a participant's link.
+func (m *metrics) observeLink(st ParticipantStats) {
+	if !st.Connected {
+		return
+	}
+	m.linkLoss.WithLabelValues("in").Observe(st.LossIn)
+	m.linkLoss.WithLabelValues("out").Observe(st.LossOut)
+	if st.RTTMs > 0 {
+		m.linkRTT.Observe(st.RTTMs / 1000)
+	}
+	if st.FloorLayer != "" {
+		m.floorLayer.WithLabelValues(st.FloorLayer).Inc()
+	}
 }

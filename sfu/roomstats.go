@@ -15,7 +15,9 @@ func (r *room) sendStats(now time.Time) {
 	slices.SortFunc(ps, func(a, b *Participant) int { return compare(a.id, b.id) })
 	all := make([]ParticipantStats, 0, len(ps))
 	for _, p := range ps {
-		all = append(all, p.linkStats(now))
+		st := p.linkStats(now)
+		r.s.metrics.observeLink(st)
+		all = append(all, st)
 	}
 	r.mu.Lock()
 	r.stats = all

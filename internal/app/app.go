@@ -6,6 +6,7 @@ package app
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/certfile"
 	"github.com/cau-gov/cau/internal/config"
 	"github.com/cau-gov/cau/internal/httpapi"
 	"github.com/cau-gov/cau/internal/jobs"
@@ -116,6 +118,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	}
 	a.Jobs = asynq.NewClient(jopt)
 	a.closers = append(a.closers, func() { a.Jobs.Close() })
+	queues := jobs.NewQueueCollector(jopt)
+	a.closers = append(a.closers, func() { queues.Close() })
+	a.Registry.MustRegister(queues)
 
 	create := !cfg.Production()
 	if a.AccessKey, err = keys.LoadEd25519(cfg.AccessKeyFile, create); err != nil {
@@ -218,6 +223,18 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
+	if a.Config.TLSCertFile != "" {
+		certs, err := certfile.New(a.Config.TLSCertFile, a.Config.TLSKeyFile, a.Log.With("component", "tls"))
+		if err != nil {
+			return fmt.Errorf("CAU_TLS_CERT_FILE / CAU_TLS_KEY_FILE: %w", err)
+		}
+		ln = tls.NewListener(ln, certs.Config())
+	}
+	stopMetrics, err := a.serveMetrics()
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	if a.Worker != nil {
 		if err := a.Worker.Start(); err != nil {
 			return err
@@ -245,6 +262,24 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		serveErr = nil
 	}
 	return serveErr
+}
+
+// serveMetrics starts /metrics on CAU_METRICS_ADDR when it is set, and
+// returns what stops it.
+func (a *App) serveMetrics() (func(), error) {
+	if a.Config.MetricsAddr == "" {
+		return func() {}, nil
+	}
+	ln, err := net.Listen("tcp", a.Config.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on CAU_METRICS_ADDR %s: %w", a.Config.MetricsAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", httpapi.MetricsHandler(a.Registry, a.Config.MetricsToken))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln) //nolint:errcheck // ends with Close
+	a.Log.Info("serving metrics", "addr", ln.Addr().String())
+	return func() { srv.Close() }, nil
 }
 
 // Close releases connections in reverse order of opening.

@@ -36,6 +36,20 @@ type Config struct {
 	Env string
 	// HTTPAddr is CAU_HTTP_ADDR, the API, web client and signaling listener. Default ":8080".
 	HTTPAddr string
+	// TLSCertFile and TLSKeyFile are CAU_TLS_CERT_FILE and CAU_TLS_KEY_FILE:
+	// when both are set, CAU_HTTP_ADDR serves HTTPS with them (PEM; new
+	// files are picked up within seconds, no restart) and answers with
+	// HSTS. Empty: plain HTTP, for a reverse proxy that terminates TLS.
+	TLSCertFile, TLSKeyFile string
+	// MetricsAddr is CAU_METRICS_ADDR: when set, /metrics is served only on
+	// this listener (e.g. 127.0.0.1:9090 or an internal interface) and no
+	// longer on CAU_HTTP_ADDR. Empty: on CAU_HTTP_ADDR, subject to the token.
+	MetricsAddr string
+	// MetricsToken is CAU_METRICS_TOKEN: when set, /metrics answers only
+	// requests with "Authorization: Bearer <token>" (Prometheus'
+	// authorization.credentials). In production, /metrics on CAU_HTTP_ADDR
+	// without a token is not served at all.
+	MetricsToken string
 	// PublicURL is CAU_PUBLIC_URL, how browsers reach us (links in e-mail,
 	// signaling URL). Default "http://localhost:8080".
 	PublicURL string
@@ -307,6 +321,10 @@ func Load(getenv func(string) string) (Config, error) {
 	str("CAU_ENV", &c.Env)
 	str("CAU_HTTP_ADDR", &c.HTTPAddr)
 	str("CAU_PUBLIC_URL", &c.PublicURL)
+	str("CAU_TLS_CERT_FILE", &c.TLSCertFile)
+	str("CAU_TLS_KEY_FILE", &c.TLSKeyFile)
+	str("CAU_METRICS_ADDR", &c.MetricsAddr)
+	str("CAU_METRICS_TOKEN", &c.MetricsToken)
 	str("DATABASE_URL", &c.DatabaseURL)
 	str("REDIS_URL", &c.RedisURL)
 	str("CAU_DATA_DIR", &c.DataDir)
@@ -391,6 +409,17 @@ func (c Config) Validate() error {
 	case EnvDevelopment, EnvTest, EnvProduction:
 	default:
 		bad("CAU_ENV: %q must be development, test or production", c.Env)
+	}
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		bad("CAU_TLS_CERT_FILE and CAU_TLS_KEY_FILE: set both (HTTPS) or neither (plain HTTP behind a proxy)")
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			bad("CAU_METRICS_ADDR: %q is not host:port (e.g. 127.0.0.1:9090)", c.MetricsAddr)
+		}
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		bad("CAU_METRICS_TOKEN: at least 16 characters")
 	}
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		bad("CAU_HTTP_ADDR: %q is not host:port (e.g. :8080)", c.HTTPAddr)

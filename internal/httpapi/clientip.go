@@ -23,6 +23,11 @@ type client struct {
 func (s *Server) withClient(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := deriveClient(r, s.trustedProxies)
+		if c.https {
+			// Reached over HTTPS (here or at a trusted proxy): browsers keep to
+			// HTTPS for a year (not subdomains, which may be other systems).
+			w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientKey{}, c)))
 	})
 }

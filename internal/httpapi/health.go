@@ -2,9 +2,11 @@ package httpapi
 
 import (
 	"context"
+	"crypto/subtle"
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -37,9 +39,29 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// metricsHandler is /metrics on the main listener: not there when it has a
+// listener of its own (CAU_METRICS_ADDR), nor in production without a token.
 func (s *Server) metricsHandler() http.Handler {
-	if s.Gatherer == nil {
+	if s.Gatherer == nil || s.Config.MetricsAddr != "" || (s.Config.Production() && s.Config.MetricsToken == "") {
 		return http.NotFoundHandler()
 	}
-	return promhttp.HandlerFor(s.Gatherer, promhttp.HandlerOpts{})
+	return MetricsHandler(s.Gatherer, s.Config.MetricsToken)
+}
+
+// MetricsHandler serves the Prometheus exposition of g; with a token, only
+// to requests carrying it as a bearer token (401 otherwise).
+func MetricsHandler(g prometheus.Gatherer, token string) http.Handler {
+	h := promhttp.HandlerFor(g, promhttp.HandlerOpts{})
+	if token == "" {
+		return h
+	}
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			http.Error(w, "metrics need the bearer token of CAU_METRICS_TOKEN", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

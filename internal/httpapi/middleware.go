@@ -147,8 +147,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		// The SFU's endpoints (signaling, WHIP, WHEP) take room tokens as
-		// bearer, not access tokens: they verify them themselves.
-		if r.URL.Path == "/rtc" || strings.HasPrefix(r.URL.Path, "/whip") || strings.HasPrefix(r.URL.Path, "/whep") {
+		// bearer, not access tokens, and /metrics CAU_METRICS_TOKEN: they
+		// verify them themselves.
+		if r.URL.Path == "/rtc" || strings.HasPrefix(r.URL.Path, "/whip") || strings.HasPrefix(r.URL.Path, "/whep") || r.URL.Path == "/metrics" {
 			next.ServeHTTP(w, r)
 			return
 		}
