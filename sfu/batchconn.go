@@ -14,11 +14,8 @@ import (
 // and one goroutine reads it, so under load a system call per datagram
 // was a large part of that goroutine's time.
 //
-// Writes stay one system call each, made by the goroutine that writes. A
-// version that queued them for one goroutine to send with sendmmsg cut
-// the system calls but, on a machine short of CPU, put that goroutine
-// behind hundreds of runnable ones: the forward delay p50 went from a few
-// to about 50 ms (docs/performance.md).
+// Writes are one system call each, except during a fan-out pass, whose
+// datagrams leave together (batchsend.go).
 //
 // Reads are one goroutine's (the mux's read loop), so the batch is not
 // locked.
@@ -31,6 +28,8 @@ type batchConn struct {
 	addrs []netip.AddrPort
 	n     int // datagrams in the batch
 	next  int // next datagram to hand out
+
+	out *outBatch
 }
 
 const (
@@ -40,11 +39,14 @@ const (
 
 // newBatchConn wraps c; v6 says the socket is IPv6.
 func newBatchConn(c *net.UDPConn, v6 bool) *batchConn {
-	b := &batchConn{UDPConn: c, msgs: make([]ipv4.Message, readBatch), addrs: make([]netip.AddrPort, readBatch)}
+	b := &batchConn{UDPConn: c, msgs: make([]ipv4.Message, readBatch), addrs: make([]netip.AddrPort, readBatch),
+		out: &outBatch{v6: v6}}
 	if v6 {
-		b.batch = ipv6.NewPacketConn(c)
+		pc := ipv6.NewPacketConn(c)
+		b.batch, b.out.w = pc, pc
 	} else {
-		b.batch = ipv4.NewPacketConn(c)
+		pc := ipv4.NewPacketConn(c)
+		b.batch, b.out.w = pc, pc
 	}
 	for i := range b.msgs {
 		b.msgs[i].Buffers = [][]byte{make([]byte, maxDgram)}
@@ -84,7 +86,14 @@ func (b *batchConn) ReadFrom(p []byte) (int, net.Addr, error) {
 	return n, net.UDPAddrFromAddrPort(a), nil
 }
 
-// WriteToAddrPort writes one datagram.
+// WriteToAddrPort writes one datagram, or batches it during a fan-out pass.
 func (b *batchConn) WriteToAddrPort(p []byte, to netip.AddrPort) (int, error) {
+	if b.out.write(p, to) {
+		return len(p), nil
+	}
 	return b.UDPConn.WriteToUDPAddrPort(p, to)
 }
+
+// beginSend and endSend bracket a fan-out pass (outBatch).
+func (b *batchConn) beginSend() { b.out.begin() }
+func (b *batchConn) endSend()   { b.out.end() }

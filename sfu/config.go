@@ -30,6 +30,13 @@ type Config struct {
 	// NoBatchIO reads one datagram per system call instead of batches
 	// (recvmmsg, see batchconn.go): for comparing the two.
 	NoBatchIO bool
+	// FanoutPass has a publisher's reader write each packet to every
+	// subscriber on UDP whose writer is idle, in one pass whose datagrams
+	// leave in a few sendmmsg calls (writer.go, batchsend.go), instead of
+	// queueing it to each subscriber's writer goroutine. Off by default: on
+	// loopback it measured no cheaper per packet and slower in delay
+	// (docs/performance.md).
+	FanoutPass bool
 	// TCPPort is the ICE-TCP port for halls behind firewalls that drop UDP;
 	// 0 picks a free port per IP, -1 disables ICE-TCP.
 	TCPPort int

@@ -38,6 +38,13 @@ func (p *Participant) downConn() error {
 		}
 		p.mediaState(st)
 	})
+	// Fan-out passes write to this subscriber themselves only over UDP
+	// (writer.direct).
+	pc.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(func(pair *webrtc.ICECandidatePair) {
+		if w := p.writer; w != nil {
+			w.direct.Store(pair.Local.Protocol == webrtc.ICEProtocolUDP)
+		}
+	})
 	p.down, p.bwe = pc, bwe
 	if e := bwe(); e != nil {
 		p.watchEstimate(e)

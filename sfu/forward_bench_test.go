@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -59,9 +60,9 @@ func benchPacket(b testing.TB) []byte {
 
 // benchRoom is one publisher layer and n subscribers, each with its own
 // writer goroutine, wired as in a room but without peer connections.
-func benchRoom(b testing.TB, n int, crypt bool) (*upLayer, *atomic.Int64, func()) {
+func benchRoom(b testing.TB, n int, crypt, queued bool) (*upLayer, *atomic.Int64, func()) {
 	m, _ := newMetrics(nil)
-	cfg := Config{}
+	cfg := Config{FanoutPass: !queued}
 	cfg.setDefaults()
 	s := &SFU{cfg: cfg, metrics: m}
 	owner := &Participant{s: s, id: "hall-pub"}
@@ -72,8 +73,9 @@ func benchRoom(b testing.TB, n int, crypt bool) (*upLayer, *atomic.Int64, func()
 	count := &atomic.Int64{}
 	var subs []*Participant
 	for i := range n {
-		sub := &Participant{s: s, id: ParticipantID(fmt.Sprintf("hall-%d", i)), writer: newWriter()}
+		sub := &Participant{s: s, id: ParticipantID(fmt.Sprintf("hall-%d", i)), writer: newWriter(nil)}
 		sub.downReady.Store(true)
+		sub.writer.direct.Store(true) // over UDP
 		subs = append(subs, sub)
 		d := newDownTrack(t.id, "hall-pub", t.kind, t.codec.RTPCodecCapability, sub)
 		var w webrtc.TrackLocalWriter = &countingWriter{count}
@@ -95,21 +97,28 @@ func benchRoom(b testing.TB, n int, crypt bool) (*upLayer, *atomic.Int64, func()
 }
 
 // BenchmarkForward measures the SFU's path for one packet from a
-// publisher to n subscribers: parse, cache, queue to each subscriber's
-// writer, rewrite and write. ns/op and allocs/op are per published
-// packet; ns/fwd and allocs/fwd per packet forwarded.
+// publisher to n subscribers: parse, cache, rewrite and write to each
+// subscriber in the reader's pass (writes=pass), or queue to each
+// subscriber's writer goroutine which rewrites and writes
+// (writes=queued, the default; writes=pass is Config.FanoutPass). ns/op and allocs/op are per
+// published packet; ns/fwd, cpu-ns/fwd (every goroutine's CPU) and
+// allocs/fwd per packet forwarded.
 func BenchmarkForward(b *testing.B) {
-	for _, crypt := range []bool{false, true} {
-		for _, n := range []int{1, 10, 160} {
-			b.Run(fmt.Sprintf("srtp=%v/subscribers=%d", crypt, n), func(b *testing.B) {
-				benchForward(b, n, crypt)
-			})
+	for _, queued := range []bool{false, true} {
+		for _, crypt := range []bool{false, true} {
+			for _, n := range []int{1, 10, 160} {
+				name := fmt.Sprintf("writes=pass/srtp=%v/subscribers=%d", crypt, n)
+				if queued {
+					name = fmt.Sprintf("writes=queued/srtp=%v/subscribers=%d", crypt, n)
+				}
+				b.Run(name, func(b *testing.B) { benchForward(b, n, crypt, queued) })
+			}
 		}
 	}
 }
 
-func benchForward(b *testing.B, n int, crypt bool) {
-	l, w, done := benchRoom(b, n, crypt)
+func benchForward(b *testing.B, n int, crypt, queued bool) {
+	l, w, done := benchRoom(b, n, crypt, queued)
 	defer done()
 	raw := benchPacket(b)
 	m := l.track.owner.s.metrics
@@ -133,12 +142,24 @@ func benchForward(b *testing.B, n int, crypt bool) {
 	run(2048) // warm the pool and the queues
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
+	cpu0 := cpuTime()
 	b.ResetTimer()
 	run(b.N)
 	b.StopTimer()
+	cpu := cpuTime() - cpu0
 	runtime.ReadMemStats(&ms1)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/fwd")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*n), "cpu-ns/fwd")
 	b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/float64(b.N*n), "allocs/fwd")
+}
+
+// cpuTime is the process's CPU time (user + system), every goroutine's:
+// on a shared machine wall time per operation says more about the other
+// processes than about this one.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func waitWritten(b *testing.B, w *atomic.Int64, want int64) {
@@ -198,6 +219,7 @@ func BenchmarkPionFanout(b *testing.B) {
 				raw := benchPacket(b)
 				var ms0, ms1 runtime.MemStats
 				runtime.ReadMemStats(&ms0)
+				cpu0 := cpuTime()
 				b.ResetTimer()
 				for i := range b.N {
 					raw[2], raw[3] = byte(i>>8), byte(i)
@@ -206,8 +228,10 @@ func BenchmarkPionFanout(b *testing.B) {
 					}
 				}
 				b.StopTimer()
+				cpu := cpuTime() - cpu0
 				runtime.ReadMemStats(&ms1)
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/fwd")
+				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*n), "cpu-ns/fwd")
 				b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/float64(b.N*n), "allocs/fwd")
 			})
 		}

@@ -9,7 +9,18 @@ import (
 )
 
 func TestTwoPublishersSeeEachOther(t *testing.T) {
-	b := setup(t, sfu.Config{})
+	// Either write path: each subscriber's writer goroutine, or the
+	// publisher's reader writing to every subscriber in one batched pass.
+	for _, tc := range []struct {
+		name string
+		cfg  sfu.Config
+	}{{"writer goroutines", sfu.Config{}}, {"fan-out pass", sfu.Config{FanoutPass: true}}} {
+		t.Run(tc.name, func(t *testing.T) { twoPublishersSeeEachOther(t, tc.cfg) })
+	}
+}
+
+func twoPublishersSeeEachOther(t *testing.T, cfg sfu.Config) {
+	b := setup(t, cfg)
 	ra, rb := newRecorder(), newRecorder()
 	a := b.dial(t, "meeting-1", "hall-a", sfuclient.Options{OnTrack: ra.onTrack})
 	c := b.dial(t, "meeting-1", "hall-b", sfuclient.Options{OnTrack: rb.onTrack})

@@ -22,15 +22,17 @@ func (w *blockingWriter) WriteRTP(*rtp.Header, []byte) (int, error) {
 }
 func (w *blockingWriter) Write(b []byte) (int, error) { return w.WriteRTP(nil, b) }
 
-// TestSlowSubscriberNeverStallsPublisher: one subscriber's writes block;
-// the publisher's reader keeps going, the other subscribers get every
-// packet, and the stuck one just loses what overflows its queue.
+// TestSlowSubscriberNeverStallsPublisher: one subscriber's writes block
+// (its connection is ICE-TCP); the publisher's reader keeps going, the
+// other subscribers (UDP, written in the reader's pass) get every packet,
+// and the stuck one just loses what overflows its queue.
 func TestSlowSubscriberNeverStallsPublisher(t *testing.T) {
-	l, count, done := benchRoom(t, 3, false)
+	l, count, done := benchRoom(t, 3, false, false)
 	defer done()
 	subs := *l.track.subs.Load()
 	stuck := &blockingWriter{release: make(chan struct{})}
 	subs[0].bound.Store(&binding{w: stuck, ssrc: 1, pt: 96})
+	subs[0].w.direct.Store(false)
 
 	raw := benchPacket(t)
 	const total, batch = 3 * writerQueue, writerQueue / 2

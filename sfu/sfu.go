@@ -24,6 +24,7 @@ type SFU struct {
 	upAPI   *webrtc.API
 
 	closers  []io.Closer
+	media    []*batchConn // the media sockets, when batched (transport.go)
 	udpAddrs []string
 	tcpAddrs []string
 
@@ -35,6 +36,15 @@ type SFU struct {
 	events  chan func(Observer)
 	stopped chan struct{} // closed by Close once every room is empty
 	done    chan struct{} // closed when dispatch has returned
+}
+
+// sendMedia are the sockets whose writes are batched: none without
+// Config.FanoutPass.
+func (s *SFU) sendMedia() []*batchConn {
+	if !s.cfg.FanoutPass {
+		return nil
+	}
+	return s.media
 }
 
 // New opens the media ports and returns a running SFU. reg may be nil.
@@ -277,7 +287,7 @@ func (s *SFU) join(r *room, g Grant, sink Sink) (*Participant, error) {
 			return nil, err
 		}
 	}
-	p.writer = newWriter()
+	p.writer = newWriter(s.sendMedia())
 	replaced, err := r.add(p)
 	if err != nil {
 		p.writer.close()

@@ -49,7 +49,9 @@ func (s *SFU) listen() error {
 		s.sizeBuffers(conn)
 		var media net.PacketConn = conn
 		if uc, ok := conn.(*net.UDPConn); ok && !s.cfg.NoBatchIO {
-			media = newBatchConn(uc, !v4)
+			bc := newBatchConn(uc, !v4)
+			s.media = append(s.media, bc)
+			media = bc
 		}
 		// The mux owns the socket and closes it.
 		mux := ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: media, Logger: pionLogs{s.log}.NewLogger("udpmux"), Net: n})

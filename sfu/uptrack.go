@@ -231,7 +231,9 @@ func (l *upLayer) ingest(p *packet, m *metrics) {
 	p.release()
 }
 
-// forward hands p to every subscriber that wants this layer now.
+// forward writes p to every subscriber that wants this layer now, in one
+// pass whose datagrams leave in a few sendmmsg calls (writer.go send,
+// batchsend.go).
 func (l *upLayer) forward(p *packet) {
 	if l.track.forwardingOff() || l.track.quiet.Load() {
 		return
@@ -240,11 +242,14 @@ func (l *upLayer) forward(p *packet) {
 	if subs == nil {
 		return
 	}
+	media := l.track.owner.s.sendMedia()
+	beginSend(media)
 	for _, d := range *subs {
 		if d.accepts(l) {
-			d.enqueue(l, p)
+			d.send(l, p)
 		}
 	}
+	endSend(media)
 }
 
 // observeLevel smooths the RFC 6464 level: fast attack, slow decay, so a

@@ -1,6 +1,11 @@
 package sfu
 
-import "github.com/pion/webrtc/v4"
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/pion/webrtc/v4"
+)
 
 // writerQueue is the number of packets a subscriber's writer may have
 // waiting: about 100 ms of a full room's audio plus the floor video.
@@ -25,12 +30,27 @@ type job struct {
 	p    *packet
 }
 
-// writer is a subscriber's one sending goroutine. Writes of different
-// subscribers run in parallel, so a packet's fan-out delay does not grow
-// with the number of subscribers on one reader.
+// writer is a subscriber's sending goroutine, for what cannot be written
+// at once. A publisher's reader writes each packet to every subscriber in
+// one pass (send), on its own goroutine, when that subscriber has nothing
+// queued and no write in progress; otherwise the packet goes to the
+// subscriber's queue, so a slow or busy subscriber never stalls the
+// publisher. NACK answers and padding always go through the queue.
+//
+// mu is held by whoever writes for the subscriber (its goroutine or a
+// reader's pass): the rewriting state of its down tracks has one owner at
+// a time. pending counts jobs queued and not yet done: a pass writes
+// only when it is zero, so a packet never overtakes one queued before it.
 type writer struct {
-	ch   chan job
-	done chan struct{}
+	ch      chan job
+	done    chan struct{}
+	mu      sync.Mutex
+	pending atomic.Int32
+	media   []*batchConn // the sockets whose writes the goroutine batches
+	// direct: the subscriber's down connection runs over UDP, whose
+	// writes never wait on the subscriber. Over ICE-TCP a write can block
+	// on a stalled connection, so only the writer's goroutine makes it.
+	direct atomic.Bool
 
 	// Counts not yet added to the shared metrics: adding per packet from
 	// every writer would bounce the counters' cache lines between cores.
@@ -63,20 +83,33 @@ func (w *writer) flush() {
 	w.packets, w.bytes = 0, 0
 }
 
-func newWriter() *writer {
-	w := &writer{ch: make(chan job, writerQueue), done: make(chan struct{})}
+func newWriter(media []*batchConn) *writer {
+	w := &writer{ch: make(chan job, writerQueue), done: make(chan struct{}), media: media}
 	go w.run()
 	return w
 }
 
+// run does the queued jobs: all that wait, in one batch of writes.
 func (w *writer) run() {
 	for {
 		select {
 		case j := <-w.ch:
+			w.mu.Lock()
+			beginSend(w.media)
 			w.do(j)
-			if len(w.ch) == 0 {
-				w.flush()
+			w.pending.Add(-1)
+			for more := true; more; {
+				select {
+				case j := <-w.ch:
+					w.do(j)
+					w.pending.Add(-1)
+				default:
+					more = false
+				}
 			}
+			endSend(w.media)
+			w.flush()
+			w.mu.Unlock()
 		case <-w.done:
 			for {
 				select {
@@ -109,31 +142,55 @@ func (w *writer) do(j job) {
 	}
 }
 
+// send writes p to d at once if d's writer is idle, else queues it.
+func (d *downTrack) send(l *upLayer, p *packet) {
+	w := d.w
+	if d.dropping(l, p) {
+		return
+	}
+	if w.direct.Load() && w.pending.Load() == 0 && d.sub.s.cfg.FanoutPass && w.mu.TryLock() {
+		if w.pending.Load() == 0 {
+			d.handle(l, p)
+			w.mu.Unlock()
+			return
+		}
+		w.mu.Unlock()
+	}
+	d.enqueue(l, p)
+}
+
+// dropping says whether p belongs to a video frame whose start d's full
+// queue dropped (see enqueue), and counts it dropped if so.
+func (d *downTrack) dropping(l *upLayer, p *packet) bool {
+	k := d.frameDrop.Load()
+	if k == 0 {
+		return false
+	}
+	if k != dropKey(l, p) {
+		d.frameDrop.CompareAndSwap(k, 0) // a new frame: try again
+		return false
+	}
+	if p.info.marker {
+		d.frameDrop.CompareAndSwap(k, 0)
+	}
+	d.drop()
+	return true
+}
+
 // enqueue queues p for d without blocking. A full queue drops it, and
 // for video the rest of its frame too (as Galène's writer does): the
 // subscriber then sees one frame lost whole, which a NACK or a key frame
 // repairs, instead of packets missing at random across several frames,
 // each of which its decoder would have to discard anyway.
 func (d *downTrack) enqueue(l *upLayer, p *packet) {
-	video := d.kind == webrtc.RTPCodecTypeVideo
-	if video {
-		if k := d.frameDrop.Load(); k != 0 {
-			if k == dropKey(l, p) {
-				if p.info.marker {
-					d.frameDrop.CompareAndSwap(k, 0)
-				}
-				d.drop()
-				return
-			}
-			d.frameDrop.CompareAndSwap(k, 0) // a new frame: try again
-		}
-	}
 	p.hold()
+	d.w.pending.Add(1)
 	select {
 	case d.w.ch <- job{kind: jobPacket, d: d, l: l, p: p}:
 	default:
+		d.w.pending.Add(-1)
 		p.release()
-		if video && !p.info.marker {
+		if d.kind == webrtc.RTPCodecTypeVideo && !p.info.marker {
 			d.frameDrop.Store(dropKey(l, p))
 		}
 		d.drop()
@@ -150,24 +207,33 @@ func (d *downTrack) drop() {
 	d.sub.s.metrics.dropped.Inc()
 }
 
-func (w *writer) kick(d *downTrack) {
+func (w *writer) kick(d *downTrack) { w.queue(job{kind: jobKick, d: d}) }
+
+func (w *writer) nack(d *downTrack, seq uint16) { w.queue(job{kind: jobNACK, d: d, seq: seq}) }
+
+func (w *writer) pad(d *downTrack, n int) { w.queue(job{kind: jobPad, d: d, seq: uint16(n)}) }
+
+// queue adds j without blocking; a full queue drops it.
+func (w *writer) queue(j job) {
+	w.pending.Add(1)
 	select {
-	case w.ch <- job{kind: jobKick, d: d}:
+	case w.ch <- j:
 	default:
+		w.pending.Add(-1)
 	}
 }
 
-func (w *writer) nack(d *downTrack, seq uint16) {
-	select {
-	case w.ch <- job{kind: jobNACK, d: d, seq: seq}:
-	default:
+// beginSend and endSend bracket a pass of writes on the media sockets
+// (batchsend.go); without batched sockets (vnet) they do nothing.
+func beginSend(media []*batchConn) {
+	for _, b := range media {
+		b.beginSend()
 	}
 }
 
-func (w *writer) pad(d *downTrack, n int) {
-	select {
-	case w.ch <- job{kind: jobPad, d: d, seq: uint16(n)}:
-	default:
+func endSend(media []*batchConn) {
+	for _, b := range media {
+		b.endSend()
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 // and the next frame is queued again.
 func TestFullQueueDropsToEndOfFrame(t *testing.T) {
 	m, _ := newMetrics(nil)
-	s := &SFU{metrics: m}
+	s := &SFU{metrics: m, cfg: Config{}}
 	w := &writer{ch: make(chan job, 2), done: make(chan struct{})} // no goroutine: the test drains it
 	sub := &Participant{s: s, id: "hall-1", writer: w}
 	l := &upLayer{index: 2}
@@ -48,14 +48,14 @@ func TestFullQueueDropsToEndOfFrame(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			d := newDownTrack("hall-2/camera", "hall-2", tc.kind, webrtc.RTPCodecCapability{}, sub)
 			for _, p := range []*packet{pkt(1, 1000, false), pkt(2, 1000, false), pkt(3, 1000, false)} {
-				d.enqueue(l, p)
+				d.send(l, p)
 				p.release()
 			}
 			if got := drain(); len(got) != 2 || got[0] != 1 || got[1] != 2 {
 				t.Fatalf("first packets queued %v, want [1 2]", got)
 			}
 			for _, p := range []*packet{pkt(4, 1000, false), pkt(5, 1000, true), pkt(6, 4000, false)} {
-				d.enqueue(l, p)
+				d.send(l, p)
 				p.release()
 			}
 			if got := drain(); !slices.Equal(got, tc.after) {

@@ -26,6 +26,7 @@ type fanoutArgs struct {
 	json     string
 	pion     bool
 	room     string
+	name     string
 	args     []string
 }
 
@@ -55,6 +56,9 @@ func runFanout(ctx context.Context, a fanoutArgs, stdout, stderr io.Writer) erro
 		if o.Room == "" {
 			o.Room = fmt.Sprintf("fanout-%d", time.Now().Unix())
 		}
+	}
+	if a.name != "" {
+		o.Server = a.name
 	}
 	rep, err := loadtest.RunFanout(ctx, o)
 	if err != nil {

@@ -41,6 +41,7 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	weakDelay := fs.Duration("weak-delay", loadtest.DefaultWeakLink.Delay, "weak downlink added one-way delay")
 	fanout := fs.Int("fanout", 0, "instead of halls: one WHIP publisher (VP8 150 packets/s, Opus 50) played by this many WHEP players; --pion for the baseline server")
 	pion := fs.Bool("pion", false, "with --fanout: the server at --url is `cau loadtest --serve-pion` (no tokens)")
+	name := fs.String("name", "", "with --fanout: the server's name in the report (default cau, or pion with --pion)")
 	servePion := fs.String("serve-pion", "", "serve pion's plain fan-out (the baseline of --fanout) for WHIP/WHEP on this loopback HTTP address until stopped")
 	servePionUDP := fs.String("serve-pion-udp", "127.0.0.1:0", "with --serve-pion: the media UDP address")
 	if err := fs.Parse(args); err != nil {
@@ -51,7 +52,7 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if *fanout != 0 {
 		return runFanout(ctx, fanoutArgs{url: *url, players: *fanout, duration: *duration, pid: *pid, json: *jsonPath,
-			pion: *pion, room: *room, args: args}, stdout, stderr)
+			pion: *pion, room: *room, name: *name, args: args}, stdout, stderr)
 	}
 	// The generator measures delays: its own garbage collector must not be
 	// what they show. At the default GOGC the collector's pauses and assists

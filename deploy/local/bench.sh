@@ -10,6 +10,8 @@
 #   PLAYERS, FANOUT_DURATION, ROUNDS
 #                                  the fan-out scenario: WHEP players per step ("40 160"),
 #                                  measured window (20s), interleaved rounds (1)
+#   SERVERS                        the fan-out's servers, in order ("cau pion"; cau-pass is
+#                                  Cầu with CAU_RTC_FANOUT_PASS=true)
 #   BENCH_DB                       the scratch database (cau_bench)
 #   HTTP_PORT, UDP_PORT, PPROF_PORT, PION_PORT
 #                                  the servers' ports (18080, 18443, 16060, 18090)
@@ -22,6 +24,7 @@ DURATION="${DURATION:-30s}"
 PLAYERS="${PLAYERS:-40 160}"
 FANOUT_DURATION="${FANOUT_DURATION:-20s}"
 ROUNDS="${ROUNDS:-1}"
+SERVERS="${SERVERS:-cau pion}"
 HTTP_PORT="${HTTP_PORT:-18080}" UDP_PORT="${UDP_PORT:-18443}" PPROF_PORT="${PPROF_PORT:-16060}" PION_PORT="${PION_PORT:-18090}"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p bench var/bench
@@ -52,7 +55,7 @@ trap '[ -n "$server" ] && { kill $server 2>/dev/null || true; wait $server 2>/de
 
 # start_cau starts `cau serve` afresh and waits until it is ready.
 start_cau() {
-	./bin/cau serve >> "bench/serve-$stamp.log" 2>&1 &
+	env "$@" ./bin/cau serve >> "bench/serve-$stamp.log" 2>&1 &
 	server=$!
 	for _ in $(seq 1 100); do
 		curl -fsS "http://127.0.0.1:$HTTP_PORT/readyz" >/dev/null 2>&1 && return
@@ -84,9 +87,9 @@ if [ "$SCENARIO" = all ] || [ "$SCENARIO" = fanout ]; then
 	echo "== fan-out: 1 publisher to $PLAYERS players, $FANOUT_DURATION each, $ROUNDS round(s) ($out)"
 	for round in $(seq 1 "$ROUNDS"); do
 		for n in $PLAYERS; do
-			for srv in cau pion; do
-				if [ $srv = cau ]; then
-					start_cau
+			for srv in $SERVERS; do
+				if [ $srv = cau ] || [ $srv = cau-pass ]; then
+					if [ $srv = cau ]; then start_cau; else start_cau CAU_RTC_FANOUT_PASS=true; fi
 					url="http://127.0.0.1:$HTTP_PORT"
 					args=()
 				else
@@ -97,10 +100,10 @@ if [ "$SCENARIO" = all ] || [ "$SCENARIO" = fanout ]; then
 					sleep 1
 				fi
 				# A CPU profile of the server in the middle of the window.
-				( sleep $(( n / 20 + 10 )); [ $srv = cau ] && curl -fsS -o "bench/fanout-$srv-$n-r$round-$stamp.pprof" \
+				( sleep $(( n / 20 + 10 )); [ $srv != pion ] && curl -fsS -o "bench/fanout-$srv-$n-r$round-$stamp.pprof" \
 					"http://127.0.0.1:$PPROF_PORT/debug/pprof/profile?seconds=8" ) >/dev/null 2>&1 &
 				profiler=$!
-				./bin/cau loadtest --fanout "$n" "${args[@]}" --url "$url" --duration "$FANOUT_DURATION" --server-pid "$server" \
+				./bin/cau loadtest --fanout "$n" "${args[@]}" --name "$srv" --url "$url" --duration "$FANOUT_DURATION" --server-pid "$server" \
 					--json "bench/fanout-$srv-$n-r$round-$stamp.json" | tee -a "$out"
 				wait $profiler || true
 				stop_server

@@ -37,6 +37,7 @@ func (a *App) setupSFU(cfg config.Config, log *slog.Logger) (rtc, whipHandler ht
 	s, err := sfu.New(sfu.Config{
 		UDPPort:    cfg.RTCUDPPort,
 		NoBatchIO:  !cfg.RTCBatchIO,
+		FanoutPass: cfg.RTCFanoutPass,
 		TCPPort:    cfg.RTCTCPPort,
 		ListenIPs:  cfg.RTCListenIPs,
 		NAT1To1IPs: cfg.RTCNATIPs,

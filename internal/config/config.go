@@ -153,6 +153,11 @@ type Config struct {
 	// per system call (recvmmsg). Default true; false is for comparing
 	// (docs/performance.md).
 	RTCBatchIO bool
+	// RTCFanoutPass is CAU_RTC_FANOUT_PASS: a publisher's reader writes
+	// each packet to every idle subscriber in one pass, batched into
+	// sendmmsg, instead of queueing it to each subscriber's writer
+	// goroutine. Default false (docs/performance.md: not better on loopback).
+	RTCFanoutPass bool
 	// RTCTCPPort is CAU_RTC_TCP_PORT, the ICE-TCP port for halls behind strict
 	// firewalls; -1 disables it. Default 8443.
 	RTCTCPPort int
@@ -368,6 +373,7 @@ func Load(getenv func(string) string) (Config, error) {
 	num("CAU_WORKER_CONCURRENCY", &c.WorkerConcurrency)
 	boolean("CAU_RUN_WORKER", &c.RunWorker)
 	boolean("CAU_RTC_BATCH_IO", &c.RTCBatchIO)
+	boolean("CAU_RTC_FANOUT_PASS", &c.RTCFanoutPass)
 	str("CAU_LOG_LEVEL", &c.LogLevel)
 	str("CAU_LOG_FORMAT", &c.LogFormat)
 	dur("CAU_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)

@@ -36,6 +36,7 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 		{map[string]string{"CAU_RTC_UDP_PORT": "70000"}, "CAU_RTC_UDP_PORT"},
 		{map[string]string{"CAU_RUN_WORKER": "maybe"}, "CAU_RUN_WORKER"},
 		{map[string]string{"CAU_RTC_BATCH_IO": "sometimes"}, "CAU_RTC_BATCH_IO"},
+		{map[string]string{"CAU_RTC_FANOUT_PASS": "sometimes"}, "CAU_RTC_FANOUT_PASS"},
 		{map[string]string{"CAU_ENV": "production", "CAU_ACCESS_KEY_FILE": "/nonexistent/a.pem"}, "CAU_ACCESS_KEY_FILE"},
 	}
 	for _, tc := range cases {

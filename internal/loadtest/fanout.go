@@ -276,7 +276,7 @@ func fanoutAudio(ctx context.Context, a *sfuclient.Publication, c *SendCounters)
 
 // WriteTable prints the report as one line.
 func (r *FanoutReport) WriteTable(w io.Writer) error {
-	_, err := fmt.Fprintf(w, "%-5s players %d (connected %d)  in %.0f/s  out %.0f/s  loss %.4f%%  delay p50/p99/max %.2f/%.2f/%.1f ms  server %.3f cores  %.2f µs/forwarded packet  RSS %.0f MiB\n",
+	_, err := fmt.Fprintf(w, "%-10s players %d (connected %d)  in %.0f/s  out %.0f/s  loss %.4f%%  delay p50/p99/max %.2f/%.2f/%.1f ms  server %.3f cores  %.2f µs/forwarded packet  RSS %.0f MiB\n",
 		r.Server, r.Players, r.Connected, r.PacketsIn, r.PacketsOut, 100*r.Loss, r.DelayP50, r.DelayP99, r.DelayMax,
 		r.ServerCores, r.MicrosPerPacket, r.ServerRSSMiB)
 	return err

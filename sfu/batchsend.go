@@ -1,0 +1,120 @@
+package sfu
+
+import (
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/net/ipv4"
+)
+
+// Batched writes on the media socket. A fan-out pass (upLayer.forward)
+// opens the socket's batch, writes every subscriber's copy of a packet
+// through pion (interceptors, SRTP, ICE) as before, and closes it: the
+// datagrams pion hands the socket meanwhile are copied into the batch and
+// leave in one sendmmsg when the last open pass closes, made by the
+// goroutine that did the fan-out. Nothing waits on another goroutine to
+// be scheduled: an earlier version queued writes to one flusher goroutine
+// and, on a machine short of CPU, that goroutine waited behind hundreds
+// of runnable ones (docs/performance.md).
+//
+// Any goroutine's write lands in the batch while a pass is open (the
+// socket cannot tell whose it is): a subscriber writer's, a sender
+// report. They leave with the pass, at most maxHold later: a write or a
+// closing pass that finds the oldest datagram older than that sends the
+// batch, and so does one that fills it.
+
+const (
+	// sendBatch is the most datagrams one sendmmsg carries: about 160
+	// subscribers' copies fit in three calls.
+	sendBatch = 64
+	// maxHold bounds how long a datagram may wait in the batch while
+	// passes overlap (nanoseconds).
+	maxHold = 300_000
+)
+
+// outBatch is the send side of a batchConn.
+type outBatch struct {
+	w interface {
+		WriteBatch([]ipv4.Message, int) (int, error)
+	}
+	v6 bool
+
+	open  atomic.Int32 // passes open; changed under mu, read without it
+	mu    sync.Mutex
+	n     int   // datagrams waiting
+	since int64 // nanotime of the oldest
+	msgs  [sendBatch]ipv4.Message
+	addrs [sendBatch]net.UDPAddr
+	ips   [sendBatch][16]byte
+	bufs  [sendBatch][maxDgram]byte
+	iov   [sendBatch][1][]byte
+}
+
+// begin opens a pass: writes are batched until end.
+func (o *outBatch) begin() {
+	o.mu.Lock()
+	o.open.Add(1)
+	o.mu.Unlock()
+}
+
+// end closes a pass; the last one sends what waits. open drops to zero
+// only after the send, so a write that finds it zero (and goes straight
+// to the socket) cannot overtake a batch.
+func (o *outBatch) end() {
+	o.mu.Lock()
+	if o.n > 0 && (o.open.Load() == 1 || nanotime()-o.since > maxHold) {
+		o.flushLocked()
+	}
+	o.open.Add(-1)
+	o.mu.Unlock()
+}
+
+// write batches p for to if a pass is open; false: write it yourself.
+func (o *outBatch) write(p []byte, to netip.AddrPort) bool {
+	if o.open.Load() == 0 || len(p) > maxDgram {
+		return false
+	}
+	o.mu.Lock()
+	if o.open.Load() == 0 {
+		o.mu.Unlock()
+		return false
+	}
+	i := o.n
+	if i == 0 {
+		o.since = nanotime()
+	}
+	m := &o.msgs[i]
+	o.iov[i][0] = o.bufs[i][:copy(o.bufs[i][:], p)]
+	m.Buffers = o.iov[i][:]
+	a := &o.addrs[i]
+	if ip := to.Addr(); ip.Is4() && !o.v6 {
+		*(*[4]byte)(o.ips[i][:4]) = ip.As4()
+		a.IP = o.ips[i][:4]
+	} else {
+		o.ips[i] = ip.As16()
+		a.IP = o.ips[i][:]
+	}
+	a.Port, a.Zone = int(to.Port()), ""
+	m.Addr = a
+	o.n++
+	if o.n == sendBatch || nanotime()-o.since > maxHold {
+		o.flushLocked()
+	}
+	o.mu.Unlock()
+	return true
+}
+
+// flushLocked sends the batch, a datagram the kernel refuses dropped as a
+// failed single write would be.
+func (o *outBatch) flushLocked() {
+	for sent := 0; sent < o.n; {
+		k, err := o.w.WriteBatch(o.msgs[sent:o.n], 0)
+		if err != nil {
+			k = max(k, 0) + 1 // skip the one that failed
+		}
+		sent += k
+	}
+	o.n = 0
+}
