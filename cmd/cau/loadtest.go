@@ -44,8 +44,18 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	name := fs.String("name", "", "with --fanout: the server's name in the report (default cau, or pion with --pion)")
 	servePion := fs.String("serve-pion", "", "serve pion's plain fan-out (the baseline of --fanout) for WHIP/WHEP on this loopback HTTP address until stopped")
 	servePionUDP := fs.String("serve-pion-udp", "127.0.0.1:0", "with --serve-pion: the media UDP address")
+	start := fs.Bool("start", false, "the start scenario instead (issue 17): --accounts distinct demo accounts sign in at once from this address,\n"+
+		"join the meeting, open the live socket and read the session; then --reconnect-halls halls reconnect together;\n"+
+		"with --in-call K, K halls are in a call meanwhile (--duration window, run once quiet and once with the storm)")
+	accounts := fs.Int("accounts", 200, "start scenario: sign-ins (daibieu1…20, then hall operators ktv.<code>)")
+	reconnect := fs.Int("reconnect-halls", 160, "start scenario: halls reconnecting together after a blip")
+	inCall := fs.Int("in-call", 0, "start scenario: halls already in a call during the storm (0: none)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *start {
+		return runStartScenario(ctx, startFlags{url: *url, accounts: *accounts, reconnect: *reconnect, inCall: *inCall,
+			duration: *duration, pid: *pid, json: *jsonPath, args: args}, stdout, stderr)
 	}
 	if *servePion != "" {
 		return servePionFanout(ctx, *servePion, *servePionUDP, stderr)

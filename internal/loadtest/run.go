@@ -61,6 +61,9 @@ type Options struct {
 	// WeakLink is their line; a zero RateBps takes DefaultWeakLink's rate
 	// (loss and delay are as given: zero is none).
 	WeakLink LinkProfile
+	// OnWindow, if set, is called (in its own goroutine) when the measured
+	// window starts: the start scenario runs its storm then.
+	OnWindow func()
 	Logger   *slog.Logger
 }
 
@@ -244,6 +247,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	link0 := linkStats(halls, true)
 	delays0 := delaysNow(halls)
 	start := time.Now()
+	if o.OnWindow != nil {
+		go o.OnWindow()
+	}
 
 	var rotate <-chan time.Time
 	if o.FloorChangesPerMinute > 0 && len(speakers) > 1 {
