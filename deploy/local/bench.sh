@@ -5,13 +5,17 @@
 # scenario against Cầu and against pion's plain fan-out in the same run.
 # Reports go to bench/. Everything runs on loopback.
 #
-#   SCENARIO=all|go|halls|fanout   what to run (default all)
+#   SCENARIO=all|go|halls|fanout|start
+#                                  what to run (default all)
 #   HALLS, DURATION                the reference scenario (160, 30s)
 #   PLAYERS, FANOUT_DURATION, ROUNDS
 #                                  the fan-out scenario: WHEP players per step ("40 160"),
 #                                  measured window (20s), interleaved rounds (1)
 #   SERVERS                        the fan-out's servers, in order ("cau pion"; cau-pass is
 #                                  Cầu with CAU_RTC_FANOUT_PASS=true)
+#   ACCOUNTS, IN_CALL, START_DURATION
+#                                  the start scenario: sign-ins at once (200), halls in a call
+#                                  during the storm (40), that call's measured window (40s)
 #   BENCH_DB                       the scratch database (cau_bench)
 #   HTTP_PORT, UDP_PORT, PPROF_PORT, PION_PORT
 #                                  the servers' ports (18080, 18443, 16060, 18090)
@@ -25,6 +29,9 @@ PLAYERS="${PLAYERS:-40 160}"
 FANOUT_DURATION="${FANOUT_DURATION:-20s}"
 ROUNDS="${ROUNDS:-1}"
 SERVERS="${SERVERS:-cau pion}"
+ACCOUNTS="${ACCOUNTS:-200}"
+IN_CALL="${IN_CALL:-40}"
+START_DURATION="${START_DURATION:-40s}"
 HTTP_PORT="${HTTP_PORT:-18080}" UDP_PORT="${UDP_PORT:-18443}" PPROF_PORT="${PPROF_PORT:-16060}" PION_PORT="${PION_PORT:-18090}"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p bench var/bench
@@ -110,4 +117,27 @@ if [ "$SCENARIO" = all ] || [ "$SCENARIO" = fanout ]; then
 			done
 		done
 	done
+fi
+
+if [ "$SCENARIO" = all ] || [ "$SCENARIO" = start ]; then
+	# The start of a province session (issue 17): the demo province's
+	# accounts sign in at once from this one address with the default
+	# limits, join, open the live socket, read the session; 160 halls
+	# reconnect together. Then the same storm while IN_CALL halls are in a
+	# call, against the same call without it (forward delay p99).
+	./bin/cau seed --demo >/dev/null
+	echo "== start scenario: $ACCOUNTS sign-ins, joins, sockets, session reads; 160 halls reconnecting (bench/start-$stamp.txt)"
+	start_cau
+	sleep 2 # the idle size is measured after start-up
+	./bin/cau loadtest --start --accounts "$ACCOUNTS" --url "http://127.0.0.1:$HTTP_PORT" --server-pid "$server" \
+		--json "bench/start-$stamp.json" | tee "bench/start-$stamp.txt"
+	stop_server
+	if [ "$IN_CALL" -gt 0 ]; then
+		echo "== start scenario with $IN_CALL halls in a call (bench/start-incall-$stamp.txt)"
+		start_cau
+		sleep 2
+		./bin/cau loadtest --start --accounts "$ACCOUNTS" --in-call "$IN_CALL" --duration "$START_DURATION" \
+			--url "http://127.0.0.1:$HTTP_PORT" --server-pid "$server" --json "bench/start-incall-$stamp.json" | tee "bench/start-incall-$stamp.txt"
+		stop_server
+	fi
 fi

@@ -134,7 +134,11 @@ func scrapeValues(ctx context.Context, base string) map[string]float64 {
 
 // WriteJSON writes the report to path.
 func (r *StartReport) WriteJSON(path string) error {
-	b, err := json.MarshalIndent(r, "", "  ")
+	out := struct {
+		*StartReport
+		Bars []Bar `json:"bars"`
+	}{r, r.Bars()}
+	b, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -168,5 +172,36 @@ func (r *StartReport) WriteTable(w io.Writer) error {
 		fmt.Fprintf(w, "\n%d halls in a call: forward delay p99 %.1f ms quiet, %.1f ms during the storm (×%.2f)\n",
 			c.Halls, c.QuietDelayP99, c.StormDelayP99, c.Ratio)
 	}
+	fmt.Fprintln(w)
+	for _, b := range r.Bars() {
+		verdict := "PASS"
+		if !b.OK {
+			verdict = "FAIL"
+		}
+		fmt.Fprintf(w, "%s  %s\n", verdict, b.Bar)
+	}
 	return nil
+}
+
+// Bar is one of issue 17's bars and whether this run met it.
+type Bar struct {
+	Bar string `json:"bar"`
+	OK  bool   `json:"ok"`
+}
+
+// Bars are the start scenario's acceptance bars (issue 17) against this run.
+func (r *StartReport) Bars() []Bar {
+	bars := []Bar{
+		{fmt.Sprintf("all %d sign-ins succeed (%d did)", r.SignIn.Clients, r.SignIn.OK), r.SignIn.OK == r.SignIn.Clients && r.SignIn.Clients > 0},
+		{fmt.Sprintf("sign-in p99 %.0f ms < 15000 ms", r.SignIn.P99Ms), r.SignIn.OK > 0 && r.SignIn.P99Ms < 15000},
+		{fmt.Sprintf("server peak RSS +%.0f MiB over idle < 400 MiB", r.SignIn.ServerRSSOverIdle), r.ServerIdleRSS > 0 && r.SignIn.ServerRSSOverIdle < 400},
+		{fmt.Sprintf("joins + sockets + session reads: %d of %d, p99 %.0f ms < 2000 ms", r.Join.OK, r.Join.Clients, r.Join.P99Ms),
+			r.Join.OK == r.Join.Clients && r.Join.Clients > 0 && r.Join.P99Ms < 2000},
+		{fmt.Sprintf("%d halls reconnecting: %d back, all within %.0f ms < 10000 ms", r.Reconnect.Clients, r.Reconnect.OK, r.Reconnect.WallMs),
+			r.Reconnect.OK == r.Reconnect.Clients && r.Reconnect.Clients > 0 && r.Reconnect.WallMs < 10000},
+	}
+	if c := r.InCall; c != nil {
+		bars = append(bars, Bar{fmt.Sprintf("forward delay p99 during the storm ×%.2f of quiet ≤ 2", c.Ratio), c.Ratio > 0 && c.Ratio <= 2})
+	}
+	return bars
 }

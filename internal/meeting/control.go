@@ -321,12 +321,15 @@ func (s *Service) Snapshot(ctx context.Context, p *auth.Principal, id ID) (Snaps
 	if err != nil {
 		return Snapshot{}, a, err
 	}
-	snap, err := s.store.Snapshot(ctx, id)
+	snap, err := s.snapshots.get(ctx, id)
 	if err != nil {
 		return Snapshot{}, a, err
 	}
 	if snap.Vote != nil && (snap.Vote.Secret || !a.CanManage()) {
-		snap.Vote.Counts = nil
+		// The loaded snapshot is shared with other callers: change a copy.
+		v := *snap.Vote
+		v.Counts = nil
+		snap.Vote = &v
 	}
 	return snap, a, nil
 }

@@ -54,6 +54,8 @@ type Service struct {
 	log   *slog.Logger
 	now   func() time.Time
 	url   string
+	// snapshots coalesces concurrent reads of a session's state.
+	snapshots *snapshotLoads
 }
 
 // New builds the service.
@@ -65,6 +67,7 @@ func New(c Config) *Service {
 		c.Now = time.Now
 	}
 	s := &Service{store: c.Store, pub: c.Publisher, mail: c.Mailer, log: c.Log, now: c.Now, url: strings.TrimSuffix(c.PublicURL, "/")}
+	s.snapshots = newSnapshotLoads(c.Store.Snapshot)
 	s.SetMedia(c.Media)
 	return s
 }
