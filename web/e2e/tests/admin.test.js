@@ -255,6 +255,7 @@ test('the audit log filters, shows a row and verifies its chain', async () => {
 		await page.waitForSelector('#audit-table tr[data-action="user.import"]');
 		assert.equal(await page.inputValue('#a-actor'), new URL(page.url()).searchParams.get('actor_id'));
 		await page.setViewportSize(phone);
+		await page.$eval('#audit-table', (e) => e.scrollIntoView());
 		await shoot(page, 'admin-audit', 'phone');
 		assert.deepEqual(b.problems, [], 'page errors');
 	} finally {

@@ -138,3 +138,18 @@ export function statusLine(id) {
 		clear() { el.className = 'muted'; el.textContent = ''; },
 	};
 }
+
+/**
+ * stackable labels each cell with its column's heading, so that on a
+ * phone the stylesheet can show a row as a block of "heading: value"
+ * lines instead of a table wider than the screen.
+ * @param {HTMLTableElement} table
+ */
+export function stackable(table) {
+	const heads = [...table.querySelectorAll('thead th')].map((th) => th.textContent ?? '');
+	for (const tr of table.querySelectorAll('tbody tr')) {
+		[...tr.children].forEach((td, i) => { if (heads[i] && !td.hasAttribute('colspan')) td.setAttribute('data-label', heads[i]); });
+	}
+	table.classList.add('stack');
+	return table;
+}

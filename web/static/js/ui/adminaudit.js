@@ -5,7 +5,7 @@
 import { errorMessage } from '../api.js';
 import { t, formatDateTime } from '../i18n.js';
 import { h, replace } from './dom.js';
-import { adminScope, adminPage, field, statusLine, goTo } from './admin.js';
+import { adminScope, adminPage, field, statusLine, goTo, stackable } from './admin.js';
 
 /** Action families an administrator filters by (prefixes end with "."). */
 const families = ['auth.', 'user.', 'unit.', 'hall.', 'meeting.', 'document.', 'minutes.', 'task.'];
@@ -99,13 +99,15 @@ export async function adminAuditScreen(main, ctx) {
 		if (before) {
 			list.querySelector('#audit-more')?.remove();
 			list.querySelector('tbody')?.append(...trs);
+			const table = list.querySelector('table');
+			if (table) stackable(table);
 			if (more) list.append(more);
 			return;
 		}
 		replace(list, rows.length === 0 ? h('p', { class: 'muted card', id: 'audit-none' }, t('admin.audit.none')) :
-			h('div', { class: 'card table-wrap' }, h('table', { class: 'tasks-table admin-table', id: 'audit-table' },
+			h('div', { class: 'card table-wrap' }, stackable(h('table', { class: 'tasks-table admin-table', id: 'audit-table' },
 				h('thead', {}, h('tr', {}, ['id', 'at', 'actor', 'action', 'object', 'detail'].map((c) => h('th', { scope: 'col' }, t('admin.audit.th.' + c))))),
-				h('tbody', {}, trs))), more);
+				h('tbody', {}, trs)))), more);
 	}
 	await load(0);
 

@@ -6,7 +6,7 @@
 import { errorMessage } from '../api.js';
 import { t } from '../i18n.js';
 import { h, replace, saveFile } from './dom.js';
-import { adminScope, adminPage, statusLine } from './admin.js';
+import { adminScope, adminPage, statusLine, stackable } from './admin.js';
 
 /** @type {import('./app.js').Screen} */
 export async function adminImportScreen(main, ctx) {
@@ -72,7 +72,7 @@ export async function adminImportScreen(main, ctx) {
 			h('p', { id: 'import-summary', class: bad ? 'error' : 'ok', role: bad ? 'alert' : 'status' },
 				bad ? t('admin.import.bad', { n: rows.length, bad }) : t('admin.import.clean', { n: rows.length })),
 			confirm,
-			h('div', { class: 'card table-wrap' }, h('table', { class: 'tasks-table admin-table', id: 'import-rows' },
+			h('div', { class: 'card table-wrap' }, stackable(h('table', { class: 'tasks-table admin-table', id: 'import-rows' },
 				h('caption', { class: 'sr' }, t('admin.import.rows')),
 				h('thead', {}, h('tr', {}, ['line', 'username', 'full_name', 'unit', 'roles', 'problems'].map((c) => h('th', { scope: 'col' }, t('admin.import.th.' + c))))),
 				h('tbody', {}, rows.map((r) => h('tr', { 'data-line': String(r.line), class: r.problems.length ? 'bad' : '' },
@@ -82,7 +82,7 @@ export async function adminImportScreen(main, ctx) {
 					h('td', {}, r.unit_name || r.unit),
 					h('td', {}, (r.roles ?? []).map((/** @type {string} */ x) => t('role.' + x)).join(', ')),
 					h('td', { class: 'problems' }, r.problems.length === 0 ? h('span', { class: 'ok' }, t('admin.import.rowOk'))
-						: h('ul', {}, r.problems.map((/** @type {any} */ p) => h('li', { 'data-problem': p.code }, problemText(p)))))))))));
+						: h('ul', {}, r.problems.map((/** @type {any} */ p) => h('li', { 'data-problem': p.code }, problemText(p))))))))))));
 	}
 
 	/** @param {any} rep */
@@ -101,11 +101,11 @@ export async function adminImportScreen(main, ctx) {
 				h('h2', {}, t('admin.import.done', { n: created.length })),
 				h('p', { class: 'notice' }, t('admin.import.once')),
 				h('button', { type: 'button', class: 'primary', id: 'import-download', onclick: csv }, t('admin.import.download')),
-				h('div', { class: 'table-wrap' }, h('table', { class: 'tasks-table admin-table', id: 'import-created' },
+				h('div', { class: 'table-wrap' }, stackable(h('table', { class: 'tasks-table admin-table', id: 'import-created' },
 					h('thead', {}, h('tr', {}, ['username', 'full_name', 'unit', 'password'].map((c) => h('th', { scope: 'col' }, t('admin.import.pw.' + c))))),
 					h('tbody', {}, created.map((c) => h('tr', { 'data-user': String(c.id) },
 						h('td', {}, h('code', {}, c.username)), h('td', {}, c.full_name), h('td', {}, c.unit_name),
-						h('td', {}, h('code', { class: 'password' }, c.temporary_password)))))))));
+						h('td', {}, h('code', { class: 'password' }, c.temporary_password))))))))));
 	}
 }
 

@@ -6,7 +6,7 @@
 import { errorMessage } from '../api.js';
 import { t, formatDateTime } from '../i18n.js';
 import { h, replace } from './dom.js';
-import { adminScope, adminPage, goTo, scopedUnitOptions, field, statusLine } from './admin.js';
+import { adminScope, adminPage, goTo, scopedUnitOptions, field, statusLine, stackable } from './admin.js';
 
 const roles = ['admin', 'secretary', 'chair', 'delegate', 'hall_operator', 'observer'];
 const pageSize = 50;
@@ -67,9 +67,9 @@ export async function adminUsersScreen(main, ctx) {
 			h('td', {}, accountState(u))));
 		replace(list, h('p', { class: 'muted', id: 'user-count' }, t('admin.users.count', { n: res.total ?? us.length })),
 			us.length === 0 ? h('p', { class: 'muted card' }, t('admin.users.none')) :
-				h('div', { class: 'card table-wrap' }, h('table', { class: 'tasks-table admin-table' },
+				h('div', { class: 'card table-wrap' }, stackable(h('table', { class: 'tasks-table admin-table' },
 					h('thead', {}, h('tr', {}, [t('admin.users.name'), t('admin.users.username'), t('admin.users.unit'), t('admin.users.roles'), t('admin.users.state')].map((x) => h('th', { scope: 'col' }, x)))),
-					h('tbody', {}, rows))),
+					h('tbody', {}, rows)))),
 			h('div', { class: 'pager' },
 				offset > 0 && h('button', { type: 'button', onclick: () => void load(Math.max(0, offset - pageSize)) }, t('admin.prev')),
 				offset + us.length < (res.total ?? 0) && h('button', { type: 'button', id: 'users-next', onclick: () => void load(offset + pageSize) }, t('admin.next'))));
