@@ -47,26 +47,25 @@
 // SFU offers and sends on, so renegotiation never collides. Each incoming
 // stream (each simulcast layer) has one reader goroutine; it parses the
 // packet in place into a pooled, reference-counted buffer, keeps it in a
-// bounded per-layer cache (NACKs are answered from it), and writes it to
-// every subscriber that wants that layer in one pass on its own goroutine
-// (writer.go): each copy is rewritten and handed to pion's sender
-// (interceptors, SRTP), and the datagrams of the pass leave the shared
-// UDP socket together in a few sendmmsg calls (batchsend.go). A
-// subscriber that is busy (its own goroutine is writing), has packets
-// queued, or is on ICE-TCP (whose writes can block) gets the packet
-// queued, without blocking, to its writer goroutine instead; NACK answers
-// and padding always go that way. Either way the rewriting of one
-// subscriber has one owner at a time (the writer's mutex). Sequence
-// numbers and timestamps are rewritten so it sees one continuous stream
-// across layer switches and
-// floor source switches, which happen only on key frames (requested by
-// PLI, throttled per layer); its seqMap remembers the offsets of recent
-// switches, so a NACK for any packet it sent is answered from the cache
-// of the layer the packet came from (seqmap.go). A full writer queue
-// drops that subscriber's packets, never the publisher's, and for video
-// the rest of the frame with them (a clean loss a NACK or key frame
-// repairs). A room loop
-// shares each subscriber's estimated downlink (send-side GCC over
+// bounded per-layer cache (NACKs are answered from it), and queues it,
+// without blocking, to the writer goroutine of each subscriber that wants
+// that layer (writer.go); the writer rewrites it and hands it to pion's
+// sender (interceptors, SRTP). With Config.FanoutPass the reader instead
+// writes to every idle subscriber on UDP itself, in one pass whose
+// datagrams leave the shared socket together in a few sendmmsg calls
+// (batchsend.go); busy, queued-behind and ICE-TCP subscribers (whose
+// writes can block) are still queued. It measured no cheaper on loopback
+// and slower in delay, so it is off (docs/performance.md). Either way the
+// rewriting of one subscriber has one owner at a time (the writer's
+// mutex): sequence numbers and timestamps are rewritten so it sees one
+// continuous stream across layer switches and floor source switches,
+// which happen only on key frames (requested by PLI, throttled per
+// layer); its seqMap remembers the offsets of recent switches, so a NACK
+// for any packet it sent is answered from the cache of the layer the
+// packet came from (seqmap.go). A full writer queue drops that
+// subscriber's packets, never the publisher's, and for video the rest of
+// the frame with them (a clean loss a NACK or key frame repairs). A room
+// loop shares each subscriber's estimated downlink (send-side GCC over
 // transport-wide feedback): audio first, then the floor, then screen
 // shares and thumbnails. The allocation gathers the estimate and what
 // each track asks, plans with a pure function (plan.go: priorities,
