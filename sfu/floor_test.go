@@ -164,3 +164,58 @@ func (r *recorder) keyCount(id string) int {
 	defer r.mu.Unlock()
 	return r.keys[id]
 }
+
+// The floor is never empty while someone publishes a camera: the first
+// camera takes it, unpinning returns it to the active speaker, and when the
+// floor leaves, the first hall still publishing takes it.
+func TestFloorFallbackAndUnpin(t *testing.T) {
+	b := setup(t, sfu.Config{})
+	spec := sfuclient.VideoSpec{Bitrates: []int{200_000}}
+	viewer := newRecorder()
+	c := b.dial(t, "meeting-8", "hall-c", sfuclient.Options{OnTrack: viewer.onTrack}, permSubscribe)
+	if err := c.Subscribe(sfu.FloorTrack, sfu.QualityHigh); err != nil {
+		t.Fatal(err)
+	}
+	floorIs := func(what string, mark int, id sfu.ParticipantID, pinned bool) {
+		t.Helper()
+		if _, err := c.WaitFrom(ctxT(t, 10*time.Second), mark, sfuclient.IsType("floor", func(e sfu.FloorEvent) bool {
+			return e.Identity == id && e.Pinned == pinned
+		})); err != nil {
+			t.Fatalf("%s: no floor event for %s (pinned %v): %v", what, id, pinned, err)
+		}
+	}
+
+	// A silent hall alone: its camera is the floor, no one had to speak.
+	mark := c.Mark()
+	a := b.dial(t, "meeting-8", "hall-a", sfuclient.Options{})
+	publishHallLevel(t, a, nil, spec, 127)
+	floorIs("first camera", mark, "hall-a", false)
+	waitFloorSource(t, c, "hall-a")
+	viewer.waitFor(t, 5*time.Second, "the silent hall's picture", func(r *recorder) bool { return r.keys["floor"] > 0 })
+
+	// A speaking hall takes it after the hold.
+	mark = c.Mark()
+	bh := b.dial(t, "meeting-8", "hall-b", sfuclient.Options{})
+	publishHallLevel(t, bh, nil, spec, 25)
+	floorIs("active speaker", mark, "hall-b", false)
+
+	// The chair pins the silent hall, then ends its turn: back to the speaker.
+	mark = c.Mark()
+	if err := b.s.PinFloor("meeting-8", "hall-a"); err != nil {
+		t.Fatal(err)
+	}
+	floorIs("pinned", mark, "hall-a", true)
+	mark = c.Mark()
+	if err := b.s.PinFloor("meeting-8", ""); err != nil {
+		t.Fatal(err)
+	}
+	floorIs("unpinned", mark, "hall-b", false)
+
+	// The speaker leaves: the floor goes to the hall still publishing.
+	mark = c.Mark()
+	if err := bh.Close(); err != nil {
+		t.Fatal(err)
+	}
+	floorIs("speaker left", mark, "hall-a", false)
+	waitFloorSource(t, c, "hall-a")
+}

@@ -13,6 +13,7 @@ type Grant struct {
 	Subscribe bool
 	Screen    bool // a screen share track
 	Moderate  bool // mute others, receive everyone's stats
+	Stats     bool // receive everyone's stats (a technician's console)
 }
 
 // Observer hears about room events, for roll call and the minutes. Calls

@@ -29,6 +29,7 @@ type room struct {
 	audibleRank  []*upTrack    // forwarded audio, the floor first then by loudness
 	leader       ParticipantID // loudest now, floor candidate
 	leaderSince  time.Time
+	cameras      []ParticipantID    // who publishes a camera, first to publish first (floor fallback)
 	stats        []ParticipantStats // last computed, for RoomStats
 
 	stop chan struct{}
@@ -104,6 +105,12 @@ func compare[T ~string](a, b T) int {
 func (r *room) publish(t *upTrack) {
 	r.mu.Lock()
 	r.tracks[t.id] = t
+	// The first camera in a room without a floor takes it, so a lobby
+	// screen or a hall never waits for someone to speak to see a picture.
+	firstFloor := t.source == SourceCamera && r.floor == "" && r.pinned == ""
+	if t.source == SourceCamera && !slices.Contains(r.cameras, t.owner.id) {
+		r.cameras = append(r.cameras, t.owner.id)
+	}
 	r.mu.Unlock()
 	r.s.metrics.tracks.Inc()
 	r.broadcast(TrackPublished{Track: t.info()}, nil)
@@ -115,6 +122,9 @@ func (r *room) publish(t *upTrack) {
 				}
 			}
 		}
+	}
+	if firstFloor {
+		r.changeFloor(r.pickFloor())
 	}
 	if t.source == SourceCamera {
 		r.reallocate()
@@ -129,12 +139,24 @@ func (r *room) unpublish(t *upTrack) {
 		return
 	}
 	delete(r.tracks, t.id)
+	floorCamera := false
+	if t.source == SourceCamera {
+		r.cameras = slices.DeleteFunc(r.cameras, func(id ParticipantID) bool { return id == t.owner.id })
+		// The floor stopped its camera (went to microphone only): unless
+		// the chair pinned it, the picture goes to someone who has one.
+		floorCamera = r.floor == t.owner.id && r.pinned != t.owner.id
+	}
 	r.mu.Unlock()
 	r.s.metrics.tracks.Dec()
 	for _, q := range r.others(nil) {
 		q.removeDown(t.id)
 	}
 	r.broadcast(TrackUnpublished{TrackID: t.id}, nil)
+	if floorCamera {
+		if next := r.pickFloor(); next != "" {
+			r.changeFloor(next)
+		}
+	}
 	r.reallocate()
 }
 

@@ -23,7 +23,7 @@ func (r *room) sendStats(now time.Time) {
 	r.stats = all
 	r.mu.Unlock()
 	for i, p := range ps {
-		if p.grant.Moderate {
+		if p.grant.Moderate || p.grant.Stats {
 			p.send(StatsEvent{Participants: all})
 		} else {
 			p.send(StatsEvent{Participants: all[i : i+1]})
@@ -50,8 +50,14 @@ func (p *Participant) linkStats(now time.Time) ParticipantStats {
 	st.Muted = st.ServerMuted
 	var bytesIn, expected, received uint64
 	for _, t := range pub {
-		if t.kind == webrtc.RTPCodecTypeAudio && t.muted.Load() {
-			st.Muted = true
+		if t.kind == webrtc.RTPCodecTypeAudio {
+			if t.muted.Load() {
+				st.Muted = true
+			}
+			if t.source == SourceMicrophone {
+				lv := int(t.level.Load())
+				st.AudioLevel = &lv
+			}
 		}
 		t.mu.Lock()
 		ls := t.layers

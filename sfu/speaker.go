@@ -50,7 +50,10 @@ func (r *room) detectSpeakers(now time.Time) {
 	if len(ids) > 0 {
 		if ids[0] != r.leader {
 			r.leader, r.leaderSince = ids[0], now
-		} else if r.pinned == "" && r.floor != r.leader && now.Sub(r.leaderSince) >= floorHold {
+		} else if r.pinned == "" && r.floor != r.leader && now.Sub(r.leaderSince) >= floorHold && r.hasCameraLocked(r.leader) {
+			// A speaker without a camera (listening by telephone, a person
+			// on microphone only) would leave every hall a black picture:
+			// the floor stays where it is.
 			next = r.leader
 		}
 	}
@@ -66,20 +69,50 @@ func (r *room) detectSpeakers(now time.Time) {
 	}
 }
 
-// pickFloor chooses a floor when the current one left: the pinned
-// participant, else the loudest speaker, else nobody.
+// pickFloor chooses a floor when the current one left or stopped its
+// camera: the pinned participant, else the loudest speaker with a camera,
+// else the last one who spoke, else the first hall to publish a camera, else
+// the first anyone to publish one. A floor is never empty while someone
+// publishes video: a WHEP lobby screen in a room whose only publisher is an
+// encoder without audio levels (OBS's WHIP output) shows it.
 func (r *room) pickFloor() ParticipantID {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return r.pickFloorLocked()
+}
+
+// pickFloorLocked is pickFloor with r.mu held.
+func (r *room) pickFloorLocked() ParticipantID {
 	if _, ok := r.participants[r.pinned]; ok {
 		return r.pinned
 	}
 	for _, id := range r.speakers {
-		if _, ok := r.participants[id]; ok {
+		if r.hasCameraLocked(id) {
+			return id
+		}
+	}
+	if r.hasCameraLocked(r.leader) {
+		return r.leader
+	}
+	for _, id := range r.cameras {
+		if p := r.participants[id]; p != nil && p.grant.Kind == KindHall && r.hasCameraLocked(id) {
+			return id
+		}
+	}
+	for _, id := range r.cameras {
+		if r.hasCameraLocked(id) {
 			return id
 		}
 	}
 	return ""
+}
+
+// hasCameraLocked says whether id is here and publishes a camera. r.mu is held.
+func (r *room) hasCameraLocked(id ParticipantID) bool {
+	if id == "" || r.participants[id] == nil {
+		return false
+	}
+	return r.tracks[TrackID(string(id)+"/"+string(SourceCamera))] != nil
 }
 
 // changeFloor moves the floor to id and re-points every floor track.
@@ -111,9 +144,15 @@ func (r *room) pin(id ParticipantID) error {
 	r.pinned = id
 	next := id
 	if next == "" {
-		next = r.floor
-		if len(r.speakers) > 0 {
+		// Unpinned: the active speaker, else whoever holds the floor now
+		// (the last speaker), else the fallback of pickFloor.
+		switch {
+		case len(r.speakers) > 0 && r.hasCameraLocked(r.speakers[0]):
 			next = r.speakers[0]
+		case r.hasCameraLocked(r.floor):
+			next = r.floor
+		default:
+			next = r.pickFloorLocked()
 		}
 	}
 	floorWas := r.floor

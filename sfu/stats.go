@@ -105,4 +105,8 @@ type ParticipantStats struct {
 	ServerMuted bool          `json:"server_muted"`          // muted by a moderator
 	FloorLayer  string        `json:"floor_layer,omitempty"` // layer of the floor it receives
 	Dropped     uint64        `json:"dropped"`               // packets dropped for it (slow link or client)
+	// AudioLevel is its microphone's smoothed level in -dBov (0 loudest,
+	// 127 silence; absent without a microphone or without the RFC 6464
+	// header extension, which reads as 127).
+	AudioLevel *int `json:"audio_level,omitempty"`
 }

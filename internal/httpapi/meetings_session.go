@@ -235,12 +235,21 @@ func (s *Server) joinMeeting(w http.ResponseWriter, r *http.Request, p *auth.Pri
 		return err
 	}
 	var in struct {
-		HallID *auth.HallID `json:"hall_id"`
+		HallID  *auth.HallID `json:"hall_id"`
+		Console bool         `json:"console"`
 	}
 	if err := s.decodeOptionalJSON(w, r, &in); err != nil {
 		return err
 	}
-	g, err := s.Meetings.Join(r.Context(), p, id, in.HallID)
+	if in.Console && in.HallID != nil {
+		return ValidationError(map[string]string{"console": "a console watches as its person, not as a hall: give hall_id or console, not both"})
+	}
+	var g meeting.JoinGrant
+	if in.Console {
+		g, err = s.Meetings.JoinConsole(r.Context(), p, id)
+	} else {
+		g, err = s.Meetings.Join(r.Context(), p, id, in.HallID)
+	}
 	if err != nil {
 		return err
 	}

@@ -238,6 +238,17 @@ func TestMeetingStory(t *testing.T) {
 	if c, _ := join("operator", map[string]any{"hall_id": w.halls["d1"]}); c.Identity != fmt.Sprintf("hall-%d", w.halls["d1"]) || c.Name != "Điểm cầu huyện 1" || c.Kind != "hall" {
 		t.Fatalf("hall join: %s %q %s", c.Identity, c.Name, c.Kind)
 	}
+	// Consoles watch under their own identity: the technician gets the link
+	// stats without moderating, the chair moderates, a delegate only watches.
+	if c, p := join("operator", map[string]any{"console": true}); c.Identity != fmt.Sprintf("console-%d", w.users["operator"]) || c.Kind != "console" || !has(p, "stats") || has(p, "moderate") || has(p, "publish") {
+		t.Fatalf("technician console: %s %s %v", c.Identity, c.Kind, p)
+	}
+	if _, p := join("chair", map[string]any{"console": true}); !has(p, "moderate") || !has(p, "stats") || has(p, "publish") {
+		t.Fatalf("chair console perms %v", p)
+	}
+	if _, p := join("delegate2", map[string]any{"console": true}); len(p) != 1 || p[0] != "subscribe" {
+		t.Fatalf("delegate console perms %v", p)
+	}
 	for _, c := range []struct {
 		who  string
 		body any
@@ -245,6 +256,9 @@ func TestMeetingStory(t *testing.T) {
 	}{
 		{"operator", map[string]any{"hall_id": w.halls["d2"]}, 403},
 		{"operator", nil, 422},
+		{"operator", map[string]any{"hall_id": w.halls["d1"], "console": true}, 422},
+		{"operator", `{"console": "yes"}`, 422},
+		{"outsider", map[string]any{"console": true}, 404},
 		{"outsider", nil, 404},
 		{"delegate1", `{"hall_id": "x"}`, 422},
 	} {
@@ -311,6 +325,10 @@ func TestMeetingStory(t *testing.T) {
 	}
 	w.do(t, "chair", "POST", fmt.Sprintf("%s/session/speaking/%d/end", base, req.RequestID), nil, 204, nil)
 	delWS.waitEvent("speaking.ended")
+	// Ending the turn unpins: the picture follows the active speaker again.
+	if want := fmt.Sprintf("pin meeting-%d ", id); media.last() != want {
+		t.Fatalf("SFU call after the end %q, want %q (unpin)", media.last(), want)
+	}
 	w.do(t, "operator", "POST", fmt.Sprintf("%s/session/speaking/%d/withdraw", base, hallReq.RequestID), nil, 204, nil)
 	delWS.waitEvent("speaking.withdrawn")
 
@@ -383,6 +401,18 @@ func TestMeetingStory(t *testing.T) {
 	delWS.waitEvent("hall.connected")
 	mustOK(t, env.App.Meetings.UserConnected(ctx, meetingID(id), userID(w.users["delegate1"]), now))
 	delWS.waitEvent("attendance.marked")
+	// A person who joined from their own browser speaks from it: the floor
+	// pins their identity, not the hall they were invited from.
+	w.do(t, "delegate1", "POST", base+"/session/speaking", nil, 201, &req)
+	w.do(t, "chair", "POST", fmt.Sprintf("%s/session/speaking/%d/grant", base, req.RequestID), nil, 204, nil)
+	if d := delWS.waitEvent("speaking.granted"); d["hall_id"] != nil {
+		t.Fatalf("an online speaker granted with a hall: %v", d)
+	}
+	if want := fmt.Sprintf("pin meeting-%d user-%d", id, w.users["delegate1"]); media.last() != want {
+		t.Fatalf("SFU call %q, want %q", media.last(), want)
+	}
+	w.do(t, "chair", "POST", fmt.Sprintf("%s/session/speaking/%d/end", base, req.RequestID), nil, 204, nil)
+	delWS.waitEvent("speaking.ended")
 	w.do(t, "operator", "PUT", fmt.Sprintf("%s/session/attendance/%d", base, w.users["delegate2"]), map[string]any{"status": "in_hall", "hall_id": w.halls["d1"]}, 204, nil)
 	if st, _ := w.status(t, "operator", "PUT", fmt.Sprintf("%s/session/attendance/%d", base, w.users["delegate2"]), map[string]any{"status": "in_hall", "hall_id": w.halls["d2"]}); st != 403 {
 		t.Fatalf("operator checks in at another hall: %d", st)
@@ -459,7 +489,7 @@ func TestMeetingStory(t *testing.T) {
 	if n := env.Count(t, "agenda_items", "meeting_id = $1 AND started_at IS NOT NULL AND ended_at IS NOT NULL AND ended_at >= started_at", id); n != 2 {
 		t.Fatalf("items with times: %d, want 2", n)
 	}
-	if n := env.Count(t, "session_events", "meeting_id = $1 AND type = 'speaking.granted'", id); n != 1 {
+	if n := env.Count(t, "session_events", "meeting_id = $1 AND type = 'speaking.granted'", id); n != 2 {
 		t.Fatalf("granted events: %d", n)
 	}
 	if _, err := env.App.DB.Pool.Exec(ctx, `UPDATE session_events SET type = 'forged' WHERE meeting_id = $1`, id); err == nil {

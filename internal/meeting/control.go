@@ -41,6 +41,7 @@ func (s *Service) CloseSession(ctx context.Context, p *auth.Principal, id ID, ip
 		return err
 	}
 	s.publish(ctx, evs)
+	s.followFloor(ctx, id, evs)
 	return nil
 }
 
@@ -117,18 +118,7 @@ func (s *Service) GrantFloor(ctx context.Context, p *auth.Principal, id ID, req 
 	if err != nil {
 		return err
 	}
-	if media := s.mediaOf(); media != nil {
-		for _, e := range evs {
-			if e.Type != EventSpeakGranted {
-				continue
-			}
-			if ident := speakerIdentity(e); ident != "" {
-				if err := media.PinFloor(RoomName(id), ident); err != nil {
-					s.log.WarnContext(ctx, "pin floor", "meeting_id", id, "identity", ident, "error", err)
-				}
-			}
-		}
-	}
+	s.followFloor(ctx, id, evs)
 	return nil
 }
 
@@ -137,8 +127,47 @@ func (s *Service) EndFloor(ctx context.Context, p *auth.Principal, id ID, req Re
 	if _, err := s.manage(ctx, id, p); err != nil {
 		return err
 	}
-	_, err := s.command(ctx, id, Command{Kind: CmdEndFloor, Allowed: inSession, Actor: actor(p), Request: req})
-	return err
+	evs, err := s.command(ctx, id, Command{Kind: CmdEndFloor, Allowed: inSession, Actor: actor(p), Request: req})
+	if err != nil {
+		return err
+	}
+	s.followFloor(ctx, id, evs)
+	return nil
+}
+
+// followFloor tells the SFU what the session's speaking events mean for
+// the floor: a grant pins the speaker, an end unpins (the picture follows
+// the active speaker again; without this it stayed on the first speaker
+// granted for the rest of the session). The last of them wins (a grant
+// ends the previous turn first). The SFU's refusal is logged, not
+// returned: the session has changed and its events are out.
+func (s *Service) followFloor(ctx context.Context, id ID, evs []Event) {
+	media := s.mediaOf()
+	if media == nil {
+		return
+	}
+	pin, change := "", false
+	var user *auth.UserID
+	for _, e := range evs {
+		switch e.Type {
+		case EventSpeakGranted:
+			pin, change, user = speakerIdentity(e), true, refs(e).UserID
+		case EventSpeakEnded:
+			pin, change, user = "", true, nil
+		}
+	}
+	if !change {
+		return
+	}
+	err := media.PinFloor(RoomName(id), pin)
+	if err != nil && user != nil && pin != UserIdentity(*user) {
+		// The speaker's hall is not in the room: their own browser may be.
+		pin = UserIdentity(*user)
+		err = media.PinFloor(RoomName(id), pin)
+	}
+	if err != nil {
+		s.log.WarnContext(ctx, "pin floor", "meeting_id", id, "identity", pin, "error", err)
+	}
 }
 
 // VoteInput is a question put to a vote.

@@ -98,6 +98,9 @@ type Participant struct {
 	UnitID   auth.UnitID  `json:"unit_id"`
 	Role     Role         `json:"role"`
 	HallID   *auth.HallID `json:"hall_id"`
+	// UnitName is the person's unit, for their tile in the room
+	// ("Trần Văn Quang — UBND huyện Đức Trọng"); read-only.
+	UnitName string `json:"unit_name"`
 }
 
 // Hall is an invited hall.

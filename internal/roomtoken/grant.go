@@ -14,5 +14,6 @@ func (c Claims) Grant() sfu.Grant {
 		Subscribe: c.Has(PermSubscribe),
 		Screen:    c.Has(PermScreen),
 		Moderate:  c.Has(PermModerate),
+		Stats:     c.Has(PermStats),
 	}
 }

@@ -29,9 +29,12 @@ const (
 	PermSubscribe = "subscribe"
 	PermScreen    = "screen"
 	PermModerate  = "moderate"
+	// PermStats receives every participant's link stats without the
+	// right to mute anyone: a hall technician's console.
+	PermStats = "stats"
 )
 
-var knownPerms = []string{PermPublish, PermSubscribe, PermScreen, PermModerate}
+var knownPerms = []string{PermPublish, PermSubscribe, PermScreen, PermModerate, PermStats}
 
 // Claims are what a room token says: which room, who (a hall or a user),
 // the display name and the permissions. Kind says what client the token is

@@ -245,8 +245,9 @@ func closeSession(ctx context.Context, s *sess, m meeting.Meeting) error {
 
 // Participants implements meeting.Store.
 func (db *DB) Participants(ctx context.Context, id meeting.ID) ([]meeting.Participant, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT p.user_id, u.full_name, u.email, u.unit_id, p.role, p.hall_id
-		FROM meeting_participants p JOIN users u ON u.id = p.user_id WHERE p.meeting_id = $1 ORDER BY p.role, u.full_name`, id)
+	rows, err := db.Pool.Query(ctx, `SELECT p.user_id, u.full_name, u.email, u.unit_id, p.role, p.hall_id, un.name
+		FROM meeting_participants p JOIN users u ON u.id = p.user_id JOIN units un ON un.id = u.unit_id
+		WHERE p.meeting_id = $1 ORDER BY p.role, u.full_name`, id)
 	if err != nil {
 		return nil, fmt.Errorf("participants: %w", err)
 	}

@@ -201,12 +201,13 @@ func grant(ctx context.Context, s *sess, id meeting.RequestID) error {
 		return err
 	}
 	// The picture to pin: the request's hall, else the hall the person sits
-	// in (checked in, or invited from), else their own browser.
+	// in (checked in), else their own browser if they joined from it
+	// (online), else the hall they were invited from, else their own browser.
 	hall := r.HallID
 	if hall == nil && r.UserID != nil {
-		err := s.tx.QueryRow(ctx, `SELECT coalesce(
-				(SELECT hall_id FROM session_attendance WHERE meeting_id = $1 AND user_id = $2 AND status = 'in_hall'),
-				(SELECT hall_id FROM meeting_participants WHERE meeting_id = $1 AND user_id = $2))`, s.id, *r.UserID).Scan(&hall)
+		err := s.tx.QueryRow(ctx, `SELECT CASE a.status WHEN 'in_hall' THEN a.hall_id WHEN 'online' THEN NULL
+				ELSE (SELECT hall_id FROM meeting_participants WHERE meeting_id = $1 AND user_id = $2) END
+			FROM (SELECT 1) one LEFT JOIN session_attendance a ON a.meeting_id = $1 AND a.user_id = $2`, s.id, *r.UserID).Scan(&hall)
 		if err != nil {
 			return err
 		}

@@ -165,13 +165,13 @@ func (h *Handler) post(kind sfu.Kind) http.HandlerFunc {
 				problem(w, http.StatusForbidden, "not_allowed", "the token does not allow publishing")
 				return
 			}
-			g.Subscribe, g.Moderate = false, false
+			g.Subscribe, g.Moderate, g.Stats = false, false, false
 		case sfu.KindWHEP:
 			if !g.Subscribe {
 				problem(w, http.StatusForbidden, "not_allowed", "the token does not allow subscribing")
 				return
 			}
-			g.Publish, g.Screen, g.Moderate = false, false, false
+			g.Publish, g.Screen, g.Moderate, g.Stats = false, false, false, false
 			// Several screens may play with one token: each is its own
 			// participant, not a replacement of the last.
 			g.Identity = sfu.ParticipantID(string(g.Identity) + "~" + randomID()[:8])

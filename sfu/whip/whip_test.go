@@ -404,3 +404,34 @@ func TestWHEPPreflight(t *testing.T) {
 		t.Fatalf("preflight: %d %v", resp.StatusCode, resp.Header)
 	}
 }
+
+// An encoder without audio levels (OBS's WHIP output publishes video and
+// audio with no RFC 6464 extension; here video only) is the room's only
+// publisher: nobody speaks and nothing is pinned, yet a lobby screen plays
+// its picture, because the first camera in a room takes the floor.
+func TestWHEPFloorWithoutSpeakerOrPin(t *testing.T) {
+	sv := start(t, sfu.Config{InitialBitrate: 4_000_000})
+	const room = "meeting-22"
+	ctx := ctxT(t, 30*time.Second)
+	enc, err := sfuclient.PublishWHIP(ctx, sv.srv.URL+"/whip/"+room, sv.token(room, "hall-1", true, false, false),
+		sfuclient.Options{Logger: sv.log}, sfuclient.WHIPPublication{VideoMime: webrtc.MimeTypeVP8})
+	if err != nil {
+		t.Fatalf("WHIP publish: %v", err)
+	}
+	sendUntilDone(t, enc, 127)
+	lobby := newTracks()
+	viewer, err := sfuclient.PlayWHEP(ctx, sv.srv.URL+"/whep", sv.token(room, "lobby", false, true, false),
+		sfuclient.Options{Logger: sv.log, OnTrack: lobby.onTrack}, 1)
+	if err != nil {
+		t.Fatalf("WHEP play: %v", err)
+	}
+	lobby.waitFor(t, 10*time.Second, "the encoder's picture on the lobby screen", func(p, _ map[string]int) bool {
+		return p["video:floor"] > 30
+	})
+	if err := viewer.Close(ctx); err != nil {
+		t.Fatalf("WHEP DELETE: %v", err)
+	}
+	if err := enc.Close(ctx); err != nil {
+		t.Fatalf("WHIP DELETE: %v", err)
+	}
+}

@@ -34,7 +34,11 @@ export class Signaling {
 		this.socket = new ReconnectingSocket({
 			url: async () => {
 				const g = await join();
-				const u = new URL(g.signaling_url, location.href);
+				// The page's own host, whatever name it was opened by (an
+				// address on the LAN, a second domain): CAU_PUBLIC_URL in
+				// signaling_url may not resolve, or the CSP may not allow it,
+				// from where this browser sits. /rtc is served by the same server.
+				const u = new URL(new URL(g.signaling_url, location.href).pathname, location.href);
 				u.protocol = u.protocol === 'https:' || u.protocol === 'wss:' ? 'wss:' : 'ws:';
 				u.searchParams.set('access_token', g.token);
 				return u.toString();
