@@ -36,7 +36,12 @@ func alive(_ context.Context, conn *pgx.Conn) (bool, error) {
 	}
 	healthy := true
 	var buf [1]byte
-	err = raw.Read(func(fd uintptr) bool {
+	// Control, not Read: Read takes the descriptor's read lock, and pgconn's
+	// background reader (started for large writes) can sit in a blocking
+	// Read on an idle connection holding it, so the pool's Acquire hung
+	// forever (tests timed out at 10 min, e2e servers stopped answering).
+	// A peek with MSG_DONTWAIT needs no lock and never waits.
+	err = raw.Control(func(fd uintptr) {
 		n, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
 		switch {
 		case errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK):
@@ -45,7 +50,6 @@ func alive(_ context.Context, conn *pgx.Conn) (bool, error) {
 			// an error, EOF, or an unsolicited message (a FATAL notice)
 			healthy = false
 		}
-		return true // never wait for readability
 	})
 	if err != nil {
 		return false, nil
