@@ -45,11 +45,12 @@ build:
 services:
 	@deploy/local/services.sh >/dev/null
 
-# tools: what the tests call besides Go (poppler, certutil, LibreOffice, fonts, promtool); installed if missing.
+# tools: what the tests call besides Go (poppler, certutil, LibreOffice, fonts, promtool, coturn); installed if missing.
 tools:
 	@deploy/local/pdftools.sh
 	@deploy/local/office.sh
 	@deploy/local/promtool.sh
+	@deploy/local/coturn.sh
 
 ## lint: gofmt, go vet, staticcheck
 lint:

@@ -9,11 +9,15 @@ import (
 	"github.com/pion/transport/v5"
 )
 
-// ICEServer is a STUN or TURN server handed to clients.
+// ICEServer is a STUN or TURN server handed to clients. A TURN server
+// with a Secret gets per-participant credentials (turn.go) instead of the
+// static Username and Credential.
 type ICEServer struct {
 	URLs       []string `json:"urls"`
 	Username   string   `json:"username,omitempty"`
 	Credential string   `json:"credential,omitempty"`
+	// Secret is the TURN REST shared secret (coturn's static-auth-secret).
+	Secret string `json:"-"`
 }
 
 // Config tunes the SFU. Zero values take the documented defaults.
@@ -47,8 +51,13 @@ type Config struct {
 	// NAT1To1IPs are public addresses advertised instead of ListenIPs (a
 	// server behind 1:1 NAT).
 	NAT1To1IPs []string
-	// ICEServers are handed to clients in the joined message; none by default.
+	// ICEServers are handed to clients in the joined message and WHIP/WHEP
+	// Link headers; none by default.
 	ICEServers []ICEServer
+	// TURNCredentialTTL is how long minted TURN credentials stay valid
+	// (servers with a Secret). They must outlast a call: TURN refreshes its
+	// allocations with them. Default 8h.
+	TURNCredentialTTL time.Duration
 	// ReconnectGrace is how long a participant whose WebSocket dropped is
 	// kept, so that it resumes without the others seeing it leave. Default 20s.
 	ReconnectGrace time.Duration
@@ -86,6 +95,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.SocketBuffer == 0 {
 		c.SocketBuffer = 8 << 20
+	}
+	if c.TURNCredentialTTL == 0 {
+		c.TURNCredentialTTL = 8 * time.Hour
 	}
 	if c.ReconnectGrace == 0 {
 		c.ReconnectGrace = 20 * time.Second
@@ -148,8 +160,11 @@ func (c Config) Validate() error {
 		if len(s.URLs) == 0 {
 			errs = append(errs, errors.New("ICEServers: a server without URLs"))
 		}
+		if s.Secret != "" && s.Username != "" {
+			errs = append(errs, errors.New("ICEServers: a TURN server has either a shared secret or a static username, not both"))
+		}
 	}
-	if c.ReconnectGrace < 0 || c.StatsInterval < 0 || c.PLIInterval < 0 || c.AllocInterval < 0 || c.SpeakerInterval < 0 {
+	if c.ReconnectGrace < 0 || c.TURNCredentialTTL < 0 || c.StatsInterval < 0 || c.PLIInterval < 0 || c.AllocInterval < 0 || c.SpeakerInterval < 0 {
 		errs = append(errs, errors.New("durations must not be negative"))
 	}
 	if c.InitialBitrate < 0 || c.MaxBitrate < 0 || c.MaxParticipants < 0 {

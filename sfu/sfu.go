@@ -321,10 +321,7 @@ func (s *SFU) join(r *room, g Grant, sink Sink) (*Participant, error) {
 
 func (s *SFU) sendJoined(p *Participant, resumed bool) {
 	ps, ts, floor, pinned := p.room.state()
-	servers := s.cfg.ICEServers
-	if servers == nil {
-		servers = []ICEServer{}
-	}
+	servers := s.ICEServersFor(p.id)
 	p.send(Joined{Self: p.info(), ResumeToken: p.resumeToken, Resumed: resumed, ICEServers: servers,
 		Participants: ps, Tracks: ts, Floor: floor, Pinned: pinned,
 		Grant: GrantInfo{Publish: p.grant.Publish, Subscribe: p.grant.Subscribe, Screen: p.grant.Screen, Moderate: p.grant.Moderate}})

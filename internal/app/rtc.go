@@ -30,7 +30,11 @@ func (a *App) setupSFU(cfg config.Config, log *slog.Logger) (rtc, whipHandler ht
 	for _, u := range cfg.ICEServers {
 		s := sfu.ICEServer{URLs: []string{u}}
 		if strings.HasPrefix(u, "turn") {
-			s.Username, s.Credential = cfg.TURNUsername, cfg.TURNPassword
+			if cfg.TURNSecret != "" {
+				s.Secret = cfg.TURNSecret
+			} else {
+				s.Username, s.Credential = cfg.TURNUsername, cfg.TURNPassword
+			}
 		}
 		ice = append(ice, s)
 	}
@@ -42,6 +46,8 @@ func (a *App) setupSFU(cfg config.Config, log *slog.Logger) (rtc, whipHandler ht
 		ListenIPs:  cfg.RTCListenIPs,
 		NAT1To1IPs: cfg.RTCNATIPs,
 		ICEServers: ice,
+		// TURN credentials minted for a participant.
+		TURNCredentialTTL: cfg.TURNCredentialTTL,
 	}, log.With("component", "sfu"), a.Registry)
 	if err != nil {
 		return nil, nil, fmt.Errorf("start SFU (CAU_RTC_*): %w", err)

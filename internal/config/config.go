@@ -167,9 +167,17 @@ type Config struct {
 	// RTCNATIPs is CAU_RTC_NAT_IPS, public addresses advertised instead (NAT 1:1).
 	RTCNATIPs []string
 	// ICEServers is CAU_ICE_SERVERS, STUN/TURN URLs handed to browsers,
-	// comma-separated; credentials in CAU_TURN_USERNAME / CAU_TURN_PASSWORD.
-	// Default none: nothing outside the province network is contacted.
-	ICEServers   []string
+	// comma-separated. Default none: nothing outside the province network
+	// is contacted.
+	ICEServers []string
+	// TURNSecret is CAU_TURN_SECRET, the shared secret of the TURN server
+	// (coturn's use-auth-secret / static-auth-secret): each participant gets
+	// its own credentials valid for CAU_TURN_CREDENTIAL_TTL (default 8h).
+	TURNSecret        string
+	TURNCredentialTTL time.Duration
+	// TURNUsername and TURNPassword are CAU_TURN_USERNAME and
+	// CAU_TURN_PASSWORD: one static credential handed to everyone, for a
+	// TURN server without the REST secret. Prefer CAU_TURN_SECRET.
 	TURNUsername string
 	TURNPassword string
 
@@ -364,6 +372,8 @@ func Load(getenv func(string) string) (Config, error) {
 	list("CAU_RTC_IPS", &c.RTCListenIPs)
 	list("CAU_RTC_NAT_IPS", &c.RTCNATIPs)
 	list("CAU_ICE_SERVERS", &c.ICEServers)
+	str("CAU_TURN_SECRET", &c.TURNSecret)
+	dur("CAU_TURN_CREDENTIAL_TTL", &c.TURNCredentialTTL)
 	str("CAU_TURN_USERNAME", &c.TURNUsername)
 	str("CAU_TURN_PASSWORD", &c.TURNPassword)
 	str("CAU_SMTP_ADDR", &c.SMTPAddr)
@@ -415,6 +425,12 @@ func (c Config) Validate() error {
 	case EnvDevelopment, EnvTest, EnvProduction:
 	default:
 		bad("CAU_ENV: %q must be development, test or production", c.Env)
+	}
+	if c.TURNSecret != "" && c.TURNUsername != "" {
+		bad("CAU_TURN_SECRET and CAU_TURN_USERNAME: set one (per-participant credentials from the secret, or one static credential)")
+	}
+	if c.TURNCredentialTTL < 0 {
+		bad("CAU_TURN_CREDENTIAL_TTL: negative")
 	}
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
 		bad("CAU_TLS_CERT_FILE and CAU_TLS_KEY_FILE: set both (HTTPS) or neither (plain HTTP behind a proxy)")

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cau-gov/cau/sfu"
@@ -54,6 +55,10 @@ type Options struct {
 	// Resume is the resume token of a participant to continue (a
 	// client restarted within the SFU's reconnect grace).
 	Resume string
+	// RelayOnly makes both peer connections use only the TURN servers of
+	// the joined message (ICE transport policy "relay"), as a browser behind
+	// a firewall that lets nothing else through would.
+	RelayOnly bool
 	// VideoCodecs limits the video codecs the client negotiates (MIME
 	// types, e.g. webrtc.MimeTypeVP8), as an old player or an encoder
 	// with one codec would; default VP8 and H.264.
@@ -76,6 +81,10 @@ type Client struct {
 
 	wmu sync.Mutex // one writer on the socket
 	ws  *websocket.Conn
+
+	// relay is the peer connections' configuration with RelayOnly, set
+	// from the joined message before any offer is handled.
+	relay atomic.Pointer[webrtc.Configuration]
 
 	mu      sync.Mutex
 	joined  sfu.Joined
@@ -211,6 +220,15 @@ func (c *Client) readLoop(ws *websocket.Conn, errc chan<- error) {
 // handle acts on the messages that drive the peer connections.
 func (c *Client) handle(ev Event) {
 	switch ev.Type {
+	case "joined":
+		var j sfu.Joined
+		if c.opts.RelayOnly && json.Unmarshal(ev.Data, &j) == nil {
+			cfg := webrtc.Configuration{ICETransportPolicy: webrtc.ICETransportPolicyRelay}
+			for _, s := range j.ICEServers {
+				cfg.ICEServers = append(cfg.ICEServers, webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
+			}
+			c.relay.Store(&cfg)
+		}
 	case "offer":
 		var sd sfu.SessionDescription
 		if json.Unmarshal(ev.Data, &sd) == nil {

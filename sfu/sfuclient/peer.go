@@ -124,7 +124,11 @@ type peer struct {
 }
 
 func (c *Client) newPeer(which sfu.PC) (*peer, error) {
-	pc, err := c.api.NewPeerConnection(webrtc.Configuration{})
+	var cfg webrtc.Configuration
+	if rc := c.relay.Load(); rc != nil {
+		cfg = *rc
+	}
+	pc, err := c.api.NewPeerConnection(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -199,7 +199,7 @@ func (h *Handler) post(kind sfu.Kind) http.HandlerFunc {
 		hd.Set("Content-Type", "application/sdp")
 		hd.Set("Location", loc)
 		hd.Set("ETag", `"`+s.id+`"`)
-		for _, l := range iceLinks(h.s.Config().ICEServers) {
+		for _, l := range iceLinks(h.s.ICEServersFor(g.Identity)) {
 			hd.Add("Link", l)
 		}
 		w.WriteHeader(http.StatusCreated)
