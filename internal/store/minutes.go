@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -21,8 +23,8 @@ const minutesColumns = `m.id, m.meeting_id, m.unit_id, m.body, m.version, m.stat
 	coalesce((SELECT symbol FROM doc_numbers d WHERE d.object = 'minutes-notice:' || m.meeting_id), ''),
 	m.updated_at, m.updated_by,
 	coalesce((SELECT json_agg(json_build_object('unit_id', n.unit_id, 'name', u.name, 'conclusions', n.conclusions)
-		ORDER BY t.sort_path, u.id)
-		FROM minutes_notice_units n JOIN units u ON u.id = n.unit_id JOIN unit_tree t ON t.id = u.id
+		ORDER BY u.id)
+		FROM minutes_notice_units n JOIN units u ON u.id = n.unit_id
 		WHERE n.minutes_id = m.id), '[]'),
 	coalesce((SELECT json_agg(json_build_object('kind', f.kind, 'blob_id', f.blob_id, 'sha256', encode(f.sha256, 'hex'),
 		'size', f.size, 'signed', f.signed, 'created_at', f.created_at) ORDER BY f.kind)
@@ -77,7 +79,21 @@ func getMinutes(ctx context.Context, q Querier, id minutes.MeetingID, lock strin
 	if err != nil {
 		return m, fmt.Errorf("minutes of meeting %d: %w", id, notFoundAs(err, minutes.ErrNotFound))
 	}
-	return m, nil
+	return m, inTreeOrder(ctx, q, m.NoticeUnits)
+}
+
+// inTreeOrder sorts a notice's units in the tree's order ("Nơi nhận" lists
+// them so: "Phường 2" before "Phường 10", a district's communes after it).
+func inTreeOrder(ctx context.Context, q Querier, us []minutes.NoticeUnit) error {
+	if len(us) < 2 {
+		return nil
+	}
+	places, err := unitPlaces(ctx, q)
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(us, func(a, b minutes.NoticeUnit) int { return cmp.Compare(places[a.UnitID], places[b.UnitID]) })
+	return nil
 }
 
 // MeetingRole implements minutes.Store.
@@ -255,8 +271,7 @@ func notifyApproved(ctx context.Context, tx pgx.Tx, id minutes.MeetingID, symbol
 // units named on the conclusions ($2 conclusion numbers paired with $3
 // unit IDs) and the lead and coordinating units of the meeting's tasks
 // that were not cancelled, per conclusion ($4 conclusions exist). Closed
-// units are left out. They are listed in the tree's order (unit_tree):
-// "Phường 2" before "Phường 10", a district's communes after it.
+// units are left out. concernedUnits puts them in the tree's order.
 const concernedUnitsSQL = `WITH c(n, unit_id) AS (
 		SELECT n, unit_id FROM unnest($2::int[], $3::bigint[]) AS x(n, unit_id)
 		UNION
@@ -266,10 +281,10 @@ const concernedUnitsSQL = `WITH c(n, unit_id) AS (
 		SELECT t.source_conclusion, tu.unit_id FROM tasks t JOIN task_units tu ON tu.task_id = t.id
 		WHERE t.source_meeting_id = $1 AND t.cancelled_at IS NULL AND t.source_conclusion BETWEEN 1 AND $4)
 	SELECT u.id, u.name, array_agg(c.n ORDER BY c.n)
-	FROM c JOIN units u ON u.id = c.unit_id JOIN unit_tree t ON t.id = u.id
+	FROM c JOIN units u ON u.id = c.unit_id
 	WHERE u.active
-	GROUP BY u.id, u.name, t.sort_path
-	ORDER BY t.sort_path, u.id`
+	GROUP BY u.id, u.name
+	ORDER BY u.id`
 
 func concernedUnits(ctx context.Context, q Querier, id minutes.MeetingID, b minutes.Body) ([]minutes.NoticeUnit, error) {
 	if len(b.Conclusions) == 0 {
@@ -286,11 +301,15 @@ func concernedUnits(ctx context.Context, q Querier, id minutes.MeetingID, b minu
 	if err != nil {
 		return nil, fmt.Errorf("resolve notice units: %w", err)
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (minutes.NoticeUnit, error) {
+	units, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (minutes.NoticeUnit, error) {
 		var u minutes.NoticeUnit
 		err := row.Scan(&u.UnitID, &u.Name, &u.Conclusions)
 		return u, err
 	})
+	if err != nil {
+		return nil, fmt.Errorf("resolve notice units: %w", err)
+	}
+	return units, inTreeOrder(ctx, q, units)
 }
 
 // ConcernedUnits implements minutes.Store.

@@ -41,13 +41,12 @@ func (db *DB) SaveLevel(ctx context.Context, l org.Level, e audit.Entry, now tim
 	})
 }
 
-// unitSelect lists units with their hall and user counts; unit_tree
-// (migration 0009) gives the tree's order, parents before children.
+// unitSelect lists units with their hall and user counts.
 const unitSelect = `
 	SELECT u.id, u.parent_id, u.level, u.code, u.name, u.active,
 		(SELECT count(*) FROM halls h WHERE h.unit_id = u.id AND h.active)::int,
 		(SELECT count(*) FROM users s WHERE s.unit_id = u.id AND s.active)::int
-	FROM units u JOIN unit_tree t ON t.id = u.id`
+	FROM units u`
 
 func scanUnit(row pgx.CollectableRow) (org.Unit, error) {
 	var u org.Unit
@@ -55,13 +54,61 @@ func scanUnit(row pgx.CollectableRow) (org.Unit, error) {
 	return u, err
 }
 
-// Units implements org.Store.
+// Units implements org.Store: the whole tree in its order (org.TreeOrder).
 func (db *DB) Units(ctx context.Context) ([]org.Unit, error) {
-	rows, err := db.Pool.Query(ctx, unitSelect+` ORDER BY t.sort_path`)
+	rows, err := db.Pool.Query(ctx, unitSelect)
 	if err != nil {
 		return nil, fmt.Errorf("list units: %w", err)
 	}
-	return pgx.CollectRows(rows, scanUnit)
+	us, err := pgx.CollectRows(rows, scanUnit)
+	if err != nil {
+		return nil, fmt.Errorf("list units: %w", err)
+	}
+	rank, err := levelRanks(ctx, db.Pool)
+	if err != nil {
+		return nil, err
+	}
+	return org.TreeOrder(us, rank), nil
+}
+
+func levelRanks(ctx context.Context, q Querier) (map[string]int, error) {
+	rows, err := q.Query(ctx, `SELECT code, rank FROM unit_levels`)
+	if err != nil {
+		return nil, fmt.Errorf("unit level ranks: %w", err)
+	}
+	rank := map[string]int{}
+	var code string
+	var r int
+	_, err = pgx.ForEachRow(rows, []any{&code, &r}, func() error { rank[code] = r; return nil })
+	if err != nil {
+		return nil, fmt.Errorf("unit level ranks: %w", err)
+	}
+	return rank, nil
+}
+
+// unitPlaces gives each unit its place in the tree's order, for lists of
+// some units (a notice's recipients) to follow the tree.
+func unitPlaces(ctx context.Context, q Querier) (map[auth.UnitID]int, error) {
+	rows, err := q.Query(ctx, `SELECT id, parent_id, level, name FROM units`)
+	if err != nil {
+		return nil, fmt.Errorf("unit tree: %w", err)
+	}
+	us, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (org.Unit, error) {
+		var u org.Unit
+		return u, row.Scan(&u.ID, &u.ParentID, &u.Level, &u.Name)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("unit tree: %w", err)
+	}
+	rank, err := levelRanks(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	places := make(map[auth.UnitID]int, len(us))
+	for i, u := range org.TreeOrder(us, rank) {
+		places[u.ID] = i
+	}
+	return places, nil
 }
 
 // Unit implements org.Store.
