@@ -25,7 +25,7 @@ const (
 	nominalAudio = 40_000
 )
 
-var nominalLayer = [3]int{150_000, 500_000, 1_500_000}
+var nominalLayer = [3]int{100_000, 500_000, 1_500_000}
 
 func layerRate(l *upLayer) int {
 	if r := int(l.rate.bps.Load()); r > 0 {
@@ -113,14 +113,21 @@ type feed struct {
 func (p *Participant) gather(downs []*downTrack) ([]feed, []demand) {
 	feeds := make([]feed, 0, len(downs))
 	demands := make([]demand, 0, len(downs))
+	floor := p.room.floorID()
 	for _, d := range downs {
 		f := feed{d: d}
 		dm := demand{id: d.id, cur: layerIndex(d.target.Load())}
 		if d.kind != webrtc.RTPCodecTypeVideo {
-			dm.audio = true
-			if t := d.src.Load(); t != nil && !t.forwardingOff() {
+			dm.audio, dm.cur = true, min(dm.cur, 0)
+			t := d.src.Load()
+			// A viewer's slots are pointed by pointSlots, not planned.
+			dm.must = d.slot > 0 || t == nil || t.owner.id == floor
+			if t != nil {
+				f.layers[0] = t.pickLayer(2)
+			}
+			if t != nil && !t.forwardingOff() {
 				dm.rate = nominalAudio
-				if l := d.cur.Load(); l != nil && l.rate.bps.Load() > 0 {
+				if l := f.layers[0]; l != nil && l.rate.bps.Load() > 0 {
 					dm.rate = int(float64(l.rate.bps.Load()) * audioOverhead)
 				}
 			}
@@ -160,6 +167,17 @@ func (p *Participant) gather(downs []*downTrack) ([]feed, []demand) {
 func (p *Participant) apply(feeds []feed, demands []demand, pl allocation, est int) *downTrack {
 	for i, f := range feeds {
 		if demands[i].audio {
+			if f.d.slot > 0 || f.layers[0] == nil {
+				continue
+			}
+			want := f.layers[0]
+			if pl.layers[i] < 0 {
+				want = nil
+			}
+			if f.d.target.Load() != want {
+				p.log.Debug("audio allocation", "track_id", f.d.id, "sent", want != nil, "estimate", est)
+				f.d.setTarget(want)
+			}
 			continue
 		}
 		var chosen *upLayer
@@ -178,12 +196,22 @@ func (p *Participant) apply(feeds []feed, demands []demand, pl allocation, est i
 	return feeds[pl.limited].d
 }
 
+// floorID is the participant holding the floor, "" none.
+func (r *room) floorID() ParticipantID {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.floor
+}
+
+// floorPriority is the floor's priority, above any other video.
+const floorPriority = 100
+
 // priority orders video for allocation: the floor, then screen shares,
 // then by wanted quality.
 func priority(d *downTrack) int {
 	switch {
 	case d.floor:
-		return 100
+		return floorPriority
 	case d.src.Load() != nil && d.src.Load().source == SourceScreen:
 		return 50
 	}

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
@@ -80,6 +81,12 @@ type downTrack struct {
 	jitterTicks atomic.Uint32
 
 	replayBuf []*packet // writer-owned scratch of replay
+	// rtx remembers recent retransmissions by sequence number;
+	// writer-owned.
+	rtx [64]struct {
+		seq uint16
+		at  int64
+	}
 
 	// seq rewrites sequence numbers and timestamps; writer-owned. Last:
 	// its run history is cold, the fields above are read per packet.
@@ -198,7 +205,8 @@ func (d *downTrack) setTarget(l *upLayer) {
 			}
 		}
 		if c := d.cur.Load(); c != l && d.kind == webrtc.RTPCodecTypeVideo && (c != nil || !l.cache.keyInRing()) {
-			// From paused, the cached key frame is replayed instead.
+			// A new track replays the cached key frame instead, when the
+			// ring still holds all since (else it asks for one too).
 			l.requestKeyframe(d.sub.s.cfg.PLIInterval, d.sub.s.metrics)
 		}
 	}
@@ -238,7 +246,8 @@ func (d *downTrack) handle(l *upLayer, p *packet) {
 		switch {
 		case p.keyframe:
 			d.switchTo(cur, l, p, now)
-		case cur == nil && d.replay(l, p, now):
+		case cur == nil && d.seq.media() == nil && d.replay(l, p, now):
+			// A new subscriber: the cached key frame at once.
 		default:
 			l.requestKeyframe(d.sub.s.cfg.PLIInterval, d.sub.s.metrics)
 			return
@@ -258,16 +267,21 @@ func (d *downTrack) handle(l *upLayer, p *packet) {
 	d.write(l.track, p, seq, ts)
 }
 
-// replay starts a paused or new down track on l from l's last key frame,
-// kept in its cache, so the subscriber shows a picture at once instead of
+// replay starts a new down track on l from l's last key frame, kept in
+// its cache, so the subscriber shows a picture at once instead of
 // waiting for the publisher's next key frame or its answer to a PLI
 // (Galène does this for a new subscriber); p, the first packet of l it is
 // given, follows. When the ring still holds everything since the key
 // frame, all of it goes out and the stream stays decodable; otherwise the
 // key frame alone, then the live stream under a new offset with a PLI for
-// the frames in between. It reports false without a cached key frame.
-// Only from paused: a switch between layers would send a burst on a link
-// just judged able to take the new layer's rate, not a burst of it.
+// the frames in between. It reports false without a cached key frame, or
+// when the burst would exceed replayBurst of the subscriber's estimate.
+// Only for a track that never sent: a resume on a commune line (paused
+// for want of bandwidth) or a switch between layers would put a burst on
+// a link just judged able to take the layer's rate, not a burst of it;
+// those ask the publisher for a key frame as before (weak halls' queue
+// overflowed about ten times as often with replays on resume, cau
+// loadtest --halls 12 --weak-share 0.25).
 func (d *downTrack) replay(l *upLayer, p *packet, now int64) bool {
 	kf := l.cache.keyframe(d.replayBuf[:0])
 	defer func() {
@@ -277,8 +291,13 @@ func (d *downTrack) replay(l *upLayer, p *packet, now int64) bool {
 	if len(kf) == 0 || kf[0].epoch != p.epoch {
 		return false
 	}
+	// A burst bigger than replayBurst of the subscriber's estimate would
+	// fill a commune line's queue (and lose packets) at every resume: the
+	// key frame alone then, or else the publisher's next one.
+	limit := int(float64(d.sub.estimate.Load()) / 8 * replayBurst.Seconds())
 	ks := kf[0].info.seq
-	if n := p.info.seq - ks; n > 0 && n < 0x8000 && int(n) < len(l.cache.ring) && l.cache.keyInRing() {
+	if n := p.info.seq - ks; n > 0 && n < 0x8000 && int(n) < len(l.cache.ring) && l.cache.keyInRing() &&
+		l.cache.bytes(ks, p.info.seq) <= limit {
 		d.switchTo(nil, l, kf[0], now)
 		for s := ks; s != p.info.seq; s++ {
 			q := l.cache.get(s)
@@ -291,6 +310,13 @@ func (d *downTrack) replay(l *upLayer, p *packet, now int64) bool {
 			q.release()
 		}
 	} else {
+		n := 0
+		for _, q := range kf {
+			n += q.n
+		}
+		if n > limit {
+			return false
+		}
 		d.switchTo(nil, l, kf[0], now)
 		for _, q := range kf {
 			d.forwardOne(l, q, now)
@@ -301,6 +327,14 @@ func (d *downTrack) replay(l *upLayer, p *packet, now int64) bool {
 	d.sub.s.metrics.keyframeReplays.Inc()
 	return true
 }
+
+// rtxMinGap is the least time between two retransmissions of a packet,
+// or the round trip when longer.
+const rtxMinGap = 150 * time.Millisecond
+
+// replayBurst: a replay sends at most this long of the subscriber's
+// estimated downlink at once.
+const replayBurst = 200 * time.Millisecond
 
 // forwardOne maps and writes q of l, already switched to.
 func (d *downTrack) forwardOne(l *upLayer, q *packet, now int64) {
@@ -381,6 +415,18 @@ func (d *downTrack) retransmit(seq uint16) {
 	if !ok {
 		return // padding, never sent, or too old
 	}
+	now := nanotime()
+	r := &d.rtx[int(seq)%len(d.rtx)]
+	gap := max(int64(d.rttMicros.Load())*int64(time.Microsecond), int64(rtxMinGap))
+	if r.at != 0 && r.seq == seq && now-r.at < gap {
+		// Sent again less than a round trip ago: the receiver NACKs a
+		// missing packet every ~100 ms until it arrives, and on a
+		// commune line the retransmission waits in its queue for up to
+		// 250 ms. Answering each NACK sent two or three copies of every
+		// lost packet into the full queue, which lost more.
+		return
+	}
+	r.seq, r.at = seq, now
 	p := src.cache.get(srcSeq)
 	if p == nil {
 		return

@@ -112,6 +112,20 @@ func (c *packetCache) addKeyframe(p *packet) {
 	}
 }
 
+// bytes is the size of the packets from seq from up to (not including)
+// seq to that the ring holds.
+func (c *packetCache) bytes(from, to uint16) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for s := from; s != to; s++ {
+		if p := c.ring[int(s)%len(c.ring)]; p != nil && p.info.seq == s {
+			n += p.n
+		}
+	}
+	return n
+}
+
 // keyInRing reports whether the last key frame's first packet is still in
 // the ring, and so everything since (a slot is kept until a packet a ring
 // size later arrives): a down track can start from it with every packet

@@ -19,6 +19,10 @@ type demand struct {
 	id    TrackID
 	audio bool
 	rate  int // audio: its rate, 0 when nothing is forwarded
+	// must: audio sent whatever the estimate (the floor's, a viewer's
+	// slots); other audio is sent when it fits beside the floor's lowest
+	// layer.
+	must bool
 
 	priority int     // video: higher first (see priority)
 	want     Quality // video: QualityOff pauses it (also: no source, or muted)
@@ -29,7 +33,7 @@ type demand struct {
 // allocation is a plan: what each demand gets.
 type allocation struct {
 	// layers is the layer index each demand gets, -1 paused; aligned
-	// with the demands, -1 for audio.
+	// with the demands (audio: 0 sent, -1 not).
 	layers []int
 	// limited is the first video demand (in priority order) held below
 	// what it wants, -1 none; limitedNeed is what the plan would take in
@@ -40,26 +44,52 @@ type allocation struct {
 	used        int // bit/s the plan sends
 }
 
-// plan shares est among the demands: audio first, then video by priority
-// (ties by track ID), each video track taking the best layer at or below
-// what it wants that fits what is left, with hysteresis: going up takes
-// upgradeMargin over the layer's rate (none on a probed rate), staying or
-// changing source on the same layer takes its rate, and the lowest layer
-// is kept down to keepMargin of its rate. A track that fits no layer is
-// paused, except a track without simulcast, sent if anything is left.
-// plan is a pure function of its arguments.
+// plan shares est among the demands: the floor's audio first, then the
+// other audio if it fits beside the floor's lowest layer (a commune line
+// keeps the speaker's voice and picture before the other halls' voices),
+// then video by priority (ties by track ID), each video track taking the
+// best layer at or below what it wants that fits what is left, with
+// hysteresis: going up takes upgradeMargin over the layer's rate (none on
+// a probed rate), staying or changing source on the same layer takes its
+// rate, and the lowest layer (or an audio track) is kept down to
+// keepMargin of its rate. A track that fits no layer is paused, except a
+// track without simulcast, sent if anything is left. plan is a pure
+// function of its arguments.
 func plan(est estimate, demands []demand) allocation {
 	a := allocation{layers: make([]int, len(demands)), limited: -1}
 	budget := est.bps
-	var video []int
+	var video, optional []int
+	reserve := 0 // the floor's lowest layer, held while other audio is placed
 	for i, d := range demands {
 		a.layers[i] = -1
-		if d.audio {
+		switch {
+		case d.audio && d.must:
 			budget -= d.rate
-			continue
+			a.layers[i] = 0
+		case d.audio:
+			optional = append(optional, i)
+		default:
+			if d.priority == floorPriority && d.want > QualityOff {
+				if k := lowest(d.layers); k >= 0 {
+					reserve = d.layers[k]
+				}
+			}
+			video = append(video, i)
 		}
-		video = append(video, i)
 	}
+	slices.SortFunc(optional, func(x, y int) int { return strings.Compare(string(demands[x].id), string(demands[y].id)) })
+	budget -= reserve
+	for _, i := range optional {
+		need := demands[i].rate
+		if demands[i].cur >= 0 {
+			need = int(float64(need) * keepMargin)
+		}
+		if need <= budget {
+			budget -= demands[i].rate
+			a.layers[i] = 0
+		}
+	}
+	budget += reserve
 	// Ties go by track ID: demands come from a map, and a random order
 	// gave the budget to a different one of equal tracks at every
 	// allocation (strip cameras on a weak link took turns, low and off,
@@ -131,4 +161,14 @@ func plan(est estimate, demands []demand) allocation {
 	}
 	a.used = est.bps - max(budget, 0)
 	return a
+}
+
+// lowest is the index of the lowest layer published, -1 none.
+func lowest(layers [3]int) int {
+	for k, r := range layers {
+		if r > 0 {
+			return k
+		}
+	}
+	return -1
 }

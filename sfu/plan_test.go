@@ -12,7 +12,14 @@ func video(id TrackID, prio int, want Quality, cur int) demand {
 	return demand{id: id, priority: prio, want: want, cur: cur, layers: hall}
 }
 
-func audio(id TrackID, rate int) demand { return demand{id: id, audio: true, rate: rate, cur: -1} }
+// audio is the floor's audio (always sent), other another hall's.
+func audio(id TrackID, rate int) demand {
+	return demand{id: id, audio: true, must: true, rate: rate, cur: 0}
+}
+
+func other(id TrackID, rate, cur int) demand {
+	return demand{id: id, audio: true, rate: rate, cur: cur}
+}
 
 func TestPlan(t *testing.T) {
 	floor := func(cur int) demand { return video(FloorTrack, 100, QualityHigh, cur) }
@@ -26,7 +33,7 @@ func TestPlan(t *testing.T) {
 		{"plenty: the floor on high",
 			estimate{bps: 3_000_000}, []demand{floor(-1)}, []int{2}, -1},
 		{"audio first: what is left is below high with its margin",
-			estimate{bps: 1_800_000}, []demand{audio("a/mic", 150_000), floor(-1)}, []int{-1, 1}, 1},
+			estimate{bps: 1_800_000}, []demand{audio("a/mic", 150_000), floor(-1)}, []int{0, 1}, 1},
 		{"going up takes the margin",
 			estimate{bps: 1_600_000}, []demand{floor(1)}, []int{1}, 0},
 		{"a probed rate takes no second margin",
@@ -63,10 +70,30 @@ func TestPlan(t *testing.T) {
 			[]int{2}, -1},
 		{"and pauses when nothing is",
 			estimate{bps: 50_000}, []demand{audio("a/mic", 60_000), {id: "w/camera", priority: 3, want: QualityHigh, cur: -1, layers: [3]int{0, 0, 2_000_000}}},
-			[]int{-1, -1}, 1},
+			[]int{0, -1}, 1},
 		{"a missing layer is skipped",
 			estimate{bps: 700_000}, []demand{{id: FloorTrack, priority: 100, want: QualityHigh, cur: -1, layers: [3]int{150_000, 0, 1_500_000}}},
 			[]int{0}, 0},
+		// A commune line (GCC says about 290 kbit/s for 400 kbit/s with
+		// 3% loss): the floor's voice and picture before other voices.
+		{"a thin link: the floor's audio and low layer before other halls' audio",
+			estimate{bps: 220_000}, []demand{
+				audio("f/mic", 60_000), other("x/mic", 60_000, 0), other("y/mic", 60_000, 0), floor(-1),
+			}, []int{0, -1, -1, 0}, 3},
+		{"other audio that fits beside the floor's low layer goes, by track ID",
+			estimate{bps: 290_000}, []demand{
+				audio("f/mic", 60_000), other("y/mic", 60_000, -1), other("x/mic", 60_000, -1), floor(0),
+			}, []int{0, -1, 0, 0}, 3},
+		{"other audio is kept down to keepMargin of its rate",
+			estimate{bps: 265_000}, []demand{
+				audio("f/mic", 60_000), other("x/mic", 60_000, 0), floor(0),
+			}, []int{0, 0, 0}, 2},
+		{"a good link: every voice and the floor on high",
+			estimate{bps: 3_000_000}, []demand{
+				audio("f/mic", 60_000), other("x/mic", 60_000, -1), other("y/mic", 60_000, -1), floor(2),
+			}, []int{0, 0, 0, 2}, -1},
+		{"no floor: other audio needs no room for it",
+			estimate{bps: 130_000}, []demand{other("x/mic", 60_000, -1), other("y/mic", 60_000, -1)}, []int{0, 0}, -1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -54,13 +54,6 @@ const (
 	// --weak-share). A commune line's own random loss is a few percent;
 	// above 10% Google congestion control itself cuts its estimate.
 	lossyLink = 0.10
-	// probeMaxLoss: no probe starts on a link losing more than this (a
-	// fraction). Padding into a link that already loses packets is what
-	// fills its queue and costs audio: on a 400 kbit/s commune line with
-	// 3% loss, probes of 70–80 kbit/s beside 150 kbit/s of video overflowed
-	// it; and such a line's estimate, well below what it carries, is not
-	// one a probe can raise anyway.
-	probeMaxLoss = 0.02
 	// thinLink: below this estimate (bit/s) the first probe after
 	// congestion adds at most a quarter of what flows, so it cannot
 	// overflow a bottleneck queue of 250 ms or more (a commune line's)
@@ -179,9 +172,12 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 	if p.congestedAt.Load() > pr.provenAt {
 		pr.streak = 0 // what the last probes proved is gone
 	}
-	if d == nil || now < pr.next || d.bound.Load() == nil || sig.queueing || sig.loss > probeMaxLoss {
+	if d == nil || now < pr.next || d.bound.Load() == nil || sig.queueing || sig.loss > lossyLink {
 		// A queue still draining (after congestion, or the last probe)
-		// would fail any probe, and a link losing packets is full: wait.
+		// would fail any probe: wait for it. A line's own random loss of
+		// a few percent is no reason not to probe: Google congestion
+		// control holds its estimate between 2% and 10% loss, so on a
+		// commune line only a probe ever raises it.
 		return false
 	}
 	// The first step: at most half again what flows or a quarter above

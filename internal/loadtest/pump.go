@@ -19,12 +19,13 @@ type Layer struct {
 	Width, Height int
 }
 
-// ReferenceLayers are the reference scenario's three layers (BRIEF.md):
-// about 1.5 Mbit/s, 500 kbit/s and 150 kbit/s.
+// ReferenceLayers are the reference scenario's three layers: about 1.5
+// Mbit/s, 500 kbit/s, and a bottom layer of 100 kbit/s for commune lines
+// (as the web client sends: web/static/js/rtc.js).
 var ReferenceLayers = []Layer{
 	{RID: "f", BitrateBps: 1_500_000, FPS: 30, Width: 1280, Height: 720},
 	{RID: "h", BitrateBps: 500_000, FPS: 30, Width: 640, Height: 360},
-	{RID: "q", BitrateBps: 150_000, FPS: 15, Width: 320, Height: 180},
+	{RID: "q", BitrateBps: 100_000, FPS: 15, Width: 320, Height: 180},
 }
 
 // Tuning of the synthetic sources.
