@@ -26,6 +26,7 @@ test: services tools
 	@$(SERVICES) && \
 	$(GO) vet ./... && \
 	$(GO) test -count=1 -timeout $(GO_TEST_TIMEOUT) ./... && \
+	(cd deploy/k8s && $(GO) test -count=1 ./...) && \
 	$(MAKE) --no-print-directory e2e-if-chromium
 
 ## e2e: browser tests of the web client in Debian's chromium (installed if missing) against a real server
