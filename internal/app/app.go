@@ -53,6 +53,8 @@ type App struct {
 	SFU      *sfu.SFU
 	Live     *live.Hub
 	Mailer   *notify.Mailer
+	// Bell rings the notification streams of the header's bell.
+	Bell *notify.Bell
 
 	AccessKey ed25519.PrivateKey
 	RoomKey   ed25519.PrivateKey
@@ -235,6 +237,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	defer stopMetrics()
+	if a.Bell != nil {
+		// Notification streams never end by themselves: end them so the
+		// drain does not wait for them.
+		srv.RegisterOnShutdown(a.Bell.Close)
+	}
 	if a.Worker != nil {
 		if err := a.Worker.Start(); err != nil {
 			return err

@@ -39,7 +39,8 @@ func (a *App) wireDocuments(deps *httpapi.Deps, handlers *[]jobs.Handler, meetin
 	}
 	svc := document.New(document.Config{
 		Store: a.DB, Meetings: meetings, Blobs: blobs, Marker: marker, Converter: conv,
-		Enqueue:   document.AsynqEnqueuer{Client: a.Jobs, Timeout: cfg.ConvertTimeout},
+		Enqueue: document.AsynqEnqueuer{Client: a.Jobs, Timeout: cfg.ConvertTimeout},
+		Mailer:  a.Mailer, PublicURL: cfg.PublicURL,
 		MaxUpload: cfg.MaxUploadBytes, Log: a.Log.With("component", "documents"),
 	})
 	deps.Documents = svc

@@ -31,6 +31,14 @@ func (a *App) wireMeetings(ctx context.Context, deps *httpapi.Deps, handlers *[]
 	a.Meetings = meeting.New(meeting.Config{Store: a.DB, Publisher: a.Live, Mailer: a.Mailer,
 		Log: a.Log.With("component", "meetings"), PublicURL: cfg.PublicURL})
 	deps.Meetings, deps.Live, deps.Notifications = a.Meetings, a.Live, a.DB
+	// The bell: PostgreSQL NOTIFYs each committed notice (migration 0010).
+	a.Bell = notify.NewBell()
+	deps.Bell = a.Bell
+	go a.DB.ListenNotifications(hubCtx, a.Bell.Ring, func(cause error) {
+		a.Log.Warn("notification listener reconnected; every bell re-reads its count", "error", cause)
+		a.Bell.RingAll()
+	})
+	a.closers = append(a.closers, a.Bell.Close)
 	deps.RoomTokens = roomtoken.NewSigner(a.RoomKey)
 	if err := a.Mailer.Resume(ctx); err != nil {
 		a.Log.Warn("resume pending e-mails", "error", err)

@@ -13,12 +13,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/cau-gov/cau/internal/audit"
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/blob"
 	"github.com/cau-gov/cau/internal/convert"
+	"github.com/cau-gov/cau/internal/notify"
 	"github.com/cau-gov/cau/internal/pdfmark"
 )
 
@@ -137,7 +139,11 @@ type Meetings interface {
 // Store is the persistence the service needs (internal/store implements
 // it). Methods taking an audit entry write it in the same transaction.
 type Store interface {
-	CreateDocument(ctx context.Context, d Document, e audit.Entry) (ID, error)
+	// CreateDocument stores a new document; when its meeting is published
+	// or in session it also writes notice(id, meeting title) for the
+	// invitees who may see it (named people only, if confidential) and
+	// returns the outbox rows to enqueue after the commit.
+	CreateDocument(ctx context.Context, d Document, e audit.Entry, notice func(ID, string) *notify.Template) (ID, []int64, error)
 	AddVersion(ctx context.Context, id ID, v Version, e audit.Entry) (int, error)
 	UpdateDocument(ctx context.Context, d Document, e audit.Entry) error
 	Document(ctx context.Context, id ID) (Document, error)
@@ -153,6 +159,12 @@ type Store interface {
 	SetConversion(ctx context.Context, id ID, version int, c Conversion, pdfBlobID, reason string, at time.Time) error
 	// PendingConversions lists versions still waiting for their PDF view.
 	PendingConversions(ctx context.Context) ([]VersionRef, error)
+}
+
+// Mailer enqueues the sending of outbox e-mails after their transaction
+// committed (internal/notify).
+type Mailer interface {
+	Enqueue(ctx context.Context, outboxIDs []int64) error
 }
 
 // Enqueuer queues the conversion of a version after its upload commits.
@@ -181,6 +193,8 @@ type Service struct {
 	marker    *pdfmark.Marker
 	converter *convert.Converter
 	enqueue   Enqueuer
+	mail      Mailer
+	url       string
 	maxUpload int64
 	now       func() time.Time
 	log       *slog.Logger
@@ -201,7 +215,12 @@ type Config struct {
 	Converter *convert.Converter
 	// Enqueue queues conversions; nil converts nothing (every office
 	// version stays pending).
-	Enqueue   Enqueuer
+	Enqueue Enqueuer
+	// Mailer sends the e-mails of notices (a document added to a published
+	// meeting); nil leaves them in the outbox for notify.Resume.
+	Mailer Mailer
+	// PublicURL (CAU_PUBLIC_URL) makes the links in e-mails.
+	PublicURL string
 	MaxUpload int64
 	Now       func() time.Time
 	Log       *slog.Logger
@@ -216,7 +235,7 @@ func New(c Config) *Service {
 		c.Log = slog.Default()
 	}
 	return &Service{store: c.Store, meetings: c.Meetings, blobs: c.Blobs, marker: c.Marker, converter: c.Converter,
-		enqueue: c.Enqueue, maxUpload: c.MaxUpload, now: c.Now, log: c.Log, pdfSlots: make(chan struct{}, pdfConcurrency)}
+		enqueue: c.Enqueue, mail: c.Mailer, url: strings.TrimSuffix(c.PublicURL, "/"), maxUpload: c.MaxUpload, now: c.Now, log: c.Log, pdfSlots: make(chan struct{}, pdfConcurrency)}
 }
 
 // Blobs is the encrypted file store (tests read raw files through it).

@@ -15,6 +15,8 @@ import (
 
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/filetype"
+	"github.com/cau-gov/cau/internal/notify"
+	"github.com/cau-gov/cau/internal/wording"
 )
 
 // UploadMeta describes a new document; the file comes separately as a stream.
@@ -58,15 +60,21 @@ func (s *Service) Upload(ctx context.Context, who Who, meetingID MeetingID, meta
 	v.Number, v.UploadedBy, v.UploadedAt = 1, who.P.UserID, now
 	d := Document{MeetingID: meetingID, ItemID: meta.ItemID, Title: meta.Title, Confidential: meta.Confidential,
 		AllowedUserIDs: meta.AllowedUserIDs, CreatedBy: who.P.UserID, CreatedAt: now, UpdatedAt: now, Versions: []Version{v}}
-	id, err := s.store.CreateDocument(ctx, d, who.entry("document.upload", 0, map[string]any{
+	id, mails, err := s.store.CreateDocument(ctx, d, who.entry("document.upload", 0, map[string]any{
 		"meeting_id": meetingID, "title": d.Title, "filename": v.Filename, "type": ft.Name, "size": v.Size,
 		"sha256": fmt.Sprintf("%x", v.SHA256), "confidential": d.Confidential, "allowed_user_ids": d.AllowedUserIDs,
-	}))
+	}), s.addedNotice(meetingID, d.Title))
 	if err != nil {
 		s.removeBlob(v.BlobID)
 		return Document{}, fmt.Errorf("save document: %w", err)
 	}
 	s.queueConversion(ctx, id, v)
+	if len(mails) > 0 && s.mail != nil {
+		if err := s.mail.Enqueue(ctx, mails); err != nil {
+			// The rows stay pending; notify.Resume sends them at the next start.
+			s.log.WarnContext(ctx, "enqueue e-mails", "error", err, "count", len(mails))
+		}
+	}
 	return s.store.Document(ctx, id)
 }
 
@@ -244,5 +252,20 @@ func (s *Service) queueConversion(ctx context.Context, id ID, v Version) {
 		if err := s.store.SetConversion(context.WithoutCancel(ctx), id, v.Number, ConversionFailed, "", "could not queue the conversion: "+err.Error(), s.now()); err != nil {
 			s.log.Error("record conversion failure", "document_id", id, "error", err)
 		}
+	}
+}
+
+// addedNotice is the notice of a document added to a meeting already
+// published: its invitees read documents before the meeting, so a new one
+// must reach them the way the invitation did (in the app and by e-mail),
+// once per document and person.
+func (s *Service) addedNotice(meetingID MeetingID, title string) func(ID, string) *notify.Template {
+	return func(id ID, meetingTitle string) *notify.Template {
+		mid := int64(meetingID)
+		path := fmt.Sprintf("/documents/%d", id)
+		link := s.url + path
+		return &notify.Template{Kind: "document.added", MeetingID: &mid, Title: wording.T(wording.DocumentAdded, title),
+			Body:     wording.T(wording.DocumentAddedBody, meetingTitle, title, link),
+			DedupKey: fmt.Sprintf("document:%d:added", id), Link: link, Path: path}
 	}
 }

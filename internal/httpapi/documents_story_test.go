@@ -25,7 +25,7 @@ func TestDocumentsInTheMeetingStory(t *testing.T) {
 	start := time.Now().Add(2 * time.Hour).UTC().Truncate(time.Second)
 	env.DoJSON(t, "POST", "/api/v1/meetings", b.secretary.Token, map[string]any{
 		"kind": "regular", "title": "Kỳ họp thứ 12 HĐND tỉnh", "place": "Hội trường tỉnh",
-		"starts_at": start, "ends_at": start.Add(3 * time.Hour),
+		"starts_at": start, "ends_at": start.Add(3 * time.Hour), "chair_id": b.unnamed.ID, // publication needs a chair
 	}, http.StatusCreated, &m)
 	base := fmt.Sprintf("/api/v1/meetings/%d", m.ID)
 	env.DoJSON(t, "PUT", fmt.Sprintf("%s/participants/%d", base, b.named.ID), b.secretary.Token, map[string]any{"role": "delegate"}, http.StatusNoContent, nil)

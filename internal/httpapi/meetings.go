@@ -19,6 +19,8 @@ func meetingError(err error) *Error {
 		return Errorf(http.StatusNotFound, "not_found", "no such meeting (or you are not invited)")
 	case errors.Is(err, meeting.ErrForbidden):
 		return Errorf(http.StatusForbidden, "forbidden", err.Error())
+	case errors.Is(err, meeting.ErrChairRequired):
+		return Errorf(http.StatusConflict, "chair_required", err.Error())
 	case errors.Is(err, meeting.ErrAlreadyVoted):
 		return Errorf(http.StatusConflict, "already_voted", "your ballot is already counted")
 	case errors.Is(err, meeting.ErrInvalidState):

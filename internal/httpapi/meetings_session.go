@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -10,19 +9,12 @@ import (
 
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/meeting"
-	"github.com/cau-gov/cau/internal/notify"
 	"github.com/cau-gov/cau/internal/roomtoken"
 )
 
 // RoomSigner signs SFU room tokens (internal/roomtoken.Signer).
 type RoomSigner interface {
 	Sign(c roomtoken.Claims, ttl time.Duration) (string, error)
-}
-
-// Notifications reads and marks a person's in-app notices (internal/store).
-type Notifications interface {
-	Notifications(ctx context.Context, user auth.UserID, unreadOnly bool, limit int) ([]notify.Notification, error)
-	MarkNotificationRead(ctx context.Context, user auth.UserID, id int64, at time.Time) error
 }
 
 // sessionCmd adapts a session command that returns nothing but an error.
@@ -282,25 +274,4 @@ func signalingURL(public string) string {
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/") + "/rtc"
 	return u.String()
-}
-
-func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	ns, err := s.Notifications.Notifications(r.Context(), p.UserID, r.URL.Query().Get("unread") == "true", 200)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"notifications": nonNil(ns)})
-	return nil
-}
-
-func (s *Server) readNotification(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.Notifications.MarkNotificationRead(r.Context(), p.UserID, id, time.Now()); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
 }

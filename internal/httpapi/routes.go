@@ -94,6 +94,8 @@ func (s *Server) routes() {
 	m.Handle("POST /api/v1/meetings/{id}/session/halls/{hall}/mute", s.user(s.muteHall))
 	m.Handle("PUT /api/v1/meetings/{id}/session/attendance/{user}", s.user(s.markAttendance))
 	m.Handle("GET /api/v1/notifications", s.user(s.listNotifications))
+	m.Handle("GET /api/v1/notifications/stream", s.user(s.notificationStream))
+	m.Handle("POST /api/v1/notifications/read-all", s.user(s.readAllNotifications))
 	m.Handle("POST /api/v1/notifications/{id}/read", s.user(s.readNotification))
 
 	// documents (internal/document): upload, versions, views, read receipts

@@ -18,6 +18,7 @@ import (
 	"github.com/cau-gov/cau/internal/live"
 	"github.com/cau-gov/cau/internal/meeting"
 	"github.com/cau-gov/cau/internal/minutes"
+	"github.com/cau-gov/cau/internal/notify"
 	"github.com/cau-gov/cau/internal/search"
 	"github.com/cau-gov/cau/internal/task"
 )
@@ -49,11 +50,12 @@ type Deps struct {
 	ErrorMappers []ErrorMapper
 	// Meetings is the meeting service (internal/meeting); Live fans its
 	// session events out to WebSockets; RoomTokens signs SFU room tokens on
-	// join; Notifications reads in-app notices.
+	// join; Notifications reads in-app notices; Bell rings their streams.
 	Meetings      *meeting.Service
 	Live          *live.Hub
 	RoomTokens    RoomSigner
 	Notifications Notifications
+	Bell          *notify.Bell
 	// Documents is the meeting documents service (internal/document).
 	Documents *document.Service
 	// Minutes, Tasks, TaskData and Search serve minutes, follow-up tasks,

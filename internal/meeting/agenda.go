@@ -3,6 +3,7 @@ package meeting
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/cau-gov/cau/internal/auth"
 )
@@ -14,6 +15,8 @@ type ItemInput struct {
 	PresenterUserID *auth.UserID `json:"presenter_user_id"`
 	PresenterUnitID *auth.UnitID `json:"presenter_unit_id"`
 	PlannedMinutes  int          `json:"planned_minutes"`
+	// PlannedAt is the planned start (RFC 3339; null: not planned).
+	PlannedAt *time.Time `json:"planned_at"`
 	// Position inserts at 1..n+1 (0: at the end).
 	Position int `json:"position"`
 }
@@ -56,7 +59,7 @@ func (s *Service) AddItem(ctx context.Context, p *auth.Principal, id ID, in Item
 		return Item{}, err
 	}
 	it := Item{MeetingID: id, Position: in.Position, Title: in.Title, Description: in.Description,
-		PresenterUserID: in.PresenterUserID, PresenterUnitID: in.PresenterUnitID, PlannedMinutes: in.PlannedMinutes}
+		PresenterUserID: in.PresenterUserID, PresenterUnitID: in.PresenterUnitID, PlannedMinutes: in.PlannedMinutes, PlannedAt: in.PlannedAt}
 	it, evs, err := s.store.AddItem(ctx, it, editable, entry(p, ip, "agenda.add", id, map[string]any{"title": in.Title, "position": in.Position}))
 	if err != nil {
 		return Item{}, err
@@ -75,7 +78,7 @@ func (s *Service) UpdateItem(ctx context.Context, p *auth.Principal, id ID, item
 		return Item{}, err
 	}
 	it := Item{ID: item, MeetingID: id, Title: in.Title, Description: in.Description,
-		PresenterUserID: in.PresenterUserID, PresenterUnitID: in.PresenterUnitID, PlannedMinutes: in.PlannedMinutes}
+		PresenterUserID: in.PresenterUserID, PresenterUnitID: in.PresenterUnitID, PlannedMinutes: in.PlannedMinutes, PlannedAt: in.PlannedAt}
 	it, evs, err := s.store.UpdateItem(ctx, it, editable, entry(p, ip, "agenda.update", id, map[string]any{"item_id": item, "title": in.Title}))
 	if err != nil {
 		return Item{}, err

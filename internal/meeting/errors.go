@@ -18,6 +18,9 @@ var (
 	ErrInvalidState = errors.New("invalid state")
 	// ErrAlreadyVoted means the voter's ballot is already counted.
 	ErrAlreadyVoted = errors.New("you have already voted")
+	// ErrChairRequired means a meeting was to be published without a chair:
+	// nobody could run its session or approve its minutes.
+	ErrChairRequired = errors.New("name the meeting's chair before publishing it")
 )
 
 // ValidationError lists bad input fields and why.

@@ -123,6 +123,8 @@ type Item struct {
 	PlannedMinutes  int          `json:"planned_minutes"`
 	StartedAt       *time.Time   `json:"started_at"`
 	EndedAt         *time.Time   `json:"ended_at"`
+	// PlannedAt is when the item is planned to start (nil: not planned).
+	PlannedAt *time.Time `json:"planned_at"`
 }
 
 // Access is what a principal may do in one meeting.

@@ -143,6 +143,8 @@ type Input struct {
 	UnitID      *auth.UnitID `json:"unit_id"`
 	ChairID     *auth.UserID `json:"chair_id"`
 	SecretaryID *auth.UserID `json:"secretary_id"`
+	// Reason says why a published meeting moves (in the notice; on update only).
+	Reason string `json:"reason"`
 }
 
 func (in *Input) validate() error {
@@ -167,6 +169,9 @@ func (in *Input) validate() error {
 	}
 	if in.EndsAt.IsZero() || !in.EndsAt.After(in.StartsAt) {
 		bad["ends_at"] = "required, after starts_at"
+	}
+	if len([]rune(in.Reason)) > 1000 {
+		bad["reason"] = "must be at most 1000 characters"
 	}
 	if in.ChairID != nil && in.SecretaryID != nil && *in.ChairID == *in.SecretaryID {
 		bad["secretary_id"] = "must differ from chair_id"
@@ -257,6 +262,9 @@ func (s *Service) Update(ctx context.Context, p *auth.Principal, id ID, in Input
 		if old.Status == StatusPublished {
 			n = s.notice(m, "meeting.rescheduled", fmt.Sprintf("meeting:%d:rescheduled:v%d", m.ID, m.ScheduleVersion),
 				wording.T(wording.MeetingRescheduled, m.Title))
+			if r := strings.TrimSpace(in.Reason); r != "" {
+				n.Body += wording.T(wording.MeetingReason, r)
+			}
 		}
 	}
 	m, ids, err := s.store.UpdateMeeting(ctx, m, []Status{StatusDraft, StatusPublished}, entry(p, ip, "meeting.update", id,
@@ -269,7 +277,9 @@ func (s *Service) Update(ctx context.Context, p *auth.Principal, id ID, in Input
 }
 
 // Publish makes a draft meeting visible to its invitees and notifies each
-// of them once, in the app and by e-mail.
+// of them once, in the app and by e-mail. A meeting without a chair is
+// refused (ErrChairRequired): its session could not be run nor its
+// minutes approved.
 func (s *Service) Publish(ctx context.Context, p *auth.Principal, id ID, ip string) (Meeting, error) {
 	if _, err := s.manage(ctx, id, p); err != nil {
 		return Meeting{}, err
@@ -278,7 +288,7 @@ func (s *Service) Publish(ctx context.Context, p *auth.Principal, id ID, ip stri
 	if err != nil {
 		return Meeting{}, err
 	}
-	m, _, ids, err := s.store.Transition(ctx, id, Transition{From: []Status{StatusDraft}, To: StatusPublished, At: s.now(), Actor: p.UserID,
+	m, _, ids, err := s.store.Transition(ctx, id, Transition{From: []Status{StatusDraft}, To: StatusPublished, At: s.now(), Actor: p.UserID, Require: RoleChair,
 		Audit:  entry(p, ip, "meeting.publish", id, nil),
 		Notice: s.notice(m, "meeting.invited", fmt.Sprintf("meeting:%d:invited", id), wording.T(wording.MeetingInvited, m.Title))})
 	if err != nil {
@@ -320,8 +330,9 @@ func (s *Service) notice(m Meeting, kind, key, title string) *notify.Template {
 	loc := time.FixedZone("ICT", 7*3600) // Vietnam has one time zone, UTC+7, no DST.
 	body := wording.T(wording.MeetingWhenWhere, m.Title,
 		m.StartsAt.In(loc).Format("15:04 02/01/2006"), m.EndsAt.In(loc).Format("15:04 02/01/2006"), m.Place)
-	link := fmt.Sprintf("%s/meetings/%d", s.url, m.ID)
-	return &notify.Template{Kind: kind, MeetingID: &mid, Title: title, Body: body + wording.T(wording.MeetingLink, link), DedupKey: key, Link: link}
+	path := fmt.Sprintf("/meetings/%d", m.ID)
+	link := s.url + path
+	return &notify.Template{Kind: kind, MeetingID: &mid, Title: title, Body: body + wording.T(wording.MeetingLink, link), DedupKey: key, Link: link, Path: path}
 }
 
 // enqueue hands committed outbox rows to the mailer; a failure is logged,

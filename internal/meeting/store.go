@@ -75,8 +75,11 @@ type Transition struct {
 	Reason string // cancel reason
 	Actor  auth.UserID
 	Event  string // session event to append, if any
-	Audit  audit.Entry
-	Notice *notify.Template
+	// Require is a meeting role someone must hold, checked under the row
+	// lock (else ErrChairRequired): publication needs a chair.
+	Require Role
+	Audit   audit.Entry
+	Notice  *notify.Template
 }
 
 // Event is one entry of a session's event log.

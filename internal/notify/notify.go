@@ -20,6 +20,9 @@ type Template struct {
 	DedupKey  string
 	// Link is a path under CAU_PUBLIC_URL shown in the e-mail.
 	Link string
+	// Path is the web client's page of the notice's subject ("/meetings/12",
+	// "/documents/40"): where the bell's list leads.
+	Path string
 }
 
 // Notification is an in-app notice.
@@ -31,6 +34,8 @@ type Notification struct {
 	Body      string     `json:"body"`
 	CreatedAt time.Time  `json:"created_at"`
 	ReadAt    *time.Time `json:"read_at"`
+	// Link is the page the notice leads to ('' for notices older than links).
+	Link string `json:"link"`
 }
 
 // Email is an outbox row to send.

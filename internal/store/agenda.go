@@ -11,7 +11,7 @@ import (
 	"github.com/cau-gov/cau/internal/meeting"
 )
 
-const itemColumns = `id, meeting_id, position, title, description, presenter_user_id, presenter_unit_id, planned_minutes, started_at, ended_at`
+const itemColumns = `id, meeting_id, position, title, description, presenter_user_id, presenter_unit_id, planned_minutes, started_at, ended_at, planned_at`
 
 // Agenda implements meeting.Store.
 func (db *DB) Agenda(ctx context.Context, id meeting.ID) ([]meeting.Item, error) {
@@ -81,9 +81,9 @@ func (db *DB) AddItem(ctx context.Context, it meeting.Item, allowed []meeting.St
 		if _, err := tx.Exec(ctx, `UPDATE agenda_items SET position = position + 1 WHERE meeting_id = $1 AND position >= $2`, it.MeetingID, it.Position); err != nil {
 			return err
 		}
-		err := tx.QueryRow(ctx, `INSERT INTO agenda_items (meeting_id, position, title, description, presenter_user_id, presenter_unit_id, planned_minutes)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-			it.MeetingID, it.Position, it.Title, it.Description, it.PresenterUserID, it.PresenterUnitID, it.PlannedMinutes).Scan(&it.ID)
+		err := tx.QueryRow(ctx, `INSERT INTO agenda_items (meeting_id, position, title, description, presenter_user_id, presenter_unit_id, planned_minutes, planned_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			it.MeetingID, it.Position, it.Title, it.Description, it.PresenterUserID, it.PresenterUnitID, it.PlannedMinutes, it.PlannedAt).Scan(&it.ID)
 		return presenterError(err)
 	})
 	if err != nil {
@@ -107,8 +107,8 @@ func presenterError(err error) error {
 func (db *DB) UpdateItem(ctx context.Context, it meeting.Item, allowed []meeting.Status, e audit.Entry) (meeting.Item, []meeting.Event, error) {
 	evs, err := db.agendaTx(ctx, it.MeetingID, allowed, e, func(tx pgx.Tx, m meeting.Meeting) error {
 		tag, err := tx.Exec(ctx, `UPDATE agenda_items SET title = $3, description = $4, presenter_user_id = $5, presenter_unit_id = $6,
-			planned_minutes = $7, updated_at = now() WHERE id = $1 AND meeting_id = $2`,
-			it.ID, it.MeetingID, it.Title, it.Description, it.PresenterUserID, it.PresenterUnitID, it.PlannedMinutes)
+			planned_minutes = $7, planned_at = $8, updated_at = now() WHERE id = $1 AND meeting_id = $2`,
+			it.ID, it.MeetingID, it.Title, it.Description, it.PresenterUserID, it.PresenterUnitID, it.PlannedMinutes, it.PlannedAt)
 		if err != nil {
 			return presenterError(err)
 		}

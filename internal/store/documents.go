@@ -10,14 +10,28 @@ import (
 	"github.com/cau-gov/cau/internal/audit"
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/document"
+	"github.com/cau-gov/cau/internal/meeting"
+	"github.com/cau-gov/cau/internal/notify"
 )
 
 // CreateDocument inserts a document with its first version and its
-// allowed users, and the audit entry (its ObjectID set to the new ID), in
+// allowed users, the audit entry (its ObjectID set to the new ID) and,
+// when the meeting is published or in session, the notices of notice, in
 // one transaction.
-func (db *DB) CreateDocument(ctx context.Context, d document.Document, e audit.Entry) (document.ID, error) {
-	var id document.ID
+func (db *DB) CreateDocument(ctx context.Context, d document.Document, e audit.Entry, notice func(document.ID, string) *notify.Template) (document.ID, []int64, error) {
+	var (
+		id    document.ID
+		mails []int64
+	)
 	err := db.InTx(ctx, func(tx pgx.Tx) error {
+		// The meeting's row is read under a share lock: a publication
+		// committing meanwhile either sees this document or is seen here,
+		// so its invitees hear of it once, from one or the other.
+		var status meeting.Status
+		var title string
+		if err := tx.QueryRow(ctx, `SELECT status, title FROM meetings WHERE id = $1 FOR SHARE`, d.MeetingID).Scan(&status, &title); err != nil {
+			return notFound(err, "meeting")
+		}
 		err := tx.QueryRow(ctx, `
 			INSERT INTO documents (meeting_id, item_id, title, confidential, created_by, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`,
@@ -33,13 +47,25 @@ func (db *DB) CreateDocument(ctx context.Context, d document.Document, e audit.E
 				return constraintError(err)
 			}
 		}
+		if notice != nil && (status == meeting.StatusPublished || status == meeting.StatusInSession) {
+			var only []int64 // every invitee
+			if d.Confidential {
+				only = []int64{} // the named people among them, maybe nobody
+				for _, u := range d.AllowedUserIDs {
+					only = append(only, int64(u))
+				}
+			}
+			if mails, err = insertNotices(ctx, tx, meeting.ID(d.MeetingID), notice(id, title), only, d.CreatedAt); err != nil {
+				return err
+			}
+		}
 		e.ObjectID = fmt.Sprint(id)
 		return AppendAudit(ctx, tx, e, d.CreatedAt)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("create document: %w", err)
+		return 0, nil, fmt.Errorf("create document: %w", err)
 	}
-	return id, nil
+	return id, mails, nil
 }
 
 func insertVersion(ctx context.Context, q Querier, id document.ID, v document.Version) error {

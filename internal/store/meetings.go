@@ -183,6 +183,15 @@ func (db *DB) Transition(ctx context.Context, id meeting.ID, t meeting.Transitio
 			return err
 		}
 		s := &sess{tx: tx, id: id, at: t.At, actor: &t.Actor}
+		if t.Require != "" {
+			var ok bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM meeting_participants WHERE meeting_id = $1 AND role = $2)`, id, t.Require).Scan(&ok); err != nil {
+				return err
+			}
+			if !ok {
+				return meeting.ErrChairRequired
+			}
+		}
 		switch t.To {
 		case meeting.StatusPublished:
 			_, err = tx.Exec(ctx, `UPDATE meetings SET status = 'published', published_at = $2, updated_at = $2 WHERE id = $1`, id, t.At)

@@ -251,8 +251,8 @@ func notifyApproved(ctx context.Context, tx pgx.Tx, id minutes.MeetingID, symbol
 	subject := "Biên bản số " + symbol + " đã được phê duyệt"
 	key := fmt.Sprintf("minutes.approved:%d:", id)
 	body := "Biên bản " + title + " (số " + symbol + ") đã được chủ trì phê duyệt. Xem tại /meetings/" + fmt.Sprint(id) + "/minutes."
-	if _, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, meeting_id, kind, title, body, dedup_key, created_at)
-		SELECT p.user_id, $1, 'minutes.approved', $2, $3, $5 || p.user_id, $4
+	if _, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, meeting_id, kind, title, body, dedup_key, created_at, link)
+		SELECT p.user_id, $1, 'minutes.approved', $2, $3, $5 || p.user_id, $4, '/meetings/' || $1::bigint || '/minutes'
 		FROM meeting_participants p WHERE p.meeting_id = $1
 		ON CONFLICT (dedup_key) DO NOTHING`, id, subject, body, now, key); err != nil {
 		return fmt.Errorf("notify approval: %w", err)
@@ -361,8 +361,8 @@ func (db *DB) DistributeMinutes(ctx context.Context, id minutes.MeetingID, notic
 		key := fmt.Sprintf("minutes.notice:%d:", id)
 		recipients := int64(0)
 		for _, n := range notices {
-			tag, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, meeting_id, kind, title, body, dedup_key, created_at)
-				SELECT u.id, $1, 'minutes.notice', $3, $4, $5 || u.id, $6 FROM users u WHERE u.unit_id = $2 AND u.active
+			tag, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, meeting_id, kind, title, body, dedup_key, created_at, link)
+				SELECT u.id, $1, 'minutes.notice', $3, $4, $5 || u.id, $6, '/meetings/' || $1::bigint || '/minutes' FROM users u WHERE u.unit_id = $2 AND u.active
 				ON CONFLICT (dedup_key) DO NOTHING`, id, n.UnitID, n.Title, n.Body, key, now)
 			if err != nil {
 				return fmt.Errorf("notify unit %d: %w", n.UnitID, err)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -33,9 +34,9 @@ func insertNotices(ctx context.Context, tx pgx.Tx, id meeting.ID, n *notify.Temp
 	if only != nil {
 		onlyArg = only
 	}
-	_, err := tx.Exec(ctx, recipientsCTE+`INSERT INTO notifications (user_id, meeting_id, kind, title, body, dedup_key, created_at)
-		SELECT rcpt.id, $3, $4, $5, $6, $7 || ':' || rcpt.id, $8 FROM rcpt ON CONFLICT (dedup_key) DO NOTHING`,
-		id, onlyArg, n.MeetingID, n.Kind, n.Title, n.Body, n.DedupKey, now)
+	_, err := tx.Exec(ctx, recipientsCTE+`INSERT INTO notifications (user_id, meeting_id, kind, title, body, dedup_key, created_at, link)
+		SELECT rcpt.id, $3, $4, $5, $6, $7 || ':' || rcpt.id, $8, $9 FROM rcpt ON CONFLICT (dedup_key) DO NOTHING`,
+		id, onlyArg, n.MeetingID, n.Kind, n.Title, n.Body, n.DedupKey, now, n.Path)
 	if err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)
 	}
@@ -55,7 +56,7 @@ func insertNotices(ctx context.Context, tx pgx.Tx, id meeting.ID, n *notify.Temp
 
 // Notifications returns a person's newest in-app notices.
 func (db *DB) Notifications(ctx context.Context, user auth.UserID, unreadOnly bool, limit int) ([]notify.Notification, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id, kind, meeting_id, title, body, created_at, read_at FROM notifications
+	rows, err := db.Pool.Query(ctx, `SELECT id, kind, meeting_id, title, body, created_at, read_at, link FROM notifications
 		WHERE user_id = $1 AND (NOT $2 OR read_at IS NULL) ORDER BY id DESC LIMIT $3`, user, unreadOnly, limit)
 	if err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)
@@ -117,4 +118,64 @@ func (db *DB) SendEmail(ctx context.Context, id int64, now func() time.Time, sen
 		return false, fmt.Errorf("send e-mail %d: %w", id, sendErr)
 	}
 	return sent, nil
+}
+
+// UnreadNotifications counts a person's unread in-app notices.
+func (db *DB) UnreadNotifications(ctx context.Context, user auth.UserID) (int, error) {
+	var n int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL`, user).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count unread notifications: %w", err)
+	}
+	return n, nil
+}
+
+// MarkAllNotificationsRead marks every unread notice of user read and says how many.
+func (db *DB) MarkAllNotificationsRead(ctx context.Context, user auth.UserID, at time.Time) (int, error) {
+	tag, err := db.Pool.Exec(ctx, `UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL`, user, at)
+	if err != nil {
+		return 0, fmt.Errorf("mark notifications read: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// ListenNotifications LISTENs to the notifications trigger's channel
+// (migration 0010) on a connection of its own and calls ring with each
+// recipient's id until ctx ends. A lost connection is retried every second;
+// once LISTENing again it calls resync with the cause, because rings sent
+// meanwhile were lost (the caller logs and wakes every stream).
+func (db *DB) ListenNotifications(ctx context.Context, ring func(user int64), resync func(cause error)) {
+	var lost error
+	for ctx.Err() == nil {
+		lost = db.listenOnce(ctx, ring, lost, resync)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func (db *DB) listenOnce(ctx context.Context, ring func(user int64), lost error, resync func(error)) error {
+	conn, err := db.Pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	// The connection LISTENs: it must not go back to the pool for queries.
+	pc := conn.Hijack()
+	defer pc.Close(context.Background())
+	if _, err := pc.Exec(ctx, `LISTEN cau_notifications`); err != nil {
+		return err
+	}
+	if lost != nil {
+		resync(lost)
+	}
+	for {
+		n, err := pc.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		if id, err := strconv.ParseInt(n.Payload, 10, 64); err == nil {
+			ring(id)
+		}
+	}
 }

@@ -53,8 +53,12 @@ func (db *DB) DeliverTaskNotices(ctx context.Context, ns []task.Notice, now time
 				continue
 			}
 			key := n.DedupKey()
-			if _, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, kind, title, body, dedup_key, created_at)
-				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dedup_key) DO NOTHING`, n.Recipient, n.Kind, n.Title, n.Body, key, now); err != nil {
+			link := "/tasks"
+			if n.TaskID != 0 {
+				link = fmt.Sprintf("/tasks/%d", n.TaskID)
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, kind, title, body, dedup_key, created_at, link)
+				VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedup_key) DO NOTHING`, n.Recipient, n.Kind, n.Title, n.Body, key, now, link); err != nil {
 				return fmt.Errorf("write notification: %w", err)
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO email_outbox (dedup_key, user_id, to_addr, subject, body, created_at)

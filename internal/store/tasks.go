@@ -75,9 +75,9 @@ func notifyAssigned(ctx context.Context, tx pgx.Tx, t task.Task, now time.Time) 
 	key := fmt.Sprintf("task.assigned:%d:", t.ID)
 	const who = `SELECT u.id, u.email FROM users u WHERE u.active AND
 		(u.id = $1 OR ($1::bigint IS NULL AND u.unit_id = $2))`
-	if _, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, kind, title, body, dedup_key, created_at)
-		SELECT r.id, 'task.assigned', $3, $4, $5 || r.id, $6 FROM (`+who+`) r
-		ON CONFLICT (dedup_key) DO NOTHING`, t.Assignee, t.LeadUnit, title, body, key, now); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, kind, title, body, dedup_key, created_at, link)
+		SELECT r.id, 'task.assigned', $3, $4, $5 || r.id, $6, $7 FROM (`+who+`) r
+		ON CONFLICT (dedup_key) DO NOTHING`, t.Assignee, t.LeadUnit, title, body, key, now, fmt.Sprintf("/tasks/%d", t.ID)); err != nil {
 		return fmt.Errorf("notify assignment: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO email_outbox (dedup_key, user_id, to_addr, subject, body, created_at)

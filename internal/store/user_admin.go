@@ -56,9 +56,20 @@ func (db *DB) Users(ctx context.Context, f org.UserFilter) ([]org.User, int, err
 		from += " WHERE " + strings.Join(where, " AND ")
 	}
 	filterArgs := len(args)
+	// A search ranks exact matches first, so the person typed in full is the
+	// first row (the meeting editor picks it on Enter): the username, then the
+	// whole name, then names or usernames starting with the text.
+	order := ""
+	if q := strings.TrimSpace(f.Query); q != "" {
+		p, like := arg(q), arg(escapeLike(q))
+		order = `CASE WHEN lower(u.username) = lower(` + p + `) THEN 0
+			WHEN vn_fold(u.full_name) = vn_fold(` + p + `) THEN 1
+			WHEN vn_fold(u.full_name) LIKE vn_fold(` + like + `) || '%' OR lower(u.username) LIKE lower(` + like + `) || '%' THEN 2
+			ELSE 3 END, `
+	}
 	// Folded order puts "Đặng" among the D's, not after "Z" as code points would.
 	q := `SELECT ` + adminUserColumns + `, count(*) OVER ()` + from +
-		" ORDER BY vn_fold(u.full_name), u.full_name, u.id LIMIT " + arg(f.Limit) + " OFFSET " + arg(f.Offset)
+		" ORDER BY " + order + "vn_fold(u.full_name), u.full_name, u.id LIMIT " + arg(f.Limit) + " OFFSET " + arg(f.Offset)
 	rows, err := db.Pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list users: %w", err)

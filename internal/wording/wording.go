@@ -70,6 +70,9 @@ const (
 	MeetingWhenWhere   Key = "meeting.when_where"
 	MeetingReason      Key = "meeting.reason"
 	MeetingLink        Key = "meeting.link"
+	// A document added to a published meeting (in-app and e-mail).
+	DocumentAdded     Key = "document.added"
+	DocumentAddedBody Key = "document.added.body"
 	// Moderation (the room tells the participant; docs/meeting-events.md).
 	ModMuted       Key = "moderation.muted"
 	ModUnmuted     Key = "moderation.unmuted"
@@ -134,6 +137,8 @@ var vi = map[Key]string{
 	MeetingWhenWhere:   "%s\nThời gian: %s – %s\nĐịa điểm: %s",
 	MeetingReason:      "\nLý do: %s",
 	MeetingLink:        "\nXem chi tiết: %s",
+	DocumentAdded:      "Tài liệu mới: %s",
+	DocumentAddedBody:  "Cuộc họp: %s\nTài liệu: %s\nXem tài liệu: %s",
 
 	ModMuted:       "Chủ trì đã tắt micrô của %s.",
 	ModUnmuted:     "Chủ trì đã cho phép %s bật micrô.",

@@ -81,6 +81,9 @@ test('the secretary builds and publishes a meeting; the delegate sees it', async
 		await page.setViewportSize(sizes.tablet);
 		await shoot(page, 'editor', 'tablet');
 
+		// Publication needs a chair (brief.test.js picks one in the editor).
+		const chair = await signIn(server.url, 'chutri', password);
+		await sec.call('PUT', `/meetings/${id}/participants/${chair.user.id}`, { role: 'chair' });
 		await page.click('#publish');
 		await page.waitForSelector('#published');
 		assert.deepEqual(b.problems, [], 'page errors');

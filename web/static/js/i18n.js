@@ -115,6 +115,26 @@ export function formatDateTime(d) {
 	return formatDate(d) + ' ' + formatTime(d);
 }
 
+/**
+ * parseVNDateTime reads "02/12/2026" and "14:30" (Vietnam time) as a Date;
+ * null when either is not a real day or time. Date fields are plain text in
+ * this form so they never follow the browser's language (a datetime-local
+ * input shows 12/02/2026 in an English browser).
+ * @param {string} day
+ * @param {string} time
+ */
+export function parseVNDateTime(day, time) {
+	const dm = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})\s*$/.exec(day);
+	const tm = /^\s*(\d{1,2})[:h](\d{2})\s*$/.exec(time);
+	if (!dm || !tm) return null;
+	const [dd, mm, yy, hh, mi] = [dm[1], dm[2], dm[3], tm[1], tm[2]].map(Number);
+	if (mm < 1 || mm > 12 || dd < 1 || hh > 23 || mi > 59) return null;
+	const utc = Date.UTC(yy, mm - 1, dd, hh - 7, mi);
+	const back = new Date(Date.UTC(yy, mm - 1, dd));
+	if (back.getUTCDate() !== dd) return null; // 31/02
+	return new Date(utc);
+}
+
 /** keys lists every key per language (tests check both languages have the same). */
 export function keys() {
 	return { vi: Object.keys(dict.vi), en: Object.keys(dict.en) };
