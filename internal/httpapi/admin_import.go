@@ -120,7 +120,7 @@ func (s *Server) saveSignature(w http.ResponseWriter, r *http.Request, p *auth.P
 	if err := s.decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	sig, err := s.Org.SaveSignature(r.Context(), p, auth.UnitID(id), &org.Signature{Authority: in.Authority, Title: in.Title, SignerName: in.SignerName}, clientIP(r))
+	sig, err := s.Org.SaveSignature(r.Context(), p, auth.UnitID(id), org.Signature{Authority: in.Authority, Title: in.Title, SignerName: in.SignerName}, clientIP(r))
 	if err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func (s *Server) deleteSignature(w http.ResponseWriter, r *http.Request, p *auth
 	if err != nil {
 		return err
 	}
-	if _, err := s.Org.SaveSignature(r.Context(), p, auth.UnitID(id), nil, clientIP(r)); err != nil {
+	if err := s.Org.RemoveSignature(r.Context(), p, auth.UnitID(id), clientIP(r)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

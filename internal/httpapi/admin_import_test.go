@@ -94,7 +94,9 @@ func TestImportDryRunReportsEveryRow(t *testing.T) {
 		",,,,,",                                                           // 10: blank, skipped
 		"nv.giang,Đỗ Giang,,,UBND xã Nam Hà,\"delegate, secretary\"", // 11: clean, unit by name
 		"Nv Hai,Hai,,,tan-ha,kỹ thuật viên",                          // 12: bad username, hall operator role
+		"nv.hang,Hằng,,,UBND xã Tân Hà,",                             // 13: two units have the name
 	}, "\r\n")
+	w.env.Unit(t, w.department, "commune", "tan-ha-cu", "UBND xã Tân Hà")
 	usersBefore, auditBefore := w.env.Count(t, "users", ""), w.env.Count(t, "audit_log", "")
 
 	status, body := importFile(t, w, w.tokens["admin"], true, "users.csv", []byte(csv))
@@ -113,6 +115,7 @@ func TestImportDryRunReportsEveryRow(t *testing.T) {
 		7:  {"roles role_unknown"},
 		8:  {"full_name required"},
 		12: {"username username_format", "roles role_hall"},
+		13: {"unit unit_ambiguous"},
 	}
 	got := rep.problemsByLine()
 	for line, ps := range want {
@@ -125,8 +128,8 @@ func TestImportDryRunReportsEveryRow(t *testing.T) {
 	if len(got) != len(want) {
 		t.Errorf("problems on lines %v, want only %v", got, want)
 	}
-	if len(rep.Rows) != 9 || rep.Problems != 7 || !rep.DryRun {
-		t.Errorf("%d rows with %d having problems (dry run %v), want 9 (blank lines skipped) and 7", len(rep.Rows), rep.Problems, rep.DryRun)
+	if len(rep.Rows) != 10 || rep.Problems != 8 || !rep.DryRun {
+		t.Errorf("%d rows with %d having problems (dry run %v), want 10 (blank lines skipped) and 8", len(rep.Rows), rep.Problems, rep.DryRun)
 	}
 	for _, row := range rep.Rows {
 		if row.Line == 11 && (row.UnitID != w.communeB || !slices.Equal(row.Roles, []string{"delegate", "secretary"})) {
@@ -295,6 +298,9 @@ func TestUnitSignature(t *testing.T) {
 	}
 	if s, _ := w.env.Do(t, "GET", path, w.tokens["admin"], nil); s != http.StatusNotFound {
 		t.Fatalf("removed block still read: %d", s)
+	}
+	if s, b := w.env.Do(t, "DELETE", path, w.tokens["admin"], nil); s != http.StatusNotFound {
+		t.Fatalf("removing a block that is not there: %d %s", s, b)
 	}
 	if got := w.env.Count(t, "audit_log", "action = 'unit.signature'"); got != 3 {
 		t.Fatalf("%d unit.signature audit rows, want 3", got)

@@ -32,7 +32,8 @@ type Org interface {
 	VerifyAudit(ctx context.Context, p *auth.Principal) (org.AuditCheck, error)
 	ImportUsers(ctx context.Context, p *auth.Principal, file []byte, dryRun bool, ip string) (org.ImportReport, error)
 	Signature(ctx context.Context, p *auth.Principal, unit auth.UnitID) (org.Signature, error)
-	SaveSignature(ctx context.Context, p *auth.Principal, unit auth.UnitID, sig *org.Signature, ip string) (*org.Signature, error)
+	SaveSignature(ctx context.Context, p *auth.Principal, unit auth.UnitID, sig org.Signature, ip string) (org.Signature, error)
+	RemoveSignature(ctx context.Context, p *auth.Principal, unit auth.UnitID, ip string) error
 }
 
 // orgError maps administration errors to API errors.

@@ -211,21 +211,17 @@ func (s *Service) checkRows(ctx context.Context, p *auth.Principal, rows []Impor
 			r.Problems = append(r.Problems, ImportProblem{Field: field, Code: code, Line: line})
 		}
 		if r.Unit != "" {
+			// The code first; else the name, when exactly one unit has it.
 			u, ok := byCode[strings.ToLower(r.Unit)]
-			if !ok {
-				switch same := byName[foldKey(r.Unit)]; len(same) {
-				case 0:
-				case 1:
-					u, ok = same[0], true
-				default:
-					problem("unit", "unit_ambiguous", 0)
-				}
+			same := byName[foldKey(r.Unit)]
+			if !ok && len(same) == 1 {
+				u, ok = same[0], true
 			}
 			switch {
+			case !ok && len(same) > 1:
+				problem("unit", "unit_ambiguous", 0)
 			case !ok:
-				if len(byName[foldKey(r.Unit)]) < 2 {
-					problem("unit", "unit_unknown", 0)
-				}
+				problem("unit", "unit_unknown", 0)
 			case !u.Active:
 				problem("unit", "unit_inactive", 0)
 			case !p.HasGlobal(auth.RoleAdmin) && !p.HasFor(auth.RoleAdmin, ancestry(u.ID)):

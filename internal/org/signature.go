@@ -2,7 +2,6 @@ package org
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/cau-gov/cau/internal/auth"
@@ -32,42 +31,48 @@ func (s *Service) Signature(ctx context.Context, p *auth.Principal, unit auth.Un
 	return s.st.Signature(ctx, unit)
 }
 
-// SaveSignature sets the unit's signature block; nil removes it. The
-// unit's own admins decide it (who signs for the office changes with
-// people, not with the tree). The lines are printed in capitals as given.
-func (s *Service) SaveSignature(ctx context.Context, p *auth.Principal, unit auth.UnitID, sig *Signature, ip string) (*Signature, error) {
-	if _, err := s.st.Unit(ctx, unit); err != nil {
-		return nil, err
+// SaveSignature sets the unit's signature block. The unit's own admins
+// decide it (who signs for the office changes with people, not with the
+// tree). The lines are printed in capitals as given.
+func (s *Service) SaveSignature(ctx context.Context, p *auth.Principal, unit auth.UnitID, sig Signature, ip string) (Signature, error) {
+	if err := s.signatureAdmin(ctx, p, unit); err != nil {
+		return Signature{}, err
 	}
-	if err := s.requireAdmin(ctx, p, unit); err != nil {
-		return nil, err
+	sig.UnitID = unit
+	sig.Authority, sig.Title, sig.SignerName = clean(sig.Authority), clean(sig.Title), clean(sig.SignerName)
+	fields := map[string]string{}
+	if sig.Authority == "" || !oneLine(sig.Authority, 100) {
+		fields["authority"] = "required, 1–100 characters on one line"
 	}
-	detail := map[string]any{"removed": sig == nil}
-	if sig != nil {
-		sig.UnitID = unit
-		sig.Authority, sig.Title, sig.SignerName = clean(sig.Authority), clean(sig.Title), clean(sig.SignerName)
-		fields := map[string]string{}
-		if sig.Authority == "" || !oneLine(sig.Authority, 100) {
-			fields["authority"] = "required, 1–100 characters on one line"
-		}
-		if !oneLine(sig.Title, 100) {
-			fields["title"] = "at most 100 characters on one line"
-		}
-		if !oneLine(sig.SignerName, 200) {
-			fields["signer_name"] = "at most 200 characters on one line"
-		}
-		if err := invalid(fields); err != nil {
-			return nil, err
-		}
-		sig.UpdatedAt = s.now()
-		detail = map[string]any{"authority": sig.Authority, "title": sig.Title, "signer_name": sig.SignerName}
+	if !oneLine(sig.Title, 100) {
+		fields["title"] = "at most 100 characters on one line"
 	}
-	e := entry(p, "unit.signature", "unit", unit, ip, detail)
-	if err := s.st.SaveSignature(ctx, unit, sig, e, s.now()); err != nil {
-		if sig == nil && errors.Is(err, ErrNotFound) {
-			return nil, nil
-		}
-		return nil, err
+	if !oneLine(sig.SignerName, 200) {
+		fields["signer_name"] = "at most 200 characters on one line"
+	}
+	if err := invalid(fields); err != nil {
+		return Signature{}, err
+	}
+	sig.UpdatedAt = s.now()
+	e := entry(p, "unit.signature", "unit", unit, ip, map[string]any{"authority": sig.Authority, "title": sig.Title, "signer_name": sig.SignerName})
+	if err := s.st.SaveSignature(ctx, unit, &sig, e, sig.UpdatedAt); err != nil {
+		return Signature{}, err
 	}
 	return sig, nil
+}
+
+// RemoveSignature removes the unit's own block: its notices then use its
+// nearest ancestor's. ErrNotFound when it had none.
+func (s *Service) RemoveSignature(ctx context.Context, p *auth.Principal, unit auth.UnitID, ip string) error {
+	if err := s.signatureAdmin(ctx, p, unit); err != nil {
+		return err
+	}
+	return s.st.SaveSignature(ctx, unit, nil, entry(p, "unit.signature", "unit", unit, ip, map[string]any{"removed": true}), s.now())
+}
+
+func (s *Service) signatureAdmin(ctx context.Context, p *auth.Principal, unit auth.UnitID) error {
+	if _, err := s.st.Unit(ctx, unit); err != nil {
+		return err
+	}
+	return s.requireAdmin(ctx, p, unit)
 }
