@@ -1,6 +1,7 @@
 // The secretary prepares a meeting in the browser: details, agenda with
-// drag-to-reorder, halls from the unit tree, a delegate, a document upload
-// with its progress bar, publish; the invited delegate then sees it.
+// drag-to-reorder, halls from the unit tree, the chair and a delegate from
+// people search, a document upload with its progress bar, publish; the
+// invited delegate then sees it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../lib/server.js';
@@ -56,15 +57,21 @@ test('the secretary builds and publishes a meeting; the delegate sees it', async
 		await page.click('#agenda-list li:nth-child(1) button:has-text("↓")');
 		await page.waitForFunction(() => document.querySelector('#agenda-list li')?.textContent?.startsWith('⋮⋮Khai mạc'));
 
-		// Halls: the province unit (first in the tree) with its sub-units.
-		const hallsBefore = (await sec.call('GET', `/meetings/${id}/invitees`)).halls.length;
-		await page.click('#add-halls');
-		await page.waitForFunction((n) => document.querySelectorAll('#hall-list li').length > n, hallsBefore);
+		// Halls: a district with its communes, from the unit tree.
+		const units = (await sec.call('GET', '/units')).units;
+		const district = units.find((/** @type {any} */ u) => u.level === 'district');
+		await page.click(`li[data-unit="${district.id}"] > button[data-toggle]`);
+		await page.check(`#hp-u${district.id}`);
+		await page.click('#invite-halls');
+		await page.waitForFunction(() => document.querySelectorAll('#hall-list li').length > 1);
 
-		// A delegate found by search.
+		// The chair and a delegate found by search; Enter takes the exact username.
+		await page.fill('#chair-q', 'chutri');
+		await page.waitForSelector('[role=listbox] li[data-user=chutri]');
+		await page.press('#chair-q', 'Enter');
+		await page.waitForFunction(() => /Trần Văn Quang/.test(document.querySelector('#chair-name')?.textContent ?? ''));
 		await page.fill('#people-q', 'daibieu1');
-		await page.click('#people-search');
-		await page.click('#people-results button[data-user=daibieu1]');
+		await page.press('#people-q', 'Enter');
 		await page.waitForFunction(() => /Đại biểu/.test(document.querySelector('#people-list')?.textContent ?? ''));
 
 		// A document, with its progress bar reaching 100 %.
@@ -81,10 +88,8 @@ test('the secretary builds and publishes a meeting; the delegate sees it', async
 		await page.setViewportSize(sizes.tablet);
 		await shoot(page, 'editor', 'tablet');
 
-		// Publication needs a chair (brief.test.js picks one in the editor).
-		const chair = await signIn(server.url, 'chutri', password);
-		await sec.call('PUT', `/meetings/${id}/participants/${chair.user.id}`, { role: 'chair' });
 		await page.click('#publish');
+		await page.click('#confirm-ok');
 		await page.waitForSelector('#published');
 		assert.deepEqual(b.problems, [], 'page errors');
 

@@ -620,6 +620,7 @@ export default {
 	'halls.confirmTitle': 'Invite {n} halls at once?',
 	'halls.confirmText': 'Every invited hall gets the invitation when the meeting is published. Check the list before inviting {n} halls.',
 	'halls.invited': 'Invited halls',
+	'halls.expand': 'Expand or collapse {name}',
 	'halls.pick': 'Pick halls from the unit tree',
 	'editor.noPeople': 'Nobody found.',
 	'editor.pickFromList': 'Choose a person from the list (arrow keys then Enter, or click the name).',

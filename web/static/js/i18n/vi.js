@@ -620,6 +620,7 @@ export default {
 	'halls.confirmTitle': 'Mời {n} điểm cầu cùng lúc?',
 	'halls.confirmText': 'Mỗi điểm cầu được mời sẽ nhận giấy mời khi cuộc họp được phát hành. Hãy kiểm tra lại danh sách trước khi mời {n} điểm cầu.',
 	'halls.invited': 'Điểm cầu đã mời',
+	'halls.expand': 'Mở hoặc thu gọn {name}',
 	'halls.pick': 'Chọn điểm cầu theo cây đơn vị',
 	'editor.noPeople': 'Không tìm thấy người nào.',
 	'editor.pickFromList': 'Hãy chọn một người trong danh sách (phím mũi tên rồi Enter, hoặc bấm vào tên).',

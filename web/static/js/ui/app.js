@@ -20,6 +20,7 @@ import { adminUnitsScreen } from './adminunits.js';
 import { adminUsersScreen, adminUserScreen } from './adminusers.js';
 import { adminImportScreen } from './adminimport.js';
 import { adminAuditScreen } from './adminaudit.js';
+import { bell } from './bell.js';
 
 /**
  * @typedef {object} Ctx
@@ -81,6 +82,9 @@ export function start(root) {
 		},
 	};
 
+	const notices = bell(ctx, assets() + 'img/bell.svg');
+	if (api.session) notices.start();
+
 	function drawBanner() {
 		const off = !navigator.onLine;
 		const show = off || connection !== 'open';
@@ -105,6 +109,7 @@ export function start(root) {
 				u.roles.includes('admin') && navLink('/admin/units', t('nav.admin'), undefined, '/admin')),
 			h('div', { class: 'spacer' }),
 			u && searchBox(ctx),
+			u && notices.el,
 			u && h('span', { class: 'who' }, u.full_name, h('span', { class: 'who-role' }, ' · ', u.roles.map((r) => t('role.' + r)).join(', '))),
 			h('button', { type: 'button', class: 'link', lang: lang() === 'vi' ? 'en' : 'vi', onclick: () => setLang(lang() === 'vi' ? 'en' : 'vi') }, t('lang.switch')),
 			u && h('button', { type: 'button', class: 'secondary', onclick: async () => { await api.logout(); ctx.go('/login', true); } }, t('nav.logout')),
@@ -169,7 +174,10 @@ export function start(root) {
 		}
 	}
 
-	api.onSession((s) => { if (!s && location.pathname !== '/login') ctx.go('/login', true); else drawHeader(); });
+	api.onSession((s) => {
+		if (s) notices.start(); else notices.stop();
+		if (!s && location.pathname !== '/login') ctx.go('/login', true); else drawHeader();
+	});
 	// A stored session may be stale (roles changed, token expired while the
 	// tab slept): /me refreshes the user, or the token silently, or signs out.
 	if (api.session) {

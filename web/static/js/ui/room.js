@@ -194,7 +194,15 @@ export async function roomScreen(main, ctx, params) {
 						: button('request-floor', t('room.requestFloor'), () => act(() => api.post(`/meetings/${id}/session/speaking`, data.myHalls.length ? { hall_id: data.myHalls[0] } : {})), 'primary'))),
 				h('section', { class: 'card' },
 					h('h2', {}, t('room.agenda')),
-					h('ol', { class: 'agenda' }, items.map((i) => h('li', { 'aria-current': i.id === snap.current_item_id ? 'step' : undefined }, i.title)))),
+					// Each item with its documents, so delegates read them before the session too.
+					h('ol', { class: 'agenda', id: 'room-agenda' }, items.map((i) => {
+						const docs = data.documents.filter((d) => d.item_id === i.id);
+						return h('li', { 'aria-current': i.id === snap.current_item_id ? 'step' : undefined }, i.title,
+							docs.length > 0 && h('ul', { class: 'item-docs' }, docs.map((d) => h('li', {}, h('a', { href: `/documents/${d.id}` }, d.title)))));
+					})),
+					data.documents.some((d) => !d.item_id) && h('h3', {}, t('room.documents')),
+					data.documents.some((d) => !d.item_id) && h('ul', { class: 'item-docs', id: 'room-docs' }, data.documents.filter((d) => !d.item_id)
+						.map((d) => h('li', {}, h('a', { href: `/documents/${d.id}` }, d.title))))),
 				h('section', { class: 'card' },
 					h('h2', {}, t('room.halls')),
 					(snap.halls ?? []).length === 0 && h('p', { class: 'muted' }, t('room.noHalls')),
