@@ -49,6 +49,9 @@ type Principal struct {
 	FullName string
 	UnitID   UnitID
 	Grants   []RoleGrant
+	// MustChangePassword: the user signed in with a temporary password and
+	// may do nothing else until they change it.
+	MustChangePassword bool
 }
 
 // Has reports whether p holds role r with any scope.

@@ -27,6 +27,10 @@ type Account struct {
 	FailedLogins      int
 	LockedUntil       *time.Time
 	PasswordChangedAt time.Time
+	// MustChangePassword marks a temporary password (set by an
+	// administrator: new account, reset, import): until the user changes
+	// it, the API answers only /me and /me/password.
+	MustChangePassword bool
 }
 
 // NewRefresh is a refresh token row to store (only its hash is kept).
@@ -374,7 +378,8 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (*Princi
 	if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
-	return &Principal{UserID: acct.ID, Username: acct.Username, FullName: acct.FullName, UnitID: acct.UnitID, Grants: grants}, nil
+	return &Principal{UserID: acct.ID, Username: acct.Username, FullName: acct.FullName, UnitID: acct.UnitID, Grants: grants,
+		MustChangePassword: acct.MustChangePassword}, nil
 }
 
 func (s *Service) session(ctx context.Context, acct Account, refresh string) (Session, error) {

@@ -27,6 +27,9 @@ type userJSON struct {
 	FullName string      `json:"full_name"`
 	Roles    []string    `json:"roles"`
 	UnitID   auth.UnitID `json:"unit_id"`
+	// MustChangePassword: a temporary password; the client shows only the
+	// change-password screen until it is changed.
+	MustChangePassword bool `json:"must_change_password"`
 }
 
 type sessionJSON struct {
@@ -47,7 +50,7 @@ func sessionAnswer(s auth.Session) sessionJSON {
 		AccessToken: s.AccessToken, RefreshToken: s.RefreshToken, TokenType: "Bearer",
 		ExpiresIn: int(math.Round(s.ExpiresIn.Seconds())),
 		User: userJSON{ID: s.Account.ID, Username: s.Account.Username, FullName: s.Account.FullName,
-			Roles: roles, UnitID: s.Account.UnitID},
+			Roles: roles, UnitID: s.Account.UnitID, MustChangePassword: s.Account.MustChangePassword},
 	}
 }
 
@@ -117,9 +120,11 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 // meJSON is the signed-in user with every role grant and its scope.
 type meJSON struct {
 	userJSON
-	Grants             []auth.RoleGrant `json:"grants"`
-	MustChangePassword bool             `json:"must_change_password"`
-	Email              string           `json:"email"`
+	Grants []auth.RoleGrant `json:"grants"`
+	Email  string           `json:"email"`
+	// DemoPassword: the account still has `cau seed --demo`'s password
+	// (production refuses to start while any active account does).
+	DemoPassword bool `json:"demo_password"`
 }
 
 // MeLoader reads the account behind a principal (for /me).
@@ -141,8 +146,9 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, p *auth.Principal) e
 		roles = []string{}
 	}
 	writeJSON(w, http.StatusOK, meJSON{
-		userJSON: userJSON{ID: p.UserID, Username: p.Username, FullName: p.FullName, Roles: roles, UnitID: p.UnitID},
-		Grants:   grants, MustChangePassword: acct.DemoPassword, Email: acct.Email,
+		userJSON: userJSON{ID: p.UserID, Username: p.Username, FullName: p.FullName, Roles: roles, UnitID: p.UnitID,
+			MustChangePassword: acct.MustChangePassword},
+		Grants: grants, Email: acct.Email, DemoPassword: acct.DemoPassword,
 	})
 	return nil
 }

@@ -33,9 +33,10 @@ func ValidationError(fields map[string]string) *Error {
 
 // Common errors.
 var (
-	errUnauthenticated = Errorf(http.StatusUnauthorized, "unauthenticated", "sign in first: missing or invalid access token")
-	errForbidden       = Errorf(http.StatusForbidden, "forbidden", "your roles do not allow this")
-	errNotFound        = Errorf(http.StatusNotFound, "not_found", "no such resource")
+	errUnauthenticated        = Errorf(http.StatusUnauthorized, "unauthenticated", "sign in first: missing or invalid access token")
+	errForbidden              = Errorf(http.StatusForbidden, "forbidden", "your roles do not allow this")
+	errPasswordChangeRequired = Errorf(http.StatusForbidden, "password_change_required", "change your temporary password first (POST /api/v1/me/password)")
+	errNotFound               = Errorf(http.StatusNotFound, "not_found", "no such resource")
 )
 
 // ErrorMapper lets domain packages registered by the app map their own

@@ -186,6 +186,12 @@ func (s *Server) user(h userHandlerFunc, roles ...auth.Role) http.Handler {
 			s.writeError(w, r, errUnauthenticated)
 			return
 		}
+		if p.MustChangePassword && r.Pattern != "GET /api/v1/me" && r.Pattern != "POST /api/v1/me/password" {
+			// A temporary password is known to whoever set it: nothing but
+			// changing it until it is changed.
+			s.writeError(w, r, errPasswordChangeRequired)
+			return
+		}
 		if len(roles) > 0 && !p.HasAnywhere(roles...) {
 			s.writeError(w, r, errForbidden)
 			return

@@ -13,12 +13,12 @@ import (
 )
 
 const accountColumns = `id, username, full_name, email, unit_id, password_hash, demo_password, active,
-	failed_logins, locked_until, password_changed_at`
+	failed_logins, locked_until, password_changed_at, must_change_password`
 
 func scanAccount(row pgx.Row) (auth.Account, error) {
 	var a auth.Account
 	err := row.Scan(&a.ID, &a.Username, &a.FullName, &a.Email, &a.UnitID, &a.PasswordHash, &a.DemoPassword,
-		&a.Active, &a.FailedLogins, &a.LockedUntil, &a.PasswordChangedAt)
+		&a.Active, &a.FailedLogins, &a.LockedUntil, &a.PasswordChangedAt, &a.MustChangePassword)
 	return a, err
 }
 

@@ -11,6 +11,7 @@ import { t, has } from './i18n.js';
  * @property {string} full_name
  * @property {string[]} roles
  * @property {number} unit_id
+ * @property {boolean} [must_change_password] a temporary password: only the change-password screen until changed
  */
 
 /**

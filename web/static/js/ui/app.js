@@ -5,6 +5,7 @@ import { Api, errorMessage } from '../api.js';
 import { t, lang, setLang, onLangChange } from '../i18n.js';
 import { h, replace } from './dom.js';
 import { loginScreen } from './login.js';
+import { passwordScreen } from './password.js';
 import { meetingsScreen } from './meetings.js';
 import { deviceScreen } from './device.js';
 import { roomScreen } from './room.js';
@@ -38,6 +39,7 @@ import { bell } from './bell.js';
 /** @type {{pattern: RegExp, screen: Screen, public?: boolean, names?: string[]}[]} */
 const routes = [
 	{ pattern: /^\/login$/, screen: loginScreen, public: true },
+	{ pattern: /^\/password$/, screen: passwordScreen },
 	{ pattern: /^\/(meetings)?$/, screen: meetingsScreen },
 	{ pattern: /^\/device-check$/, screen: deviceScreen },
 	{ pattern: /^\/meetings\/(\d+)$/, screen: roomScreen, names: ['id'] },
@@ -112,6 +114,7 @@ export function start(root) {
 			u && notices.el,
 			u && h('span', { class: 'who' }, u.full_name, h('span', { class: 'who-role' }, ' · ', u.roles.map((r) => t('role.' + r)).join(', '))),
 			h('button', { type: 'button', class: 'link', lang: lang() === 'vi' ? 'en' : 'vi', onclick: () => setLang(lang() === 'vi' ? 'en' : 'vi') }, t('lang.switch')),
+			u && h('a', { class: 'link', href: '/password', onclick: link('/password') }, t('nav.password')),
 			u && h('button', { type: 'button', class: 'secondary', onclick: async () => { await api.logout(); ctx.go('/login', true); } }, t('nav.logout')),
 		);
 	}
@@ -150,6 +153,11 @@ export function start(root) {
 			ctx.go('/login?next=' + encodeURIComponent(path + location.search), true);
 			return;
 		}
+		// A temporary password: nothing but changing it, then the page wanted.
+		if (api.user?.must_change_password && path !== '/password' && path !== '/login') {
+			ctx.go('/password?next=' + encodeURIComponent(path + location.search), true);
+			return;
+		}
 		main.replaceChildren();
 		if (!route) {
 			document.title = t('notfound.title') + ' — ' + t('app.name');
@@ -182,7 +190,7 @@ export function start(root) {
 	// tab slept): /me refreshes the user, or the token silently, or signs out.
 	if (api.session) {
 		api.get('/me').then((/** @type {import('../api.js').User} */ me) => {
-			if (api.session) api.setSession({ ...api.session, user: { id: me.id, username: me.username, full_name: me.full_name, roles: me.roles, unit_id: me.unit_id } });
+			if (api.session) api.setSession({ ...api.session, user: { id: me.id, username: me.username, full_name: me.full_name, roles: me.roles, unit_id: me.unit_id, must_change_password: me.must_change_password } });
 		}, (err) => console.warn('me:', err));
 	}
 	addEventListener('popstate', () => void render());
