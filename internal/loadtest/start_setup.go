@@ -154,7 +154,7 @@ func (r *StartReport) WriteTable(w io.Writer) error {
 	for _, p := range []struct {
 		name string
 		ph   StartPhase
-	}{{"sign-in", r.SignIn}, {"join", r.Join}, {"reconnect", r.Reconnect}} {
+	}{{"sign-in", r.SignIn}, {"refresh", r.Refresh}, {"join", r.Join}, {"reconnect", r.Reconnect}} {
 		fmt.Fprintf(w, "%-10s %7d %5d %7d %8.0f %8.0f %8.0f %8.0f %8.0f %9.0f %9.0f %6.2f %7.0fms %7.0fms  %v\n", p.name, p.ph.Clients, p.ph.OK,
 			p.ph.Retries, p.ph.P50Ms, p.ph.P95Ms, p.ph.P99Ms, p.ph.MaxMs, p.ph.WallMs, p.ph.ServerPeakRSSMiB, p.ph.ServerRSSOverIdle,
 			p.ph.ServerCPUCores, p.ph.DBPoolWaitMs, p.ph.HashWaitMs, p.ph.Errors)
