@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"slices"
+	"time"
 
 	"github.com/pion/webrtc/v4"
 )
@@ -97,9 +98,28 @@ func (p *Participant) allocateOnce() bool {
 	}
 	feeds, demands := p.gather(downs)
 	// A rate a probe proved had headroom built in: no second margin.
-	pl := plan(estimate{bps: est, probed: est > gccEst}, demands)
+	// Until feedback has had a second to test the initial estimate, video
+	// gets its lowest layer: a commune hall joining on a 400 kbit/s line
+	// was given the medium layer on the 1 Mbit/s initial estimate, the
+	// line's queue overflowed, the estimate collapsed to ~100 kbit/s and
+	// the picture stayed paused for 5–10 s (GCC holds its estimate under
+	// 2–10% loss; only probes raise it again). A clean link climbs by the
+	// first probe, which tests the same initial estimate.
+	unconfirmed := bwe != nil && !noFeedback && !p.estimateTested()
+	pl := plan(estimate{bps: est, probed: est > gccEst, unconfirmed: unconfirmed}, demands)
 	limited := p.apply(feeds, demands, pl, est)
 	return p.probeStep(limited, pl.used, pl.limitedNeed, est, gccEst, sig)
+}
+
+// feedbackSettle is how long after the down connection connects the
+// estimate counts as untested.
+const feedbackSettle = time.Second
+
+// estimateTested reports whether feedback has had feedbackSettle to test
+// the initial estimate since the down connection connected.
+func (p *Participant) estimateTested() bool {
+	since := p.downSince.Load()
+	return since != 0 && nanotime()-since >= int64(feedbackSettle)
 }
 
 // feed is a down track and the layers of its source when gathered.

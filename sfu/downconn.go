@@ -35,6 +35,7 @@ func (p *Participant) downConn() error {
 		p.log.Debug("down connection", "state", st.String())
 		if st == webrtc.PeerConnectionStateConnected {
 			p.downReady.Store(true)
+			p.downSince.CompareAndSwap(0, nanotime())
 		}
 		p.mediaState(st)
 	})

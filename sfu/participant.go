@@ -33,6 +33,7 @@ type Participant struct {
 	// reaches the subscriber (pion drops RTP written before its SRTP
 	// is up, silently: a replayed key frame would be lost).
 	downReady   atomic.Bool
+	downSince   atomic.Int64 // nanotime the down connection first connected
 	serverMuted atomic.Bool
 	estimate    atomic.Int64 // bit/s, the downlink estimate last used
 	congestedAt atomic.Int64 // nanotime of the estimator's last drop

@@ -11,6 +11,9 @@ type estimate struct {
 	// probed: the rate is what a probe proved, headroom included, so a
 	// higher layer takes no second margin on top of it.
 	probed bool
+	// unconfirmed: no transport feedback has tested the estimate yet (it
+	// is the configured initial one): video gets its lowest layer only.
+	unconfirmed bool
 }
 
 // demand is what one down track asks of the downlink, as gathered. All
@@ -110,7 +113,11 @@ func plan(est estimate, demands []demand) allocation {
 			continue
 		}
 		chosen := -1
-		for k := min(int(d.want), 3) - 1; k >= 0; k-- {
+		top := min(int(d.want), 3) - 1
+		if est.unconfirmed {
+			top = min(top, max(lowest(d.layers), 0))
+		}
+		for k := top; k >= 0; k-- {
 			if d.layers[k] == 0 {
 				continue
 			}

@@ -92,6 +92,9 @@ func TestPlan(t *testing.T) {
 			estimate{bps: 3_000_000}, []demand{
 				audio("f/mic", 60_000), other("x/mic", 60_000, -1), other("y/mic", 60_000, -1), floor(2),
 			}, []int{0, 0, 0, 2}, -1},
+		{"an estimate feedback has not tested yet: the lowest layer only",
+			estimate{bps: 5_000_000, unconfirmed: true}, []demand{floor(-1), {id: "w/camera", priority: 3, want: QualityHigh, cur: -1, layers: [3]int{0, 0, 2_000_000}}},
+			[]int{0, 2}, 0},
 		{"no floor: other audio needs no room for it",
 			estimate{bps: 130_000}, []demand{other("x/mic", 60_000, -1), other("y/mic", 60_000, -1)}, []int{0, 0}, -1},
 	}

@@ -60,6 +60,9 @@ const (
 	// within its one second even when the link carries no more than what
 	// flows. Later steps double (see above): a success proved the link
 	// had room, and an overshoot that large shows as queueing at once.
+	// The first probe on a new connection is as small: its estimate is
+	// the configured initial one, untested (a probe to 1.25 Mbit/s on
+	// joining a 400 kbit/s line collapsed its estimate for seconds).
 	thinLink = 1_000_000
 )
 
@@ -191,7 +194,7 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 		target = 2 * max(usage, est)
 	}
 	target = min(target, need+need/5)
-	if est < thinLink && pr.streak == 0 {
+	if pr.streak == 0 && (est < thinLink || !p.estimateTested()) {
 		target = min(target, usage+usage/4)
 	}
 	pad := target - usage
