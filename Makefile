@@ -32,6 +32,7 @@ test: services tools
 ## e2e: browser tests of the web client in Debian's chromium (installed if missing) against a real server
 e2e: services build
 	@deploy/local/browser.sh >/dev/null
+	@deploy/local/firefox.sh >/dev/null
 	@$(SERVICES) && cd web/e2e && npm ci --no-audit --no-fund --silent && \
 	CAU_E2E_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 --test-timeout=300000 tests/
 

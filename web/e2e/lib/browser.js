@@ -13,14 +13,17 @@ export const screenshotDir = path.join(repoRoot, 'artifacts', 'screenshots');
 export const sizes = {
 	desktop: { width: 1920, height: 1080 },
 	tablet: { width: 1280, height: 800 },
+	phone: { width: 390, height: 844 },
 };
 
 /**
  * openBrowser starts one chromium with its own profile; the returned close
- * removes the profile.
+ * removes the profile. o.video names a Y4M file for the fake camera
+ * (lib/fakevideo.js) instead of chromium's built-in 720p pattern.
  * @param {{width: number, height: number}} [viewport]
+ * @param {{video?: string}} [o]
  */
-export async function openBrowser(viewport = sizes.desktop) {
+export async function openBrowser(viewport = sizes.desktop, o = {}) {
 	const profile = await mkdtemp(path.join(tmpdir(), 'cau-chromium-'));
 	const context = await chromium.launchPersistentContext(profile, {
 		executablePath: chromiumPath,
@@ -32,6 +35,7 @@ export async function openBrowser(viewport = sizes.desktop) {
 			'--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
 			'--disable-sync', '--no-first-run', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
 			'--autoplay-policy=no-user-gesture-required', '--auto-select-desktop-capture-source=Entire screen',
+			...(o.video ? ['--use-file-for-fake-video-capture=' + o.video] : []),
 		],
 	});
 	const page = context.pages()[0] ?? await context.newPage();

@@ -1,7 +1,9 @@
-// A hall's call through the SFU: publishes the camera and microphone on the
-// "up" connection (offered by us, simulcast), receives the others on the
-// "down" connection (offered by the SFU). No DOM: the UI gets tracks through
-// onTrack and decides where they go.
+// A call through the SFU (a hall, a person, a console): publishes the
+// camera and microphone (or the microphone only, or nothing) on the "up"
+// connection (offered by us, simulcast), receives the others on the "down"
+// connection (offered by the SFU). It keeps what the SFU says about the
+// room: who is in it, their tracks, whose picture the floor track carries.
+// No DOM: the UI gets tracks through onTrack and decides where they go.
 
 import { Signaling } from './signaling.js';
 import { addPublishTracks, openCamera, StatsSampler } from './rtc.js';
@@ -11,6 +13,16 @@ import { addPublishTracks, openCamera, StatsSampler } from './rtc.js';
  * @property {(track: MediaStreamTrack, stream: MediaStream) => void} onTrack a remote track arrived
  * @property {(type: string, data: any) => void} [onEvent] other SFU events (floor, layer, stats, error…)
  * @property {(state: import('./socket.js').SocketState) => void} [onState]
+ */
+
+/** @typedef {'camera'|'mic'|'none'} PublishMode what a call publishes when its grant allows */
+
+/**
+ * @typedef {object} FloorState what the SFU says about the floor
+ * @property {string} identity whose floor it is (the floor event)
+ * @property {boolean} pinned granted by the chair
+ * @property {string} source whose picture the floor track carries now (the layer event)
+ * @property {import('./rtc.js').Quality|''} quality the layer received ('off': paused)
  */
 
 /** Call is one participant's media session. */
@@ -35,8 +47,16 @@ export class Call {
 		this.floorQuality = 'high';
 		/** @type {{publish?: boolean, subscribe?: boolean, screen?: boolean, moderate?: boolean}} what the SFU allows us */
 		this.grant = {};
-		/** whether to publish camera and microphone when the grant allows (false: watch only) */
-		this.publishes = true;
+		/** @type {PublishMode} what to publish when the grant allows */
+		this.mode = 'camera';
+		/** @type {Map<string, {identity: string, name: string, kind: string}>} the room's participants (us too) */
+		this.participants = new Map();
+		/** @type {Map<string, any>} the room's tracks by track_id (TrackInfo) */
+		this.tracks = new Map();
+		/** @type {FloorState} */
+		this.floor = { identity: '', pinned: false, source: '', quality: '' };
+		/** @type {MediaStreamTrack|null} our screen share, while it lasts */
+		this.screen = null;
 		/** @type {import('./rtc.js').Quality} each other hall's thumbnail */
 		this.stripQuality = 'low';
 		this.sig = new Signaling(join, { onMessage: (t, d) => void this.onMessage(t, d), onState: handlers.onState });
@@ -55,12 +75,15 @@ export class Call {
 			this.ice = (data.ice_servers ?? []).map((/** @type {any} */ s) => ({ urls: s.urls, username: s.username, credential: s.credential }));
 			this.self = data.self?.identity ?? '';
 			this.grant = data.grant ?? {};
+			this.participants = new Map([data.self, ...(data.participants ?? [])].filter(Boolean).map((/** @type {any} */ p) => [p.identity, p]));
+			this.tracks = new Map((data.tracks ?? []).map((/** @type {any} */ tr) => [tr.track_id, tr]));
+			this.floor = { ...this.floor, identity: data.floor ?? '', pinned: !!data.pinned };
 			if (!data.resumed) {
 				// A new session: whatever we had is gone on the server side,
 				// subscriptions included.
 				this.closePCs();
 				this.wanted.clear();
-				if (data.grant?.publish && this.publishes) await this.publish();
+				if (data.grant?.publish && this.mode !== 'none') await this.publish();
 			}
 			if (data.grant?.subscribe !== false) {
 				this.want('floor', this.floorQuality);
@@ -68,7 +91,25 @@ export class Call {
 			}
 			break;
 		case 'track_published':
+			if (data.track) this.tracks.set(data.track.track_id, data.track);
 			this.onPublished(data.track);
+			break;
+		case 'track_unpublished':
+			this.tracks.delete(data.track_id);
+			this.wanted.delete(data.track_id);
+			break;
+		case 'participant_joined':
+		case 'participant_updated':
+			if (data.participant) this.participants.set(data.participant.identity, data.participant);
+			break;
+		case 'participant_left':
+			this.participants.delete(data.identity);
+			break;
+		case 'floor':
+			this.floor = { ...this.floor, identity: data.identity ?? '', pinned: !!data.pinned };
+			break;
+		case 'layer':
+			if (data.track_id === 'floor') this.floor = { ...this.floor, source: data.source ?? '', quality: data.quality ?? '' };
 			break;
 		case 'answer':
 			if (data.pc === 'up' && this.up) await this.up.setRemoteDescription({ type: 'answer', sdp: data.sdp });
@@ -93,16 +134,41 @@ export class Call {
 	}
 
 	async publish() {
-		this.local ??= await openCamera();
+		this.local ??= await openCamera(this.mode === 'mic' ? { video: false } : {});
 		const pc = this.newPC('up');
 		this.up = pc;
 		addPublishTracks(pc, this.local);
-		/** @type {Record<string, string>} */
-		const tracks = {};
-		for (const t of this.local.getTracks()) tracks[t.id] = t.kind === 'video' ? 'camera' : 'microphone';
 		const offer = await pc.createOffer();
 		await pc.setLocalDescription(offer);
-		this.sig.send('offer', { sdp: offer.sdp, tracks });
+		this.sig.send('offer', { sdp: offer.sdp, tracks: this.sources() });
+	}
+
+	/**
+	 * sources names each published track for the SFU (docs/signaling.md "offer").
+	 * @returns {Record<string, string>}
+	 */
+	sources() {
+		/** @type {Record<string, string>} */
+		const tracks = {};
+		for (const t of this.local?.getTracks() ?? []) tracks[t.id] = t.kind === 'video' ? 'camera' : 'microphone';
+		if (this.screen) tracks[this.screen.id] = 'screen';
+		return tracks;
+	}
+
+	/**
+	 * name is how the SFU names a participant ("" if unknown).
+	 * @param {string} identity
+	 */
+	name(identity) { return this.participants.get(identity)?.name ?? ''; }
+
+	/**
+	 * sharing is the identity of whoever shares a screen now ("" if nobody;
+	 * the first one if several).
+	 */
+	sharing() {
+		if (this.screen) return this.self;
+		for (const tr of this.tracks.values()) if (tr.source === 'screen' && !tr.muted) return tr.identity;
+		return '';
 	}
 
 	/**
@@ -114,26 +180,28 @@ export class Call {
 		if (!this.up || !this.local) throw new Error('not publishing');
 		const screen = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 15 } }, audio: false });
 		const track = screen.getVideoTracks()[0];
+		this.screen = track;
 		this.up.addTransceiver(track, { direction: 'sendonly', streams: [screen] });
-		/** @type {Record<string, string>} */
-		const tracks = {};
-		for (const t of this.local.getTracks()) tracks[t.id] = t.kind === 'video' ? 'camera' : 'microphone';
-		tracks[track.id] = 'screen';
 		const offer = await this.up.createOffer();
 		await this.up.setLocalDescription(offer);
-		this.sig.send('offer', { sdp: offer.sdp, tracks });
-		track.addEventListener('ended', () => {
-			// The browser's "stop sharing" bar: unpublish by renegotiating without it.
-			const tr = this.up?.getTransceivers().find((x) => x.sender.track === track);
-			if (!tr || !this.up) return;
-			this.up.removeTrack(tr.sender);
-			void this.up.createOffer().then(async (o) => {
-				await this.up?.setLocalDescription(o);
-				delete tracks[track.id];
-				this.sig.send('offer', { sdp: o.sdp, tracks });
-			});
-		});
+		this.sig.send('offer', { sdp: offer.sdp, tracks: this.sources() });
+		// The browser's "stop sharing" bar ends the track too.
+		track.addEventListener('ended', () => void this.stopScreen());
 		return screen;
+	}
+
+	/** stopScreen unpublishes our screen share by renegotiating without it. */
+	async stopScreen() {
+		const track = this.screen;
+		if (!track) return;
+		this.screen = null;
+		track.stop();
+		const tr = this.up?.getTransceivers().find((x) => x.sender.track === track);
+		if (!tr || !this.up) return;
+		this.up.removeTrack(tr.sender);
+		const o = await this.up.createOffer();
+		await this.up.setLocalDescription(o);
+		this.sig.send('offer', { sdp: o.sdp, tracks: this.sources() });
 	}
 
 	/** @param {string} sdp */
@@ -157,7 +225,8 @@ export class Call {
 	 */
 	onPublished(tr) {
 		if (!tr || tr.kind !== 'video' || tr.identity === this.self || this.wanted.has(tr.track_id)) return;
-		this.want(tr.track_id, this.stripQuality);
+		// A screen share is the main picture: its best layer.
+		this.want(tr.track_id, tr.source === 'screen' && this.floorQuality !== 'off' ? 'high' : this.stripQuality);
 	}
 
 	/**
@@ -190,5 +259,7 @@ export class Call {
 		this.closePCs();
 		this.local?.getTracks().forEach((t) => t.stop());
 		this.local = null;
+		this.screen?.stop();
+		this.screen = null;
 	}
 }

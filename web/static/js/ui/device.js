@@ -2,6 +2,7 @@
 // test tone. Everything stops when the user leaves the screen.
 
 import { openCamera } from '../rtc.js';
+import { saveJoinMode, savedJoinMode } from '../joinmode.js';
 import { t } from '../i18n.js';
 import { h, replace } from './dom.js';
 
@@ -82,6 +83,16 @@ export function deviceScreen(main) {
 		osc.onended = () => void ctx.close();
 	});
 
+	// How to join a meeting's call from this browser, remembered here.
+	const saved = h('p', { class: 'muted', id: 'join-saved', hidden: true }, t('device.joinSaved'));
+	const choice = savedJoinMode() ?? 'camera';
+	const joinMode = h('fieldset', { class: 'card join-panel', id: 'device-join-mode' },
+		h('legend', {}, t('device.joinMode')),
+		/** @type {import('../joinmode.js').JoinMode[]} */ (['camera', 'mic', 'listen']).map((m) => h('label', { class: 'check' },
+			h('input', { type: 'radio', name: 'device-join-mode', value: m, checked: m === choice, onchange: () => { saveJoinMode(m); saved.hidden = false; } }),
+			t('join.' + m))),
+		saved);
+
 	main.append(h('section', { class: 'page' },
 		h('h1', {}, t('device.title')),
 		error,
@@ -89,6 +100,7 @@ export function deviceScreen(main) {
 			h('section', { class: 'card' }, h('h2', {}, t('device.camera')), video, camInfo),
 			h('section', { class: 'card' }, h('h2', {}, t('device.microphone')), h('label', { for: 'mic-level' }, t('device.level')), meter, micInfo),
 			h('section', { class: 'card' }, h('h2', {}, t('device.speaker')), h('p', { class: 'muted' }, t('device.speakerHint')), beepBtn)),
-		h('div', { class: 'actions' }, startBtn)));
+		h('div', { class: 'actions' }, startBtn),
+		joinMode));
 	return stop;
 }

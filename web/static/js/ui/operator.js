@@ -2,8 +2,11 @@
 // connection state, mute and link figures, paged so 160 halls stay usable
 // on one screen, and the roll call (check-in per person).
 //
-// Video thumbnails and per-hall bitrate/loss/RTT come from the SFU; until
-// its signaling lands the tiles show the session's presence state and "—".
+// Video thumbnails and per-hall bitrate/loss/RTT/layer/microphone level
+// come from the SFU: the console joins as console-<user> (never replacing
+// the person's own call) with the "stats" permission. Tiles are sorted
+// trouble first (a weak or silent link, then halls not connected); a hall
+// technician also sees their own hall's link in full at the top.
 
 import { ApiError, errorMessage } from '../api.js';
 import { LiveSession } from '../live.js';
@@ -35,12 +38,16 @@ export async function operatorScreen(main, ctx, params) {
 	const grid = h('ul', { class: 'tiles', id: 'hall-grid' });
 	const pager = h('nav', { class: 'pager', 'aria-label': t('op.pages') });
 	const roll = h('section', { class: 'card', id: 'roll-call' });
+	/** @type {number[]} the halls this account operates (a technician) */
+	const myHalls = m.my_halls ?? [];
+	const mine = h('section', { class: 'card my-hall', id: 'my-hall', hidden: myHalls.length === 0 });
 	const search = h('input', { type: 'search', id: 'op-filter', placeholder: t('op.filter'), 'aria-label': t('op.filter') });
 	search.addEventListener('input', () => { filter = search.value.trim().toLowerCase(); page = 0; draw(); });
 	main.append(h('section', { class: 'page operator' },
 		h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, t('op.title')), h('p', { class: 'muted' }, m.meeting.title)),
 			h('a', { class: 'button', href: `/meetings/${id}` }, t('editor.toRoom'))),
 		error,
+		mine,
 		h('div', { class: 'row' }, search, summary),
 		grid, pager, roll));
 
@@ -54,6 +61,11 @@ export async function operatorScreen(main, ctx, params) {
 		/** @type {Map<number, any>} */
 		const state = new Map((snap?.halls ?? []).map((/** @type {any} */ s) => [s.hall_id, s]));
 		const all = [...hallInfo.values()].filter((x) => !filter || x.name.toLowerCase().includes(filter) || x.code.toLowerCase().includes(filter));
+		// Trouble first: a weak or silent link, then halls not connected,
+		// then a fair link, then the rest (each by name, so tiles move
+		// only when a hall's state changes).
+		const rank = (/** @type {any} */ x) => trouble(state.get(x.hall_id), stats.get(x.hall_id));
+		all.sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name, 'vi'));
 		const connected = all.filter((x) => state.get(x.hall_id)?.connected).length;
 		summary.textContent = t('op.summary', { n: all.length, c: connected });
 		const pages = Math.max(1, Math.ceil(all.length / pageSize));
@@ -73,21 +85,41 @@ export async function operatorScreen(main, ctx, params) {
 			const st = stats.get(x.hall_id);
 			const on = !!s?.connected || !!st?.connected;
 			const video = videos.get(x.hall_id);
-			return h('li', { class: 'tile ' + (on ? 'on' : 'off'), 'data-hall': String(x.hall_id) },
+			return h('li', { class: 'tile ' + (on ? 'on' : 'off'), 'data-hall': String(x.hall_id), 'data-trouble': String(rank(x)) },
 				h('div', { class: 'thumb', 'aria-hidden': 'true' }, video ?? (on ? '' : t('room.hallOffline'))),
 				h('div', { class: 'tile-name', title: x.name }, x.name.replace(/^Điểm cầu\s+/, '')),
 				h('div', { class: 'tile-stats' },
 					h('span', { class: 'state' }, h('span', { class: 'dot ' + (on ? 'on' : 'off') }), ' ', on ? t('room.hallConnected') : t('room.hallOffline')),
 					s?.muted ? h('span', { class: 'muted' }, t('room.muted')) : null),
 				h('p', { class: 'link', title: `${t('op.bitrate')} · ${t('op.loss')} · ${t('op.rtt')}` },
-					st ? `${Math.round(st.bitrate_in / 1000)} kbit/s · ${(100 * st.loss_in).toFixed(1)}% · ${Math.round(st.rtt_ms)} ms` : '— kbit/s · —% · — ms'));
+					st ? `${Math.round(st.bitrate_in / 1000)} kbit/s · ${(100 * st.loss_in).toFixed(1)}% · ${Math.round(st.rtt_ms)} ms` : '— kbit/s · —% · — ms'),
+				st && h('p', { class: 'link' }, `${t('op.layer')}: ${t('layer.' + (st.floor_layer || 'off'))} · `,
+					h('meter', { min: '0', max: '1', value: String(level(st)), title: t('op.audio') })));
 		}));
+		drawMine();
 		replace(pager, pages > 1 && [
 			h('button', { type: 'button', disabled: page === 0, onclick: () => { page--; draw(); } }, t('op.prev')),
 			h('span', {}, t('op.page', { p: page + 1, n: pages })),
 			h('button', { type: 'button', disabled: page >= pages - 1, onclick: () => { page++; draw(); } }, t('op.next')),
 		]);
 		drawRoll();
+	}
+
+	// A technician's own hall: every figure the SFU reports for it.
+	function drawMine() {
+		if (myHalls.length === 0) return;
+		const hid = myHalls[0];
+		const st = stats.get(hid);
+		const name = hallInfo.get(hid)?.name ?? t('room.hall', { id: hid });
+		const row = (/** @type {string} */ k, /** @type {any} */ v) => h('div', {}, h('dt', {}, k), h('dd', {}, v));
+		replace(mine, h('h2', {}, t('op.myHall', { hall: name })),
+			!st?.connected ? h('p', { class: 'error', id: 'my-hall-state' }, t('op.noLink')) : h('dl', { class: 'figures', id: 'my-hall-link', 'data-trouble': String(trouble(undefined, st)) },
+				row(t('op.sent'), `${Math.round(st.bitrate_in / 1000)} kbit/s`),
+				row(t('op.received'), `${Math.round(st.bitrate_out / 1000)} kbit/s`),
+				row(t('op.loss'), `${(100 * st.loss_in).toFixed(1)}% / ${(100 * st.loss_out).toFixed(1)}%`),
+				row(t('op.rtt'), `${Math.round(st.rtt_ms)} ms`),
+				row(t('op.layer'), t('layer.' + (st.floor_layer || 'off'))),
+				row(t('op.audio'), h('meter', { id: 'my-hall-level', min: '0', max: '1', value: String(level(st)) }))));
 	}
 
 	function drawRoll() {
@@ -124,7 +156,7 @@ export async function operatorScreen(main, ctx, params) {
 	const hallOf = (/** @type {string} */ identity) => Number(/^hall-(\d+)/.exec(identity)?.[1] ?? 0);
 	let redraw = 0;
 	const drawSoon = () => { if (!redraw) redraw = requestAnimationFrame(() => { redraw = 0; draw(); }); };
-	call = new Call(() => api.post(`/meetings/${id}/join`, {}), {
+	call = new Call(() => api.post(`/meetings/${id}/join`, { console: true }), {
 		onTrack: (track, stream) => {
 			if (track.kind !== 'video') return;
 			const hall = hallOf(stream.id) || hallOf(track.id);
@@ -149,7 +181,7 @@ export async function operatorScreen(main, ctx, params) {
 	});
 	// The console shows thumbnails, not a floor picture.
 	call.floorQuality = 'off';
-	call.publishes = false;
+	call.mode = 'none';
 	call.stripQuality = 'off';
 	/** @type {any} */ (globalThis).cauCall = call;
 
@@ -163,4 +195,29 @@ export async function operatorScreen(main, ctx, params) {
 	});
 	draw();
 	return () => { live.close(); call?.close(); ctx.setConnection('open'); delete (/** @type {any} */ (globalThis)).cauCall; };
+}
+
+/**
+ * trouble ranks a hall for the console, lower first: 0 a connected hall
+ * whose link is weak (loss over 5 %, RTT over 400 ms) or carries nothing,
+ * 1 not connected, 2 a fair link (loss over 1 %, RTT over 200 ms) or no
+ * figures yet, 3 good.
+ * @param {any} s the session's hall state
+ * @param {any} st the SFU's stats of the hall
+ */
+export function trouble(s, st) {
+	if (!st) return s?.connected ? 2 : 1;
+	if (!st.connected) return 1;
+	if (st.loss_in > 0.05 || st.loss_out > 0.05 || st.rtt_ms > 400 || st.bitrate_in === 0) return 0;
+	if (st.loss_in > 0.01 || st.loss_out > 0.01 || st.rtt_ms > 200) return 2;
+	return 3;
+}
+
+/**
+ * level turns the SFU's audio level (-dBov, 127 silence) into 0…1 for a meter.
+ * @param {any} st
+ */
+function level(st) {
+	const dbov = st.audio_level ?? 127;
+	return Math.max(0, Math.min(1, (90 - dbov) / 60));
 }

@@ -6,8 +6,7 @@
 import { ApiError, errorMessage } from '../api.js';
 import { LiveSession } from '../live.js';
 import { SessionState } from '../session.js';
-import { Call } from '../call.js';
-import { StatsSampler } from '../rtc.js';
+import { createStage } from './stage.js';
 import { t, has } from '../i18n.js';
 import { h, replace } from './dom.js';
 import { voteDialog, votePanel } from './vote.js';
@@ -19,6 +18,7 @@ import { voteDialog, votePanel } from './vote.js';
  * @property {number[]} myHalls
  * @property {boolean} canManage
  * @property {Map<number, string>} people user id → full name
+ * @property {Map<number, any>} persons user id → invitee (full_name, unit_name, hall_id)
  * @property {Map<number, string>} halls hall id → name
  * @property {any[]} documents
  */
@@ -38,6 +38,7 @@ export async function roomScreen(main, ctx, params) {
 	const data = {
 		meeting: m.meeting, myRoles: m.my_roles, myHalls: m.my_halls, canManage: m.can_manage,
 		people: new Map(inv.participants.map((/** @type {any} */ p) => [p.user_id, p.full_name])),
+		persons: new Map(inv.participants.map((/** @type {any} */ p) => [p.user_id, p])),
 		halls: new Map(inv.halls.map((/** @type {any} */ x) => [x.hall_id, x.name])),
 		documents: Array.isArray(docs) ? docs : docs.documents ?? [],
 	};
@@ -76,58 +77,14 @@ export async function roomScreen(main, ctx, params) {
 	// Tests reach the session to cut the link as a network loss would.
 	/** @type {any} */ (globalThis).cauLive = live;
 
-	// Media: a hall's browser joins the SFU, publishes its camera and
-	// microphone, and shows the floor in the main picture and the other
-	// halls in the strip. The elements live outside draw() so re-rendering
-	// the state never interrupts a picture.
-	const mainVideo = h('video', { id: 'main-video', autoplay: true, playsinline: true, muted: true });
-	const strip = h('div', { class: 'strip', id: 'strip', 'aria-label': t('room.halls') });
-	const audios = h('div', { hidden: true });
-	/** @type {Call|null} */
-	let call = null;
-	if (data.myHalls.length > 0) {
-		const hall = data.myHalls[0];
-		call = new Call(() => api.post(`/meetings/${id}/join`, { hall_id: hall }), {
-			onTrack: (track, stream) => {
-				if (track.kind === 'audio') {
-					const a = h('audio', { autoplay: true });
-					a.srcObject = stream;
-					audios.append(a);
-					track.addEventListener('ended', () => a.remove());
-					return;
-				}
-				const floor = stream.id === 'floor' || track.id.includes('floor');
-				const v = floor ? mainVideo : h('video', { autoplay: true, playsinline: true, muted: true, 'data-track': track.id });
-				v.srcObject = stream;
-				if (!floor) {
-					strip.append(h('figure', { class: 'strip-tile' }, v));
-					track.addEventListener('ended', () => v.parentElement?.remove());
-				}
-				mainVideo.parentElement?.classList.toggle('has-video', !!mainVideo.srcObject);
-			},
-			onEvent: (type) => { if (type === 'joined') draw(); },
-			onState: (st) => ctx.setConnection(st === 'open' || st === 'closed' ? 'open' : 'reconnecting'),
-		});
-		/** @type {any} */ (globalThis).cauCall = call;
-	}
-
-	// Link-quality indicator: the up connection's send rate and RTT and the
-	// down connection's loss, every 2 s.
-	const quality = h('span', { class: 'quality', id: 'link-quality', 'aria-live': 'polite' });
-	/** @type {StatsSampler|null} */
-	let upStats = null;
-	const qualityTimer = setInterval(async () => {
-		if (!call?.up) return;
-		if (!upStats || upStats.pc !== call.up) upStats = new StatsSampler(call.up);
-		try {
-			const u = await upStats.sample();
-			const d = call.downStats ? await call.downStats.sample() : null;
-			const lossPct = d?.lossPct ?? 0;
-			const q = d && d.quality === 'poor' ? 'poor' : u.quality;
-			quality.dataset.quality = q;
-			quality.textContent = t('room.link', { q: t('link.' + q), kbps: Math.round(u.sendKbps), rtt: Math.round(u.rttMs), loss: lossPct.toFixed(1) });
-		} catch { /* the connection is being replaced */ }
-	}, 2000);
+	// Media: a hall's browser joins as its hall; a person joins from their
+	// own browser in the mode they choose (ui/stage.js).
+	const stage = createStage({
+		api, meetingId: id, hall: data.myHalls.length > 0 ? data.myHalls[0] : null, halls: data.halls, persons: data.persons,
+		onConnection: (st) => ctx.setConnection(st === 'open' || st === 'closed' ? 'open' : 'reconnecting'),
+		onError: (err) => { error.textContent = errorMessage(err); error.hidden = false; },
+	});
+	let autoJoined = false;
 
 	function draw() {
 		if (!snap) return;
@@ -146,6 +103,21 @@ export async function roomScreen(main, ctx, params) {
 			r.hall_id ? data.halls.get(r.hall_id) ?? t('room.hall', { id: r.hall_id }) : null,
 		].filter(Boolean).join(' — ');
 		const itemDocs = data.documents.filter((d) => current && d.item_id === current.id);
+		// The stage labels the floor with the session's speaker when the SFU
+		// shows that speaker's picture; a person seated in a connected hall
+		// is offered "I am in the hall".
+		const hallState = new Map((snap.halls ?? []).map((/** @type {any} */ x) => [x.hall_id, x]));
+		const myAtt = (snap.attendance ?? []).find((/** @type {any} */ a) => a.user_id === me);
+		const myHall = myAtt?.status === 'in_hall' ? myAtt.hall_id : data.persons.get(me ?? 0)?.hall_id;
+		stage.setSession({
+			label: speaking ? who(speaking) : '',
+			identity: speaking ? (speaking.hall_id ? `hall-${speaking.hall_id}` : `user-${speaking.user_id}`) : '',
+		}, !!myHall && !!hallState.get(myHall)?.connected);
+		if (!autoJoined) { autoJoined = true; stage.autoJoin(); }
+		stage.picture.dataset.speaker = speaking ? String(speaking.id) : '';
+		// Every invited hall, connected or not, before the session opens too.
+		const hallRows = [...data.halls.keys()].map((hid) => hallState.get(hid) ?? { hall_id: hid, connected: false, muted: false });
+		for (const hs of snap.halls ?? []) if (!data.halls.has(hs.hall_id)) hallRows.push(hs);
 
 		replace(root,
 			h('header', { class: 'room-head' },
@@ -153,17 +125,11 @@ export async function roomScreen(main, ctx, params) {
 					h('h1', {}, data.meeting.title),
 					h('p', { class: 'muted' }, has('kind.' + data.meeting.kind) ? t('kind.' + data.meeting.kind) : data.meeting.kind,
 						' · ', h('span', { id: 'session-status', 'data-status': snap.status }, t('room.status.' + snap.status)),
-						call && ' · ', call && quality)),
+						' · ', stage.quality)),
 				(data.myRoles.length > 0 || data.canManage) && h('a', { class: 'button', id: 'to-minutes', href: `/meetings/${id}/minutes`, onclick: (/** @type {MouseEvent} */ ev) => { if (ev.button === 0 && !ev.ctrlKey && !ev.metaKey) { ev.preventDefault(); ctx.go(`/meetings/${id}/minutes`); } } }, t('minutes.title')),
 			),
 			h('section', { class: 'stage', 'aria-label': t('room.mainPicture') },
-				h('div', { class: 'picture' + (mainVideo.srcObject ? ' has-video' : ''), id: 'main-picture', 'data-speaker': speaking ? String(speaking.id) : '' },
-					mainVideo,
-					h('div', { class: 'picture-label' }, speaking ? who(speaking) : t('room.noFloor')),
-					!call && h('p', { class: 'muted' }, t('room.videoPending'))),
-				strip, audios,
-				call?.grant.screen && h('div', { class: 'actions' },
-					h('button', { type: 'button', id: 'share-screen', onclick: () => act(async () => { if (call) await call.shareScreen(); }) }, t('room.shareScreen'))),
+				stage.picture, stage.controls, stage.strip, stage.audios,
 				h('div', { class: 'current card', id: 'current-item', 'data-item': current ? String(current.id) : '' },
 					h('h2', {}, t('room.current')),
 					current ? h('p', { class: 'item-title' }, `${idx + 1}. ${current.title}`) : h('p', { class: 'muted' }, t('room.noItem')),
@@ -205,9 +171,9 @@ export async function roomScreen(main, ctx, params) {
 						.map((d) => h('li', {}, h('a', { href: `/documents/${d.id}` }, d.title))))),
 				h('section', { class: 'card' },
 					h('h2', {}, t('room.halls')),
-					(snap.halls ?? []).length === 0 && h('p', { class: 'muted' }, t('room.noHalls')),
+					hallRows.length === 0 && h('p', { class: 'muted' }, t('room.noHalls')),
 					(chair || data.myHalls.length > 0) && h('p', {}, h('a', { href: `/meetings/${id}/operator`, id: 'to-operator' }, t('room.operator'))),
-					h('ul', { class: 'halls' }, (snap.halls ?? []).map((/** @type {any} */ hs) => h('li', {},
+					h('ul', { class: 'halls', id: 'room-halls' }, hallRows.map((/** @type {any} */ hs) => h('li', { 'data-hall': String(hs.hall_id) },
 						h('span', { class: 'dot ' + (hs.connected ? 'on' : 'off'), 'aria-hidden': 'true' }),
 						data.halls.get(hs.hall_id) ?? t('room.hall', { id: hs.hall_id }), ' ',
 						h('span', { class: 'muted' }, hs.connected ? t('room.hallConnected') : t('room.hallOffline'), hs.muted ? ' · ' + t('room.muted') : ''),
@@ -216,13 +182,11 @@ export async function roomScreen(main, ctx, params) {
 	}
 
 	return () => {
-		clearInterval(qualityTimer);
+		stage.close();
 		live.close();
-		call?.close();
 		ctx.setConnection('open');
 		delete (/** @type {any} */ (globalThis)).cauLive;
 		delete (/** @type {any} */ (globalThis)).cauSession;
-		delete (/** @type {any} */ (globalThis)).cauCall;
 	};
 }
 
