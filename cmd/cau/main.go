@@ -39,6 +39,7 @@ func commands() []command {
 		{"audit", "verify the audit log's hash chain (audit verify)", runAudit},
 		{"backup", "write one archive: database dump, encrypted files, manifest of hashes (--out)", runBackup},
 		{"restore", "restore an archive into an empty database and data directory, then verify it (--in)", runRestore},
+		{"health", "exit 0 when /readyz answers 200 (container health check; --url)", runHealth},
 		{"version", "print the version", runVersion},
 	}
 }
