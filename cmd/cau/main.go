@@ -35,7 +35,7 @@ func commands() []command {
 		{"seed", "load demo data (--demo): a province of 180 units and halls and demo accounts", runSeed},
 		{"token", "print a room token for the SFU (--room, --identity, --name, --perms, --ttl)", runToken},
 		{"loadtest", "start N synthetic halls against a server and report rates, delay, loss, CPU and memory", runLoadtest},
-		{"keys", "create the signing key files named by the configuration (for production setup)", runKeys},
+		{"keys", "create the signing and document key files named by the configuration (for production setup)", runKeys},
 		{"audit", "verify the audit log's hash chain (audit verify)", runAudit},
 		{"backup", "write one archive: database dump, encrypted files, manifest of hashes (--out)", runBackup},
 		{"restore", "restore an archive into an empty database and data directory, then verify it (--in)", runRestore},
