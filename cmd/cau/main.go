@@ -14,6 +14,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// Vietnam time (Asia/Ho_Chi_Minh) must load on hosts and images
+	// without tzdata (distroless, minimal servers): ~450 KB in the binary.
+	_ "time/tzdata"
 
 	"github.com/cau-gov/cau/internal/config"
 )
