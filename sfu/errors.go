@@ -13,4 +13,9 @@ var (
 	ErrTooMany       = errors.New("too many participants in the room")
 	ErrBadSDP        = errors.New("bad session description")
 	ErrBadResume     = errors.New("unknown or expired session to resume")
+	// ErrRevoked: a moderator removed the grant's holder, or ended the
+	// call, after the grant was issued; a new grant is needed.
+	ErrRevoked = errors.New("the grant was revoked by a moderator")
+	// ErrLocked: the room is locked to halls and who was in.
+	ErrLocked = errors.New("the room is locked")
 )

@@ -14,6 +14,14 @@ type Grant struct {
 	Screen    bool // a screen share track
 	Moderate  bool // mute others, receive everyone's stats
 	Stats     bool // receive everyone's stats (a technician's console)
+	// Hall says the grant is an invited hall's: a locked room admits it.
+	Hall bool
+	// IssuedAt is when the grant was issued: a removal or the end of the
+	// call refuses grants issued up to it (zero counts as before any).
+	IssuedAt time.Time
+	// Holder is who the grant was issued to when Identity differs (a WHEP
+	// player's identity carries a suffix); removing the holder removes it.
+	Holder ParticipantID
 }
 
 // Observer hears about room events, for roll call and the minutes. Calls

@@ -31,6 +31,7 @@ type SFU struct {
 	mu       sync.Mutex
 	closed   bool
 	rooms    map[RoomID]*room
+	policies map[RoomID]*policy // moderation, kept while rooms come and go
 	observer Observer
 
 	events  chan func(Observer)
@@ -60,7 +61,7 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*SFU, erro
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
-	s := &SFU{cfg: cfg, log: logger, metrics: m, rooms: map[RoomID]*room{},
+	s := &SFU{cfg: cfg, log: logger, metrics: m, rooms: map[RoomID]*room{}, policies: map[RoomID]*policy{},
 		events: make(chan func(Observer), 1024), stopped: make(chan struct{}), done: make(chan struct{})}
 	if err := s.listen(); err != nil {
 		s.closeSockets()
@@ -210,17 +211,6 @@ func (s *SFU) PinFloor(room RoomID, id ParticipantID) error {
 	return nil
 }
 
-// SetMuted is a server-side mute of a participant's audio: its packets
-// stop being forwarded and it is told, as is the room.
-func (s *SFU) SetMuted(room RoomID, id ParticipantID, muted bool) error {
-	p, err := s.participant(room, id)
-	if err != nil {
-		return fmt.Errorf("mute %s: %w", id, err)
-	}
-	p.setServerMuted(muted)
-	return nil
-}
-
 // RoomStats returns the participants' link stats as last computed (every
 // Config.StatsInterval); nil for an unknown room.
 func (s *SFU) RoomStats(room RoomID) []ParticipantStats {
@@ -244,6 +234,9 @@ func (s *SFU) Join(g Grant, sink Sink, resume string) (*Participant, error) {
 	}
 	if g.Kind == "" {
 		g.Kind = KindUser
+	}
+	if err := s.Admit(g); err != nil {
+		return nil, err
 	}
 	for {
 		r, err := s.room(g.Room, true)
@@ -282,6 +275,9 @@ func (s *SFU) join(r *room, g Grant, sink Sink) (*Participant, error) {
 		log: r.log.With("participant", g.Identity), sources: map[string]Source{}, published: map[Source]*upTrack{},
 		downs: map[TrackID]*downTrack{}, pending: map[PC][]webrtc.ICECandidateInit{}}
 	p.ctx, p.cancel = contextWithCancel()
+	s.mu.Lock()
+	p.serverMuted.Store(s.mutedLocked(r.id, p.id))
+	s.mu.Unlock()
 	if g.Subscribe {
 		if err := p.downConn(); err != nil {
 			return nil, err
@@ -301,6 +297,11 @@ func (s *SFU) join(r *room, g Grant, sink Sink) (*Participant, error) {
 		replaced.Leave("replaced by a new connection")
 	}
 	s.metrics.participants.Inc()
+	if err := s.Admit(g); err != nil {
+		// Removed or locked out between the check in Join and the add.
+		p.Leave(ReasonRemoved)
+		return nil, err
+	}
 	p.log.Info("participant joined", "kind", g.Kind)
 	s.sendJoined(p, false)
 	r.broadcast(ParticipantJoinedEvent{Participant: p.info()}, p)

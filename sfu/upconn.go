@@ -296,6 +296,10 @@ func ErrorCode(err error) string {
 		return "room_full"
 	case errors.Is(err, ErrBadResume):
 		return "bad_resume"
+	case errors.Is(err, ErrRevoked):
+		return "revoked"
+	case errors.Is(err, ErrLocked):
+		return "room_locked"
 	case errors.Is(err, ErrClosed):
 		return "closed"
 	case errors.Is(err, ErrInvalid):

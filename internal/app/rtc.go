@@ -55,7 +55,7 @@ func (a *App) setupSFU(cfg config.Config, log *slog.Logger) (rtc, whipHandler ht
 	a.SFU = s
 	a.closers = append(a.closers, func() { _ = s.Close() })
 	if a.Meetings != nil {
-		a.Meetings.SetMedia(sfuMedia{s})
+		a.Meetings.SetMedia(sfuMedia{s: s, ttl: cfg.RoomTokenTTL})
 		s.SetObserver(rollCall{m: a.Meetings, log: log.With("component", "rollcall")})
 	}
 	verifier := roomtoken.NewVerifier(a.RoomKey.Public().(ed25519.PublicKey))
@@ -69,8 +69,12 @@ func (a *App) setupSFU(cfg config.Config, log *slog.Logger) (rtc, whipHandler ht
 	return signal.NewHandler(s, authorize, log.With("component", "signal")), whip.NewHandler(s, authorize, log.With("component", "whip")), nil
 }
 
-// sfuMedia is the SFU as the meeting service's Media.
-type sfuMedia struct{ s *sfu.SFU }
+// sfuMedia is the SFU as the meeting service's Media. ttl is the room
+// tokens' lifetime: a revocation lasts as long as a token issued before it.
+type sfuMedia struct {
+	s   *sfu.SFU
+	ttl time.Duration
+}
 
 func (m sfuMedia) PinFloor(room, identity string) error {
 	return m.s.PinFloor(sfu.RoomID(room), sfu.ParticipantID(identity))
@@ -78,6 +82,21 @@ func (m sfuMedia) PinFloor(room, identity string) error {
 
 func (m sfuMedia) SetMuted(room, identity string, muted bool) error {
 	return m.s.SetMuted(sfu.RoomID(room), sfu.ParticipantID(identity), muted)
+}
+
+func (m sfuMedia) Remove(room, identity string, at time.Time) error {
+	return m.s.Remove(sfu.RoomID(room), sfu.ParticipantID(identity), at, at.Add(m.ttl))
+}
+
+func (m sfuMedia) SetRoomState(room, state string, at time.Time) error {
+	switch state {
+	case meeting.RoomEnded:
+		return m.s.EndCall(sfu.RoomID(room), at, at.Add(m.ttl))
+	case meeting.RoomLocked:
+		return m.s.SetLocked(sfu.RoomID(room), true)
+	default:
+		return m.s.SetLocked(sfu.RoomID(room), false)
+	}
 }
 
 // rollCall turns the SFU's joins and leaves into the meeting's roll call:

@@ -17,6 +17,12 @@ func meetingError(err error) *Error {
 		return ValidationError(ve.Fields)
 	case errors.Is(err, meeting.ErrNotFound):
 		return Errorf(http.StatusNotFound, "not_found", "no such meeting (or you are not invited)")
+	case errors.Is(err, meeting.ErrRemoved):
+		return Errorf(http.StatusForbidden, "removed_from_call", err.Error())
+	case errors.Is(err, meeting.ErrRoomLocked):
+		return Errorf(http.StatusConflict, "room_locked", err.Error())
+	case errors.Is(err, meeting.ErrCallEnded):
+		return Errorf(http.StatusConflict, "call_ended", err.Error())
 	case errors.Is(err, meeting.ErrForbidden):
 		return Errorf(http.StatusForbidden, "forbidden", err.Error())
 	case errors.Is(err, meeting.ErrChairRequired):

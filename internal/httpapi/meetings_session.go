@@ -153,7 +153,33 @@ func (s *Server) muteHall(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		return ValidationError(map[string]string{"muted": "required (true or false)"})
 	}
 	return s.sessionCmd(func(r *http.Request, p *auth.Principal, id meeting.ID) error {
-		return s.Meetings.MuteHall(r.Context(), p, id, auth.HallID(hall), *in.Muted)
+		return s.Meetings.MuteHall(r.Context(), p, id, auth.HallID(hall), *in.Muted, clientIP(r))
+	})(w, r, p)
+}
+
+// moderate mutes, unmutes, asks to unmute, removes or readmits a hall or
+// a person of the call (docs/meeting-events.md).
+func (s *Server) moderate(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var in struct {
+		Action string `json:"action"`
+		meeting.Target
+	}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	return s.sessionCmd(func(r *http.Request, p *auth.Principal, id meeting.ID) error {
+		return s.Meetings.Moderate(r.Context(), p, id, in.Action, in.Target, clientIP(r))
+	})(w, r, p)
+}
+
+// setRoom locks, unlocks, ends or reopens the call.
+func (s *Server) setRoom(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var in meeting.RoomInput
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	return s.sessionCmd(func(r *http.Request, p *auth.Principal, id meeting.ID) error {
+		return s.Meetings.SetRoom(r.Context(), p, id, in, clientIP(r))
 	})(w, r, p)
 }
 

@@ -588,6 +588,20 @@ func (m *recordingMedia) SetMuted(room, identity string, muted bool) error {
 	return nil
 }
 
+func (m *recordingMedia) Remove(room, identity string, _ time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.calls = append(m.calls, "remove "+room+" "+identity)
+	return nil
+}
+
+func (m *recordingMedia) SetRoomState(room, state string, _ time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.calls = append(m.calls, "room "+room+" "+state)
+	return nil
+}
+
 func (m *recordingMedia) last() string {
 	m.mu.Lock()
 	defer m.mu.Unlock()

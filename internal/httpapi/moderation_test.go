@@ -120,3 +120,92 @@ func TestVoteRules(t *testing.T) {
 		t.Errorf("open majority-of-all vote (3 of the chair and 3 delegates): %+v", b)
 	}
 }
+
+// TestModerationBadInput sends every kind of bad request to the
+// moderation routes: each gets a clear 4xx and changes nothing (no event,
+// no audit row, no moderation row, the room as it was).
+func TestModerationBadInput(t *testing.T) {
+	w, id, base := setupRoom(t)
+	mod, room := base+"/session/moderation", base+"/session/room"
+	d1 := w.users["delegate1"]
+	// One removal to make "remove twice" and "readmit" meaningful.
+	w.do(t, "chair", "POST", mod, map[string]any{"action": "remove", "user_id": d1}, 204, nil)
+
+	snapshot := func() [5]int {
+		return [5]int{
+			w.env.Count(t, "session_events", "meeting_id = $1", id),
+			w.env.Count(t, "audit_log", "action LIKE 'session.%' AND object_id = $1", fmt.Sprint(id)),
+			w.env.Count(t, "session_people", "meeting_id = $1 AND (muted OR removed_at IS NOT NULL)", id),
+			w.env.Count(t, "session_halls", "meeting_id = $1 AND (muted OR removed_at IS NOT NULL)", id),
+			w.env.Count(t, "meetings", "id = $1 AND room_state = 'open' AND NOT secretary_moderates", id),
+		}
+	}
+	before := snapshot()
+	for _, c := range []struct {
+		who, method, path string
+		body              any
+		status            int
+		code              string
+	}{
+		{"chair", "POST", mod, map[string]any{}, 422, "validation_failed"},
+		{"chair", "POST", mod, map[string]any{"action": "kick", "user_id": d1}, 422, "validation_failed"},
+		{"chair", "POST", mod, map[string]any{"action": "mute"}, 422, "validation_failed"},
+		{"chair", "POST", mod, map[string]any{"action": "mute", "user_id": d1, "hall_id": w.halls["d1"]}, 422, "validation_failed"},
+		{"chair", "POST", mod, map[string]any{"action": "mute", "user_id": -3}, 422, "validation_failed"},
+		{"chair", "POST", mod, map[string]any{"action": "mute", "user_id": w.users["outsider"]}, 422, "validation_failed"},
+		{"chair", "POST", mod, map[string]any{"action": "mute", "hall_id": 999999}, 422, "validation_failed"},
+		{"chair", "POST", mod, map[string]any{"action": "mute", "user_id": "năm"}, 422, "validation_failed"},
+		{"chair", "POST", mod, map[string]any{"action": "mute", "user_id": d1, "reason": "x"}, 400, ""},
+		{"chair", "POST", mod, `{"action": "mute", `, 400, ""},
+		{"chair", "POST", mod, map[string]any{"action": "remove", "user_id": d1}, 409, "invalid_state"},
+		{"chair", "POST", mod, map[string]any{"action": "readmit", "user_id": w.users["delegate2"]}, 409, "invalid_state"},
+		{"delegate2", "POST", mod, map[string]any{"action": "mute", "user_id": w.users["delegate3"]}, 403, "forbidden"},
+		{"operator", "POST", mod, map[string]any{"action": "mute", "hall_id": w.halls["province"]}, 403, "forbidden"},
+		{"secretary", "POST", mod, map[string]any{"action": "mute", "user_id": w.users["delegate3"]}, 403, "forbidden"},
+		{"outsider", "POST", mod, map[string]any{"action": "mute", "user_id": d1}, 404, "not_found"},
+		{"chair", "POST", "/api/v1/meetings/999999/session/moderation", map[string]any{"action": "mute", "user_id": d1}, 404, "not_found"},
+		{"chair", "PUT", room, map[string]any{}, 422, "validation_failed"},
+		{"chair", "PUT", room, map[string]any{"state": "closed"}, 422, "validation_failed"},
+		{"chair", "PUT", room, map[string]any{"state": "open"}, 409, "invalid_state"},
+		{"chair", "PUT", room, map[string]any{"state": true}, 422, "validation_failed"},
+		{"secretary", "PUT", room, map[string]any{"state": "locked"}, 403, "forbidden"},
+		{"delegate1", "PUT", room, map[string]any{"state": "ended"}, 403, "forbidden"},
+		{"outsider", "PUT", room, map[string]any{"state": "locked"}, 404, "not_found"},
+	} {
+		st, code := w.status(t, c.who, c.method, c.path, c.body)
+		if st != c.status || (c.code != "" && code != c.code) {
+			t.Errorf("%s %s %v as %s: %d %s, want %d %s", c.method, c.path, c.body, c.who, st, code, c.status, c.code)
+		}
+	}
+	if after := snapshot(); after != before {
+		t.Fatalf("bad requests changed the session: events, audit, people, halls, room %v → %v", before, after)
+	}
+
+	// The chair lets the secretary moderate; then the secretary may, but
+	// may not hand moderation on.
+	w.do(t, "chair", "PUT", room, map[string]any{"secretary_moderates": true}, 204, nil)
+	w.do(t, "secretary", "POST", mod, map[string]any{"action": "mute", "user_id": w.users["delegate3"]}, 204, nil)
+	if st, _ := w.status(t, "secretary", "PUT", room, map[string]any{"secretary_moderates": false}); st != 403 {
+		t.Errorf("the secretary changed who moderates: %d", st)
+	}
+	var snap struct {
+		Room struct {
+			State              string `json:"state"`
+			SecretaryModerates bool   `json:"secretary_moderates"`
+		} `json:"room"`
+		People []struct {
+			UserID  int64 `json:"user_id"`
+			Muted   bool  `json:"muted"`
+			Removed bool  `json:"removed"`
+		} `json:"people"`
+	}
+	w.do(t, "delegate2", "GET", base+"/session", nil, 200, &snap)
+	if snap.Room.State != "open" || !snap.Room.SecretaryModerates || len(snap.People) != 2 {
+		t.Fatalf("snapshot room %+v people %+v", snap.Room, snap.People)
+	}
+	for _, p := range snap.People {
+		if (p.UserID == d1) != p.Removed || (p.UserID == w.users["delegate3"]) != p.Muted {
+			t.Errorf("snapshot person %+v", p)
+		}
+	}
+}

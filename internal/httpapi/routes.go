@@ -92,6 +92,8 @@ func (s *Server) routes() {
 	m.Handle("POST /api/v1/meetings/{id}/session/votes/{vote}/ballot", s.user(s.castBallot))
 	m.Handle("POST /api/v1/meetings/{id}/session/votes/{vote}/close", s.user(s.closeVote))
 	m.Handle("POST /api/v1/meetings/{id}/session/halls/{hall}/mute", s.user(s.muteHall))
+	m.Handle("POST /api/v1/meetings/{id}/session/moderation", s.user(s.moderate))
+	m.Handle("PUT /api/v1/meetings/{id}/session/room", s.user(s.setRoom))
 	m.Handle("PUT /api/v1/meetings/{id}/session/attendance/{user}", s.user(s.markAttendance))
 	m.Handle("GET /api/v1/notifications", s.user(s.listNotifications))
 	m.Handle("GET /api/v1/notifications/stream", s.user(s.notificationStream))

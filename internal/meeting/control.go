@@ -46,7 +46,9 @@ func (s *Service) CloseSession(ctx context.Context, p *auth.Principal, id ID, ip
 }
 
 func (s *Service) command(ctx context.Context, id ID, c Command) ([]Event, error) {
-	c.At = s.now()
+	if c.At.IsZero() {
+		c.At = s.now()
+	}
 	evs, err := s.store.Session(ctx, id, c)
 	if err != nil {
 		return nil, err
@@ -261,20 +263,14 @@ func (s *Service) CloseVote(ctx context.Context, p *auth.Principal, id ID, vote 
 	return err
 }
 
-// MuteHall mutes or unmutes an invited hall.
-func (s *Service) MuteHall(ctx context.Context, p *auth.Principal, id ID, hall auth.HallID, muted bool) error {
-	if _, err := s.manage(ctx, id, p); err != nil {
-		return err
+// MuteHall mutes or unmutes an invited hall (Moderate with ActMute or
+// ActUnmute; the route the room used before moderation of people).
+func (s *Service) MuteHall(ctx context.Context, p *auth.Principal, id ID, hall auth.HallID, muted bool, ip string) error {
+	action := ActUnmute
+	if muted {
+		action = ActMute
 	}
-	if _, err := s.command(ctx, id, Command{Kind: CmdMuteHall, Allowed: live, Actor: actor(p), Hall: &hall, Muted: muted}); err != nil {
-		return err
-	}
-	if media := s.mediaOf(); media != nil {
-		if err := media.SetMuted(RoomName(id), HallIdentity(hall), muted); err != nil {
-			s.log.WarnContext(ctx, "mute hall", "meeting_id", id, "hall_id", hall, "error", err)
-		}
-	}
-	return nil
+	return s.Moderate(ctx, p, id, action, Target{HallID: &hall}, ip)
 }
 
 // MarkAttendance checks a person in (in a hall, online) or marks them
@@ -318,6 +314,9 @@ func (s *Service) presence(ctx context.Context, id ID, hall auth.HallID, connect
 		return err
 	}
 	s.publish(ctx, evs)
+	if connected {
+		s.reapply(ctx, id, Target{HallID: &hall}, at)
+	}
 	return nil
 }
 
@@ -329,6 +328,7 @@ func (s *Service) UserConnected(ctx context.Context, id ID, user auth.UserID, at
 		return err
 	}
 	s.publish(ctx, evs)
+	s.reapply(ctx, id, Target{UserID: &user}, at)
 	return nil
 }
 

@@ -21,6 +21,13 @@ var (
 	// ErrChairRequired means a meeting was to be published without a chair:
 	// nobody could run its session or approve its minutes.
 	ErrChairRequired = errors.New("name the meeting's chair before publishing it")
+	// ErrRemoved means the chair removed the hall or person from the call:
+	// no room token until readmitted.
+	ErrRemoved = errors.New("the chair removed you from the call; ask the chair to readmit you")
+	// ErrRoomLocked means the call is locked to invited halls and who was in.
+	ErrRoomLocked = errors.New("the room is locked: only invited halls and those already in may join")
+	// ErrCallEnded means the chair ended the call for everyone.
+	ErrCallEnded = errors.New("the chair ended the call")
 )
 
 // ValidationError lists bad input fields and why.

@@ -38,6 +38,9 @@ func (s *Service) Join(ctx context.Context, p *auth.Principal, id ID, hall *auth
 	default:
 		return JoinGrant{}, stateError("the meeting is %s: its room is not open", a.Status)
 	}
+	if err := s.admit(ctx, a, id, hall, p.UserID); err != nil {
+		return JoinGrant{}, err
+	}
 	g := JoinGrant{Room: RoomName(id)}
 	if hall != nil {
 		if !a.OperatesHall(*hall) {

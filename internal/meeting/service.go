@@ -30,7 +30,13 @@ type Mailer interface {
 // session still works.
 type Media interface {
 	PinFloor(room string, identity string) error
+	// SetMuted mutes an identity's audio, connected or not, until unmuted.
 	SetMuted(room, identity string, muted bool) error
+	// Remove ends an identity's session and refuses its tokens issued up to at.
+	Remove(room, identity string, at time.Time) error
+	// SetRoomState locks, unlocks or ends the call (ended: every token
+	// issued up to at is refused).
+	SetRoomState(room, state string, at time.Time) error
 }
 
 // Config is what New needs.

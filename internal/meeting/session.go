@@ -3,6 +3,7 @@ package meeting
 import (
 	"time"
 
+	"github.com/cau-gov/cau/internal/audit"
 	"github.com/cau-gov/cau/internal/auth"
 )
 
@@ -26,6 +27,12 @@ const (
 	EventHallConnected    = "hall.connected"
 	EventHallDisconnected = "hall.disconnected"
 	EventAttendance       = "attendance.marked"
+	// Moderation of the call.
+	EventPersonMuted     = "person.muted"
+	EventUnmuteRequested = "unmute.requested"
+	EventRemoved         = "participant.removed"
+	EventReadmitted      = "participant.readmitted"
+	EventRoomChanged     = "room.changed"
 )
 
 // CommandKind names a session change.
@@ -41,9 +48,10 @@ const (
 	CmdOpenVote     CommandKind = "open_vote"
 	CmdCastBallot   CommandKind = "cast_ballot"
 	CmdCloseVote    CommandKind = "close_vote"
-	CmdMuteHall     CommandKind = "mute_hall"
 	CmdHallPresence CommandKind = "hall_presence"
 	CmdAttendance   CommandKind = "attendance"
+	CmdModerate     CommandKind = "moderate"
+	CmdRoom         CommandKind = "room"
 )
 
 // Attendance statuses of a person.
@@ -83,6 +91,13 @@ type Command struct {
 	Muted      bool
 	Connected  bool
 	Attendance string
+	// Action: the moderation (ActMute…) on Hall or User.
+	Action string
+	// RoomState and SecretaryModerates: the call's new state.
+	RoomState          string
+	SecretaryModerates *bool
+	// Audit, if set, is appended in the command's transaction.
+	Audit *audit.Entry
 }
 
 // Snapshot is the live session's state at Seq: what a browser shows when it
@@ -98,6 +113,9 @@ type Snapshot struct {
 	Halls         []HallState  `json:"halls"`
 	Attendance    []Attendance `json:"attendance"`
 	LastVotes     []Vote       `json:"closed_votes"`
+	// Room and People: the call's moderation (docs/meeting-events.md).
+	Room   RoomControl   `json:"room"`
+	People []PersonState `json:"people"`
 }
 
 // Request is a speaking request.
@@ -140,6 +158,7 @@ type HallState struct {
 	Connected bool        `json:"connected"`
 	Since     time.Time   `json:"since"`
 	Muted     bool        `json:"muted"`
+	Removed   bool        `json:"removed"`
 }
 
 // Attendance is a person's roll call state.

@@ -42,6 +42,10 @@ type Store interface {
 	RemoveItem(ctx context.Context, id ID, item ItemID, allowed []Status, e audit.Entry) ([]Event, error)
 
 	Session(ctx context.Context, id ID, c Command) ([]Event, error)
+	// RoomControl is the call's moderation state; Standing a hall's or
+	// person's (zero when never moderated nor present).
+	RoomControl(ctx context.Context, id ID) (RoomControl, error)
+	Standing(ctx context.Context, id ID, t Target) (Standing, error)
 	Snapshot(ctx context.Context, id ID) (Snapshot, error)
 	EventsSince(ctx context.Context, id ID, seq int64, limit int) ([]Event, error)
 }

@@ -1,10 +1,18 @@
 package roomtoken
 
-import "github.com/cau-gov/cau/sfu"
+import (
+	"time"
+
+	"github.com/cau-gov/cau/sfu"
+)
 
 // Grant turns verified claims into what the SFU admits: the one place
 // where token permissions become SFU permissions.
 func (c Claims) Grant() sfu.Grant {
+	issued := time.UnixMilli(c.IssuedMs)
+	if c.IssuedMs == 0 && c.IssuedAt != nil {
+		issued = c.IssuedAt.Time
+	}
 	return sfu.Grant{
 		Room:      sfu.RoomID(c.Room),
 		Identity:  sfu.ParticipantID(c.Identity),
@@ -15,5 +23,7 @@ func (c Claims) Grant() sfu.Grant {
 		Screen:    c.Has(PermScreen),
 		Moderate:  c.Has(PermModerate),
 		Stats:     c.Has(PermStats),
+		Hall:      c.Kind == string(sfu.KindHall),
+		IssuedAt:  issued,
 	}
 }

@@ -45,6 +45,10 @@ type Claims struct {
 	Name     string   `json:"name,omitempty"`
 	Kind     string   `json:"kind,omitempty"`
 	Perms    []string `json:"perms,omitempty"`
+	// IssuedMs is the issue time in Unix milliseconds (iat has whole
+	// seconds): a removal refuses the tokens issued up to it, and a token
+	// issued after a readmission in the same second must not be one of them.
+	IssuedMs int64 `json:"iat_ms,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -100,6 +104,7 @@ func (s *Signer) Sign(c Claims, ttl time.Duration) (string, error) {
 		c.Subject = c.Identity
 	}
 	c.IssuedAt = jwt.NewNumericDate(now)
+	c.IssuedMs = now.UnixMilli()
 	// A little slack for clocks of other nodes running behind.
 	c.NotBefore = jwt.NewNumericDate(now.Add(-5 * time.Second))
 	c.ExpiresAt = jwt.NewNumericDate(now.Add(ttl))

@@ -57,6 +57,11 @@ func (db *DB) Session(ctx context.Context, id meeting.ID, c meeting.Command) ([]
 		if err := runCommand(ctx, s, m, c); err != nil {
 			return err
 		}
+		if c.Audit != nil {
+			if err := AppendAudit(ctx, tx, *c.Audit, c.At); err != nil {
+				return err
+			}
+		}
 		evs = s.events
 		return nil
 	})
@@ -84,8 +89,10 @@ func runCommand(ctx context.Context, s *sess, m meeting.Meeting, c meeting.Comma
 		return castBallot(ctx, s, c)
 	case meeting.CmdCloseVote:
 		return closeVote(ctx, s, c.Vote)
-	case meeting.CmdMuteHall:
-		return muteHall(ctx, s, *c.Hall, c.Muted)
+	case meeting.CmdModerate:
+		return moderate(ctx, s, c)
+	case meeting.CmdRoom:
+		return setRoom(ctx, s, c)
 	case meeting.CmdHallPresence:
 		return hallPresence(ctx, s, *c.Hall, c.Connected)
 	case meeting.CmdAttendance:
@@ -393,17 +400,6 @@ func requireInvitedHall(ctx context.Context, s *sess, hall auth.HallID) error {
 		return &meeting.ValidationError{Fields: map[string]string{"hall_id": "the hall is not invited"}}
 	}
 	return nil
-}
-
-func muteHall(ctx context.Context, s *sess, hall auth.HallID, muted bool) error {
-	if err := requireInvitedHall(ctx, s, hall); err != nil {
-		return err
-	}
-	if _, err := s.tx.Exec(ctx, `INSERT INTO session_halls (meeting_id, hall_id, connected, since, muted) VALUES ($1, $2, false, $3, $4)
-		ON CONFLICT (meeting_id, hall_id) DO UPDATE SET muted = EXCLUDED.muted`, s.id, hall, s.at, muted); err != nil {
-		return err
-	}
-	return s.emit(ctx, meeting.EventHallMuted, map[string]any{"hall_id": hall, "muted": muted})
 }
 
 func hallPresence(ctx context.Context, s *sess, hall auth.HallID, connected bool) error {

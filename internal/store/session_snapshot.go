@@ -42,7 +42,7 @@ func (db *DB) Snapshot(ctx context.Context, id meeting.ID) (meeting.Snapshot, er
 				snap.LastVotes = append(snap.LastVotes, votes[i])
 			}
 		}
-		rows, err = tx.Query(ctx, `SELECT hall_id, connected, since, muted FROM session_halls WHERE meeting_id = $1 ORDER BY hall_id`, id)
+		rows, err = tx.Query(ctx, `SELECT hall_id, connected, since, muted, removed_at IS NOT NULL FROM session_halls WHERE meeting_id = $1 ORDER BY hall_id`, id)
 		if err != nil {
 			return err
 		}
@@ -53,15 +53,17 @@ func (db *DB) Snapshot(ctx context.Context, id meeting.ID) (meeting.Snapshot, er
 		if err != nil {
 			return err
 		}
-		snap.Attendance, err = pgx.CollectRows(rows, pgx.RowToStructByPos[meeting.Attendance])
-		return err
+		if snap.Attendance, err = pgx.CollectRows(rows, pgx.RowToStructByPos[meeting.Attendance]); err != nil {
+			return err
+		}
+		return roomSnapshot(ctx, tx, id, &snap)
 	})
 	if err != nil {
 		return meeting.Snapshot{}, fmt.Errorf("session snapshot %d: %w", id, err)
 	}
 	// Empty lists are [] for the browser, not null.
 	snap.Queue, snap.LastVotes = nonNil(snap.Queue), nonNil(snap.LastVotes)
-	snap.Halls, snap.Attendance = nonNil(snap.Halls), nonNil(snap.Attendance)
+	snap.Halls, snap.Attendance, snap.People = nonNil(snap.Halls), nonNil(snap.Attendance), nonNil(snap.People)
 	return snap, nil
 }
 

@@ -82,6 +82,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusUnauthorized, "unauthorized", "room token refused")
 		return
 	}
+	// A removed holder's token, one from before the call ended, or a
+	// newcomer to a locked room: refused before the upgrade.
+	if err := h.s.Admit(g); err != nil {
+		httpError(w, http.StatusForbidden, sfuCode(err), err.Error())
+		return
+	}
 	ws, err := h.up.Upgrade(w, r, nil)
 	if err != nil {
 		return // the upgrader has answered

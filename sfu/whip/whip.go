@@ -174,6 +174,7 @@ func (h *Handler) post(kind sfu.Kind) http.HandlerFunc {
 			g.Publish, g.Screen, g.Moderate, g.Stats = false, false, false, false
 			// Several screens may play with one token: each is its own
 			// participant, not a replacement of the last.
+			g.Holder = g.Identity
 			g.Identity = sfu.ParticipantID(string(g.Identity) + "~" + randomID()[:8])
 		}
 		g.Kind = kind
@@ -183,7 +184,7 @@ func (h *Handler) post(kind sfu.Kind) http.HandlerFunc {
 			switch {
 			case errors.Is(err, sfu.ErrBadSDP), errors.Is(err, sfu.ErrInvalid):
 				status = http.StatusBadRequest
-			case errors.Is(err, sfu.ErrNotAllowed):
+			case errors.Is(err, sfu.ErrNotAllowed), errors.Is(err, sfu.ErrRevoked), errors.Is(err, sfu.ErrLocked):
 				status = http.StatusForbidden
 			case errors.Is(err, sfu.ErrTooMany):
 				status = http.StatusServiceUnavailable
