@@ -50,7 +50,9 @@ func TestMeetingAuthorization(t *testing.T) {
 		{"clear current item", "PUT", L + "/session/current-item", map[string]any{"item_id": nil}, []int{204, 204, 403, 403, 403, 404, 204}},
 		{"bad vote", "POST", L + "/session/votes", map[string]any{"question": ""}, []int{422, 422, 403, 403, 403, 404, 422}},
 		{"grant unknown request", "POST", L + "/session/speaking/999999/grant", nil, []int{404, 404, 403, 403, 403, 404, 404}},
-		{"mute hall", "POST", fmt.Sprintf("%s/session/halls/%d/mute", L, w.halls["d1"]), map[string]any{"muted": false}, []int{204, 204, 403, 403, 403, 404, 204}},
+		// Moderation is the chair's (the secretary's only when the chair allows it).
+		{"mute hall", "POST", fmt.Sprintf("%s/session/halls/%d/mute", L, w.halls["d1"]), map[string]any{"muted": false}, []int{403, 204, 403, 403, 403, 404, 403}},
+		{"moderate", "POST", L + "/session/moderation", map[string]any{"action": "unmute", "user_id": w.users["delegate1"]}, []int{403, 204, 403, 403, 403, 404, 403}},
 		{"ask for the floor", "POST", L + "/session/speaking", nil, []int{201, 201, 201, 403, 403, 404, 403}},
 		{"ask for hall d1", "POST", L + "/session/speaking", map[string]any{"hall_id": w.halls["d1"]}, []int{403, 403, 403, 403, 201, 404, 403}},
 		{"check in at d1", "PUT", fmt.Sprintf("%s/session/attendance/%d", L, w.users["delegate1"]), map[string]any{"status": "in_hall", "hall_id": w.halls["d1"]}, []int{204, 204, 403, 403, 204, 404, 204}},

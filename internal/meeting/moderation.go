@@ -37,7 +37,7 @@ type RoomControl struct {
 	// SecretaryModerates: the chair lets the secretary moderate too.
 	SecretaryModerates bool `json:"secretary_moderates"`
 	// HasChair: without a chair, the secretary moderates.
-	HasChair bool `json:"-"`
+	HasChair bool `json:"has_chair"`
 }
 
 // Standing is one hall's or person's moderation and presence.
