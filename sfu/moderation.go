@@ -79,7 +79,7 @@ func (s *SFU) admitLocked(g Grant, now time.Time) error {
 			delete(p.revoked, g.holder())
 		}
 	}
-	if p.locked && !g.Hall && !g.Moderate && !p.admitted[g.holder()] {
+	if p.locked && !g.Hall && !g.Moderate && g.Kind != KindConsole && !p.admitted[g.holder()] {
 		return fmt.Errorf("%w: only invited halls and who was in may join", ErrLocked)
 	}
 	return nil
@@ -136,8 +136,9 @@ func (s *SFU) Remove(room RoomID, id ParticipantID, before, until time.Time) err
 }
 
 // SetLocked locks or unlocks a room. A locked room admits halls (grants
-// with Hall set), moderators, and identities in it when it was locked (so
-// a reload or a reconnect of one who was in still works); nobody else.
+// with Hall set), moderators, consoles (they only watch), and identities
+// in it when it was locked (so a reload or a reconnect of one who was in
+// still works); nobody else.
 func (s *SFU) SetLocked(room RoomID, locked bool) error {
 	in := s.members(room)
 	s.mu.Lock()

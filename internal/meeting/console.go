@@ -33,6 +33,11 @@ func (s *Service) JoinConsole(ctx context.Context, p *auth.Principal, id ID) (Jo
 	default:
 		return JoinGrant{}, stateError("the meeting is %s: its room is not open", a.Status)
 	}
+	// A console only watches: a locked room admits it, a removed person or
+	// an ended call does not.
+	if err := s.admit(ctx, a, id, nil, p.UserID, true); err != nil {
+		return JoinGrant{}, err
+	}
 	g := JoinGrant{Room: RoomName(id), Identity: ConsoleIdentity(p.UserID), Name: p.FullName, Kind: "console",
 		Perms: []string{PermSubscribe}}
 	moderate := a.CanManage() || a.Has(RoleChair) || a.Has(RoleSecretary)

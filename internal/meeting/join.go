@@ -38,7 +38,7 @@ func (s *Service) Join(ctx context.Context, p *auth.Principal, id ID, hall *auth
 	default:
 		return JoinGrant{}, stateError("the meeting is %s: its room is not open", a.Status)
 	}
-	if err := s.admit(ctx, a, id, hall, p.UserID); err != nil {
+	if err := s.admit(ctx, a, id, hall, p.UserID, false); err != nil {
 		return JoinGrant{}, err
 	}
 	g := JoinGrant{Room: RoomName(id)}

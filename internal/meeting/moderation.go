@@ -131,7 +131,12 @@ func (s *Service) Moderate(ctx context.Context, p *auth.Principal, id ID, action
 	case ActUnmute, ActAskUnmute:
 		err = media.SetMuted(room, ident, false)
 	case ActRemove:
-		err = media.Remove(room, ident, s.now())
+		at := s.now()
+		err = media.Remove(room, ident, at)
+		if t.UserID != nil && err == nil {
+			// Their watching console goes with them.
+			err = media.Remove(room, ConsoleIdentity(*t.UserID), at)
+		}
 	}
 	if err != nil {
 		s.log.WarnContext(ctx, "moderate", "meeting_id", id, "identity", ident, "action", action, "error", err)
@@ -186,9 +191,9 @@ func (s *Service) SetRoom(ctx context.Context, p *auth.Principal, id ID, in Room
 
 // admit refuses a join grant the call's moderation forbids: to a removed
 // hall or person, to anyone after the call ended, to a newcomer of a
-// locked room (halls and moderators still join; so do people present,
-// whose browser reloads).
-func (s *Service) admit(ctx context.Context, a Access, id ID, hall *auth.HallID, user auth.UserID) error {
+// locked room (halls, moderators and watching consoles still join; so do
+// people present, whose browser reloads).
+func (s *Service) admit(ctx context.Context, a Access, id ID, hall *auth.HallID, user auth.UserID, watchOnly bool) error {
 	if hall != nil && !a.OperatesHall(*hall) {
 		return nil // Join refuses it as forbidden, revealing nothing
 	}
@@ -210,7 +215,7 @@ func (s *Service) admit(ctx context.Context, a Access, id ID, hall *auth.HallID,
 		return ErrRemoved
 	case rc.State == RoomEnded:
 		return ErrCallEnded
-	case rc.State == RoomLocked && hall == nil && !st.Present && !mayModerate(a, rc):
+	case rc.State == RoomLocked && hall == nil && !watchOnly && !st.Present && !mayModerate(a, rc):
 		return ErrRoomLocked
 	}
 	return nil
