@@ -70,6 +70,14 @@ test('the secretary builds and publishes a meeting; the delegate sees it', async
 		await page.waitForSelector('[role=listbox] li[data-user=chutri]');
 		await page.press('#chair-q', 'Enter');
 		await page.waitForFunction(() => /Trần Văn Quang/.test(document.querySelector('#chair-name')?.textContent ?? ''));
+		// A text that matches many people exactly by none: Enter invites nobody and says to choose.
+		const invited = (await sec.call('GET', `/meetings/${id}/invitees`)).participants.length;
+		await page.fill('#people-q', 'daibieu');
+		await page.waitForSelector('[role=listbox] li[data-user=daibieu10]');
+		await page.press('#people-q', 'Enter');
+		await page.waitForFunction(() => /Hãy chọn một người/.test(document.querySelector('.people-picker:has(#people-q) p[aria-live]')?.textContent ?? ''));
+		assert.equal((await sec.call('GET', `/meetings/${id}/invitees`)).participants.length, invited, 'Enter invited someone from an ambiguous list');
+		// The exact username ranks first: Enter takes it.
 		await page.fill('#people-q', 'daibieu1');
 		await page.press('#people-q', 'Enter');
 		await page.waitForFunction(() => /Đại biểu/.test(document.querySelector('#people-list')?.textContent ?? ''));
