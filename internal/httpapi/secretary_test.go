@@ -174,3 +174,35 @@ func TestNotificationBell(t *testing.T) {
 		t.Fatalf("after read-all: %+v", list)
 	}
 }
+
+// TestPlannedStartAndRescheduleReason: an agenda item keeps its planned
+// start; a published meeting moved with a reason tells the invitees why.
+func TestPlannedStartAndRescheduleReason(t *testing.T) {
+	w := setupProvince(t)
+	id := w.createMeeting(t)
+	base := fmt.Sprintf("/api/v1/meetings/%d", id)
+	at := time.Now().Add(3 * time.Hour).UTC().Truncate(time.Minute)
+	var item struct {
+		PlannedAt *time.Time `json:"planned_at"`
+	}
+	w.do(t, "secretary", "POST", base+"/agenda", map[string]any{"title": "Khai mạc", "planned_at": at, "planned_minutes": 10}, 201, &item)
+	if item.PlannedAt == nil || !item.PlannedAt.Equal(at) {
+		t.Fatalf("planned start: %v, want %v", item.PlannedAt, at)
+	}
+	var agenda struct {
+		Items []struct {
+			PlannedAt *time.Time `json:"planned_at"`
+		} `json:"items"`
+	}
+	w.do(t, "secretary", "GET", base+"/agenda", nil, 200, &agenda)
+	if len(agenda.Items) != 1 || agenda.Items[0].PlannedAt == nil || !agenda.Items[0].PlannedAt.Equal(at) {
+		t.Fatalf("agenda: %+v", agenda)
+	}
+	w.do(t, "secretary", "POST", base+"/publish", nil, 200, nil)
+	start := time.Now().Add(26 * time.Hour).UTC().Truncate(time.Second)
+	w.do(t, "secretary", "PATCH", base, map[string]any{"kind": "regular", "title": "Họp thường kỳ", "starts_at": start,
+		"ends_at": start.Add(2 * time.Hour), "reason": "Trùng lịch tiếp công dân định kỳ"}, 200, nil)
+	if n := w.env.Count(t, "notifications", "kind = 'meeting.rescheduled' AND body LIKE '%Lý do: Trùng lịch tiếp công dân định kỳ%'"); n == 0 {
+		t.Fatal("the rescheduling notice does not say why")
+	}
+}
