@@ -60,9 +60,39 @@ test('every event changes the snapshot as the server would', () => {
 	assert.deepEqual(s.closed_votes[0].counts, { yes: 1, no: 0, abstain: 0 });
 	assert.deepEqual(s.halls, [
 		{ hall_id: 4, connected: true, since: '2026-11-23T02:03:00Z', muted: true },
-		{ hall_id: 7, connected: false, since: '2026-11-23T02:14:00Z', muted: false },
+		{ hall_id: 7, connected: false, since: '2026-11-23T02:14:00Z', muted: false, removed: false },
 	]);
-	assert.deepEqual(s.attendance, [{ user_id: 21, status: 'in_hall', hall_id: 4, since: '2026-11-23T02:04:00Z' }]);
+	assert.deepEqual(s.attendance, [{ user_id: 21, status: 'in_hall', hall_id: 4, since: '2026-11-23T02:04:00Z', joined_at: '2026-11-23T02:04:00Z', left_at: null }]);
+});
+
+test('moderation, votes with a rule and join/leave times apply as the server would', () => {
+	/** @type {any} */
+	let s = { ...snap0, status: 'in_session', room: { state: 'open', secretary_moderates: false, has_chair: true }, people: [] };
+	for (const e of [
+		ev(41, 'person.muted', { user_id: 21, muted: true }),
+		ev(42, 'participant.removed', { user_id: 22, at: '2026-11-23T02:05:00Z' }),
+		ev(43, 'participant.removed', { hall_id: 4, at: '2026-11-23T02:05:10Z' }),
+		ev(44, 'unmute.requested', { user_id: 21 }),
+		ev(45, 'person.muted', { user_id: 21, muted: false }),
+		ev(46, 'participant.readmitted', { hall_id: 4, at: '2026-11-23T02:06:00Z' }),
+		ev(47, 'room.changed', { state: 'locked', secretary_moderates: true, at: '2026-11-23T02:07:00Z' }),
+		ev(48, 'attendance.marked', { user_id: 23, status: 'online', hall_id: null, at: '2026-11-23T02:08:00Z' }),
+		ev(49, 'attendance.marked', { user_id: 23, status: 'absent', hall_id: null, at: '2026-11-23T02:20:00Z' }),
+		ev(50, 'attendance.marked', { user_id: 23, status: 'online', hall_id: null, at: '2026-11-23T02:25:00Z' }),
+		ev(51, 'attendance.marked', { user_id: 23, status: 'absent', hall_id: null, at: '2026-11-23T02:40:00Z' }),
+		ev(52, 'vote.opened', { vote_id: 5, item_id: null, question: 'Kín', options: ['yes', 'no', 'abstain'], secret: true, voter_roles: ['delegate'], eligible: 3, opened_at: '2026-11-23T02:41:00Z', base: 'present', rule: 'two_thirds' }),
+		ev(53, 'vote.closed', { vote_id: 5, closed_at: '2026-11-23T02:45:00Z', secret: true, ballots: 3, eligible: 3, counts: { yes: 1, no: 1, abstain: 1 }, base: 'present', rule: 'two_thirds', base_count: 3, passed: false }),
+	]) {
+		const next = applyEvent(s, e);
+		assert.ok(next, `${e.type} applies`);
+		s = next;
+	}
+	assert.deepEqual(s.people, [{ user_id: 21, muted: false, removed: false }, { user_id: 22, muted: false, removed: true }]);
+	assert.deepEqual(s.halls.find((/** @type {any} */ x) => x.hall_id === 4), { hall_id: 4, connected: false, since: null, muted: false, removed: false });
+	assert.deepEqual(s.room, { state: 'locked', secretary_moderates: true, has_chair: true });
+	assert.deepEqual(s.attendance, [{ user_id: 23, status: 'absent', hall_id: null, since: '2026-11-23T02:40:00Z', joined_at: '2026-11-23T02:08:00Z', left_at: '2026-11-23T02:40:00Z' }]);
+	const v = s.closed_votes.at(-1);
+	assert.deepEqual([v.rule, v.base, v.base_count, v.passed], ['two_thirds', 'present', 3, false]);
 });
 
 test('old events are ignored; gaps, unknown events and a vote never seen open ask for a re-read', () => {

@@ -59,6 +59,8 @@ export class Call {
 		this.screen = null;
 		/** @type {import('./rtc.js').Quality} each other hall's thumbnail */
 		this.stripQuality = 'low';
+		/** whether our own microphone is off (setMicMuted) */
+		this.micMuted = false;
 		this.sig = new Signaling(join, { onMessage: (t, d) => void this.onMessage(t, d), onState: handlers.onState });
 	}
 
@@ -188,6 +190,18 @@ export class Call {
 		// The browser's "stop sharing" bar ends the track too.
 		track.addEventListener('ended', () => void this.stopScreen());
 		return screen;
+	}
+
+	/**
+	 * setMicMuted turns our own microphone off or on (the track is kept,
+	 * so turning it on needs no new permission) and tells the SFU. A
+	 * moderator's mute is separate: while it holds the SFU forwards nothing.
+	 * @param {boolean} muted
+	 */
+	setMicMuted(muted) {
+		this.micMuted = muted;
+		for (const t of this.local?.getAudioTracks() ?? []) t.enabled = !muted;
+		this.sig.send('mute', { source: 'microphone', muted });
 	}
 
 	/** stopScreen unpublishes our screen share by renegotiating without it. */

@@ -65,6 +65,7 @@ export function applyEvent(snap, ev) {
 			id: d.vote_id, item_id: d.item_id ?? null, question: d.question, options: d.options ?? [], secret: !!d.secret,
 			voter_roles: d.voter_roles ?? [], status: 'open', opened_at: d.opened_at, closed_at: null,
 			ballots: 0, eligible: d.eligible ?? 0, counts: null,
+			base: d.base ?? 'present', rule: d.rule ?? 'majority', base_count: null, passed: null,
 		};
 		break;
 	case 'vote.ballot':
@@ -81,6 +82,7 @@ export function applyEvent(snap, ev) {
 		s.closed_votes = [...(s.closed_votes ?? []), {
 			...open, status: 'closed', closed_at: d.closed_at, ballots: d.ballots ?? open.ballots,
 			eligible: d.eligible ?? open.eligible, counts: d.counts ?? {},
+			base: d.base ?? open.base, rule: d.rule ?? open.rule, base_count: d.base_count ?? null, passed: d.passed ?? null,
 		}];
 		break;
 	}
@@ -92,15 +94,50 @@ export function applyEvent(snap, ev) {
 		s.halls = upsertHall(s.halls, d.hall_id, { connected: ev.type === 'hall.connected', since: d.at });
 		break;
 	case 'attendance.marked': {
+		const old = (s.attendance ?? []).find((/** @type {any} */ a) => a.user_id === d.user_id);
 		const rest = (s.attendance ?? []).filter((/** @type {any} */ a) => a.user_id !== d.user_id);
-		s.attendance = [...rest, { user_id: d.user_id, status: d.status, hall_id: d.hall_id ?? null, since: d.at }]
-			.sort((a, b) => a.user_id - b.user_id);
+		// joined_at keeps the first arrival; left_at the last departure of one who had arrived.
+		const here = d.status !== 'absent';
+		const joined = old?.joined_at ?? (here ? d.at : null);
+		s.attendance = [...rest, {
+			user_id: d.user_id, status: d.status, hall_id: d.hall_id ?? null, since: d.at,
+			joined_at: joined, left_at: here || !joined ? null : d.at,
+		}].sort((a, b) => a.user_id - b.user_id);
 		break;
 	}
+	// Moderation of the call (docs/meeting-events.md).
+	case 'person.muted':
+		s.people = upsertPerson(s.people, d.user_id, { muted: !!d.muted });
+		break;
+	case 'participant.removed':
+	case 'participant.readmitted': {
+		const removed = ev.type === 'participant.removed';
+		if (d.hall_id) s.halls = upsertHall(s.halls, d.hall_id, { removed });
+		if (d.user_id) s.people = upsertPerson(s.people, d.user_id, { removed });
+		break;
+	}
+	case 'unmute.requested':
+		break; // a request to the participant, no state
+	case 'room.changed':
+		s.room = { ...s.room, state: d.state, secretary_moderates: !!d.secretary_moderates };
+		break;
 	default:
 		return null;
 	}
 	return s;
+}
+
+/**
+ * @param {any[]|undefined} people
+ * @param {number} id
+ * @param {Record<string, unknown>} change
+ */
+function upsertPerson(people, id, change) {
+	const list = people ?? [];
+	if (!list.some((x) => x.user_id === id)) {
+		return [...list, { user_id: id, muted: false, removed: false, ...change }].sort((a, b) => a.user_id - b.user_id);
+	}
+	return list.map((x) => (x.user_id === id ? { ...x, ...change } : x));
 }
 
 /**
@@ -111,7 +148,7 @@ export function applyEvent(snap, ev) {
 function upsertHall(halls, id, change) {
 	const list = halls ?? [];
 	if (!list.some((x) => x.hall_id === id)) {
-		return [...list, { hall_id: id, connected: false, since: null, muted: false, ...change }].sort((a, b) => a.hall_id - b.hall_id);
+		return [...list, { hall_id: id, connected: false, since: null, muted: false, removed: false, ...change }].sort((a, b) => a.hall_id - b.hall_id);
 	}
 	return list.map((x) => (x.hall_id === id ? { ...x, ...change } : x));
 }

@@ -15,6 +15,15 @@ import { Call } from '../call.js';
 import { t } from '../i18n.js';
 import { h, replace } from './dom.js';
 
+/**
+ * clock is a time as HH:MM in Vietnam's time, or "—".
+ * @param {string|null|undefined} at RFC 3339
+ */
+function clock(at) {
+	if (!at) return '—';
+	return new Date(at).toLocaleTimeString('vi-VN', { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: 'Asia/Ho_Chi_Minh' });
+}
+
 /** Tiles per page: a 6×4 grid fills a 1080p screen at thumbnail size. */
 const pageSize = 24;
 
@@ -129,7 +138,8 @@ export async function operatorScreen(main, ctx, params) {
 		replace(roll, h('h2', {}, t('op.rollCall')),
 			!canMark && h('p', { class: 'muted' }, t('op.rollCallClosed')),
 			h('table', { class: 'roll' },
-				h('thead', {}, h('tr', {}, h('th', {}, t('op.person')), h('th', {}, t('op.role')), h('th', {}, t('op.status')))),
+				h('thead', {}, h('tr', {}, h('th', {}, t('op.person')), h('th', {}, t('op.role')), h('th', {}, t('op.status')),
+					h('th', {}, t('op.joined')), h('th', {}, t('op.left')))),
 				h('tbody', {}, people.map((p) => {
 					const a = att.get(p.user_id);
 					const sel = h('select', { 'data-user': String(p.user_id), disabled: !canMark, 'aria-label': t('op.status') + ': ' + p.full_name },
@@ -139,7 +149,8 @@ export async function operatorScreen(main, ctx, params) {
 							disabled: v === 'in_hall' && !p.hall_id,
 						}, t('att.' + (v || 'unknown')))));
 					sel.addEventListener('change', () => act(() => api.put(`/meetings/${id}/session/attendance/${p.user_id}`, { status: sel.value, hall_id: p.hall_id ?? null })));
-					return h('tr', {}, h('td', {}, p.full_name), h('td', {}, t('mrole.' + p.role)), h('td', {}, sel));
+					return h('tr', { 'data-user': String(p.user_id) }, h('td', {}, p.full_name), h('td', {}, t('mrole.' + p.role)), h('td', {}, sel),
+						h('td', { class: 'joined-at' }, clock(a?.joined_at)), h('td', { class: 'left-at' }, clock(a?.left_at)));
 				}))));
 	}
 

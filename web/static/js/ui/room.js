@@ -10,6 +10,7 @@ import { createStage } from './stage.js';
 import { t, has } from '../i18n.js';
 import { h, replace } from './dom.js';
 import { voteDialog, votePanel } from './vote.js';
+import { Moderation } from './moderation.js';
 
 /**
  * @typedef {object} RoomData
@@ -57,14 +58,19 @@ export async function roomScreen(main, ctx, params) {
 		error.hidden = true;
 		try { await f(); } catch (err) { error.textContent = errorMessage(err); error.hidden = false; }
 	};
+	// Moderation of the call (ui/moderation.js): the chair's panel and
+	// tile buttons, and what a moderated participant is told.
+	const mod = new Moderation({ api, meetingId: id, me: api.user?.id, myHalls: data.myHalls, myRoles: data.myRoles,
+		people: data.people, halls: data.halls, act, call: () => stage.call, leave: () => stage.leave(), redraw: () => stage.redraw() });
 
 	// Events are applied to the snapshot here (session.js); the snapshot is
 	// re-read only after a reconnect or a gap in the log.
 	const state = new SessionState({
 		load: () => api.get(`/meetings/${id}/session`),
-		onChange: (s) => { snap = s; draw(); },
+		onChange: (s) => { snap = s; mod.snap = s; draw(); },
 		onEvent: (ev) => {
 			if (ev.type === 'vote.closed' || ev.type === 'vote.opened') { voted = new Set(); draw(); }
+			mod.onSessionEvent(ev);
 		},
 	});
 	const live = new LiveSession(api, id, {
@@ -83,6 +89,8 @@ export async function roomScreen(main, ctx, params) {
 		api, meetingId: id, hall: data.myHalls.length > 0 ? data.myHalls[0] : null, halls: data.halls, persons: data.persons,
 		onConnection: (st) => ctx.setConnection(st === 'open' || st === 'closed' ? 'open' : 'reconnecting'),
 		onError: (err) => { error.textContent = errorMessage(err); error.hidden = false; },
+		onSfuEvent: (type, d) => mod.onSfuEvent(type, d),
+		tileExtra: (identity) => mod.tile(identity),
 	});
 	let autoJoined = false;
 
@@ -118,8 +126,10 @@ export async function roomScreen(main, ctx, params) {
 		// Every invited hall, connected or not, before the session opens too.
 		const hallRows = [...data.halls.keys()].map((hid) => hallState.get(hid) ?? { hall_id: hid, connected: false, muted: false });
 		for (const hs of snap.halls ?? []) if (!data.halls.has(hs.hall_id)) hallRows.push(hs);
+		const moderator = mod.canModerate();
+		const voters = /** @type {string[]} */ (snap.vote?.voter_roles ?? ['delegate', 'chair']);
 
-		replace(root,
+		replace(root, mod.notice,
 			h('header', { class: 'room-head' },
 				h('div', {},
 					h('h1', {}, data.meeting.title),
@@ -143,10 +153,12 @@ export async function roomScreen(main, ctx, params) {
 						snap.status === 'published' && button('open-session', t('room.openSession'), () => act(() => api.post(`/meetings/${id}/session/open`)), 'primary'),
 						inSession && button('prev-item', t('room.prevItem'), () => act(() => api.put(`/meetings/${id}/session/current-item`, { item_id: items[idx - 1].id })), '', idx <= 0),
 						inSession && button('next-item', t('room.nextItem'), () => act(() => api.put(`/meetings/${id}/session/current-item`, { item_id: items[idx + 1].id })), 'primary', idx >= items.length - 1),
-						inSession && !snap.vote && button('open-vote', t('room.openVote'), () => voteDialog(async (q, secret) => act(() => api.post(`/meetings/${id}/session/votes`, { question: q, secret, options: ['yes', 'no', 'abstain'] })))),
+						inSession && !snap.vote && button('open-vote', t('room.openVote'), () => voteDialog(async (v) => act(() => api.post(`/meetings/${id}/session/votes`, { question: v.question, secret: v.secret, base: v.base, rule: v.rule, options: ['yes', 'no', 'abstain'] })))),
 						inSession && snap.vote && button('close-vote', t('room.closeVote'), () => act(() => api.post(`/meetings/${id}/session/votes/${snap.vote.id}/close`))),
 						inSession && button('close-session', t('room.closeSession'), () => act(() => api.post(`/meetings/${id}/session/close`))))),
-				votePanel(snap, { canVote: !chair || data.myRoles.includes('delegate'), voted, onCast: (vote, choice) => act(async () => { await api.post(`/meetings/${id}/session/votes/${vote}/ballot`, { choice }); voted.add(vote); draw(); }) }),
+				mod.panel(),
+				// Only those whose meeting role may vote see ballot buttons.
+				votePanel(snap, { canVote: voters.some((r) => data.myRoles.includes(r)), voted, onCast: (vote, choice) => act(async () => { await api.post(`/meetings/${id}/session/votes/${vote}/ballot`, { choice }); voted.add(vote); draw(); }) }),
 				h('section', { class: 'card', 'aria-label': t('room.queue') },
 					h('h2', {}, t('room.floor')),
 					h('p', { id: 'floor' }, speaking ? who(speaking) : h('span', { class: 'muted' }, t('room.noFloor'))),
@@ -176,8 +188,8 @@ export async function roomScreen(main, ctx, params) {
 					h('ul', { class: 'halls', id: 'room-halls' }, hallRows.map((/** @type {any} */ hs) => h('li', { 'data-hall': String(hs.hall_id) },
 						h('span', { class: 'dot ' + (hs.connected ? 'on' : 'off'), 'aria-hidden': 'true' }),
 						data.halls.get(hs.hall_id) ?? t('room.hall', { id: hs.hall_id }), ' ',
-						h('span', { class: 'muted' }, hs.connected ? t('room.hallConnected') : t('room.hallOffline'), hs.muted ? ' · ' + t('room.muted') : ''),
-						chair && inSession && button('', hs.muted ? t('room.unmute') : t('room.mute'), () => act(() => api.post(`/meetings/${id}/session/halls/${hs.hall_id}/mute`, { muted: !hs.muted })), 'small'))))),
+						h('span', { class: 'muted' }, hs.connected ? t('room.hallConnected') : t('room.hallOffline'), hs.muted ? ' · ' + t('room.muted') : '', hs.removed ? ' · ' + t('mod.removed') : ''),
+						moderator && inSession && button('', hs.muted ? t('room.unmute') : t('room.mute'), () => act(() => api.post(`/meetings/${id}/session/halls/${hs.hall_id}/mute`, { muted: !hs.muted })), 'small'))))),
 			));
 	}
 

@@ -19,6 +19,8 @@ import { h, replace } from './dom.js';
  * @property {Map<number, any>} persons user id → invitee (full_name, unit_name, hall_id)
  * @property {(st: string) => void} onConnection
  * @property {(err: unknown) => void} onError
+ * @property {(type: string, data: any) => void} [onSfuEvent] every SFU event (moderation follows its own)
+ * @property {(identity: string) => HTMLElement|null} [tileExtra] more under a strip tile (a moderator's buttons)
  */
 
 /** @param {StageOptions} o */
@@ -39,7 +41,7 @@ export function createStage(o) {
 	let mode = null;
 	/** @type {Map<string, MediaStream>} remote video by track_id ("floor", "hall-3/camera", "user-7/screen") */
 	const videos = new Map();
-	/** @type {Map<string, {fig: HTMLElement, video: HTMLVideoElement, cap: HTMLElement}>} strip tiles by identity */
+	/** @type {Map<string, {fig: HTMLElement, video: HTMLVideoElement, cap: HTMLElement, extra: HTMLElement}>} strip tiles by identity */
 	const tiles = new Map();
 	/** @type {string[]} */
 	let speakers = [];
@@ -120,8 +122,9 @@ export function createStage(o) {
 			if (!tile) {
 				const video = h('video', { autoplay: true, playsinline: true, muted: true });
 				const cap = h('figcaption', {});
-				const fig = h('figure', { class: 'strip-tile', 'data-identity': id }, video, cap);
-				tile = { fig, video, cap };
+				const extra = h('div', { class: 'tile-ctl' });
+				const fig = h('figure', { class: 'strip-tile', 'data-identity': id }, video, cap, extra);
+				tile = { fig, video, cap, extra };
 				tiles.set(id, tile);
 			}
 			const mine = id === c?.self;
@@ -132,6 +135,7 @@ export function createStage(o) {
 			tile.fig.classList.toggle('on-floor', c?.floor.identity === id);
 			const hasMic = mine ? !!c?.local?.getAudioTracks().length : [...(c?.tracks.values() ?? [])].some((tr) => tr.identity === id && tr.source === 'microphone');
 			tile.cap.textContent = (mine ? t('room.you') + ' · ' : '') + labelOf(id) + (hasMic || id.startsWith('hall-') ? '' : ' · ' + t('room.listening'));
+			replace(tile.extra, mine ? null : o.tileExtra?.(id) ?? null);
 			strip.append(tile.fig); // keeps the order
 		}
 	}
@@ -161,6 +165,7 @@ export function createStage(o) {
 				refresh();
 			},
 			onEvent: (type, d) => {
+				o.onSfuEvent?.(type, d);
 				if (type === 'active_speakers') speakers = d.speakers ?? [];
 				if (type === 'track_unpublished') videos.delete(d.track_id);
 				if (type === 'error') o.onError(new Error(d.message ?? d.code));
@@ -210,8 +215,7 @@ export function createStage(o) {
 		const mic = c.local?.getAudioTracks()[0];
 		replace(controls,
 			mic && h('button', { type: 'button', id: 'mic-toggle', 'aria-pressed': String(!mic.enabled), onclick: () => {
-				mic.enabled = !mic.enabled;
-				c.sig.send('mute', { source: 'microphone', muted: !mic.enabled });
+				c.setMicMuted(mic.enabled);
 				drawControls();
 				refresh();
 			} }, mic.enabled ? t('room.micOff') : t('room.micOn')),
@@ -260,6 +264,10 @@ export function createStage(o) {
 		picture, strip, audios, controls, quality,
 		get call() { return call; },
 		start,
+		/** leave ends our call (the chair removed us or ended the call). */
+		leave() { stop(); mode = null; drawControls(); refresh(); },
+		/** redraw redraws the controls (our microphone changed elsewhere). */
+		redraw() { drawControls(); },
 		/**
 		 * setSession tells the stage the session's speaker (label and SFU
 		 * identity) and whether the person's hall is connected.

@@ -8,22 +8,40 @@ import { h } from './dom.js';
 const optionLabel = (o) => (has('vote.' + o) ? t('vote.' + o) : o);
 
 /**
- * voteDialog asks the chair for the question and opens the vote.
- * @param {(question: string, secret: boolean) => void} onStart
+ * @typedef {object} VoteSetup
+ * @property {string} question
+ * @property {boolean} secret
+ * @property {'present'|'all'} base whom the rule counts: delegates present, or all delegates
+ * @property {'majority'|'two_thirds'} rule more than half, or at least two thirds, for "yes"
+ */
+
+/**
+ * voteDialog asks the chair for the question, secrecy, base and rule, and
+ * opens the vote.
+ * @param {(v: VoteSetup) => void} onStart
  */
 export function voteDialog(onStart) {
 	const q = h('textarea', { id: 'vote-question', rows: '3', required: true });
 	const secret = h('input', { type: 'checkbox', id: 'vote-secret' });
+	const base = h('select', { id: 'vote-base' },
+		h('option', { value: 'present' }, t('vote.base.present')), h('option', { value: 'all' }, t('vote.base.all')));
+	const rule = h('select', { id: 'vote-rule' },
+		h('option', { value: 'majority' }, t('vote.rule.majority')), h('option', { value: 'two_thirds' }, t('vote.rule.two_thirds')));
 	const dlg = h('dialog', { class: 'vote-dialog', 'aria-labelledby': 'vote-dialog-title' },
 		h('form', { method: 'dialog' },
 			h('h2', { id: 'vote-dialog-title' }, t('room.openVote')),
 			h('label', { for: 'vote-question' }, t('room.voteQuestion')), q,
 			h('label', { class: 'check' }, secret, ' ', t('room.voteSecret')),
+			h('label', { for: 'vote-rule' }, t('vote.rule')), rule,
+			h('label', { for: 'vote-base' }, t('vote.base')), base,
 			h('div', { class: 'actions' },
 				h('button', { type: 'submit', value: 'start', class: 'primary', id: 'vote-start' }, t('room.voteStart')),
 				h('button', { type: 'submit', value: 'cancel', formnovalidate: true }, t('room.cancel')))));
 	dlg.addEventListener('close', () => {
-		if (dlg.returnValue === 'start' && q.value.trim()) onStart(q.value.trim(), secret.checked);
+		if (dlg.returnValue === 'start' && q.value.trim()) {
+			onStart({ question: q.value.trim(), secret: secret.checked,
+				base: base.value === 'all' ? 'all' : 'present', rule: rule.value === 'two_thirds' ? 'two_thirds' : 'majority' });
+		}
 		dlg.remove();
 	});
 	document.body.append(dlg);
@@ -44,6 +62,7 @@ export function votePanel(snap, o) {
 		return h('section', { class: 'card vote open', id: 'vote', 'aria-live': 'polite' },
 			h('h2', {}, t('room.vote')),
 			h('p', { class: 'question' }, v.question),
+			v.rule && h('p', { class: 'muted', id: 'vote-rule-text' }, t('vote.needs', { rule: t('vote.rule.' + v.rule), base: t('vote.base.' + (v.base ?? 'present')) })),
 			v.eligible > 0 && h('p', { class: 'muted', id: 'vote-count' }, t('room.ballots', { n: v.ballots, m: v.eligible })),
 			o.canVote && (done
 				? h('p', { class: 'ok' }, t('room.voted'))
@@ -56,6 +75,10 @@ export function votePanel(snap, o) {
 	return h('section', { class: 'card vote', id: 'vote-result' },
 		h('h2', {}, t('room.results')),
 		h('p', { class: 'question' }, last.question),
+		last.passed != null && h('p', { class: 'verdict ' + (last.passed ? 'passed' : 'failed'), id: 'vote-verdict', 'data-passed': String(last.passed) },
+			h('strong', {}, t(last.passed ? 'vote.passed' : 'vote.failed')), ' ',
+			h('span', { class: 'muted' }, t('vote.verdict', { n: last.counts?.[last.options[0]] ?? 0, m: last.base_count ?? 0,
+				rule: t('vote.rule.' + (last.rule ?? 'majority')), base: t('vote.base.' + (last.base ?? 'present')) }))),
 		h('ul', { class: 'results' }, last.options.map((/** @type {string} */ c) => {
 			const n = last.counts?.[c] ?? 0;
 			return h('li', { 'data-choice': c },
