@@ -34,7 +34,7 @@ type userJSON struct {
 
 type sessionJSON struct {
 	AccessToken  string   `json:"access_token"`
-	RefreshToken string   `json:"refresh_token"`
+	RefreshToken string   `json:"refresh_token,omitempty"` // absent when it went into the cookie
 	ExpiresIn    int      `json:"expires_in"` // seconds
 	TokenType    string   `json:"token_type"`
 	User         userJSON `json:"user"`
@@ -58,6 +58,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Username string `json:"username"`
 		Password string `json:"password"`
+		// Cookie asks for the refresh token in an HttpOnly cookie instead of
+		// the answer (the web client: scripts never see it).
+		Cookie bool `json:"cookie"`
 	}
 	if err := s.decodeJSON(w, r, &in); err != nil {
 		return err
@@ -77,25 +80,68 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		setRetryAfter(w, err)
 		return err
 	}
-	writeJSON(w, http.StatusOK, sessionAnswer(sess))
+	s.writeSession(w, r, sess, in.Cookie)
 	return nil
+}
+
+// refreshCookie carries the refresh token of the web client: HttpOnly (no
+// script reads it, so an injected one cannot steal the session), SameSite
+// Strict (no other site's page sends it), Secure when the client came over
+// HTTPS, and sent only to /api/v1/auth. It lives in the browser, not the
+// tab, so a new tab and a link from an e-mail stay signed in.
+const (
+	refreshCookie     = "cau_refresh"
+	refreshCookiePath = "/api/v1/auth"
+)
+
+// writeSession answers a login or refresh, with the refresh token in the
+// cookie (and not in the body) when inCookie.
+func (s *Server) writeSession(w http.ResponseWriter, r *http.Request, sess auth.Session, inCookie bool) {
+	out := sessionAnswer(sess)
+	if inCookie {
+		http.SetCookie(w, &http.Cookie{Name: refreshCookie, Value: sess.RefreshToken, Path: refreshCookiePath,
+			MaxAge: int(s.cfg.RefreshTTL.Seconds()), HttpOnly: true, Secure: requestHTTPS(r), SameSite: http.SameSiteStrictMode})
+		out.RefreshToken = ""
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// clearRefreshCookie removes the cookie (logout, a refused token).
+func clearRefreshCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: refreshCookie, Value: "", Path: refreshCookiePath, MaxAge: -1,
+		HttpOnly: true, Secure: requestHTTPS(r), SameSite: http.SameSiteStrictMode})
+}
+
+// refreshTokenOf is the refresh token of the body, else of the cookie.
+func refreshTokenOf(r *http.Request, body string) (token string, fromCookie bool) {
+	if body != "" {
+		return body, false
+	}
+	if c, err := r.Cookie(refreshCookie); err == nil && c.Value != "" {
+		return c.Value, true
+	}
+	return "", false
 }
 
 func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		RefreshToken string `json:"refresh_token"`
 	}
-	if err := s.decodeJSON(w, r, &in); err != nil {
+	if err := s.decodeOptionalJSON(w, r, &in); err != nil {
 		return err
 	}
-	if in.RefreshToken == "" {
-		return ValidationError(map[string]string{"refresh_token": "required"})
+	token, fromCookie := refreshTokenOf(r, in.RefreshToken)
+	if token == "" {
+		return ValidationError(map[string]string{"refresh_token": "required (in the body or the cookie)"})
 	}
-	sess, err := s.Accounts.Refresh(r.Context(), in.RefreshToken, clientIP(r), r.UserAgent())
+	sess, err := s.Accounts.Refresh(r.Context(), token, clientIP(r), r.UserAgent())
 	if err != nil {
+		if fromCookie {
+			clearRefreshCookie(w, r)
+		}
 		return err
 	}
-	writeJSON(w, http.StatusOK, sessionAnswer(sess))
+	s.writeSession(w, r, sess, fromCookie)
 	return nil
 }
 
@@ -103,14 +149,18 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		RefreshToken string `json:"refresh_token"`
 	}
-	if err := s.decodeJSON(w, r, &in); err != nil {
+	if err := s.decodeOptionalJSON(w, r, &in); err != nil {
 		return err
 	}
-	if in.RefreshToken == "" {
-		return ValidationError(map[string]string{"refresh_token": "required"})
+	token, fromCookie := refreshTokenOf(r, in.RefreshToken)
+	if token == "" {
+		return ValidationError(map[string]string{"refresh_token": "required (in the body or the cookie)"})
+	}
+	if fromCookie {
+		clearRefreshCookie(w, r)
 	}
 	p, _ := auth.FromContext(r.Context())
-	if err := s.Accounts.Logout(r.Context(), p, in.RefreshToken, clientIP(r)); err != nil {
+	if err := s.Accounts.Logout(r.Context(), p, token, clientIP(r)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -155,10 +155,15 @@ test('a busy server (503 busy, Retry-After) makes the sign-in wait visibly and r
 test('an expired access token is refreshed silently, once, and the user stays signed in', async () => {
 	const b = await openBrowser();
 	try {
-		const { page } = b;
+		const { page, context } = b;
 		await login(page, 'daibieu2').catch(async () => { await page.waitForURL(/\/meetings$|\/$/); });
 		const before = await page.evaluate(() => JSON.parse(sessionStorage.getItem('cau.session') || 'null'));
-		assert.ok(before?.refresh_token);
+		assert.ok(before?.access_token);
+		assert.equal(before.refresh_token, undefined, 'no refresh token where scripts can read it');
+		const cookie = async () => (await context.cookies(server.url + '/api/v1/auth/refresh')).find((c) => c.name === 'cau_refresh');
+		const first = await cookie();
+		assert.ok(first?.httpOnly && first.sameSite === 'Strict' && first.path === '/api/v1/auth', 'HttpOnly SameSite=Strict cookie on the auth path');
+		assert.equal(await page.evaluate(() => document.cookie.includes('cau_refresh')), false, 'document.cookie does not show it');
 		// Replace the access token with one the server refuses, as if it had expired.
 		await page.evaluate(() => {
 			const s = JSON.parse(sessionStorage.getItem('cau.session') || '{}');
@@ -173,9 +178,18 @@ test('an expired access token is refreshed silently, once, and the user stays si
 		const after = await page.evaluate(() => JSON.parse(sessionStorage.getItem('cau.session') || 'null'));
 		assert.ok(after, 'still signed in');
 		assert.notEqual(after.access_token, 'eyJhbGciOiJFZERTQSJ9.e30.AAAA');
-		assert.notEqual(after.refresh_token, before.refresh_token, 'refresh token rotated');
+		assert.notEqual((await cookie())?.value, first.value, 'refresh token rotated');
 		assert.equal(refreshes, 1);
 		assert.doesNotMatch(page.url(), /\/login/);
+
+		// A new tab (a link from an e-mail) is signed in through the cookie
+		// and opens the page it was sent to.
+		const tab = await context.newPage();
+		await tab.goto(server.url + '/tasks');
+		await tab.waitForSelector('header .who');
+		await tab.waitForSelector('main section.page h1');
+		assert.match(tab.url(), /\/tasks$/);
+		await tab.close();
 	} finally {
 		await b.close();
 	}

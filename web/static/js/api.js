@@ -17,7 +17,7 @@ import { t, has } from './i18n.js';
 /**
  * @typedef {object} Session
  * @property {string} access_token
- * @property {string} refresh_token
+ * @property {string} [refresh_token] absent for the web client: it lives in an HttpOnly cookie
  * @property {number} expires_in seconds the access token lives
  * @property {User} user
  */
@@ -62,10 +62,14 @@ const storageKey = 'cau.session';
 /** loginPatience is how long login keeps retrying a busy server, ms. */
 const loginPatience = 120_000;
 
+/** refreshMarker in localStorage says a refresh cookie was set (the cookie itself is HttpOnly). */
+const refreshMarker = 'cau.refresh';
+
 /**
- * Api talks to /api/v1. The session lives in sessionStorage: it survives a
- * reload of the tab (a hall browser that reloads stays signed in) and ends
- * with the tab.
+ * Api talks to /api/v1. The access token and the user live in sessionStorage
+ * (a reload keeps them); the refresh token lives in an HttpOnly cookie that
+ * no script reads, shared by every tab, so a new tab or a link from an
+ * e-mail starts by refreshing and stays signed in.
  */
 export class Api {
 	/** @param {string} [base] */
@@ -110,7 +114,8 @@ export class Api {
 		for (;;) {
 			try {
 				/** @type {Session} */
-				const s = await this.send('POST', '/auth/login', { username, password }, false);
+				const s = await this.send('POST', '/auth/login', { username, password, cookie: true }, false);
+				mark(true);
 				this.setSession(s);
 				return s.user;
 			} catch (err) {
@@ -127,32 +132,34 @@ export class Api {
 
 	/** logout revokes the refresh token (best effort) and forgets the session. */
 	async logout() {
-		const s = this.session;
+		const had = marked();
+		mark(false);
 		this.setSession(null);
-		if (!s) return;
-		try { await this.send('POST', '/auth/logout', { refresh_token: s.refresh_token }, false); } catch { /* already gone */ }
+		if (!had) return;
+		try { await this.send('POST', '/auth/logout', undefined, false); } catch { /* already gone */ }
 	}
 
 	/**
-	 * refresh trades the refresh token for a new pair. Concurrent callers share
-	 * one request: the server rotates refresh tokens and treats a second use
-	 * of the old one as theft, so two parallel refreshes would end the session.
+	 * refresh trades the refresh cookie for a new access token (and cookie).
+	 * Concurrent callers share one request, and tabs take turns (a Web Lock):
+	 * the server rotates refresh tokens and treats a second use of the old
+	 * one as theft, so two parallel refreshes would end the session.
 	 * @returns {Promise<boolean>} whether a new session was obtained
 	 */
 	refresh() {
 		if (this.refreshing) return this.refreshing;
-		const rt = this.session?.refresh_token;
-		if (!rt) return Promise.resolve(false);
+		if (!marked()) return Promise.resolve(false);
 		this.refreshing = (async () => {
 			try {
+				const run = () => this.send('POST', '/auth/refresh', undefined, false);
 				/** @type {Session} */
-				const s = await this.send('POST', '/auth/refresh', { refresh_token: rt }, false);
+				const s = navigator.locks ? await navigator.locks.request('cau-refresh', run) : await run();
 				this.setSession(s);
 				return true;
 			} catch (err) {
 				// Only a refused token ends the session; a network failure keeps it
 				// so the next call can try again once the link is back.
-				if (err instanceof ApiError && err.status >= 400 && err.status < 500) this.setSession(null);
+				if (err instanceof ApiError && err.status >= 400 && err.status < 500) { mark(false); this.setSession(null); }
 				return false;
 			} finally {
 				this.refreshing = null;
@@ -319,8 +326,20 @@ function load() {
 	try {
 		const raw = sessionStorage.getItem(storageKey);
 		const s = raw ? JSON.parse(raw) : null;
-		return s && typeof s.access_token === 'string' && typeof s.refresh_token === 'string' ? s : null;
+		return s && typeof s.access_token === 'string' && s.user ? s : null;
 	} catch {
 		return null;
 	}
+}
+
+/** @param {boolean} on whether a refresh cookie is set */
+function mark(on) {
+	try {
+		if (on) localStorage.setItem(refreshMarker, '1');
+		else localStorage.removeItem(refreshMarker);
+	} catch { /* storage disabled */ }
+}
+
+function marked() {
+	try { return localStorage.getItem(refreshMarker) === '1'; } catch { return false; }
 }

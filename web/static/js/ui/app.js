@@ -184,7 +184,9 @@ export function start(root) {
 
 	api.onSession((s) => {
 		if (s) notices.start(); else notices.stop();
-		if (!s && location.pathname !== '/login') ctx.go('/login', true); else drawHeader();
+		// Signed out (expired, revoked): the login card, then back to this page.
+		if (!s && location.pathname !== '/login') ctx.go('/login?next=' + encodeURIComponent(location.pathname + location.search), true);
+		else drawHeader();
 	});
 	// A stored session may be stale (roles changed, token expired while the
 	// tab slept): /me refreshes the user, or the token silently, or signs out.
@@ -196,7 +198,9 @@ export function start(root) {
 	addEventListener('popstate', () => void render());
 	addEventListener('keydown', focusSearchOnSlash);
 	onLangChange(() => void render());
-	void render();
+	// A new tab or a link from an e-mail has no session of its own yet: the
+	// refresh cookie (shared by the browser's tabs) gives it one.
+	void (api.session ? Promise.resolve(true) : api.refresh()).then(() => render());
 }
 
 /** assets is the hashed prefix of this build's files ("/assets/<hash>/"). */
