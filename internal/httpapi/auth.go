@@ -35,7 +35,7 @@ type userJSON struct {
 type sessionJSON struct {
 	AccessToken  string   `json:"access_token"`
 	RefreshToken string   `json:"refresh_token,omitempty"` // absent when it went into the cookie
-	ExpiresIn    int      `json:"expires_in"` // seconds
+	ExpiresIn    int      `json:"expires_in"`              // seconds
 	TokenType    string   `json:"token_type"`
 	User         userJSON `json:"user"`
 }
