@@ -11,7 +11,7 @@ LDFLAGS := -X main.version=$(VERSION)
 SERVICES := eval "$$(deploy/local/services.sh)"
 GO_TEST_TIMEOUT ?= 15m
 
-.PHONY: run test build services lint bench ceiling e2e e2e-if-chromium tools clean
+.PHONY: run test build services lint bench ceiling e2e e2e-if-chromium tools images clean
 
 ## run: start Cầu with demo data at http://localhost:8080 and print the demo accounts
 run: build
@@ -53,6 +53,11 @@ tools:
 	@deploy/local/office.sh
 	@deploy/local/promtool.sh
 	@deploy/local/coturn.sh
+
+## images: build deploy/Dockerfile's images (bases from Debian packages where the registry is unreachable) and check a container passes /readyz; needs docker (or ENGINE=podman)
+images: services
+	@deploy/local/images.sh
+	@$(SERVICES) && CAU_IMAGE_TEST=1 $(GO) test -count=1 -timeout 20m -run TestImageReadyz -v ./cmd/cau
 
 ## lint: gofmt, go vet, staticcheck
 lint:
