@@ -62,13 +62,19 @@
 // which happen only on key frames (requested by PLI, throttled per
 // layer); its seqMap remembers the offsets of recent switches, so a NACK
 // for any packet it sent is answered from the cache of the layer the
-// packet came from (seqmap.go). A full writer queue drops that
-// subscriber's packets, never the publisher's, and for video the rest of
-// the frame with them (a clean loss a NACK or key frame repairs). A room
-// loop shares each subscriber's estimated downlink (send-side GCC over
-// transport-wide feedback): audio first, then the floor, then screen
-// shares and thumbnails. The allocation gathers the estimate and what
-// each track asks, plans with a pure function (plan.go: priorities,
-// hysteresis, ties) and applies the plan. The room loop also finds the
-// active speakers from the audio level extension and sends link stats.
+// packet came from (seqmap.go), once per round trip. A new subscriber
+// starts from the cached last key frame of its layer (the cache keeps it
+// apart from its ring), not from the publisher's next one. A full writer
+// queue drops that subscriber's packets, never the publisher's, and for
+// video the rest of the frame with them (a clean loss a NACK or key frame
+// repairs). A room loop shares each subscriber's estimated downlink
+// (send-side GCC over transport-wide feedback): the floor's audio first,
+// other halls' audio where it fits beside the floor's lowest layer, then
+// the floor, screen shares and thumbnails, each on its lowest layer until
+// feedback has tested the initial estimate. The allocation gathers the
+// estimate and what each track asks, plans with a pure function (plan.go:
+// priorities, hysteresis, ties) and applies the plan. The room loop also
+// finds the active speakers from the audio level extension and sends link
+// stats. A WHEP viewer whose ICE consent lapses (5 s of silence) ends a
+// second later.
 package sfu
