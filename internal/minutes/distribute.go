@@ -18,6 +18,7 @@ import (
 	"github.com/cau-gov/cau/internal/jobs"
 	"github.com/cau-gov/cau/internal/pdfdoc"
 	"github.com/cau-gov/cau/internal/pdfsign"
+	"github.com/cau-gov/cau/internal/wording"
 )
 
 // TypeDistribute is the asynq task that issues approved minutes: it
@@ -210,16 +211,15 @@ func (s *Service) unitNotices(m Minutes) []UnitNotice {
 	out := make([]UnitNotice, 0, len(m.NoticeUnits))
 	for _, u := range m.NoticeUnits {
 		var lines []string
-		lines = append(lines, fmt.Sprintf("Thông báo số %s ngày %s: kết luận của đồng chí %s tại %s.",
-			m.NoticeSymbol, date, orDots(b.Chair), lowerFirst(b.Title)), "",
-			"Các kết luận liên quan đến "+u.Name+":")
+		lines = append(lines, wording.T(wording.UnitNoticeIntro, m.NoticeSymbol, date, orDots(b.Chair), lowerFirst(b.Title)), "",
+			wording.T(wording.UnitNoticeConcerned, u.Name))
 		for _, n := range u.Conclusions {
 			if n >= 1 && n <= len(b.Conclusions) {
 				lines = append(lines, fmt.Sprintf("%d. %s", n, b.Conclusions[n-1].Text))
 			}
 		}
-		lines = append(lines, "", "Toàn văn thông báo (bản đã ký) xem tại "+s.NoticeLink(m.MeetingID))
-		out = append(out, UnitNotice{UnitID: u.UnitID, Title: "Thông báo kết luận số " + m.NoticeSymbol, Body: strings.Join(lines, "\n")})
+		lines = append(lines, "", wording.T(wording.UnitNoticeLink, s.NoticeLink(m.MeetingID)))
+		out = append(out, UnitNotice{UnitID: u.UnitID, Title: wording.T(wording.UnitNoticeTitle, m.NoticeSymbol), Body: strings.Join(lines, "\n")})
 	}
 	return out
 }

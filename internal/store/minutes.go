@@ -16,6 +16,7 @@ import (
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/docnum"
 	"github.com/cau-gov/cau/internal/minutes"
+	"github.com/cau-gov/cau/internal/wording"
 )
 
 const minutesColumns = `m.id, m.meeting_id, m.unit_id, m.body, m.version, m.status, m.approved_by, m.approved_at,
@@ -248,9 +249,9 @@ func (db *DB) MinutesRevisions(ctx context.Context, id minutes.MeetingID) ([]int
 // each, keyed so a retried approval never repeats them. The PDFs are
 // rendered, signed and stored by the minutes:distribute job.
 func notifyApproved(ctx context.Context, tx pgx.Tx, id minutes.MeetingID, symbol, title string, now time.Time) error {
-	subject := "Biên bản số " + symbol + " đã được phê duyệt"
+	subject := wording.T(wording.MinutesApprovedTitle, symbol)
 	key := fmt.Sprintf("minutes.approved:%d:", id)
-	body := "Biên bản " + title + " (số " + symbol + ") đã được chủ trì phê duyệt. Xem tại /meetings/" + fmt.Sprint(id) + "/minutes."
+	body := wording.T(wording.MinutesApprovedBody, title, symbol, fmt.Sprintf("/meetings/%d/minutes", id))
 	if _, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, meeting_id, kind, title, body, dedup_key, created_at, link)
 		SELECT p.user_id, $1, 'minutes.approved', $2, $3, $5 || p.user_id, $4, '/meetings/' || $1::bigint || '/minutes'
 		FROM meeting_participants p WHERE p.meeting_id = $1

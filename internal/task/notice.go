@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/wording"
 )
 
 // Notice kinds. Each (kind, task, recipient, day) is delivered once: the
@@ -129,24 +130,24 @@ func Notices(tasks []OpenTask, today Day, cfg NoticeConfig) []Notice {
 			d.overdue++
 			for _, u := range t.Unit {
 				out = append(out, Notice{Kind: NoticeOverdue, TaskID: t.ID, Recipient: u, OnDay: t.Deadline,
-					Title: "Nhiệm vụ quá hạn: " + t.Title,
-					Body:  fmt.Sprintf("Nhiệm vụ \"%s\" đã quá hạn %s. Đề nghị đơn vị báo cáo tiến độ hoặc xin gia hạn.", t.Title, t.Deadline.VN())})
+					Title: wording.T(wording.TaskOverdueTitle, t.Title),
+					Body:  wording.T(wording.TaskOverdueBody, t.Title, t.Deadline.VN())})
 			}
 			if -left > cfg.EscalateAfter {
 				out = append(out, Notice{Kind: NoticeEscalation, TaskID: t.ID, Recipient: t.Assigner, OnDay: t.Deadline,
-					Title: "Nhiệm vụ quá hạn chưa hoàn thành: " + t.Title,
-					Body:  fmt.Sprintf("Nhiệm vụ \"%s\" do đồng chí giao, hạn %s, đã quá hạn %d ngày và chưa hoàn thành.", t.Title, t.Deadline.VN(), -left)})
+					Title: wording.T(wording.TaskEscalationTitle, t.Title),
+					Body:  wording.T(wording.TaskEscalationBody, t.Title, t.Deadline.VN(), -left)})
 			}
 		case left == 0 || slices.Contains(cfg.ReminderDays, left):
 			d.soon++
-			when := "hôm nay"
+			when := wording.T(wording.TaskDueToday)
 			if left > 0 {
-				when = fmt.Sprintf("còn %d ngày", left)
+				when = wording.T(wording.TaskDueInDays, left)
 			}
 			for _, u := range t.Unit {
 				out = append(out, Notice{Kind: NoticeReminder, TaskID: t.ID, Recipient: u, OnDay: today,
-					Title: "Nhắc hạn nhiệm vụ: " + t.Title,
-					Body:  fmt.Sprintf("Nhiệm vụ \"%s\" đến hạn ngày %s (%s).", t.Title, t.Deadline.VN(), when)})
+					Title: wording.T(wording.TaskReminderTitle, t.Title),
+					Body:  wording.T(wording.TaskReminderBody, t.Title, t.Deadline.VN(), when)})
 			}
 		default:
 			d.soon++
@@ -160,8 +161,8 @@ func Notices(tasks []OpenTask, today Day, cfg NoticeConfig) []Notice {
 	for _, u := range leaders {
 		d := digests[u]
 		out = append(out, Notice{Kind: NoticeDigest, Recipient: u, OnDay: today,
-			Title: "Tổng hợp nhiệm vụ ngày " + today.VN(),
-			Body:  fmt.Sprintf("Nhiệm vụ đồng chí giao: %d quá hạn, %d sắp đến hạn.", d.overdue, d.soon)})
+			Title: wording.T(wording.TaskDigestTitle, today.VN()),
+			Body:  wording.T(wording.TaskDigestBody, d.overdue, d.soon)})
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 // Package wording is the one table of the sentences the server writes into
-// documents and notices: the minutes and their PDF, the conclusion notice,
-// in-app notices and e-mails, the messages the room shows a moderated
+// documents and notices: the minutes and their PDF, the conclusion notice
+// and each unit's notice of it, the meeting, minutes and task notices (in
+// the app and by e-mail), the messages the room shows a moderated
 // participant. They are Vietnamese, the language of the record, whatever
 // language a reader's screen uses; the English UI translates its own labels
 // (web/static/js/i18n/en.js) and never a document. A sentence written
@@ -73,6 +74,25 @@ const (
 	// A document added to a published meeting (in-app and e-mail).
 	DocumentAdded     Key = "document.added"
 	DocumentAddedBody Key = "document.added.body"
+	// Task notices (in-app and e-mail; internal/task).
+	TaskOverdueTitle    Key = "task.overdue.title"
+	TaskOverdueBody     Key = "task.overdue.body"
+	TaskEscalationTitle Key = "task.escalation.title"
+	TaskEscalationBody  Key = "task.escalation.body"
+	TaskReminderTitle   Key = "task.reminder.title"
+	TaskReminderBody    Key = "task.reminder.body"
+	TaskDueToday        Key = "task.reminder.today"
+	TaskDueInDays       Key = "task.reminder.days"
+	TaskDigestTitle     Key = "task.digest.title"
+	TaskDigestBody      Key = "task.digest.body"
+	// Minutes notices (approval to the participants, the conclusion
+	// notice to each concerned unit).
+	MinutesApprovedTitle Key = "minutes.approved.title"
+	MinutesApprovedBody  Key = "minutes.approved.body"
+	UnitNoticeTitle      Key = "notice.unit.title"
+	UnitNoticeIntro      Key = "notice.unit.intro"
+	UnitNoticeConcerned  Key = "notice.unit.concerned"
+	UnitNoticeLink       Key = "notice.unit.link"
 	// Moderation (the room tells the participant; docs/meeting-events.md).
 	ModMuted       Key = "moderation.muted"
 	ModUnmuted     Key = "moderation.unmuted"
@@ -139,6 +159,24 @@ var vi = map[Key]string{
 	MeetingLink:        "\nXem chi tiết: %s",
 	DocumentAdded:      "Tài liệu mới: %s",
 	DocumentAddedBody:  "Cuộc họp: %s\nTài liệu: %s\nXem tài liệu: %s",
+
+	TaskOverdueTitle:    "Nhiệm vụ quá hạn: %s",
+	TaskOverdueBody:     "Nhiệm vụ \"%s\" đã quá hạn %s. Đề nghị đơn vị báo cáo tiến độ hoặc xin gia hạn.",
+	TaskEscalationTitle: "Nhiệm vụ quá hạn chưa hoàn thành: %s",
+	TaskEscalationBody:  "Nhiệm vụ \"%s\" do đồng chí giao, hạn %s, đã quá hạn %d ngày và chưa hoàn thành.",
+	TaskReminderTitle:   "Nhắc hạn nhiệm vụ: %s",
+	TaskReminderBody:    "Nhiệm vụ \"%s\" đến hạn ngày %s (%s).",
+	TaskDueToday:        "hôm nay",
+	TaskDueInDays:       "còn %d ngày",
+	TaskDigestTitle:     "Tổng hợp nhiệm vụ ngày %s",
+	TaskDigestBody:      "Nhiệm vụ đồng chí giao: %d quá hạn, %d sắp đến hạn.",
+
+	MinutesApprovedTitle: "Biên bản số %s đã được phê duyệt",
+	MinutesApprovedBody:  "Biên bản %s (số %s) đã được chủ trì phê duyệt. Xem tại %s.",
+	UnitNoticeTitle:      "Thông báo kết luận số %s",
+	UnitNoticeIntro:      "Thông báo số %s ngày %s: kết luận của đồng chí %s tại %s.",
+	UnitNoticeConcerned:  "Các kết luận liên quan đến %s:",
+	UnitNoticeLink:       "Toàn văn thông báo (bản đã ký) xem tại %s",
 
 	ModMuted:       "Chủ trì đã tắt micrô của %s.",
 	ModUnmuted:     "Chủ trì đã cho phép %s bật micrô.",
