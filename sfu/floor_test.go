@@ -51,6 +51,11 @@ func TestFloorActiveSpeakerPinAndMute(t *testing.T) {
 	rc.mu.Lock()
 	floors := slices.Clone(rc.floors)
 	rc.mu.Unlock()
+	// The first camera to arrive takes the floor until someone is heard;
+	// on a loaded machine hall-b's first packets can come before hall-a's.
+	if len(floors) == 3 && floors[0] == "hall-b" {
+		floors = floors[1:]
+	}
 	if !slices.Equal(floors, []sfu.ParticipantID{"hall-a", "hall-b"}) {
 		t.Errorf("observer floors = %v, want [hall-a hall-b]", floors)
 	}
