@@ -1,9 +1,10 @@
 // Moderation of the call and a vote with a rule, through the UI only, in
 // separate browsers against a real server (fake camera and microphone):
 // the chair mutes a hall (its audio stops reaching the other hall, and
-// stays stopped after the muted hall reloads), removes a hall (its page
-// says so; the room token it held is refused by /rtc), locks the room (an
-// invited hall still rejoins); a secret vote that needs two thirds of the
+// stays stopped after the muted hall reloads), removes a hall and a
+// delegate who joined from their own browser (their pages say so; the room
+// tokens they held are refused by /rtc),
+// locks the room (an invited hall still rejoins); a secret vote that needs two thirds of the
 // delegates present fails with "Không thông qua", and a hall operator, who
 // may not vote, never sees ballot buttons.
 import { test, before, after } from 'node:test';
@@ -16,7 +17,7 @@ import { signIn } from '../lib/api.js';
 /** @type {import('../lib/server.js').CauServer} */
 let server;
 const password = process.env.CAU_DEMO_PASSWORD || 'cau-demo';
-/** @type {{id: number, halls: any[], operators: string[]}} */
+/** @type {{id: number, halls: any[], operators: string[], d1: number}} */
 let meeting;
 
 before(async () => {
@@ -28,9 +29,12 @@ before(async () => {
 		kind: 'regular', title: 'Phiên họp điều hành trực tuyến tháng 12', place: 'Hội trường tầng 3',
 		starts_at: start.toISOString(), ends_at: new Date(start.getTime() + 2 * 3600_000).toISOString(), chair_id: chair.user.id,
 	});
+	/** @type {number[]} */
+	const ds = [];
 	for (const u of ['daibieu1', 'daibieu2']) {
 		const d = await signIn(server.url, u, password);
 		await sec.call('PUT', `/meetings/${m.id}/participants/${d.user.id}`, { role: 'delegate' });
+		ds.push(d.user.id);
 	}
 	await sec.call('POST', `/meetings/${m.id}/agenda`, { title: 'Điều chỉnh kế hoạch đầu tư công năm 2027', planned_minutes: 30 });
 	const halls = (await sec.call('GET', '/halls?active=true')).halls.slice(0, 2);
@@ -38,7 +42,7 @@ before(async () => {
 	await sec.call('POST', `/meetings/${m.id}/publish`);
 	await chair.call('POST', `/meetings/${m.id}/session/open`);
 	const units = (await sec.call('GET', '/units')).units;
-	meeting = { id: m.id, halls, operators: halls.map((/** @type {any} */ x) => 'ktv.' + units.find((/** @type {any} */ u) => u.id === x.unit_id).code) };
+	meeting = { id: m.id, halls, operators: halls.map((/** @type {any} */ x) => 'ktv.' + units.find((/** @type {any} */ u) => u.id === x.unit_id).code), d1: ds[0] };
 });
 after(async () => { await server?.stop(); });
 
@@ -126,7 +130,7 @@ function rtcStatus(token) {
 	});
 }
 
-test('the chair mutes a hall, removes a hall, locks the room; a two-thirds secret vote fails', async () => {
+test('the chair mutes a hall, removes a hall and a person, locks the room; a two-thirds secret vote fails', async () => {
 	const [hallA, hallB] = meeting.halls.map((/** @type {any} */ x) => x.id);
 	const micA = `hall-${hallA}/microphone`;
 	const chair = await openBrowser(sizes.desktop);
@@ -177,6 +181,25 @@ test('the chair mutes a hall, removes a hall, locks the room; a two-thirds secre
 		assert.equal(refused.status, 403, `/rtc with the removed hall's token: ${refused.status} ${refused.body}`);
 		assert.match(refused.body, /revoked/);
 
+		// A delegate joins from their own browser; the chair removes them:
+		// they are told, and the token they held is refused.
+		const d1 = await openBrowser(sizes.tablet);
+		more.push(d1);
+		let tokenD1 = '';
+		d1.page.on('response', async (r) => {
+			if (r.request().method() === 'POST' && new URL(r.url()).pathname.endsWith('/join') && r.status() === 200) tokenD1 = (await r.json()).token;
+		});
+		await enter(d1.page, 'daibieu1');
+		await d1.page.click('#join-call');
+		await until(async () => (await d1.page.evaluate(() => /** @type {any} */ (globalThis).cauCall?.self ?? '')) === `user-${meeting.d1}`, 20_000, 'the delegate joins');
+		await chair.page.click('details:has(#mod-people) > summary');
+		await chair.page.click(`#mod-people li[data-target="user-${meeting.d1}"] button[data-action=remove]`);
+		await d1.page.waitForFunction(() => /mời đồng chí rời cuộc gọi/.test(document.querySelector('#moderation-notice')?.textContent ?? ''));
+		const gone = await rtcStatus(tokenD1);
+		assert.equal(gone.status, 403, `/rtc with the removed delegate's token: ${gone.status} ${gone.body}`);
+		assert.match(gone.body, /revoked/);
+		await shoot(d1.page, 'moderation-removed-person', 'tablet');
+
 		// Lock the room: the invited hall A still rejoins after a reload.
 		await chair.page.click('#lock-room');
 		await chair.page.waitForSelector('#room-state[data-state=locked]');
@@ -187,11 +210,8 @@ test('the chair mutes a hall, removes a hall, locks the room; a two-thirds secre
 		await b.close();
 
 		// A secret vote by two thirds of the delegates present.
-		const d1 = await openBrowser(sizes.tablet);
-		more.push(d1);
 		const d2 = await openBrowser(sizes.tablet);
 		more.push(d2);
-		await enter(d1.page, 'daibieu1');
 		await enter(d2.page, 'daibieu2');
 		await chair.page.click('#open-vote');
 		await chair.page.fill('#vote-question', 'Điều chỉnh chỉ tiêu vốn đầu tư công năm 2027');
