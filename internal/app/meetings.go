@@ -2,10 +2,10 @@ package app
 
 import (
 	"context"
-	"errors"
 
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/document"
+	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/httpapi"
 	"github.com/cau-gov/cau/internal/jobs"
 	"github.com/cau-gov/cau/internal/live"
@@ -51,7 +51,7 @@ type documentAccess struct{ m *meeting.Service }
 
 func (d documentAccess) Access(ctx context.Context, id document.MeetingID, p *auth.Principal) (document.MeetingAccess, error) {
 	a, err := d.m.Access(ctx, meeting.ID(id), p)
-	if errors.Is(err, meeting.ErrNotFound) {
+	if fault.Is(err, fault.NotFound) {
 		return document.MeetingAccess{}, document.ErrNotFound
 	}
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cau-gov/cau/internal/audit"
+	"github.com/cau-gov/cau/internal/fault"
 )
 
 // Account is a user as authentication sees it.
@@ -332,7 +333,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, oldPassword,
 		return fmt.Errorf("change password: %w", hashErr)
 	}
 	if !ok {
-		return ErrInvalidCredentials
+		return ErrWrongPassword
 	}
 	id := int64(p.UserID)
 	e := audit.Entry{ActorID: &id, ActorName: p.Username, Action: audit.ActionPasswordChange, ObjectType: "user", ObjectID: fmt.Sprint(id), IP: ip}
@@ -467,4 +468,4 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-func isNotFound(err error) bool { return errors.Is(err, ErrUnknownUser) }
+func isNotFound(err error) bool { return fault.Is(err, fault.NotFound) }

@@ -11,7 +11,11 @@ import (
 	"time"
 
 	"github.com/cau-gov/cau/internal/audit"
+	"github.com/cau-gov/cau/internal/fault"
 )
+
+// errNoUser is what a store answers for an unknown username.
+var errNoUser = fault.New(fault.NotFound, "not_found", "no such user")
 
 // timingStore knows one account; every write is a no-op, so what a login
 // costs is the service's own work.
@@ -24,7 +28,7 @@ func (s *timingStore) AccountByUsername(_ context.Context, u string) (Account, e
 	if u == s.acct.Username {
 		return s.acct, nil
 	}
-	return Account{}, ErrUnknownUser
+	return Account{}, errNoUser
 }
 
 func (s *timingStore) RecordLoginFailure(context.Context, UserID, int, time.Time, audit.Entry, time.Time) (bool, error) {

@@ -1,7 +1,6 @@
 package document
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/cau-gov/cau/internal/auth"
@@ -32,15 +31,5 @@ func TestMayRead(t *testing.T) {
 		if got := mayRead(tc.d, tc.acc, &auth.Principal{UserID: tc.user}); got != tc.want {
 			t.Errorf("%s: mayRead = %v, want %v", tc.name, got, tc.want)
 		}
-	}
-}
-
-func TestValidationErrorMatchesErrInvalid(t *testing.T) {
-	var err error = &ValidationError{Fields: map[string]string{"title": "too long", "file": "required"}}
-	if !errors.Is(err, ErrInvalid) {
-		t.Fatal("ValidationError does not match ErrInvalid")
-	}
-	if got := err.Error(); got != "invalid document fields: file: required; title: too long" {
-		t.Fatalf("Error() = %q", got)
 	}
 }

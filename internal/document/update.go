@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 )
 
 // Update changes a document's description; nil fields stay as they are.
@@ -32,14 +33,14 @@ func (s *Service) Update(ctx context.Context, who Who, id ID, u Update) (Documen
 		return Document{}, ErrForbidden
 	}
 	next := d
-	bad := map[string]string{}
+	bad := map[string]fault.Problem{}
 	if u.Title != nil {
 		t := strings.Join(strings.Fields(*u.Title), " ")
 		switch {
 		case t == "":
-			bad["title"] = "must not be empty"
+			bad["title"] = fault.Required
 		case utf8.RuneCountInString(t) > maxTitle:
-			bad["title"] = fmt.Sprintf("at most %d characters", maxTitle)
+			bad["title"] = fault.TooLong
 		}
 		next.Title = t
 	}
@@ -51,7 +52,7 @@ func (s *Service) Update(ctx context.Context, who Who, id ID, u Update) (Documen
 				return Document{}, err
 			}
 			if !ok {
-				bad["item_id"] = "no such agenda item in this meeting"
+				bad["item_id"] = fault.NoSuch
 			}
 		}
 	}
@@ -64,23 +65,23 @@ func (s *Service) Update(ctx context.Context, who Who, id ID, u Update) (Documen
 		next.AllowedUserIDs = slices.Compact(ids)
 		switch {
 		case !next.Confidential && len(next.AllowedUserIDs) > 0:
-			bad["allowed_user_ids"] = "only a confidential document names the people allowed to see it"
+			bad["allowed_user_ids"] = fault.NotAllowed
 		case len(next.AllowedUserIDs) > 1000:
-			bad["allowed_user_ids"] = "at most 1000 people"
+			bad["allowed_user_ids"] = fault.OutOfRange
 		case len(next.AllowedUserIDs) > 0:
 			missing, err := s.store.MissingUsers(ctx, next.AllowedUserIDs)
 			if err != nil {
 				return Document{}, err
 			}
 			if len(missing) > 0 {
-				bad["allowed_user_ids"] = fmt.Sprintf("no such users: %v", missing)
+				bad["allowed_user_ids"] = fault.NoSuch
 			}
 		}
 	} else if !next.Confidential {
 		next.AllowedUserIDs = nil
 	}
 	if len(bad) > 0 {
-		return Document{}, &ValidationError{Fields: bad}
+		return Document{}, &fault.Invalid{Fields: bad}
 	}
 	next.UpdatedAt = s.now()
 	detail := map[string]any{"meeting_id": d.MeetingID,

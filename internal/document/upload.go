@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/filetype"
 	"github.com/cau-gov/cau/internal/notify"
 	"github.com/cau-gov/cau/internal/wording"
@@ -91,8 +92,8 @@ func (s *Service) AddVersion(ctx context.Context, who Who, id ID, filename strin
 	if !acc.CanManage {
 		return Document{}, ErrForbidden
 	}
-	if f := checkFilename(filename); f != "" {
-		return Document{}, &ValidationError{Fields: map[string]string{"file": f}}
+	if f := checkFilename(filename); !f.IsZero() {
+		return Document{}, &fault.Invalid{Fields: map[string]fault.Problem{"file": f}}
 	}
 	v, ft, err := s.ingest(ctx, filename, body)
 	if err != nil {
@@ -111,12 +112,12 @@ func (s *Service) AddVersion(ctx context.Context, who Who, id ID, filename strin
 }
 
 func (s *Service) validate(ctx context.Context, meetingID MeetingID, m *UploadMeta) error {
-	bad := map[string]string{}
+	bad := map[string]fault.Problem{}
 	m.Title = strings.Join(strings.Fields(m.Title), " ")
 	if utf8.RuneCountInString(m.Title) > maxTitle {
-		bad["title"] = fmt.Sprintf("at most %d characters", maxTitle)
+		bad["title"] = fault.TooLong
 	}
-	if f := checkFilename(m.Filename); f != "" {
+	if f := checkFilename(m.Filename); !f.IsZero() {
 		bad["file"] = f
 	}
 	if m.ItemID != nil {
@@ -125,41 +126,41 @@ func (s *Service) validate(ctx context.Context, meetingID MeetingID, m *UploadMe
 			return err
 		}
 		if !ok {
-			bad["item_id"] = "no such agenda item in this meeting"
+			bad["item_id"] = fault.NoSuch
 		}
 	}
 	slices.Sort(m.AllowedUserIDs)
 	m.AllowedUserIDs = slices.Compact(m.AllowedUserIDs)
 	switch {
 	case !m.Confidential && len(m.AllowedUserIDs) > 0:
-		bad["allowed_user_ids"] = "only a confidential document names the people allowed to see it"
+		bad["allowed_user_ids"] = fault.NotAllowed
 	case len(m.AllowedUserIDs) > 1000:
-		bad["allowed_user_ids"] = "at most 1000 people"
+		bad["allowed_user_ids"] = fault.OutOfRange
 	case len(m.AllowedUserIDs) > 0:
 		missing, err := s.store.MissingUsers(ctx, m.AllowedUserIDs)
 		if err != nil {
 			return err
 		}
 		if len(missing) > 0 {
-			bad["allowed_user_ids"] = fmt.Sprintf("no such users: %v", missing)
+			bad["allowed_user_ids"] = fault.NoSuch
 		}
 	}
 	if len(bad) > 0 {
-		return &ValidationError{Fields: bad}
+		return &fault.Invalid{Fields: bad}
 	}
 	return nil
 }
 
-func checkFilename(name string) string {
+func checkFilename(name string) fault.Problem {
 	switch {
 	case strings.TrimSpace(name) == "":
-		return "a file with a name is required"
+		return fault.Required
 	case !utf8.ValidString(name):
-		return "the file name is not valid UTF-8"
+		return fault.WrongFormat
 	case utf8.RuneCountInString(name) > 200:
-		return "the file name is longer than 200 characters"
+		return fault.TooLong
 	}
-	return ""
+	return fault.Problem{}
 }
 
 // ingest streams body into a new encrypted blob while hashing it,

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/org"
 )
 
@@ -13,7 +14,7 @@ import (
 func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	q := r.URL.Query()
 	f := org.AuditFilter{Action: q.Get("action"), ObjectType: q.Get("object_type"), ObjectID: q.Get("object_id")}
-	fields := map[string]string{}
+	fields := map[string]fault.Problem{}
 	f.Before = positiveParam(q.Get("before"), "before", fields)
 	if id := positiveParam(q.Get("actor_id"), "actor_id", fields); id > 0 {
 		actor := auth.UserID(id)
@@ -21,7 +22,7 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, p *auth.Princ
 	}
 	f.Limit = int(min(positiveParam(q.Get("limit"), "limit", fields), 1000))
 	if len(fields) > 0 {
-		return ValidationError(fields)
+		return &fault.Invalid{Fields: fields}
 	}
 	rows, err := s.Org.Audit(r.Context(), p, f)
 	if err != nil {
@@ -54,13 +55,13 @@ func (s *Server) verifyAudit(w http.ResponseWriter, r *http.Request, p *auth.Pri
 
 // positiveParam parses an optional positive integer query parameter; a bad
 // value is noted in fields under key.
-func positiveParam(v, key string, fields map[string]string) int64 {
+func positiveParam(v, key string, fields map[string]fault.Problem) int64 {
 	if v == "" {
 		return 0
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n <= 0 {
-		fields[key] = "must be a positive integer"
+		fields[key] = fault.WrongFormat
 		return 0
 	}
 	return n

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/org"
 )
 
@@ -18,7 +19,7 @@ func queryUnit(r *http.Request) (*auth.UnitID, bool, error) {
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n <= 0 {
-		return nil, false, ValidationError(map[string]string{"unit_id": "must be a positive integer"})
+		return nil, false, fault.Field("unit_id", fault.WrongFormat)
 	}
 	u := auth.UnitID(n)
 	return &u, desc, nil

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/org"
 )
 
@@ -24,7 +25,7 @@ const maxImportBytes = 2 << 20
 func (s *Server) importUsers(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	dry := r.URL.Query().Get("dry_run")
 	if dry != "" && dry != "true" && dry != "false" {
-		return ValidationError(map[string]string{"dry_run": "true or false"})
+		return fault.Field("dry_run", fault.WrongFormat)
 	}
 	file, err := importFile(w, r)
 	if err != nil {
@@ -32,13 +33,13 @@ func (s *Server) importUsers(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	}
 	rep, err := s.Org.ImportUsers(r.Context(), p, file, dry == "true", clientIP(r))
 	if errors.Is(err, org.ErrImportRows) {
-		fields := map[string]string{}
+		bad := &fault.Invalid{Code: "import_rows", Fields: map[string]fault.Problem{}}
 		for _, row := range rep.Rows {
 			for _, pr := range row.Problems {
-				fields[fmt.Sprintf("line %d.%s", row.Line, pr.Field)] = pr.Code
+				bad.Fields[fmt.Sprintf("line %d.%s", row.Line, pr.Field)] = fault.NewProblem(pr.Code)
 			}
 		}
-		return &Error{Status: http.StatusUnprocessableEntity, Code: "import_rows", Message: err.Error(), Fields: fields}
+		return bad
 	}
 	if err != nil {
 		return err
@@ -56,25 +57,25 @@ func (s *Server) importUsers(w http.ResponseWriter, r *http.Request, p *auth.Pri
 func importFile(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" {
-		return nil, Errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the file as multipart/form-data with a part named \"file\"")
+		return nil, fault.New(fault.Unsupported, "unsupported_media_type", "send the file as multipart/form-data with a part named \"file\"")
 	}
-	tooLarge := Errorf(http.StatusRequestEntityTooLarge, "import_too_large", fmt.Sprintf("an import file is at most %d MiB", maxImportBytes>>20))
+	tooLarge := fault.New(fault.TooLarge, "import_too_large", fmt.Sprintf("an import file is at most %d MiB", maxImportBytes>>20))
 	r.Body = http.MaxBytesReader(w, r.Body, maxImportBytes+multipartSlack)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return nil, Errorf(http.StatusBadRequest, "malformed_multipart", "the multipart body cannot be read: "+err.Error())
+		return nil, fault.New(fault.Malformed, "malformed_multipart", "the multipart body cannot be read: "+err.Error())
 	}
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
-			return nil, ValidationError(map[string]string{"file": "a part named \"file\" is required"})
+			return nil, fault.Field("file", fault.Required)
 		}
 		var maxErr *http.MaxBytesError
 		if errors.As(err, &maxErr) {
 			return nil, tooLarge
 		}
 		if err != nil {
-			return nil, Errorf(http.StatusBadRequest, "malformed_multipart", "the multipart body cannot be read: "+err.Error())
+			return nil, fault.New(fault.Malformed, "malformed_multipart", "the multipart body cannot be read: "+err.Error())
 		}
 		if part.FormName() != "file" {
 			continue
@@ -84,10 +85,10 @@ func importFile(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 			return nil, tooLarge
 		}
 		if err != nil {
-			return nil, Errorf(http.StatusBadRequest, "malformed_multipart", "the multipart body cannot be read: "+err.Error())
+			return nil, fault.New(fault.Malformed, "malformed_multipart", "the multipart body cannot be read: "+err.Error())
 		}
 		if len(strings.TrimSpace(string(b))) == 0 {
-			return nil, ValidationError(map[string]string{"file": "the file is empty"})
+			return nil, fault.Field("file", fault.Required)
 		}
 		return b, nil
 	}

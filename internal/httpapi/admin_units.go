@@ -2,10 +2,10 @@ package httpapi
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/org"
 )
 
@@ -36,44 +36,6 @@ type Org interface {
 	RemoveSignature(ctx context.Context, p *auth.Principal, unit auth.UnitID, ip string) error
 }
 
-// orgError maps administration errors to API errors.
-func orgError(err error) *Error {
-	var v *org.ValidationError
-	switch {
-	case errors.As(err, &v):
-		return ValidationError(v.Fields)
-	case errors.Is(err, org.ErrForbidden):
-		return Errorf(http.StatusForbidden, "forbidden", err.Error())
-	case errors.Is(err, org.ErrCycle):
-		return Errorf(http.StatusConflict, "unit_cycle", org.ErrCycle.Error())
-	case errors.Is(err, org.ErrLevel):
-		return Errorf(http.StatusConflict, "unit_level", org.ErrLevel.Error())
-	case errors.Is(err, org.ErrInUse):
-		return Errorf(http.StatusConflict, "unit_in_use", err.Error())
-	case errors.Is(err, org.ErrRoot):
-		return Errorf(http.StatusConflict, "unit_root", org.ErrRoot.Error())
-	case errors.Is(err, org.ErrSelf):
-		return Errorf(http.StatusConflict, "own_account", org.ErrSelf.Error())
-	case errors.Is(err, org.ErrImportFormat):
-		return Errorf(http.StatusUnsupportedMediaType, "import_format", err.Error())
-	case errors.Is(err, org.ErrImportEmpty):
-		return Errorf(http.StatusUnprocessableEntity, "import_empty", err.Error())
-	case errors.Is(err, org.ErrImportTooMany):
-		return Errorf(http.StatusUnprocessableEntity, "import_too_many_rows", err.Error())
-	case errors.Is(err, org.ErrImportColumns):
-		e := Errorf(http.StatusUnprocessableEntity, "import_columns", err.Error())
-		var c *org.ImportColumnsError
-		if errors.As(err, &c) {
-			e.Fields = map[string]string{}
-			for _, m := range c.Missing {
-				e.Fields[m] = "missing column"
-			}
-		}
-		return e
-	}
-	return nil
-}
-
 func (s *Server) listUnitLevels(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	ls, err := s.Org.Levels(r.Context())
 	if err != nil {
@@ -94,7 +56,7 @@ func (s *Server) saveUnitLevel(w http.ResponseWriter, r *http.Request, p *auth.P
 		return err
 	}
 	if in.Rank == nil {
-		return ValidationError(map[string]string{"rank": "required (0 is the top)"})
+		return fault.Field("rank", fault.Required)
 	}
 	l, err := s.Org.SaveLevel(r.Context(), p, org.Level{Code: r.PathValue("code"), Rank: *in.Rank, NameVI: in.NameVI, NameEN: in.NameEN}, clientIP(r))
 	if err != nil {
@@ -164,7 +126,7 @@ func (s *Server) moveUnit(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		return err
 	}
 	if in.ParentID <= 0 {
-		return ValidationError(map[string]string{"parent_id": "required"})
+		return fault.Field("parent_id", fault.Required)
 	}
 	u, err := s.Org.MoveUnit(r.Context(), p, auth.UnitID(id), in.ParentID, clientIP(r))
 	if err != nil {

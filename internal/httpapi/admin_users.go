@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/org"
 )
 
@@ -17,18 +18,18 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p *auth.Princ
 	f := org.UserFilter{UnitID: unit, IncludeDescendants: desc, Query: q.Get("q"), ActiveOnly: q.Get("active") == "true"}
 	if role := q.Get("role"); role != "" {
 		if !auth.Role(role).Valid() {
-			return ValidationError(map[string]string{"role": "unknown role"})
+			return fault.Field("role", fault.UnknownValue)
 		}
 		f.Role = auth.Role(role)
 	}
 	if len(f.Query) > 100 {
-		return ValidationError(map[string]string{"q": "at most 100 characters"})
+		return fault.Field("q", fault.TooLong)
 	}
 	for key, dst := range map[string]*int{"limit": &f.Limit, "offset": &f.Offset} {
 		if v := q.Get(key); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 {
-				return ValidationError(map[string]string{key: "must be a non-negative integer"})
+				return fault.Field(key, fault.WrongFormat)
 			}
 			*dst = n
 		}
@@ -132,7 +133,7 @@ func (s *Server) setUserRoles(w http.ResponseWriter, r *http.Request, p *auth.Pr
 		return err
 	}
 	if in.Grants == nil {
-		return ValidationError(map[string]string{"grants": "required (an empty list removes every role)"})
+		return fault.Field("grants", fault.Required)
 	}
 	u, err := s.Org.SetUserRoles(r.Context(), p, auth.UserID(id), in.Grants, clientIP(r))
 	if err != nil {

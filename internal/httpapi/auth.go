@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 )
 
 // Accounts is the authentication service the auth handlers call.
@@ -65,15 +66,18 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	fields := map[string]string{}
-	if strings.TrimSpace(in.Username) == "" || len(in.Username) > 64 {
-		fields["username"] = "required, at most 64 characters"
+	fields := map[string]fault.Problem{}
+	switch {
+	case strings.TrimSpace(in.Username) == "":
+		fields["username"] = fault.Required
+	case len(in.Username) > 64:
+		fields["username"] = fault.TooLong
 	}
-	if in.Password == "" || len(in.Password) > 256 {
-		fields["password"] = "required, at most 256 bytes"
+	if p := fault.Length(len(in.Password), 1, 256); !p.IsZero() {
+		fields["password"] = p
 	}
-	if len(fields) > 0 {
-		return ValidationError(fields)
+	if err := fault.Check(fields); err != nil {
+		return err
 	}
 	sess, err := s.Accounts.Login(r.Context(), in.Username, in.Password, clientIP(r), r.UserAgent())
 	if err != nil {
@@ -132,7 +136,7 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
 	}
 	token, fromCookie := refreshTokenOf(r, in.RefreshToken)
 	if token == "" {
-		return ValidationError(map[string]string{"refresh_token": "required (in the body or the cookie)"})
+		return fault.Field("refresh_token", fault.Required) // in the body or the cookie
 	}
 	sess, err := s.Accounts.Refresh(r.Context(), token, clientIP(r), r.UserAgent())
 	if err != nil {
@@ -154,7 +158,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	}
 	token, fromCookie := refreshTokenOf(r, in.RefreshToken)
 	if token == "" {
-		return ValidationError(map[string]string{"refresh_token": "required (in the body or the cookie)"})
+		return fault.Field("refresh_token", fault.Required) // in the body or the cookie
 	}
 	if fromCookie {
 		clearRefreshCookie(w, r)
@@ -212,15 +216,10 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, p *auth.
 		return err
 	}
 	if in.OldPassword == "" || in.NewPassword == "" {
-		return ValidationError(map[string]string{"old_password": "required", "new_password": "required"})
+		return &fault.Invalid{Fields: map[string]fault.Problem{"old_password": fault.Required, "new_password": fault.Required}}
 	}
 	if err := s.Accounts.ChangePassword(r.Context(), p, in.OldPassword, in.NewPassword, clientIP(r)); err != nil {
 		setRetryAfter(w, err)
-		if errors.Is(err, auth.ErrInvalidCredentials) {
-			e := Errorf(http.StatusUnprocessableEntity, "wrong_password", "the current password is wrong")
-			e.Fields = map[string]string{"old_password": "wrong password"}
-			return e
-		}
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/cau-gov/cau/internal/auth"
-	"github.com/cau-gov/cau/internal/blob"
 	"github.com/cau-gov/cau/internal/document"
+	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/filetype"
 )
 
@@ -91,7 +91,7 @@ func toDocumentJSON(d document.Document) documentJSON {
 func pathID(r *http.Request, name string) (int64, error) {
 	n, err := strconv.ParseInt(r.PathValue(name), 10, 64)
 	if err != nil || n < 1 {
-		return 0, Errorf(http.StatusNotFound, "not_found", fmt.Sprintf("%s must be a positive whole number", name))
+		return 0, fmt.Errorf("%s must be a positive whole number: %w", name, errNotFound)
 	}
 	return n, nil
 }
@@ -104,12 +104,12 @@ func (s *Server) who(r *http.Request, p *auth.Principal) document.Who {
 func (s *Server) uploadReader(w http.ResponseWriter, r *http.Request) (*multipart.Reader, error) {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" {
-		return nil, Errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the file as multipart/form-data with a part named \"file\"")
+		return nil, fault.New(fault.Unsupported, "unsupported_media_type", "send the file as multipart/form-data with a part named \"file\"")
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes+multipartSlack)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return nil, Errorf(http.StatusBadRequest, "malformed_multipart", "the multipart body cannot be read: "+err.Error())
+		return nil, fault.New(fault.Malformed, "malformed_multipart", "the multipart body cannot be read: "+err.Error())
 	}
 	return mr, nil
 }
@@ -120,7 +120,7 @@ func readField(p *multipart.Part) (string, error) {
 		return "", multipartError(err)
 	}
 	if len(b) > maxFieldBytes {
-		return "", ValidationError(map[string]string{p.FormName(): fmt.Sprintf("at most %d bytes", maxFieldBytes)})
+		return "", fault.Field(p.FormName(), fault.TooLong)
 	}
 	return strings.TrimSpace(string(b)), nil
 }
@@ -130,14 +130,14 @@ func multipartError(err error) error {
 	if errors.As(err, &maxErr) {
 		return document.ErrTooLarge
 	}
-	return Errorf(http.StatusBadRequest, "malformed_multipart", "the multipart body cannot be read: "+err.Error())
+	return fault.New(fault.Malformed, "malformed_multipart", "the multipart body cannot be read: "+err.Error())
 }
 
 // nextFilePart skips nothing: it returns the next part, which must be the file.
 func nextPart(mr *multipart.Reader) (*multipart.Part, error) {
 	p, err := mr.NextPart()
 	if err == io.EOF {
-		return nil, ValidationError(map[string]string{"file": "a part named \"file\" is required"})
+		return nil, fault.Field("file", fault.Required)
 	}
 	if err != nil {
 		return nil, multipartError(err)
@@ -168,7 +168,7 @@ func (s *Server) uploadDocument(w http.ResponseWriter, r *http.Request, p *auth.
 		return err
 	}
 	var meta document.UploadMeta
-	bad := map[string]string{}
+	bad := map[string]fault.Problem{}
 	for {
 		part, err := nextPart(mr)
 		if err != nil {
@@ -177,7 +177,7 @@ func (s *Server) uploadDocument(w http.ResponseWriter, r *http.Request, p *auth.
 		name := part.FormName()
 		if name == "file" {
 			if len(bad) > 0 {
-				return ValidationError(bad)
+				return &fault.Invalid{Fields: bad}
 			}
 			meta.Filename = part.FileName()
 			d, err := s.Documents.Upload(r.Context(), s.who(r, p), document.MeetingID(meetingID), meta, part)
@@ -200,7 +200,7 @@ func (s *Server) uploadDocument(w http.ResponseWriter, r *http.Request, p *auth.
 			}
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || n < 1 {
-				bad["item_id"] = "must be an agenda item ID"
+				bad["item_id"] = fault.WrongFormat
 				continue
 			}
 			id := document.ItemID(n)
@@ -208,19 +208,17 @@ func (s *Server) uploadDocument(w http.ResponseWriter, r *http.Request, p *auth.
 		case "confidential":
 			b, err := strconv.ParseBool(v)
 			if err != nil {
-				bad["confidential"] = "must be true or false"
+				bad["confidential"] = fault.WrongFormat
 			}
 			meta.Confidential = b
 		case "allowed_user_ids":
 			ids, ok := parseIDList(v)
 			if !ok {
-				bad["allowed_user_ids"] = "must be user IDs separated by commas"
+				bad["allowed_user_ids"] = fault.WrongFormat
 			}
 			meta.AllowedUserIDs = append(meta.AllowedUserIDs, ids...)
 		default:
-			e := Errorf(http.StatusBadRequest, "unknown_field", fmt.Sprintf("unknown field %q", name))
-			e.Fields = map[string]string{name: "unknown field"}
-			return e
+			return fault.New(fault.Malformed, "unknown_field", fmt.Sprintf("unknown field %q", name))
 		}
 	}
 }
@@ -240,9 +238,7 @@ func (s *Server) uploadDocumentVersion(w http.ResponseWriter, r *http.Request, p
 		return err
 	}
 	if part.FormName() != "file" {
-		e := Errorf(http.StatusBadRequest, "unknown_field", fmt.Sprintf("unknown field %q: a new version is one part named \"file\"", part.FormName()))
-		e.Fields = map[string]string{part.FormName(): "unknown field"}
-		return e
+		return fault.New(fault.Malformed, "unknown_field", fmt.Sprintf("unknown field %q: a new version is one part named \"file\"", part.FormName()))
 	}
 	d, err := s.Documents.AddVersion(r.Context(), s.who(r, p), document.ID(id), part.FileName(), part)
 	if err != nil {
@@ -396,33 +392,5 @@ func (s *Server) documentReads(w http.ResponseWriter, r *http.Request, p *auth.P
 		notOpened[i] = personJSON{UserID: int64(u.UserID), FullName: u.FullName, Unit: u.UnitName}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"readers": readers, "reads": out, "not_opened": notOpened})
-	return nil
-}
-
-// documentError maps the documents domain's errors to API errors.
-func documentError(err error) *Error {
-	var ve *document.ValidationError
-	switch {
-	case errors.As(err, &ve):
-		return ValidationError(ve.Fields)
-	case errors.Is(err, document.ErrNotFound):
-		return errNotFound
-	case errors.Is(err, document.ErrForbidden):
-		return Errorf(http.StatusForbidden, "forbidden", err.Error())
-	case errors.Is(err, document.ErrTooLarge):
-		return Errorf(http.StatusRequestEntityTooLarge, "file_too_large", err.Error())
-	case errors.Is(err, document.ErrUnsupportedType):
-		return Errorf(http.StatusUnsupportedMediaType, "unsupported_type", err.Error())
-	case errors.Is(err, document.ErrNoPDF):
-		return Errorf(http.StatusConflict, "no_pdf_view", err.Error())
-	case errors.Is(err, document.ErrConversionPending):
-		return Errorf(http.StatusConflict, "conversion_pending", err.Error())
-	case errors.Is(err, document.ErrConversionFailed):
-		return Errorf(http.StatusConflict, "conversion_failed", err.Error())
-	case errors.Is(err, document.ErrOriginalRestricted):
-		return Errorf(http.StatusForbidden, "original_restricted", err.Error())
-	case errors.Is(err, blob.ErrCorrupt):
-		return Errorf(http.StatusInternalServerError, "document_corrupt", "the stored file failed its integrity check; the administrators have been told")
-	}
 	return nil
 }

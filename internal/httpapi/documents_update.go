@@ -7,6 +7,7 @@ import (
 
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/document"
+	"github.com/cau-gov/cau/internal/fault"
 )
 
 // documentPatch is the body of PATCH /api/v1/documents/{id}; absent fields
@@ -35,7 +36,7 @@ func (s *Server) updateDocument(w http.ResponseWriter, r *http.Request, p *auth.
 		if !bytes.Equal(body.ItemID, []byte("null")) {
 			var n int64
 			if err := json.Unmarshal(body.ItemID, &n); err != nil || n < 1 {
-				return ValidationError(map[string]string{"item_id": "must be an agenda item ID or null"})
+				return fault.Field("item_id", fault.WrongFormat)
 			}
 			item := document.ItemID(n)
 			u.ItemID = &item
@@ -45,7 +46,7 @@ func (s *Server) updateDocument(w http.ResponseWriter, r *http.Request, p *auth.
 		ids := make([]auth.UserID, 0, len(*body.AllowedUserIDs))
 		for _, n := range *body.AllowedUserIDs {
 			if n < 1 {
-				return ValidationError(map[string]string{"allowed_user_ids": "must be user IDs"})
+				return fault.Field("allowed_user_ids", fault.WrongFormat)
 			}
 			ids = append(ids, auth.UserID(n))
 		}

@@ -8,6 +8,8 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+
+	"github.com/cau-gov/cau/internal/fault"
 )
 
 // writeJSON writes v with status. Encoding errors are the client's
@@ -28,7 +30,7 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, dst any) err
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "application/json" {
-			return Errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the body as application/json")
+			return fault.New(fault.Unsupported, "unsupported_media_type", "send the body as application/json")
 		}
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
@@ -38,31 +40,27 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, dst any) err
 		return jsonError(err)
 	}
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
-		return Errorf(http.StatusBadRequest, "malformed_json", "the body must hold a single JSON object")
+		return fault.New(fault.Malformed, "malformed_json", "the body must hold a single JSON object")
 	}
 	return nil
 }
 
-func jsonError(err error) *Error {
+func jsonError(err error) error {
 	var syntaxErr *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError
 	var maxErr *http.MaxBytesError
 	switch {
 	case errors.As(err, &maxErr):
-		return Errorf(http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("the body is larger than %d bytes", maxErr.Limit))
+		return fault.New(fault.TooLarge, "body_too_large", fmt.Sprintf("the body is larger than %d bytes", maxErr.Limit))
 	case errors.As(err, &syntaxErr):
-		return Errorf(http.StatusBadRequest, "malformed_json", fmt.Sprintf("malformed JSON at byte %d", syntaxErr.Offset))
+		return fault.New(fault.Malformed, "malformed_json", fmt.Sprintf("malformed JSON at byte %d", syntaxErr.Offset))
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return Errorf(http.StatusBadRequest, "malformed_json", "the body is empty or cut short")
+		return fault.New(fault.Malformed, "malformed_json", "the body is empty or cut short")
 	case errors.As(err, &typeErr):
-		e := Errorf(http.StatusUnprocessableEntity, "validation_failed", "a field has the wrong type")
-		e.Fields = map[string]string{typeErr.Field: "must be " + typeErr.Type.String()}
-		return e
+		return fault.Field(typeErr.Field, fault.WrongFormat)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		e := Errorf(http.StatusBadRequest, "unknown_field", fmt.Sprintf("unknown field %q", name))
-		e.Fields = map[string]string{name: "unknown field"}
-		return e
+		return fault.New(fault.Malformed, "unknown_field", fmt.Sprintf("unknown field %q", name))
 	}
-	return Errorf(http.StatusBadRequest, "malformed_json", "the body is not valid JSON")
+	return fault.New(fault.Malformed, "malformed_json", "the body is not valid JSON")
 }

@@ -47,7 +47,7 @@ func (s *Server) liveSession(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if s.Live == nil {
-		return Errorf(http.StatusServiceUnavailable, "live_unavailable", "live events are not running on this server")
+		return errLiveUnavailable
 	}
 	// Subscribe before reading the state: an event committed in between is
 	// then in both, and Serve skips what the first frames already cover.

@@ -1,39 +1,13 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/meeting"
 )
-
-// meetingError maps the meeting domain's errors to API errors.
-func meetingError(err error) *Error {
-	var ve *meeting.ValidationError
-	switch {
-	case errors.As(err, &ve):
-		return ValidationError(ve.Fields)
-	case errors.Is(err, meeting.ErrNotFound):
-		return Errorf(http.StatusNotFound, "not_found", "no such meeting (or you are not invited)")
-	case errors.Is(err, meeting.ErrRemoved):
-		return Errorf(http.StatusForbidden, "removed_from_call", err.Error())
-	case errors.Is(err, meeting.ErrRoomLocked):
-		return Errorf(http.StatusConflict, "room_locked", err.Error())
-	case errors.Is(err, meeting.ErrCallEnded):
-		return Errorf(http.StatusConflict, "call_ended", err.Error())
-	case errors.Is(err, meeting.ErrForbidden):
-		return Errorf(http.StatusForbidden, "forbidden", err.Error())
-	case errors.Is(err, meeting.ErrChairRequired):
-		return Errorf(http.StatusConflict, "chair_required", err.Error())
-	case errors.Is(err, meeting.ErrAlreadyVoted):
-		return Errorf(http.StatusConflict, "already_voted", "your ballot is already counted")
-	case errors.Is(err, meeting.ErrInvalidState):
-		return Errorf(http.StatusConflict, "invalid_state", err.Error())
-	}
-	return nil
-}
 
 // decodeOptionalJSON decodes a body if there is one (commands whose body
 // is optional).
@@ -65,7 +39,7 @@ func (s *Server) listMeetings(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	case "past":
 		to = &day
 	default:
-		return ValidationError(map[string]string{"when": "must be upcoming, today, past or all"})
+		return fault.Field("when", fault.UnknownValue)
 	}
 	ms, err := s.Meetings.List(r.Context(), p, from, to)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/meeting"
 	"github.com/cau-gov/cau/internal/roomtoken"
 )
@@ -150,7 +151,7 @@ func (s *Server) muteHall(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		return err
 	}
 	if in.Muted == nil {
-		return ValidationError(map[string]string{"muted": "required (true or false)"})
+		return fault.Field("muted", fault.Required)
 	}
 	return s.sessionCmd(func(r *http.Request, p *auth.Principal, id meeting.ID) error {
 		return s.Meetings.MuteHall(r.Context(), p, id, auth.HallID(hall), *in.Muted, clientIP(r))
@@ -241,7 +242,7 @@ func querySeq(r *http.Request) (int64, error) {
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 0 {
-		return 0, ValidationError(map[string]string{"since": "must be a whole number ≥ 0 (the last seq you have)"})
+		return 0, fault.Field("since", fault.WrongFormat)
 	}
 	return n, nil
 }
@@ -260,7 +261,7 @@ func (s *Server) joinMeeting(w http.ResponseWriter, r *http.Request, p *auth.Pri
 		return err
 	}
 	if in.Console && in.HallID != nil {
-		return ValidationError(map[string]string{"console": "a console watches as its person, not as a hall: give hall_id or console, not both"})
+		return fault.Field("console", fault.NotAllowed) // a console watches as its person, not as a hall
 	}
 	var g meeting.JoinGrant
 	if in.Console {
@@ -272,7 +273,7 @@ func (s *Server) joinMeeting(w http.ResponseWriter, r *http.Request, p *auth.Pri
 		return err
 	}
 	if s.RoomTokens == nil {
-		return Errorf(http.StatusServiceUnavailable, "media_unavailable", "this server has no SFU configured")
+		return meeting.ErrMediaUnavailable
 	}
 	tok, err := s.RoomTokens.Sign(roomtoken.Claims{Room: g.Room, Identity: g.Identity, Name: g.Name, Kind: g.Kind, Perms: g.Perms}, s.cfg.RoomTokenTTL)
 	if err != nil {

@@ -143,7 +143,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		scheme, token, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
-			s.writeError(w, r, Errorf(http.StatusUnauthorized, "invalid_token", "Authorization must be \"Bearer <access token>\""))
+			s.writeError(w, r, fmt.Errorf("%w: Authorization must be \"Bearer <access token>\"", auth.ErrInvalidToken))
 			return
 		}
 		// The SFU's endpoints (signaling, WHIP, WHEP) take room tokens as

@@ -6,41 +6,9 @@ import (
 	"net/http"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/minutes"
-	"github.com/cau-gov/cau/internal/search"
-	"github.com/cau-gov/cau/internal/task"
 )
-
-// minutesTaskError maps the minutes, task, search and PDF errors.
-func minutesTaskError(err error) *Error {
-	var mve *minutes.ValidationError
-	var tve *task.ValidationError
-	switch {
-	case errors.As(err, &mve):
-		return ValidationError(mve.Fields)
-	case errors.As(err, &tve):
-		return ValidationError(tve.Fields)
-	case errors.Is(err, minutes.ErrVersionConflict):
-		return Errorf(http.StatusConflict, "version_conflict", "the minutes were saved by someone else meanwhile; reload, merge and save again")
-	case errors.Is(err, minutes.ErrLocked):
-		return Errorf(http.StatusConflict, "minutes_locked", "the minutes are approved and can no longer change")
-	case errors.Is(err, minutes.ErrExists):
-		return Errorf(http.StatusConflict, "minutes_exist", "the minutes of this meeting are already drafted")
-	case errors.Is(err, minutes.ErrNotApproved):
-		return Errorf(http.StatusConflict, "minutes_not_approved", "the conclusion notice exists once the minutes are approved")
-	case errors.Is(err, minutes.ErrPending):
-		return Errorf(http.StatusServiceUnavailable, "pdf_pending", "the approved document is being signed and stored; try again in a few seconds")
-	case errors.Is(err, minutes.ErrNotFound), errors.Is(err, task.ErrNotFound):
-		return errNotFound
-	case errors.Is(err, minutes.ErrForbidden), errors.Is(err, task.ErrForbidden):
-		return Errorf(http.StatusForbidden, "forbidden", err.Error())
-	case errors.Is(err, task.ErrState):
-		return Errorf(http.StatusConflict, "invalid_state", err.Error())
-	case errors.Is(err, search.ErrInvalid):
-		return ValidationError(map[string]string{"q": err.Error()})
-	}
-	return nil
-}
 
 func minutesMeetingID(r *http.Request) (minutes.MeetingID, error) {
 	return pathID(r, "id")
@@ -103,7 +71,7 @@ func (s *Server) saveMinutes(w http.ResponseWriter, r *http.Request, p *auth.Pri
 		return err
 	}
 	if in.Body == nil || in.Version <= 0 {
-		return ValidationError(map[string]string{"version": "required: the version the edit started from", "body": "required"})
+		return &fault.Invalid{Fields: map[string]fault.Problem{"version": fault.Required, "body": fault.Required}}
 	}
 	m, err := s.Minutes.Save(r.Context(), p, id, in.Version, *in.Body)
 	if err != nil {
@@ -125,7 +93,7 @@ func (s *Server) minutesVersionAction(approve bool) userHandlerFunc {
 			return err
 		}
 		if in.Version <= 0 || in.Body != nil {
-			return ValidationError(map[string]string{"version": "required, and nothing else"})
+			return fault.Field("version", fault.Required)
 		}
 		var m minutes.Minutes
 		if approve {

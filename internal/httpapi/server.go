@@ -46,8 +46,6 @@ type Deps struct {
 	Me            MeLoader
 	Org           Org
 	Ready         []ReadinessCheck
-	// ErrorMappers map domain errors to API errors (see errorFor).
-	ErrorMappers []ErrorMapper
 	// Meetings is the meeting service (internal/meeting); Live fans its
 	// session events out to WebSockets; RoomTokens signs SFU room tokens on
 	// join; Notifications reads in-app notices; Bell rings their streams.
@@ -77,12 +75,11 @@ type Deps struct {
 // Server holds the dependencies and the route table.
 type Server struct {
 	Deps
-	cfg          config.Config
-	log          *slog.Logger
-	errorMappers []ErrorMapper
-	mux          *http.ServeMux
-	patterns     []string
-	metrics      *httpMetrics
+	cfg      config.Config
+	log      *slog.Logger
+	mux      *http.ServeMux
+	patterns []string
+	metrics  *httpMetrics
 	// trustedProxies are CAU_TRUSTED_PROXIES, parsed (see deriveClient).
 	trustedProxies []netip.Prefix
 }
@@ -102,7 +99,6 @@ func NewServer(d Deps) *Server {
 		Deps:           d,
 		cfg:            d.Config,
 		log:            d.Logger,
-		errorMappers:   d.ErrorMappers,
 		trustedProxies: d.Config.TrustedProxyPrefixes(),
 		mux:            http.NewServeMux(),
 		metrics:        newHTTPMetrics(d.Registerer),

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/task"
 )
 
@@ -31,7 +32,7 @@ func queryInt(v, name string) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil {
-		return 0, ValidationError(map[string]string{name: "must be a whole number"})
+		return 0, fault.Field(name, fault.WrongFormat)
 	}
 	return n, nil
 }
@@ -50,7 +51,7 @@ func (s *Server) createTask(w http.ResponseWriter, r *http.Request, p *auth.Prin
 			return err
 		}
 		if *in.Source.Conclusion < 1 || *in.Source.Conclusion > len(m.Body.Conclusions) {
-			return ValidationError(map[string]string{"source.conclusion": "no such conclusion in the minutes"})
+			return fault.Field("source.conclusion", fault.NoSuch)
 		}
 	}
 	t, err := s.Tasks.Create(r.Context(), p, in)
@@ -79,7 +80,7 @@ func (s *Server) createTasksFromConclusion(w http.ResponseWriter, r *http.Reques
 		return err
 	}
 	if len(in.Tasks) == 0 || len(in.Tasks) > 50 {
-		return ValidationError(map[string]string{"tasks": "1–50 tasks"})
+		return fault.Field("tasks", fault.OutOfRange)
 	}
 	m, err := s.Minutes.Get(r.Context(), p, id)
 	if err != nil {
@@ -91,7 +92,7 @@ func (s *Server) createTasksFromConclusion(w http.ResponseWriter, r *http.Reques
 	conclusion := int(n)
 	// Validate every task first so a bad one creates none.
 	today := s.Tasks.Today()
-	bad := map[string]string{}
+	bad := map[string]fault.Problem{}
 	for i := range in.Tasks {
 		in.Tasks[i].Source = task.Source{MeetingID: &id, Conclusion: &conclusion, Document: m.Symbol}
 		for f, msg := range in.Tasks[i].Validate(today) {
@@ -99,7 +100,7 @@ func (s *Server) createTasksFromConclusion(w http.ResponseWriter, r *http.Reques
 		}
 	}
 	if len(bad) > 0 {
-		return ValidationError(bad)
+		return &fault.Invalid{Fields: bad}
 	}
 	out := make([]task.Task, 0, len(in.Tasks))
 	for _, nt := range in.Tasks {
@@ -167,7 +168,7 @@ func (s *Server) addTaskReport(w http.ResponseWriter, r *http.Request, p *auth.P
 		return err
 	}
 	if in.Percent == nil {
-		return ValidationError(map[string]string{"percent": "required (0–100)"})
+		return fault.Field("percent", fault.Required)
 	}
 	rep, err := s.Tasks.AddReport(r.Context(), p, id, in.Body, *in.Percent, in.DocumentIDs)
 	if err != nil {
@@ -209,7 +210,7 @@ func (s *Server) decideTaskExtension(w http.ResponseWriter, r *http.Request, p *
 		return err
 	}
 	if in.Approve == nil {
-		return ValidationError(map[string]string{"approve": "required: true or false"})
+		return fault.Field("approve", fault.Required)
 	}
 	x, err := s.Tasks.DecideExtension(r.Context(), p, id, *in.Approve)
 	if err != nil {
@@ -246,7 +247,7 @@ func (s *Server) taskAction(complete bool) userHandlerFunc {
 func taskFilter(r *http.Request, p *auth.Principal) (task.Filter, error) {
 	q := r.URL.Query()
 	var f task.Filter
-	bad := map[string]string{}
+	bad := map[string]fault.Problem{}
 	id := func(name string) *int64 {
 		v := q.Get(name)
 		if v == "" {
@@ -254,7 +255,7 @@ func taskFilter(r *http.Request, p *auth.Principal) (task.Filter, error) {
 		}
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 1 {
-			bad[name] = "must be a positive whole number"
+			bad[name] = fault.WrongFormat
 			return nil
 		}
 		return &n
@@ -266,7 +267,7 @@ func taskFilter(r *http.Request, p *auth.Principal) (task.Filter, error) {
 		}
 		d, err := task.ParseDay(v)
 		if err != nil {
-			bad[name] = "must be a date YYYY-MM-DD"
+			bad[name] = fault.WrongFormat
 			return nil
 		}
 		return &d
@@ -286,7 +287,7 @@ func taskFilter(r *http.Request, p *auth.Principal) (task.Filter, error) {
 	case "true":
 		f.Concerning = task.Mine(p)
 	default:
-		bad["mine"] = "true or false"
+		bad["mine"] = fault.WrongFormat
 	}
 	if v := q.Get("status"); v != "" {
 		st := task.Status(v)
@@ -300,7 +301,7 @@ func taskFilter(r *http.Request, p *auth.Principal) (task.Filter, error) {
 		return f, err
 	}
 	if len(bad) > 0 {
-		return f, ValidationError(bad)
+		return f, &fault.Invalid{Fields: bad}
 	}
 	return f, nil
 }

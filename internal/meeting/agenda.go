@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 )
 
 // ItemInput is an agenda item as the secretary writes it.
@@ -22,22 +23,22 @@ type ItemInput struct {
 }
 
 func (in *ItemInput) validate() error {
-	bad := map[string]string{}
+	bad := map[string]fault.Problem{}
 	in.Title = strings.TrimSpace(in.Title)
-	if n := len([]rune(in.Title)); n < 1 || n > 500 {
-		bad["title"] = "must be 1 to 500 characters"
+	if p := fault.Length(len([]rune(in.Title)), 1, 500); !p.IsZero() {
+		bad["title"] = p
 	}
 	if len([]rune(in.Description)) > 5000 {
-		bad["description"] = "must be at most 5000 characters"
+		bad["description"] = fault.TooLong
 	}
 	if in.PlannedMinutes < 0 || in.PlannedMinutes > 1440 {
-		bad["planned_minutes"] = "must be 0 to 1440"
+		bad["planned_minutes"] = fault.OutOfRange
 	}
 	if in.Position < 0 {
-		bad["position"] = "must be 1 or more (0: at the end)"
+		bad["position"] = fault.OutOfRange
 	}
 	if len(bad) > 0 {
-		return &ValidationError{Fields: bad}
+		return &fault.Invalid{Fields: bad}
 	}
 	return nil
 }
@@ -93,7 +94,7 @@ func (s *Service) MoveItem(ctx context.Context, p *auth.Principal, id ID, item I
 		return err
 	}
 	if position < 1 {
-		return &ValidationError{Fields: map[string]string{"position": "must be 1 or more"}}
+		return fault.Field("position", fault.OutOfRange)
 	}
 	evs, err := s.store.MoveItem(ctx, id, item, position, editable, entry(p, ip, "agenda.move", id, map[string]any{"item_id": item, "position": position}))
 	if err != nil {

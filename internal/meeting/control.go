@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 )
 
 var (
@@ -192,21 +193,21 @@ func (s *Service) OpenVote(ctx context.Context, p *auth.Principal, id ID, in Vot
 	if _, err := s.manage(ctx, id, p); err != nil {
 		return 0, err
 	}
-	bad := map[string]string{}
+	bad := map[string]fault.Problem{}
 	in.Question = strings.TrimSpace(in.Question)
-	if n := len([]rune(in.Question)); n < 1 || n > 1000 {
-		bad["question"] = "must be 1 to 1000 characters"
+	if p := fault.Length(len([]rune(in.Question)), 1, 1000); !p.IsZero() {
+		bad["question"] = p
 	}
 	if len(in.Options) == 0 {
 		in.Options = DefaultOptions
 	}
 	if len(in.Options) < 2 || len(in.Options) > 20 {
-		bad["options"] = "give 2 to 20 options"
+		bad["options"] = fault.OutOfRange
 	}
 	for i, o := range in.Options {
 		in.Options[i] = strings.TrimSpace(o)
 		if n := len([]rune(in.Options[i])); n < 1 || n > 200 || slices.Index(in.Options, in.Options[i]) != i {
-			bad["options"] = "options must be 1 to 200 characters and distinct"
+			bad["options"] = fault.Duplicate
 		}
 	}
 	if len(in.VoterRoles) == 0 {
@@ -214,23 +215,23 @@ func (s *Service) OpenVote(ctx context.Context, p *auth.Principal, id ID, in Vot
 	}
 	for _, r := range in.VoterRoles {
 		if !r.Valid() {
-			bad["voter_roles"] = "unknown meeting role"
+			bad["voter_roles"] = fault.UnknownValue
 		}
 	}
 	if in.Base == "" {
 		in.Base = BasePresent
 	}
 	if !in.Base.Valid() {
-		bad["base"] = "must be present or all"
+		bad["base"] = fault.UnknownValue
 	}
 	if in.Rule == "" {
 		in.Rule = RuleMajority
 	}
 	if !in.Rule.Valid() {
-		bad["rule"] = "must be majority or two_thirds"
+		bad["rule"] = fault.UnknownValue
 	}
 	if len(bad) > 0 {
-		return 0, &ValidationError{Fields: bad}
+		return 0, &fault.Invalid{Fields: bad}
 	}
 	evs, err := s.command(ctx, id, Command{Kind: CmdOpenVote, Allowed: inSession, Actor: actor(p),
 		Question: in.Question, Options: in.Options, Secret: in.Secret, VoterRoles: in.VoterRoles, Base: in.Base, Rule: in.Rule})
@@ -283,12 +284,12 @@ func (s *Service) MarkAttendance(ctx context.Context, p *auth.Principal, id ID, 
 	switch status {
 	case AttendInHall:
 		if hall == nil {
-			return &ValidationError{Fields: map[string]string{"hall_id": "required for in_hall"}}
+			return fault.Field("hall_id", fault.Required)
 		}
 	case AttendOnline, AttendAbsent:
 		hall = nil
 	default:
-		return &ValidationError{Fields: map[string]string{"status": "must be in_hall, online or absent"}}
+		return fault.Field("status", fault.UnknownValue)
 	}
 	if !a.CanManage() && (hall == nil || !a.OperatesHall(*hall)) {
 		return ErrForbidden

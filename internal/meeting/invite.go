@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/notify"
 )
 
@@ -21,13 +22,13 @@ func (s *Service) InviteHalls(ctx context.Context, p *auth.Principal, id ID, sel
 		return 0, err
 	}
 	if sel.UnitID == nil && len(sel.HallIDs) == 0 {
-		return 0, &ValidationError{Fields: map[string]string{"unit_id": "give unit_id or hall_ids"}}
+		return 0, fault.Field("unit_id", fault.Required)
 	}
 	if len(sel.HallIDs) > 1000 {
-		return 0, &ValidationError{Fields: map[string]string{"hall_ids": "at most 1000 per request"}}
+		return 0, fault.Field("hall_ids", fault.OutOfRange)
 	}
 	if sel.Level != "" && (len(sel.Level) > 32 || strings.ToLower(sel.Level) != sel.Level) {
-		return 0, &ValidationError{Fields: map[string]string{"level": "must be a unit level code"}}
+		return 0, fault.Field("level", fault.UnknownValue)
 	}
 	n, ids, err := s.store.InviteHalls(ctx, id, sel, editable, entry(p, ip, "meeting.invite_halls", id,
 		map[string]any{"unit_id": sel.UnitID, "include_descendants": sel.IncludeDescendants, "level": sel.Level, "hall_ids": sel.HallIDs}),
@@ -67,10 +68,10 @@ func (s *Service) SetParticipant(ctx context.Context, p *auth.Principal, id ID, 
 		return err
 	}
 	if !pt.Role.Valid() {
-		return &ValidationError{Fields: map[string]string{"role": "must be chair, secretary, delegate, presenter, guest or observer"}}
+		return fault.Field("role", fault.UnknownValue)
 	}
 	if pt.UserID <= 0 {
-		return &ValidationError{Fields: map[string]string{"user_id": "required"}}
+		return fault.Field("user_id", fault.Required)
 	}
 	ids, err := s.store.SetParticipant(ctx, id, pt, editable, entry(p, ip, "meeting.set_participant", id,
 		map[string]any{"user_id": pt.UserID, "role": pt.Role, "hall_id": pt.HallID}), s.afterPublish(ctx, a, id))

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 )
 
 // Permissions a join grants in the SFU room (the names of internal/roomtoken).
@@ -73,7 +74,7 @@ func (s *Service) Join(ctx context.Context, p *auth.Principal, id ID, hall *auth
 	}
 	if len(perms) == 0 {
 		// An operator without a personal invitation joins only as its hall.
-		return JoinGrant{}, &ValidationError{Fields: map[string]string{"hall_id": "you are invited through your hall: give hall_id"}}
+		return JoinGrant{}, fault.Field("hall_id", fault.Required)
 	}
 	for _, x := range []string{PermPublish, PermSubscribe, PermScreen, PermModerate} {
 		if perms[x] {

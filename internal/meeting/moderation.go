@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 )
 
 // Moderation actions on a hall or a person of the call.
@@ -95,20 +96,20 @@ func mayModerate(a Access, rc RoomControl) bool {
 // moment after the commit: a token asked for before it is refused, and
 // none is granted after it until the readmission.
 func (s *Service) Moderate(ctx context.Context, p *auth.Principal, id ID, action string, t Target, ip string) error {
-	bad := map[string]string{}
+	bad := map[string]fault.Problem{}
 	switch action {
 	case ActMute, ActUnmute, ActAskUnmute, ActRemove, ActReadmit:
 	default:
-		bad["action"] = "must be mute, unmute, ask_unmute, remove or readmit"
+		bad["action"] = fault.UnknownValue
 	}
 	if (t.HallID == nil) == (t.UserID == nil) {
-		bad["hall_id"] = "give hall_id or user_id, not both"
+		bad["hall_id"] = fault.Required // hall_id or user_id, not both
 	}
 	if (t.HallID != nil && *t.HallID <= 0) || (t.UserID != nil && *t.UserID <= 0) {
-		bad["hall_id"] = "must be a positive id"
+		bad["hall_id"] = fault.WrongFormat
 	}
 	if len(bad) > 0 {
-		return &ValidationError{Fields: bad}
+		return &fault.Invalid{Fields: bad}
 	}
 	if _, _, err := s.moderator(ctx, id, p); err != nil {
 		return err
@@ -156,13 +157,13 @@ type RoomInput struct {
 // token issued before; reopening needs new tokens.
 func (s *Service) SetRoom(ctx context.Context, p *auth.Principal, id ID, in RoomInput, ip string) error {
 	if in.State == nil && in.SecretaryModerates == nil {
-		return &ValidationError{Fields: map[string]string{"state": "give state or secretary_moderates"}}
+		return fault.Field("state", fault.Required) // state or secretary_moderates
 	}
 	if in.State != nil {
 		switch *in.State {
 		case RoomOpen, RoomLocked, RoomEnded:
 		default:
-			return &ValidationError{Fields: map[string]string{"state": "must be open, locked or ended"}}
+			return fault.Field("state", fault.UnknownValue)
 		}
 	}
 	a, _, err := s.moderator(ctx, id, p)

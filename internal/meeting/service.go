@@ -11,6 +11,7 @@ import (
 
 	"github.com/cau-gov/cau/internal/audit"
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/notify"
 	"github.com/cau-gov/cau/internal/wording"
 )
@@ -154,36 +155,36 @@ type Input struct {
 }
 
 func (in *Input) validate() error {
-	bad := map[string]string{}
+	bad := map[string]fault.Problem{}
 	in.Title = strings.TrimSpace(in.Title)
 	switch in.Kind {
 	case KindRegular, KindBriefing, KindProvinceOnline:
 	default:
-		bad["kind"] = "must be regular, briefing or province_online"
+		bad["kind"] = fault.UnknownValue
 	}
-	if n := len([]rune(in.Title)); n < 1 || n > 300 {
-		bad["title"] = "must be 1 to 300 characters"
+	if p := fault.Length(len([]rune(in.Title)), 1, 300); !p.IsZero() {
+		bad["title"] = p
 	}
 	if len([]rune(in.Place)) > 300 {
-		bad["place"] = "must be at most 300 characters"
+		bad["place"] = fault.TooLong
 	}
 	if len([]rune(in.Description)) > 5000 {
-		bad["description"] = "must be at most 5000 characters"
+		bad["description"] = fault.TooLong
 	}
 	if in.StartsAt.IsZero() {
-		bad["starts_at"] = "required (RFC 3339 time)"
+		bad["starts_at"] = fault.Required
 	}
 	if in.EndsAt.IsZero() || !in.EndsAt.After(in.StartsAt) {
-		bad["ends_at"] = "required, after starts_at"
+		bad["ends_at"] = fault.TooEarly
 	}
 	if len([]rune(in.Reason)) > 1000 {
-		bad["reason"] = "must be at most 1000 characters"
+		bad["reason"] = fault.TooLong
 	}
 	if in.ChairID != nil && in.SecretaryID != nil && *in.ChairID == *in.SecretaryID {
-		bad["secretary_id"] = "must differ from chair_id"
+		bad["secretary_id"] = fault.Duplicate
 	}
 	if len(bad) > 0 {
-		return &ValidationError{Fields: bad}
+		return &fault.Invalid{Fields: bad}
 	}
 	return nil
 }
@@ -208,7 +209,7 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, in Input, ip st
 	// units only; the holding unit must be within the creator's scope.
 	anc, err := s.store.Ancestry(ctx, m.UnitID)
 	if err != nil || len(anc) == 0 {
-		return Meeting{}, &ValidationError{Fields: map[string]string{"unit_id": "no such unit"}}
+		return Meeting{}, fault.Field("unit_id", fault.NoSuch)
 	}
 	if !p.HasFor(auth.RoleSecretary, anc) && !p.HasFor(auth.RoleAdmin, anc) {
 		return Meeting{}, ErrForbidden
@@ -310,7 +311,7 @@ func (s *Service) Cancel(ctx context.Context, p *auth.Principal, id ID, reason, 
 		return Meeting{}, err
 	}
 	if len([]rune(reason)) > 1000 {
-		return Meeting{}, &ValidationError{Fields: map[string]string{"reason": "must be at most 1000 characters"}}
+		return Meeting{}, fault.Field("reason", fault.TooLong)
 	}
 	m, err := s.store.Meeting(ctx, id)
 	if err != nil {

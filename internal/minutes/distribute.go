@@ -15,6 +15,7 @@ import (
 
 	"github.com/cau-gov/cau/internal/audit"
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/jobs"
 	"github.com/cau-gov/cau/internal/pdfdoc"
 	"github.com/cau-gov/cau/internal/pdfsign"
@@ -64,7 +65,7 @@ func (s *Service) DistributeHandler() jobs.Handler {
 			return fmt.Errorf("%w: bad payload %q", asynq.SkipRetry, t.Payload())
 		}
 		err := s.Distribute(ctx, p.MeetingID)
-		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrNotApproved) {
+		if fault.Is(err, fault.NotFound) || errors.Is(err, ErrNotApproved) {
 			return fmt.Errorf("%w: %v", asynq.SkipRetry, err)
 		}
 		return err

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/minutes"
 	"github.com/cau-gov/cau/internal/pdfsign"
 	"github.com/cau-gov/cau/internal/pdfsign/pdfsigntest"
@@ -100,8 +101,8 @@ func TestNoticeDistribution(t *testing.T) {
 			bad := body
 			bad.Conclusions = append([]minutes.Conclusion(nil), body.Conclusions...)
 			bad.Conclusions[2].UnitIDs = ids
-			var ve *minutes.ValidationError
-			if _, err := b.svc.Save(ctx, b.secretary, b.meeting, 1, bad); !errors.As(err, &ve) || ve.Fields["conclusions[2].unit_ids"] == "" {
+			var ve *fault.Invalid
+			if _, err := b.svc.Save(ctx, b.secretary, b.meeting, 1, bad); !errors.As(err, &ve) || ve.Fields["conclusions[2].unit_ids"].IsZero() {
 				t.Errorf("%s unit: %v, want a validation error on conclusions[2].unit_ids", name, err)
 			}
 		}

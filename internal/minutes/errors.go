@@ -1,32 +1,22 @@
 package minutes
 
-import "errors"
+import "github.com/cau-gov/cau/internal/fault"
 
-// Errors of the minutes domain; the HTTP layer maps them to statuses.
+// Errors of the minutes domain, in the fault vocabulary.
 var (
 	// ErrNotFound means the meeting has no minutes yet (or no such meeting).
-	ErrNotFound = errors.New("minutes not found")
+	ErrNotFound = fault.New(fault.NotFound, "not_found", "minutes not found")
 	// ErrForbidden means the principal has no such role in the meeting.
-	ErrForbidden = errors.New("not allowed for these minutes")
+	ErrForbidden = fault.New(fault.Forbidden, "forbidden", "not allowed for these minutes")
 	// ErrExists means the meeting's minutes were already drafted.
-	ErrExists = errors.New("minutes already exist")
+	ErrExists = fault.New(fault.Conflict, "minutes_exist", "the minutes of this meeting are already drafted")
 	// ErrVersionConflict means another save came first: reload and merge.
-	ErrVersionConflict = errors.New("minutes were changed by someone else")
+	ErrVersionConflict = fault.New(fault.Conflict, "version_conflict", "the minutes were saved by someone else meanwhile; reload, merge and save again")
 	// ErrLocked means the minutes are approved and can no longer change.
-	ErrLocked = errors.New("minutes are approved and locked")
+	ErrLocked = fault.New(fault.Conflict, "minutes_locked", "the minutes are approved and can no longer change")
 	// ErrNotApproved means the document needs approved minutes.
-	ErrNotApproved = errors.New("minutes are not approved yet")
+	ErrNotApproved = fault.New(fault.Conflict, "minutes_not_approved", "the conclusion notice exists once the minutes are approved")
 	// ErrPending means the approved PDF is still being rendered and
 	// signed by the distribution job: try again in a moment.
-	ErrPending = errors.New("the approved document is being prepared")
-	// ErrInvalid means a field is malformed (details in a ValidationError).
-	ErrInvalid = errors.New("invalid minutes")
+	ErrPending = fault.New(fault.Unavailable, "pdf_pending", "the approved document is being signed and stored; try again in a few seconds")
 )
-
-// ValidationError lists the fields that are wrong.
-type ValidationError struct{ Fields map[string]string }
-
-func (e *ValidationError) Error() string { return "invalid minutes fields" }
-
-// Unwrap makes errors.Is(err, ErrInvalid) true.
-func (e *ValidationError) Unwrap() error { return ErrInvalid }

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 )
 
 // MeetingID identifies a meeting (internal/meeting's ID, kept as int64 so
@@ -190,30 +191,30 @@ func (m Minutes) File(kind string) (File, bool) {
 
 // Validate checks what an editor may change: text lengths and conclusion
 // numbers (1..n in order, so tasks keep pointing at the right one).
-func (b *Body) Validate() map[string]string {
-	bad := map[string]string{}
+func (b *Body) Validate() map[string]fault.Problem {
+	bad := map[string]fault.Problem{}
 	if utf8.RuneCountInString(b.Title) > 500 {
-		bad["title"] = "tối đa 500 ký tự"
+		bad["title"] = fault.TooLong
 	}
 	if utf8.RuneCountInString(b.Notes) > 100000 {
-		bad["notes"] = "tối đa 100000 ký tự"
+		bad["notes"] = fault.TooLong
 	}
 	for i := range b.Items {
 		if utf8.RuneCountInString(b.Items[i].Discussion) > 100000 {
-			bad[fmt.Sprintf("items[%d].discussion", i)] = "tối đa 100000 ký tự"
+			bad[fmt.Sprintf("items[%d].discussion", i)] = fault.TooLong
 		}
 	}
 	for i := range b.Conclusions {
 		c := &b.Conclusions[i]
 		c.Text = strings.TrimSpace(c.Text)
 		if c.Number != i+1 {
-			bad[fmt.Sprintf("conclusions[%d].number", i)] = fmt.Sprintf("phải là %d", i+1)
+			bad[fmt.Sprintf("conclusions[%d].number", i)] = fault.OutOfOrder
 		}
-		if c.Text == "" || utf8.RuneCountInString(c.Text) > 5000 {
-			bad[fmt.Sprintf("conclusions[%d].text", i)] = "1–5000 ký tự"
+		if p := fault.Length(utf8.RuneCountInString(c.Text), 1, 5000); !p.IsZero() {
+			bad[fmt.Sprintf("conclusions[%d].text", i)] = p
 		}
-		if msg := checkUnits(c.UnitIDs); msg != "" {
-			bad[fmt.Sprintf("conclusions[%d].unit_ids", i)] = msg
+		if p := checkUnits(c.UnitIDs); !p.IsZero() {
+			bad[fmt.Sprintf("conclusions[%d].unit_ids", i)] = p
 		}
 	}
 	if len(bad) == 0 {
@@ -222,22 +223,22 @@ func (b *Body) Validate() map[string]string {
 	return bad
 }
 
-// checkUnits says what is wrong with a conclusion's unit list, "" if nothing.
-func checkUnits(ids []auth.UnitID) string {
+// checkUnits says what is wrong with a conclusion's unit list (zero if nothing).
+func checkUnits(ids []auth.UnitID) fault.Problem {
 	if len(ids) > maxConclusionUnits {
-		return fmt.Sprintf("tối đa %d đơn vị", maxConclusionUnits)
+		return fault.OutOfRange
 	}
 	seen := make(map[auth.UnitID]bool, len(ids))
 	for _, u := range ids {
 		if u <= 0 {
-			return "mã đơn vị không hợp lệ"
+			return fault.WrongFormat
 		}
 		if seen[u] {
-			return "đơn vị bị lặp"
+			return fault.Duplicate
 		}
 		seen[u] = true
 	}
-	return ""
+	return fault.Problem{}
 }
 
 // Hash is the SHA-256 of the approved content: the canonical JSON of the

@@ -17,6 +17,7 @@ import (
 
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/blob"
+	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/minutes"
 	"github.com/cau-gov/cau/internal/pgtest"
 	"github.com/cau-gov/cau/internal/store"
@@ -266,7 +267,7 @@ func TestEditConflictsAndApproval(t *testing.T) {
 	t.Run("bad saves change nothing", func(t *testing.T) {
 		bad := cur.Body
 		bad.Conclusions = []minutes.Conclusion{{Number: 2, Text: "số sai"}}
-		if _, err := b.svc.Save(ctx, b.secretary, b.meeting, 2, bad); !errors.Is(err, minutes.ErrInvalid) {
+		if _, err := b.svc.Save(ctx, b.secretary, b.meeting, 2, bad); !fault.Is(err, fault.InvalidInput) {
 			t.Errorf("conclusion numbered 2 first: %v", err)
 		}
 		if _, err := b.svc.Save(ctx, b.delegate, b.meeting, 2, cur.Body); !errors.Is(err, minutes.ErrForbidden) {

@@ -14,6 +14,7 @@ import (
 	"github.com/cau-gov/cau/internal/audit"
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/blob"
+	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/pdfsign"
 )
 
@@ -193,10 +194,10 @@ func (s *Service) Save(ctx context.Context, p *auth.Principal, id MeetingID, bas
 		return Minutes{}, err
 	}
 	if bad := body.Validate(); bad != nil {
-		return Minutes{}, &ValidationError{Fields: bad}
+		return Minutes{}, &fault.Invalid{Fields: bad}
 	}
 	if base <= 0 {
-		return Minutes{}, &ValidationError{Fields: map[string]string{"version": "bắt buộc"}}
+		return Minutes{}, fault.Field("version", fault.Required)
 	}
 	if err := s.checkUnitsExist(ctx, body); err != nil {
 		return Minutes{}, err
@@ -254,15 +255,15 @@ func (s *Service) checkUnitsExist(ctx context.Context, b Body) error {
 	if err != nil || len(missing) == 0 {
 		return err
 	}
-	bad := map[string]string{}
+	bad := map[string]fault.Problem{}
 	for i, c := range b.Conclusions {
 		for _, u := range c.UnitIDs {
 			if slices.Contains(missing, u) {
-				bad[fmt.Sprintf("conclusions[%d].unit_ids", i)] = fmt.Sprintf("đơn vị %d không tồn tại hoặc đã ngừng hoạt động", u)
+				bad[fmt.Sprintf("conclusions[%d].unit_ids", i)] = fault.NoSuch
 			}
 		}
 	}
-	return &ValidationError{Fields: bad}
+	return &fault.Invalid{Fields: bad}
 }
 
 // IsConflict reports whether err is a version conflict or a lock, both of

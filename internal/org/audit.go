@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 )
 
 // AuditFilter selects audit rows, newest first; Before pages backwards.
@@ -46,19 +47,19 @@ func (s *Service) Audit(ctx context.Context, p *auth.Principal, f AuditFilter) (
 	if !p.HasGlobal(auth.RoleAdmin) {
 		return nil, ErrForbidden
 	}
-	fields := map[string]string{}
+	fields := map[string]fault.Problem{}
 	for key, v := range map[string]string{"action": f.Action, "object_type": f.ObjectType, "object_id": f.ObjectID} {
 		if !oneLine(v, 100) {
-			fields[key] = "at most 100 characters on one line"
+			fields[key] = fault.TooLong
 		}
 	}
 	if f.Before < 0 {
-		fields["before"] = "must be a positive row id"
+		fields["before"] = fault.OutOfRange
 	}
 	if f.Limit < 0 || f.Limit > 500 {
-		fields["limit"] = "1–500"
+		fields["limit"] = fault.OutOfRange
 	}
-	if err := invalid(fields); err != nil {
+	if err := fault.Check(fields); err != nil {
 		return nil, err
 	}
 	if f.Limit == 0 {

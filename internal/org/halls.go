@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 )
 
 // Halls lists halls (every signed-in user may: secretaries pick them).
@@ -12,13 +13,13 @@ func (s *Service) Halls(ctx context.Context, f HallFilter) ([]Hall, error) { ret
 // CreateHall adds a hall to an active unit.
 func (s *Service) CreateHall(ctx context.Context, p *auth.Principal, unit auth.UnitID, code, name, ip string) (Hall, error) {
 	code, name = clean(code), clean(name)
-	fields := map[string]string{}
+	fields := map[string]fault.Problem{}
 	checkCode(fields, "code", code)
 	checkName(fields, "name", name)
 	if unit <= 0 {
-		fields["unit_id"] = "required"
+		fields["unit_id"] = fault.Required
 	}
-	if err := invalid(fields); err != nil {
+	if err := fault.Check(fields); err != nil {
 		return Hall{}, err
 	}
 	if _, err := s.activeUnit(ctx, "unit_id", unit); err != nil {
@@ -51,7 +52,7 @@ func (s *Service) UpdateHall(ctx context.Context, p *auth.Principal, id auth.Hal
 		return Hall{}, err
 	}
 	before := h
-	fields := map[string]string{}
+	fields := map[string]fault.Problem{}
 	if c.Name != nil {
 		h.Name = clean(*c.Name)
 		checkName(fields, "name", h.Name)
@@ -60,7 +61,7 @@ func (s *Service) UpdateHall(ctx context.Context, p *auth.Principal, id auth.Hal
 		h.Code = clean(*c.Code)
 		checkCode(fields, "code", h.Code)
 	}
-	if err := invalid(fields); err != nil {
+	if err := fault.Check(fields); err != nil {
 		return Hall{}, err
 	}
 	if c.Active != nil {

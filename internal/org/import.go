@@ -10,6 +10,7 @@ import (
 
 	"github.com/cau-gov/cau/internal/audit"
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 )
 
 // ImportProblem is what is wrong with one field of a row. Code is stable
@@ -144,7 +145,7 @@ func parseRow(rec record, cols map[string]int) ImportRow {
 		problem("full_name", "name_format")
 	}
 	if r.Email != "" {
-		fields := map[string]string{}
+		fields := map[string]fault.Problem{}
 		if checkEmail(fields, r.Email); len(fields) > 0 {
 			problem("email", "email_format")
 		}

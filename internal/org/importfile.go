@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/cau-gov/cau/internal/fault"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/unicode/norm"
 )
@@ -174,17 +175,12 @@ func columns(header []string) (map[string]int, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, &ImportColumnsError{Missing: missing}
+		// "import_columns", each missing column required.
+		bad := &fault.Invalid{Code: "import_columns", Fields: map[string]fault.Problem{}}
+		for _, c := range missing {
+			bad.Fields[c] = fault.Required
+		}
+		return nil, bad
 	}
 	return idx, nil
 }
-
-// ImportColumnsError names the required columns the header row lacks.
-type ImportColumnsError struct{ Missing []string }
-
-func (e *ImportColumnsError) Error() string {
-	return ErrImportColumns.Error() + ": " + strings.Join(e.Missing, ", ")
-}
-
-// Unwrap makes errors.Is(err, ErrImportColumns) hold.
-func (e *ImportColumnsError) Unwrap() error { return ErrImportColumns }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cau-gov/cau/internal/audit"
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/org"
 	"github.com/cau-gov/cau/internal/pgtest"
 	"github.com/cau-gov/cau/internal/store"
@@ -135,7 +136,7 @@ func TestTreeWithoutDistricts(t *testing.T) {
 		t.Fatalf("empty district deactivated: %v", err)
 	}
 	_, err = b.svc.MoveUnit(b.ctx, b.admin, c1, district, "")
-	if v := (*org.ValidationError)(nil); !errors.As(err, &v) || v.Fields["parent_id"] == "" {
+	if v := (*fault.Invalid)(nil); !errors.As(err, &v) || v.Fields["parent_id"] != fault.Inactive {
 		t.Fatalf("active commune moved into a closed district: %v", err)
 	}
 }
@@ -171,7 +172,7 @@ func TestDeactivationIsBottomUp(t *testing.T) {
 			t.Fatalf("deactivate %d bottom-up: %v", id, err)
 		}
 	}
-	var v *org.ValidationError
+	var v *fault.Invalid
 	_, err = b.svc.CreateUnit(b.ctx, b.admin, org.UnitInput{ParentID: &district, Level: "commune", Code: "moi", Name: "Mới"}, "")
 	if !errors.As(err, &v) {
 		t.Fatalf("unit in a closed district: %v", err)
@@ -400,8 +401,9 @@ func TestStoreRefusesCycles(t *testing.T) {
 	_, err = b.db.UpdateUnit(b.ctx, u, audit.Entry{Action: "unit.move"}, time.Now())
 	wantErr(t, "district under its commune, in the store", err, org.ErrCycle)
 	_, err = b.db.Unit(b.ctx, 999999)
-	wantErr(t, "missing unit", err, org.ErrNotFound)
-	wantErr(t, "missing unit", err, store.ErrNotFound)
+	if !fault.Is(err, fault.NotFound) {
+		t.Errorf("missing unit: got %v, want a not-found", err)
+	}
 }
 
 // TestLevelsAreConfiguration: a province adds a level and uses it; a rank
@@ -423,7 +425,7 @@ func TestLevelsAreConfiguration(t *testing.T) {
 	wantErr(t, "a scoped admin adds a level", err, org.ErrForbidden)
 	_, err = b.svc.SaveLevel(b.ctx, b.admin, org.Level{Code: "district", Rank: 2, NameVI: "Huyện", NameEN: "District"}, "")
 	wantErr(t, "districts ranked with their communes", err, org.ErrLevel)
-	var v *org.ValidationError
+	var v *fault.Invalid
 	_, err = b.svc.SaveLevel(b.ctx, b.admin, org.Level{Code: "Bad Code", Rank: -1, NameVI: "", NameEN: "x"}, "")
 	if !errors.As(err, &v) || len(v.Fields) != 3 {
 		t.Fatalf("bad level: %v", err)

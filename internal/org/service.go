@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
-	"errors"
 	"fmt"
 	"net/mail"
 	"regexp"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/cau-gov/cau/internal/audit"
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 )
 
 // Service applies the administration rules.
@@ -53,23 +53,18 @@ func oneLine(v string, max int) bool {
 	return !strings.ContainsFunc(v, unicode.IsControl)
 }
 
-func checkName(fields map[string]string, key, v string) {
-	if v == "" || !oneLine(v, 200) {
-		fields[key] = "required, 1–200 characters on one line"
+func checkName(fields map[string]fault.Problem, key, v string) {
+	if v == "" {
+		fields[key] = fault.Required
+	} else if !oneLine(v, 200) {
+		fields[key] = fault.TooLong
 	}
 }
 
-func checkCode(fields map[string]string, key, v string) {
+func checkCode(fields map[string]fault.Problem, key, v string) {
 	if !codeRe.MatchString(v) {
-		fields[key] = "lowercase letters, digits, '.', '_' or '-', at most 64, starting with a letter or digit"
+		fields[key] = fault.WrongFormat
 	}
-}
-
-func invalid(fields map[string]string) error {
-	if len(fields) == 0 {
-		return nil
-	}
-	return &ValidationError{Fields: fields}
 }
 
 func entry(p *auth.Principal, action, objType string, objID any, ip string, detail map[string]any) audit.Entry {
@@ -111,28 +106,28 @@ func newPassword() string {
 	return strings.ToLower(base32.StdEncoding.EncodeToString(b))
 }
 
-func checkEmail(fields map[string]string, v string) {
+func checkEmail(fields map[string]fault.Problem, v string) {
 	if v == "" {
 		return
 	}
 	if a, err := mail.ParseAddress(v); err != nil || a.Address != v || len(v) > 254 {
-		fields["email"] = "not an e-mail address"
+		fields["email"] = fault.WrongFormat
 	}
 }
 
 // validGrants checks the shape of role grants and that their units and
 // halls exist.
 func (s *Service) validGrants(ctx context.Context, grants []auth.RoleGrant) error {
-	fields := map[string]string{}
+	fields := map[string]fault.Problem{}
 	seen := map[string]bool{}
 	for i, g := range grants {
 		key := fmt.Sprintf("grants[%d]", i)
 		if !g.Role.Valid() {
-			fields[key+".role"] = "unknown role"
+			fields[key+".role"] = fault.UnknownValue
 			continue
 		}
 		if (g.Role == auth.RoleHallOperator) != (g.HallID != nil) {
-			fields[key+".hall_id"] = "required for hall_operator, and only for it"
+			fields[key+".hall_id"] = fault.NotAllowed
 		}
 		sig := string(g.Role)
 		if g.ScopeUnitID != nil {
@@ -142,14 +137,14 @@ func (s *Service) validGrants(ctx context.Context, grants []auth.RoleGrant) erro
 			sig += fmt.Sprint("/h", *g.HallID)
 		}
 		if seen[sig] {
-			fields[key] = "duplicate grant"
+			fields[key] = fault.Duplicate
 		}
 		seen[sig] = true
 	}
 	if len(grants) > 50 {
-		fields["grants"] = "at most 50 grants"
+		fields["grants"] = fault.OutOfRange
 	}
-	if err := invalid(fields); err != nil {
+	if err := fault.Check(fields); err != nil {
 		return err
 	}
 	for _, g := range grants {
@@ -201,33 +196,33 @@ func (s *Service) requireManage(ctx context.Context, p *auth.Principal, u User) 
 	return s.mayGive(ctx, p, u.Grants)
 }
 
-// activeUnit returns the unit, or a ValidationError on field when it does
+// activeUnit returns the unit, or a fault.Invalid on field when it does
 // not exist or is deactivated (new things are not put in closed units).
 func (s *Service) activeUnit(ctx context.Context, field string, id auth.UnitID) (Unit, error) {
 	u, err := s.st.Unit(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return Unit{}, &ValidationError{Fields: map[string]string{field: "no such unit"}}
+	if fault.Is(err, fault.NotFound) {
+		return Unit{}, fault.Field(field, fault.NoSuch)
 	}
 	if err != nil {
 		return Unit{}, err
 	}
 	if !u.Active {
-		return Unit{}, &ValidationError{Fields: map[string]string{field: "the unit is deactivated"}}
+		return Unit{}, fault.Field(field, fault.Inactive)
 	}
 	return u, nil
 }
 
 func (s *Service) grantTargetsExist(ctx context.Context, g auth.RoleGrant) error {
 	if g.ScopeUnitID != nil {
-		if _, err := s.st.Unit(ctx, *g.ScopeUnitID); errors.Is(err, ErrNotFound) {
-			return &ValidationError{Fields: map[string]string{"scope_unit_id": "no such unit"}}
+		if _, err := s.st.Unit(ctx, *g.ScopeUnitID); fault.Is(err, fault.NotFound) {
+			return fault.Field("scope_unit_id", fault.NoSuch)
 		} else if err != nil {
 			return err
 		}
 	}
 	if g.HallID != nil {
-		if _, err := s.st.Hall(ctx, *g.HallID); errors.Is(err, ErrNotFound) {
-			return &ValidationError{Fields: map[string]string{"hall_id": "no such hall"}}
+		if _, err := s.st.Hall(ctx, *g.HallID); fault.Is(err, fault.NotFound) {
+			return fault.Field("hall_id", fault.NoSuch)
 		} else if err != nil {
 			return err
 		}
@@ -237,12 +232,12 @@ func (s *Service) grantTargetsExist(ctx context.Context, g auth.RoleGrant) error
 
 func containsUnit(ids []auth.UnitID, id auth.UnitID) bool { return slices.Contains(ids, id) }
 
-// unitOrField returns the unit, or a ValidationError on field when it does
+// unitOrField returns the unit, or a fault.Invalid on field when it does
 // not exist (a reference in the body, not the resource of the URL).
 func (s *Service) unitOrField(ctx context.Context, field string, id auth.UnitID) (Unit, error) {
 	u, err := s.st.Unit(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return Unit{}, &ValidationError{Fields: map[string]string{field: "no such unit"}}
+	if fault.Is(err, fault.NotFound) {
+		return Unit{}, fault.Field(field, fault.NoSuch)
 	}
 	return u, err
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 )
 
 // Signature is how the conclusion notices a unit issues are signed: a
@@ -40,17 +41,20 @@ func (s *Service) SaveSignature(ctx context.Context, p *auth.Principal, unit aut
 	}
 	sig.UnitID = unit
 	sig.Authority, sig.Title, sig.SignerName = clean(sig.Authority), clean(sig.Title), clean(sig.SignerName)
-	fields := map[string]string{}
-	if sig.Authority == "" || !oneLine(sig.Authority, 100) {
-		fields["authority"] = "required, 1–100 characters on one line"
+	fields := map[string]fault.Problem{}
+	switch {
+	case sig.Authority == "":
+		fields["authority"] = fault.Required
+	case !oneLine(sig.Authority, 100):
+		fields["authority"] = fault.TooLong
 	}
 	if !oneLine(sig.Title, 100) {
-		fields["title"] = "at most 100 characters on one line"
+		fields["title"] = fault.TooLong
 	}
 	if !oneLine(sig.SignerName, 200) {
-		fields["signer_name"] = "at most 200 characters on one line"
+		fields["signer_name"] = fault.TooLong
 	}
-	if err := invalid(fields); err != nil {
+	if err := fault.Check(fields); err != nil {
 		return Signature{}, err
 	}
 	sig.UpdatedAt = s.now()

@@ -6,6 +6,7 @@ import (
 	"regexp"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 )
 
 // Levels lists the configured levels of the tree.
@@ -22,16 +23,16 @@ func (s *Service) SaveLevel(ctx context.Context, p *auth.Principal, l Level, ip 
 		return Level{}, ErrForbidden
 	}
 	l.NameVI, l.NameEN = clean(l.NameVI), clean(l.NameEN)
-	fields := map[string]string{}
+	fields := map[string]fault.Problem{}
 	if !levelRe.MatchString(l.Code) {
-		fields["code"] = "2–32 lowercase letters, digits or '_', starting with a letter"
+		fields["code"] = fault.WrongFormat
 	}
 	if l.Rank < 0 || l.Rank > 100 {
-		fields["rank"] = "0–100 (0 is the top)"
+		fields["rank"] = fault.OutOfRange
 	}
 	checkName(fields, "name_vi", l.NameVI)
 	checkName(fields, "name_en", l.NameEN)
-	if err := invalid(fields); err != nil {
+	if err := fault.Check(fields); err != nil {
 		return Level{}, err
 	}
 	ranks, err := s.ranks(ctx)
@@ -106,7 +107,7 @@ func (s *Service) requireUnitAdmin(ctx context.Context, p *auth.Principal, u Uni
 // start (seed or first install), so a parent is always required.
 func (s *Service) CreateUnit(ctx context.Context, p *auth.Principal, in UnitInput, ip string) (Unit, error) {
 	in.Code, in.Name = clean(in.Code), clean(in.Name)
-	fields := map[string]string{}
+	fields := map[string]fault.Problem{}
 	checkCode(fields, "code", in.Code)
 	checkName(fields, "name", in.Name)
 	ranks, err := s.ranks(ctx)
@@ -115,12 +116,12 @@ func (s *Service) CreateUnit(ctx context.Context, p *auth.Principal, in UnitInpu
 	}
 	rank, ok := ranks[in.Level]
 	if !ok {
-		fields["level"] = "unknown level (see GET /api/v1/unit-levels)"
+		fields["level"] = fault.UnknownValue
 	}
 	if in.ParentID == nil {
-		fields["parent_id"] = "required: the province root exists already"
+		fields["parent_id"] = fault.Required
 	}
-	if err := invalid(fields); err != nil {
+	if err := fault.Check(fields); err != nil {
 		return Unit{}, err
 	}
 	parent, err := s.activeUnit(ctx, "parent_id", *in.ParentID)
@@ -148,7 +149,7 @@ func (s *Service) UpdateUnit(ctx context.Context, p *auth.Principal, id auth.Uni
 		return Unit{}, err
 	}
 	before := u
-	fields := map[string]string{}
+	fields := map[string]fault.Problem{}
 	if name != nil {
 		u.Name = clean(*name)
 		checkName(fields, "name", u.Name)
@@ -163,11 +164,11 @@ func (s *Service) UpdateUnit(ctx context.Context, p *auth.Principal, id auth.Uni
 			return Unit{}, err
 		}
 		if _, ok := ranks[*level]; !ok {
-			fields["level"] = "unknown level (see GET /api/v1/unit-levels)"
+			fields["level"] = fault.UnknownValue
 		}
 		u.Level = *level
 	}
-	if err := invalid(fields); err != nil {
+	if err := fault.Check(fields); err != nil {
 		return Unit{}, err
 	}
 	if err := s.checkLevels(ctx, u); err != nil {
@@ -235,7 +236,7 @@ func (s *Service) MoveUnit(ctx context.Context, p *auth.Principal, id, newParent
 		return Unit{}, ErrCycle
 	}
 	if u.Active && !parent.Active {
-		return Unit{}, &ValidationError{Fields: map[string]string{"parent_id": "the unit is deactivated"}}
+		return Unit{}, fault.Field("parent_id", fault.Inactive)
 	}
 	old := *u.ParentID
 	u.ParentID = &parent.ID
@@ -268,7 +269,7 @@ func (s *Service) SetUnitActive(ctx context.Context, p *auth.Principal, id auth.
 			return Unit{}, err
 		}
 		if !parent.Active {
-			return Unit{}, &ValidationError{Fields: map[string]string{"parent_id": "reactivate the parent unit first"}}
+			return Unit{}, fault.Field("parent_id", fault.Inactive)
 		}
 	} else {
 		c, h, us, err := s.st.UnitDependents(ctx, id)

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 )
 
 // Users lists accounts. A global admin, and anyone holding secretary or
@@ -68,7 +69,7 @@ type UserInput struct {
 	Grants   []auth.RoleGrant
 }
 
-func checkProfile(fields map[string]string, fullName, email, position *string) {
+func checkProfile(fields map[string]fault.Problem, fullName, email, position *string) {
 	if fullName != nil {
 		*fullName = clean(*fullName)
 		checkName(fields, "full_name", *fullName)
@@ -80,7 +81,7 @@ func checkProfile(fields map[string]string, fullName, email, position *string) {
 	if position != nil {
 		*position = clean(*position)
 		if !oneLine(*position, 200) {
-			fields["position"] = "at most 200 characters on one line"
+			fields["position"] = fault.TooLong
 		}
 	}
 }
@@ -89,22 +90,22 @@ func checkProfile(fields map[string]string, fullName, email, position *string) {
 // password when none was given.
 func (s *Service) CreateUser(ctx context.Context, p *auth.Principal, in UserInput, ip string) (User, string, error) {
 	in.Username = auth.NormalizeUsername(in.Username)
-	fields := map[string]string{}
+	fields := map[string]fault.Problem{}
 	if !usernameRe.MatchString(in.Username) {
-		fields["username"] = "2–64 lowercase letters, digits, '.', '_' or '-'"
+		fields["username"] = fault.WrongFormat
 	}
 	checkProfile(fields, &in.FullName, &in.Email, &in.Position)
 	if in.UnitID <= 0 {
-		fields["unit_id"] = "required"
+		fields["unit_id"] = fault.Required
 	}
 	generated := ""
 	if in.Password == "" {
 		generated = newPassword()
 		in.Password = generated
 	} else if n := len([]rune(in.Password)); n < auth.MinPasswordLength || len(in.Password) > 256 {
-		fields["password"] = "10–256 characters"
+		fields["password"] = fault.OutOfRange
 	}
-	if err := invalid(fields); err != nil {
+	if err := fault.Check(fields); err != nil {
 		return User{}, "", err
 	}
 	if err := s.validGrants(ctx, in.Grants); err != nil {
@@ -145,9 +146,9 @@ func (s *Service) UpdateUser(ctx context.Context, p *auth.Principal, id auth.Use
 	if err := s.requireManage(ctx, p, u); err != nil {
 		return User{}, err
 	}
-	fields := map[string]string{}
+	fields := map[string]fault.Problem{}
 	checkProfile(fields, c.FullName, c.Email, c.Position)
-	if err := invalid(fields); err != nil {
+	if err := fault.Check(fields); err != nil {
 		return User{}, err
 	}
 	detail := map[string]any{}

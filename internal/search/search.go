@@ -6,16 +6,12 @@ package search
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 )
-
-// ErrInvalid means the query is too short or too long.
-var ErrInvalid = errors.New("invalid search query")
 
 // Kinds of result.
 const (
@@ -58,19 +54,19 @@ func NewService(s Store) *Service { return &Service{store: s} }
 // Search finds up to limit results (default 20, at most 100) per kind.
 func (s *Service) Search(ctx context.Context, p *auth.Principal, text string, kinds []string, limit int) ([]Result, error) {
 	text = strings.TrimSpace(text)
-	if n := utf8.RuneCountInString(text); n < 2 || n > 200 {
-		return nil, fmt.Errorf("search %q: 2–200 characters: %w", text, ErrInvalid)
+	if p := fault.Length(utf8.RuneCountInString(text), 2, 200); !p.IsZero() {
+		return nil, fault.Field("q", p)
 	}
 	for _, k := range kinds {
 		if k != KindMeeting && k != KindDocument && k != KindTask {
-			return nil, fmt.Errorf("search kind %q: %w", k, ErrInvalid)
+			return nil, fault.Field("kind", fault.UnknownValue)
 		}
 	}
 	if limit <= 0 {
 		limit = 20
 	}
 	if limit > 100 {
-		return nil, fmt.Errorf("limit %d above 100: %w", limit, ErrInvalid)
+		return nil, fault.Field("limit", fault.OutOfRange)
 	}
 	seeAll := p.HasGlobal(auth.RoleAdmin) || p.HasGlobal(auth.RoleObserver)
 	return s.store.Search(ctx, Query{Text: text, Kinds: kinds, Limit: limit, User: p.UserID, Unit: p.UnitID, SeeAll: seeAll,

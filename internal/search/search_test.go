@@ -2,11 +2,11 @@ package search_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/pgtest"
 	"github.com/cau-gov/cau/internal/search"
 )
@@ -84,7 +84,7 @@ func TestSearch(t *testing.T) {
 		kinds []string
 		limit int
 	}{{"k", nil, 0}, {"  ", nil, 0}, {"ke hoach", []string{"hall"}, 0}, {"ke hoach", nil, 1000}} {
-		if _, err := svc.Search(ctx, p(sec, root, auth.RoleSecretary), bad.q, bad.kinds, bad.limit); !errors.Is(err, search.ErrInvalid) {
+		if _, err := svc.Search(ctx, p(sec, root, auth.RoleSecretary), bad.q, bad.kinds, bad.limit); !fault.Is(err, fault.InvalidInput) {
 			t.Errorf("query %+v: %v, want ErrInvalid", bad, err)
 		}
 	}

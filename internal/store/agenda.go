@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/cau-gov/cau/internal/audit"
+	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/meeting"
 )
 
@@ -73,7 +74,7 @@ func (db *DB) AddItem(ctx context.Context, it meeting.Item, allowed []meeting.St
 			return err
 		}
 		if n >= 200 {
-			return &meeting.ValidationError{Fields: map[string]string{"title": "an agenda holds at most 200 items"}}
+			return fault.Field("title", fault.OutOfRange)
 		}
 		if it.Position == 0 || it.Position > n+1 {
 			it.Position = n + 1
@@ -98,7 +99,7 @@ func presenterError(err error) error {
 	}
 	err = constraintError(err)
 	if isRef(err) {
-		return &meeting.ValidationError{Fields: map[string]string{"presenter_user_id": "no such user or unit", "presenter_unit_id": "no such user or unit"}}
+		return &fault.Invalid{Fields: map[string]fault.Problem{"presenter_user_id": fault.NoSuch, "presenter_unit_id": fault.NoSuch}}
 	}
 	return err
 }
@@ -113,7 +114,7 @@ func (db *DB) UpdateItem(ctx context.Context, it meeting.Item, allowed []meeting
 			return presenterError(err)
 		}
 		if tag.RowsAffected() == 0 {
-			return meeting.ErrNotFound
+			return fmt.Errorf("agenda item %d: %w", it.ID, ErrNotFound)
 		}
 		return nil
 	})
@@ -138,7 +139,7 @@ func (db *DB) MoveItem(ctx context.Context, id meeting.ID, item meeting.ItemID, 
 			return meetingNotFound(err)
 		}
 		if position > n {
-			return &meeting.ValidationError{Fields: map[string]string{"position": fmt.Sprintf("must be 1 to %d", n)}}
+			return fault.Field("position", fault.OutOfRange)
 		}
 		// The unique (meeting_id, position) key is deferred: shift, then place.
 		if position < from {

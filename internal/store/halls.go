@@ -48,7 +48,7 @@ func (db *DB) Hall(ctx context.Context, id auth.HallID) (org.Hall, error) {
 		return org.Hall{}, fmt.Errorf("get hall: %w", err)
 	}
 	h, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[org.Hall])
-	return h, orgNotFound(notFound(err, fmt.Sprintf("hall %d", id)))
+	return h, notFound(err, fmt.Sprintf("hall %d", id))
 }
 
 // CreateHall implements org.Store.
@@ -77,7 +77,7 @@ func (db *DB) UpdateHall(ctx context.Context, h org.Hall, e audit.Entry, now tim
 			return constraintError(err)
 		}
 		if tag.RowsAffected() == 0 {
-			return orgNotFound(ErrNotFound)
+			return ErrNotFound
 		}
 		return AppendAudit(ctx, tx, e, now)
 	})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cau-gov/cau/internal/audit"
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/meeting"
 	"github.com/cau-gov/cau/internal/notify"
 )
@@ -27,10 +28,10 @@ func scanMeeting(row pgx.Row) (meeting.Meeting, error) {
 	return m, err
 }
 
-// meetingNotFound turns a missing row into meeting.ErrNotFound.
+// meetingNotFound turns a missing row into the store's not-found.
 func meetingNotFound(err error) error {
-	if errors.Is(err, pgx.ErrNoRows) || errors.Is(err, ErrNotFound) {
-		return meeting.ErrNotFound
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("meeting: %w", ErrNotFound)
 	}
 	return err
 }
@@ -48,7 +49,7 @@ func (db *DB) CreateMeeting(ctx context.Context, m meeting.Meeting, people []mee
 			if _, err := tx.Exec(ctx, `INSERT INTO meeting_participants (meeting_id, user_id, role, added_at) VALUES ($1, $2, $3, $4)
 				ON CONFLICT (meeting_id, user_id) DO UPDATE SET role = EXCLUDED.role`, m.ID, p.UserID, p.Role, m.CreatedAt); err != nil {
 				if err = constraintError(err); isRef(err) {
-					return &meeting.ValidationError{Fields: map[string]string{string(p.Role) + "_id": "no such user"}}
+					return fault.Field(string(p.Role)+"_id", fault.NoSuch)
 				}
 				return err
 			}
@@ -318,7 +319,7 @@ func (db *DB) InviteHalls(ctx context.Context, id meeting.ID, sel meeting.HallSe
 				return err
 			}
 			if len(found) != len(slices.Compact(slices.Sorted(slices.Values(sel.HallIDs)))) {
-				return &meeting.ValidationError{Fields: map[string]string{"hall_ids": "unknown or inactive hall"}}
+				return fault.Field("hall_ids", fault.NoSuch)
 			}
 			hallIDs = append(hallIDs, found...)
 		}
@@ -391,7 +392,7 @@ func (db *DB) SetParticipant(ctx context.Context, id meeting.ID, p meeting.Parti
 		now := time.Now()
 		var active bool
 		if err := tx.QueryRow(ctx, `SELECT active FROM users WHERE id = $1`, p.UserID).Scan(&active); err != nil || !active {
-			return &meeting.ValidationError{Fields: map[string]string{"user_id": "no such active user"}}
+			return fault.Field("user_id", fault.NoSuch)
 		}
 		if p.HallID != nil {
 			var ok bool
@@ -399,7 +400,7 @@ func (db *DB) SetParticipant(ctx context.Context, id meeting.ID, p meeting.Parti
 				return err
 			}
 			if !ok {
-				return &meeting.ValidationError{Fields: map[string]string{"hall_id": "the hall is not invited"}}
+				return fault.Field("hall_id", fault.NotInvited)
 			}
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO meeting_participants (meeting_id, user_id, role, hall_id, added_at) VALUES ($1, $2, $3, $4, $5)

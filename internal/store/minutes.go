@@ -78,7 +78,7 @@ func getMinutes(ctx context.Context, q Querier, id minutes.MeetingID, lock strin
 	}
 	m, err := pgx.CollectExactlyOneRow(rows, scanMinutes)
 	if err != nil {
-		return m, fmt.Errorf("minutes of meeting %d: %w", id, notFoundAs(err, minutes.ErrNotFound))
+		return m, notFound(err, fmt.Sprintf("minutes of meeting %d", id))
 	}
 	return m, inTreeOrder(ctx, q, m.NoticeUnits)
 }
@@ -104,7 +104,7 @@ func (db *DB) MeetingRole(ctx context.Context, id minutes.MeetingID, user auth.U
 	err := db.Pool.QueryRow(ctx, `SELECT true, (SELECT role FROM meeting_participants WHERE meeting_id = $1 AND user_id = $2)
 		FROM meetings WHERE id = $1`, id, user).Scan(&exists, &role)
 	if err != nil {
-		return "", fmt.Errorf("meeting %d: %w", id, notFoundAs(err, minutes.ErrNotFound))
+		return "", notFound(err, fmt.Sprintf("meeting %d", id))
 	}
 	if role == nil {
 		return "", nil

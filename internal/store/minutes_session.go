@@ -19,7 +19,7 @@ func (db *DB) MeetingSession(ctx context.Context, id minutes.MeetingID) (minutes
 	err := db.Pool.QueryRow(ctx, `SELECT unit_id, title, place, opened_at, closed_at FROM meetings WHERE id = $1`, id).
 		Scan(&s.UnitID, &s.Title, &s.Place, &s.OpenedAt, &s.ClosedAt)
 	if err != nil {
-		return s, fmt.Errorf("meeting %d: %w", id, notFoundAs(err, minutes.ErrNotFound))
+		return s, notFound(err, fmt.Sprintf("meeting %d", id))
 	}
 
 	rows, err := db.Pool.Query(ctx, `SELECT u.id, u.full_name, u.position, p.role, coalesce(a.status, ''), p.hall_id, a.joined_at, a.left_at

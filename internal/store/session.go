@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/meeting"
 )
 
@@ -300,7 +301,7 @@ func castBallot(ctx context.Context, s *sess, c meeting.Command) error {
 		return meeting.ErrForbidden
 	}
 	if !slices.Contains(v.options, c.Choice) {
-		return &meeting.ValidationError{Fields: map[string]string{"choice": "must be one of the vote's options"}}
+		return fault.Field("choice", fault.UnknownValue)
 	}
 	// The unique key of vote_voters is what makes it one ballot per voter.
 	if _, err := s.tx.Exec(ctx, `INSERT INTO vote_voters (vote_id, voter_id) VALUES ($1, $2)`, c.Vote, *c.User); err != nil {
@@ -397,7 +398,7 @@ func requireInvitedHall(ctx context.Context, s *sess, hall auth.HallID) error {
 		return err
 	}
 	if !ok {
-		return &meeting.ValidationError{Fields: map[string]string{"hall_id": "the hall is not invited"}}
+		return fault.Field("hall_id", fault.NotInvited)
 	}
 	return nil
 }
@@ -427,7 +428,7 @@ func attendance(ctx context.Context, s *sess, c meeting.Command) error {
 	err := s.tx.QueryRow(ctx, `SELECT role FROM meeting_participants WHERE meeting_id = $1 AND user_id = $2`, s.id, *c.User).Scan(&role)
 	if err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
-			return &meeting.ValidationError{Fields: map[string]string{"user_id": "not invited to this meeting"}}
+			return fault.Field("user_id", fault.NotInvited)
 		}
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/meeting"
 )
 
@@ -60,7 +61,7 @@ func moderate(ctx context.Context, s *sess, c meeting.Command) error {
 	var one int
 	err := s.tx.QueryRow(ctx, `SELECT 1 FROM meeting_participants WHERE meeting_id = $1 AND user_id = $2`, s.id, *c.User).Scan(&one)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return &meeting.ValidationError{Fields: map[string]string{"user_id": "not invited to this meeting"}}
+		return fault.Field("user_id", fault.NotInvited)
 	}
 	if err != nil {
 		return err

@@ -19,7 +19,7 @@ func (db *DB) Signature(ctx context.Context, unit auth.UnitID) (org.Signature, e
 	var s org.Signature
 	err := db.Pool.QueryRow(ctx, `SELECT unit_id, authority, title, signer_name, updated_at FROM unit_signatures WHERE unit_id = $1`, unit).
 		Scan(&s.UnitID, &s.Authority, &s.Title, &s.SignerName, &s.UpdatedAt)
-	return s, orgNotFound(notFound(err, fmt.Sprintf("signature of unit %d", unit)))
+	return s, notFound(err, fmt.Sprintf("signature of unit %d", unit))
 }
 
 // SaveSignature implements org.Store.
@@ -31,7 +31,7 @@ func (db *DB) SaveSignature(ctx context.Context, unit auth.UnitID, sig *org.Sign
 				return fmt.Errorf("remove signature of unit %d: %w", unit, err)
 			}
 			if tag.RowsAffected() == 0 {
-				return orgNotFound(fmt.Errorf("signature of unit %d: %w", unit, ErrNotFound))
+				return fmt.Errorf("signature of unit %d: %w", unit, ErrNotFound)
 			}
 		} else {
 			_, err := tx.Exec(ctx, `

@@ -119,17 +119,9 @@ func (db *DB) Task(ctx context.Context, id task.ID) (task.Task, error) {
 	}
 	t, err := pgx.CollectExactlyOneRow(rows, scanTask)
 	if err != nil {
-		return t, fmt.Errorf("task %d: %w", id, notFoundAs(err, task.ErrNotFound))
+		return t, notFound(err, fmt.Sprintf("task %d", id))
 	}
 	return t, nil
-}
-
-// notFoundAs maps pgx.ErrNoRows to a domain's not-found sentinel.
-func notFoundAs(err, sentinel error) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return sentinel
-	}
-	return err
 }
 
 // openTaskForUpdate locks an open task's row, or returns task.ErrState.
@@ -209,7 +201,7 @@ func (db *DB) TaskExtension(ctx context.Context, id int64) (task.Extension, erro
 	}
 	x, err := pgx.CollectExactlyOneRow(rows, scanExtension)
 	if err != nil {
-		return x, fmt.Errorf("extension %d: %w", id, notFoundAs(err, task.ErrNotFound))
+		return x, notFound(err, fmt.Sprintf("extension %d", id))
 	}
 	return x, nil
 }

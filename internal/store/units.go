@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -118,21 +117,7 @@ func (db *DB) Unit(ctx context.Context, id auth.UnitID) (org.Unit, error) {
 		return org.Unit{}, fmt.Errorf("get unit: %w", err)
 	}
 	u, err := pgx.CollectExactlyOneRow(rows, scanUnit)
-	return u, orgNotFound(notFound(err, fmt.Sprintf("unit %d", id)))
-}
-
-// orgNotFoundError makes a store not-found also org.ErrNotFound, which is
-// the sentinel org tests (org cannot import store: store implements it).
-type orgNotFoundError struct{ error }
-
-func (e orgNotFoundError) Is(target error) bool { return target == org.ErrNotFound }
-func (e orgNotFoundError) Unwrap() error        { return e.error }
-
-func orgNotFound(err error) error {
-	if errors.Is(err, ErrNotFound) {
-		return orgNotFoundError{err}
-	}
-	return err
+	return u, notFound(err, fmt.Sprintf("unit %d", id))
 }
 
 // Ancestry implements org.Store.
@@ -151,7 +136,7 @@ func (db *DB) Ancestry(ctx context.Context, id auth.UnitID) ([]auth.UnitID, erro
 		return nil, fmt.Errorf("unit ancestry: %w", err)
 	}
 	if len(ids) == 0 {
-		return nil, orgNotFound(fmt.Errorf("unit %d: %w", id, ErrNotFound))
+		return nil, fmt.Errorf("unit %d: %w", id, ErrNotFound)
 	}
 	return ids, nil
 }
@@ -207,7 +192,7 @@ func (db *DB) UpdateUnit(ctx context.Context, u org.Unit, e audit.Entry, now tim
 			return constraintError(err)
 		}
 		if tag.RowsAffected() == 0 {
-			return orgNotFound(ErrNotFound)
+			return ErrNotFound
 		}
 		return AppendAudit(ctx, tx, e, now)
 	})

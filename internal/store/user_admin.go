@@ -149,7 +149,7 @@ func (db *DB) User(ctx context.Context, id auth.UserID) (org.User, error) {
 	}
 	u, err := pgx.CollectExactlyOneRow(rows, scanAdminUser)
 	if err != nil {
-		return org.User{}, orgNotFound(notFound(err, fmt.Sprintf("user %d", id)))
+		return org.User{}, notFound(err, fmt.Sprintf("user %d", id))
 	}
 	us := []org.User{u}
 	if err := attachGrants(ctx, db.Pool, us); err != nil {
@@ -236,7 +236,7 @@ func (db *DB) UpdateUser(ctx context.Context, id auth.UserID, c org.UserChange, 
 			return constraintError(err)
 		}
 		if tag.RowsAffected() == 0 {
-			return orgNotFound(ErrNotFound)
+			return ErrNotFound
 		}
 		return AppendAudit(ctx, tx, e, now)
 	})
@@ -254,7 +254,7 @@ func (db *DB) SetUserActive(ctx context.Context, id auth.UserID, active bool, e 
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return orgNotFound(fmt.Errorf("user %d: %w", id, ErrNotFound))
+			return fmt.Errorf("user %d: %w", id, ErrNotFound)
 		}
 		if !active {
 			if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL`, id, now); err != nil {
@@ -271,7 +271,7 @@ func (db *DB) SetUserRoles(ctx context.Context, id auth.UserID, gs []auth.RoleGr
 		// Lock the user row: two admins replacing roles at once serialize.
 		var one int
 		if err := tx.QueryRow(ctx, `SELECT 1 FROM users WHERE id = $1 FOR UPDATE`, id).Scan(&one); err != nil {
-			return orgNotFound(notFound(err, fmt.Sprintf("user %d", id)))
+			return notFound(err, fmt.Sprintf("user %d", id))
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM user_roles WHERE user_id = $1`, id); err != nil {
 			return err
@@ -304,7 +304,7 @@ func (db *DB) ResetPassword(ctx context.Context, id auth.UserID, hash string, e 
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return orgNotFound(fmt.Errorf("user %d: %w", id, ErrNotFound))
+			return fmt.Errorf("user %d: %w", id, ErrNotFound)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL`, id, now); err != nil {
 			return err

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -22,23 +21,16 @@ func scanAccount(row pgx.Row) (auth.Account, error) {
 	return a, err
 }
 
-func accountNotFound(err error, what string) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("%s: %w: %w", what, auth.ErrUnknownUser, ErrNotFound)
-	}
-	return err
-}
-
 // AccountByUsername implements auth.Store.
 func (db *DB) AccountByUsername(ctx context.Context, username string) (auth.Account, error) {
 	a, err := scanAccount(db.Pool.QueryRow(ctx, `SELECT `+accountColumns+` FROM users WHERE username = $1`, username))
-	return a, accountNotFound(err, "user "+username)
+	return a, notFound(err, "user "+username)
 }
 
 // AccountByID implements auth.Store.
 func (db *DB) AccountByID(ctx context.Context, id auth.UserID) (auth.Account, error) {
 	a, err := scanAccount(db.Pool.QueryRow(ctx, `SELECT `+accountColumns+` FROM users WHERE id = $1`, id))
-	return a, accountNotFound(err, fmt.Sprintf("user %d", id))
+	return a, notFound(err, fmt.Sprintf("user %d", id))
 }
 
 // Grants implements auth.Store: the roles a user holds now.
@@ -120,7 +112,7 @@ func (db *DB) SetPassword(ctx context.Context, id auth.UserID, hash string, e au
 			return fmt.Errorf("set password: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("set password of user %d: %w: %w", id, auth.ErrUnknownUser, ErrNotFound)
+			return fmt.Errorf("set password of user %d: %w", id, ErrNotFound)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL`, id, now); err != nil {
 			return fmt.Errorf("revoke sessions: %w", err)

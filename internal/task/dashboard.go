@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 )
 
 // Filter narrows the dashboard and the drill-down list.
@@ -74,7 +75,7 @@ func Dashboard(ctx context.Context, s DashboardStore, p *auth.Principal, by stri
 		return nil, fmt.Errorf("dashboard: %w", ErrForbidden)
 	}
 	if by != ByUnit && by != ByLeader {
-		return nil, &ValidationError{Fields: map[string]string{"by": "unit hoặc leader"}}
+		return nil, fault.Field("by", fault.UnknownValue)
 	}
 	if err := f.check(); err != nil {
 		return nil, err
@@ -96,24 +97,21 @@ func List(ctx context.Context, s DashboardStore, p *auth.Principal, f Filter, to
 }
 
 func (f *Filter) check() error {
-	bad := map[string]string{}
+	bad := map[string]fault.Problem{}
 	if f.From != nil && f.To != nil && f.To.Before(*f.From) {
-		bad["to"] = "trước ngày bắt đầu"
+		bad["to"] = fault.TooEarly
 	}
 	if f.Status != nil && !f.Status.Valid() {
-		bad["status"] = "không hợp lệ"
+		bad["status"] = fault.UnknownValue
 	}
 	if f.Limit == 0 {
 		f.Limit = 50
 	}
 	if f.Limit < 0 || f.Limit > 500 {
-		bad["limit"] = "1–500"
+		bad["limit"] = fault.OutOfRange
 	}
 	if f.Offset < 0 {
-		bad["offset"] = ">= 0"
+		bad["offset"] = fault.OutOfRange
 	}
-	if len(bad) > 0 {
-		return &ValidationError{Fields: bad}
-	}
-	return nil
+	return fault.Check(bad)
 }

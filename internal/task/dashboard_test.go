@@ -10,6 +10,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/task"
 )
 
@@ -103,10 +104,10 @@ func TestDashboard(t *testing.T) {
 			t.Errorf("%s lists %v (%v), want %d tasks", c.who.Username, titles(got), err, c.want)
 		}
 	}
-	if _, err := task.Dashboard(ctx, b.db, b.leader, "hall", task.Filter{}, today); !errors.Is(err, task.ErrInvalid) {
+	if _, err := task.Dashboard(ctx, b.db, b.leader, "hall", task.Filter{}, today); !fault.Is(err, fault.InvalidInput) {
 		t.Errorf("by=hall: %v", err)
 	}
-	if _, err := task.Dashboard(ctx, b.db, b.leader, task.ByUnit, task.Filter{From: &to, To: &from}, today); !errors.Is(err, task.ErrInvalid) {
+	if _, err := task.Dashboard(ctx, b.db, b.leader, task.ByUnit, task.Filter{From: &to, To: &from}, today); !fault.Is(err, fault.InvalidInput) {
 		t.Errorf("to before from: %v", err)
 	}
 

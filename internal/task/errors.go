@@ -1,24 +1,16 @@
 package task
 
-import "errors"
+import "github.com/cau-gov/cau/internal/fault"
 
-// Errors of the task domain; the HTTP layer maps them to statuses.
+// Errors of the task domain, in the fault vocabulary.
 var (
-	// ErrInvalid means a field is malformed (details in a ValidationError).
-	ErrInvalid = errors.New("invalid task")
 	// ErrNotFound means no such task or extension request.
-	ErrNotFound = errors.New("task not found")
+	ErrNotFound = fault.New(fault.NotFound, "not_found", "task not found")
 	// ErrForbidden means the principal may not do this to this task.
-	ErrForbidden = errors.New("not allowed for this task")
+	ErrForbidden = fault.New(fault.Forbidden, "forbidden", "not allowed for this task")
 	// ErrState means the task is not in a state that allows the change
 	// (completing a cancelled task, deciding a decided extension).
-	ErrState = errors.New("task state does not allow this")
+	ErrState = fault.New(fault.Conflict, "invalid_state", "task state does not allow this")
+	// ErrBadDay means a date is not YYYY-MM-DD.
+	ErrBadDay = fault.New(fault.InvalidInput, "invalid_value", "not a date YYYY-MM-DD")
 )
-
-// ValidationError lists the fields that are wrong.
-type ValidationError struct{ Fields map[string]string }
-
-func (e *ValidationError) Error() string { return "invalid task fields" }
-
-// Unwrap makes errors.Is(err, ErrInvalid) true.
-func (e *ValidationError) Unwrap() error { return ErrInvalid }

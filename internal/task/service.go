@@ -12,6 +12,7 @@ import (
 
 	"github.com/cau-gov/cau/internal/audit"
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 )
 
 // Report is a unit's progress report.
@@ -115,8 +116,8 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, n New) (Task, e
 	if !canAssign(p) {
 		return Task{}, fmt.Errorf("create task: %w", ErrForbidden)
 	}
-	if bad := n.Validate(s.Today()); bad != nil {
-		return Task{}, &ValidationError{Fields: bad}
+	if err := fault.Check(n.Validate(s.Today())); err != nil {
+		return Task{}, err
 	}
 	slices.Sort(n.Coordinating)
 	n.Coordinating = slices.Compact(n.Coordinating)
@@ -175,18 +176,18 @@ func (s *Service) open(ctx context.Context, p *auth.Principal, id ID) (Task, err
 // AddReport posts a progress report for the lead or a coordinating unit.
 func (s *Service) AddReport(ctx context.Context, p *auth.Principal, id ID, body string, percent int, docs []int64) (Report, error) {
 	body = strings.TrimSpace(body)
-	bad := map[string]string{}
-	if body == "" || utf8.RuneCountInString(body) > 10000 {
-		bad["body"] = "1–10000 ký tự"
+	bad := map[string]fault.Problem{}
+	if p := fault.Length(utf8.RuneCountInString(body), 1, 10000); !p.IsZero() {
+		bad["body"] = p
 	}
 	if percent < 0 || percent > 100 {
-		bad["percent"] = "0–100"
+		bad["percent"] = fault.OutOfRange
 	}
 	if len(docs) > 20 {
-		bad["document_ids"] = "tối đa 20 tệp"
+		bad["document_ids"] = fault.OutOfRange
 	}
-	if len(bad) > 0 {
-		return Report{}, &ValidationError{Fields: bad}
+	if err := fault.Check(bad); err != nil {
+		return Report{}, err
 	}
 	t, err := s.open(ctx, p, id)
 	if err != nil {
@@ -209,15 +210,15 @@ func (s *Service) RequestExtension(ctx context.Context, p *auth.Principal, id ID
 	if err != nil {
 		return Extension{}, err
 	}
-	bad := map[string]string{}
-	if reason == "" || utf8.RuneCountInString(reason) > 2000 {
-		bad["reason"] = "1–2000 ký tự"
+	bad := map[string]fault.Problem{}
+	if p := fault.Length(utf8.RuneCountInString(reason), 1, 2000); !p.IsZero() {
+		bad["reason"] = p
 	}
 	if newDeadline.IsZero() || !newDeadline.After(t.Deadline) {
-		bad["new_deadline"] = "phải sau hạn hiện tại " + t.Deadline.VN()
+		bad["new_deadline"] = fault.TooEarly
 	}
-	if len(bad) > 0 {
-		return Extension{}, &ValidationError{Fields: bad}
+	if err := fault.Check(bad); err != nil {
+		return Extension{}, err
 	}
 	if !inLead(p, t) {
 		return Extension{}, fmt.Errorf("request extension of task %d: %w", id, ErrForbidden)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/pgtest"
 	"github.com/cau-gov/cau/internal/store"
 	"github.com/cau-gov/cau/internal/task"
@@ -97,9 +98,9 @@ func TestTaskLifecycle(t *testing.T) {
 			"conclusion alone": {Title: "x", LeadUnit: b.leadUnit, Deadline: good.Deadline, Source: task.Source{Conclusion: new(int)}},
 		} {
 			_, err := b.svc.Create(ctx, b.leader, n)
-			var ve *task.ValidationError
+			var ve *fault.Invalid
 			if !errors.As(err, &ve) || len(ve.Fields) == 0 {
-				t.Errorf("%s: got %v, want a ValidationError naming fields", name, err)
+				t.Errorf("%s: got %v, want a fault.Invalid naming fields", name, err)
 			}
 		}
 		if _, err := b.svc.Create(ctx, b.lead, good); !errors.Is(err, task.ErrForbidden) {
@@ -130,7 +131,7 @@ func TestTaskLifecycle(t *testing.T) {
 	}
 
 	t.Run("reports", func(t *testing.T) {
-		if _, err := b.svc.AddReport(ctx, b.lead, tk.ID, "Đã xây dựng đề cương", 140, nil); !errors.Is(err, task.ErrInvalid) {
+		if _, err := b.svc.AddReport(ctx, b.lead, tk.ID, "Đã xây dựng đề cương", 140, nil); !fault.Is(err, fault.InvalidInput) {
 			t.Errorf("percent 140: %v", err)
 		}
 		outsider := &auth.Principal{UserID: b.other.UserID, UnitID: 424242}
@@ -150,7 +151,7 @@ func TestTaskLifecycle(t *testing.T) {
 	})
 
 	t.Run("extension", func(t *testing.T) {
-		if _, err := b.svc.RequestExtension(ctx, b.lead, tk.ID, task.Date(2026, 12, 10), "sớm hơn"); !errors.Is(err, task.ErrInvalid) {
+		if _, err := b.svc.RequestExtension(ctx, b.lead, tk.ID, task.Date(2026, 12, 10), "sớm hơn"); !fault.Is(err, fault.InvalidInput) {
 			t.Errorf("earlier deadline: %v", err)
 		}
 		if _, err := b.svc.RequestExtension(ctx, b.other, tk.ID, task.Date(2026, 12, 31), "xin thêm"); !errors.Is(err, task.ErrForbidden) {

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 )
 
 // ID identifies a task.
@@ -91,7 +92,7 @@ func Date(y int, m time.Month, d int) Day { return Day{time.Date(y, m, d, 0, 0, 
 func ParseDay(s string) (Day, error) {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return Day{}, fmt.Errorf("date %q: %w", s, ErrInvalid)
+		return Day{}, fmt.Errorf("date %q: %w", s, ErrBadDay)
 	}
 	return Day{t}, nil
 }
@@ -207,42 +208,42 @@ type New struct {
 
 // Validate lists the fields that are wrong; today is the creation day (a
 // deadline in the past is refused).
-func (n *New) Validate(today Day) map[string]string {
-	bad := map[string]string{}
+func (n *New) Validate(today Day) map[string]fault.Problem {
+	bad := map[string]fault.Problem{}
 	n.Title = strings.TrimSpace(n.Title)
-	if n.Title == "" || utf8.RuneCountInString(n.Title) > 500 {
-		bad["title"] = "1–500 ký tự"
+	if p := fault.Length(utf8.RuneCountInString(n.Title), 1, 500); !p.IsZero() {
+		bad["title"] = p
 	}
 	if utf8.RuneCountInString(n.Description) > 10000 {
-		bad["description"] = "tối đa 10000 ký tự"
+		bad["description"] = fault.TooLong
 	}
 	if n.LeadUnit <= 0 {
-		bad["lead_unit_id"] = "bắt buộc"
+		bad["lead_unit_id"] = fault.Required
 	}
 	for _, u := range n.Coordinating {
 		if u <= 0 || u == n.LeadUnit {
-			bad["coordinating_unit_ids"] = "đơn vị phối hợp không hợp lệ hoặc trùng đơn vị chủ trì"
+			bad["coordinating_unit_ids"] = fault.Duplicate
 		}
 	}
 	if n.Deadline.IsZero() {
-		bad["deadline"] = "bắt buộc"
+		bad["deadline"] = fault.Required
 	} else if n.Deadline.Before(today) {
-		bad["deadline"] = "hạn đã qua"
+		bad["deadline"] = fault.TooEarly
 	}
 	if n.Priority == 0 {
 		n.Priority = 2
 	}
 	if n.Priority < 1 || n.Priority > 3 {
-		bad["priority"] = "1 (khẩn), 2 (thường) hoặc 3 (thấp)"
+		bad["priority"] = fault.OutOfRange
 	}
 	if (n.Source.MeetingID == nil) != (n.Source.Conclusion == nil) && n.Source.Conclusion != nil {
-		bad["source"] = "kết luận cần cuộc họp"
+		bad["source"] = fault.Required
 	}
 	if n.Source.Conclusion != nil && *n.Source.Conclusion <= 0 {
-		bad["source"] = "số kết luận từ 1"
+		bad["source"] = fault.OutOfRange
 	}
 	if len(n.Source.Document) > 100 {
-		bad["source"] = "số hiệu văn bản quá dài"
+		bad["source"] = fault.TooLong
 	}
 	if len(bad) == 0 {
 		return nil

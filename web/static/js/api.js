@@ -28,7 +28,7 @@ export class ApiError extends Error {
 	 * @param {number} status HTTP status, 0 without an answer
 	 * @param {string} code
 	 * @param {string} message the server's message (English, for logs)
-	 * @param {Record<string, string>} [fields] per-field validation problems
+	 * @param {Record<string, string>} [fields] per-field validation problems (codes: field.<code> in i18n)
 	 * @param {number} [retryAfter] seconds the server asked us to wait (Retry-After), 0 if none
 	 */
 	constructor(status, code, message, fields, retryAfter = 0) {
@@ -50,9 +50,9 @@ export function errorMessage(err) {
 	if (err instanceof ApiError) {
 		const key = 'err.' + err.code;
 		const msg = has(key) ? t(key) : t('err.unknown', { code: err.code });
-		// Validation answers name the fields and what is wrong with each.
-		const fields = Object.entries(err.fields);
-		return fields.length ? `${msg} (${fields.map(([f, why]) => `${f}: ${why}`).join('; ')})` : msg;
+		// Validation answers name the fields and, as a code, what is wrong with each.
+		const fields = Object.entries(err.fields).map(([f, why]) => `${f}: ${has('field.' + why) ? t('field.' + why) : why}`);
+		return fields.length ? `${msg} (${fields.join('; ')})` : msg;
 	}
 	return t('err.unknown', { code: err instanceof Error ? err.message : String(err) });
 }

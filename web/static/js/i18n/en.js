@@ -758,4 +758,18 @@ export default {
 	'err.room_locked': 'The room is locked: only invited halls and those already in may join.',
 	'err.call_ended': 'The chair ended the call.',
 	'err.revoked': 'Your access to the room was revoked.',
+	// Field problems of a validation_failed answer (internal/fault.Problem codes).
+	'field.required': 'required',
+	'field.too_short': 'too short',
+	'field.too_long': 'too long',
+	'field.out_of_range': 'out of range',
+	'field.wrong_format': 'wrong format',
+	'field.unknown_value': 'not an accepted value',
+	'field.no_such': 'does not exist',
+	'field.inactive': 'deactivated',
+	'field.duplicate': 'repeated',
+	'field.not_invited': 'not invited to the meeting',
+	'field.not_allowed': 'not allowed here',
+	'field.too_early': 'earlier than it must be',
+	'field.out_of_order': 'out of order',
 };

@@ -758,4 +758,18 @@ export default {
 	'err.room_locked': 'Phòng họp đang khóa: chỉ các điểm cầu được mời và người đang dự được vào.',
 	'err.call_ended': 'Chủ trì đã kết thúc cuộc gọi.',
 	'err.revoked': 'Quyền vào phòng họp đã bị thu hồi.',
+	// Field problems of a validation_failed answer (internal/fault.Problem codes).
+	'field.required': 'bắt buộc',
+	'field.too_short': 'quá ngắn',
+	'field.too_long': 'quá dài',
+	'field.out_of_range': 'ngoài giới hạn cho phép',
+	'field.wrong_format': 'sai định dạng',
+	'field.unknown_value': 'không phải giá trị được chấp nhận',
+	'field.no_such': 'không tồn tại',
+	'field.inactive': 'đã ngừng hoạt động',
+	'field.duplicate': 'bị trùng',
+	'field.not_invited': 'không được mời dự cuộc họp',
+	'field.not_allowed': 'không được phép trong trường hợp này',
+	'field.too_early': 'sớm hơn mốc phải theo sau',
+	'field.out_of_order': 'sai thứ tự',
 };
