@@ -2,10 +2,8 @@ package httpapi
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/cau-gov/cau/internal/auth"
-	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/meeting"
 )
 
@@ -24,24 +22,7 @@ func meetingID(r *http.Request) (meeting.ID, error) {
 }
 
 func (s *Server) listMeetings(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	// when=upcoming|today|past, in Vietnam's time (UTC+7) for "today".
-	var from, to *time.Time
-	loc := time.FixedZone("ICT", 7*3600)
-	now := time.Now().In(loc)
-	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
-	next := day.AddDate(0, 0, 1)
-	switch r.URL.Query().Get("when") {
-	case "", "all":
-	case "upcoming":
-		from = &day
-	case "today":
-		from, to = &day, &next
-	case "past":
-		to = &day
-	default:
-		return fault.Field("when", fault.UnknownValue)
-	}
-	ms, err := s.Meetings.List(r.Context(), p, from, to)
+	ms, err := s.Meetings.List(r.Context(), p, meeting.Period(r.URL.Query().Get("when")))
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/notify"
+	"github.com/cau-gov/cau/internal/vntime"
 	"github.com/cau-gov/cau/internal/wording"
 )
 
@@ -235,9 +236,35 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id ID) (Meeting, A
 	return m, a, err
 }
 
-// List returns p's meetings: the ones p is invited to, organizes or whose
-// hall p operates (admins: all), in the window [from, to).
-func (s *Service) List(ctx context.Context, p *auth.Principal, from, to *time.Time) ([]Meeting, error) {
+// Period is which of a person's meetings a list holds, by Vietnam's
+// calendar day: "" or "all", "upcoming" (from today on), "today", "past"
+// (before today).
+type Period string
+
+// window is the period's [from, to) at now; nil bounds are open.
+func (p Period) window(now time.Time) (from, to *time.Time, err error) {
+	day, next := vntime.Day(now)
+	switch p {
+	case "", "all":
+	case "upcoming":
+		from = &day
+	case "today":
+		from, to = &day, &next
+	case "past":
+		to = &day
+	default:
+		return nil, nil, fault.Field("when", fault.UnknownValue)
+	}
+	return from, to, nil
+}
+
+// List returns p's meetings in the period: the ones p is invited to,
+// organizes or whose hall p operates (admins: all).
+func (s *Service) List(ctx context.Context, p *auth.Principal, period Period) ([]Meeting, error) {
+	from, to, err := period.window(s.now())
+	if err != nil {
+		return nil, err
+	}
 	f := ListFilter{User: p.UserID, All: p.HasGlobal(auth.RoleAdmin), From: from, To: to, Limit: 500}
 	for _, g := range p.Grants {
 		if g.Role == auth.RoleHallOperator && g.HallID != nil {
@@ -334,9 +361,8 @@ func (s *Service) Cancel(ctx context.Context, p *auth.Principal, id ID, reason, 
 
 func (s *Service) notice(m Meeting, kind, key, title string) *notify.Template {
 	mid := int64(m.ID)
-	loc := time.FixedZone("ICT", 7*3600) // Vietnam has one time zone, UTC+7, no DST.
 	body := wording.T(wording.MeetingWhenWhere, m.Title,
-		m.StartsAt.In(loc).Format("15:04 02/01/2006"), m.EndsAt.In(loc).Format("15:04 02/01/2006"), m.Place)
+		vntime.In(m.StartsAt).Format("15:04 02/01/2006"), vntime.In(m.EndsAt).Format("15:04 02/01/2006"), m.Place)
 	path := fmt.Sprintf("/meetings/%d", m.ID)
 	link := s.url + path
 	return &notify.Template{Kind: kind, MeetingID: &mid, Title: title, Body: body + wording.T(wording.MeetingLink, link), DedupKey: key, Link: link, Path: path}

@@ -19,6 +19,7 @@ import (
 	"github.com/cau-gov/cau/internal/jobs"
 	"github.com/cau-gov/cau/internal/pdfdoc"
 	"github.com/cau-gov/cau/internal/pdfsign"
+	"github.com/cau-gov/cau/internal/vntime"
 	"github.com/cau-gov/cau/internal/wording"
 )
 
@@ -208,7 +209,7 @@ type UnitNotice struct {
 // concern it in full, and where to read the signed notice.
 func (s *Service) unitNotices(m Minutes) []UnitNotice {
 	b := m.Body
-	date := m.ApprovedAt.In(hcm).Format("02/01/2006")
+	date := vntime.In(*m.ApprovedAt).Format("02/01/2006")
 	out := make([]UnitNotice, 0, len(m.NoticeUnits))
 	for _, u := range m.NoticeUnits {
 		var lines []string

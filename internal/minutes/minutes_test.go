@@ -21,9 +21,10 @@ import (
 	"github.com/cau-gov/cau/internal/minutes"
 	"github.com/cau-gov/cau/internal/pgtest"
 	"github.com/cau-gov/cau/internal/store"
+	"github.com/cau-gov/cau/internal/vntime"
 )
 
-var hcm, _ = time.LoadLocation("Asia/Ho_Chi_Minh")
+var hcm = vntime.Zone
 
 // at is 23/11/2026 hh:mm in Hà Nội.
 func at(h, m int) time.Time { return time.Date(2026, 11, 23, h, m, 0, 0, hcm) }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/pdfdoc"
+	"github.com/cau-gov/cau/internal/vntime"
 	"github.com/cau-gov/cau/internal/wording"
 )
 
@@ -21,7 +22,7 @@ func hm(t *time.Time) string {
 	if t == nil {
 		return "…"
 	}
-	l := t.In(hcm)
+	l := vntime.In(*t)
 	return wording.T(wording.MinutesHourMin, l.Hour(), l.Minute())
 }
 
@@ -29,7 +30,7 @@ func clock(t *time.Time) string {
 	if t == nil {
 		return "…"
 	}
-	return t.In(hcm).Format("15:04")
+	return vntime.In(*t).Format("15:04")
 }
 
 // Document lays the minutes out as a Decree 30 document. Every sentence
@@ -46,7 +47,7 @@ func (s *Service) Document(m Minutes) pdfdoc.Document {
 	add := func(heading bool, text string) { blocks = append(blocks, pdfdoc.Block{Heading: heading, Text: text}) }
 
 	add(true, wording.T(wording.MinutesHeadWhen))
-	when := wording.T(wording.MinutesWhen, hm(b.OpenedAt), hm(b.ClosedAt), date.In(hcm).Format("02/01/2006"))
+	when := wording.T(wording.MinutesWhen, hm(b.OpenedAt), hm(b.ClosedAt), vntime.In(date).Format("02/01/2006"))
 	if b.Place != "" {
 		when += wording.T(wording.MinutesPlace, b.Place)
 	}
@@ -199,7 +200,7 @@ func (s *Service) NoticeDocument(m Minutes, units []NoticeUnit, sig *Signature) 
 	}
 	intro := wording.T(wording.NoticeIntro, lowerFirst(b.Title))
 	if b.OpenedAt != nil {
-		intro = wording.T(wording.NoticeIntroDated, b.OpenedAt.In(hcm).Format("02/01/2006"), orDots(b.Chair), lowerFirst(b.Title), orDots(b.Chair))
+		intro = wording.T(wording.NoticeIntroDated, vntime.In(*b.OpenedAt).Format("02/01/2006"), orDots(b.Chair), lowerFirst(b.Title), orDots(b.Chair))
 	}
 	blocks := []pdfdoc.Block{{Text: intro}}
 	for _, c := range b.Conclusions {

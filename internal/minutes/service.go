@@ -16,6 +16,7 @@ import (
 	"github.com/cau-gov/cau/internal/blob"
 	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/pdfsign"
+	"github.com/cau-gov/cau/internal/vntime"
 )
 
 // Approval is what the store needs to number an approval.
@@ -216,7 +217,7 @@ func (s *Service) Approve(ctx context.Context, p *auth.Principal, id MeetingID, 
 		return Minutes{}, fmt.Errorf("approve minutes of meeting %d: only the chair: %w", id, ErrForbidden)
 	}
 	now := s.now()
-	m, err := s.store.ApproveMinutes(ctx, id, base, p.UserID, Approval{Issuer: s.cfg.Issuer, Year: now.In(hcm).Year()},
+	m, err := s.store.ApproveMinutes(ctx, id, base, p.UserID, Approval{Issuer: s.cfg.Issuer, Year: vntime.In(now).Year()},
 		entry(p, "minutes.approve", id, map[string]any{"version": base}), now)
 	if err != nil {
 		return Minutes{}, err
@@ -270,14 +271,4 @@ func (s *Service) checkUnitsExist(ctx context.Context, b Body) error {
 // which the HTTP layer answers with 409.
 func IsConflict(err error) bool {
 	return errors.Is(err, ErrVersionConflict) || errors.Is(err, ErrLocked) || errors.Is(err, ErrExists)
-}
-
-var hcm = mustZone("Asia/Ho_Chi_Minh")
-
-func mustZone(name string) *time.Location {
-	z, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return z
 }

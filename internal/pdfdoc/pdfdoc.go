@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cau-gov/cau/internal/vntime"
 	"github.com/go-pdf/fpdf"
 )
 
@@ -87,23 +88,11 @@ type Signer struct {
 	Name  string // full name, printed in bold under the signing space
 }
 
-var hcm = mustLoad("Asia/Ho_Chi_Minh")
-
-func mustLoad(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		// tzdata is embedded by the binary (time/tzdata in main); a missing
-		// zone is a build error, not a runtime condition.
-		panic(err)
-	}
-	return loc
-}
-
 // DateLine formats "Lâm Đồng, ngày 23 tháng 11 năm 2026". Days and months
 // below 10 get a leading zero for day 1–9 and months 1–2 as the decree asks
 // ("ngày 05 tháng 02").
 func DateLine(place string, t time.Time) string {
-	t = t.In(hcm)
+	t = vntime.In(t)
 	day := fmt.Sprintf("%d", t.Day())
 	if t.Day() < 10 {
 		day = "0" + day

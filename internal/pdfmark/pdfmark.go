@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cau-gov/cau/internal/vntime"
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/font"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
@@ -45,22 +46,13 @@ type Mark struct {
 	At   time.Time // the moment of download; shown in Vietnam time
 }
 
-// vietnam is Asia/Ho_Chi_Minh; Vietnam has kept UTC+7 without daylight
-// saving since 1975, so the fixed zone is the fallback where tzdata is absent.
-var vietnam = func() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Ho_Chi_Minh"); err == nil {
-		return loc
-	}
-	return time.FixedZone("ICT", 7*3600)
-}()
-
 // Line is the full watermark text, as printed at the foot of each page.
 func (m Mark) Line() string {
 	parts := []string{"Bản cấp cho: " + clean(m.Name)}
 	if u := clean(m.Unit); u != "" {
 		parts = append(parts, u)
 	}
-	parts = append(parts, m.At.In(vietnam).Format("15:04 02/01/2006")+" (giờ Việt Nam)")
+	parts = append(parts, vntime.In(m.At).Format("15:04 02/01/2006")+" (giờ Việt Nam)")
 	return strings.Join(parts, " – ")
 }
 
@@ -172,7 +164,7 @@ func (mk *Marker) Apply(ctx context.Context, src io.ReadSeeker, dst io.Writer, m
 	if err != nil {
 		return err
 	}
-	big, err := api.TextWatermark(clean(m.Name)+"\n"+m.At.In(vietnam).Format("02/01/2006 15:04"),
+	big, err := api.TextWatermark(clean(m.Name)+"\n"+vntime.In(m.At).Format("02/01/2006 15:04"),
 		"fontname:"+fontName+", points:40, scalefactor:0.7 rel, rotation:45, fillcolor:#c00000, opacity:0.18, aligntext:center", true, false, types.POINTS)
 	if err != nil {
 		return fmt.Errorf("pdfmark: diagonal stamp: %w", err)

@@ -14,6 +14,7 @@ import (
 	"github.com/cau-gov/cau/internal/pgtest"
 	"github.com/cau-gov/cau/internal/store"
 	"github.com/cau-gov/cau/internal/task"
+	"github.com/cau-gov/cau/internal/vntime"
 )
 
 // clock is a settable fake clock.
@@ -24,7 +25,7 @@ type clock struct {
 
 func (c *clock) Now() time.Time                   { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Set(t time.Time)                  { c.mu.Lock(); c.t = t; c.mu.Unlock() }
-func hcm(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 0, 0, 0, task.Zone) }
+func hcm(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 0, 0, 0, vntime.Zone) }
 
 type bundle struct {
 	db       *store.DB

@@ -17,6 +17,7 @@ import (
 
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/fault"
+	"github.com/cau-gov/cau/internal/vntime"
 )
 
 // ID identifies a task.
@@ -64,25 +65,13 @@ func (s Status) Label() string {
 	return string(s)
 }
 
-// Zone is the time zone of deadlines.
-var Zone = mustZone("Asia/Ho_Chi_Minh")
-
-func mustZone(name string) *time.Location {
-	z, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err) // the binary embeds time/tzdata
-	}
-	return z
-}
-
 // Day is a calendar day (in Asia/Ho_Chi_Minh), held as midnight UTC of that
 // date so that it compares and stores (PostgreSQL date) without zone games.
 type Day struct{ t time.Time }
 
 // DayOf is the calendar day in Asia/Ho_Chi_Minh at instant t.
 func DayOf(t time.Time) Day {
-	y, m, d := t.In(Zone).Date()
-	return Date(y, m, d)
+	return Date(vntime.Date(t))
 }
 
 // Date builds a day.
