@@ -52,6 +52,9 @@ type Principal struct {
 	// MustChangePassword: the user signed in with a temporary password and
 	// may do nothing else until they change it.
 	MustChangePassword bool
+	// IP is the client address of the request, for the audit log; the
+	// transport sets it once, where it authenticates the request.
+	IP string
 }
 
 // Has reports whether p holds role r with any scope.

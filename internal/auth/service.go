@@ -311,7 +311,7 @@ func (s *Service) Logout(ctx context.Context, p *Principal, refreshToken, ip str
 // ChangePassword checks the old password and stores the new one; every
 // other session of the user is revoked and access tokens issued before
 // now stop working.
-func (s *Service) ChangePassword(ctx context.Context, p *Principal, oldPassword, newPassword, ip string) error {
+func (s *Service) ChangePassword(ctx context.Context, p *Principal, oldPassword, newPassword string) error {
 	acct, err := s.store.AccountByID(ctx, p.UserID)
 	if err != nil {
 		return fmt.Errorf("change password: %w", err)
@@ -336,7 +336,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, oldPassword,
 		return ErrWrongPassword
 	}
 	id := int64(p.UserID)
-	e := audit.Entry{ActorID: &id, ActorName: p.Username, Action: audit.ActionPasswordChange, ObjectType: "user", ObjectID: fmt.Sprint(id), IP: ip}
+	e := audit.Entry{ActorID: &id, ActorName: p.Username, Action: audit.ActionPasswordChange, ObjectType: "user", ObjectID: fmt.Sprint(id), IP: p.IP}
 	return s.store.SetPassword(ctx, p.UserID, hash, e, s.now())
 }
 

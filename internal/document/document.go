@@ -172,17 +172,11 @@ type Enqueuer interface {
 	EnqueueConversion(ctx context.Context, id ID, version int) error
 }
 
-// Who is the caller of a service method: the principal and the client
-// address that goes into the audit log.
-type Who struct {
-	P  *auth.Principal
-	IP string
-}
-
-func (w Who) entry(action string, id ID, detail map[string]any) audit.Entry {
-	uid := int64(w.P.UserID)
-	return audit.Entry{ActorID: &uid, ActorName: w.P.Username, Action: action, ObjectType: "document",
-		ObjectID: idText(id), Detail: detail, IP: w.IP}
+// entry is the audit row of p's action on document id.
+func entry(p *auth.Principal, action string, id ID, detail map[string]any) audit.Entry {
+	uid := int64(p.UserID)
+	return audit.Entry{ActorID: &uid, ActorName: p.Username, Action: action, ObjectType: "document",
+		ObjectID: idText(id), Detail: detail, IP: p.IP}
 }
 
 // Service is the documents domain.

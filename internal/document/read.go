@@ -90,8 +90,8 @@ type File struct {
 // Open returns version n of a document for p, recording the read and
 // auditing it. kind ReadView is the PDF view, ReadDownload the original.
 // Every PDF that leaves the server carries p's watermark.
-func (s *Service) Open(ctx context.Context, who Who, id ID, n int, kind ReadKind) (File, error) {
-	d, acc, err := s.load(ctx, who.P, id)
+func (s *Service) Open(ctx context.Context, p *auth.Principal, id ID, n int, kind ReadKind) (File, error) {
+	d, acc, err := s.load(ctx, p, id)
 	if err != nil {
 		return File{}, err
 	}
@@ -130,12 +130,12 @@ func (s *Service) Open(ctx context.Context, who Who, id ID, n int, kind ReadKind
 		if f.Body, err = s.blobs.Open(blobID); err != nil {
 			return File{}, err
 		}
-	} else if f.Body, f.Size, err = s.watermarked(ctx, who.P, blobID); err != nil {
+	} else if f.Body, f.Size, err = s.watermarked(ctx, p, blobID); err != nil {
 		return File{}, err
 	}
 	at := s.now()
-	err = s.store.RecordRead(ctx, Read{DocumentID: id, Version: n, UserID: who.P.UserID, Kind: kind, At: at},
-		who.entry("document.read", id, map[string]any{"meeting_id": d.MeetingID, "version": n, "kind": kind}))
+	err = s.store.RecordRead(ctx, Read{DocumentID: id, Version: n, UserID: p.UserID, Kind: kind, At: at},
+		entry(p, "document.read", id, map[string]any{"meeting_id": d.MeetingID, "version": n, "kind": kind}))
 	if err != nil {
 		f.Body.Close()
 		return File{}, fmt.Errorf("record read: %w", err)

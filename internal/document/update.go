@@ -24,8 +24,8 @@ type Update struct {
 // Update changes title, agenda item, confidentiality or the people named
 // on a document (organizers only). Making a document open clears its
 // named list; the change and the old and new values are audited.
-func (s *Service) Update(ctx context.Context, who Who, id ID, u Update) (Document, error) {
-	d, acc, err := s.load(ctx, who.P, id)
+func (s *Service) Update(ctx context.Context, p *auth.Principal, id ID, u Update) (Document, error) {
+	d, acc, err := s.load(ctx, p, id)
 	if err != nil {
 		return Document{}, err
 	}
@@ -88,7 +88,7 @@ func (s *Service) Update(ctx context.Context, who Who, id ID, u Update) (Documen
 		"before": map[string]any{"title": d.Title, "item_id": d.ItemID, "confidential": d.Confidential, "allowed_user_ids": d.AllowedUserIDs},
 		"after":  map[string]any{"title": next.Title, "item_id": next.ItemID, "confidential": next.Confidential, "allowed_user_ids": next.AllowedUserIDs},
 	}
-	if err := s.store.UpdateDocument(ctx, next, who.entry("document.update", id, detail)); err != nil {
+	if err := s.store.UpdateDocument(ctx, next, entry(p, "document.update", id, detail)); err != nil {
 		return Document{}, fmt.Errorf("update document: %w", err)
 	}
 	return s.store.Document(ctx, id)

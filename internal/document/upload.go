@@ -39,8 +39,8 @@ func idText(id ID) string { return strconv.FormatInt(int64(id), 10) }
 // of the body is read; the body is streamed to encrypted storage while it
 // is hashed, measured and its type sniffed, and any refusal (too large,
 // wrong type, a name that lies about the type) leaves nothing stored.
-func (s *Service) Upload(ctx context.Context, who Who, meetingID MeetingID, meta UploadMeta, body io.Reader) (Document, error) {
-	acc, err := s.meetings.Access(ctx, meetingID, who.P)
+func (s *Service) Upload(ctx context.Context, p *auth.Principal, meetingID MeetingID, meta UploadMeta, body io.Reader) (Document, error) {
+	acc, err := s.meetings.Access(ctx, meetingID, p)
 	if err != nil {
 		return Document{}, err
 	}
@@ -58,10 +58,10 @@ func (s *Service) Upload(ctx context.Context, who Who, meetingID MeetingID, meta
 		meta.Title = strings.TrimSuffix(v.Filename, path.Ext(v.Filename))
 	}
 	now := s.now()
-	v.Number, v.UploadedBy, v.UploadedAt = 1, who.P.UserID, now
+	v.Number, v.UploadedBy, v.UploadedAt = 1, p.UserID, now
 	d := Document{MeetingID: meetingID, ItemID: meta.ItemID, Title: meta.Title, Confidential: meta.Confidential,
-		AllowedUserIDs: meta.AllowedUserIDs, CreatedBy: who.P.UserID, CreatedAt: now, UpdatedAt: now, Versions: []Version{v}}
-	id, mails, err := s.store.CreateDocument(ctx, d, who.entry("document.upload", 0, map[string]any{
+		AllowedUserIDs: meta.AllowedUserIDs, CreatedBy: p.UserID, CreatedAt: now, UpdatedAt: now, Versions: []Version{v}}
+	id, mails, err := s.store.CreateDocument(ctx, d, entry(p, "document.upload", 0, map[string]any{
 		"meeting_id": meetingID, "title": d.Title, "filename": v.Filename, "type": ft.Name, "size": v.Size,
 		"sha256": fmt.Sprintf("%x", v.SHA256), "confidential": d.Confidential, "allowed_user_ids": d.AllowedUserIDs,
 	}), s.addedNotice(meetingID, d.Title))
@@ -80,12 +80,12 @@ func (s *Service) Upload(ctx context.Context, who Who, meetingID MeetingID, meta
 }
 
 // AddVersion uploads a new version of a document; older versions stay.
-func (s *Service) AddVersion(ctx context.Context, who Who, id ID, filename string, body io.Reader) (Document, error) {
-	d, err := s.visible(ctx, who.P, id)
+func (s *Service) AddVersion(ctx context.Context, p *auth.Principal, id ID, filename string, body io.Reader) (Document, error) {
+	d, err := s.visible(ctx, p, id)
 	if err != nil {
 		return Document{}, err
 	}
-	acc, err := s.meetings.Access(ctx, d.MeetingID, who.P)
+	acc, err := s.meetings.Access(ctx, d.MeetingID, p)
 	if err != nil {
 		return Document{}, err
 	}
@@ -99,8 +99,8 @@ func (s *Service) AddVersion(ctx context.Context, who Who, id ID, filename strin
 	if err != nil {
 		return Document{}, err
 	}
-	v.UploadedBy, v.UploadedAt = who.P.UserID, s.now()
-	v.Number, err = s.store.AddVersion(ctx, id, v, who.entry("document.version", id, map[string]any{
+	v.UploadedBy, v.UploadedAt = p.UserID, s.now()
+	v.Number, err = s.store.AddVersion(ctx, id, v, entry(p, "document.version", id, map[string]any{
 		"meeting_id": d.MeetingID, "filename": v.Filename, "type": ft.Name, "size": v.Size, "sha256": fmt.Sprintf("%x", v.SHA256),
 	}))
 	if err != nil {

@@ -50,7 +50,7 @@ func (s *Server) createHall(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	if err := s.decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	h, err := s.Org.CreateHall(r.Context(), p, in.UnitID, in.Code, in.Name, clientIP(r))
+	h, err := s.Org.CreateHall(r.Context(), p, in.UnitID, in.Code, in.Name)
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (s *Server) updateHall(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	if err := s.decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	h, err := s.Org.UpdateHall(r.Context(), p, auth.HallID(id), org.HallChange{Name: in.Name, Code: in.Code, UnitID: in.UnitID, Active: in.Active}, clientIP(r))
+	h, err := s.Org.UpdateHall(r.Context(), p, auth.HallID(id), org.HallChange{Name: in.Name, Code: in.Code, UnitID: in.UnitID, Active: in.Active})
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func (s *Server) setHallActive(active bool) userHandlerFunc {
 		if err != nil {
 			return err
 		}
-		h, err := s.Org.UpdateHall(r.Context(), p, auth.HallID(id), org.HallChange{Active: &active}, clientIP(r))
+		h, err := s.Org.UpdateHall(r.Context(), p, auth.HallID(id), org.HallChange{Active: &active})
 		if err != nil {
 			return err
 		}

@@ -31,7 +31,7 @@ func (s *Server) importUsers(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	if err != nil {
 		return err
 	}
-	rep, err := s.Org.ImportUsers(r.Context(), p, file, dry == "true", clientIP(r))
+	rep, err := s.Org.ImportUsers(r.Context(), p, file, dry == "true")
 	if errors.Is(err, org.ErrImportRows) {
 		bad := &fault.Invalid{Code: "import_rows", Fields: map[string]fault.Problem{}}
 		for _, row := range rep.Rows {
@@ -121,7 +121,7 @@ func (s *Server) saveSignature(w http.ResponseWriter, r *http.Request, p *auth.P
 	if err := s.decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	sig, err := s.Org.SaveSignature(r.Context(), p, auth.UnitID(id), org.Signature{Authority: in.Authority, Title: in.Title, SignerName: in.SignerName}, clientIP(r))
+	sig, err := s.Org.SaveSignature(r.Context(), p, auth.UnitID(id), org.Signature{Authority: in.Authority, Title: in.Title, SignerName: in.SignerName})
 	if err != nil {
 		return err
 	}
@@ -135,7 +135,7 @@ func (s *Server) deleteSignature(w http.ResponseWriter, r *http.Request, p *auth
 	if err != nil {
 		return err
 	}
-	if err := s.Org.RemoveSignature(r.Context(), p, auth.UnitID(id), clientIP(r)); err != nil {
+	if err := s.Org.RemoveSignature(r.Context(), p, auth.UnitID(id)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

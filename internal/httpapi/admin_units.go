@@ -12,28 +12,28 @@ import (
 // Org is the administration service (internal/org).
 type Org interface {
 	Levels(ctx context.Context) ([]org.Level, error)
-	SaveLevel(ctx context.Context, p *auth.Principal, l org.Level, ip string) (org.Level, error)
+	SaveLevel(ctx context.Context, p *auth.Principal, l org.Level) (org.Level, error)
 	Units(ctx context.Context) ([]org.Unit, error)
-	CreateUnit(ctx context.Context, p *auth.Principal, in org.UnitInput, ip string) (org.Unit, error)
-	UpdateUnit(ctx context.Context, p *auth.Principal, id auth.UnitID, name, code, level *string, ip string) (org.Unit, error)
-	MoveUnit(ctx context.Context, p *auth.Principal, id, parent auth.UnitID, ip string) (org.Unit, error)
-	SetUnitActive(ctx context.Context, p *auth.Principal, id auth.UnitID, active bool, ip string) (org.Unit, error)
+	CreateUnit(ctx context.Context, p *auth.Principal, in org.UnitInput) (org.Unit, error)
+	UpdateUnit(ctx context.Context, p *auth.Principal, id auth.UnitID, name, code, level *string) (org.Unit, error)
+	MoveUnit(ctx context.Context, p *auth.Principal, id, parent auth.UnitID) (org.Unit, error)
+	SetUnitActive(ctx context.Context, p *auth.Principal, id auth.UnitID, active bool) (org.Unit, error)
 	Halls(ctx context.Context, f org.HallFilter) ([]org.Hall, error)
-	CreateHall(ctx context.Context, p *auth.Principal, unit auth.UnitID, code, name, ip string) (org.Hall, error)
-	UpdateHall(ctx context.Context, p *auth.Principal, id auth.HallID, c org.HallChange, ip string) (org.Hall, error)
+	CreateHall(ctx context.Context, p *auth.Principal, unit auth.UnitID, code, name string) (org.Hall, error)
+	UpdateHall(ctx context.Context, p *auth.Principal, id auth.HallID, c org.HallChange) (org.Hall, error)
 	Users(ctx context.Context, p *auth.Principal, f org.UserFilter) ([]org.User, int, error)
 	User(ctx context.Context, p *auth.Principal, id auth.UserID) (org.User, error)
-	CreateUser(ctx context.Context, p *auth.Principal, in org.UserInput, ip string) (org.User, string, error)
-	UpdateUser(ctx context.Context, p *auth.Principal, id auth.UserID, c org.UserChange, ip string) (org.User, error)
-	SetUserActive(ctx context.Context, p *auth.Principal, id auth.UserID, active bool, ip string) (org.User, error)
-	SetUserRoles(ctx context.Context, p *auth.Principal, id auth.UserID, grants []auth.RoleGrant, ip string) (org.User, error)
-	ResetPassword(ctx context.Context, p *auth.Principal, id auth.UserID, ip string) (string, error)
+	CreateUser(ctx context.Context, p *auth.Principal, in org.UserInput) (org.User, string, error)
+	UpdateUser(ctx context.Context, p *auth.Principal, id auth.UserID, c org.UserChange) (org.User, error)
+	SetUserActive(ctx context.Context, p *auth.Principal, id auth.UserID, active bool) (org.User, error)
+	SetUserRoles(ctx context.Context, p *auth.Principal, id auth.UserID, grants []auth.RoleGrant) (org.User, error)
+	ResetPassword(ctx context.Context, p *auth.Principal, id auth.UserID) (string, error)
 	Audit(ctx context.Context, p *auth.Principal, f org.AuditFilter) ([]org.AuditRow, error)
 	VerifyAudit(ctx context.Context, p *auth.Principal) (org.AuditCheck, error)
-	ImportUsers(ctx context.Context, p *auth.Principal, file []byte, dryRun bool, ip string) (org.ImportReport, error)
+	ImportUsers(ctx context.Context, p *auth.Principal, file []byte, dryRun bool) (org.ImportReport, error)
 	Signature(ctx context.Context, p *auth.Principal, unit auth.UnitID) (org.Signature, error)
-	SaveSignature(ctx context.Context, p *auth.Principal, unit auth.UnitID, sig org.Signature, ip string) (org.Signature, error)
-	RemoveSignature(ctx context.Context, p *auth.Principal, unit auth.UnitID, ip string) error
+	SaveSignature(ctx context.Context, p *auth.Principal, unit auth.UnitID, sig org.Signature) (org.Signature, error)
+	RemoveSignature(ctx context.Context, p *auth.Principal, unit auth.UnitID) error
 }
 
 func (s *Server) listUnitLevels(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -58,7 +58,7 @@ func (s *Server) saveUnitLevel(w http.ResponseWriter, r *http.Request, p *auth.P
 	if in.Rank == nil {
 		return fault.Field("rank", fault.Required)
 	}
-	l, err := s.Org.SaveLevel(r.Context(), p, org.Level{Code: r.PathValue("code"), Rank: *in.Rank, NameVI: in.NameVI, NameEN: in.NameEN}, clientIP(r))
+	l, err := s.Org.SaveLevel(r.Context(), p, org.Level{Code: r.PathValue("code"), Rank: *in.Rank, NameVI: in.NameVI, NameEN: in.NameEN})
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func (s *Server) createUnit(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	if err := s.decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	u, err := s.Org.CreateUnit(r.Context(), p, org.UnitInput{ParentID: in.ParentID, Level: in.Level, Code: in.Code, Name: in.Name}, clientIP(r))
+	u, err := s.Org.CreateUnit(r.Context(), p, org.UnitInput{ParentID: in.ParentID, Level: in.Level, Code: in.Code, Name: in.Name})
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func (s *Server) updateUnit(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	if err := s.decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	u, err := s.Org.UpdateUnit(r.Context(), p, auth.UnitID(id), in.Name, in.Code, in.Level, clientIP(r))
+	u, err := s.Org.UpdateUnit(r.Context(), p, auth.UnitID(id), in.Name, in.Code, in.Level)
 	if err != nil {
 		return err
 	}
@@ -128,7 +128,7 @@ func (s *Server) moveUnit(w http.ResponseWriter, r *http.Request, p *auth.Princi
 	if in.ParentID <= 0 {
 		return fault.Field("parent_id", fault.Required)
 	}
-	u, err := s.Org.MoveUnit(r.Context(), p, auth.UnitID(id), in.ParentID, clientIP(r))
+	u, err := s.Org.MoveUnit(r.Context(), p, auth.UnitID(id), in.ParentID)
 	if err != nil {
 		return err
 	}
@@ -142,7 +142,7 @@ func (s *Server) setUnitActive(active bool) userHandlerFunc {
 		if err != nil {
 			return err
 		}
-		u, err := s.Org.SetUnitActive(r.Context(), p, auth.UnitID(id), active, clientIP(r))
+		u, err := s.Org.SetUnitActive(r.Context(), p, auth.UnitID(id), active)
 		if err != nil {
 			return err
 		}

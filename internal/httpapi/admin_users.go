@@ -72,7 +72,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, p *auth.Prin
 		return err
 	}
 	u, generated, err := s.Org.CreateUser(r.Context(), p, org.UserInput{UnitID: in.UnitID, Username: in.Username, FullName: in.FullName,
-		Email: in.Email, Position: in.Position, Password: in.Password, Grants: in.Grants}, clientIP(r))
+		Email: in.Email, Position: in.Position, Password: in.Password, Grants: in.Grants})
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	if err := s.decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	u, err := s.Org.UpdateUser(r.Context(), p, auth.UserID(id), org.UserChange{UnitID: in.UnitID, FullName: in.FullName, Email: in.Email, Position: in.Position}, clientIP(r))
+	u, err := s.Org.UpdateUser(r.Context(), p, auth.UserID(id), org.UserChange{UnitID: in.UnitID, FullName: in.FullName, Email: in.Email, Position: in.Position})
 	if err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ func (s *Server) setUserActive(active bool) userHandlerFunc {
 		if err != nil {
 			return err
 		}
-		u, err := s.Org.SetUserActive(r.Context(), p, auth.UserID(id), active, clientIP(r))
+		u, err := s.Org.SetUserActive(r.Context(), p, auth.UserID(id), active)
 		if err != nil {
 			return err
 		}
@@ -135,7 +135,7 @@ func (s *Server) setUserRoles(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	if in.Grants == nil {
 		return fault.Field("grants", fault.Required)
 	}
-	u, err := s.Org.SetUserRoles(r.Context(), p, auth.UserID(id), in.Grants, clientIP(r))
+	u, err := s.Org.SetUserRoles(r.Context(), p, auth.UserID(id), in.Grants)
 	if err != nil {
 		return err
 	}
@@ -148,7 +148,7 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request, p *auth.P
 	if err != nil {
 		return err
 	}
-	pw, err := s.Org.ResetPassword(r.Context(), p, auth.UserID(id), clientIP(r))
+	pw, err := s.Org.ResetPassword(r.Context(), p, auth.UserID(id))
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ type Accounts interface {
 	Login(ctx context.Context, username, password, ip, userAgent string) (auth.Session, error)
 	Refresh(ctx context.Context, refreshToken, ip, userAgent string) (auth.Session, error)
 	Logout(ctx context.Context, p *auth.Principal, refreshToken, ip string) error
-	ChangePassword(ctx context.Context, p *auth.Principal, oldPassword, newPassword, ip string) error
+	ChangePassword(ctx context.Context, p *auth.Principal, oldPassword, newPassword string) error
 }
 
 // userJSON is the user in login answers (the API contract).
@@ -218,7 +218,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, p *auth.
 	if in.OldPassword == "" || in.NewPassword == "" {
 		return &fault.Invalid{Fields: map[string]fault.Problem{"old_password": fault.Required, "new_password": fault.Required}}
 	}
-	if err := s.Accounts.ChangePassword(r.Context(), p, in.OldPassword, in.NewPassword, clientIP(r)); err != nil {
+	if err := s.Accounts.ChangePassword(r.Context(), p, in.OldPassword, in.NewPassword); err != nil {
 		setRetryAfter(w, err)
 		return err
 	}

@@ -96,9 +96,6 @@ func pathID(r *http.Request, name string) (int64, error) {
 	return n, nil
 }
 
-func (s *Server) who(r *http.Request, p *auth.Principal) document.Who {
-	return document.Who{P: p, IP: clientIP(r)}
-}
 
 // uploadReader opens a multipart upload body, capped in size.
 func (s *Server) uploadReader(w http.ResponseWriter, r *http.Request) (*multipart.Reader, error) {
@@ -180,7 +177,7 @@ func (s *Server) uploadDocument(w http.ResponseWriter, r *http.Request, p *auth.
 				return &fault.Invalid{Fields: bad}
 			}
 			meta.Filename = part.FileName()
-			d, err := s.Documents.Upload(r.Context(), s.who(r, p), document.MeetingID(meetingID), meta, part)
+			d, err := s.Documents.Upload(r.Context(), p, document.MeetingID(meetingID), meta, part)
 			if err != nil {
 				return err
 			}
@@ -240,7 +237,7 @@ func (s *Server) uploadDocumentVersion(w http.ResponseWriter, r *http.Request, p
 	if part.FormName() != "file" {
 		return fault.New(fault.Malformed, "unknown_field", fmt.Sprintf("unknown field %q: a new version is one part named \"file\"", part.FormName()))
 	}
-	d, err := s.Documents.AddVersion(r.Context(), s.who(r, p), document.ID(id), part.FileName(), part)
+	d, err := s.Documents.AddVersion(r.Context(), p, document.ID(id), part.FileName(), part)
 	if err != nil {
 		return err
 	}
@@ -291,7 +288,7 @@ func (s *Server) openDocument(kind document.ReadKind) userHandlerFunc {
 		if err != nil || v > 1<<30 {
 			return errNotFound
 		}
-		f, err := s.Documents.Open(r.Context(), s.who(r, p), document.ID(id), int(v), kind)
+		f, err := s.Documents.Open(r.Context(), p, document.ID(id), int(v), kind)
 		if err != nil {
 			return err
 		}

@@ -52,7 +52,7 @@ func (s *Server) updateDocument(w http.ResponseWriter, r *http.Request, p *auth.
 		}
 		u.AllowedUserIDs = &ids
 	}
-	d, err := s.Documents.Update(r.Context(), s.who(r, p), document.ID(id), u)
+	d, err := s.Documents.Update(r.Context(), p, document.ID(id), u)
 	if err != nil {
 		return err
 	}

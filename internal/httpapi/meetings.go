@@ -38,7 +38,7 @@ func (s *Server) createMeeting(w http.ResponseWriter, r *http.Request, p *auth.P
 	if err := s.decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	m, err := s.Meetings.Create(r.Context(), p, in, clientIP(r))
+	m, err := s.Meetings.Create(r.Context(), p, in)
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func (s *Server) updateMeeting(w http.ResponseWriter, r *http.Request, p *auth.P
 	if err := s.decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	m, err := s.Meetings.Update(r.Context(), p, id, in, clientIP(r))
+	m, err := s.Meetings.Update(r.Context(), p, id, in)
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func (s *Server) publishMeeting(w http.ResponseWriter, r *http.Request, p *auth.
 	if err != nil {
 		return err
 	}
-	m, err := s.Meetings.Publish(r.Context(), p, id, clientIP(r))
+	m, err := s.Meetings.Publish(r.Context(), p, id)
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func (s *Server) cancelMeeting(w http.ResponseWriter, r *http.Request, p *auth.P
 	if err := s.decodeOptionalJSON(w, r, &in); err != nil {
 		return err
 	}
-	m, err := s.Meetings.Cancel(r.Context(), p, id, in.Reason, clientIP(r))
+	m, err := s.Meetings.Cancel(r.Context(), p, id, in.Reason)
 	if err != nil {
 		return err
 	}
@@ -137,7 +137,7 @@ func (s *Server) inviteHalls(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	if err := s.decodeJSON(w, r, &sel); err != nil {
 		return err
 	}
-	n, err := s.Meetings.InviteHalls(r.Context(), p, id, sel, clientIP(r))
+	n, err := s.Meetings.InviteHalls(r.Context(), p, id, sel)
 	if err != nil {
 		return err
 	}
@@ -154,7 +154,7 @@ func (s *Server) removeMeetingHall(w http.ResponseWriter, r *http.Request, p *au
 	if err != nil {
 		return err
 	}
-	if err := s.Meetings.RemoveHall(r.Context(), p, id, auth.HallID(hall), clientIP(r)); err != nil {
+	if err := s.Meetings.RemoveHall(r.Context(), p, id, auth.HallID(hall)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -177,7 +177,7 @@ func (s *Server) setMeetingParticipant(w http.ResponseWriter, r *http.Request, p
 	if err := s.decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	if err := s.Meetings.SetParticipant(r.Context(), p, id, meeting.Participant{UserID: auth.UserID(user), Role: in.Role, HallID: in.HallID}, clientIP(r)); err != nil {
+	if err := s.Meetings.SetParticipant(r.Context(), p, id, meeting.Participant{UserID: auth.UserID(user), Role: in.Role, HallID: in.HallID}); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -193,7 +193,7 @@ func (s *Server) removeMeetingParticipant(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
-	if err := s.Meetings.RemoveParticipant(r.Context(), p, id, auth.UserID(user), clientIP(r)); err != nil {
+	if err := s.Meetings.RemoveParticipant(r.Context(), p, id, auth.UserID(user)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -34,7 +34,7 @@ func (s *Server) addAgendaItem(w http.ResponseWriter, r *http.Request, p *auth.P
 	if err := s.decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	it, err := s.Meetings.AddItem(r.Context(), p, id, in, clientIP(r))
+	it, err := s.Meetings.AddItem(r.Context(), p, id, in)
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func (s *Server) updateAgendaItem(w http.ResponseWriter, r *http.Request, p *aut
 	if err := s.decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	it, err := s.Meetings.UpdateItem(r.Context(), p, id, item, in, clientIP(r))
+	it, err := s.Meetings.UpdateItem(r.Context(), p, id, item, in)
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func (s *Server) moveAgendaItem(w http.ResponseWriter, r *http.Request, p *auth.
 	if err := s.decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	if err := s.Meetings.MoveItem(r.Context(), p, id, item, in.Position, clientIP(r)); err != nil {
+	if err := s.Meetings.MoveItem(r.Context(), p, id, item, in.Position); err != nil {
 		return err
 	}
 	return s.getAgenda(w, r, p)
@@ -93,7 +93,7 @@ func (s *Server) removeAgendaItem(w http.ResponseWriter, r *http.Request, p *aut
 	if err != nil {
 		return err
 	}
-	if err := s.Meetings.RemoveItem(r.Context(), p, id, item, clientIP(r)); err != nil {
+	if err := s.Meetings.RemoveItem(r.Context(), p, id, item); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -35,13 +35,13 @@ func (s *Server) sessionCmd(fn func(r *http.Request, p *auth.Principal, id meeti
 
 func (s *Server) openSession(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	return s.sessionCmd(func(r *http.Request, p *auth.Principal, id meeting.ID) error {
-		return s.Meetings.OpenSession(r.Context(), p, id, clientIP(r))
+		return s.Meetings.OpenSession(r.Context(), p, id)
 	})(w, r, p)
 }
 
 func (s *Server) closeSession(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	return s.sessionCmd(func(r *http.Request, p *auth.Principal, id meeting.ID) error {
-		return s.Meetings.CloseSession(r.Context(), p, id, clientIP(r))
+		return s.Meetings.CloseSession(r.Context(), p, id)
 	})(w, r, p)
 }
 
@@ -154,7 +154,7 @@ func (s *Server) muteHall(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		return fault.Field("muted", fault.Required)
 	}
 	return s.sessionCmd(func(r *http.Request, p *auth.Principal, id meeting.ID) error {
-		return s.Meetings.MuteHall(r.Context(), p, id, auth.HallID(hall), *in.Muted, clientIP(r))
+		return s.Meetings.MuteHall(r.Context(), p, id, auth.HallID(hall), *in.Muted)
 	})(w, r, p)
 }
 
@@ -169,7 +169,7 @@ func (s *Server) moderate(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		return err
 	}
 	return s.sessionCmd(func(r *http.Request, p *auth.Principal, id meeting.ID) error {
-		return s.Meetings.Moderate(r.Context(), p, id, in.Action, in.Target, clientIP(r))
+		return s.Meetings.Moderate(r.Context(), p, id, in.Action, in.Target)
 	})(w, r, p)
 }
 
@@ -180,7 +180,7 @@ func (s *Server) setRoom(w http.ResponseWriter, r *http.Request, p *auth.Princip
 		return err
 	}
 	return s.sessionCmd(func(r *http.Request, p *auth.Principal, id meeting.ID) error {
-		return s.Meetings.SetRoom(r.Context(), p, id, in, clientIP(r))
+		return s.Meetings.SetRoom(r.Context(), p, id, in)
 	})(w, r, p)
 }
 

@@ -52,7 +52,7 @@ func (s *Service) Agenda(ctx context.Context, p *auth.Principal, id ID) ([]Item,
 }
 
 // AddItem inserts an item (before or during the meeting).
-func (s *Service) AddItem(ctx context.Context, p *auth.Principal, id ID, in ItemInput, ip string) (Item, error) {
+func (s *Service) AddItem(ctx context.Context, p *auth.Principal, id ID, in ItemInput) (Item, error) {
 	if _, err := s.manage(ctx, id, p); err != nil {
 		return Item{}, err
 	}
@@ -61,7 +61,7 @@ func (s *Service) AddItem(ctx context.Context, p *auth.Principal, id ID, in Item
 	}
 	it := Item{MeetingID: id, Position: in.Position, Title: in.Title, Description: in.Description,
 		PresenterUserID: in.PresenterUserID, PresenterUnitID: in.PresenterUnitID, PlannedMinutes: in.PlannedMinutes, PlannedAt: in.PlannedAt}
-	it, evs, err := s.store.AddItem(ctx, it, editable, entry(p, ip, "agenda.add", id, map[string]any{"title": in.Title, "position": in.Position}))
+	it, evs, err := s.store.AddItem(ctx, it, editable, entry(p, "agenda.add", id, map[string]any{"title": in.Title, "position": in.Position}))
 	if err != nil {
 		return Item{}, err
 	}
@@ -70,7 +70,7 @@ func (s *Service) AddItem(ctx context.Context, p *auth.Principal, id ID, in Item
 }
 
 // UpdateItem changes an item's title, presenter or planned time.
-func (s *Service) UpdateItem(ctx context.Context, p *auth.Principal, id ID, item ItemID, in ItemInput, ip string) (Item, error) {
+func (s *Service) UpdateItem(ctx context.Context, p *auth.Principal, id ID, item ItemID, in ItemInput) (Item, error) {
 	if _, err := s.manage(ctx, id, p); err != nil {
 		return Item{}, err
 	}
@@ -80,7 +80,7 @@ func (s *Service) UpdateItem(ctx context.Context, p *auth.Principal, id ID, item
 	}
 	it := Item{ID: item, MeetingID: id, Title: in.Title, Description: in.Description,
 		PresenterUserID: in.PresenterUserID, PresenterUnitID: in.PresenterUnitID, PlannedMinutes: in.PlannedMinutes, PlannedAt: in.PlannedAt}
-	it, evs, err := s.store.UpdateItem(ctx, it, editable, entry(p, ip, "agenda.update", id, map[string]any{"item_id": item, "title": in.Title}))
+	it, evs, err := s.store.UpdateItem(ctx, it, editable, entry(p, "agenda.update", id, map[string]any{"item_id": item, "title": in.Title}))
 	if err != nil {
 		return Item{}, err
 	}
@@ -89,14 +89,14 @@ func (s *Service) UpdateItem(ctx context.Context, p *auth.Principal, id ID, item
 }
 
 // MoveItem puts an item at position (1..n), shifting the others.
-func (s *Service) MoveItem(ctx context.Context, p *auth.Principal, id ID, item ItemID, position int, ip string) error {
+func (s *Service) MoveItem(ctx context.Context, p *auth.Principal, id ID, item ItemID, position int) error {
 	if _, err := s.manage(ctx, id, p); err != nil {
 		return err
 	}
 	if position < 1 {
 		return fault.Field("position", fault.OutOfRange)
 	}
-	evs, err := s.store.MoveItem(ctx, id, item, position, editable, entry(p, ip, "agenda.move", id, map[string]any{"item_id": item, "position": position}))
+	evs, err := s.store.MoveItem(ctx, id, item, position, editable, entry(p, "agenda.move", id, map[string]any{"item_id": item, "position": position}))
 	if err != nil {
 		return err
 	}
@@ -105,11 +105,11 @@ func (s *Service) MoveItem(ctx context.Context, p *auth.Principal, id ID, item I
 }
 
 // RemoveItem deletes an item that has not started.
-func (s *Service) RemoveItem(ctx context.Context, p *auth.Principal, id ID, item ItemID, ip string) error {
+func (s *Service) RemoveItem(ctx context.Context, p *auth.Principal, id ID, item ItemID) error {
 	if _, err := s.manage(ctx, id, p); err != nil {
 		return err
 	}
-	evs, err := s.store.RemoveItem(ctx, id, item, editable, entry(p, ip, "agenda.remove", id, map[string]any{"item_id": item}))
+	evs, err := s.store.RemoveItem(ctx, id, item, editable, entry(p, "agenda.remove", id, map[string]any{"item_id": item}))
 	if err != nil {
 		return err
 	}

@@ -17,12 +17,12 @@ var (
 )
 
 // OpenSession starts the live session of a published meeting.
-func (s *Service) OpenSession(ctx context.Context, p *auth.Principal, id ID, ip string) error {
+func (s *Service) OpenSession(ctx context.Context, p *auth.Principal, id ID) error {
 	if _, err := s.manage(ctx, id, p); err != nil {
 		return err
 	}
 	_, evs, _, err := s.store.Transition(ctx, id, Transition{From: []Status{StatusPublished}, To: StatusInSession, At: s.now(),
-		Actor: p.UserID, Event: EventSessionOpened, Audit: entry(p, ip, "session.open", id, nil)})
+		Actor: p.UserID, Event: EventSessionOpened, Audit: entry(p, "session.open", id, nil)})
 	if err != nil {
 		return err
 	}
@@ -32,12 +32,12 @@ func (s *Service) OpenSession(ctx context.Context, p *auth.Principal, id ID, ip 
 
 // CloseSession ends the session: the current item and speaker end with it.
 // An open vote must be closed first.
-func (s *Service) CloseSession(ctx context.Context, p *auth.Principal, id ID, ip string) error {
+func (s *Service) CloseSession(ctx context.Context, p *auth.Principal, id ID) error {
 	if _, err := s.manage(ctx, id, p); err != nil {
 		return err
 	}
 	_, evs, _, err := s.store.Transition(ctx, id, Transition{From: inSession, To: StatusEnded, At: s.now(),
-		Actor: p.UserID, Event: EventSessionClosed, Audit: entry(p, ip, "session.close", id, nil)})
+		Actor: p.UserID, Event: EventSessionClosed, Audit: entry(p, "session.close", id, nil)})
 	if err != nil {
 		return err
 	}
@@ -266,12 +266,12 @@ func (s *Service) CloseVote(ctx context.Context, p *auth.Principal, id ID, vote 
 
 // MuteHall mutes or unmutes an invited hall (Moderate with ActMute or
 // ActUnmute; the route the room used before moderation of people).
-func (s *Service) MuteHall(ctx context.Context, p *auth.Principal, id ID, hall auth.HallID, muted bool, ip string) error {
+func (s *Service) MuteHall(ctx context.Context, p *auth.Principal, id ID, hall auth.HallID, muted bool) error {
 	action := ActUnmute
 	if muted {
 		action = ActMute
 	}
-	return s.Moderate(ctx, p, id, action, Target{HallID: &hall}, ip)
+	return s.Moderate(ctx, p, id, action, Target{HallID: &hall})
 }
 
 // MarkAttendance checks a person in (in a hall, online) or marks them

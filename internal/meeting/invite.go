@@ -16,7 +16,7 @@ var editable = []Status{StatusDraft, StatusPublished, StatusInSession}
 // InviteHalls invites the halls sel picks in one action ("all communes of
 // this district": unit_id = the district, include_descendants, level
 // commune). Halls invited after publication are notified.
-func (s *Service) InviteHalls(ctx context.Context, p *auth.Principal, id ID, sel HallSelection, ip string) (int, error) {
+func (s *Service) InviteHalls(ctx context.Context, p *auth.Principal, id ID, sel HallSelection) (int, error) {
 	a, err := s.manage(ctx, id, p)
 	if err != nil {
 		return 0, err
@@ -30,7 +30,7 @@ func (s *Service) InviteHalls(ctx context.Context, p *auth.Principal, id ID, sel
 	if sel.Level != "" && (len(sel.Level) > 32 || strings.ToLower(sel.Level) != sel.Level) {
 		return 0, fault.Field("level", fault.UnknownValue)
 	}
-	n, ids, err := s.store.InviteHalls(ctx, id, sel, editable, entry(p, ip, "meeting.invite_halls", id,
+	n, ids, err := s.store.InviteHalls(ctx, id, sel, editable, entry(p, "meeting.invite_halls", id,
 		map[string]any{"unit_id": sel.UnitID, "include_descendants": sel.IncludeDescendants, "level": sel.Level, "hall_ids": sel.HallIDs}),
 		s.afterPublish(ctx, a, id))
 	if err != nil {
@@ -54,15 +54,15 @@ func (s *Service) afterPublish(ctx context.Context, a Access, id ID) *notify.Tem
 }
 
 // RemoveHall withdraws a hall's invitation.
-func (s *Service) RemoveHall(ctx context.Context, p *auth.Principal, id ID, hall auth.HallID, ip string) error {
+func (s *Service) RemoveHall(ctx context.Context, p *auth.Principal, id ID, hall auth.HallID) error {
 	if _, err := s.manage(ctx, id, p); err != nil {
 		return err
 	}
-	return s.store.RemoveHall(ctx, id, hall, editable, entry(p, ip, "meeting.remove_hall", id, map[string]any{"hall_id": hall}))
+	return s.store.RemoveHall(ctx, id, hall, editable, entry(p, "meeting.remove_hall", id, map[string]any{"hall_id": hall}))
 }
 
 // SetParticipant invites a person with a meeting role (or changes the role).
-func (s *Service) SetParticipant(ctx context.Context, p *auth.Principal, id ID, pt Participant, ip string) error {
+func (s *Service) SetParticipant(ctx context.Context, p *auth.Principal, id ID, pt Participant) error {
 	a, err := s.manage(ctx, id, p)
 	if err != nil {
 		return err
@@ -73,7 +73,7 @@ func (s *Service) SetParticipant(ctx context.Context, p *auth.Principal, id ID, 
 	if pt.UserID <= 0 {
 		return fault.Field("user_id", fault.Required)
 	}
-	ids, err := s.store.SetParticipant(ctx, id, pt, editable, entry(p, ip, "meeting.set_participant", id,
+	ids, err := s.store.SetParticipant(ctx, id, pt, editable, entry(p, "meeting.set_participant", id,
 		map[string]any{"user_id": pt.UserID, "role": pt.Role, "hall_id": pt.HallID}), s.afterPublish(ctx, a, id))
 	if err != nil {
 		return err
@@ -83,11 +83,11 @@ func (s *Service) SetParticipant(ctx context.Context, p *auth.Principal, id ID, 
 }
 
 // RemoveParticipant withdraws a person's invitation.
-func (s *Service) RemoveParticipant(ctx context.Context, p *auth.Principal, id ID, user auth.UserID, ip string) error {
+func (s *Service) RemoveParticipant(ctx context.Context, p *auth.Principal, id ID, user auth.UserID) error {
 	if _, err := s.manage(ctx, id, p); err != nil {
 		return err
 	}
-	return s.store.RemoveParticipant(ctx, id, user, editable, entry(p, ip, "meeting.remove_participant", id, map[string]any{"user_id": user}))
+	return s.store.RemoveParticipant(ctx, id, user, editable, entry(p, "meeting.remove_participant", id, map[string]any{"user_id": user}))
 }
 
 // Invitees lists a meeting's people and halls for anyone who sees it.

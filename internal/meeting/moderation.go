@@ -95,7 +95,7 @@ func mayModerate(a Access, rc RoomControl) bool {
 // the SFU applies it. A removal revokes every room token issued up to the
 // moment after the commit: a token asked for before it is refused, and
 // none is granted after it until the readmission.
-func (s *Service) Moderate(ctx context.Context, p *auth.Principal, id ID, action string, t Target, ip string) error {
+func (s *Service) Moderate(ctx context.Context, p *auth.Principal, id ID, action string, t Target) error {
 	bad := map[string]fault.Problem{}
 	switch action {
 	case ActMute, ActUnmute, ActAskUnmute, ActRemove, ActReadmit:
@@ -115,7 +115,7 @@ func (s *Service) Moderate(ctx context.Context, p *auth.Principal, id ID, action
 		return err
 	}
 	detail := map[string]any{"action": action, "hall_id": t.HallID, "user_id": t.UserID}
-	e := entry(p, ip, "session.moderate", id, detail)
+	e := entry(p, "session.moderate", id, detail)
 	if _, err := s.command(ctx, id, Command{Kind: CmdModerate, Allowed: live, Actor: actor(p), Hall: t.HallID, User: t.UserID,
 		Action: action, Audit: &e}); err != nil {
 		return err
@@ -155,7 +155,7 @@ type RoomInput struct {
 // SetRoom locks, unlocks, ends or reopens the call, or lets the secretary
 // moderate. Ending it removes everyone from the SFU room and revokes every
 // token issued before; reopening needs new tokens.
-func (s *Service) SetRoom(ctx context.Context, p *auth.Principal, id ID, in RoomInput, ip string) error {
+func (s *Service) SetRoom(ctx context.Context, p *auth.Principal, id ID, in RoomInput) error {
 	if in.State == nil && in.SecretaryModerates == nil {
 		return fault.Field("state", fault.Required) // state or secretary_moderates
 	}
@@ -177,7 +177,7 @@ func (s *Service) SetRoom(ctx context.Context, p *auth.Principal, id ID, in Room
 	if in.State != nil {
 		c.RoomState = *in.State
 	}
-	e := entry(p, ip, "session.room", id, map[string]any{"state": in.State, "secretary_moderates": in.SecretaryModerates})
+	e := entry(p, "session.room", id, map[string]any{"state": in.State, "secretary_moderates": in.SecretaryModerates})
 	c.Audit = &e
 	if _, err := s.command(ctx, id, c); err != nil {
 		return err

@@ -192,7 +192,7 @@ func (in *Input) validate() error {
 
 // Create makes a draft meeting; secretaries and admins may. The creator
 // is its secretary unless another is named.
-func (s *Service) Create(ctx context.Context, p *auth.Principal, in Input, ip string) (Meeting, error) {
+func (s *Service) Create(ctx context.Context, p *auth.Principal, in Input) (Meeting, error) {
 	if !p.HasAnywhere(auth.RoleSecretary, auth.RoleAdmin) {
 		return Meeting{}, ErrForbidden
 	}
@@ -223,7 +223,7 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, in Input, ip st
 	if in.ChairID != nil {
 		people = append(people, Participant{UserID: *in.ChairID, Role: RoleChair})
 	}
-	return s.store.CreateMeeting(ctx, m, people, entry(p, ip, "meeting.create", 0, map[string]any{"title": m.Title, "kind": m.Kind, "starts_at": m.StartsAt}))
+	return s.store.CreateMeeting(ctx, m, people, entry(p, "meeting.create", 0, map[string]any{"title": m.Title, "kind": m.Kind, "starts_at": m.StartsAt}))
 }
 
 // Get returns a meeting p may see.
@@ -276,7 +276,7 @@ func (s *Service) List(ctx context.Context, p *auth.Principal, period Period) ([
 
 // Update changes title, place, description and time. A time change of a
 // published meeting notifies every invitee again.
-func (s *Service) Update(ctx context.Context, p *auth.Principal, id ID, in Input, ip string) (Meeting, error) {
+func (s *Service) Update(ctx context.Context, p *auth.Principal, id ID, in Input) (Meeting, error) {
 	if _, err := s.manage(ctx, id, p); err != nil {
 		return Meeting{}, err
 	}
@@ -301,7 +301,7 @@ func (s *Service) Update(ctx context.Context, p *auth.Principal, id ID, in Input
 			}
 		}
 	}
-	m, ids, err := s.store.UpdateMeeting(ctx, m, []Status{StatusDraft, StatusPublished}, entry(p, ip, "meeting.update", id,
+	m, ids, err := s.store.UpdateMeeting(ctx, m, []Status{StatusDraft, StatusPublished}, entry(p, "meeting.update", id,
 		map[string]any{"title": m.Title, "starts_at": m.StartsAt, "ends_at": m.EndsAt, "old_starts_at": old.StartsAt}), n)
 	if err != nil {
 		return Meeting{}, err
@@ -314,7 +314,7 @@ func (s *Service) Update(ctx context.Context, p *auth.Principal, id ID, in Input
 // of them once, in the app and by e-mail. A meeting without a chair is
 // refused (ErrChairRequired): its session could not be run nor its
 // minutes approved.
-func (s *Service) Publish(ctx context.Context, p *auth.Principal, id ID, ip string) (Meeting, error) {
+func (s *Service) Publish(ctx context.Context, p *auth.Principal, id ID) (Meeting, error) {
 	if _, err := s.manage(ctx, id, p); err != nil {
 		return Meeting{}, err
 	}
@@ -323,7 +323,7 @@ func (s *Service) Publish(ctx context.Context, p *auth.Principal, id ID, ip stri
 		return Meeting{}, err
 	}
 	m, _, ids, err := s.store.Transition(ctx, id, Transition{From: []Status{StatusDraft}, To: StatusPublished, At: s.now(), Actor: p.UserID, Require: RoleChair,
-		Audit:  entry(p, ip, "meeting.publish", id, nil),
+		Audit:  entry(p, "meeting.publish", id, nil),
 		Notice: s.notice(m, "meeting.invited", fmt.Sprintf("meeting:%d:invited", id), wording.T(wording.MeetingInvited, m.Title))})
 	if err != nil {
 		return Meeting{}, err
@@ -333,7 +333,7 @@ func (s *Service) Publish(ctx context.Context, p *auth.Principal, id ID, ip stri
 }
 
 // Cancel calls a meeting off before it ends and notifies the invitees.
-func (s *Service) Cancel(ctx context.Context, p *auth.Principal, id ID, reason, ip string) (Meeting, error) {
+func (s *Service) Cancel(ctx context.Context, p *auth.Principal, id ID, reason string) (Meeting, error) {
 	if _, err := s.manage(ctx, id, p); err != nil {
 		return Meeting{}, err
 	}
@@ -350,7 +350,7 @@ func (s *Service) Cancel(ctx context.Context, p *auth.Principal, id ID, reason, 
 		n.Body += wording.T(wording.MeetingReason, reason)
 	}
 	m, evs, ids, err := s.store.Transition(ctx, id, Transition{From: []Status{StatusDraft, StatusPublished}, To: StatusCancelled,
-		At: s.now(), Reason: reason, Actor: p.UserID, Audit: entry(p, ip, "meeting.cancel", id, map[string]any{"reason": reason}), Notice: n})
+		At: s.now(), Reason: reason, Actor: p.UserID, Audit: entry(p, "meeting.cancel", id, map[string]any{"reason": reason}), Notice: n})
 	if err != nil {
 		return Meeting{}, err
 	}
@@ -379,9 +379,9 @@ func (s *Service) enqueue(ctx context.Context, ids []int64) {
 	}
 }
 
-func entry(p *auth.Principal, ip, action string, id ID, detail map[string]any) audit.Entry {
+func entry(p *auth.Principal, action string, id ID, detail map[string]any) audit.Entry {
 	uid := int64(p.UserID)
-	e := audit.Entry{ActorID: &uid, ActorName: p.Username, Action: action, ObjectType: "meeting", Detail: detail, IP: ip}
+	e := audit.Entry{ActorID: &uid, ActorName: p.Username, Action: action, ObjectType: "meeting", Detail: detail, IP: p.IP}
 	if id != 0 {
 		e.ObjectID = fmt.Sprint(id)
 	}

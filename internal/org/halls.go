@@ -11,7 +11,7 @@ import (
 func (s *Service) Halls(ctx context.Context, f HallFilter) ([]Hall, error) { return s.st.Halls(ctx, f) }
 
 // CreateHall adds a hall to an active unit.
-func (s *Service) CreateHall(ctx context.Context, p *auth.Principal, unit auth.UnitID, code, name, ip string) (Hall, error) {
+func (s *Service) CreateHall(ctx context.Context, p *auth.Principal, unit auth.UnitID, code, name string) (Hall, error) {
 	code, name = clean(code), clean(name)
 	fields := map[string]fault.Problem{}
 	checkCode(fields, "code", code)
@@ -29,7 +29,7 @@ func (s *Service) CreateHall(ctx context.Context, p *auth.Principal, unit auth.U
 		return Hall{}, err
 	}
 	h := Hall{UnitID: unit, Code: code, Name: name, Active: true}
-	e := entry(p, "hall.create", "hall", "", ip, map[string]any{"unit_id": unit, "code": code, "name": name})
+	e := entry(p, "hall.create", "hall", "", map[string]any{"unit_id": unit, "code": code, "name": name})
 	return s.st.CreateHall(ctx, h, e, s.now())
 }
 
@@ -43,7 +43,7 @@ type HallChange struct {
 // UpdateHall renames a hall, changes its code, moves it to another unit,
 // or (de)activates it. A hall is never deleted: meetings and recordings
 // keep pointing at it.
-func (s *Service) UpdateHall(ctx context.Context, p *auth.Principal, id auth.HallID, c HallChange, ip string) (Hall, error) {
+func (s *Service) UpdateHall(ctx context.Context, p *auth.Principal, id auth.HallID, c HallChange) (Hall, error) {
 	h, err := s.st.Hall(ctx, id)
 	if err != nil {
 		return Hall{}, err
@@ -92,7 +92,7 @@ func (s *Service) UpdateHall(ctx context.Context, p *auth.Principal, id auth.Hal
 	case !before.Active && h.Active:
 		action = "hall.reactivate"
 	}
-	e := entry(p, action, "hall", id, ip, map[string]any{
+	e := entry(p, action, "hall", id, map[string]any{
 		"before": map[string]any{"name": before.Name, "code": before.Code, "unit_id": before.UnitID, "active": before.Active},
 		"after":  map[string]any{"name": h.Name, "code": h.Code, "unit_id": h.UnitID, "active": h.Active}})
 	return s.st.UpdateHall(ctx, h, e, s.now())

@@ -77,7 +77,7 @@ var roleLabels = map[string]auth.Role{
 // Roles in the file: delegate and observer are given province-wide (they
 // carry no power over others); admin, secretary and chair hold for the
 // row's unit and what is under it; wider powers are given on the user screen.
-func (s *Service) ImportUsers(ctx context.Context, p *auth.Principal, file []byte, dryRun bool, ip string) (ImportReport, error) {
+func (s *Service) ImportUsers(ctx context.Context, p *auth.Principal, file []byte, dryRun bool) (ImportReport, error) {
 	if !p.Has(auth.RoleAdmin) {
 		return ImportReport{}, ErrForbidden
 	}
@@ -113,7 +113,7 @@ func (s *Service) ImportUsers(ctx context.Context, p *auth.Principal, file []byt
 	if rep.Problems > 0 {
 		return rep, ErrImportRows
 	}
-	created, err := s.writeImport(ctx, p, rep.Rows, ip)
+	created, err := s.writeImport(ctx, p, rep.Rows)
 	if err != nil {
 		return ImportReport{}, err
 	}
@@ -275,7 +275,7 @@ func grantsOf(r ImportRow) []auth.RoleGrant {
 // writeImport hashes a temporary password per row (in parallel: argon2id
 // costs tens of milliseconds and 64 MiB each) and writes every user in
 // one transaction.
-func (s *Service) writeImport(ctx context.Context, p *auth.Principal, rows []ImportRow, ip string) ([]ImportedUser, error) {
+func (s *Service) writeImport(ctx context.Context, p *auth.Principal, rows []ImportRow) ([]ImportedUser, error) {
 	passwords := make([]string, len(rows))
 	hashes := make([]string, len(rows))
 	errs := make([]error, len(rows))
@@ -300,10 +300,10 @@ func (s *Service) writeImport(ctx context.Context, p *auth.Principal, rows []Imp
 		gs := grantsOf(r)
 		us[i] = NewUser{UnitID: r.UnitID, Username: r.Username, FullName: r.FullName, Email: r.Email, Position: r.Position,
 			PasswordHash: hashes[i], Grants: gs, MustChangePassword: true}
-		es[i] = entry(p, "user.create", "user", "", ip, map[string]any{"username": r.Username, "unit_id": r.UnitID,
+		es[i] = entry(p, "user.create", "user", "", map[string]any{"username": r.Username, "unit_id": r.UnitID,
 			"full_name": r.FullName, "grants": gs, "generated_password": true, "import_line": r.Line})
 	}
-	summary := entry(p, "user.import", "user", "", ip, map[string]any{"rows": len(rows)})
+	summary := entry(p, "user.import", "user", "", map[string]any{"rows": len(rows)})
 	created, err := s.st.ImportUsers(ctx, us, es, summary, s.now())
 	if err != nil {
 		return nil, err

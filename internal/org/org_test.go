@@ -42,7 +42,7 @@ func setup(t *testing.T) *bundle {
 
 func (b *bundle) unit(t *testing.T, p *auth.Principal, parent auth.UnitID, level, code, name string) auth.UnitID {
 	t.Helper()
-	u, err := b.svc.CreateUnit(b.ctx, p, org.UnitInput{ParentID: &parent, Level: level, Code: code, Name: name}, "")
+	u, err := b.svc.CreateUnit(b.ctx, p, org.UnitInput{ParentID: &parent, Level: level, Code: code, Name: name})
 	if err != nil {
 		t.Fatalf("create unit %s under %d: %v", code, parent, err)
 	}
@@ -51,7 +51,7 @@ func (b *bundle) unit(t *testing.T, p *auth.Principal, parent auth.UnitID, level
 
 func (b *bundle) user(t *testing.T, unit auth.UnitID, username string, grants ...auth.RoleGrant) org.User {
 	t.Helper()
-	u, _, err := b.svc.CreateUser(b.ctx, b.admin, org.UserInput{UnitID: unit, Username: username, FullName: "Người " + username, Grants: grants}, "")
+	u, _, err := b.svc.CreateUser(b.ctx, b.admin, org.UserInput{UnitID: unit, Username: username, FullName: "Người " + username, Grants: grants})
 	if err != nil {
 		t.Fatalf("create user %s: %v", username, err)
 	}
@@ -82,24 +82,24 @@ func TestTreeWithDistricts(t *testing.T) {
 	commune := b.unit(t, b.admin, district, "commune", "tan-ha", "UBND xã Tân Hà")
 	other := b.unit(t, b.admin, b.province, "district", "di-linh", "UBND huyện Di Linh")
 
-	_, err := b.svc.CreateUnit(b.ctx, b.admin, org.UnitInput{ParentID: &commune, Level: "commune", Code: "x", Name: "X"}, "")
+	_, err := b.svc.CreateUnit(b.ctx, b.admin, org.UnitInput{ParentID: &commune, Level: "commune", Code: "x", Name: "X"})
 	wantErr(t, "commune under a commune", err, org.ErrLevel)
-	_, err = b.svc.CreateUnit(b.ctx, b.admin, org.UnitInput{ParentID: &commune, Level: "department", Code: "y", Name: "Y"}, "")
+	_, err = b.svc.CreateUnit(b.ctx, b.admin, org.UnitInput{ParentID: &commune, Level: "department", Code: "y", Name: "Y"})
 	wantErr(t, "department under a commune", err, org.ErrLevel)
-	_, err = b.svc.MoveUnit(b.ctx, b.admin, district, other, "")
+	_, err = b.svc.MoveUnit(b.ctx, b.admin, district, other)
 	wantErr(t, "district under a district (same rank)", err, org.ErrLevel)
-	_, err = b.svc.MoveUnit(b.ctx, b.admin, district, commune, "")
+	_, err = b.svc.MoveUnit(b.ctx, b.admin, district, commune)
 	wantErr(t, "district under its own commune", err, org.ErrCycle)
-	_, err = b.svc.MoveUnit(b.ctx, b.admin, district, district, "")
+	_, err = b.svc.MoveUnit(b.ctx, b.admin, district, district)
 	wantErr(t, "district under itself", err, org.ErrCycle)
-	_, err = b.svc.MoveUnit(b.ctx, b.admin, b.province, district, "")
+	_, err = b.svc.MoveUnit(b.ctx, b.admin, b.province, district)
 	wantErr(t, "the root moved", err, org.ErrRoot)
 	lvl := "commune"
-	_, err = b.svc.UpdateUnit(b.ctx, b.admin, district, nil, nil, &lvl, "")
+	_, err = b.svc.UpdateUnit(b.ctx, b.admin, district, nil, nil, &lvl)
 	wantErr(t, "a district with communes made a commune", err, org.ErrLevel)
 
 	// A commune moves to the other district; its ancestry follows.
-	if _, err := b.svc.MoveUnit(b.ctx, b.admin, commune, other, ""); err != nil {
+	if _, err := b.svc.MoveUnit(b.ctx, b.admin, commune, other); err != nil {
 		t.Fatal(err)
 	}
 	anc, err := b.db.Ancestry(b.ctx, commune)
@@ -129,13 +129,13 @@ func TestTreeWithoutDistricts(t *testing.T) {
 		}
 		seen[u.ID] = true
 	}
-	if _, err := b.svc.MoveUnit(b.ctx, b.admin, c2, b.province, ""); err != nil {
+	if _, err := b.svc.MoveUnit(b.ctx, b.admin, c2, b.province); err != nil {
 		t.Fatalf("commune up to the province: %v", err)
 	}
-	if _, err := b.svc.SetUnitActive(b.ctx, b.admin, district, false, ""); err != nil {
+	if _, err := b.svc.SetUnitActive(b.ctx, b.admin, district, false); err != nil {
 		t.Fatalf("empty district deactivated: %v", err)
 	}
-	_, err = b.svc.MoveUnit(b.ctx, b.admin, c1, district, "")
+	_, err = b.svc.MoveUnit(b.ctx, b.admin, c1, district)
 	if v := (*fault.Invalid)(nil); !errors.As(err, &v) || v.Fields["parent_id"] != fault.Inactive {
 		t.Fatalf("active commune moved into a closed district: %v", err)
 	}
@@ -147,51 +147,51 @@ func TestDeactivationIsBottomUp(t *testing.T) {
 	b := setup(t)
 	district := b.unit(t, b.admin, b.province, "district", "bao-lam", "UBND huyện Bảo Lâm")
 	commune := b.unit(t, b.admin, district, "commune", "loc-thang", "UBND thị trấn Lộc Thắng")
-	hall, err := b.svc.CreateHall(b.ctx, b.admin, commune, "dc-loc-thang", "Điểm cầu Lộc Thắng", "")
+	hall, err := b.svc.CreateHall(b.ctx, b.admin, commune, "dc-loc-thang", "Điểm cầu Lộc Thắng")
 	if err != nil {
 		t.Fatal(err)
 	}
 	person := b.user(t, commune, "nguoi-loc-thang")
 
-	_, err = b.svc.SetUnitActive(b.ctx, b.admin, district, false, "")
+	_, err = b.svc.SetUnitActive(b.ctx, b.admin, district, false)
 	wantErr(t, "district with a commune", err, org.ErrInUse)
-	_, err = b.svc.SetUnitActive(b.ctx, b.admin, commune, false, "")
+	_, err = b.svc.SetUnitActive(b.ctx, b.admin, commune, false)
 	wantErr(t, "commune with a hall and a user", err, org.ErrInUse)
-	_, err = b.svc.SetUnitActive(b.ctx, b.admin, b.province, false, "")
+	_, err = b.svc.SetUnitActive(b.ctx, b.admin, b.province, false)
 	wantErr(t, "the root", err, org.ErrRoot)
 
 	off := false
-	if _, err := b.svc.UpdateHall(b.ctx, b.admin, hall.ID, org.HallChange{Active: &off}, ""); err != nil {
+	if _, err := b.svc.UpdateHall(b.ctx, b.admin, hall.ID, org.HallChange{Active: &off}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.svc.SetUserActive(b.ctx, b.admin, person.ID, false, ""); err != nil {
+	if _, err := b.svc.SetUserActive(b.ctx, b.admin, person.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []auth.UnitID{commune, district} {
-		if _, err := b.svc.SetUnitActive(b.ctx, b.admin, id, false, ""); err != nil {
+		if _, err := b.svc.SetUnitActive(b.ctx, b.admin, id, false); err != nil {
 			t.Fatalf("deactivate %d bottom-up: %v", id, err)
 		}
 	}
 	var v *fault.Invalid
-	_, err = b.svc.CreateUnit(b.ctx, b.admin, org.UnitInput{ParentID: &district, Level: "commune", Code: "moi", Name: "Mới"}, "")
+	_, err = b.svc.CreateUnit(b.ctx, b.admin, org.UnitInput{ParentID: &district, Level: "commune", Code: "moi", Name: "Mới"})
 	if !errors.As(err, &v) {
 		t.Fatalf("unit in a closed district: %v", err)
 	}
-	_, err = b.svc.CreateHall(b.ctx, b.admin, commune, "dc-moi", "Mới", "")
+	_, err = b.svc.CreateHall(b.ctx, b.admin, commune, "dc-moi", "Mới")
 	if !errors.As(err, &v) {
 		t.Fatalf("hall in a closed commune: %v", err)
 	}
-	_, err = b.svc.SetUnitActive(b.ctx, b.admin, commune, true, "")
+	_, err = b.svc.SetUnitActive(b.ctx, b.admin, commune, true)
 	if !errors.As(err, &v) {
 		t.Fatalf("commune reopened under a closed district: %v", err)
 	}
 	on := true
-	_, err = b.svc.UpdateHall(b.ctx, b.admin, hall.ID, org.HallChange{Active: &on}, "")
+	_, err = b.svc.UpdateHall(b.ctx, b.admin, hall.ID, org.HallChange{Active: &on})
 	if !errors.As(err, &v) {
 		t.Fatalf("hall reopened in a closed commune: %v", err)
 	}
 	for _, id := range []auth.UnitID{district, commune} {
-		if _, err := b.svc.SetUnitActive(b.ctx, b.admin, id, true, ""); err != nil {
+		if _, err := b.svc.SetUnitActive(b.ctx, b.admin, id, true); err != nil {
 			t.Fatalf("reactivate %d top-down: %v", id, err)
 		}
 	}
@@ -205,7 +205,7 @@ func TestScopedAdmin(t *testing.T) {
 	district := b.unit(t, b.admin, b.province, "district", "lam-ha", "UBND huyện Lâm Hà")
 	commune := b.unit(t, b.admin, district, "commune", "nam-ha", "UBND xã Nam Hà")
 	dept := b.unit(t, b.admin, b.province, "department", "so-tai-chinh", "Sở Tài chính")
-	deptHall, err := b.svc.CreateHall(b.ctx, b.admin, dept, "dc-so-tai-chinh", "Điểm cầu Sở Tài chính", "")
+	deptHall, err := b.svc.CreateHall(b.ctx, b.admin, dept, "dc-so-tai-chinh", "Điểm cầu Sở Tài chính")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,35 +223,35 @@ func TestScopedAdmin(t *testing.T) {
 		do   func() error
 	}{
 		{"create a district under the province", func() error {
-			_, err := b.svc.CreateUnit(b.ctx, p, org.UnitInput{ParentID: &b.province, Level: "district", Code: "h", Name: "H"}, "")
+			_, err := b.svc.CreateUnit(b.ctx, p, org.UnitInput{ParentID: &b.province, Level: "district", Code: "h", Name: "H"})
 			return err
 		}},
-		{"rename its own district", func() error { _, err := b.svc.UpdateUnit(b.ctx, p, district, &name, nil, nil, ""); return err }},
-		{"deactivate its own district", func() error { _, err := b.svc.SetUnitActive(b.ctx, p, district, false, ""); return err }},
-		{"rename the root", func() error { _, err := b.svc.UpdateUnit(b.ctx, p, b.province, &name, nil, nil, ""); return err }},
-		{"move a commune to a department", func() error { _, err := b.svc.MoveUnit(b.ctx, p, commune, dept, ""); return err }},
-		{"a hall in a department", func() error { _, err := b.svc.CreateHall(b.ctx, p, dept, "dc-x", "X", ""); return err }},
+		{"rename its own district", func() error { _, err := b.svc.UpdateUnit(b.ctx, p, district, &name, nil, nil); return err }},
+		{"deactivate its own district", func() error { _, err := b.svc.SetUnitActive(b.ctx, p, district, false); return err }},
+		{"rename the root", func() error { _, err := b.svc.UpdateUnit(b.ctx, p, b.province, &name, nil, nil); return err }},
+		{"move a commune to a department", func() error { _, err := b.svc.MoveUnit(b.ctx, p, commune, dept); return err }},
+		{"a hall in a department", func() error { _, err := b.svc.CreateHall(b.ctx, p, dept, "dc-x", "X"); return err }},
 		{"a user in a department", func() error {
-			_, _, err := b.svc.CreateUser(b.ctx, p, org.UserInput{UnitID: dept, Username: "ngoai", FullName: "Ngoài"}, "")
+			_, _, err := b.svc.CreateUser(b.ctx, p, org.UserInput{UnitID: dept, Username: "ngoai", FullName: "Ngoài"})
 			return err
 		}},
-		{"reset a province-wide admin's password", func() error { _, err := b.svc.ResetPassword(b.ctx, p, bigAdmin.ID, ""); return err }},
-		{"deactivate a province-wide admin", func() error { _, err := b.svc.SetUserActive(b.ctx, p, bigAdmin.ID, false, ""); return err }},
+		{"reset a province-wide admin's password", func() error { _, err := b.svc.ResetPassword(b.ctx, p, bigAdmin.ID); return err }},
+		{"deactivate a province-wide admin", func() error { _, err := b.svc.SetUserActive(b.ctx, p, bigAdmin.ID, false); return err }},
 		{"rename a province-wide secretary", func() error {
-			_, err := b.svc.UpdateUser(b.ctx, p, bigSecretary.ID, org.UserChange{FullName: &name}, "")
+			_, err := b.svc.UpdateUser(b.ctx, p, bigSecretary.ID, org.UserChange{FullName: &name})
 			return err
 		}},
-		{"strip a province-wide secretary", func() error { _, err := b.svc.SetUserRoles(b.ctx, p, bigSecretary.ID, nil, ""); return err }},
+		{"strip a province-wide secretary", func() error { _, err := b.svc.SetUserRoles(b.ctx, p, bigSecretary.ID, nil); return err }},
 		{"grant province-wide chair", func() error {
-			_, err := b.svc.SetUserRoles(b.ctx, p, delegate.ID, []auth.RoleGrant{{Role: auth.RoleChair}}, "")
+			_, err := b.svc.SetUserRoles(b.ctx, p, delegate.ID, []auth.RoleGrant{{Role: auth.RoleChair}})
 			return err
 		}},
 		{"grant admin over the province", func() error {
-			_, err := b.svc.SetUserRoles(b.ctx, p, delegate.ID, []auth.RoleGrant{{Role: auth.RoleAdmin, ScopeUnitID: &b.province}}, "")
+			_, err := b.svc.SetUserRoles(b.ctx, p, delegate.ID, []auth.RoleGrant{{Role: auth.RoleAdmin, ScopeUnitID: &b.province}})
 			return err
 		}},
 		{"make an operator of a department hall", func() error {
-			_, err := b.svc.SetUserRoles(b.ctx, p, delegate.ID, []auth.RoleGrant{{Role: auth.RoleHallOperator, HallID: &deptHall.ID}}, "")
+			_, err := b.svc.SetUserRoles(b.ctx, p, delegate.ID, []auth.RoleGrant{{Role: auth.RoleHallOperator, HallID: &deptHall.ID}})
 			return err
 		}},
 		{"list the department's users", func() error {
@@ -272,14 +272,14 @@ func TestScopedAdmin(t *testing.T) {
 	// province-wide participation roles.
 	c := b.unit(t, p, district, "commune", "phu-son", "UBND xã Phú Sơn")
 	u, pw, err := b.svc.CreateUser(b.ctx, p, org.UserInput{UnitID: c, Username: "ct-phu-son", FullName: "Chủ tịch Phú Sơn",
-		Grants: []auth.RoleGrant{{Role: auth.RoleDelegate}, {Role: auth.RoleSecretary, ScopeUnitID: &c}}}, "")
+		Grants: []auth.RoleGrant{{Role: auth.RoleDelegate}, {Role: auth.RoleSecretary, ScopeUnitID: &c}}})
 	if err != nil || pw == "" || len(u.Grants) != 2 {
 		t.Fatalf("user inside the district: %+v %q %v", u, pw, err)
 	}
-	if _, err := b.svc.ResetPassword(b.ctx, p, delegate.ID, ""); err != nil {
+	if _, err := b.svc.ResetPassword(b.ctx, p, delegate.ID); err != nil {
 		t.Fatalf("reset a delegate's password: %v", err)
 	}
-	_, err = b.svc.SetUserRoles(b.ctx, p, scoped.ID, nil, "")
+	_, err = b.svc.SetUserRoles(b.ctx, p, scoped.ID, nil)
 	wantErr(t, "own roles", err, org.ErrSelf)
 
 	list, _, err := b.svc.Users(b.ctx, p, org.UserFilter{})
@@ -306,7 +306,7 @@ func TestUserSearch(t *testing.T) {
 		{"nguyen-thu", "Nguyễn Thị Thu"}, {"tran-quang", "Trần Văn Quang"}, {"dang-duc", "ĐẶNG ĐỨC ẢNH"}, {"pct_50", "Lê 50% Phần"},
 	} {
 		if _, _, err := b.svc.CreateUser(b.ctx, b.admin, org.UserInput{UnitID: dept, Username: u.username, FullName: u.name,
-			Grants: []auth.RoleGrant{{Role: auth.RoleDelegate}}}, ""); err != nil {
+			Grants: []auth.RoleGrant{{Role: auth.RoleDelegate}}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -323,11 +323,11 @@ func TestUserSearch(t *testing.T) {
 	if got, _, err := b.svc.Users(b.ctx, b.admin, org.UserFilter{Query: norm.NFD.String("Trần Văn")}); err != nil || len(got) != 1 {
 		t.Fatalf("NFD query: %d users, %v", len(got), err)
 	}
-	nfd, _, err := b.svc.CreateUser(b.ctx, b.admin, org.UserInput{UnitID: dept, Username: "nfd", FullName: norm.NFD.String("Hồ Xuân Hương")}, "")
+	nfd, _, err := b.svc.CreateUser(b.ctx, b.admin, org.UserInput{UnitID: dept, Username: "nfd", FullName: norm.NFD.String("Hồ Xuân Hương")})
 	if err != nil || nfd.FullName != "Hồ Xuân Hương" || !norm.NFC.IsNormalString(nfd.FullName) {
 		t.Fatalf("NFD name stored as %q (%v)", nfd.FullName, err)
 	}
-	if _, err := b.svc.SetUserActive(b.ctx, b.admin, nfd.ID, false, ""); err != nil {
+	if _, err := b.svc.SetUserActive(b.ctx, b.admin, nfd.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	if got, _, err := b.svc.Users(b.ctx, b.admin, org.UserFilter{Query: "ho xuan", ActiveOnly: true}); err != nil || len(got) != 0 {
@@ -415,23 +415,23 @@ func TestLevelsAreConfiguration(t *testing.T) {
 	b.unit(t, b.admin, district, "commune", "tan-ha", "UBND xã Tân Hà")
 
 	division := org.Level{Code: "division", Rank: 2, NameVI: "Phòng, ban", NameEN: "Division"}
-	if _, err := b.svc.SaveLevel(b.ctx, b.admin, division, ""); err != nil {
+	if _, err := b.svc.SaveLevel(b.ctx, b.admin, division); err != nil {
 		t.Fatal(err)
 	}
 	b.unit(t, b.admin, dept, "division", "phong-cong-chuc", "Phòng Công chức, viên chức")
 
 	scoped := &auth.Principal{UserID: 7, UnitID: district, Grants: []auth.RoleGrant{{Role: auth.RoleAdmin, ScopeUnitID: &district}}}
-	_, err := b.svc.SaveLevel(b.ctx, scoped, org.Level{Code: "hamlet", Rank: 3, NameVI: "Thôn", NameEN: "Hamlet"}, "")
+	_, err := b.svc.SaveLevel(b.ctx, scoped, org.Level{Code: "hamlet", Rank: 3, NameVI: "Thôn", NameEN: "Hamlet"})
 	wantErr(t, "a scoped admin adds a level", err, org.ErrForbidden)
-	_, err = b.svc.SaveLevel(b.ctx, b.admin, org.Level{Code: "district", Rank: 2, NameVI: "Huyện", NameEN: "District"}, "")
+	_, err = b.svc.SaveLevel(b.ctx, b.admin, org.Level{Code: "district", Rank: 2, NameVI: "Huyện", NameEN: "District"})
 	wantErr(t, "districts ranked with their communes", err, org.ErrLevel)
 	var v *fault.Invalid
-	_, err = b.svc.SaveLevel(b.ctx, b.admin, org.Level{Code: "Bad Code", Rank: -1, NameVI: "", NameEN: "x"}, "")
+	_, err = b.svc.SaveLevel(b.ctx, b.admin, org.Level{Code: "Bad Code", Rank: -1, NameVI: "", NameEN: "x"})
 	if !errors.As(err, &v) || len(v.Fields) != 3 {
 		t.Fatalf("bad level: %v", err)
 	}
 	// Renaming keeps the rank: allowed.
-	if _, err := b.svc.SaveLevel(b.ctx, b.admin, org.Level{Code: "district", Rank: 1, NameVI: "Huyện, thị xã, thành phố", NameEN: "District"}, ""); err != nil {
+	if _, err := b.svc.SaveLevel(b.ctx, b.admin, org.Level{Code: "district", Rank: 1, NameVI: "Huyện, thị xã, thành phố", NameEN: "District"}); err != nil {
 		t.Fatal(err)
 	}
 	levels, err := b.svc.Levels(b.ctx)

@@ -67,9 +67,9 @@ func checkCode(fields map[string]fault.Problem, key, v string) {
 	}
 }
 
-func entry(p *auth.Principal, action, objType string, objID any, ip string, detail map[string]any) audit.Entry {
+func entry(p *auth.Principal, action, objType string, objID any, detail map[string]any) audit.Entry {
 	id := int64(p.UserID)
-	return audit.Entry{ActorID: &id, ActorName: p.Username, Action: action, ObjectType: objType, ObjectID: fmt.Sprint(objID), IP: ip, Detail: detail}
+	return audit.Entry{ActorID: &id, ActorName: p.Username, Action: action, ObjectType: objType, ObjectID: fmt.Sprint(objID), IP: p.IP, Detail: detail}
 }
 
 // canAdmin reports whether p administers unit (global admin, or an admin

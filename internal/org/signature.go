@@ -35,7 +35,7 @@ func (s *Service) Signature(ctx context.Context, p *auth.Principal, unit auth.Un
 // SaveSignature sets the unit's signature block. The unit's own admins
 // decide it (who signs for the office changes with people, not with the
 // tree). The lines are printed in capitals as given.
-func (s *Service) SaveSignature(ctx context.Context, p *auth.Principal, unit auth.UnitID, sig Signature, ip string) (Signature, error) {
+func (s *Service) SaveSignature(ctx context.Context, p *auth.Principal, unit auth.UnitID, sig Signature) (Signature, error) {
 	if err := s.signatureAdmin(ctx, p, unit); err != nil {
 		return Signature{}, err
 	}
@@ -58,7 +58,7 @@ func (s *Service) SaveSignature(ctx context.Context, p *auth.Principal, unit aut
 		return Signature{}, err
 	}
 	sig.UpdatedAt = s.now()
-	e := entry(p, "unit.signature", "unit", unit, ip, map[string]any{"authority": sig.Authority, "title": sig.Title, "signer_name": sig.SignerName})
+	e := entry(p, "unit.signature", "unit", unit, map[string]any{"authority": sig.Authority, "title": sig.Title, "signer_name": sig.SignerName})
 	if err := s.st.SaveSignature(ctx, unit, &sig, e, sig.UpdatedAt); err != nil {
 		return Signature{}, err
 	}
@@ -67,11 +67,11 @@ func (s *Service) SaveSignature(ctx context.Context, p *auth.Principal, unit aut
 
 // RemoveSignature removes the unit's own block: its notices then use its
 // nearest ancestor's. ErrNotFound when it had none.
-func (s *Service) RemoveSignature(ctx context.Context, p *auth.Principal, unit auth.UnitID, ip string) error {
+func (s *Service) RemoveSignature(ctx context.Context, p *auth.Principal, unit auth.UnitID) error {
 	if err := s.signatureAdmin(ctx, p, unit); err != nil {
 		return err
 	}
-	return s.st.SaveSignature(ctx, unit, nil, entry(p, "unit.signature", "unit", unit, ip, map[string]any{"removed": true}), s.now())
+	return s.st.SaveSignature(ctx, unit, nil, entry(p, "unit.signature", "unit", unit, map[string]any{"removed": true}), s.now())
 }
 
 func (s *Service) signatureAdmin(ctx context.Context, p *auth.Principal, unit auth.UnitID) error {

@@ -18,7 +18,7 @@ var levelRe = regexp.MustCompile(`^[a-z][a-z0-9_]{1,31}$`)
 // admins only: levels shape every unit). A new rank must keep every
 // existing parent ranked above its children, so e.g. the district level
 // cannot be put below communes while districts still hold communes.
-func (s *Service) SaveLevel(ctx context.Context, p *auth.Principal, l Level, ip string) (Level, error) {
+func (s *Service) SaveLevel(ctx context.Context, p *auth.Principal, l Level) (Level, error) {
 	if !p.HasGlobal(auth.RoleAdmin) {
 		return Level{}, ErrForbidden
 	}
@@ -60,7 +60,7 @@ func (s *Service) SaveLevel(ctx context.Context, p *auth.Principal, l Level, ip 
 	if exists {
 		action = "unit_level.update"
 	}
-	e := entry(p, action, "unit_level", l.Code, ip, map[string]any{"rank": l.Rank, "name_vi": l.NameVI, "name_en": l.NameEN})
+	e := entry(p, action, "unit_level", l.Code, map[string]any{"rank": l.Rank, "name_vi": l.NameVI, "name_en": l.NameEN})
 	return l, s.st.SaveLevel(ctx, l, e, s.now())
 }
 
@@ -105,7 +105,7 @@ func (s *Service) requireUnitAdmin(ctx context.Context, p *auth.Principal, u Uni
 
 // CreateUnit adds a unit under an active parent. The root exists from the
 // start (seed or first install), so a parent is always required.
-func (s *Service) CreateUnit(ctx context.Context, p *auth.Principal, in UnitInput, ip string) (Unit, error) {
+func (s *Service) CreateUnit(ctx context.Context, p *auth.Principal, in UnitInput) (Unit, error) {
 	in.Code, in.Name = clean(in.Code), clean(in.Name)
 	fields := map[string]fault.Problem{}
 	checkCode(fields, "code", in.Code)
@@ -135,12 +135,12 @@ func (s *Service) CreateUnit(ctx context.Context, p *auth.Principal, in UnitInpu
 		return Unit{}, ErrLevel
 	}
 	u := Unit{ParentID: &parent.ID, Level: in.Level, Code: in.Code, Name: in.Name, Active: true}
-	e := entry(p, "unit.create", "unit", "", ip, map[string]any{"code": in.Code, "name": in.Name, "level": in.Level, "parent_id": parent.ID})
+	e := entry(p, "unit.create", "unit", "", map[string]any{"code": in.Code, "name": in.Name, "level": in.Level, "parent_id": parent.ID})
 	return s.st.CreateUnit(ctx, u, e, s.now())
 }
 
 // UpdateUnit renames a unit or changes its code or level.
-func (s *Service) UpdateUnit(ctx context.Context, p *auth.Principal, id auth.UnitID, name, code, level *string, ip string) (Unit, error) {
+func (s *Service) UpdateUnit(ctx context.Context, p *auth.Principal, id auth.UnitID, name, code, level *string) (Unit, error) {
 	u, err := s.st.Unit(ctx, id)
 	if err != nil {
 		return Unit{}, err
@@ -178,7 +178,7 @@ func (s *Service) UpdateUnit(ctx context.Context, p *auth.Principal, id auth.Uni
 	if code == nil && level == nil {
 		action = "unit.rename"
 	}
-	e := entry(p, action, "unit", id, ip, map[string]any{
+	e := entry(p, action, "unit", id, map[string]any{
 		"before": map[string]any{"name": before.Name, "code": before.Code, "level": before.Level},
 		"after":  map[string]any{"name": u.Name, "code": u.Code, "level": u.Level}})
 	return s.st.UpdateUnit(ctx, u, e, s.now())
@@ -209,7 +209,7 @@ func (s *Service) checkLevels(ctx context.Context, u Unit) error {
 
 // MoveUnit puts a unit (with its subtree) under another parent: after the
 // 2025 reform communes move from a district straight under the province.
-func (s *Service) MoveUnit(ctx context.Context, p *auth.Principal, id, newParent auth.UnitID, ip string) (Unit, error) {
+func (s *Service) MoveUnit(ctx context.Context, p *auth.Principal, id, newParent auth.UnitID) (Unit, error) {
 	u, err := s.st.Unit(ctx, id)
 	if err != nil {
 		return Unit{}, err
@@ -243,7 +243,7 @@ func (s *Service) MoveUnit(ctx context.Context, p *auth.Principal, id, newParent
 	if err := s.checkLevels(ctx, u); err != nil {
 		return Unit{}, err
 	}
-	e := entry(p, "unit.move", "unit", id, ip, map[string]any{"from_parent_id": old, "to_parent_id": parent.ID})
+	e := entry(p, "unit.move", "unit", id, map[string]any{"from_parent_id": old, "to_parent_id": parent.ID})
 	return s.st.UpdateUnit(ctx, u, e, s.now())
 }
 
@@ -252,7 +252,7 @@ func (s *Service) MoveUnit(ctx context.Context, p *auth.Principal, id, newParent
 // users, so an administrator closes a unit bottom-up and sees each step
 // (a merged commune's people usually move to the new unit, not vanish).
 // Reactivation needs an active parent.
-func (s *Service) SetUnitActive(ctx context.Context, p *auth.Principal, id auth.UnitID, active bool, ip string) (Unit, error) {
+func (s *Service) SetUnitActive(ctx context.Context, p *auth.Principal, id auth.UnitID, active bool) (Unit, error) {
 	u, err := s.st.Unit(ctx, id)
 	if err != nil {
 		return Unit{}, err
@@ -288,5 +288,5 @@ func (s *Service) SetUnitActive(ctx context.Context, p *auth.Principal, id auth.
 	if !active {
 		action = "unit.deactivate"
 	}
-	return s.st.UpdateUnit(ctx, u, entry(p, action, "unit", id, ip, nil), s.now())
+	return s.st.UpdateUnit(ctx, u, entry(p, action, "unit", id, nil), s.now())
 }

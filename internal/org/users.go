@@ -88,7 +88,7 @@ func checkProfile(fields map[string]fault.Problem, fullName, email, position *st
 
 // CreateUser adds an account with its grants; it returns the temporary
 // password when none was given.
-func (s *Service) CreateUser(ctx context.Context, p *auth.Principal, in UserInput, ip string) (User, string, error) {
+func (s *Service) CreateUser(ctx context.Context, p *auth.Principal, in UserInput) (User, string, error) {
 	in.Username = auth.NormalizeUsername(in.Username)
 	fields := map[string]fault.Problem{}
 	if !usernameRe.MatchString(in.Username) {
@@ -127,7 +127,7 @@ func (s *Service) CreateUser(ctx context.Context, p *auth.Principal, in UserInpu
 	if in.Grants == nil {
 		in.Grants = []auth.RoleGrant{}
 	}
-	e := entry(p, "user.create", "user", "", ip, map[string]any{"username": in.Username, "unit_id": in.UnitID,
+	e := entry(p, "user.create", "user", "", map[string]any{"username": in.Username, "unit_id": in.UnitID,
 		"full_name": in.FullName, "grants": in.Grants, "generated_password": generated != ""})
 	created, err := s.st.CreateUser(ctx, NewUser{UnitID: in.UnitID, Username: in.Username, FullName: in.FullName,
 		Email: in.Email, Position: in.Position, PasswordHash: hash, Grants: in.Grants, MustChangePassword: generated != ""}, e, s.now())
@@ -138,7 +138,7 @@ func (s *Service) CreateUser(ctx context.Context, p *auth.Principal, in UserInpu
 }
 
 // UpdateUser changes profile fields or moves the user to another unit.
-func (s *Service) UpdateUser(ctx context.Context, p *auth.Principal, id auth.UserID, c UserChange, ip string) (User, error) {
+func (s *Service) UpdateUser(ctx context.Context, p *auth.Principal, id auth.UserID, c UserChange) (User, error) {
 	u, err := s.st.User(ctx, id)
 	if err != nil {
 		return User{}, err
@@ -171,13 +171,13 @@ func (s *Service) UpdateUser(ctx context.Context, p *auth.Principal, id auth.Use
 	if len(detail) == 0 {
 		return u, nil // nothing to change, nothing to audit
 	}
-	return s.st.UpdateUser(ctx, id, c, entry(p, "user.update", "user", id, ip, detail), s.now())
+	return s.st.UpdateUser(ctx, id, c, entry(p, "user.update", "user", id, detail), s.now())
 }
 
 // SetUserActive deactivates or reactivates an account; deactivation
 // revokes its refresh tokens, and access tokens stop working at once
 // because the Authenticator loads the account on every request.
-func (s *Service) SetUserActive(ctx context.Context, p *auth.Principal, id auth.UserID, active bool, ip string) (User, error) {
+func (s *Service) SetUserActive(ctx context.Context, p *auth.Principal, id auth.UserID, active bool) (User, error) {
 	u, err := s.st.User(ctx, id)
 	if err != nil {
 		return User{}, err
@@ -200,7 +200,7 @@ func (s *Service) SetUserActive(ctx context.Context, p *auth.Principal, id auth.
 	if !active {
 		action = "user.deactivate"
 	}
-	if err := s.st.SetUserActive(ctx, id, active, entry(p, action, "user", id, ip, nil), s.now()); err != nil {
+	if err := s.st.SetUserActive(ctx, id, active, entry(p, action, "user", id, nil), s.now()); err != nil {
 		return User{}, err
 	}
 	return s.st.User(ctx, id)
@@ -209,7 +209,7 @@ func (s *Service) SetUserActive(ctx context.Context, p *auth.Principal, id auth.
 // SetUserRoles replaces a user's role grants. An admin cannot change its
 // own roles (another admin must), and a scoped admin can neither give nor
 // take away a power it could not give.
-func (s *Service) SetUserRoles(ctx context.Context, p *auth.Principal, id auth.UserID, grants []auth.RoleGrant, ip string) (User, error) {
+func (s *Service) SetUserRoles(ctx context.Context, p *auth.Principal, id auth.UserID, grants []auth.RoleGrant) (User, error) {
 	u, err := s.st.User(ctx, id)
 	if err != nil {
 		return User{}, err
@@ -229,7 +229,7 @@ func (s *Service) SetUserRoles(ctx context.Context, p *auth.Principal, id auth.U
 	if grants == nil {
 		grants = []auth.RoleGrant{}
 	}
-	e := entry(p, "user.roles", "user", id, ip, map[string]any{"before": u.Grants, "after": grants})
+	e := entry(p, "user.roles", "user", id, map[string]any{"before": u.Grants, "after": grants})
 	if err := s.st.SetUserRoles(ctx, id, grants, e, s.now()); err != nil {
 		return User{}, err
 	}
@@ -239,7 +239,7 @@ func (s *Service) SetUserRoles(ctx context.Context, p *auth.Principal, id auth.U
 // ResetPassword gives the user a new random password (returned once, for
 // the admin to hand over; the user must change it at the next login), unlocks the account
 // and signs out all of its sessions.
-func (s *Service) ResetPassword(ctx context.Context, p *auth.Principal, id auth.UserID, ip string) (string, error) {
+func (s *Service) ResetPassword(ctx context.Context, p *auth.Principal, id auth.UserID) (string, error) {
 	u, err := s.st.User(ctx, id)
 	if err != nil {
 		return "", err
@@ -252,5 +252,5 @@ func (s *Service) ResetPassword(ctx context.Context, p *auth.Principal, id auth.
 	if err != nil {
 		return "", err
 	}
-	return pw, s.st.ResetPassword(ctx, id, hash, entry(p, "user.reset_password", "user", id, ip, nil), s.now())
+	return pw, s.st.ResetPassword(ctx, id, hash, entry(p, "user.reset_password", "user", id, nil), s.now())
 }
