@@ -11,13 +11,10 @@ import (
 )
 
 // TaskData is the read side of tasks the handlers need beyond the service:
-// the dashboard aggregates, reports and extension history, unit names.
+// the dashboard aggregates and unit names.
 type TaskData interface {
 	task.DashboardStore
-	TaskReports(ctx context.Context, id task.ID) ([]task.Report, error)
-	TaskExtensions(ctx context.Context, id task.ID) ([]task.Extension, error)
 	UnitNames(ctx context.Context) (map[int64]string, error)
-	UserNames(ctx context.Context, ids []int64) (map[int64]string, error)
 }
 
 func taskID(r *http.Request) (task.ID, error) {
@@ -79,9 +76,6 @@ func (s *Server) createTasksFromConclusion(w http.ResponseWriter, r *http.Reques
 	if err := s.decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	if len(in.Tasks) == 0 || len(in.Tasks) > 50 {
-		return fault.Field("tasks", fault.OutOfRange)
-	}
 	m, err := s.Minutes.Get(r.Context(), p, id)
 	if err != nil {
 		return err
@@ -89,26 +83,9 @@ func (s *Server) createTasksFromConclusion(w http.ResponseWriter, r *http.Reques
 	if int(n) > len(m.Body.Conclusions) {
 		return errNotFound
 	}
-	conclusion := int(n)
-	// Validate every task first so a bad one creates none.
-	today := s.Tasks.Today()
-	bad := map[string]fault.Problem{}
-	for i := range in.Tasks {
-		in.Tasks[i].Source = task.Source{MeetingID: &id, Conclusion: &conclusion, Document: m.Symbol}
-		for f, msg := range in.Tasks[i].Validate(today) {
-			bad["tasks["+strconv.Itoa(i)+"]."+f] = msg
-		}
-	}
-	if len(bad) > 0 {
-		return &fault.Invalid{Fields: bad}
-	}
-	out := make([]task.Task, 0, len(in.Tasks))
-	for _, nt := range in.Tasks {
-		t, err := s.Tasks.Create(r.Context(), p, nt)
-		if err != nil {
-			return err
-		}
-		out = append(out, t)
+	out, err := s.Tasks.CreateFromConclusion(r.Context(), p, id, int(n), m.Symbol, in.Tasks)
+	if err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"tasks": out})
 	return nil
@@ -119,38 +96,11 @@ func (s *Server) getTask(w http.ResponseWriter, r *http.Request, p *auth.Princip
 	if err != nil {
 		return err
 	}
-	t, err := s.Tasks.Read(r.Context(), p, id)
+	d, err := s.Tasks.Detail(r.Context(), p, id)
 	if err != nil {
 		return err
 	}
-	reports, err := s.TaskData.TaskReports(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	exts, err := s.TaskData.TaskExtensions(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	// The people a task names (who gave it, who reports, who asked for time)
-	// are shown by name to everyone who may see the task.
-	ids := []int64{int64(t.Assigner)}
-	if t.Assignee != nil {
-		ids = append(ids, int64(*t.Assignee))
-	}
-	for _, r := range reports {
-		ids = append(ids, int64(r.AuthorID))
-	}
-	for _, x := range exts {
-		ids = append(ids, int64(x.RequestedBy))
-		if x.DecidedBy != nil {
-			ids = append(ids, int64(*x.DecidedBy))
-		}
-	}
-	names, err := s.TaskData.UserNames(r.Context(), ids)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"task": t, "reports": reports, "extensions": exts, "people": names})
+	writeJSON(w, http.StatusOK, d)
 	return nil
 }
 

@@ -49,21 +49,32 @@ func scanTask(row pgx.CollectableRow) (task.Task, error) {
 	return t, nil
 }
 
-// CreateTask implements task.Store.
-func (db *DB) CreateTask(ctx context.Context, t task.Task, e audit.Entry, now time.Time) (task.Task, error) {
+// CreateTasks implements task.Store: every task, its audit row and its
+// assignment notices in one transaction.
+func (db *DB) CreateTasks(ctx context.Context, ts []task.Task, es []audit.Entry, now time.Time) ([]task.Task, error) {
+	out := make([]task.Task, len(ts))
 	err := db.InTx(ctx, func(tx pgx.Tx) error {
-		var err error
-		t, err = insertTask(ctx, tx, t, now)
-		if err != nil {
-			return err
+		for i, t := range ts {
+			t, err := insertTask(ctx, tx, t, now)
+			if err != nil {
+				return fmt.Errorf("task %d of %d: %w", i+1, len(ts), err)
+			}
+			e := es[i]
+			e.ObjectID = strconv.FormatInt(int64(t.ID), 10)
+			if err := AppendAudit(ctx, tx, e, now); err != nil {
+				return err
+			}
+			if err := notifyAssigned(ctx, tx, t, now); err != nil {
+				return err
+			}
+			out[i] = t
 		}
-		e.ObjectID = strconv.FormatInt(int64(t.ID), 10)
-		if err := AppendAudit(ctx, tx, e, now); err != nil {
-			return err
-		}
-		return notifyAssigned(ctx, tx, t, now)
+		return nil
 	})
-	return t, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // notifyAssigned tells the named person, or else the lead unit's active

@@ -51,8 +51,13 @@ type Extension struct {
 // it. Methods that change a task append the audit entry in the same
 // transaction and return ErrState when the task's row no longer allows it.
 type Store interface {
-	CreateTask(ctx context.Context, t Task, e audit.Entry, now time.Time) (Task, error)
+	// CreateTasks writes every task with its audit entry (es[i] for ts[i])
+	// in one transaction: all or none.
+	CreateTasks(ctx context.Context, ts []Task, es []audit.Entry, now time.Time) ([]Task, error)
 	Task(ctx context.Context, id ID) (Task, error)
+	TaskReports(ctx context.Context, id ID) ([]Report, error)
+	TaskExtensions(ctx context.Context, id ID) ([]Extension, error)
+	UserNames(ctx context.Context, ids []int64) (map[int64]string, error)
 	AddTaskReport(ctx context.Context, r Report, e audit.Entry) (Report, error)
 	AddTaskExtension(ctx context.Context, x Extension, e audit.Entry) (Extension, error)
 	TaskExtension(ctx context.Context, id int64) (Extension, error)
@@ -105,7 +110,7 @@ func canSee(p *auth.Principal, t Task) bool {
 func entry(p *auth.Principal, action string, id ID, detail map[string]any) audit.Entry {
 	uid := int64(p.UserID)
 	return audit.Entry{ActorID: &uid, ActorName: p.Username, Action: action, ObjectType: "task",
-		ObjectID: strconv.FormatInt(int64(id), 10), Detail: detail}
+		ObjectID: strconv.FormatInt(int64(id), 10), Detail: detail, IP: p.IP}
 }
 
 // Today is the current day in Asia/Ho_Chi_Minh by the service's clock.
@@ -119,22 +124,107 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, n New) (Task, e
 	if err := fault.Check(n.Validate(s.Today())); err != nil {
 		return Task{}, err
 	}
-	slices.Sort(n.Coordinating)
-	n.Coordinating = slices.Compact(n.Coordinating)
-	t := Task{Title: n.Title, Description: n.Description, Source: n.Source, LeadUnit: n.LeadUnit,
-		Coordinating: n.Coordinating, Assignee: n.Assignee, Assigner: p.UserID, Deadline: n.Deadline, Priority: n.Priority}
-	now := s.now()
-	t, err := s.store.CreateTask(ctx, t, entry(p, "task.create", 0, map[string]any{
-		"title": t.Title, "lead_unit_id": t.LeadUnit, "deadline": t.Deadline.String()}), now)
+	ts, err := s.create(ctx, p, []New{n})
 	if err != nil {
-		return Task{}, fmt.Errorf("create task: %w", err)
+		return Task{}, err
+	}
+	return ts[0], nil
+}
+
+// CreateFromConclusion assigns the tasks of conclusion number n of a
+// meeting's minutes (symbol: the minutes' document number), one per lead
+// unit, in one transaction: a bad one (a field, or a unit the database
+// refuses) creates none. The caller has checked that the conclusion exists.
+func (s *Service) CreateFromConclusion(ctx context.Context, p *auth.Principal, meeting int64, n int, symbol string, ns []New) ([]Task, error) {
+	if !canAssign(p) {
+		return nil, fmt.Errorf("create tasks: %w", ErrForbidden)
+	}
+	if len(ns) == 0 || len(ns) > 50 {
+		return nil, fault.Field("tasks", fault.OutOfRange)
+	}
+	today := s.Today()
+	bad := map[string]fault.Problem{}
+	for i := range ns {
+		ns[i].Source = Source{MeetingID: &meeting, Conclusion: &n, Document: symbol}
+		for f, pr := range ns[i].Validate(today) {
+			bad[fmt.Sprintf("tasks[%d].%s", i, f)] = pr
+		}
+	}
+	if err := fault.Check(bad); err != nil {
+		return nil, err
+	}
+	return s.create(ctx, p, ns)
+}
+
+// create writes valid tasks in one transaction, then runs afterCreate.
+func (s *Service) create(ctx context.Context, p *auth.Principal, ns []New) ([]Task, error) {
+	ts := make([]Task, len(ns))
+	es := make([]audit.Entry, len(ns))
+	for i, n := range ns {
+		slices.Sort(n.Coordinating)
+		n.Coordinating = slices.Compact(n.Coordinating)
+		ts[i] = Task{Title: n.Title, Description: n.Description, Source: n.Source, LeadUnit: n.LeadUnit,
+			Coordinating: n.Coordinating, Assignee: n.Assignee, Assigner: p.UserID, Deadline: n.Deadline, Priority: n.Priority}
+		es[i] = entry(p, "task.create", 0, map[string]any{
+			"title": n.Title, "lead_unit_id": n.LeadUnit, "deadline": n.Deadline.String()})
+	}
+	ts, err := s.store.CreateTasks(ctx, ts, es, s.now())
+	if err != nil {
+		return nil, fmt.Errorf("create tasks: %w", err)
 	}
 	if s.afterCreate != nil {
 		if err := s.afterCreate(ctx); err != nil {
-			s.log.WarnContext(ctx, "after task creation", "task_id", t.ID, "error", err)
+			s.log.WarnContext(ctx, "after task creation", "tasks", len(ts), "error", err)
 		}
 	}
-	return t.WithStatus(s.Today()), nil
+	today := s.Today()
+	for i := range ts {
+		ts[i] = ts[i].WithStatus(today)
+	}
+	return ts, nil
+}
+
+// Detail is a task as its page shows it: the task, its progress reports,
+// its extension requests, and the names of the people they name (who gave
+// it, who reported, who asked for time and who decided), which everyone
+// who may see the task may read.
+type Detail struct {
+	Task       Task             `json:"task"`
+	Reports    []Report         `json:"reports"`
+	Extensions []Extension      `json:"extensions"`
+	People     map[int64]string `json:"people"`
+}
+
+// Detail reads task id for p (an audited read, as Read).
+func (s *Service) Detail(ctx context.Context, p *auth.Principal, id ID) (Detail, error) {
+	t, err := s.Read(ctx, p, id)
+	if err != nil {
+		return Detail{}, err
+	}
+	d := Detail{Task: t}
+	if d.Reports, err = s.store.TaskReports(ctx, id); err != nil {
+		return Detail{}, err
+	}
+	if d.Extensions, err = s.store.TaskExtensions(ctx, id); err != nil {
+		return Detail{}, err
+	}
+	ids := []int64{int64(t.Assigner)}
+	if t.Assignee != nil {
+		ids = append(ids, int64(*t.Assignee))
+	}
+	for _, r := range d.Reports {
+		ids = append(ids, int64(r.AuthorID))
+	}
+	for _, x := range d.Extensions {
+		ids = append(ids, int64(x.RequestedBy))
+		if x.DecidedBy != nil {
+			ids = append(ids, int64(*x.DecidedBy))
+		}
+	}
+	if d.People, err = s.store.UserNames(ctx, ids); err != nil {
+		return Detail{}, err
+	}
+	return d, nil
 }
 
 // Get returns a task the principal may see, with its status of today.

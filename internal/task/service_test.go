@@ -279,3 +279,52 @@ func TestNoticesOnce(t *testing.T) {
 	b.clock.Set(hcm(2026, 12, 7, 7))
 	run(0)
 }
+
+// TestConclusionTasksAllOrNone: the tasks of one conclusion are created in
+// one transaction; a unit the database refuses on the second task leaves
+// the first uncreated too (it used to be a loop of single transactions).
+func TestConclusionTasksAllOrNone(t *testing.T) {
+	b := setup(t)
+	ctx := context.Background()
+	var meeting int64
+	if err := b.db.Pool.QueryRow(ctx, `INSERT INTO meetings (kind, title, status, starts_at, ends_at, unit_id, created_by)
+		SELECT 'regular', 'Giao ban tháng 12', 'ended', now(), now() + interval '1 hour', unit_id, id FROM users WHERE id = $1 RETURNING id`,
+		b.leader.UserID).Scan(&meeting); err != nil {
+		t.Fatal(err)
+	}
+	deadline := task.Date(2026, 12, 20)
+	tasks := func(second auth.UnitID) []task.New {
+		return []task.New{
+			{Title: "Rà soát danh mục dự án", LeadUnit: b.leadUnit, Deadline: deadline},
+			{Title: "Cân đối nguồn vốn", LeadUnit: second, Deadline: deadline},
+		}
+	}
+	if _, err := b.svc.CreateFromConclusion(ctx, b.leader, meeting, 1, "12/TB-UBND", tasks(99999)); !fault.Is(err, fault.Conflict) {
+		t.Fatalf("a missing unit on the second task: %v, want a conflict (reference violated)", err)
+	}
+	if n := count(t, b.db, `SELECT count(*) FROM tasks`); n != 0 {
+		t.Fatalf("%d tasks after a refused conclusion, want none", n)
+	}
+	if n := count(t, b.db, `SELECT count(*) FROM notifications`); n != 0 {
+		t.Fatalf("%d notices after a refused conclusion, want none", n)
+	}
+	if _, err := b.svc.CreateFromConclusion(ctx, b.leader, meeting, 1, "12/TB-UBND", []task.New{{Title: "x", LeadUnit: b.leadUnit, Deadline: deadline}, {LeadUnit: b.coUnit}}); err == nil {
+		t.Fatal("a task without title and deadline was accepted")
+	} else if v := (*fault.Invalid)(nil); !errors.As(err, &v) || v.Fields["tasks[1].title"] != fault.Required || v.Fields["tasks[1].deadline"] != fault.Required {
+		t.Fatalf("bad second task: %v, want tasks[1].title and tasks[1].deadline required", err)
+	}
+	ts, err := b.svc.CreateFromConclusion(ctx, b.leader, meeting, 1, "12/TB-UBND", tasks(b.coUnit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ts) != 2 || ts[1].Source.Document != "12/TB-UBND" || *ts[1].Source.Conclusion != 1 || *ts[0].Source.MeetingID != meeting {
+		t.Fatalf("created %+v", ts)
+	}
+	if n := count(t, b.db, `SELECT count(*) FROM tasks WHERE source_meeting_id = $1`, meeting); n != 2 {
+		t.Fatalf("%d tasks of the conclusion, want 2", n)
+	}
+	d, err := b.svc.Detail(ctx, b.lead, ts[0].ID)
+	if err != nil || d.Task.ID != ts[0].ID || d.People[int64(b.leader.UserID)] != "chutich" || d.Reports == nil && len(d.Reports) != 0 {
+		t.Fatalf("detail: %+v %v", d, err)
+	}
+}
