@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -80,17 +81,15 @@ func (s *Server) updateHall(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	return nil
 }
 
-func (s *Server) setHallActive(active bool) userHandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return err
-		}
-		h, err := s.Org.UpdateHall(r.Context(), p, auth.HallID(id), org.HallChange{Active: &active})
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, h)
-		return nil
-	}
+// deactivateHall and reactivateHall close and reopen a hall.
+func (s *Server) deactivateHall(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	return byID(http.StatusOK, func(ctx context.Context, p *auth.Principal, id auth.HallID) (org.Hall, error) {
+		return s.Org.UpdateHall(ctx, p, id, org.HallChange{Active: new(bool(false))})
+	})(w, r, p)
+}
+
+func (s *Server) reactivateHall(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	return byID(http.StatusOK, func(ctx context.Context, p *auth.Principal, id auth.HallID) (org.Hall, error) {
+		return s.Org.UpdateHall(ctx, p, id, org.HallChange{Active: new(bool(true))})
+	})(w, r, p)
 }

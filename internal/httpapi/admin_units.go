@@ -136,17 +136,15 @@ func (s *Server) moveUnit(w http.ResponseWriter, r *http.Request, p *auth.Princi
 	return nil
 }
 
-func (s *Server) setUnitActive(active bool) userHandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return err
-		}
-		u, err := s.Org.SetUnitActive(r.Context(), p, auth.UnitID(id), active)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, u)
-		return nil
-	}
+// deactivateUnit and reactivateUnit close and reopen a unit.
+func (s *Server) deactivateUnit(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	return byID(http.StatusOK, func(ctx context.Context, p *auth.Principal, id auth.UnitID) (org.Unit, error) {
+		return s.Org.SetUnitActive(ctx, p, id, false)
+	})(w, r, p)
+}
+
+func (s *Server) reactivateUnit(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	return byID(http.StatusOK, func(ctx context.Context, p *auth.Principal, id auth.UnitID) (org.Unit, error) {
+		return s.Org.SetUnitActive(ctx, p, id, true)
+	})(w, r, p)
 }

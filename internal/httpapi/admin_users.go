@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -106,19 +107,17 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	return nil
 }
 
-func (s *Server) setUserActive(active bool) userHandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return err
-		}
-		u, err := s.Org.SetUserActive(r.Context(), p, auth.UserID(id), active)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, u)
-		return nil
-	}
+// deactivateUser and reactivateUser close and reopen a user.
+func (s *Server) deactivateUser(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	return byID(http.StatusOK, func(ctx context.Context, p *auth.Principal, id auth.UserID) (org.User, error) {
+		return s.Org.SetUserActive(ctx, p, id, false)
+	})(w, r, p)
+}
+
+func (s *Server) reactivateUser(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	return byID(http.StatusOK, func(ctx context.Context, p *auth.Principal, id auth.UserID) (org.User, error) {
+		return s.Org.SetUserActive(ctx, p, id, true)
+	})(w, r, p)
 }
 
 func (s *Server) setUserRoles(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {

@@ -96,7 +96,6 @@ func pathID(r *http.Request, name string) (int64, error) {
 	return n, nil
 }
 
-
 // uploadReader opens a multipart upload body, capped in size.
 func (s *Server) uploadReader(w http.ResponseWriter, r *http.Request) (*multipart.Reader, error) {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -277,44 +276,52 @@ func (s *Server) getDocument(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	return nil
 }
 
-// GET /api/v1/documents/{id}/versions/{v}/file and …/pdf
-func (s *Server) openDocument(kind document.ReadKind) userHandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return err
-		}
-		v, err := pathID(r, "v")
-		if err != nil || v > 1<<30 {
-			return errNotFound
-		}
-		f, err := s.Documents.Open(r.Context(), p, document.ID(id), int(v), kind)
-		if err != nil {
-			return err
-		}
-		defer f.Body.Close()
-		disposition := "attachment"
-		if kind == document.ReadView {
-			disposition = "inline"
-		}
-		h := w.Header()
-		h.Set("Content-Type", f.MIME)
-		h.Set("Content-Disposition", contentDisposition(disposition, f.Name))
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Cache-Control", "private, no-store")
-		if f.SHA256 != nil {
-			h.Set("X-Content-SHA256", fmt.Sprintf("%x", f.SHA256))
-		}
-		if f.Size >= 0 {
-			h.Set("Content-Length", strconv.FormatInt(f.Size, 10))
-		}
-		w.WriteHeader(http.StatusOK)
-		if _, err := io.Copy(w, f.Body); err != nil {
-			// Headers are gone; a tampered blob or a client that left ends here.
-			s.log.ErrorContext(r.Context(), "send document", "document_id", id, "version", v, "error", err)
-		}
-		return nil
+// downloadDocument serves GET /api/v1/documents/{id}/versions/{v}/file.
+func (s *Server) downloadDocument(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	return s.openDocument(w, r, p, document.ReadDownload)
+}
+
+// viewDocument serves GET /api/v1/documents/{id}/versions/{v}/pdf.
+func (s *Server) viewDocument(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	return s.openDocument(w, r, p, document.ReadView)
+}
+
+// openDocument sends version {v} of a document for reading as kind.
+func (s *Server) openDocument(w http.ResponseWriter, r *http.Request, p *auth.Principal, kind document.ReadKind) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
 	}
+	v, err := pathID(r, "v")
+	if err != nil || v > 1<<30 {
+		return errNotFound
+	}
+	f, err := s.Documents.Open(r.Context(), p, document.ID(id), int(v), kind)
+	if err != nil {
+		return err
+	}
+	defer f.Body.Close()
+	disposition := "attachment"
+	if kind == document.ReadView {
+		disposition = "inline"
+	}
+	h := w.Header()
+	h.Set("Content-Type", f.MIME)
+	h.Set("Content-Disposition", contentDisposition(disposition, f.Name))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "private, no-store")
+	if f.SHA256 != nil {
+		h.Set("X-Content-SHA256", fmt.Sprintf("%x", f.SHA256))
+	}
+	if f.Size >= 0 {
+		h.Set("Content-Length", strconv.FormatInt(f.Size, 10))
+	}
+	w.WriteHeader(http.StatusOK)
+	if _, err := io.Copy(w, f.Body); err != nil {
+		// Headers are gone; a tampered blob or a client that left ends here.
+		s.log.ErrorContext(r.Context(), "send document", "document_id", id, "version", v, "error", err)
+	}
+	return nil
 }
 
 // contentDisposition names the file for browsers: an ASCII fallback and

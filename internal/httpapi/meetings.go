@@ -83,19 +83,6 @@ func (s *Server) updateMeeting(w http.ResponseWriter, r *http.Request, p *auth.P
 	return nil
 }
 
-func (s *Server) publishMeeting(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := meetingID(r)
-	if err != nil {
-		return err
-	}
-	m, err := s.Meetings.Publish(r.Context(), p, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, m)
-	return nil
-}
-
 func (s *Server) cancelMeeting(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	id, err := meetingID(r)
 	if err != nil {

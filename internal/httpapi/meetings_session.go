@@ -33,18 +33,6 @@ func (s *Server) sessionCmd(fn func(r *http.Request, p *auth.Principal, id meeti
 	}
 }
 
-func (s *Server) openSession(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	return s.sessionCmd(func(r *http.Request, p *auth.Principal, id meeting.ID) error {
-		return s.Meetings.OpenSession(r.Context(), p, id)
-	})(w, r, p)
-}
-
-func (s *Server) closeSession(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	return s.sessionCmd(func(r *http.Request, p *auth.Principal, id meeting.ID) error {
-		return s.Meetings.CloseSession(r.Context(), p, id)
-	})(w, r, p)
-}
-
 func (s *Server) setCurrentItem(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	var in struct {
 		ItemID *meeting.ItemID `json:"item_id"`
@@ -74,26 +62,6 @@ func (s *Server) requestFloor(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"request_id": req})
 	return nil
-}
-
-// floorAction handles withdraw, grant and end of a speaking request.
-func (s *Server) floorAction(action string) userHandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-		req, err := pathID(r, "req")
-		if err != nil {
-			return err
-		}
-		return s.sessionCmd(func(r *http.Request, p *auth.Principal, id meeting.ID) error {
-			switch action {
-			case "withdraw":
-				return s.Meetings.WithdrawFloor(r.Context(), p, id, meeting.RequestID(req))
-			case "grant":
-				return s.Meetings.GrantFloor(r.Context(), p, id, meeting.RequestID(req))
-			default:
-				return s.Meetings.EndFloor(r.Context(), p, id, meeting.RequestID(req))
-			}
-		})(w, r, p)
-	}
 }
 
 func (s *Server) openVote(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -126,16 +94,6 @@ func (s *Server) castBallot(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	}
 	return s.sessionCmd(func(r *http.Request, p *auth.Principal, id meeting.ID) error {
 		return s.Meetings.Cast(r.Context(), p, id, meeting.VoteID(vote), in.Choice)
-	})(w, r, p)
-}
-
-func (s *Server) closeVote(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	vote, err := pathID(r, "vote")
-	if err != nil {
-		return err
-	}
-	return s.sessionCmd(func(r *http.Request, p *auth.Principal, id meeting.ID) error {
-		return s.Meetings.CloseVote(r.Context(), p, id, meeting.VoteID(vote))
 	})(w, r, p)
 }
 

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,19 +13,6 @@ import (
 
 func minutesMeetingID(r *http.Request) (minutes.MeetingID, error) {
 	return pathID(r, "id")
-}
-
-func (s *Server) draftMinutes(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := minutesMeetingID(r)
-	if err != nil {
-		return err
-	}
-	m, err := s.Minutes.Draft(r.Context(), p, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, m)
-	return nil
 }
 
 func (s *Server) getMinutes(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -81,65 +69,77 @@ func (s *Server) saveMinutes(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	return nil
 }
 
-// minutesVersionAction runs refresh or approve on {"version": n}.
-func (s *Server) minutesVersionAction(approve bool) userHandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-		id, err := minutesMeetingID(r)
-		if err != nil {
-			return err
-		}
-		var in versioned
-		if err := s.decodeJSON(w, r, &in); err != nil {
-			return err
-		}
-		if in.Version <= 0 || in.Body != nil {
-			return fault.Field("version", fault.Required)
-		}
-		var m minutes.Minutes
-		if approve {
-			m, err = s.Minutes.Approve(r.Context(), p, id, in.Version)
-		} else {
-			m, err = s.Minutes.Refresh(r.Context(), p, id, in.Version)
-		}
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, m)
-		return nil
-	}
+// refreshMinutes fills the draft again from the session, on {"version": n}.
+func (s *Server) refreshMinutes(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	return s.onVersion(w, r, p, s.Minutes.Refresh)
 }
 
-// minutesPDF serves the minutes (notice=false) or the conclusion notice.
-func (s *Server) minutesPDF(notice bool) userHandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-		id, err := minutesMeetingID(r)
-		if err != nil {
-			return err
-		}
-		pdf, err := s.Minutes.PDF(r.Context(), p, id, notice)
-		if errors.Is(err, minutes.ErrPending) {
-			w.Header().Set("Retry-After", "5")
-		}
-		if err != nil {
-			return err
-		}
-		name := fmt.Sprintf("bien-ban-%d.pdf", id)
-		if notice {
-			name = fmt.Sprintf("thong-bao-ket-luan-%d.pdf", id)
-		}
-		if pdf.Draft {
-			name = "du-thao-" + name
-		}
-		w.Header().Set("Content-Type", "application/pdf")
-		w.Header().Set("Content-Disposition", `inline; filename="`+name+`"`)
-		w.Header().Set("Cache-Control", "private, no-store")
-		w.Header().Set("ETag", `"`+pdf.SHA256+`"`)
-		if pdf.Draft {
-			w.Header().Set("X-Cau-Draft", "true")
-		}
-		_, err = w.Write(pdf.Bytes)
+// approveMinutes locks version n of the minutes, on {"version": n}.
+func (s *Server) approveMinutes(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	return s.onVersion(w, r, p, s.Minutes.Approve)
+}
+
+// onVersion runs call on the minutes' version the body names.
+func (s *Server) onVersion(w http.ResponseWriter, r *http.Request, p *auth.Principal,
+	call func(context.Context, *auth.Principal, minutes.MeetingID, int) (minutes.Minutes, error)) error {
+	id, err := minutesMeetingID(r)
+	if err != nil {
 		return err
 	}
+	var in versioned
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.Version <= 0 || in.Body != nil {
+		return fault.Field("version", fault.Required)
+	}
+	m, err := call(r.Context(), p, id, in.Version)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, m)
+	return nil
+}
+
+// minutesPDF serves the minutes as a PDF.
+func (s *Server) minutesPDF(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	return s.servePDF(w, r, p, false)
+}
+
+// noticePDF serves the conclusion notice as a PDF.
+func (s *Server) noticePDF(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	return s.servePDF(w, r, p, true)
+}
+
+// servePDF serves the minutes or (notice) the conclusion notice.
+func (s *Server) servePDF(w http.ResponseWriter, r *http.Request, p *auth.Principal, notice bool) error {
+	id, err := minutesMeetingID(r)
+	if err != nil {
+		return err
+	}
+	pdf, err := s.Minutes.PDF(r.Context(), p, id, notice)
+	if errors.Is(err, minutes.ErrPending) {
+		w.Header().Set("Retry-After", "5")
+	}
+	if err != nil {
+		return err
+	}
+	name := fmt.Sprintf("bien-ban-%d.pdf", id)
+	if notice {
+		name = fmt.Sprintf("thong-bao-ket-luan-%d.pdf", id)
+	}
+	if pdf.Draft {
+		name = "du-thao-" + name
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `inline; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("ETag", `"`+pdf.SHA256+`"`)
+	if pdf.Draft {
+		w.Header().Set("X-Cau-Draft", "true")
+	}
+	_, err = w.Write(pdf.Bytes)
+	return err
 }
 
 func (s *Server) search(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {

@@ -91,19 +91,6 @@ func (s *Server) createTasksFromConclusion(w http.ResponseWriter, r *http.Reques
 	return nil
 }
 
-func (s *Server) getTask(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := taskID(r)
-	if err != nil {
-		return err
-	}
-	d, err := s.Tasks.Detail(r.Context(), p, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, d)
-	return nil
-}
-
 func (s *Server) addTaskReport(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	id, err := taskID(r)
 	if err != nil {
@@ -168,27 +155,6 @@ func (s *Server) decideTaskExtension(w http.ResponseWriter, r *http.Request, p *
 	}
 	writeJSON(w, http.StatusOK, x)
 	return nil
-}
-
-// taskAction runs complete or cancel.
-func (s *Server) taskAction(complete bool) userHandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-		id, err := taskID(r)
-		if err != nil {
-			return err
-		}
-		var t task.Task
-		if complete {
-			t, err = s.Tasks.Complete(r.Context(), p, id)
-		} else {
-			t, err = s.Tasks.Cancel(r.Context(), p, id)
-		}
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, t)
-		return nil
-	}
 }
 
 // taskFilter reads meeting_id, unit_id (subtree), assigner_id, from, to,
