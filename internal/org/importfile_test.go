@@ -1,10 +1,12 @@
 package org
 
 import (
+	"errors"
 	"slices"
 	"testing"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/fault"
 )
 
 // TestReadImportFileLines: a record's line is where it starts in the
@@ -55,7 +57,9 @@ func TestParseRow(t *testing.T) {
 			t.Errorf("%q: problems %v roles %v, want %v %v", c.cells, got, r.Roles, c.problems, c.roles)
 		}
 	}
-	if _, err := columns([]string{"họ và tên", "email"}); err == nil || err.Error() != ErrImportColumns.Error()+": username, unit" {
-		t.Fatalf("missing columns: %v", err)
+	_, err = columns([]string{"họ và tên", "email"})
+	if v := (*fault.Invalid)(nil); !errors.As(err, &v) || v.Code != "import_columns" || len(v.Fields) != 2 ||
+		v.Fields["username"] != fault.Required || v.Fields["unit"] != fault.Required {
+		t.Fatalf("missing columns: %v, want import_columns naming username and unit", err)
 	}
 }
