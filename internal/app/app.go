@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -20,6 +21,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/blob"
 	"github.com/cau-gov/cau/internal/certfile"
 	"github.com/cau-gov/cau/internal/config"
 	"github.com/cau-gov/cau/internal/httpapi"
@@ -58,8 +60,41 @@ type App struct {
 
 	AccessKey ed25519.PrivateKey
 	RoomKey   ed25519.PrivateKey
+	// Blobs stores documents and approved minutes, encrypted at rest with
+	// the keys of CAU_DOCUMENT_KEYS_FILE, under $CAU_DATA_DIR/documents.
+	Blobs *blob.Store
 
 	closers []func()
+	// serveStarts are the recovery side effects (jobs a previous process
+	// lost) that Serve runs once it starts: building an app for a test, a
+	// migration or `cau worker` re-enqueues nothing.
+	serveStarts []serveStart
+}
+
+// serveStart is one of Serve's recovery steps; n counts what it re-queued.
+type serveStart struct {
+	what string
+	run  func(ctx context.Context) (n int, err error)
+}
+
+// onServe adds a recovery step that Serve runs.
+func (a *App) onServe(what string, run func(ctx context.Context) (int, error)) {
+	a.serveStarts = append(a.serveStarts, serveStart{what, run})
+}
+
+// resume runs the recovery steps, each within 10 s; a failure is logged,
+// not fatal (the next start, or the next hourly run, tries again).
+func (a *App) resume(ctx context.Context) {
+	for _, s := range a.serveStarts {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		n, err := s.run(sctx)
+		cancel()
+		if err != nil {
+			a.Log.Warn(s.what, "error", err)
+		} else if n > 0 {
+			a.Log.Info(s.what, "count", n)
+		}
+	}
 }
 
 // Options change how New wires the app (tests use them).
@@ -175,17 +210,26 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	deps.Org = org.NewService(a.DB, opts.Argon2, opts.Now)
 
 	// --- meetings ---
-	if err := a.wireMeetings(ctx, &deps, &handlers); err != nil {
+	if err := a.wireMeetings(&deps, &handlers); err != nil {
 		return nil, err
 	}
 
-	// documents
+	// --- documents and approved minutes at rest: one keyring, one store ---
+	blobKeys, err := blob.LoadKeyring(cfg.DocumentKeysFile, !cfg.Production())
+	if err != nil {
+		return nil, fmt.Errorf("CAU_DOCUMENT_KEYS_FILE: %w", err)
+	}
+	if a.Blobs, err = blob.New(filepath.Join(cfg.DataDir, "documents"), blobKeys); err != nil {
+		return nil, fmt.Errorf("CAU_DATA_DIR: %w", err)
+	}
+
+	// --- documents ---
 	if _, err := a.wireDocuments(&deps, &handlers, documentAccess{a.Meetings}); err != nil {
 		return nil, err
 	}
 
 	// --- minutes and tasks ---
-	if err := a.wireMinutesTasks(ctx, &deps, &handlers, opts.Now); err != nil {
+	if err := a.wireMinutesTasks(&deps, &handlers, opts.Now); err != nil {
 		return nil, err
 	}
 
@@ -247,6 +291,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			return err
 		}
 	}
+	a.resume(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.Log.Info("serving", "addr", ln.Addr().String(), "public_url", a.Config.PublicURL, "env", a.Config.Env)

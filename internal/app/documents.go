@@ -1,12 +1,8 @@
 package app
 
 import (
-	"context"
-	"fmt"
 	"path/filepath"
-	"time"
 
-	"github.com/cau-gov/cau/internal/blob"
 	"github.com/cau-gov/cau/internal/convert"
 	"github.com/cau-gov/cau/internal/document"
 	"github.com/cau-gov/cau/internal/httpapi"
@@ -21,14 +17,6 @@ import (
 // meeting (documentAccess, in meetings.go, adapts meeting.Service).
 func (a *App) wireDocuments(deps *httpapi.Deps, handlers *[]jobs.Handler, meetings document.Meetings) (*document.Service, error) {
 	cfg := a.Config
-	keys, err := blob.LoadKeyring(cfg.DocumentKeysFile, !cfg.Production())
-	if err != nil {
-		return nil, fmt.Errorf("CAU_DOCUMENT_KEYS_FILE: %w", err)
-	}
-	blobs, err := blob.New(filepath.Join(cfg.DataDir, "documents"), keys)
-	if err != nil {
-		return nil, fmt.Errorf("CAU_DATA_DIR: %w", err)
-	}
 	marker, err := pdfmark.New(filepath.Join(cfg.DataDir, "pdfcpu"), 2)
 	if err != nil {
 		return nil, err
@@ -38,19 +26,13 @@ func (a *App) wireDocuments(deps *httpapi.Deps, handlers *[]jobs.Handler, meetin
 		a.Log.Warn("office documents will not get a PDF view", "error", err)
 	}
 	svc := document.New(document.Config{
-		Store: a.DB, Meetings: meetings, Blobs: blobs, Marker: marker, Converter: conv,
+		Store: a.DB, Meetings: meetings, Blobs: a.Blobs, Marker: marker, Converter: conv,
 		Enqueue: document.AsynqEnqueuer{Client: a.Jobs, Timeout: cfg.ConvertTimeout},
 		Mailer:  a.Mailer, PublicURL: cfg.PublicURL,
 		MaxUpload: cfg.MaxUploadBytes, Log: a.Log.With("component", "documents"),
 	})
 	deps.Documents = svc
 	*handlers = append(*handlers, svc.ConvertHandler())
-	rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if n, err := svc.ResumeConversions(rctx); err != nil {
-		a.Log.Warn("resume document conversions", "error", err)
-	} else if n > 0 {
-		a.Log.Info("resumed document conversions", "count", n)
-	}
+	a.onServe("resume document conversions", svc.ResumeConversions)
 	return svc, nil
 }

@@ -15,9 +15,9 @@ import (
 )
 
 // wireMeetings builds the meeting service, its live event hub (running
-// until the app closes), the mailer and its job, and resumes e-mails whose
-// job was lost by a previous process.
-func (a *App) wireMeetings(ctx context.Context, deps *httpapi.Deps, handlers *[]jobs.Handler) error {
+// until the app closes), the mailer and its job; Serve resumes e-mails
+// whose job was lost by a previous process.
+func (a *App) wireMeetings(deps *httpapi.Deps, handlers *[]jobs.Handler) error {
 	cfg := a.Config
 	hubCtx, stopHub := context.WithCancel(context.Background())
 	a.Live = live.New(a.Redis, a.Log.With("component", "live"))
@@ -40,9 +40,7 @@ func (a *App) wireMeetings(ctx context.Context, deps *httpapi.Deps, handlers *[]
 	})
 	a.closers = append(a.closers, a.Bell.Close)
 	deps.RoomTokens = roomtoken.NewSigner(a.RoomKey)
-	if err := a.Mailer.Resume(ctx); err != nil {
-		a.Log.Warn("resume pending e-mails", "error", err)
-	}
+	a.onServe("resume pending e-mails", func(ctx context.Context) (int, error) { return 0, a.Mailer.Resume(ctx) })
 	return nil
 }
 

@@ -1,6 +1,9 @@
 package config
 
 import (
+	"maps"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -43,6 +46,35 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 		_, err := Load(func(k string) string { return tc.env[k] })
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("env %v: error %v, want one naming %s", tc.env, err, tc.want)
+		}
+	}
+}
+
+// TestEnvExampleNamesEveryVariable: deploy/cau.env.example, the file an
+// operator copies, names every variable Load reads (commented out is fine:
+// the default then applies).
+func TestEnvExampleNamesEveryVariable(t *testing.T) {
+	b, err := os.ReadFile("../../deploy/cau.env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := map[string]bool{}
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(line), "#"))
+		if name, _, ok := strings.Cut(line, "="); ok && name != "" && !strings.ContainsAny(name, " \t") {
+			named[name] = true
+		}
+	}
+	read := map[string]bool{}
+	if _, err := Load(func(name string) string { read[name] = true; return "" }); err != nil {
+		t.Logf("defaults alone: %v", err) // some variables are required outside development
+	}
+	if len(read) < 20 {
+		t.Fatalf("Load read only %d variables: is the recorder wired?", len(read))
+	}
+	for _, name := range slices.Sorted(maps.Keys(read)) {
+		if !named[name] {
+			t.Errorf("deploy/cau.env.example does not name %s", name)
 		}
 	}
 }
