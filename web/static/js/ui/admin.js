@@ -77,21 +77,8 @@ export function adminPage(main, ctx, scope, title, ...body) {
 		h('div', { class: 'page-head' }, h('h1', {}, title),
 			!scope.global && h('p', { class: 'muted', id: 'admin-scope' }, t('admin.scopedTo', { units: scope.roots.map((id) => scope.all.get(id)?.name ?? '#' + id).join(', ') }))),
 		h('nav', { class: 'tabs', 'aria-label': t('nav.admin') }, tabs.filter((x) => !x.global || scope.global).map((x) =>
-			h('a', { href: x.path, onclick: goTo(ctx, x.path), 'aria-current': here === x.path || here.startsWith(x.path + '/') ? 'page' : undefined }, t(x.key)))),
+			h('a', { href: x.path, onclick: ctx.link(x.path), 'aria-current': here === x.path || here.startsWith(x.path + '/') ? 'page' : undefined }, t(x.key)))),
 		...body));
-}
-
-/**
- * goTo is a link's click handler that navigates inside the client.
- * @param {import('./app.js').Ctx} ctx
- * @param {string} path
- */
-export function goTo(ctx, path) {
-	return (/** @type {MouseEvent} */ ev) => {
-		if (ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
-		ev.preventDefault();
-		ctx.go(path);
-	};
 }
 
 /**

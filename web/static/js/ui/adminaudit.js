@@ -5,7 +5,7 @@
 import { errorMessage } from '../api.js';
 import { t, formatDateTime } from '../i18n.js';
 import { h, replace } from './dom.js';
-import { adminScope, adminPage, field, statusLine, goTo, stackable } from './admin.js';
+import { adminScope, adminPage, field, statusLine, stackable } from './admin.js';
 
 /** Action families an administrator filters by (prefixes end with "."). */
 const families = ['auth.', 'user.', 'unit.', 'hall.', 'meeting.', 'document.', 'minutes.', 'task.'];
@@ -116,6 +116,6 @@ export async function adminAuditScreen(main, ctx) {
 		const text = e.object_type + (e.object_id ? ' #' + e.object_id : '');
 		const path = !/^\d+$/.test(e.object_id ?? '') ? '' : e.object_type === 'user' ? `/admin/users/${e.object_id}`
 			: e.object_type === 'unit' ? `/admin/units?unit=${e.object_id}` : e.object_type === 'meeting' ? `/meetings/${e.object_id}` : '';
-		return path ? h('a', { href: path, onclick: goTo(ctx, path) }, text) : text;
+		return path ? h('a', { href: path, onclick: ctx.link(path) }, text) : text;
 	}
 }

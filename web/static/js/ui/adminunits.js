@@ -6,7 +6,7 @@
 import { errorMessage } from '../api.js';
 import { t } from '../i18n.js';
 import { h, replace } from './dom.js';
-import { adminScope, adminPage, goTo, scopedUnitOptions, field, statusLine } from './admin.js';
+import { adminScope, adminPage, scopedUnitOptions, field, statusLine } from './admin.js';
 import { forgetUnits } from './taskbits.js';
 
 /** @type {import('./app.js').Screen} */
@@ -127,7 +127,7 @@ export async function adminUnitsScreen(main, ctx) {
 					h('dt', {}, t('admin.units.level')), h('dd', {}, scope.levelName(u.level)),
 					h('dt', {}, t('admin.units.code')), h('dd', {}, h('code', {}, u.code)),
 					h('dt', {}, t('admin.units.parent')), h('dd', {}, scope.all.get(u.parent_id)?.name ?? '—'),
-					h('dt', {}, t('admin.units.people')), h('dd', {}, h('a', { href: `/admin/users?unit_id=${u.id}`, onclick: goTo(ctx, `/admin/users?unit_id=${u.id}`) }, t('admin.units.peopleN', { n: u.user_count })))),
+					h('dt', {}, t('admin.units.people')), h('dd', {}, h('a', { href: `/admin/users?unit_id=${u.id}`, onclick: ctx.link(`/admin/users?unit_id=${u.id}`) }, t('admin.units.peopleN', { n: u.user_count })))),
 				!own && h('p', { class: 'muted' }, t('admin.units.notYours')),
 				own && u.parent_id && h('div', { class: 'actions' }, u.active
 					? h('button', { type: 'button', id: 'unit-deactivate', onclick: () => void act(() => api.post(`/units/${u.id}/deactivate`), t('admin.units.deactivated')) }, t('admin.units.deactivate'))

@@ -6,7 +6,7 @@
 import { errorMessage } from '../api.js';
 import { t, formatDateTime } from '../i18n.js';
 import { h, replace } from './dom.js';
-import { adminScope, adminPage, goTo, scopedUnitOptions, field, statusLine, stackable } from './admin.js';
+import { adminScope, adminPage, scopedUnitOptions, field, statusLine, stackable } from './admin.js';
 
 const roles = ['admin', 'secretary', 'chair', 'delegate', 'hall_operator', 'observer'];
 const pageSize = 50;
@@ -29,7 +29,7 @@ export async function adminUsersScreen(main, ctx) {
 			h('label', { class: 'check' }, f.active, ' ', t('admin.users.activeOnly'))));
 	adminPage(main, ctx, scope, t('admin.users.title'),
 		h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', id: 'user-new', onclick: () => { form.hidden = false; form.querySelector('select')?.focus(); } }, t('admin.users.new')),
-			h('a', { class: 'button', href: '/admin/import', onclick: goTo(ctx, '/admin/import') }, t('admin.tab.import'))),
+			h('a', { class: 'button', href: '/admin/import', onclick: ctx.link('/admin/import') }, t('admin.tab.import'))),
 		newUserForm(), filters, list);
 	/** @type {HTMLFormElement} */
 	const form = /** @type {any} */ (main.querySelector('#user-create'));
@@ -60,7 +60,7 @@ export async function adminUsersScreen(main, ctx) {
 		/** @type {any[]} */
 		const us = res.users ?? [];
 		const rows = us.map((u) => h('tr', { 'data-user': String(u.id), 'data-username': u.username },
-			h('td', {}, h('a', { href: `/admin/users/${u.id}`, onclick: goTo(ctx, `/admin/users/${u.id}`) }, u.full_name), h('div', { class: 'muted' }, u.position)),
+			h('td', {}, h('a', { href: `/admin/users/${u.id}`, onclick: ctx.link(`/admin/users/${u.id}`) }, u.full_name), h('div', { class: 'muted' }, u.position)),
 			h('td', {}, h('code', {}, u.username)),
 			h('td', {}, scope.all.get(u.unit_id)?.name ?? '#' + u.unit_id),
 			h('td', {}, grantsText(scope, u.grants)),
@@ -185,7 +185,7 @@ export async function adminUserScreen(main, ctx, params) {
 		pwOut);
 
 	adminPage(main, ctx, scope, u.full_name,
-		h('p', {}, h('a', { href: '/admin/users', onclick: goTo(ctx, '/admin/users') }, '← ' + t('admin.users.back'))),
+		h('p', {}, h('a', { href: '/admin/users', onclick: ctx.link('/admin/users') }, '← ' + t('admin.users.back'))),
 		msg.el, h('div', { class: 'admin-grid' }, h('div', {}, account, rolesCard), profile));
 
 	/** @param {() => Promise<any>} f @param {string} done @param {boolean} [redraw] */

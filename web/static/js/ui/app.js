@@ -3,7 +3,7 @@
 
 import { Api, errorMessage } from '../api.js';
 import { t, lang, setLang, onLangChange } from '../i18n.js';
-import { h, replace } from './dom.js';
+import { assets, h, replace } from './dom.js';
 import { loginScreen } from './login.js';
 import { passwordScreen } from './password.js';
 import { meetingsScreen } from './meetings.js';
@@ -27,6 +27,9 @@ import { bell } from './bell.js';
  * @typedef {object} Ctx
  * @property {Api} api
  * @property {(path: string, replace?: boolean) => void} go navigate inside the client
+ * @property {(path: string) => (ev: MouseEvent) => void} link the click handler of a link to path: a plain
+ *   left click navigates inside the client; Ctrl, Meta (⌘), Shift and other buttons are left to the browser
+ *   (new tab, new window)
  * @property {(s: 'open'|'reconnecting'|'offline') => void} setConnection shows or hides the reconnecting banner
  */
 
@@ -78,6 +81,13 @@ export function start(root) {
 			if (rep) history.replaceState(null, '', path); else history.pushState(null, '', path);
 			void render();
 		},
+		link(path) {
+			return (ev) => {
+				if (ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.altKey) return;
+				ev.preventDefault();
+				ctx.go(path);
+			};
+		},
 		setConnection(s) {
 			connection = s;
 			drawBanner();
@@ -101,7 +111,7 @@ export function start(root) {
 		// Leaders (chairs), secretaries, admins and observers follow every task.
 		const leader = u?.roles.some((r) => ['chair', 'secretary', 'admin', 'observer'].includes(r));
 		replace(header,
-			h('a', { class: 'brand', href: '/', onclick: link('/') },
+			h('a', { class: 'brand', href: '/', onclick: ctx.link('/') },
 				h('img', { src: assets() + 'img/logo.svg', alt: '', width: 32, height: 32 }), h('span', {}, t('app.name'))),
 			u && h('nav', { 'aria-label': t('app.name') },
 				navLink('/meetings', t('nav.meetings')),
@@ -129,17 +139,9 @@ export function start(root) {
 	function navLink(path, text, not, section = path) {
 		const p = location.pathname;
 		const here = (p === section || p.startsWith(section + '/')) && !(not && (p === not || p.startsWith(not + '/')));
-		return h('a', { href: path, onclick: link(path), 'aria-current': here ? 'page' : undefined }, text);
+		return h('a', { href: path, onclick: ctx.link(path), 'aria-current': here ? 'page' : undefined }, text);
 	}
 
-	/** @param {string} path */
-	function link(path) {
-		return (/** @type {MouseEvent} */ ev) => {
-			if (ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.button !== 0) return;
-			ev.preventDefault();
-			ctx.go(path);
-		};
-	}
 
 	async function render() {
 		if (typeof cleanup === 'function') { try { cleanup(); } catch { /* leaving anyway */ } }
@@ -163,7 +165,7 @@ export function start(root) {
 			document.title = t('notfound.title') + ' — ' + t('app.name');
 			replace(main, h('section', { class: 'card narrow' },
 				h('h1', {}, t('notfound.title')),
-				h('p', {}, h('a', { href: '/meetings', onclick: link('/meetings') }, t('notfound.back')))));
+				h('p', {}, h('a', { href: '/meetings', onclick: ctx.link('/meetings') }, t('notfound.back')))));
 			return;
 		}
 		const m = path.match(route.pattern);
@@ -203,7 +205,3 @@ export function start(root) {
 	void (api.session ? Promise.resolve(true) : api.refresh()).then(() => render());
 }
 
-/** assets is the hashed prefix of this build's files ("/assets/<hash>/"). */
-export function assets() {
-	return document.querySelector('meta[name="cau-assets"]')?.getAttribute('content') ?? '/';
-}

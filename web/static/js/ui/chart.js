@@ -67,7 +67,7 @@ export function barChart(bars, o) {
 			const a = s('a', { href: b.href, 'aria-label': `${b.label}: ${fmt(b.value)}` }, g);
 			a.addEventListener('click', (ev) => {
 				const e = /** @type {MouseEvent} */ (ev);
-				if (o.onOpen && e.button === 0 && !e.ctrlKey && !e.metaKey) { e.preventDefault(); o.onOpen(/** @type {string} */ (b.href)); }
+				if (o.onOpen && e.button === 0 && !e.ctrlKey && !e.metaKey && !e.shiftKey && !e.altKey) { e.preventDefault(); o.onOpen(/** @type {string} */ (b.href)); }
 			});
 			svg.append(a);
 		} else {

@@ -26,7 +26,7 @@ export async function conclusionTasks(box, ctx, meetingId, conclusions, fail) {
 	]);
 	/** @type {any[]} */
 	const tasks = list.tasks ?? [];
-	const go = (/** @type {string} */ path) => (/** @type {MouseEvent} */ ev) => { if (ev.button === 0 && !ev.ctrlKey && !ev.metaKey) { ev.preventDefault(); ctx.go(path); } };
+	const go = ctx.link;
 
 	replace(box, h('ol', { class: 'conclusions', id: 'conclusion-list' }, conclusions.map((c) => {
 		const mine = tasks.filter((x) => x.source?.conclusion === c.number);

@@ -132,9 +132,7 @@ export async function dashboardScreen(main, ctx) {
 	await load();
 
 	/** @param {string} path */
-	function go(path) {
-		return (/** @type {MouseEvent} */ ev) => { if (ev.button === 0 && !ev.ctrlKey && !ev.metaKey) { ev.preventDefault(); ctx.go(path); } };
-	}
+	function go(path) { return ctx.link(path); }
 }
 
 /**

@@ -61,3 +61,8 @@ export function saveFile(bytes, name, type) {
 	a.remove();
 	setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/** assets is the hashed prefix of this build's files ("/assets/<hash>/"). */
+export function assets() {
+	return document.querySelector('meta[name="cau-assets"]')?.getAttribute('content') ?? '/';
+}

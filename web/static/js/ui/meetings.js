@@ -39,7 +39,7 @@ export async function meetingsScreen(main, ctx) {
 	body.removeAttribute('aria-busy');
 	const { today, upcoming, past } = split(list, new Date());
 	/** @param {string} path */
-	const go = (path) => (/** @type {MouseEvent} */ ev) => { if (ev.button === 0 && !ev.ctrlKey && !ev.metaKey) { ev.preventDefault(); ctx.go(path); } };
+	const go = ctx.link;
 	replace(body,
 		group(t('meetings.today'), today, organizer, go),
 		group(t('meetings.upcoming'), upcoming, organizer, go),

@@ -247,7 +247,7 @@ export async function minutesScreen(main, ctx, params) {
  * @param {string} path
  */
 function nav(ctx, path) {
-	return (/** @type {MouseEvent} */ ev) => { if (ev.button === 0 && !ev.ctrlKey && !ev.metaKey) { ev.preventDefault(); ctx.go(path); } };
+	return ctx.link(path);
 }
 
 /**

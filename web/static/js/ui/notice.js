@@ -121,5 +121,5 @@ function lowerFirst(s) {
  * @param {string} path
  */
 function go(ctx, path) {
-	return (/** @type {MouseEvent} */ ev) => { if (ev.button === 0 && !ev.ctrlKey && !ev.metaKey) { ev.preventDefault(); ctx.go(path); } };
+	return ctx.link(path);
 }

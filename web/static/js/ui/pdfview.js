@@ -2,8 +2,7 @@
 // demand: 1.7 MB the other screens never need).
 
 import { t } from '../i18n.js';
-import { h } from './dom.js';
-import { assets } from './app.js';
+import { assets, h } from './dom.js';
 
 /**
  * renderPDF replaces the children of pages with one canvas per page, as

@@ -136,7 +136,7 @@ export async function roomScreen(main, ctx, params) {
 					h('p', { class: 'muted' }, has('kind.' + data.meeting.kind) ? t('kind.' + data.meeting.kind) : data.meeting.kind,
 						' · ', h('span', { id: 'session-status', 'data-status': snap.status }, t('room.status.' + snap.status)),
 						' · ', stage.quality)),
-				(data.myRoles.length > 0 || data.canManage) && h('a', { class: 'button', id: 'to-minutes', href: `/meetings/${id}/minutes`, onclick: (/** @type {MouseEvent} */ ev) => { if (ev.button === 0 && !ev.ctrlKey && !ev.metaKey) { ev.preventDefault(); ctx.go(`/meetings/${id}/minutes`); } } }, t('minutes.title')),
+				(data.myRoles.length > 0 || data.canManage) && h('a', { class: 'button', id: 'to-minutes', href: `/meetings/${id}/minutes`, onclick: ctx.link(`/meetings/${id}/minutes`) }, t('minutes.title')),
 			),
 			h('section', { class: 'stage', 'aria-label': t('room.mainPicture') },
 				stage.picture, stage.controls, stage.strip, stage.audios,

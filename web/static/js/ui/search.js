@@ -5,8 +5,7 @@
 
 import { ApiError, errorMessage } from '../api.js';
 import { t } from '../i18n.js';
-import { h, replace } from './dom.js';
-import { assets } from './app.js';
+import { assets, h, replace } from './dom.js';
 
 /** kinds in the order the page lists them, with where each result leads */
 const kinds = /** @type {const} */ ([
@@ -84,7 +83,7 @@ export async function searchScreen(main, ctx) {
 		replace(body, h('p', { class: 'notice', id: 'search-none' }, t('search.none', { q: text })));
 		return;
 	}
-	const go = (/** @type {string} */ path) => (/** @type {MouseEvent} */ ev) => { if (ev.button === 0 && !ev.ctrlKey && !ev.metaKey) { ev.preventDefault(); ctx.go(path); } };
+	const go = ctx.link;
 	replace(body, kinds.map(([kind, link]) => {
 		const mine = results.filter((r) => r.kind === kind);
 		if (mine.length === 0) return null;

@@ -23,7 +23,7 @@ export async function taskScreen(main, ctx, params) {
 		try { await f(); return true; } catch (err) { error.textContent = errorMessage(err); error.hidden = false; return false; }
 	};
 	const unitName = (/** @type {number} */ u) => all.get(u)?.name ?? '#' + u;
-	const go = (/** @type {string} */ path) => (/** @type {MouseEvent} */ ev) => { if (ev.button === 0 && !ev.ctrlKey && !ev.metaKey) { ev.preventDefault(); ctx.go(path); } };
+	const go = ctx.link;
 
 	async function draw() {
 		const r = await api.get(`/tasks/${id}`);

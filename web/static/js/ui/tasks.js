@@ -117,9 +117,7 @@ export async function tasksScreen(main, ctx) {
 		} }, '×'));
 	}
 	/** @param {string} path */
-	function go(path) {
-		return (/** @type {MouseEvent} */ ev) => { if (ev.button === 0 && !ev.ctrlKey && !ev.metaKey) { ev.preventDefault(); ctx.go(path); } };
-	}
+	function go(path) { return ctx.link(path); }
 }
 
 /**
