@@ -133,8 +133,9 @@ func NewService(st Store, tokens *Tokens, limiter Limiter, policy Policy, params
 // HashPool is the pool bounding the service's password hashing (metrics).
 func (s *Service) HashPool() *HashPool { return s.pool }
 
-// Session is what a successful login or refresh returns.
-type Session struct {
+// SignIn is what a successful login or refresh returns: the tokens of one
+// sign-in and who signed in ("session" is the live meeting's word).
+type SignIn struct {
 	AccessToken  string
 	RefreshToken string
 	ExpiresIn    time.Duration
@@ -164,20 +165,20 @@ func NormalizeUsername(u string) string { return strings.ToLower(strings.TrimSpa
 // while a guesser fails and is stopped after PerIPPerMinute failures. The
 // count is checked again once a hashing slot is free, so a burst of
 // guesses sent together is cut off there and not only at the next minute.
-func (s *Service) Login(ctx context.Context, username, password, ip, userAgent string) (Session, error) {
+func (s *Service) Login(ctx context.Context, username, password, ip, userAgent string) (SignIn, error) {
 	username = NormalizeUsername(username)
 	if err := s.checkFailures(ctx, ip); err != nil {
-		return Session{}, err
+		return SignIn{}, err
 	}
 	if err := s.limit(ctx, "user:"+username, s.policy.PerUserPerMinute); err != nil {
-		return Session{}, err
+		return SignIn{}, err
 	}
 	failed := audit.Entry{ActorName: username, Action: audit.ActionLoginFailed, ObjectType: "user", IP: ip}
 
 	acct, err := s.store.AccountByUsername(ctx, username)
 	known := err == nil
 	if err != nil && !isNotFound(err) {
-		return Session{}, fmt.Errorf("login: %w", err)
+		return SignIn{}, fmt.Errorf("login: %w", err)
 	}
 	stored := s.dummyHash
 	if known {
@@ -200,16 +201,16 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent s
 		err = hashErr
 	}
 	if err != nil {
-		return Session{}, fmt.Errorf("login: %w", err)
+		return SignIn{}, fmt.Errorf("login: %w", err)
 	}
 	now := s.now()
 	if !known {
 		s.countFailure(ctx, ip)
 		failed.Detail = map[string]any{"reason": "unknown_user"}
 		if err := s.store.Audit(ctx, failed, now); err != nil {
-			return Session{}, fmt.Errorf("login: audit: %w", err)
+			return SignIn{}, fmt.Errorf("login: audit: %w", err)
 		}
-		return Session{}, ErrInvalidCredentials
+		return SignIn{}, ErrInvalidCredentials
 	}
 	id := int64(acct.ID)
 	failed.ActorID, failed.ObjectID = &id, fmt.Sprint(id)
@@ -218,28 +219,28 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent s
 		s.countFailure(ctx, ip)
 		failed.Detail = map[string]any{"reason": "locked"}
 		if err := s.store.Audit(ctx, failed, now); err != nil {
-			return Session{}, fmt.Errorf("login: audit: %w", err)
+			return SignIn{}, fmt.Errorf("login: audit: %w", err)
 		}
-		return Session{}, ErrLocked
+		return SignIn{}, ErrLocked
 	}
 	if !ok {
 		s.countFailure(ctx, ip)
 		failed.Detail = map[string]any{"reason": "wrong_password", "failures": acct.FailedLogins + 1}
 		locked, err := s.store.RecordLoginFailure(ctx, acct.ID, s.policy.MaxFailures, now.Add(s.policy.LockDuration), failed, now)
 		if err != nil {
-			return Session{}, fmt.Errorf("login: record failure: %w", err)
+			return SignIn{}, fmt.Errorf("login: record failure: %w", err)
 		}
 		if locked {
 			s.log.Warn("account locked after failed logins", "user_id", id, "username", username, "remote_ip", ip)
 		}
-		return Session{}, ErrInvalidCredentials
+		return SignIn{}, ErrInvalidCredentials
 	}
 	if !acct.Active {
 		failed.Detail = map[string]any{"reason": "inactive"}
 		if err := s.store.Audit(ctx, failed, now); err != nil {
-			return Session{}, fmt.Errorf("login: audit: %w", err)
+			return SignIn{}, fmt.Errorf("login: audit: %w", err)
 		}
-		return Session{}, ErrInactive
+		return SignIn{}, ErrInactive
 	}
 	if upgraded != "" {
 		// Best effort: the login stands with the old hash if this fails.
@@ -250,26 +251,26 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent s
 
 	refresh, hash, err := newRefreshToken()
 	if err != nil {
-		return Session{}, err
+		return SignIn{}, err
 	}
 	first := NewRefresh{UserID: acct.ID, Hash: hash, ExpiresAt: now.Add(s.policy.RefreshTTL), UserAgent: truncate(userAgent, 300), IP: ip}
 	success := audit.Entry{ActorID: &id, ActorName: username, Action: audit.ActionLoginSucceeded, ObjectType: "user", ObjectID: fmt.Sprint(id), IP: ip}
 	if err := s.store.RecordLoginSuccess(ctx, acct.ID, first, success, now); err != nil {
-		return Session{}, fmt.Errorf("login: %w", err)
+		return SignIn{}, fmt.Errorf("login: %w", err)
 	}
-	return s.session(ctx, acct, refresh)
+	return s.signIn(ctx, acct, refresh)
 }
 
 // Refresh exchanges a refresh token for a new pair. The presented token is
 // spent; presenting it again revokes every token descended from the login.
-func (s *Service) Refresh(ctx context.Context, refreshToken, ip, userAgent string) (Session, error) {
+func (s *Service) Refresh(ctx context.Context, refreshToken, ip, userAgent string) (SignIn, error) {
 	hash, err := hashRefreshToken(refreshToken)
 	if err != nil {
-		return Session{}, err
+		return SignIn{}, err
 	}
 	refresh, nextHash, err := newRefreshToken()
 	if err != nil {
-		return Session{}, err
+		return SignIn{}, err
 	}
 	now := s.now()
 	next := NewRefresh{Hash: nextHash, ExpiresAt: now.Add(s.policy.RefreshTTL), UserAgent: truncate(userAgent, 300), IP: ip}
@@ -278,19 +279,19 @@ func (s *Service) Refresh(ctx context.Context, refreshToken, ip, userAgent strin
 		id := int64(uid)
 		_ = s.store.Audit(ctx, audit.Entry{ActorID: &id, Action: audit.ActionTokenReused, ObjectType: "user", ObjectID: fmt.Sprint(id), IP: ip}, now)
 		s.log.Warn("refresh token reused; family revoked", "user_id", id, "remote_ip", ip)
-		return Session{}, err
+		return SignIn{}, err
 	}
 	if err != nil {
-		return Session{}, err
+		return SignIn{}, err
 	}
 	acct, err := s.store.AccountByID(ctx, uid)
 	if err != nil {
-		return Session{}, fmt.Errorf("refresh: %w", err)
+		return SignIn{}, fmt.Errorf("refresh: %w", err)
 	}
 	if !acct.Active {
-		return Session{}, ErrInvalidToken
+		return SignIn{}, ErrInvalidToken
 	}
-	return s.session(ctx, acct, refresh)
+	return s.signIn(ctx, acct, refresh)
 }
 
 // Logout revokes the refresh token's whole family. Unknown tokens are not an
@@ -383,16 +384,16 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (*Princi
 		MustChangePassword: acct.MustChangePassword}, nil
 }
 
-func (s *Service) session(ctx context.Context, acct Account, refresh string) (Session, error) {
+func (s *Service) signIn(ctx context.Context, acct Account, refresh string) (SignIn, error) {
 	access, err := s.tokens.Issue(acct.ID, acct.Username)
 	if err != nil {
-		return Session{}, err
+		return SignIn{}, err
 	}
 	grants, err := s.store.Grants(ctx, acct.ID)
 	if err != nil {
-		return Session{}, fmt.Errorf("load roles: %w", err)
+		return SignIn{}, fmt.Errorf("load roles: %w", err)
 	}
-	return Session{AccessToken: access, RefreshToken: refresh, ExpiresIn: s.tokens.TTL(), Account: acct, Grants: grants}, nil
+	return SignIn{AccessToken: access, RefreshToken: refresh, ExpiresIn: s.tokens.TTL(), Account: acct, Grants: grants}, nil
 }
 
 // checkFailures refuses an address that failed PerIPPerMinute times in the

@@ -15,8 +15,8 @@ import (
 
 // Accounts is the authentication service the auth handlers call.
 type Accounts interface {
-	Login(ctx context.Context, username, password, ip, userAgent string) (auth.Session, error)
-	Refresh(ctx context.Context, refreshToken, ip, userAgent string) (auth.Session, error)
+	Login(ctx context.Context, username, password, ip, userAgent string) (auth.SignIn, error)
+	Refresh(ctx context.Context, refreshToken, ip, userAgent string) (auth.SignIn, error)
 	Logout(ctx context.Context, p *auth.Principal, refreshToken, ip string) error
 	ChangePassword(ctx context.Context, p *auth.Principal, oldPassword, newPassword string) error
 }
@@ -33,7 +33,7 @@ type userJSON struct {
 	MustChangePassword bool `json:"must_change_password"`
 }
 
-type sessionJSON struct {
+type signInJSON struct {
 	AccessToken  string   `json:"access_token"`
 	RefreshToken string   `json:"refresh_token,omitempty"` // absent when it went into the cookie
 	ExpiresIn    int      `json:"expires_in"`              // seconds
@@ -41,13 +41,13 @@ type sessionJSON struct {
 	User         userJSON `json:"user"`
 }
 
-func sessionAnswer(s auth.Session) sessionJSON {
+func signInAnswer(s auth.SignIn) signInJSON {
 	p := auth.Principal{Grants: s.Grants}
 	roles := p.RoleNames()
 	if roles == nil {
 		roles = []string{}
 	}
-	return sessionJSON{
+	return signInJSON{
 		AccessToken: s.AccessToken, RefreshToken: s.RefreshToken, TokenType: "Bearer",
 		ExpiresIn: int(math.Round(s.ExpiresIn.Seconds())),
 		User: userJSON{ID: s.Account.ID, Username: s.Account.Username, FullName: s.Account.FullName,
@@ -79,12 +79,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := fault.Check(fields); err != nil {
 		return err
 	}
-	sess, err := s.Accounts.Login(r.Context(), in.Username, in.Password, clientIP(r), r.UserAgent())
+	signed, err := s.Accounts.Login(r.Context(), in.Username, in.Password, clientIP(r), r.UserAgent())
 	if err != nil {
 		setRetryAfter(w, err)
 		return err
 	}
-	s.writeSession(w, r, sess, in.Cookie)
+	s.writeSignIn(w, r, sess, in.Cookie)
 	return nil
 }
 
@@ -98,10 +98,10 @@ const (
 	refreshCookiePath = "/api/v1/auth"
 )
 
-// writeSession answers a login or refresh, with the refresh token in the
+// writeSignIn answers a login or refresh, with the refresh token in the
 // cookie (and not in the body) when inCookie.
-func (s *Server) writeSession(w http.ResponseWriter, r *http.Request, sess auth.Session, inCookie bool) {
-	out := sessionAnswer(sess)
+func (s *Server) writeSignIn(w http.ResponseWriter, r *http.Request, sess auth.SignIn, inCookie bool) {
+	out := signInAnswer(sess)
 	if inCookie {
 		http.SetCookie(w, &http.Cookie{Name: refreshCookie, Value: sess.RefreshToken, Path: refreshCookiePath,
 			MaxAge: int(s.cfg.RefreshTTL.Seconds()), HttpOnly: true, Secure: requestHTTPS(r), SameSite: http.SameSiteStrictMode})
@@ -145,7 +145,7 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	s.writeSession(w, r, sess, fromCookie)
+	s.writeSignIn(w, r, sess, fromCookie)
 	return nil
 }
 

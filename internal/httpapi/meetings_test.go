@@ -22,7 +22,7 @@ func smtpTo(sink *smtptest.Server) apptest.Option {
 	return func(c *config.Config) { c.SMTPAddr = sink.Addr }
 }
 
-// TestMeetingStory is the brief's steps 1–4: a secretary prepares a
+// TestMeetingStory is a meeting from preparation to its close: a secretary prepares a
 // province-wide meeting with 160 halls, publishes it (every invitee gets
 // one e-mail even though the worker dies mid-way), people join, the chair
 // runs the session (items, floor, open and secret votes, roll call, mute),

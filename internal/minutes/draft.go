@@ -7,11 +7,12 @@ import (
 	"github.com/cau-gov/cau/internal/auth"
 )
 
-// Session is what the meetings schema recorded about a session, as the
+// Proceedings are what the meetings schema recorded about a live session
+// (the input a draft of the minutes is made from), as the
 // store reads it back (meeting row, participants and roll call, the hall
 // connect/disconnect events of the session log, agenda items with their
 // actual times, granted floors and closed votes).
-type Session struct {
+type Proceedings struct {
 	MeetingID  MeetingID
 	UnitID     auth.UnitID
 	Title      string
@@ -101,7 +102,7 @@ type SessionVote struct {
 // under their agenda item; those outside any item are placed under the
 // item that was running at the time, else left out of the items and kept
 // in order under an item-less heading by the PDF (Items with ItemID 0).
-func Draft(s Session) Body {
+func Draft(s Proceedings) Body {
 	b := Body{Title: s.Title, Place: s.Place, OpenedAt: s.OpenedAt, ClosedAt: s.ClosedAt,
 		Halls: []Hall{}, People: []Person{}, Items: []Item{}, Conclusions: []Conclusion{}}
 
@@ -210,7 +211,7 @@ func attendance(p SessionPerson, acted map[auth.UserID]bool, seated map[auth.Hal
 // attendedBy finds who acted during the session (from leadIn before its
 // opening to its closing) and which halls were connected at some moment
 // of it. A session never opened has no window: nobody attended it.
-func attendedBy(s Session) (acted map[auth.UserID]bool, seated map[auth.HallID]bool) {
+func attendedBy(s Proceedings) (acted map[auth.UserID]bool, seated map[auth.HallID]bool) {
 	acted, seated = map[auth.UserID]bool{}, map[auth.HallID]bool{}
 	if s.OpenedAt == nil {
 		return acted, seated
@@ -249,7 +250,7 @@ func attendedBy(s Session) (acted map[auth.UserID]bool, seated map[auth.HallID]b
 
 // Refresh re-drafts the facts of a draft from the session while keeping
 // what the editors wrote (notes, discussions, conclusions, title, place).
-func Refresh(old Body, s Session) Body {
+func Refresh(old Body, s Proceedings) Body {
 	b := Draft(s)
 	b.Title, b.Place, b.Notes, b.Conclusions = old.Title, old.Place, old.Notes, old.Conclusions
 	written := map[int64]string{}

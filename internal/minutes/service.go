@@ -27,7 +27,7 @@ type Approval struct {
 
 // Store is what the service needs; internal/store implements it.
 type Store interface {
-	MeetingSession(ctx context.Context, id MeetingID) (Session, error)
+	Proceedings(ctx context.Context, id MeetingID) (Proceedings, error)
 	// MeetingRole is the user's role in the meeting, "" if not invited.
 	MeetingRole(ctx context.Context, id MeetingID, user auth.UserID) (string, error)
 	CreateMinutes(ctx context.Context, m Minutes, e audit.Entry, now time.Time) (Minutes, error)
@@ -138,11 +138,11 @@ func (s *Service) Draft(ctx context.Context, p *auth.Principal, id MeetingID) (M
 	if err := s.editor(ctx, p, id); err != nil {
 		return Minutes{}, err
 	}
-	sess, err := s.store.MeetingSession(ctx, id)
+	pr, err := s.store.Proceedings(ctx, id)
 	if err != nil {
 		return Minutes{}, err
 	}
-	m := Minutes{MeetingID: id, UnitID: sess.UnitID, Body: Draft(sess), Version: 1, Status: StatusDraft}
+	m := Minutes{MeetingID: id, UnitID: pr.UnitID, Body: Draft(pr), Version: 1, Status: StatusDraft}
 	return s.store.CreateMinutes(ctx, m, entry(p, "minutes.draft", id, nil), s.now())
 }
 
@@ -156,11 +156,11 @@ func (s *Service) Refresh(ctx context.Context, p *auth.Principal, id MeetingID, 
 	if err != nil {
 		return Minutes{}, err
 	}
-	sess, err := s.store.MeetingSession(ctx, id)
+	pr, err := s.store.Proceedings(ctx, id)
 	if err != nil {
 		return Minutes{}, err
 	}
-	return s.store.SaveMinutes(ctx, id, base, Refresh(m.Body, sess), p.UserID,
+	return s.store.SaveMinutes(ctx, id, base, Refresh(m.Body, pr), p.UserID,
 		entry(p, "minutes.refresh", id, map[string]any{"base_version": base}), s.now())
 }
 

@@ -10,12 +10,12 @@ import (
 	"github.com/cau-gov/cau/internal/minutes"
 )
 
-// MeetingSession implements minutes.Store: it reads back what the meetings
+// Proceedings implements minutes.Store: it reads back what the meetings
 // schema recorded about a session. Hall presence comes from the session log
 // (hall.connected / hall.disconnected events carry {"hall_id"}); the rest
 // from the tables the session commands maintain.
-func (db *DB) MeetingSession(ctx context.Context, id minutes.MeetingID) (minutes.Session, error) {
-	s := minutes.Session{MeetingID: id}
+func (db *DB) Proceedings(ctx context.Context, id minutes.MeetingID) (minutes.Proceedings, error) {
+	s := minutes.Proceedings{MeetingID: id}
 	err := db.Pool.QueryRow(ctx, `SELECT unit_id, title, place, opened_at, closed_at FROM meetings WHERE id = $1`, id).
 		Scan(&s.UnitID, &s.Title, &s.Place, &s.OpenedAt, &s.ClosedAt)
 	if err != nil {
