@@ -82,6 +82,7 @@ var domainErrors = []struct {
 	{meeting.ErrForbidden, 403, "forbidden"},
 	{meeting.ErrInvalidState, 409, "invalid_state"},
 	{meeting.ErrAlreadyVoted, 409, "already_voted"},
+	{meeting.ErrChairRequired, 409, "chair_required"},
 	{meeting.ErrMediaUnavailable, 503, "media_unavailable"},
 	{minutes.ErrNotFound, 404, "not_found"},
 	{minutes.ErrForbidden, 403, "forbidden"},
