@@ -84,7 +84,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		setRetryAfter(w, err)
 		return err
 	}
-	s.writeSignIn(w, r, sess, in.Cookie)
+	s.writeSignIn(w, r, signed, in.Cookie)
 	return nil
 }
 
