@@ -364,7 +364,7 @@ func (c *Client) Close() error {
 		return nil
 	}
 	c.closed = true
-	up, down, errc := c.up, c.down, c.sockErr
+	errc := c.sockErr
 	c.mu.Unlock()
 	_ = c.send(signal.TypeLeave, nil)
 	c.wmu.Lock()
@@ -375,6 +375,11 @@ func (c *Client) Close() error {
 	case <-time.After(2 * time.Second):
 	}
 	_ = c.ws.Close()
+	// Read the connections only now: one may have been created while the
+	// socket drained (an up renegotiation or a down offer already under way).
+	c.mu.Lock()
+	up, down := c.up, c.down
+	c.mu.Unlock()
 	if up != nil {
 		up.close()
 	}

@@ -164,7 +164,9 @@ func (p *peer) close() { _ = p.pc.Close() }
 
 // downPeerLocked returns the down connection, creating it; c.mu held.
 func (c *Client) downPeerLocked() *peer {
-	if c.down != nil {
+	if c.down != nil || c.closed {
+		// After Close an offer still in flight must not open a connection
+		// that nobody will close (goleak saw its ICE agent left waiting).
 		return c.down
 	}
 	p, err := c.newPeer(sfu.PCDown)
