@@ -89,7 +89,10 @@ type Config struct {
 	LoginPerAccountPerMinute int
 	// LoginHashSlots is CAU_LOGIN_HASH_SLOTS: password hashes computed at
 	// once; the others wait. Each holds 19 MiB while it runs, so this bounds
-	// hashing's memory. Default: the number of CPUs.
+	// hashing's memory. Default: half the CPUs (at least 1), so a sign-in
+	// storm leaves the SFU cores: on 2 cores with 40 halls in a call, 2 slots
+	// put the forward delay p99 at ×17 of quiet, 1 slot at ×3.8
+	// (docs/performance.md "Sign-in storm").
 	LoginHashSlots int
 	// LoginHashWait is CAU_LOGIN_HASH_WAIT: how long a login waits for a
 	// hashing slot before the answer is 503 with Retry-After. Default 10s.
@@ -246,7 +249,7 @@ func Default() Config {
 		LoginLockDuration:        15 * time.Minute,
 		LoginPerIPPerMinute:      30,
 		LoginPerAccountPerMinute: 10,
-		LoginHashSlots:           runtime.NumCPU(),
+		LoginHashSlots:           max(1, runtime.NumCPU()/2),
 		LoginHashWait:            10 * time.Second,
 		MaxBodyBytes:             1 << 20,
 		MaxUploadBytes:           100 << 20,
