@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
+	"os"
+	"runtime"
 
 	"github.com/cau-gov/cau/internal/app"
 )
@@ -19,6 +21,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	addHashingProcs(cfg.LoginHashSlots, log)
 	a, err := app.New(ctx, cfg, log, app.Options{})
 	if err != nil {
 		return err
@@ -46,6 +49,22 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer a.Close()
 	return a.RunWorker(ctx)
+}
+
+// addHashingProcs gives each password-hashing slot a Go processor of its
+// own. A hash holds its processor for its whole run (tens of ms), so
+// without one extra per slot a storm of sign-ins takes processors away
+// from the media goroutines, whatever priority the kernel gives the
+// hashing threads (internal/auth runs them at nice 19). With them the
+// kernel, which knows the priorities, decides who runs. An explicit
+// GOMAXPROCS in the environment is the operator's and is left alone.
+func addHashingProcs(slots int, log *slog.Logger) {
+	if os.Getenv("GOMAXPROCS") != "" {
+		return
+	}
+	n := runtime.GOMAXPROCS(0) + slots
+	runtime.GOMAXPROCS(n)
+	log.Debug("go processors", "gomaxprocs", n, "hash_slots", slots)
 }
 
 // servePprof serves Go's profiler on a loopback address (CAU_PPROF_ADDR),

@@ -46,8 +46,9 @@ func (e *BusyError) Error() string { return ErrBusy.Error() }
 // Unwrap lets errors.Is(err, ErrBusy) hold.
 func (e *BusyError) Unwrap() error { return ErrBusy }
 
-// Do runs f in a slot, waiting for one at most the pool's wait (or until
-// ctx ends). f must be the hashing and nothing slow besides: no I/O.
+// Do runs f in a slot, on a thread of the lowest scheduling priority
+// (runLowPriority), waiting for a slot at most the pool's wait (or until
+// ctx ends). f must be the hashing and nothing slow besides.
 func (p *HashPool) Do(ctx context.Context, f func()) error {
 	p.mu.Lock()
 	p.queued++
@@ -81,7 +82,7 @@ func (p *HashPool) Do(ctx context.Context, f func()) error {
 		p.mu.Unlock()
 		<-p.slots
 	}()
-	f()
+	runLowPriority(f)
 	return nil
 }
 
