@@ -18,7 +18,8 @@
 #                                  during the storm (40), that call's measured window (40s)
 #   BENCH_DB                       the scratch database (cau_bench)
 #   HTTP_PORT, UDP_PORT, PPROF_PORT, PION_PORT
-#                                  the servers' ports (18080, 18443, 16060, 18090)
+#                                  the servers' ports (default: free ones, so a bench
+#                                  never collides with `make run` or another bench)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 eval "$(deploy/local/services.sh)"
@@ -32,7 +33,17 @@ SERVERS="${SERVERS:-cau pion}"
 ACCOUNTS="${ACCOUNTS:-200}"
 IN_CALL="${IN_CALL:-40}"
 START_DURATION="${START_DURATION:-40s}"
-HTTP_PORT="${HTTP_PORT:-18080}" UDP_PORT="${UDP_PORT:-18443}" PPROF_PORT="${PPROF_PORT:-16060}" PION_PORT="${PION_PORT:-18090}"
+# free_port prints a port that nothing listens on (TCP or UDP) now.
+free_port() {
+	local p
+	for _ in $(seq 1 100); do
+		p=$((20000 + RANDOM % 40000))
+		if [ -z "$(ss -Htuln "sport = :$p" 2>/dev/null)" ]; then echo "$p"; return; fi
+	done
+	echo "bench: no free port found" >&2
+	return 1
+}
+HTTP_PORT="${HTTP_PORT:-$(free_port)}" UDP_PORT="${UDP_PORT:-$(free_port)}" PPROF_PORT="${PPROF_PORT:-$(free_port)}" PION_PORT="${PION_PORT:-$(free_port)}"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p bench var/bench
 
@@ -50,7 +61,7 @@ for k in net.core.rmem_max net.core.wmem_max; do
 	if [ "$(sysctl -n $k 2>/dev/null || echo 0)" -lt 16777216 ]; then sysctl -qw $k=16777216 2>/dev/null || echo "bench: cannot raise $k; the SFU's socket buffers stay capped"; fi
 done
 go build -o bin/cau ./cmd/cau
-db="${BENCH_DB:-cau_bench}"
+db="${BENCH_DB:-cau_bench_$$}" # its own database, so benches never share one
 psql "$CAU_PG_SERVER_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
 export DATABASE_URL="${CAU_PG_SERVER_URL%/*}/$db"
 export CAU_HTTP_ADDR=127.0.0.1:$HTTP_PORT CAU_PUBLIC_URL=http://127.0.0.1:$HTTP_PORT CAU_RTC_IPS=127.0.0.1 \
@@ -58,7 +69,8 @@ export CAU_HTTP_ADDR=127.0.0.1:$HTTP_PORT CAU_PUBLIC_URL=http://127.0.0.1:$HTTP_
 	CAU_PPROF_ADDR=127.0.0.1:$PPROF_PORT
 ./bin/cau migrate up >/dev/null
 server=
-trap '[ -n "$server" ] && { kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; }' EXIT
+trap '[ -n "$server" ] && { kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; }
+	[ -n "${BENCH_DB:-}" ] || psql "$CAU_PG_SERVER_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
 
 # start_cau starts `cau serve` afresh and waits until it is ready.
 start_cau() {
