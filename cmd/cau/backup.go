@@ -104,7 +104,7 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	keys, err := blob.LoadKeyring(cfg.DocumentKeysFile, false)
+	keys, err := blob.LoadKeyring(cfg.Documents.KeysFile, false)
 	if err != nil {
 		return fmt.Errorf("restore: the document keys (CAU_DOCUMENT_KEYS_FILE) the blobs were written under: %w", err)
 	}

@@ -47,7 +47,7 @@ func runFanout(ctx context.Context, a fanoutArgs, stdout, stderr io.Writer) erro
 		if err != nil {
 			return err
 		}
-		priv, err := keys.LoadEd25519(cfg.RoomKeyFile, false)
+		priv, err := keys.LoadEd25519(cfg.Tokens.RoomKeyFile, false)
 		if err != nil {
 			return fmt.Errorf("CAU_ROOM_KEY_FILE (the server's room key): %w", err)
 		}

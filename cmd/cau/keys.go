@@ -21,7 +21,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	for _, path := range []string{cfg.AccessKeyFile, cfg.RoomKeyFile} {
+	for _, path := range []string{cfg.Tokens.AccessKeyFile, cfg.Tokens.RoomKeyFile} {
 		_, err := keys.WriteNew(path)
 		switch {
 		case errors.Is(err, fs.ErrExist):
@@ -34,7 +34,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	// Production refuses to start without the document keys; a container's
 	// first start (compose's init service, a Kubernetes job) makes them here.
-	path := cfg.DocumentKeysFile
+	path := cfg.Documents.KeysFile
 	if _, err := os.Stat(path); err == nil {
 		fmt.Fprintf(stdout, "kept existing %s\n", path)
 		return nil

@@ -102,7 +102,7 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if err != nil {
 			return err
 		}
-		priv, err := keys.LoadEd25519(cfg.RoomKeyFile, false)
+		priv, err := keys.LoadEd25519(cfg.Tokens.RoomKeyFile, false)
 		if err != nil {
 			return fmt.Errorf("CAU_ROOM_KEY_FILE (the server's room key): %w", err)
 		}

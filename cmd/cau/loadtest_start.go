@@ -40,7 +40,7 @@ func runStartScenario(ctx context.Context, f startFlags, stdout, stderr io.Write
 			return err
 		}
 	} else {
-		priv, err := keys.LoadEd25519(cfg.RoomKeyFile, false)
+		priv, err := keys.LoadEd25519(cfg.Tokens.RoomKeyFile, false)
 		if err != nil {
 			return fmt.Errorf("CAU_ROOM_KEY_FILE (the server's room key): %w", err)
 		}

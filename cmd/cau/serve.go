@@ -42,7 +42,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	cfg.RunWorker = true
+	cfg.Jobs.RunWorker = true
 	a, err := app.New(ctx, cfg, log, app.Options{NoSFU: true})
 	if err != nil {
 		return err

@@ -43,7 +43,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	priv, err := keys.LoadEd25519(cfg.RoomKeyFile, !cfg.Production())
+	priv, err := keys.LoadEd25519(cfg.Tokens.RoomKeyFile, !cfg.Production())
 	if err != nil {
 		return fmt.Errorf("CAU_ROOM_KEY_FILE: %w", err)
 	}

@@ -160,10 +160,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	a.Registry.MustRegister(queues)
 
 	create := !cfg.Production()
-	if a.AccessKey, err = keys.LoadEd25519(cfg.AccessKeyFile, create); err != nil {
+	if a.AccessKey, err = keys.LoadEd25519(cfg.Tokens.AccessKeyFile, create); err != nil {
 		return nil, fmt.Errorf("CAU_ACCESS_KEY_FILE: %w", err)
 	}
-	if a.RoomKey, err = keys.LoadEd25519(cfg.RoomKeyFile, create); err != nil {
+	if a.RoomKey, err = keys.LoadEd25519(cfg.Tokens.RoomKeyFile, create); err != nil {
 		return nil, fmt.Errorf("CAU_ROOM_KEY_FILE: %w", err)
 	}
 
@@ -190,16 +190,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 			return nil, fmt.Errorf("%d active account(s) still use the demo password: set real passwords (POST /api/v1/users/{id}/reset-password) or deactivate them before running with CAU_ENV=production", n)
 		}
 	}
-	a.Tokens = auth.NewTokens(a.AccessKey, cfg.AccessTTL, opts.Now)
-	a.Auth, err = auth.NewService(a.DB, a.Tokens, auth.NewRedisLimiter(a.Redis, opts.Now), auth.Policy{
-		MaxFailures:      cfg.LoginMaxFailures,
-		LockDuration:     cfg.LoginLockDuration,
-		PerIPPerMinute:   cfg.LoginPerIPPerMinute,
-		PerUserPerMinute: cfg.LoginPerAccountPerMinute,
-		RefreshTTL:       cfg.RefreshTTL,
-		HashSlots:        cfg.LoginHashSlots,
-		HashWait:         cfg.LoginHashWait,
-	}, opts.Argon2, log.With("component", "auth"), opts.Now)
+	a.Tokens = auth.NewTokens(a.AccessKey, cfg.Tokens.AccessTTL, opts.Now)
+	a.Auth, err = auth.NewService(a.DB, a.Tokens, auth.NewRedisLimiter(a.Redis, opts.Now), cfg.Login, opts.Argon2, log.With("component", "auth"), opts.Now)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +207,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	}
 
 	// --- documents and approved minutes at rest: one keyring, one store ---
-	blobKeys, err := blob.LoadKeyring(cfg.DocumentKeysFile, !cfg.Production())
+	blobKeys, err := blob.LoadKeyring(cfg.Documents.KeysFile, !cfg.Production())
 	if err != nil {
 		return nil, fmt.Errorf("CAU_DOCUMENT_KEYS_FILE: %w", err)
 	}
@@ -235,13 +227,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 
 	// --- SFU ---
 	if !opts.NoSFU {
-		if deps.RTC, deps.WHIP, err = a.setupSFU(cfg, log); err != nil {
+		if deps.RTC, deps.WHIP, err = a.setupSFU(cfg.RTC, cfg.Tokens.RoomTTL, log); err != nil {
 			return nil, err
 		}
 	}
 
-	if !opts.NoWorker && cfg.RunWorker {
-		a.Worker = jobs.NewWorker(jopt, cfg.WorkerConcurrency, log.With("component", "worker"))
+	if !opts.NoWorker && cfg.Jobs.RunWorker {
+		a.Worker = jobs.NewWorker(jopt, cfg.Jobs.Concurrency, log.With("component", "worker"))
 		a.Worker.Register(handlers...)
 	}
 	// --- web client ---
@@ -259,8 +251,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if ln == nil {
 		var err error
-		if ln, err = net.Listen("tcp", a.Config.HTTPAddr); err != nil {
-			return fmt.Errorf("listen on CAU_HTTP_ADDR %s: %w", a.Config.HTTPAddr, err)
+		if ln, err = net.Listen("tcp", a.Config.HTTP.Addr); err != nil {
+			return fmt.Errorf("listen on CAU_HTTP_ADDR %s: %w", a.Config.HTTP.Addr, err)
 		}
 	}
 	srv := &http.Server{
@@ -269,8 +261,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
-	if a.Config.TLSCertFile != "" {
-		certs, err := certfile.New(a.Config.TLSCertFile, a.Config.TLSKeyFile, a.Log.With("component", "tls"))
+	if a.Config.TLS.CertFile != "" {
+		certs, err := certfile.New(a.Config.TLS, a.Log.With("component", "tls"))
 		if err != nil {
 			return fmt.Errorf("CAU_TLS_CERT_FILE / CAU_TLS_KEY_FILE: %w", err)
 		}
@@ -294,7 +286,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	a.resume(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	a.Log.Info("serving", "addr", ln.Addr().String(), "public_url", a.Config.PublicURL, "env", a.Config.Env)
+	a.Log.Info("serving", "addr", ln.Addr().String(), "public_url", a.Config.HTTP.PublicURL, "env", a.Config.Env)
 
 	var serveErr error
 	select {
@@ -302,7 +294,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	case serveErr = <-errc:
 	}
 	a.Log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), a.Config.HTTP.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		a.Log.Warn("http shutdown", "error", err)
@@ -319,15 +311,15 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 // serveMetrics starts /metrics on CAU_METRICS_ADDR when it is set, and
 // returns what stops it.
 func (a *App) serveMetrics() (func(), error) {
-	if a.Config.MetricsAddr == "" {
+	if a.Config.Metrics.Addr == "" {
 		return func() {}, nil
 	}
-	ln, err := net.Listen("tcp", a.Config.MetricsAddr)
+	ln, err := net.Listen("tcp", a.Config.Metrics.Addr)
 	if err != nil {
-		return nil, fmt.Errorf("listen on CAU_METRICS_ADDR %s: %w", a.Config.MetricsAddr, err)
+		return nil, fmt.Errorf("listen on CAU_METRICS_ADDR %s: %w", a.Config.Metrics.Addr, err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", httpapi.MetricsHandler(a.Registry, a.Config.MetricsToken))
+	mux.Handle("GET /metrics", httpapi.MetricsHandler(a.Registry, a.Config.Metrics.Token))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln) //nolint:errcheck // ends with Close
 	a.Log.Info("serving metrics", "addr", ln.Addr().String())
@@ -350,7 +342,7 @@ func (a *App) RunWorker(ctx context.Context) error {
 	if err := a.Worker.Start(); err != nil {
 		return err
 	}
-	a.Log.Info("worker running", "concurrency", a.Config.WorkerConcurrency)
+	a.Log.Info("worker running", "concurrency", a.Config.Jobs.Concurrency)
 	<-ctx.Done()
 	a.Log.Info("worker stopping")
 	a.Worker.Shutdown()

@@ -21,15 +21,15 @@ func (a *App) wireDocuments(deps *httpapi.Deps, handlers *[]jobs.Handler, meetin
 	if err != nil {
 		return nil, err
 	}
-	conv := convert.New(convert.Options{Binary: cfg.SofficePath, Timeout: cfg.ConvertTimeout})
+	conv := convert.New(cfg.Documents.Convert)
 	if err := conv.Available(); err != nil {
 		a.Log.Warn("office documents will not get a PDF view", "error", err)
 	}
 	svc := document.New(document.Config{
 		Store: a.DB, Meetings: meetings, Blobs: a.Blobs, Marker: marker, Converter: conv,
-		Enqueue: document.AsynqEnqueuer{Client: a.Jobs, Timeout: cfg.ConvertTimeout},
-		Mailer:  a.Mailer, PublicURL: cfg.PublicURL,
-		MaxUpload: cfg.MaxUploadBytes, Log: a.Log.With("component", "documents"),
+		Enqueue: document.AsynqEnqueuer{Client: a.Jobs, Timeout: cfg.Documents.Convert.Timeout},
+		Mailer:  a.Mailer, PublicURL: cfg.HTTP.PublicURL,
+		MaxUpload: cfg.Documents.MaxUploadBytes, Log: a.Log.With("component", "documents"),
 	})
 	deps.Documents = svc
 	*handlers = append(*handlers, svc.ConvertHandler())

@@ -24,12 +24,11 @@ func (a *App) wireMeetings(deps *httpapi.Deps, handlers *[]jobs.Handler) error {
 	go a.Live.Run(hubCtx)
 	a.closers = append(a.closers, stopHub)
 
-	a.Mailer = notify.NewMailer(a.DB, a.Jobs, notify.SMTPConfig{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom,
-		Username: cfg.SMTPUsername, Password: cfg.SMTPPassword}, a.Log.With("component", "mail"))
+	a.Mailer = notify.NewMailer(a.DB, a.Jobs, cfg.SMTP, a.Log.With("component", "mail"))
 	*handlers = append(*handlers, a.Mailer.Handler())
 
 	a.Meetings = meeting.New(meeting.Config{Store: a.DB, Publisher: a.Live, Mailer: a.Mailer,
-		Log: a.Log.With("component", "meetings"), PublicURL: cfg.PublicURL})
+		Log: a.Log.With("component", "meetings"), PublicURL: cfg.HTTP.PublicURL})
 	deps.Meetings, deps.Live, deps.Notifications = a.Meetings, a.Live, a.DB
 	// The bell: PostgreSQL NOTIFYs each committed notice (migration 0010).
 	a.Bell = notify.NewBell()

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -20,10 +19,10 @@ import (
 // task notices jobs; Serve resumes the first and starts the second.
 func (a *App) wireMinutesTasks(deps *httpapi.Deps, handlers *[]jobs.Handler, now func() time.Time) error {
 	cfg := a.Config
-	mc := minutes.Config{Issuer: cfg.IssuerAbbrev, IssuerName: strings.ReplaceAll(cfg.IssuerName, "|", "\n"), Place: cfg.DocumentPlace,
-		PublicURL: cfg.PublicURL}
-	if cfg.SignP12File != "" {
-		signer, err := pdfsign.LoadPKCS12(cfg.SignP12File, cfg.SignP12Password)
+	mc := minutes.Config{Issuer: cfg.Issuer.Abbrev, IssuerName: strings.ReplaceAll(cfg.Issuer.Name, "|", "\n"), Place: cfg.Issuer.Place,
+		PublicURL: cfg.HTTP.PublicURL}
+	if cfg.Issuer.SignP12File != "" {
+		signer, err := pdfsign.LoadPKCS12(cfg.Issuer.SignP12File, cfg.Issuer.SignP12Password)
 		if err != nil {
 			return fmt.Errorf("CAU_SIGN_P12_FILE: %w", err)
 		}
@@ -47,15 +46,7 @@ func (a *App) wireMinutesTasks(deps *httpapi.Deps, handlers *[]jobs.Handler, now
 	deps.TaskData = a.DB
 	deps.Search = search.NewService(a.DB)
 
-	nc := task.NoticeConfig{EscalateAfter: cfg.TaskEscalateAfterDays}
-	for _, d := range cfg.TaskReminderDays {
-		n, err := strconv.Atoi(d)
-		if err != nil {
-			return fmt.Errorf("CAU_TASK_REMINDER_DAYS: %w", err)
-		}
-		nc.ReminderDays = append(nc.ReminderDays, n)
-	}
-	notifier := task.NewNotifier(a.DB, nc, now, a.Log.With("component", "task_notices"))
+	notifier := task.NewNotifier(a.DB, cfg.TaskNotices, now, a.Log.With("component", "task_notices"))
 	var sendMail func(context.Context) error
 	if a.Mailer != nil {
 		sendMail = a.Mailer.Resume // the run's e-mails are outbox rows it committed

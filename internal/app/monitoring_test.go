@@ -135,13 +135,13 @@ func TestMetricsAccess(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	withToken := apptest.New(t, func(c *config.Config) { c.MetricsToken = token })
+	withToken := apptest.New(t, func(c *config.Config) { c.Metrics.Token = token })
 	for auth, want := range map[string]int{"": 401, "Bearer wrong-token-000000000": 401, "Bearer " + token: 200, token: 401} {
 		if got := get(withToken, auth); got != want {
 			t.Errorf("token set, Authorization %q: %d, want %d", auth, got, want)
 		}
 	}
-	ownPort := apptest.New(t, func(c *config.Config) { c.MetricsAddr = "127.0.0.1:0" })
+	ownPort := apptest.New(t, func(c *config.Config) { c.Metrics.Addr = "127.0.0.1:0" })
 	if got := get(ownPort, ""); got != 404 {
 		t.Errorf("CAU_METRICS_ADDR set: /metrics on the main port answered %d, want 404", got)
 	}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/cau-gov/cau/internal/auth"
-	"github.com/cau-gov/cau/internal/config"
 	"github.com/cau-gov/cau/internal/meeting"
 	"github.com/cau-gov/cau/internal/roomtoken"
 	"github.com/cau-gov/cau/sfu"
@@ -25,37 +24,15 @@ import (
 // SFU the grant they carry: the SFU never sees a token. The meeting
 // service gets the SFU as its Media and hears joins and leaves for the
 // roll call.
-func (a *App) setupSFU(cfg config.Config, log *slog.Logger) (rtc, whipHandler http.Handler, err error) {
-	var ice []sfu.ICEServer
-	for _, u := range cfg.ICEServers {
-		s := sfu.ICEServer{URLs: []string{u}}
-		if strings.HasPrefix(u, "turn") {
-			if cfg.TURNSecret != "" {
-				s.Secret = cfg.TURNSecret
-			} else {
-				s.Username, s.Credential = cfg.TURNUsername, cfg.TURNPassword
-			}
-		}
-		ice = append(ice, s)
-	}
-	s, err := sfu.New(sfu.Config{
-		UDPPort:    cfg.RTCUDPPort,
-		NoBatchIO:  !cfg.RTCBatchIO,
-		FanoutPass: cfg.RTCFanoutPass,
-		TCPPort:    cfg.RTCTCPPort,
-		ListenIPs:  cfg.RTCListenIPs,
-		NAT1To1IPs: cfg.RTCNATIPs,
-		ICEServers: ice,
-		// TURN credentials minted for a participant.
-		TURNCredentialTTL: cfg.TURNCredentialTTL,
-	}, log.With("component", "sfu"), a.Registry)
+func (a *App) setupSFU(cfg sfu.Config, roomTokenTTL time.Duration, log *slog.Logger) (rtc, whipHandler http.Handler, err error) {
+	s, err := sfu.New(cfg, log.With("component", "sfu"), a.Registry)
 	if err != nil {
 		return nil, nil, fmt.Errorf("start SFU (CAU_RTC_*): %w", err)
 	}
 	a.SFU = s
 	a.closers = append(a.closers, func() { _ = s.Close() })
 	if a.Meetings != nil {
-		a.Meetings.SetMedia(sfuMedia{s: s, ttl: cfg.RoomTokenTTL})
+		a.Meetings.SetMedia(sfuMedia{s: s, ttl: roomTokenTTL})
 		s.SetObserver(rollCall{m: a.Meetings, log: log.With("component", "rollcall")})
 	}
 	verifier := roomtoken.NewVerifier(a.RoomKey.Public().(ed25519.PublicKey))

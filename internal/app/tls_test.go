@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/cau-gov/cau/internal/apptest"
+	"github.com/cau-gov/cau/internal/certfile"
 	"github.com/cau-gov/cau/internal/config"
 )
 
@@ -37,7 +38,7 @@ func TestServesHTTPSWithHSTS(t *testing.T) {
 	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
 	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600)
 
-	env := apptest.New(t, func(c *config.Config) { c.TLSCertFile, c.TLSKeyFile = certFile, keyFile })
+	env := apptest.New(t, func(c *config.Config) { c.TLS = certfile.Files{CertFile: certFile, KeyFile: keyFile} })
 	addr := strings.TrimPrefix(env.URL, "http://")
 	pool := x509.NewCertPool()
 	pool.AddCert(must(x509.ParseCertificate(der)))

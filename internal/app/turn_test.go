@@ -117,9 +117,9 @@ func TestTURNRelayWithMintedCredentials(t *testing.T) {
 	}
 
 	env := apptest.New(t, func(c *config.Config) {
-		c.ICEServers = []string{"turn:" + addr + "?transport=udp"}
-		c.TURNSecret = secret
-		c.TURNCredentialTTL = time.Hour
+		c.TURN = config.TURN{Secret: secret}
+		c.RTC.ICEServers = []sfu.ICEServer{c.TURN.Server("turn:" + addr + "?transport=udp")}
+		c.RTC.TURNCredentialTTL = time.Hour
 	})
 	signer := roomtoken.NewSigner(env.App.RoomKey)
 	sign := func(id string, perms ...string) string {

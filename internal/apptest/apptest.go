@@ -74,8 +74,8 @@ func NewOn(t testing.TB, dbURL, redisURL string, opts ...Option) *Env {
 	// Keys are named by the database so that a restarted server (NewOn on
 	// the same database) verifies the tokens the first one issued.
 	keyDir := filepath.Join(os.TempDir(), "cau-test-keys", filepath.Base(strings.SplitN(dbURL, "?", 2)[0]))
-	cfg.AccessKeyFile = filepath.Join(keyDir, "access.pem")
-	cfg.RoomKeyFile = filepath.Join(keyDir, "room.pem")
+	cfg.Tokens.AccessKeyFile = filepath.Join(keyDir, "access.pem")
+	cfg.Tokens.RoomKeyFile = filepath.Join(keyDir, "room.pem")
 	t.Cleanup(func() { os.RemoveAll(keyDir) })
 	for _, o := range opts {
 		o(&cfg)

@@ -31,9 +31,14 @@ type Reloader struct {
 	lastCheck time.Time
 }
 
+// Files names a certificate chain and its private key, both PEM.
+type Files struct {
+	CertFile, KeyFile string
+}
+
 // New loads the pair once; an error here stops the server from starting.
-func New(certFile, keyFile string, log *slog.Logger) (*Reloader, error) {
-	r := &Reloader{certFile: certFile, keyFile: keyFile, log: log, now: time.Now}
+func New(cfg Files, log *slog.Logger) (*Reloader, error) {
+	r := &Reloader{certFile: cfg.CertFile, keyFile: cfg.KeyFile, log: log, now: time.Now}
 	if err := r.load(); err != nil {
 		return nil, err
 	}

@@ -55,7 +55,7 @@ func TestReloadsChangedFilesAndKeepsTheOldOnBadOnes(t *testing.T) {
 	dir := t.TempDir()
 	t0 := time.Now().Add(-time.Minute)
 	cf, kf := writePair(t, dir, "cau-old.example", t0)
-	r, err := New(cf, kf, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	r, err := New(Files{CertFile: cf, KeyFile: kf}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestReloadsChangedFilesAndKeepsTheOldOnBadOnes(t *testing.T) {
 	if got := served(t, ln.Addr().String()); got != "cau-new.example" {
 		t.Fatalf("after a bad key file: serves %s", got)
 	}
-	if _, err := New(cf, kf, slog.Default()); err == nil {
+	if _, err := New(Files{CertFile: cf, KeyFile: kf}, slog.Default()); err == nil {
 		t.Fatal("New accepted a bad key file")
 	}
 }

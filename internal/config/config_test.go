@@ -14,11 +14,11 @@ func TestLoadDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatalf("defaults do not validate: %v", err)
 	}
-	if c.HTTPAddr != ":8080" || c.AccessTTL != 15*time.Minute || c.Env != EnvDevelopment {
-		t.Fatalf("unexpected defaults: addr %q ttl %s env %q", c.HTTPAddr, c.AccessTTL, c.Env)
+	if c.HTTP.Addr != ":8080" || c.Tokens.AccessTTL != 15*time.Minute || c.Env != EnvDevelopment {
+		t.Fatalf("unexpected defaults: addr %q ttl %s env %q", c.HTTP.Addr, c.Tokens.AccessTTL, c.Env)
 	}
-	if !strings.HasSuffix(c.AccessKeyFile, "keys/access.pem") {
-		t.Fatalf("access key default %q", c.AccessKeyFile)
+	if !strings.HasSuffix(c.Tokens.AccessKeyFile, "keys/access.pem") {
+		t.Fatalf("access key default %q", c.Tokens.AccessKeyFile)
 	}
 }
 
@@ -75,6 +75,51 @@ func TestEnvExampleNamesEveryVariable(t *testing.T) {
 	for _, name := range slices.Sorted(maps.Keys(read)) {
 		if !named[name] {
 			t.Errorf("deploy/cau.env.example does not name %s", name)
+		}
+	}
+}
+
+// TestLoadGroupsBySubsystem: each variable lands in its subsystem's group,
+// in the shape the package that takes the group reads.
+func TestLoadGroupsBySubsystem(t *testing.T) {
+	env := map[string]string{
+		"CAU_ICE_SERVERS":        "stun:stun.example:3478,turn:turn.example:3478",
+		"CAU_TURN_SECRET":        "s3cret",
+		"CAU_RTC_BATCH_IO":       "false",
+		"CAU_TASK_REMINDER_DAYS": "7, 2",
+		"CAU_SMTP_ADDR":          "mail.example:587",
+		"CAU_SOFFICE":            "/opt/lo/soffice",
+	}
+	c, err := Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(c.RTC.ICEServers); n != 2 {
+		t.Fatalf("%d ICE servers, want 2", n)
+	}
+	if stun := c.RTC.ICEServers[0]; stun.Secret != "" || stun.Username != "" {
+		t.Errorf("the STUN server got TURN credentials: %+v", stun)
+	}
+	if turn := c.RTC.ICEServers[1]; turn.Secret != "s3cret" || turn.URLs[0] != "turn:turn.example:3478" {
+		t.Errorf("the TURN server is %+v, want the secret", turn)
+	}
+	if !c.RTC.NoBatchIO || c.RTC.UDPPort != 8443 {
+		t.Errorf("RTC: NoBatchIO %v UDPPort %d, want true and the default 8443", c.RTC.NoBatchIO, c.RTC.UDPPort)
+	}
+	if !slices.Equal(c.TaskNotices.ReminderDays, []int{7, 2}) {
+		t.Errorf("reminder days %v, want [7 2]", c.TaskNotices.ReminderDays)
+	}
+	if c.SMTP.Addr != "mail.example:587" || c.SMTP.From != "Cầu <no-reply@localhost>" {
+		t.Errorf("SMTP %+v", c.SMTP)
+	}
+	if c.Documents.Convert.Binary != "/opt/lo/soffice" || c.Documents.Convert.Timeout != 2*time.Minute {
+		t.Errorf("conversion %+v", c.Documents.Convert)
+	}
+
+	for name, v := range map[string]string{"CAU_TASK_REMINDER_DAYS": "3,x", "CAU_TURN_USERNAME": "u"} {
+		env := map[string]string{"CAU_TURN_SECRET": "s", name: v}
+		if _, err := Load(func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%s: error %v, want one naming it", name, v, err)
 		}
 	}
 }

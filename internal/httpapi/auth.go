@@ -104,7 +104,7 @@ func (s *Server) writeSignIn(w http.ResponseWriter, r *http.Request, sess auth.S
 	out := signInAnswer(sess)
 	if inCookie {
 		http.SetCookie(w, &http.Cookie{Name: refreshCookie, Value: sess.RefreshToken, Path: refreshCookiePath,
-			MaxAge: int(s.cfg.RefreshTTL.Seconds()), HttpOnly: true, Secure: requestHTTPS(r), SameSite: http.SameSiteStrictMode})
+			MaxAge: int(s.cfg.Login.RefreshTTL.Seconds()), HttpOnly: true, Secure: requestHTTPS(r), SameSite: http.SameSiteStrictMode})
 		out.RefreshToken = ""
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -157,9 +157,9 @@ func TestWrongCredentialsLookAlike(t *testing.T) {
 
 func TestLockoutAndUnlock(t *testing.T) {
 	b := setupAuth(t, func(c *config.Config) {
-		c.LoginMaxFailures = 3
-		c.LoginLockDuration = 2 * time.Second
-		c.LoginPerAccountPerMinute = 1000
+		c.Login.MaxFailures = 3
+		c.Login.LockDuration = 2 * time.Second
+		c.Login.PerUserPerMinute = 1000
 	})
 	env := b.env
 	for i := 0; i < 3; i++ {
@@ -191,9 +191,9 @@ func TestLockoutAndUnlock(t *testing.T) {
 
 func TestLoginRateLimits(t *testing.T) {
 	b := setupAuth(t, func(c *config.Config) {
-		c.LoginPerIPPerMinute = 100
-		c.LoginPerAccountPerMinute = 4
-		c.LoginMaxFailures = 100
+		c.Login.PerIPPerMinute = 100
+		c.Login.PerUserPerMinute = 4
+		c.Login.MaxFailures = 100
 	})
 	env := b.env
 	var last int

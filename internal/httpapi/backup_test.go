@@ -67,7 +67,7 @@ func TestBackupRestoreFinishedSession(t *testing.T) {
 	if man.Rows["tasks"] != 1 || man.Rows["minutes_files"] != 2 || man.Rows["document_versions"] != 1 || len(man.Parts) < 4 {
 		t.Fatalf("manifest: rows %v, %d parts", man.Rows, len(man.Parts))
 	}
-	keys, err := blob.LoadKeyring(env.Config.DocumentKeysFile, false)
+	keys, err := blob.LoadKeyring(env.Config.Documents.KeysFile, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestBackupRestoreFinishedSession(t *testing.T) {
 		}
 		env2 := apptest.NewOn(t, dbURL, redistest.NewURL(t), func(c *config.Config) {
 			c.DataDir = dataDir
-			c.DocumentKeysFile = env.Config.DocumentKeysFile
+			c.Documents.KeysFile = env.Config.Documents.KeysFile
 		})
 		if n, breach, err := env2.App.DB.VerifyAudit(ctx); err != nil || breach != nil || n == 0 {
 			t.Fatalf("audit verify on the restored database: %d rows, %v, %v", n, breach, err)

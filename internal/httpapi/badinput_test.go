@@ -15,9 +15,9 @@ import (
 // users, refresh tokens or the audit log changes.
 func TestBadInputChangesNothing(t *testing.T) {
 	b := setupAuth(t, func(c *config.Config) {
-		c.MaxBodyBytes = 4096
-		c.LoginPerIPPerMinute = 1000
-		c.LoginPerAccountPerMinute = 1000
+		c.HTTP.MaxBodyBytes = 4096
+		c.Login.PerIPPerMinute = 1000
+		c.Login.PerUserPerMinute = 1000
 	})
 	env := b.env
 	access, refresh := env.Login(t, "thuky", "mật-khẩu-đúng")

@@ -102,7 +102,7 @@ func (s *Server) uploadReader(w http.ResponseWriter, r *http.Request) (*multipar
 	if err != nil || mt != "multipart/form-data" {
 		return nil, fault.New(fault.Unsupported, "unsupported_media_type", "send the file as multipart/form-data with a part named \"file\"")
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes+multipartSlack)
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.Documents.MaxUploadBytes+multipartSlack)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return nil, fault.New(fault.Malformed, "malformed_multipart", "the multipart body cannot be read: "+err.Error())

@@ -22,7 +22,7 @@ import (
 func TestDocumentKeyRotationAcrossRestart(t *testing.T) {
 	dataDir := t.TempDir()
 	keysFile := filepath.Join(dataDir, "keys", "documents.keys")
-	onDisk := func(c *config.Config) { c.DataDir, c.DocumentKeysFile = dataDir, keysFile }
+	onDisk := func(c *config.Config) { c.DataDir, c.Documents.KeysFile = dataDir, keysFile }
 	b := setupDocs(t, onDisk)
 	env := b.env
 	oldDocx := doctest.DOCX("Văn bản mã hoá bằng khoá cũ")
@@ -106,8 +106,8 @@ func docString(t *testing.T, env *apptest.Env, sql string, args ...any) string {
 
 // A conversion job lost with Redis is queued again when the server starts.
 func TestConversionResumedAfterLostJob(t *testing.T) {
-	noSoffice := func(c *config.Config) { c.SofficePath = filepath.Join(t.TempDir(), "no-soffice") }
-	b := setupDocs(t, noSoffice, func(c *config.Config) { c.RunWorker = false })
+	noSoffice := func(c *config.Config) { c.Documents.Convert.Binary = filepath.Join(t.TempDir(), "no-soffice") }
+	b := setupDocs(t, noSoffice, func(c *config.Config) { c.Jobs.RunWorker = false })
 	env := b.env
 	status, body := docUpload(t, env, fmt.Sprintf("/api/v1/meetings/%d/documents", b.meetingID), b.secretary.Token, nil, "a.docx", doctest.DOCX("a"))
 	if status != http.StatusCreated {

@@ -288,7 +288,7 @@ func TestConfidentialDocuments(t *testing.T) {
 
 func TestUploadRefusalsStoreNothing(t *testing.T) {
 	const limit = 64 << 10
-	b := setupDocs(t, func(c *config.Config) { c.MaxUploadBytes = limit })
+	b := setupDocs(t, func(c *config.Config) { c.Documents.MaxUploadBytes = limit })
 	env := b.env
 	path := fmt.Sprintf("/api/v1/meetings/%d/documents", b.meetingID)
 	big := append(doctest.PDF("big"), bytes.Repeat([]byte("%padding\n"), limit/9+10)...)
@@ -381,7 +381,7 @@ func TestUploadRefusalsStoreNothing(t *testing.T) {
 }
 
 func TestConversionWithoutLibreOffice(t *testing.T) {
-	b := setupDocs(t, func(c *config.Config) { c.SofficePath = filepath.Join(os.TempDir(), "no-such-soffice") })
+	b := setupDocs(t, func(c *config.Config) { c.Documents.Convert.Binary = filepath.Join(os.TempDir(), "no-such-soffice") })
 	env := b.env
 	docx := doctest.DOCX("Báo cáo")
 	status, body := docUpload(t, env, fmt.Sprintf("/api/v1/meetings/%d/documents", b.meetingID), b.secretary.Token, nil, "Báo cáo.docx", docx)

@@ -42,10 +42,10 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 // metricsHandler is /metrics on the main listener: not there when it has a
 // listener of its own (CAU_METRICS_ADDR), nor in production without a token.
 func (s *Server) metricsHandler() http.Handler {
-	if s.Gatherer == nil || s.Config.MetricsAddr != "" || (s.Config.Production() && s.Config.MetricsToken == "") {
+	if s.Gatherer == nil || s.Config.Metrics.Addr != "" || (s.Config.Production() && s.Config.Metrics.Token == "") {
 		return http.NotFoundHandler()
 	}
-	return MetricsHandler(s.Gatherer, s.Config.MetricsToken)
+	return MetricsHandler(s.Gatherer, s.Config.Metrics.Token)
 }
 
 // MetricsHandler serves the Prometheus exposition of g; with a token, only

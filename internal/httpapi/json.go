@@ -33,7 +33,7 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, dst any) err
 			return fault.New(fault.Unsupported, "unsupported_media_type", "send the body as application/json")
 		}
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.HTTP.MaxBodyBytes)
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {

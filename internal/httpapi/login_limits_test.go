@@ -47,9 +47,9 @@ func loginFrom(t *testing.T, env *apptest.Env, forwardedFor, user, password stri
 func TestLoginLimitsOfficeAndGuesser(t *testing.T) {
 	const perIP = 5
 	b := setupAuth(t, func(c *config.Config) {
-		c.LoginPerIPPerMinute = perIP
-		c.LoginMaxFailures = 3
-		c.TrustedProxies = []string{"127.0.0.1/32", "::1/128"}
+		c.Login.PerIPPerMinute = perIP
+		c.Login.MaxFailures = 3
+		c.HTTP.TrustedProxies = []string{"127.0.0.1/32", "::1/128"}
 	})
 	env := b.env
 	const office = 3 * perIP
@@ -116,8 +116,8 @@ func TestLoginLimitsOfficeAndGuesser(t *testing.T) {
 // is free the same login passes.
 func TestLoginBusy(t *testing.T) {
 	b := setupAuth(t, func(c *config.Config) {
-		c.LoginHashSlots = 1
-		c.LoginHashWait = 200 * time.Millisecond
+		c.Login.HashSlots = 1
+		c.Login.HashWait = 200 * time.Millisecond
 	})
 	env := b.env
 	release, held := make(chan struct{}), make(chan struct{})

@@ -39,7 +39,7 @@ const pw = "mật-khẩu-thử-nghiệm-9"
 func setupProvince(t *testing.T, opts ...apptest.Option) *province {
 	t.Helper()
 	sink := smtptest.New(t)
-	opts = append([]apptest.Option{func(c *config.Config) { c.SMTPAddr = sink.Addr }}, opts...)
+	opts = append([]apptest.Option{func(c *config.Config) { c.SMTP.Addr = sink.Addr }}, opts...)
 	env := apptest.New(t, opts...)
 	w := &province{env: env, sink: sink, halls: map[string]int64{}, users: map[string]int64{}, tokens: map[string]string{}}
 	ctx := context.Background()

@@ -233,16 +233,16 @@ func (s *Server) joinMeeting(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	if s.RoomTokens == nil {
 		return meeting.ErrMediaUnavailable
 	}
-	tok, err := s.RoomTokens.Sign(roomtoken.Claims{Room: g.Room, Identity: g.Identity, Name: g.Name, Kind: g.Kind, Perms: g.Perms}, s.cfg.RoomTokenTTL)
+	tok, err := s.RoomTokens.Sign(roomtoken.Claims{Room: g.Room, Identity: g.Identity, Name: g.Name, Kind: g.Kind, Perms: g.Perms}, s.cfg.Tokens.RoomTTL)
 	if err != nil {
 		return err
 	}
-	ice := s.cfg.ICEServers
-	if ice == nil {
-		ice = []string{}
+	ice := []string{}
+	for _, srv := range s.cfg.RTC.ICEServers {
+		ice = append(ice, srv.URLs...)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"room": g.Room, "token": tok, "signaling_url": signalingURL(s.cfg.PublicURL),
-		"ice_servers": ice, "permissions": g.Perms, "identity": g.Identity, "expires_in": int(s.cfg.RoomTokenTTL.Seconds())})
+	writeJSON(w, http.StatusOK, map[string]any{"room": g.Room, "token": tok, "signaling_url": signalingURL(s.cfg.HTTP.PublicURL),
+		"ice_servers": ice, "permissions": g.Perms, "identity": g.Identity, "expires_in": int(s.cfg.Tokens.RoomTTL.Seconds())})
 	return nil
 }
 

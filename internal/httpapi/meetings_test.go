@@ -19,7 +19,7 @@ import (
 )
 
 func smtpTo(sink *smtptest.Server) apptest.Option {
-	return func(c *config.Config) { c.SMTPAddr = sink.Addr }
+	return func(c *config.Config) { c.SMTP.Addr = sink.Addr }
 }
 
 // TestMeetingStory is a meeting from preparation to its close: a secretary prepares a
@@ -28,7 +28,7 @@ func smtpTo(sink *smtptest.Server) apptest.Option {
 // runs the session (items, floor, open and secret votes, roll call, mute),
 // the server restarts mid-session and the state is intact, the session closes.
 func TestMeetingStory(t *testing.T) {
-	w := setupProvince(t, func(c *config.Config) { c.RunWorker = false })
+	w := setupProvince(t, func(c *config.Config) { c.Jobs.RunWorker = false })
 	env := w.env
 	ctx := context.Background()
 	id := w.createMeeting(t)

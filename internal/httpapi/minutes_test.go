@@ -415,7 +415,7 @@ func TestConclusionNoticeHTTP(t *testing.T) {
 	if len(got) != len(want) {
 		t.Errorf("notice e-mails went to %v, want the %d users of districts 2 and 3", got, len(want))
 	}
-	link := fmt.Sprintf("%s/meetings/%d/minutes", strings.TrimSuffix(env.Config.PublicURL, "/"), id)
+	link := fmt.Sprintf("%s/meetings/%d/minutes", strings.TrimSuffix(env.Config.HTTP.PublicURL, "/"), id)
 	for _, msg := range w.sink.Messages() {
 		if strings.Contains(msg.Data, fmt.Sprintf("Message-ID: <minutes.notice.%d.", id)) && !strings.Contains(msg.Data, link) {
 			t.Errorf("a notice e-mail lacks the link %s:\n%s", link, msg.Data)

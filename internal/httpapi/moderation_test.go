@@ -16,7 +16,7 @@ import (
 // district hall.
 func setupRoom(t *testing.T, opts ...apptest.Option) (*province, int64, string) {
 	t.Helper()
-	env := apptest.New(t, append([]apptest.Option{func(c *config.Config) { c.RunWorker = false }}, opts...)...)
+	env := apptest.New(t, append([]apptest.Option{func(c *config.Config) { c.Jobs.RunWorker = false }}, opts...)...)
 	w := &province{env: env, halls: map[string]int64{}, users: map[string]int64{}, tokens: map[string]string{}}
 	w.root = env.Unit(t, 0, "province", "lam-dong", "UBND tỉnh Lâm Đồng")
 	d1 := env.Unit(t, w.root, "district", "duc-trong", "UBND huyện Đức Trọng")

@@ -16,7 +16,7 @@ import (
 // client came over HTTPS through a trusted proxy); refresh and logout take
 // it from the cookie and rotate or clear it.
 func TestRefreshCookie(t *testing.T) {
-	b := setupAuth(t, func(c *config.Config) { c.TrustedProxies = []string{"127.0.0.1/32", "::1/128"} })
+	b := setupAuth(t, func(c *config.Config) { c.HTTP.TrustedProxies = []string{"127.0.0.1/32", "::1/128"} })
 	env := b.env
 	post := func(path, body string, cookie *http.Cookie, https bool) (*http.Response, []byte) {
 		t.Helper()

@@ -99,7 +99,7 @@ func NewServer(d Deps) *Server {
 		Deps:           d,
 		cfg:            d.Config,
 		log:            d.Logger,
-		trustedProxies: d.Config.TrustedProxyPrefixes(),
+		trustedProxies: d.Config.HTTP.TrustedProxyPrefixes(),
 		mux:            http.NewServeMux(),
 		metrics:        newHTTPMetrics(d.Registerer),
 	}
