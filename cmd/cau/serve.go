@@ -21,7 +21,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	addHashingProcs(cfg.LoginHashSlots, log)
+	addHashingProcs(cfg.Login.HashSlots, log)
 	a, err := app.New(ctx, cfg, log, app.Options{})
 	if err != nil {
 		return err
