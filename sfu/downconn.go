@@ -77,10 +77,12 @@ func (p *Participant) negotiate(restart bool) {
 	pc := p.down
 	p.mu.Unlock()
 
+	p.negotiating.Lock()
 	offer, err := pc.CreateOffer(&webrtc.OfferOptions{ICERestart: restart})
 	if err == nil {
 		err = pc.SetLocalDescription(offer)
 	}
+	p.negotiating.Unlock()
 	if err != nil {
 		p.log.Warn("down offer", "error", err)
 		p.mu.Lock()
@@ -112,10 +114,15 @@ func (p *Participant) Answer(answer string) error {
 	if pc == nil || !offering {
 		return fmt.Errorf("%w: no offer awaits an answer", ErrInvalid)
 	}
-	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+	p.negotiating.Lock()
+	err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer})
+	if err == nil {
+		p.flushCandidates(PCDown, pc)
+	}
+	p.negotiating.Unlock()
+	if err != nil {
 		return fmt.Errorf("%w: %v", ErrBadSDP, err)
 	}
-	p.flushCandidates(PCDown, pc)
 	p.mu.Lock()
 	p.offering = false
 	again := p.reoffer || p.restart

@@ -26,13 +26,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	// An ICE agent's task loop is sometimes left idle when a peer
-	// connection is closed while pion creates its agent (seen about once in
-	// eight runs of TestMutePersistsAndRevocation, alone: no other goroutine
-	// of the agent left, nothing of ours on the stack). Ignored here until
-	// it is traced in pion; a real leak of a connection still shows its
-	// interceptor, ICE and DTLS goroutines.
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/pion/ice/v4/internal/taskloop.(*Loop).runLoop"))
+	goleak.VerifyTestMain(m)
 }
 
 // bundle is one SFU behind an in-process signaling server.

@@ -38,6 +38,13 @@ type Participant struct {
 	estimate    atomic.Int64 // bit/s, the downlink estimate last used
 	congestedAt atomic.Int64 // nanotime of the estimator's last drop
 
+	// negotiating is held around pion's description calls, and Leave
+	// closes the connections under it: pion's ICEGatherer.close does
+	// nothing while it has no ICE agent yet, so a CreateAnswer that ran
+	// past Close made an agent nobody closed (a leaked task loop, seen
+	// by goleak about once in eight runs of the moderation tests).
+	negotiating sync.Mutex
+
 	allocMu    sync.Mutex // one allocation at a time
 	probe      prober
 	wasLimited bool // under allocMu
@@ -240,12 +247,14 @@ func (p *Participant) Leave(reason string) {
 	for _, d := range downs {
 		d.detach()
 	}
+	p.negotiating.Lock()
 	if up != nil {
 		_ = up.Close()
 	}
 	if down != nil {
 		_ = down.Close()
 	}
+	p.negotiating.Unlock()
 	p.writer.close()
 	p.cancel()
 }

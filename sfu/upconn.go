@@ -46,22 +46,9 @@ func (p *Participant) Offer(offer string, o OfferOptions) (string, error) {
 		}
 	}
 	p.mu.Unlock()
-	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
-		return "", fmt.Errorf("%w: %v", ErrBadSDP, err)
-	}
-	p.flushCandidates(PCUp, pc)
-	answer, err := pc.CreateAnswer(nil)
+	gathered, answer, err := p.answerUp(pc, offer, !o.NoTrickle)
 	if err != nil {
-		return "", fmt.Errorf("%w: answer: %v", ErrBadSDP, err)
-	}
-	gathered := webrtc.GatheringCompletePromise(pc)
-	if !o.NoTrickle {
-		// Sent before gathering starts, so the client has the answer
-		// before the first trickled candidate.
-		p.send(SessionDescription{PC: PCUp, SDP: answer.SDP, kind: "answer"})
-	}
-	if err := pc.SetLocalDescription(answer); err != nil {
-		return "", fmt.Errorf("%w: set answer: %v", ErrBadSDP, err)
+		return "", err
 	}
 	if p.sinkless() {
 		p.expectMedia()
@@ -76,6 +63,30 @@ func (p *Participant) Offer(offer string, o OfferOptions) (string, error) {
 		return pc.LocalDescription().SDP, nil
 	}
 	return answer.SDP, nil
+}
+
+// answerUp takes a publisher's offer and answers it, under the
+// negotiating lock; with trickle the answer goes out before gathering
+// starts, so the client has it before the first trickled candidate.
+func (p *Participant) answerUp(pc *webrtc.PeerConnection, offer string, trickle bool) (<-chan struct{}, webrtc.SessionDescription, error) {
+	p.negotiating.Lock()
+	defer p.negotiating.Unlock()
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+		return nil, webrtc.SessionDescription{}, fmt.Errorf("%w: %v", ErrBadSDP, err)
+	}
+	p.flushCandidates(PCUp, pc)
+	answer, err := pc.CreateAnswer(nil)
+	if err != nil {
+		return nil, answer, fmt.Errorf("%w: answer: %v", ErrBadSDP, err)
+	}
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if trickle {
+		p.send(SessionDescription{PC: PCUp, SDP: answer.SDP, kind: "answer"})
+	}
+	if err := pc.SetLocalDescription(answer); err != nil {
+		return nil, answer, fmt.Errorf("%w: set answer: %v", ErrBadSDP, err)
+	}
+	return gathered, answer, nil
 }
 
 // upConn returns the up connection, creating it on the first offer.
@@ -127,6 +138,16 @@ func (p *Participant) AddCandidate(which PC, c webrtc.ICECandidateInit) error {
 		return nil
 	}
 	p.mu.Unlock()
+	// pion's AddICECandidate on a closed connection makes it a new ICE
+	// agent that nobody closes: add it under the lock Leave closes under.
+	p.negotiating.Lock()
+	defer p.negotiating.Unlock()
+	p.mu.Lock()
+	closed := p.closed
+	p.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
 	if err := pc.AddICECandidate(c); err != nil {
 		return fmt.Errorf("%w: candidate: %v", ErrInvalid, err)
 	}
@@ -152,6 +173,9 @@ func forRemote(rd *webrtc.SessionDescription, c webrtc.ICECandidateInit) bool {
 	return !ok || strings.Contains(rd.SDP, "a=ice-ufrag:"+ufrag.Value+"\r\n")
 }
 
+// flushCandidates adds the candidates that waited for pc's remote
+// description; negotiating held, right after that description was set
+// (so pc is not closed: Leave closes under the same lock).
 func (p *Participant) flushCandidates(which PC, pc *webrtc.PeerConnection) {
 	p.mu.Lock()
 	cs := p.pending[which]

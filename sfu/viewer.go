@@ -47,27 +47,9 @@ func (p *Participant) Play(offer string) (string, error) {
 	if started {
 		return "", fmt.Errorf("%w: the session already has an offer; start a new session", ErrInvalid)
 	}
-	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
-		return "", fmt.Errorf("%w: %v", ErrBadSDP, err)
-	}
-	// Tracks added now take the offered (receive-only) transceivers.
-	if video {
-		if _, err := p.addDown(FloorTrack, QualityHigh); err != nil {
-			return "", err
-		}
-	}
-	for i := range min(audio, max(p.s.cfg.AudioLastN, 1)) {
-		if _, err := p.addSlot(i); err != nil {
-			return "", err
-		}
-	}
-	answer, err := pc.CreateAnswer(nil)
+	gathered, err := p.answerPlayer(pc, offer, video, audio)
 	if err != nil {
-		return "", fmt.Errorf("%w: answer: %v", ErrBadSDP, err)
-	}
-	gathered := webrtc.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(answer); err != nil {
-		return "", fmt.Errorf("%w: set answer: %v", ErrBadSDP, err)
+		return "", err
 	}
 	p.expectMedia()
 	select {
@@ -89,6 +71,37 @@ func (p *Participant) Play(offer string) (string, error) {
 	}
 	p.allocate()
 	return local, nil
+}
+
+// answerPlayer takes a player's offer, gives its sections the floor and the
+// audio slots, and answers, under the negotiating lock (a viewer never
+// renegotiates, so addDown does not come back for it).
+func (p *Participant) answerPlayer(pc *webrtc.PeerConnection, offer string, video bool, audio int) (<-chan struct{}, error) {
+	p.negotiating.Lock()
+	defer p.negotiating.Unlock()
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadSDP, err)
+	}
+	// Tracks added now take the offered (receive-only) transceivers.
+	if video {
+		if _, err := p.addDown(FloorTrack, QualityHigh); err != nil {
+			return nil, err
+		}
+	}
+	for i := range min(audio, max(p.s.cfg.AudioLastN, 1)) {
+		if _, err := p.addSlot(i); err != nil {
+			return nil, err
+		}
+	}
+	answer, err := pc.CreateAnswer(nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: answer: %v", ErrBadSDP, err)
+	}
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(answer); err != nil {
+		return nil, fmt.Errorf("%w: set answer: %v", ErrBadSDP, err)
+	}
+	return gathered, nil
 }
 
 // viewerSections checks a viewer's offer before pion sees it, so a player

@@ -255,8 +255,11 @@ func (c *Client) handle(ev Event) {
 				p.addCandidate(cd.Candidate)
 			} else if cd.PC == sfu.PCDown {
 				c.mu.Lock()
-				c.downPeerLocked().addCandidate(cd.Candidate)
+				p = c.downPeerLocked() // nil once the client is closed
 				c.mu.Unlock()
+				if p != nil {
+					p.addCandidate(cd.Candidate)
+				}
 			}
 		}
 	}

@@ -120,7 +120,8 @@ type peer struct {
 	pc      *webrtc.PeerConnection
 	mu      sync.Mutex
 	pending []webrtc.ICECandidateInit
-	negMu   sync.Mutex // one up negotiation at a time
+	closed  bool       // under mu
+	negMu   sync.Mutex // one negotiation at a time
 }
 
 func (c *Client) newPeer(which sfu.PC) (*peer, error) {
@@ -141,9 +142,15 @@ func (c *Client) newPeer(which sfu.PC) (*peer, error) {
 	return p, nil
 }
 
+// addCandidate adds a trickled candidate, or keeps it for the remote
+// description. Never after close: pion's AddICECandidate on a closed
+// connection makes it a new ICE agent that nobody closes.
 func (p *peer) addCandidate(ci webrtc.ICECandidateInit) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.closed {
+		return
+	}
 	if p.pc.RemoteDescription() == nil {
 		p.pending = append(p.pending, ci)
 		return
@@ -154,13 +161,23 @@ func (p *peer) addCandidate(ci webrtc.ICECandidateInit) {
 func (p *peer) flush() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.closed {
+		return
+	}
 	for _, ci := range p.pending {
 		_ = p.pc.AddICECandidate(ci)
 	}
 	p.pending = nil
 }
 
-func (p *peer) close() { _ = p.pc.Close() }
+// close closes the connection and marks it so that no candidate is added
+// to it afterwards (addCandidate and flush add under mu).
+func (p *peer) close() {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
+	_ = p.pc.Close()
+}
 
 // downPeerLocked returns the down connection, creating it; c.mu held.
 func (c *Client) downPeerLocked() *peer {
