@@ -18,4 +18,7 @@ var (
 	ErrRevoked = errors.New("the grant was revoked by a moderator")
 	// ErrLocked: the room is locked to halls and who was in.
 	ErrLocked = errors.New("the room is locked")
+	// ErrDraining: the node is leaving the cluster; join through the
+	// join API again to be placed on another node.
+	ErrDraining = errors.New("this node is draining: join again to move to another node")
 )

@@ -32,6 +32,7 @@ type SFU struct {
 	closed   bool
 	rooms    map[RoomID]*room
 	policies map[RoomID]*policy // moderation, kept while rooms come and go
+	draining bool               // no new rooms (cluster.go)
 	observer Observer
 
 	events  chan func(Observer)
@@ -167,6 +168,9 @@ func (s *SFU) room(id RoomID, create bool) (*room, error) {
 	if r == nil {
 		if !create {
 			return nil, ErrNoRoom
+		}
+		if s.draining {
+			return nil, ErrDraining
 		}
 		r = newRoom(s, id)
 		s.rooms[id] = r

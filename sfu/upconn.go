@@ -324,6 +324,8 @@ func ErrorCode(err error) string {
 		return "revoked"
 	case errors.Is(err, ErrLocked):
 		return "room_locked"
+	case errors.Is(err, ErrDraining):
+		return "draining"
 	case errors.Is(err, ErrClosed):
 		return "closed"
 	case errors.Is(err, ErrInvalid):

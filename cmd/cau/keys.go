@@ -21,7 +21,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	for _, path := range []string{cfg.Tokens.AccessKeyFile, cfg.Tokens.RoomKeyFile} {
+	for _, path := range []string{cfg.Tokens.AccessKeyFile, cfg.Tokens.RoomKeyFile, cfg.Node.KeyFile} {
 		_, err := keys.WriteNew(path)
 		switch {
 		case errors.Is(err, fs.ErrExist):

@@ -18,10 +18,11 @@ func TestKeysCreatesEveryProductionKeyOnce(t *testing.T) {
 		"CAU_ACCESS_KEY_FILE":    filepath.Join(dir, "keys", "access.pem"),
 		"CAU_ROOM_KEY_FILE":      filepath.Join(dir, "keys", "room.pem"),
 		"CAU_DOCUMENT_KEYS_FILE": filepath.Join(dir, "keys", "documents.keys"),
+		"CAU_NODE_KEY_FILE":      filepath.Join(dir, "keys", "node.pem"),
 	}
 	out, _, err := runCLI(t, env, "keys")
-	if err != nil || strings.Count(out, "created ") != 3 {
-		t.Fatalf("first cau keys: %q %v; want three files created", out, err)
+	if err != nil || strings.Count(out, "created ") != 4 {
+		t.Fatalf("first cau keys: %q %v; want four files created", out, err)
 	}
 	doc := env["CAU_DOCUMENT_KEYS_FILE"]
 	before, err := os.ReadFile(doc)
@@ -39,8 +40,8 @@ func TestKeysCreatesEveryProductionKeyOnce(t *testing.T) {
 		t.Fatalf("production configuration after cau keys: %v", err)
 	}
 	out, _, err = runCLI(t, env, "keys")
-	if err != nil || strings.Count(out, "kept existing ") != 3 {
-		t.Fatalf("second cau keys: %q %v; want three files kept", out, err)
+	if err != nil || strings.Count(out, "kept existing ") != 4 {
+		t.Fatalf("second cau keys: %q %v; want four files kept", out, err)
 	}
 	if after, _ := os.ReadFile(doc); string(after) != string(before) {
 		t.Fatal("second cau keys rewrote documents.keys")

@@ -13,7 +13,7 @@ import (
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "Run the HTTP API, web client, SFU and (unless CAU_RUN_WORKER=false) the job worker.", stderr)
+	fs := newFlags("serve", "Run the roles of CAU_ROLES (api: HTTP API and web client; sfu: media; worker: jobs, unless CAU_RUN_WORKER=false), all by default; with CAU_NODE_ID, as a node of a cluster.", stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -84,13 +85,22 @@ func decode(t *testing.T, doc []byte) any {
 // configVariables are the variables internal/config reads.
 func configVariables(t *testing.T) map[string]bool {
 	t.Helper()
-	src, err := os.ReadFile(filepath.Join("..", "..", "internal", "config", "config.go"))
+	files, err := filepath.Glob(filepath.Join("..", "..", "internal", "config", "*.go"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	vars := map[string]bool{}
-	for _, m := range regexp.MustCompile(`"((?:CAU|DATABASE|REDIS)_[A-Z0-9_]+)"`).FindAllStringSubmatch(string(src), -1) {
-		vars[m[1]] = true
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile(`"((?:CAU|DATABASE|REDIS)_[A-Z0-9_]+)"`).FindAllStringSubmatch(string(src), -1) {
+			vars[m[1]] = true
+		}
 	}
 	if len(vars) < 30 {
 		t.Fatalf("found only %d variables in config.go", len(vars))
@@ -100,10 +110,11 @@ func configVariables(t *testing.T) map[string]bool {
 
 func TestOverlaysRenderIntoValidManifests(t *testing.T) {
 	vars := configVariables(t)
-	for _, overlay := range []string{"trial", "production"} {
+	for _, overlay := range []string{"trial", "production", "multinode"} {
 		t.Run(overlay, func(t *testing.T) {
 			kinds := map[string]int{}
 			var serve *appsv1.Deployment
+			var media []*appsv1.Deployment // the pods that carry media: CAU_ROLES unset or with sfu
 			configMaps := map[string]bool{}
 			for _, doc := range build(t, filepath.Join("overlays", overlay)) {
 				switch o := decode(t, doc).(type) {
@@ -111,6 +122,17 @@ func TestOverlaysRenderIntoValidManifests(t *testing.T) {
 					kinds["Deployment"]++
 					if o.Name == "cau-serve" {
 						serve = o
+					}
+					if len(o.Spec.Template.Spec.Containers) > 0 && slices.Equal(o.Spec.Template.Spec.Containers[0].Args, []string{"serve"}) {
+						roles := "api,sfu,worker"
+						for _, e := range o.Spec.Template.Spec.Containers[0].Env {
+							if e.Name == "CAU_ROLES" {
+								roles = e.Value
+							}
+						}
+						if strings.Contains(roles, "sfu") {
+							media = append(media, o)
+						}
 					}
 					for _, c := range o.Spec.Template.Spec.Containers {
 						if c.SecurityContext == nil || c.SecurityContext.ReadOnlyRootFilesystem == nil || !*c.SecurityContext.ReadOnlyRootFilesystem {
@@ -154,19 +176,25 @@ func TestOverlaysRenderIntoValidManifests(t *testing.T) {
 			if serve == nil {
 				t.Fatal("no cau-serve Deployment")
 			}
-			spec := serve.Spec.Template.Spec
-			c := spec.Containers[0]
-			if !spec.HostNetwork || c.ReadinessProbe == nil || c.ReadinessProbe.HTTPGet.Path != "/readyz" ||
-				c.LivenessProbe == nil || c.LivenessProbe.HTTPGet.Path != "/healthz" {
-				t.Errorf("cau-serve: hostNetwork %v, probes %+v %+v", spec.HostNetwork, c.ReadinessProbe, c.LivenessProbe)
+			if len(media) == 0 {
+				t.Fatal("no Deployment carries media (CAU_ROLES with sfu)")
 			}
-			var hostIP bool
-			for _, e := range c.Env {
-				hostIP = hostIP || (e.Name == "CAU_RTC_IPS" && e.ValueFrom != nil && e.ValueFrom.FieldRef.FieldPath == "status.hostIP")
+			for _, d := range media {
+				spec := d.Spec.Template.Spec
+				c := spec.Containers[0]
+				if !spec.HostNetwork || c.ReadinessProbe == nil || c.ReadinessProbe.HTTPGet.Path != "/readyz" ||
+					c.LivenessProbe == nil || c.LivenessProbe.HTTPGet.Path != "/healthz" {
+					t.Errorf("%s: hostNetwork %v, probes %+v %+v", d.Name, spec.HostNetwork, c.ReadinessProbe, c.LivenessProbe)
+				}
+				var hostIP bool
+				for _, e := range c.Env {
+					hostIP = hostIP || (e.Name == "CAU_RTC_IPS" && e.ValueFrom != nil && e.ValueFrom.FieldRef.FieldPath == "status.hostIP")
+				}
+				if !hostIP {
+					t.Errorf("%s does not advertise the node's address (CAU_RTC_IPS from status.hostIP)", d.Name)
+				}
 			}
-			if !hostIP {
-				t.Error("cau-serve does not advertise the node's address (CAU_RTC_IPS from status.hostIP)")
-			}
+			c := serve.Spec.Template.Spec.Containers[0]
 			for _, ef := range c.EnvFrom {
 				if ef.ConfigMapRef != nil && !configMaps[ef.ConfigMapRef.Name] {
 					t.Errorf("cau-serve reads ConfigMap %s, which is not rendered (kustomize's hash suffix not applied?)", ef.ConfigMapRef.Name)

@@ -60,6 +60,10 @@ type App struct {
 
 	AccessKey ed25519.PrivateKey
 	RoomKey   ed25519.PrivateKey
+	// NodeKey signs node records and relay grants (CAU_NODE_KEY_FILE);
+	// nil outside a cluster.
+	NodeKey ed25519.PrivateKey
+	node    *node // the cluster, when CAU_NODE_ID is set (cluster.go)
 	// Blobs stores documents and approved minutes, encrypted at rest with
 	// the keys of CAU_DOCUMENT_KEYS_FILE, under $CAU_DATA_DIR/documents.
 	Blobs *blob.Store
@@ -226,19 +230,26 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	}
 
 	// --- SFU ---
-	if !opts.NoSFU {
+	if !opts.NoSFU && cfg.Node.Has(config.RoleSFU) {
 		if deps.RTC, deps.WHIP, err = a.setupSFU(cfg.RTC, cfg.Tokens.RoomTTL, log); err != nil {
 			return nil, err
 		}
 	}
 
-	if !opts.NoWorker && cfg.Jobs.RunWorker {
+	if err := a.wireCluster(&deps); err != nil {
+		return nil, err
+	}
+
+	if !opts.NoWorker && cfg.Jobs.RunWorker && cfg.Node.Has(config.RoleWorker) {
 		a.Worker = jobs.NewWorker(jopt, cfg.Jobs.Concurrency, log.With("component", "worker"))
 		a.Worker.Register(handlers...)
 	}
-	// --- web client ---
-	if deps.Web, err = web.Handler(web.Options{Logger: log.With("component", "web")}); err != nil {
-		return nil, err
+	// --- web client (an SFU-only node serves media and operations only) ---
+	deps.MediaOnly = !cfg.Node.Has(config.RoleAPI)
+	if !deps.MediaOnly {
+		if deps.Web, err = web.Handler(web.Options{Logger: log.With("component", "web")}); err != nil {
+			return nil, err
+		}
 	}
 	a.API = httpapi.NewServer(deps)
 	a.Handler = a.API.Handler()
@@ -278,8 +289,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		// drain does not wait for them.
 		srv.RegisterOnShutdown(a.Bell.Close)
 	}
+	leaveCluster, err := a.startCluster(ctx)
+	if err != nil {
+		return err
+	}
 	if a.Worker != nil {
 		if err := a.Worker.Start(); err != nil {
+			leaveCluster()
 			return err
 		}
 	}
@@ -294,6 +310,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	case serveErr = <-errc:
 	}
 	a.Log.Info("shutting down")
+	// A node of a cluster drains first: no new rooms, its calls asked to
+	// move (their clients join again and land elsewhere), then it leaves.
+	leaveCluster()
 	sctx, cancel := context.WithTimeout(context.Background(), a.Config.HTTP.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {

@@ -138,6 +138,8 @@ type Config struct {
 	SMTP notify.SMTPConfig
 	Jobs Jobs
 	Log  Log
+	// Node is this process as a node of a cluster: CAU_ROLES and CAU_NODE_* (node.go).
+	Node Node
 }
 
 // HTTP is the API, web client and signaling listener.
@@ -316,6 +318,7 @@ func Default() Config {
 		SMTP: notify.SMTPConfig{From: "Cầu <no-reply@localhost>"},
 		Jobs: Jobs{Concurrency: 4, RunWorker: true},
 		Log:  Log{Level: "info"},
+		Node: defaultNode(),
 	}
 }
 
@@ -466,6 +469,7 @@ func Load(getenv func(string) string) (Config, error) {
 	str("CAU_LOG_LEVEL", &c.Log.Level)
 	str("CAU_LOG_FORMAT", &c.Log.Format)
 
+	errs = append(errs, loadNode(getenv, &c.Node, &c)...)
 	if c.Tokens.AccessKeyFile == "" {
 		c.Tokens.AccessKeyFile = filepath.Join(c.DataDir, "keys", "access.pem")
 	}
@@ -644,6 +648,7 @@ func (c Config) Validate() error {
 			bad("CAU_PPROF_ADDR: %q must be a loopback host:port", c.PprofAddr)
 		}
 	}
+	errs = append(errs, c.Node.validate()...)
 	if c.HTTP.ShutdownTimeout <= 0 {
 		bad("CAU_SHUTDOWN_TIMEOUT: must be positive")
 	}

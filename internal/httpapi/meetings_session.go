@@ -241,8 +241,18 @@ func (s *Server) joinMeeting(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	for _, srv := range s.cfg.RTC.ICEServers {
 		ice = append(ice, srv.URLs...)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"room": g.Room, "token": tok, "signaling_url": signalingURL(s.cfg.HTTP.PublicURL),
-		"ice_servers": ice, "permissions": g.Perms, "identity": g.Identity, "expires_in": int(s.cfg.Tokens.RoomTTL.Seconds())})
+	out := map[string]any{"room": g.Room, "token": tok, "signaling_url": signalingURL(s.cfg.HTTP.PublicURL),
+		"ice_servers": ice, "permissions": g.Perms, "identity": g.Identity, "expires_in": int(s.cfg.Tokens.RoomTTL.Seconds())}
+	if s.Placement != nil {
+		// Several SFU nodes: the one serving the hall's (or the person's)
+		// unit, else the room's home, else the least loaded.
+		node, err := s.Placement.Place(r.Context(), g.Room, in.HallID, p.UnitID)
+		if err != nil {
+			return err
+		}
+		out["signaling_url"], out["node_url"] = signalingURL(node), node
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

@@ -15,6 +15,11 @@ func (s *Server) routes() {
 	m.Handle("GET /healthz", s.public(s.healthz))
 	m.Handle("GET /readyz", s.public(s.readyz))
 	m.Handle("GET /metrics", s.metricsHandler())
+	if s.MediaOnly {
+		// An SFU-only node (CAU_ROLES=sfu): media and operations, nothing else.
+		s.mediaRoutes()
+		return
+	}
 
 	// --- accounts and auth (internal/auth) ---
 	m.Handle("POST /api/v1/auth/login", s.public(s.login))
@@ -134,6 +139,17 @@ func (s *Server) routes() {
 		m.Handle("GET /api/v1/search", s.user(s.search))
 	}
 
+	s.mediaRoutes()
+	// Unknown API paths answer JSON, not the web client.
+	m.Handle("/api/", s.public(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
+	if s.Web != nil {
+		m.Handle("/", s.Web)
+	}
+}
+
+// mediaRoutes are the SFU's: /rtc, WHIP and WHEP.
+func (s *Server) mediaRoutes() {
+	m := s
 	// Real-time: SFU signaling.
 	if s.RTC != nil {
 		// gorilla/websocket needs the Hijacker under the middleware's writer
@@ -152,11 +168,6 @@ func (s *Server) routes() {
 			m.Handle("OPTIONS "+p+"/{room}", s.WHIP)
 			m.Handle("OPTIONS "+p+"/sessions/{id}", s.WHIP)
 		}
-	}
-	// Unknown API paths answer JSON, not the web client.
-	m.Handle("/api/", s.public(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
-	if s.Web != nil {
-		m.Handle("/", s.Web)
 	}
 }
 

@@ -70,6 +70,18 @@ type Deps struct {
 	WHIP http.Handler
 	// Web serves the browser client at / (nil: not mounted).
 	Web http.Handler
+	// MediaOnly mounts only /healthz, /readyz, /metrics and the media
+	// routes: an SFU-only node (CAU_ROLES=sfu).
+	MediaOnly bool
+	// Placement picks the SFU node a joining client signals to (a node of
+	// a cluster, internal/cluster); nil: this process's own /rtc.
+	Placement Placement
+}
+
+// Placement places a joining client on an SFU node: hall is the hall it
+// joins as (nil: as a person of unit).
+type Placement interface {
+	Place(ctx context.Context, room string, hall *auth.HallID, unit auth.UnitID) (nodeURL string, err error)
 }
 
 // Server holds the dependencies and the route table.

@@ -1,0 +1,176 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/cluster"
+	"github.com/cau-gov/cau/internal/config"
+	"github.com/cau-gov/cau/internal/httpapi"
+	"github.com/cau-gov/cau/internal/keys"
+	"github.com/cau-gov/cau/internal/meeting"
+	"github.com/cau-gov/cau/internal/store"
+	"github.com/cau-gov/cau/sfu"
+)
+
+// node is this process as a node of a cluster (CAU_NODE_ID set).
+type node struct {
+	dir      *cluster.Directory
+	leases   *cluster.Leases
+	commands *cluster.Commands
+	agent    *cluster.Agent // SFU role only
+	stop     context.CancelFunc
+}
+
+// wireCluster joins the process to the cluster when CAU_NODE_ID is set:
+// an api node places joining clients with the directory and sends
+// moderation to the rooms over Redis; an SFU node registers itself,
+// keeps its rooms' leases and applies the commands to its participants.
+// Called after the SFU is set up.
+func (a *App) wireCluster(deps *httpapi.Deps) error {
+	cfg := a.Config.Node
+	if !cfg.Clustered() {
+		return nil
+	}
+	key, err := keys.LoadEd25519(cfg.KeyFile, !a.Config.Production())
+	if err != nil {
+		return fmt.Errorf("CAU_NODE_KEY_FILE: %w", err)
+	}
+	a.NodeKey = key
+	log := a.Log.With("component", "cluster", "node", cfg.ID)
+	n := &node{dir: cluster.NewDirectory(a.Redis, key, cfg.TTL), leases: cluster.NewLeases(a.Redis, cfg.TTL),
+		commands: cluster.NewCommands(a.Redis, log)}
+	a.node = n
+	if cfg.Has(config.RoleAPI) {
+		deps.Placement = placement{p: cluster.NewPlacer(n.dir, n.leases), db: a.DB}
+		a.Meetings.SetMedia(clusterMedia{c: n.commands, origin: cfg.ID})
+	}
+	if a.SFU != nil {
+		self := cluster.Node{ID: cfg.ID, URL: cfg.PublicURL, Units: cfg.Units,
+			Media: append(append([]string(nil), a.SFU.UDPAddrs()...), a.SFU.TCPAddrs()...)}
+		n.agent = cluster.NewAgent(self, n.dir, n.leases, sfuRooms{a.SFU}, nil, cfg.Heartbeat, log)
+	}
+	return nil
+}
+
+// startCluster registers the SFU node and listens for room commands; the
+// returned function drains the node and takes it out of the directory.
+func (a *App) startCluster(ctx context.Context) (stop func(), err error) {
+	n := a.node
+	if n == nil || n.agent == nil {
+		return func() {}, nil
+	}
+	cctx, cancel := context.WithCancel(context.Background())
+	n.stop = cancel
+	apply := sfuMedia{s: a.SFU, ttl: a.Config.Tokens.RoomTTL}
+	if err := n.commands.Listen(cctx, func(c cluster.Command) { a.applyCommand(apply, c) }); err != nil {
+		cancel()
+		return nil, err
+	}
+	if err := n.agent.Start(cctx); err != nil {
+		cancel()
+		return nil, err
+	}
+	return func() {
+		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer scancel()
+		n.agent.Drain(sctx)
+		moved := a.SFU.Drain()
+		a.Log.Info("node drained", "node", a.Config.Node.ID, "participants_moved", moved)
+		n.agent.Leave(sctx)
+		cancel()
+	}, nil
+}
+
+// applyCommand applies a room command to the participants of this node.
+// A command about someone not here is for another node (or nobody yet:
+// mutes and removals still hold for a later join here).
+func (a *App) applyCommand(m sfuMedia, c cluster.Command) {
+	var err error
+	switch c.Kind {
+	case cluster.CmdMute:
+		err = m.SetMuted(c.Room, c.Identity, c.Muted)
+	case cluster.CmdRemove:
+		err = m.Remove(c.Room, c.Identity, c.At)
+	case cluster.CmdState:
+		err = m.SetRoomState(c.Room, c.State, c.At)
+	case cluster.CmdPin:
+		err = m.PinFloor(c.Room, c.Identity)
+		if errors.Is(err, sfu.ErrNoRoom) || errors.Is(err, sfu.ErrNoParticipant) {
+			err = nil
+		}
+	}
+	if err != nil && !errors.Is(err, sfu.ErrClosed) {
+		a.Log.Warn("room command", "kind", c.Kind, "room", c.Room, "identity", c.Identity, "origin", c.Origin, "error", err)
+	}
+}
+
+// clusterMedia is the meeting service's Media on an api node of a
+// cluster: each call becomes a room command for every SFU node.
+type clusterMedia struct {
+	c      *cluster.Commands
+	origin string
+}
+
+func (m clusterMedia) send(c cluster.Command) error {
+	c.Origin = m.origin
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := m.c.Publish(ctx, c)
+	return err
+}
+
+func (m clusterMedia) PinFloor(room, identity string) error {
+	return m.send(cluster.Command{Kind: cluster.CmdPin, Room: room, Identity: identity})
+}
+
+func (m clusterMedia) SetMuted(room, identity string, muted bool) error {
+	return m.send(cluster.Command{Kind: cluster.CmdMute, Room: room, Identity: identity, Muted: muted})
+}
+
+func (m clusterMedia) Remove(room, identity string, at time.Time) error {
+	return m.send(cluster.Command{Kind: cluster.CmdRemove, Room: room, Identity: identity, At: at})
+}
+
+func (m clusterMedia) SetRoomState(room, state string, at time.Time) error {
+	return m.send(cluster.Command{Kind: cluster.CmdState, Room: room, State: state, At: at})
+}
+
+// sfuRooms is the SFU as the agent's Rooms.
+type sfuRooms struct{ s *sfu.SFU }
+
+func (r sfuRooms) RoomLoads() map[string]int {
+	out := map[string]int{}
+	for room, n := range r.s.RoomLoads() {
+		out[string(room)] = n
+	}
+	return out
+}
+
+// placement places joining clients with the directory, by the unit of the
+// hall (or of the person).
+type placement struct {
+	p  *cluster.Placer
+	db *store.DB
+}
+
+func (pl placement) Place(ctx context.Context, room string, hall *auth.HallID, unit auth.UnitID) (string, error) {
+	var ancestry []int64
+	if hall != nil || unit > 0 {
+		var err error
+		if ancestry, err = pl.db.UnitAncestry(ctx, hall, unit); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return "", err
+		}
+	}
+	n, err := pl.p.Place(ctx, room, ancestry)
+	if errors.Is(err, cluster.ErrNoNode) {
+		return "", meeting.ErrMediaUnavailable
+	}
+	if err != nil {
+		return "", err
+	}
+	return n.URL, nil
+}

@@ -1,0 +1,83 @@
+package cluster
+
+import (
+	"context"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// Pick chooses the node a client of a unit joins a room on, from the live
+// nodes: the node serving the nearest unit of the client's ancestry (its
+// own unit first, then its parents: a commune's hall goes to its
+// district's node), else the room's home, else the least loaded. Draining
+// nodes are never picked; ties go to the lower ID. ErrNoNode when none is
+// left.
+func Pick(nodes []Node, ancestry []int64, home string) (Node, error) {
+	live := slices.DeleteFunc(slices.Clone(nodes), func(n Node) bool { return n.Draining })
+	if len(live) == 0 {
+		return Node{}, ErrNoNode
+	}
+	slices.SortFunc(live, func(a, b Node) int { return strings.Compare(a.ID, b.ID) })
+	for _, u := range ancestry {
+		var best *Node
+		for i, n := range live {
+			if slices.Contains(n.Units, u) && (best == nil || n.Load < best.Load) {
+				best = &live[i]
+			}
+		}
+		if best != nil {
+			return *best, nil
+		}
+	}
+	if i := slices.IndexFunc(live, func(n Node) bool { return n.ID == home }); i >= 0 {
+		return live[i], nil
+	}
+	best := live[0]
+	for _, n := range live[1:] {
+		if n.Load < best.Load {
+			best = n
+		}
+	}
+	return best, nil
+}
+
+// SignalingURL is the WebSocket URL of /rtc under a public base URL.
+func SignalingURL(public string) string {
+	u, err := url.Parse(public)
+	if err != nil {
+		return ""
+	}
+	if u.Scheme == "https" {
+		u.Scheme = "wss"
+	} else {
+		u.Scheme = "ws"
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/") + "/rtc"
+	return u.String()
+}
+
+// Placer places joining clients on nodes (the api role).
+type Placer struct {
+	dir    *Directory
+	leases *Leases
+}
+
+// NewPlacer returns a placer reading dir and leases.
+func NewPlacer(dir *Directory, leases *Leases) *Placer { return &Placer{dir: dir, leases: leases} }
+
+// Place picks the node a client of the unit with this ancestry (its unit
+// first, the root last; nil when unknown) joins room on. A home that is
+// gone from the directory counts as none: the client lands on a live node
+// and the room re-homes there when the lease lapses.
+func (p *Placer) Place(ctx context.Context, room string, ancestry []int64) (Node, error) {
+	nodes, _, err := p.dir.Nodes(ctx)
+	if err != nil {
+		return Node{}, err
+	}
+	home, err := p.leases.Home(ctx, room)
+	if err != nil {
+		return Node{}, err
+	}
+	return Pick(nodes, ancestry, home)
+}
