@@ -41,6 +41,10 @@ type Config struct {
 	// loopback it measured no cheaper per packet and slower in delay
 	// (docs/performance.md).
 	FanoutPass bool
+	// PionWrites sends every packet through pion's interceptors (TWCC
+	// header extension, sender reports) and SRTP session, as before the
+	// fast write path (fastsend.go): for comparing the two.
+	PionWrites bool
 	// TCPPort is the ICE-TCP port for halls behind firewalls that drop UDP;
 	// 0 picks a free port per IP, -1 disables ICE-TCP.
 	TCPPort int

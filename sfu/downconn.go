@@ -10,11 +10,17 @@ import (
 
 // downConn creates the participant's down (subscribing) connection.
 func (p *Participant) downConn() error {
-	api, bwe, err := newDownAPI(p.s.se, p.s.cfg.InitialBitrate, p.s.cfg.MaxBitrate)
+	var fast *fastSender
+	if !p.s.cfg.PionWrites {
+		fast = newFastSender(p.s.media)
+	}
+	api, bwe, err := newDownAPI(p.s.se, p.s.cfg.InitialBitrate, p.s.cfg.MaxBitrate, fast)
 	if err != nil {
 		return fmt.Errorf("down API: %w", err)
 	}
-	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	// No cryptex (RFC 9335) on the down connection: the fast path
+	// encrypts payloads only, as SRTP does without it.
+	pc, err := api.NewPeerConnection(webrtc.Configuration{RTPHeaderEncryptionPolicy: webrtc.RTPHeaderEncryptionPolicyDisable})
 	if err != nil {
 		return fmt.Errorf("new down connection: %w", err)
 	}
@@ -34,6 +40,9 @@ func (p *Participant) downConn() error {
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		p.log.Debug("down connection", "state", st.String())
 		if st == webrtc.PeerConnectionStateConnected {
+			if fast != nil {
+				p.startFast(pc, fast) // before downReady: no packet goes pion's way first
+			}
 			p.downReady.Store(true)
 			p.downSince.CompareAndSwap(0, nanotime())
 		}
@@ -45,7 +54,14 @@ func (p *Participant) downConn() error {
 		if w := p.writer; w != nil {
 			w.direct.Store(pair.Local.Protocol == webrtc.ICEProtocolUDP)
 		}
+		if fast != nil {
+			fast.route(pair)
+		}
 	})
+	if fast != nil {
+		p.writer.fast = fast
+		go p.sendReports(pc)
+	}
 	p.down, p.bwe = pc, bwe
 	if e := bwe(); e != nil {
 		p.watchEstimate(e)

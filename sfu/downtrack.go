@@ -1,12 +1,14 @@
 package sfu
 
 import (
+	"encoding/binary"
 	"math/rand/v2"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -18,6 +20,9 @@ type binding struct {
 	// codecs are the payload types the subscriber negotiated, the first
 	// per MIME type: the floor sends whichever its source uses.
 	codecs []boundCodec
+	// twcc is the transport-wide sequence number extension's ID when the
+	// SFU writes it (the fast path, fastsend.go); 0: none, or pion's.
+	twcc uint8
 }
 
 type boundCodec struct {
@@ -67,6 +72,7 @@ type downTrack struct {
 	pt     uint8
 	ptOK   bool
 	hdr    rtp.Header
+	twcc   [2]byte // the header's transport-wide sequence number
 	padBuf [255]byte
 
 	// Counters read by stats.
@@ -79,6 +85,11 @@ type downTrack struct {
 	lossOut     atomic.Uint32 // fraction lost ×256 from receiver reports
 	rttMicros   atomic.Uint32
 	jitterTicks atomic.Uint32
+	// For sender reports (senderreport.go): payload octets sent, and the
+	// RTP timestamp last sent with the nanotime it was sent at.
+	octetsSent atomic.Uint64
+	lastTs     atomic.Uint32
+	lastAt     atomic.Int64
 
 	replayBuf []*packet // writer-owned scratch of replay
 	// rtx remembers recent retransmissions by sequence number;
@@ -108,6 +119,13 @@ func newDownTrack(id TrackID, streamID string, kind webrtc.RTPCodecType, codec w
 func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
 	var chosen *webrtc.RTPCodecParameters
 	b := &binding{w: ctx.WriteStream(), ssrc: uint32(ctx.SSRC())}
+	if d.w != nil && d.w.fast != nil {
+		for _, e := range ctx.HeaderExtensions() {
+			if e.URI == sdp.TransportCCURI {
+				b.twcc = uint8(e.ID)
+			}
+		}
+	}
 	for _, c := range ctx.CodecParameters() {
 		if !d.floor && !strings.EqualFold(c.MimeType, d.codec.MimeType) {
 			continue
@@ -396,16 +414,37 @@ func (d *downTrack) write(t *upTrack, p *packet, seq uint16, ts uint32) {
 	h.Timestamp = ts
 	h.SSRC = b.ssrc
 	h.CSRC = nil
-	h.Extension = false
-	h.Extensions = h.Extensions[:0]
+	d.transportSeq(h, b)
 	payload := p.payload()
 	if _, err := b.w.WriteRTP(h, payload); err != nil {
 		return
 	}
 	now := nanotime()
+	d.noteSent(len(payload), ts, now)
+	d.w.sent(len(payload)+12, now, p.arrival, d.sub.s.metrics)
+}
+
+// transportSeq gives h the connection's next transport-wide sequence
+// number, when the SFU writes it (b.twcc); in the writer goroutine, which
+// owns the counter for all of the subscriber's tracks.
+func (d *downTrack) transportSeq(h *rtp.Header, b *binding) {
+	h.Extension = false
+	h.Extensions = h.Extensions[:0]
+	if b.twcc == 0 {
+		return
+	}
+	binary.BigEndian.PutUint16(d.twcc[:], d.w.twcc)
+	d.w.twcc++
+	_ = h.SetExtension(b.twcc, d.twcc[:]) // cannot fail: one byte's worth of ID and 2 bytes
+}
+
+// noteSent counts a packet written, for stats and sender reports.
+func (d *downTrack) noteSent(payload int, ts uint32, now int64) {
 	d.packetsSent.Add(1)
-	d.bytesSent.Add(uint64(len(payload) + 12))
-	d.w.sent(len(payload)+12, now-p.arrival, d.sub.s.metrics)
+	d.bytesSent.Add(uint64(payload + 12))
+	d.octetsSent.Add(uint64(payload))
+	d.lastTs.Store(ts)
+	d.lastAt.Store(now)
 }
 
 // retransmit answers a NACK for seq (the subscriber's numbering) from the
@@ -460,11 +499,12 @@ func (d *downTrack) pad(n int) {
 	for i := range n {
 		h.Version, h.Padding, h.Marker = 2, true, false
 		h.PayloadType, h.SequenceNumber, h.Timestamp, h.SSRC = pt, first+uint16(i), ts, b.ssrc
-		h.CSRC, h.Extension, h.Extensions = nil, false, h.Extensions[:0]
+		h.CSRC = nil
+		d.transportSeq(h, b)
 		if _, err := b.w.WriteRTP(h, d.padBuf[:]); err != nil {
 			return
 		}
-		d.bytesSent.Add(uint64(len(d.padBuf) + 12))
+		d.noteSent(len(d.padBuf), ts, nanotime())
 	}
 	h.Padding = false
 }

@@ -22,3 +22,6 @@ var (
 	// join API again to be placed on another node.
 	ErrDraining = errors.New("this node is draining: join again to move to another node")
 )
+
+// errUnknownSSRC: a write for a stream GCC's pacer was never given.
+var errUnknownSSRC = errors.New("write to an unbound SSRC")

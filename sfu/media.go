@@ -90,19 +90,34 @@ func newUpAPI(se webrtc.SettingEngine) (*webrtc.API, error) {
 // publisher's packet cache, not by pion's per-stream responder, so there
 // is no second copy of every packet per subscriber. No pacer: packets
 // leave as they come, the allocator keeps the rate under the estimate.
-func newDownAPI(se webrtc.SettingEngine, initial, max int) (*webrtc.API, func() cc.BandwidthEstimator, error) {
+//
+// With fast set (fastsend.go) the chain is GCC over fast's tail: the down
+// tracks write the transport-wide sequence number themselves and the SFU
+// sends the sender reports (senderreport.go). Without it (Config.PionWrites)
+// pion's interceptors do both, as before the fast path, and send through
+// pion's SRTP session.
+func newDownAPI(se webrtc.SettingEngine, initial, max int, fast *fastSender) (*webrtc.API, func() cc.BandwidthEstimator, error) {
 	m, err := newMediaEngine()
 	if err != nil {
 		return nil, nil, err
 	}
 	ir := &interceptor.Registry{}
-	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
+	var pacer gcc.Pacer = gcc.NewNoOpPacer()
+	if fast != nil {
+		ir.Add(fastTailFactory{fast}) // innermost: registered first
+		pacer = newSendPacer()
+		for _, k := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
+			if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.TransportCCURI}, k); err != nil {
+				return nil, nil, err
+			}
+		}
+	} else if err := webrtc.ConfigureRTCPReports(ir); err != nil {
 		return nil, nil, err
 	}
 	var est cc.BandwidthEstimator
 	ccI, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
 		return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(initial), gcc.SendSideBWEMaxBitrate(max),
-			gcc.SendSideBWEMinBitrate(50_000), gcc.SendSideBWEPacer(gcc.NewNoOpPacer()))
+			gcc.SendSideBWEMinBitrate(50_000), gcc.SendSideBWEPacer(pacer))
 	})
 	if err != nil {
 		return nil, nil, err
@@ -110,8 +125,10 @@ func newDownAPI(se webrtc.SettingEngine, initial, max int) (*webrtc.API, func() 
 	// Called while NewPeerConnection builds the interceptors, before it returns.
 	ccI.OnNewPeerConnection(func(_ string, e cc.BandwidthEstimator) { est = e })
 	ir.Add(ccI)
-	if err := webrtc.ConfigureTWCCHeaderExtensionSender(m, ir); err != nil {
-		return nil, nil, err
+	if fast == nil {
+		if err := webrtc.ConfigureTWCCHeaderExtensionSender(m, ir); err != nil {
+			return nil, nil, err
+		}
 	}
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
 	return api, func() cc.BandwidthEstimator { return est }, nil

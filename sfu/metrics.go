@@ -10,6 +10,7 @@ import (
 type metrics struct {
 	rooms, participants, tracks     prometheus.Gauge
 	packetsIn, packetsOut, bytesOut prometheus.Counter
+	fastOut                         prometheus.Counter
 	dropped, nacks, nacksAnswered   prometheus.Counter
 	plis, layerSwitches             prometheus.Counter
 	keyframeReplays                 prometheus.Counter
@@ -35,6 +36,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		tracks:          g("tracks", "Published tracks."),
 		packetsIn:       c("packets_received_total", "RTP packets received from publishers."),
 		packetsOut:      c("packets_forwarded_total", "RTP packets sent to subscribers, retransmissions included."),
+		fastOut:         c("packets_fast_path_total", "RTP packets sent by the fast write path (own SRTP, batched to the socket); the rest went through pion's."),
 		bytesOut:        c("bytes_forwarded_total", "RTP bytes sent to subscribers (payload and fixed header)."),
 		dropped:         c("packets_dropped_total", "Packets dropped because a subscriber's writer queue was full."),
 		nacks:           c("nacks_received_total", "Sequence numbers NACKed by subscribers."),
@@ -65,7 +67,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, col := range []prometheus.Collector{m.rooms, m.participants, m.tracks, m.packetsIn, m.packetsOut, m.bytesOut,
+	for _, col := range []prometheus.Collector{m.rooms, m.participants, m.tracks, m.packetsIn, m.packetsOut, m.bytesOut, m.fastOut,
 		m.dropped, m.nacks, m.nacksAnswered, m.plis, m.layerSwitches, m.keyframeReplays, m.forwardDelay, m.linkLoss, m.linkRTT, m.floorLayer} {
 		if err := reg.Register(col); err != nil {
 			var are prometheus.AlreadyRegisteredError

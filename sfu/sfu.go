@@ -40,10 +40,10 @@ type SFU struct {
 	done    chan struct{} // closed when dispatch has returned
 }
 
-// sendMedia are the sockets whose writes are batched: none without
-// Config.FanoutPass.
+// sendMedia are the sockets whose writes are batched: none when pion
+// writes (Config.PionWrites) without Config.FanoutPass.
 func (s *SFU) sendMedia() []*batchConn {
-	if !s.cfg.FanoutPass {
+	if !s.cfg.FanoutPass && s.cfg.PionWrites {
 		return nil
 	}
 	return s.media
@@ -282,12 +282,13 @@ func (s *SFU) join(r *room, g Grant, sink Sink) (*Participant, error) {
 	s.mu.Lock()
 	p.serverMuted.Store(s.mutedLocked(r.id, p.id))
 	s.mu.Unlock()
+	p.writer = newWriter(s.sendMedia())
 	if g.Subscribe {
 		if err := p.downConn(); err != nil {
+			p.writer.close()
 			return nil, err
 		}
 	}
-	p.writer = newWriter(s.sendMedia())
 	replaced, err := r.add(p)
 	if err != nil {
 		p.writer.close()

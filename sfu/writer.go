@@ -52,6 +52,14 @@ type writer struct {
 	// on a stalled connection, so only the writer's goroutine makes it.
 	direct atomic.Bool
 
+	// fast is the down connection's fast write path (nil: pion's), and
+	// twcc the connection's next transport-wide sequence number, which
+	// the down tracks write under mu (downTrack.transportSeq).
+	fast        *fastSender
+	twcc        uint16
+	fastFlushed uint64 // fast.fast when last added to the metrics
+	flushedAt   int64  // nanotime the counts were last added
+
 	// Counts not yet added to the shared metrics: adding per packet from
 	// every writer would bounce the counters' cache lines between cores.
 	packets, bytes int
@@ -62,15 +70,18 @@ type writer struct {
 // delaySample: one packet in this many has its forward delay observed.
 const delaySample = 16
 
-// sent notes a packet written, in the writer's goroutine.
-func (w *writer) sent(bytes int, delay int64, m *metrics) {
+// sent notes a packet written at now (nanotime) that arrived at
+// arrival, by whoever holds mu. The counts reach the metrics every 256
+// packets or every second.
+func (w *writer) sent(bytes int, now, arrival int64, m *metrics) {
 	w.m = m
 	w.packets++
 	w.bytes += bytes
 	if w.sample++; w.sample%delaySample == 0 {
-		m.forwardDelay.Observe(float64(delay) / 1e9)
+		m.forwardDelay.Observe(float64(now-arrival) / 1e9)
 	}
-	if w.packets >= 256 {
+	if w.packets >= 256 || now-w.flushedAt > 1e9 {
+		w.flushedAt = now
 		w.flush()
 	}
 }
@@ -79,6 +90,11 @@ func (w *writer) flush() {
 	if w.m != nil && w.packets > 0 {
 		w.m.packetsOut.Add(float64(w.packets))
 		w.m.bytesOut.Add(float64(w.bytes))
+		if w.fast != nil {
+			n := w.fast.fast.Load()
+			w.m.fastOut.Add(float64(n - w.fastFlushed))
+			w.fastFlushed = n
+		}
 	}
 	w.packets, w.bytes = 0, 0
 }

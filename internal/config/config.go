@@ -114,6 +114,9 @@ type Config struct {
 	//     each packet to every idle subscriber in one pass, batched into
 	//     sendmmsg, instead of queueing it to each subscriber's writer
 	//     goroutine. Default false (docs/performance.md: not better on loopback).
+	//   - PionWrites is CAU_RTC_PION_WRITES: send media through pion's
+	//     interceptors and SRTP session instead of the SFU's fast write
+	//     path. Default false; true is for comparing (docs/performance.md).
 	//   - TCPPort is CAU_RTC_TCP_PORT, the ICE-TCP port for halls behind
 	//     strict firewalls; -1 disables it. Default 8443.
 	//   - ListenIPs is CAU_RTC_IPS, comma-separated addresses media binds to
@@ -447,6 +450,7 @@ func Load(getenv func(string) string) (Config, error) {
 	boolean("CAU_RTC_BATCH_IO", &batchIO)
 	c.RTC.NoBatchIO = !batchIO
 	boolean("CAU_RTC_FANOUT_PASS", &c.RTC.FanoutPass)
+	boolean("CAU_RTC_PION_WRITES", &c.RTC.PionWrites)
 	list("CAU_RTC_IPS", &c.RTC.ListenIPs)
 	list("CAU_RTC_NAT_IPS", &c.RTC.NAT1To1IPs)
 	var iceURLs []string

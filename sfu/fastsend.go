@@ -1,0 +1,217 @@
+package sfu
+
+import (
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtp"
+	"github.com/pion/srtp/v3"
+	"github.com/pion/webrtc/v4"
+)
+
+// The fast write path of a down connection. Pion's path for one packet
+// to one subscriber was: the TWCC header-extension interceptor, GCC's
+// pacer, the sender-report interceptor, the SRTP session (a pooled
+// buffer, a marshal, a lock), the mux endpoint, the ICE connection, the
+// UDP mux, one sendto: about half the server's CPU in the fan-out
+// scenario (docs/performance.md). Here the down track writes a header
+// that already carries its transport-wide sequence number
+// (downTrack.write), the connection's pacer (sendPacer) hands it straight
+// to GCC's sent-packet record, and the innermost interceptor (fastTail)
+// encrypts it with the connection's own SRTP context and puts the
+// datagram in the media socket's batch (batchsend.go) addressed to the
+// selected candidate pair: one pass, no allocation, and the fan-out
+// leaves in one sendmmsg. Sender reports are ours (senderreport.go).
+//
+// Pion stays for ICE, DTLS, SDP and RTCP. Packets go pion's way when the
+// fast path cannot be used: before DTLS is up (nothing is written then),
+// over ICE-TCP or a relay (the socket is not ours), or when the SRTP keys
+// cannot be read (srtpkeys.go).
+
+// fastSender is one down connection's fast path.
+type fastSender struct {
+	media []*batchConn // the SFU's UDP sockets, one per listen IP
+
+	mu    sync.Mutex
+	srtp  *srtp.Context // nil until DTLS is up and the keys are read
+	conn  *batchConn    // nil: the selected pair does not use our socket
+	to    netip.AddrPort
+	hdr   rtp.Header // EncryptRTP's scratch
+	buf   [maxDgram]byte
+	fast  atomic.Uint64 // packets sent the fast way (tests, stats)
+	other atomic.Uint64 // packets handed to pion's path
+}
+
+// srtpOverhead is the most SRTP adds to a packet (AEAD_AES_256_GCM's tag).
+const srtpOverhead = 16
+
+func newFastSender(media []*batchConn) *fastSender { return &fastSender{media: media} }
+
+// start takes the SRTP context once the connection is up.
+func (f *fastSender) start(ctx *srtp.Context) {
+	f.mu.Lock()
+	f.srtp = ctx
+	f.mu.Unlock()
+}
+
+// route points the fast path at the selected candidate pair, or turns it
+// off when the pair is not a host UDP pair on one of our sockets.
+func (f *fastSender) route(pair *webrtc.ICECandidatePair) {
+	var conn *batchConn
+	var to netip.AddrPort
+	if pair != nil && pair.Local != nil && pair.Remote != nil && pair.Local.Protocol == webrtc.ICEProtocolUDP &&
+		pair.Local.Typ == webrtc.ICECandidateTypeHost {
+		if ip, err := netip.ParseAddr(pair.Remote.Address); err == nil {
+			to = netip.AddrPortFrom(ip.Unmap(), pair.Remote.Port)
+			conn = f.socketFor(pair.Local.Address, ip.Unmap().Is4())
+		}
+	}
+	f.mu.Lock()
+	f.conn, f.to = conn, to
+	f.mu.Unlock()
+}
+
+// socketFor is the media socket of the local candidate's address: the one
+// socket when there is one (its candidate address may be a NAT 1:1
+// rewrite), else the one bound to that address.
+func (f *fastSender) socketFor(local string, v4 bool) *batchConn {
+	if len(f.media) == 1 {
+		if la, ok := f.media[0].LocalAddr().(*net.UDPAddr); ok && (la.IP.To4() != nil) == v4 {
+			return f.media[0]
+		}
+		return nil
+	}
+	ip, err := netip.ParseAddr(local)
+	if err != nil {
+		return nil
+	}
+	for _, b := range f.media {
+		if la, ok := b.LocalAddr().(*net.UDPAddr); ok {
+			if a, ok := netip.AddrFromSlice(la.IP); ok && a.Unmap() == ip.Unmap() {
+				return b
+			}
+		}
+	}
+	return nil
+}
+
+// write sends h and payload the fast way; false: pion's way. The header
+// is marshalled, the payload copied behind it, both encrypted in place,
+// and the datagram batched (or written, outside a pass).
+func (f *fastSender) write(h *rtp.Header, payload []byte) bool {
+	f.mu.Lock()
+	if f.srtp == nil || f.conn == nil {
+		f.mu.Unlock()
+		f.other.Add(1)
+		return false
+	}
+	n, err := h.MarshalTo(f.buf[:])
+	if err != nil || n+len(payload)+srtpOverhead > len(f.buf) {
+		f.mu.Unlock()
+		f.other.Add(1)
+		return false
+	}
+	n += copy(f.buf[n:], payload)
+	out, err := f.srtp.EncryptRTP(f.buf[:], f.buf[:n], &f.hdr)
+	if err == nil {
+		_, _ = f.conn.WriteToAddrPort(out, f.to) // a lost datagram is a lost packet
+	}
+	f.mu.Unlock()
+	f.fast.Add(1)
+	return true
+}
+
+// fastTail is the innermost interceptor of a down connection: what GCC's
+// pacer writes ends here, sent the fast way or given to pion's SRTP.
+type fastTail struct {
+	interceptor.NoOp
+	f *fastSender
+}
+
+func (t *fastTail) BindLocalStream(_ *interceptor.StreamInfo, next interceptor.RTPWriter) interceptor.RTPWriter {
+	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
+		if t.f.write(h, payload) {
+			return len(payload), nil
+		}
+		return next.Write(h, payload, a)
+	})
+}
+
+type fastTailFactory struct{ f *fastSender }
+
+func (t fastTailFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
+	return &fastTail{f: t.f}, nil
+}
+
+// sendPacer is GCC's pacer (gcc.Pacer): like pion's NoOpPacer it sends at
+// once, but it hands the writers one attributes map (GCC allocated one
+// per packet when given none) and finds a stream in a short slice.
+type sendPacer struct {
+	mu      sync.Mutex
+	streams []pacedStream
+	attrs   interceptor.Attributes
+}
+
+type pacedStream struct {
+	ssrc uint32
+	w    interceptor.RTPWriter
+}
+
+func newSendPacer() *sendPacer { return &sendPacer{attrs: make(interceptor.Attributes, 1)} }
+
+// AddStream is called by GCC for each stream bound.
+func (p *sendPacer) AddStream(ssrc uint32, w interceptor.RTPWriter) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := range p.streams {
+		if p.streams[i].ssrc == ssrc {
+			p.streams[i].w = w
+			return
+		}
+	}
+	p.streams = append(p.streams, pacedStream{ssrc: ssrc, w: w})
+}
+
+// Write sends at once through the stream's writer.
+func (p *sendPacer) Write(h *rtp.Header, payload []byte, _ interceptor.Attributes) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := range p.streams {
+		if p.streams[i].ssrc == h.SSRC {
+			return p.streams[i].w.Write(h, payload, p.attrs)
+		}
+	}
+	return 0, errUnknownSSRC
+}
+
+// SetTargetBitrate: no pacing; the allocator keeps the rate under the estimate.
+func (p *sendPacer) SetTargetBitrate(int) {}
+
+// Close does nothing: the writers are pion's to close.
+func (p *sendPacer) Close() error { return nil }
+
+// startFast turns the fast path on when the down connection connects:
+// the SRTP keys of its DTLS session and the selected pair. Only once:
+// DTLS does not restart with ICE, and a new context would restart the
+// rollover counters the subscriber keeps.
+func (p *Participant) startFast(pc *webrtc.PeerConnection, f *fastSender) {
+	f.mu.Lock()
+	started := f.srtp != nil
+	f.mu.Unlock()
+	dt := pc.SCTP().Transport()
+	if pair, err := dt.ICETransport().GetSelectedCandidatePair(); err == nil {
+		f.route(pair)
+	}
+	if started {
+		return
+	}
+	ctx, err := srtpSendContext(dt)
+	if err != nil {
+		p.log.Warn("fast write path unavailable, pion's is used", "error", err)
+		return
+	}
+	f.start(ctx)
+}

@@ -1,0 +1,109 @@
+package sfu_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/cau-gov/cau/sfu"
+	"github.com/cau-gov/cau/sfu/sfuclient"
+)
+
+// TestFastWritePath: a subscriber on UDP gets its media from the fast
+// write path (the SFU's own SRTP context with pion's DTLS keys, batched
+// to the socket): it decrypts audio and video including key frames, and
+// the sender reports the SFU now sends itself arrive with the counts of
+// what was sent. With Config.PionWrites the same goes through pion.
+func TestFastWritePath(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  sfu.Config
+		fast bool
+	}{
+		{"writer goroutines", sfu.Config{}, true},
+		{"fan-out pass", sfu.Config{FanoutPass: true}, true},
+		{"pion writes", sfu.Config{PionWrites: true}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) { fastWritePath(t, tc.cfg, tc.fast) })
+	}
+}
+
+func fastWritePath(t *testing.T, cfg sfu.Config, fast bool) {
+	b := setup(t, cfg)
+	rec := newRecorder()
+	srs := &reports{got: map[string]rtcp.SenderReport{}, changed: make(chan struct{})}
+	a := b.dial(t, "meeting-1", "hall-a", sfuclient.Options{})
+	c := b.dial(t, "meeting-1", "hall-b", sfuclient.Options{OnTrack: func(tr *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+		rec.onTrack(tr, r)
+		go srs.read(tr.ID(), r)
+	}})
+	publishHall(t, a, nil, sfuclient.VideoSpec{Bitrates: []int{300_000}})
+	waitTrack(t, c, "hall-a/camera")
+	if err := c.Subscribe("hall-a/camera", sfu.QualityHigh); err != nil {
+		t.Fatal(err)
+	}
+	rec.waitFor(t, 10*time.Second, "hall-a's audio and video", func(r *recorder) bool {
+		return r.packets["hall-a/microphone"] > 50 && r.keys["hall-a/camera"] > 0 && r.packets["hall-a/camera"] > 50
+	})
+	for _, id := range []string{"hall-a/camera", "hall-a/microphone"} {
+		sr := srs.wait(t, id, 5*time.Second)
+		if sr.PacketCount == 0 || sr.OctetCount == 0 || sr.NTPTime == 0 {
+			t.Errorf("%s: sender report without counts: %+v", id, sr)
+		}
+	}
+	m := gather(t, b)
+	fastOut, out := m["cau_sfu_packets_fast_path_total"], m["cau_sfu_packets_forwarded_total"]
+	if fast && (fastOut == 0 || fastOut < out*0.9) {
+		t.Errorf("fast path carried %v of %v packets forwarded; want all (but a flush's worth)", fastOut, out)
+	}
+	if !fast && fastOut != 0 {
+		t.Errorf("fast path carried %v packets with pion's writes", fastOut)
+	}
+}
+
+// reports keeps the last sender report received per track.
+type reports struct {
+	mu      sync.Mutex
+	got     map[string]rtcp.SenderReport
+	changed chan struct{} // closed and replaced at each report
+}
+
+func (s *reports) read(id string, r *webrtc.RTPReceiver) {
+	for {
+		pkts, _, err := r.ReadRTCP()
+		if err != nil {
+			return
+		}
+		for _, p := range pkts {
+			if sr, ok := p.(*rtcp.SenderReport); ok {
+				s.mu.Lock()
+				s.got[id] = *sr
+				close(s.changed)
+				s.changed = make(chan struct{})
+				s.mu.Unlock()
+			}
+		}
+	}
+}
+
+func (s *reports) wait(t *testing.T, id string, d time.Duration) rtcp.SenderReport {
+	t.Helper()
+	deadline := time.After(d)
+	for {
+		s.mu.Lock()
+		sr, ok := s.got[id]
+		changed := s.changed
+		s.mu.Unlock()
+		if ok && sr.PacketCount > 0 {
+			return sr
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("%s: no sender report with packets in %v (last: %+v)", id, d, sr)
+		}
+	}
+}
