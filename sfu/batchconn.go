@@ -40,7 +40,7 @@ const (
 // newBatchConn wraps c; v6 says the socket is IPv6.
 func newBatchConn(c *net.UDPConn, v6 bool) *batchConn {
 	b := &batchConn{UDPConn: c, msgs: make([]ipv4.Message, readBatch), addrs: make([]netip.AddrPort, readBatch),
-		out: &outBatch{v6: v6}}
+		out: &outBatch{v6: v6, hold: maxHold}}
 	if v6 {
 		pc := ipv6.NewPacketConn(c)
 		b.batch, b.out.w = pc, pc

@@ -39,7 +39,8 @@ type outBatch struct {
 	w interface {
 		WriteBatch([]ipv4.Message, int) (int, error)
 	}
-	v6 bool
+	v6   bool
+	hold int64 // maxHold; tests lengthen it so a slow machine does not flush early
 
 	open  atomic.Int32 // passes open; changed under mu, read without it
 	mu    sync.Mutex
@@ -64,7 +65,7 @@ func (o *outBatch) begin() {
 // to the socket) cannot overtake a batch.
 func (o *outBatch) end() {
 	o.mu.Lock()
-	if o.n > 0 && (o.open.Load() == 1 || nanotime()-o.since > maxHold) {
+	if o.n > 0 && (o.open.Load() == 1 || nanotime()-o.since > o.hold) {
 		o.flushLocked()
 	}
 	o.open.Add(-1)
@@ -99,7 +100,7 @@ func (o *outBatch) write(p []byte, to netip.AddrPort) bool {
 	a.Port, a.Zone = int(to.Port()), ""
 	m.Addr = a
 	o.n++
-	if o.n == sendBatch || nanotime()-o.since > maxHold {
+	if o.n == sendBatch || nanotime()-o.since > o.hold {
 		o.flushLocked()
 	}
 	o.mu.Unlock()

@@ -12,7 +12,9 @@
 #                                  the fan-out scenario: WHEP players per step ("40 160"),
 #                                  measured window (20s), interleaved rounds (1)
 #   SERVERS                        the fan-out's servers, in order ("cau pion"; cau-pass is
-#                                  Cầu with CAU_RTC_FANOUT_PASS=true)
+#                                  Cầu with CAU_RTC_FANOUT_PASS=true, cau-pionwrites Cầu
+#                                  writing through pion's interceptors and SRTP as before
+#                                  the fast write path, CAU_RTC_PION_WRITES=true)
 #   ACCOUNTS, IN_CALL, START_DURATION
 #                                  the start scenario: sign-ins at once (200), halls in a call
 #                                  during the storm (40), that call's measured window (40s)
@@ -107,8 +109,13 @@ if [ "$SCENARIO" = all ] || [ "$SCENARIO" = fanout ]; then
 	for round in $(seq 1 "$ROUNDS"); do
 		for n in $PLAYERS; do
 			for srv in $SERVERS; do
-				if [ $srv = cau ] || [ $srv = cau-pass ]; then
-					if [ $srv = cau ]; then start_cau; else start_cau CAU_RTC_FANOUT_PASS=true; fi
+				if [ $srv != pion ]; then
+					case $srv in
+					cau) start_cau ;;
+					cau-pass) start_cau CAU_RTC_FANOUT_PASS=true ;;
+					cau-pionwrites) start_cau CAU_RTC_PION_WRITES=true ;;
+					*) echo "bench: unknown server $srv" >&2; exit 2 ;;
+					esac
 					url="http://127.0.0.1:$HTTP_PORT"
 					args=()
 				else
