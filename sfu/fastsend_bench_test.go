@@ -1,0 +1,168 @@
+package sfu
+
+import (
+	"crypto/rand"
+	"fmt"
+	"net"
+	"runtime"
+	"sync/atomic"
+	"testing"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/gcc"
+	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/srtp/v3"
+	"github.com/pion/webrtc/v4"
+)
+
+// fastWire is a binding's writer on the fast path as a down connection
+// wires it: GCC's pacer (sendPacer), GCC's sent record when gcc, the tail
+// (fastTail: SRTP with the subscriber's context, into the socket batch).
+type fastWire struct {
+	pacer *sendPacer
+	n     *atomic.Int64
+}
+
+func (w *fastWire) WriteRTP(h *rtp.Header, p []byte) (int, error) {
+	k, err := w.pacer.Write(h, p, nil)
+	w.n.Add(1)
+	return k, err
+}
+
+func (w *fastWire) Write([]byte) (int, error) { panic("unused") }
+
+// wireRoom is benchRoom with every subscriber on the fast path: its own
+// SRTP context, the transport-wide sequence number written, GCC's sent
+// record (gcc), and one real UDP socket whose sendmmsg batches carry the
+// fan-out to a sink on loopback nobody reads (the kernel's send path is
+// paid in full; the datagrams are dropped at the sink's full buffer).
+func wireRoom(b *testing.B, n int, queued, withGCC bool) (*upLayer, *atomic.Int64, func()) {
+	sc, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sink, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	media := []*batchConn{newBatchConn(sc, false)}
+	m, _ := newMetrics(nil)
+	cfg := Config{FanoutPass: !queued}
+	cfg.setDefaults()
+	s := &SFU{cfg: cfg, metrics: m, media: media}
+	owner := &Participant{s: s, id: "hall-pub"}
+	t := &upTrack{id: "hall-pub/camera", owner: owner, kind: webrtc.RTPCodecTypeVideo,
+		codec: webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}}}
+	l := &upLayer{track: t, index: 2, cache: newPacketCache(videoCacheSize)}
+	t.layers[2] = l
+	count := &atomic.Int64{}
+	var subs []*Participant
+	var bwes []*gcc.SendSideBWE
+	for i := range n {
+		sub := &Participant{s: s, id: ParticipantID(fmt.Sprintf("hall-%d", i)), writer: newWriter(s.sendMedia())}
+		sub.downReady.Store(true)
+		sub.writer.direct.Store(true)
+		f := newFastSender(media)
+		key, salt := make([]byte, 16), make([]byte, 14)
+		_, _ = rand.Read(key)
+		_, _ = rand.Read(salt)
+		ctx, err := srtp.CreateContext(key, salt, srtp.ProtectionProfileAes128CmHmacSha1_80)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.start(ctx)
+		f.mu.Lock()
+		f.conn, f.to = media[0], sink.LocalAddr().(*net.UDPAddr).AddrPort()
+		f.mu.Unlock()
+		sub.writer.fast = f
+		subs = append(subs, sub)
+		ssrc := uint32(1000 + i)
+		pacer := newSendPacer()
+		tail := (&fastTail{f: f}).BindLocalStream(nil, nil)
+		if withGCC {
+			bwe, err := gcc.NewSendSideBWE(gcc.SendSideBWEPacer(pacer))
+			if err != nil {
+				b.Fatal(err)
+			}
+			bwes = append(bwes, bwe)
+			bwe.AddStream(&interceptor.StreamInfo{SSRC: ssrc, RTPHeaderExtensions: []interceptor.RTPHeaderExtension{{URI: sdp.TransportCCURI, ID: 3}}}, tail)
+		} else {
+			pacer.AddStream(ssrc, tail)
+		}
+		d := newDownTrack(t.id, "hall-pub", t.kind, t.codec.RTPCodecCapability, sub)
+		d.bound.Store(&binding{w: &fastWire{pacer: pacer, n: count}, ssrc: ssrc, pt: 96, twcc: 3})
+		d.src.Store(t)
+		t.addSub(d)
+		d.target.Store(l)
+		d.cur.Store(l)
+	}
+	return l, count, func() {
+		for _, s := range subs {
+			s.writer.close()
+		}
+		l.cache.clear()
+		for _, e := range bwes {
+			_ = e.Close()
+		}
+		_ = sc.Close()
+		_ = sink.Close()
+	}
+}
+
+// BenchmarkFastWrite is BenchmarkForward on the fast write path, real
+// SRTP and a real socket: what one forwarded packet costs the SFU's own
+// code, pion's GCC record (gcc=true) and the kernel's send path. Under
+// valgrind --tool=callgrind its instruction count per forward is the
+// user-space part.
+func BenchmarkFastWrite(b *testing.B) {
+	for _, queued := range []bool{false, true} {
+		for _, withGCC := range []bool{false, true} {
+			for _, n := range []int{10, 160} {
+				mode := "pass"
+				if queued {
+					mode = "queued"
+				}
+				b.Run(fmt.Sprintf("writes=%s/gcc=%v/subscribers=%d", mode, withGCC, n), func(b *testing.B) {
+					l, w, done := wireRoom(b, n, queued, withGCC)
+					defer done()
+					benchIngest(b, l, w, n)
+				})
+			}
+		}
+	}
+}
+
+// benchIngest feeds b.N packets to l and reports per forward.
+func benchIngest(b *testing.B, l *upLayer, w *atomic.Int64, n int) {
+	raw := benchPacket(b)
+	m := l.track.owner.s.metrics
+	var seq uint16
+	const batch = 512
+	run := func(total int) {
+		for left := total; left > 0; left -= batch {
+			k := min(batch, left)
+			before := w.Load()
+			for range k {
+				p := newPacket()
+				p.n = copy(p.buf[:], raw)
+				p.buf[2], p.buf[3] = byte(seq>>8), byte(seq)
+				seq++
+				l.ingest(p, m)
+			}
+			waitWritten(b, w, before+int64(k*n))
+		}
+	}
+	run(2048)
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	run(b.N)
+	b.StopTimer()
+	cpu := cpuTime() - cpu0
+	runtime.ReadMemStats(&ms1)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/fwd")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*n), "cpu-ns/fwd")
+	b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/float64(b.N*n), "allocs/fwd")
+}
