@@ -23,6 +23,12 @@ var (
 	// ErrTokenReused means a rotated refresh token was presented again; the
 	// whole family has been revoked.
 	ErrTokenReused = fault.New(fault.Unauthenticated, "token_reused", "refresh token reused; all sessions of this login revoked")
+	// ErrSessionIdle means the sign-in went unused longer than the idle
+	// timeout (CAU_IDLE_TIMEOUT): the user signs in again.
+	ErrSessionIdle = fault.New(fault.Unauthenticated, "session_idle", "signed out after a period without activity; sign in again")
+	// ErrSessionExpired means the sign-in reached its maximum age
+	// (CAU_SESSION_MAX_AGE), however active: the user signs in again.
+	ErrSessionExpired = fault.New(fault.Unauthenticated, "session_expired", "the sign-in reached its maximum age; sign in again")
 	// ErrInactive means the account is deactivated.
 	ErrInactive = fault.New(fault.Forbidden, "account_inactive", "account deactivated")
 	// ErrWeakPassword means a new password is too short or equals the old one.

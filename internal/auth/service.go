@@ -40,8 +40,11 @@ type NewRefresh struct {
 	FamilyID  string // UUID; "" starts a new family
 	Hash      []byte
 	ExpiresAt time.Time
-	UserAgent string
-	IP        string
+	// SessionStart is when the sign-in began (the login); a rotated token
+	// keeps its family's.
+	SessionStart time.Time
+	UserAgent    string
+	IP           string
 }
 
 // Store is what the service needs from storage (internal/store implements it).
@@ -55,9 +58,13 @@ type Store interface {
 	// RecordLoginSuccess resets the failure count and stores the first refresh token.
 	RecordLoginSuccess(ctx context.Context, id UserID, first NewRefresh, e audit.Entry, now time.Time) error
 	// RotateRefresh marks the token with hash used and stores next in its
-	// family, atomically. A token already used revokes its whole family and
-	// returns ErrTokenReused; unknown, expired or revoked ones ErrInvalidToken.
-	RotateRefresh(ctx context.Context, hash []byte, next NewRefresh, now time.Time) (UserID, error)
+	// family, atomically, with the family's SessionStart and an expiry
+	// capped at limits.End. A token already used revokes its whole family
+	// and returns ErrTokenReused; unknown, expired or revoked ones
+	// ErrInvalidToken; a family past limits (Check with the family's start
+	// and the token's issue time) ErrSessionExpired or ErrSessionIdle, and
+	// the token is then revoked. It returns the stored next.
+	RotateRefresh(ctx context.Context, hash []byte, next NewRefresh, limits SessionLimits, now time.Time) (UserID, NewRefresh, error)
 	// RevokeRefreshFamily revokes the family of the token with hash; unknown tokens are ignored.
 	RevokeRefreshFamily(ctx context.Context, hash []byte, e audit.Entry, now time.Time) error
 	// UpgradePasswordHash replaces the hash old by next (same password, new
@@ -88,7 +95,9 @@ type Policy struct {
 	PerIPPerMinute   int
 	PerUserPerMinute int
 	RefreshTTL       time.Duration
-	MinPasswordLen   int
+	// Session ends idle and too old sign-ins (CAU_IDLE_TIMEOUT, CAU_SESSION_MAX_AGE).
+	Session        SessionLimits
+	MinPasswordLen int
 	// HashSlots is how many password hashes run at once (0: 1); HashWait
 	// how long a login waits for a slot before ErrBusy (0: 10 s).
 	HashSlots int
@@ -139,8 +148,15 @@ type SignIn struct {
 	AccessToken  string
 	RefreshToken string
 	ExpiresIn    time.Duration
-	Account      Account
-	Grants       []RoleGrant
+	// RefreshExpiresIn is how long the refresh token lives at most (its
+	// TTL, capped at the sign-in's maximum age): the cookie's Max-Age.
+	RefreshExpiresIn time.Duration
+	// SessionEnds is when the sign-in ends however active (zero: no
+	// maximum age); IdleTimeout how long it may go without a refresh (0: no limit).
+	SessionEnds time.Time
+	IdleTimeout time.Duration
+	Account     Account
+	Grants      []RoleGrant
 }
 
 // RateLimitError is ErrRateLimited with the time until the client may retry.
@@ -253,16 +269,19 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent s
 	if err != nil {
 		return SignIn{}, err
 	}
-	first := NewRefresh{UserID: acct.ID, Hash: hash, ExpiresAt: now.Add(s.policy.RefreshTTL), UserAgent: truncate(userAgent, 300), IP: ip}
+	first := NewRefresh{UserID: acct.ID, Hash: hash, SessionStart: now, ExpiresAt: s.policy.Session.End(now, now.Add(s.policy.RefreshTTL)),
+		UserAgent: truncate(userAgent, 300), IP: ip}
 	success := audit.Entry{ActorID: &id, ActorName: username, Action: audit.ActionLoginSucceeded, ObjectType: "user", ObjectID: fmt.Sprint(id), IP: ip}
 	if err := s.store.RecordLoginSuccess(ctx, acct.ID, first, success, now); err != nil {
 		return SignIn{}, fmt.Errorf("login: %w", err)
 	}
-	return s.signIn(ctx, acct, refresh)
+	return s.signIn(ctx, acct, refresh, first)
 }
 
 // Refresh exchanges a refresh token for a new pair. The presented token is
 // spent; presenting it again revokes every token descended from the login.
+// A sign-in idle or older than the policy's Session limits is refused with
+// ErrSessionIdle or ErrSessionExpired.
 func (s *Service) Refresh(ctx context.Context, refreshToken, ip, userAgent string) (SignIn, error) {
 	hash, err := hashRefreshToken(refreshToken)
 	if err != nil {
@@ -274,11 +293,15 @@ func (s *Service) Refresh(ctx context.Context, refreshToken, ip, userAgent strin
 	}
 	now := s.now()
 	next := NewRefresh{Hash: nextHash, ExpiresAt: now.Add(s.policy.RefreshTTL), UserAgent: truncate(userAgent, 300), IP: ip}
-	uid, err := s.store.RotateRefresh(ctx, hash, next, now)
+	uid, stored, err := s.store.RotateRefresh(ctx, hash, next, s.policy.Session, now)
 	if errors.Is(err, ErrTokenReused) {
 		id := int64(uid)
 		_ = s.store.Audit(ctx, audit.Entry{ActorID: &id, Action: audit.ActionTokenReused, ObjectType: "user", ObjectID: fmt.Sprint(id), IP: ip}, now)
 		s.log.Warn("refresh token reused; family revoked", "user_id", id, "remote_ip", ip)
+		return SignIn{}, err
+	}
+	if errors.Is(err, ErrSessionIdle) || errors.Is(err, ErrSessionExpired) {
+		s.log.Info("sign-in ended", "user_id", int64(uid), "reason", err)
 		return SignIn{}, err
 	}
 	if err != nil {
@@ -291,7 +314,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken, ip, userAgent strin
 	if !acct.Active {
 		return SignIn{}, ErrInvalidToken
 	}
-	return s.signIn(ctx, acct, refresh)
+	return s.signIn(ctx, acct, refresh, stored)
 }
 
 // Logout revokes the refresh token's whole family. Unknown tokens are not an
@@ -384,7 +407,7 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (*Princi
 		MustChangePassword: acct.MustChangePassword}, nil
 }
 
-func (s *Service) signIn(ctx context.Context, acct Account, refresh string) (SignIn, error) {
+func (s *Service) signIn(ctx context.Context, acct Account, refresh string, row NewRefresh) (SignIn, error) {
 	access, err := s.tokens.Issue(acct.ID, acct.Username)
 	if err != nil {
 		return SignIn{}, err
@@ -393,7 +416,12 @@ func (s *Service) signIn(ctx context.Context, acct Account, refresh string) (Sig
 	if err != nil {
 		return SignIn{}, fmt.Errorf("load roles: %w", err)
 	}
-	return SignIn{AccessToken: access, RefreshToken: refresh, ExpiresIn: s.tokens.TTL(), Account: acct, Grants: grants}, nil
+	out := SignIn{AccessToken: access, RefreshToken: refresh, ExpiresIn: s.tokens.TTL(), RefreshExpiresIn: row.ExpiresAt.Sub(s.now()),
+		IdleTimeout: s.policy.Session.Idle, Account: acct, Grants: grants}
+	if s.policy.Session.MaxAge > 0 {
+		out.SessionEnds = row.SessionStart.Add(s.policy.Session.MaxAge)
+	}
+	return out, nil
 }
 
 // checkFailures refuses an address that failed PerIPPerMinute times in the

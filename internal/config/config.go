@@ -84,8 +84,15 @@ type Config struct {
 	//     client address may make per minute; successful ones do not count,
 	//     so an office behind one NAT address signs everyone in. Default 30.
 	//   - PerUserPerMinute is CAU_LOGIN_PER_ACCOUNT_PER_MINUTE. Default 10.
-	//   - RefreshTTL is CAU_REFRESH_TTL, the lifetime of a refresh token
-	//     family. Default 720h (30 days).
+	//   - RefreshTTL is CAU_REFRESH_TTL, the lifetime of one refresh token
+	//     (each refresh issues a new one). Default 720h (30 days); the two
+	//     limits below end a sign-in long before it.
+	//   - Session.Idle is CAU_IDLE_TIMEOUT: a sign-in not refreshed for this
+	//     long ends (the web client refreshes while its user types, clicks
+	//     or is in a live call). 0 turns it off. Default 30m.
+	//   - Session.MaxAge is CAU_SESSION_MAX_AGE: a sign-in ends this long
+	//     after the login however active, calls included. 0 turns it off.
+	//     Default 12h (a working day, a late session included).
 	//   - HashSlots is CAU_LOGIN_HASH_SLOTS: password hashes computed at
 	//     once; the others wait. Each holds 19 MiB while it runs, so this
 	//     bounds hashing's memory. Default: half the CPUs (at least 1), so a
@@ -304,6 +311,7 @@ func Default() Config {
 			PerIPPerMinute:   30,
 			PerUserPerMinute: 10,
 			RefreshTTL:       30 * 24 * time.Hour,
+			Session:          auth.SessionLimits{Idle: 30 * time.Minute, MaxAge: 12 * time.Hour},
 			HashSlots:        max(1, runtime.NumCPU()/2),
 			HashWait:         10 * time.Second,
 		},
@@ -415,6 +423,8 @@ func Load(getenv func(string) string) (Config, error) {
 	num("CAU_LOGIN_PER_IP_PER_MINUTE", &c.Login.PerIPPerMinute)
 	num("CAU_LOGIN_PER_ACCOUNT_PER_MINUTE", &c.Login.PerUserPerMinute)
 	dur("CAU_REFRESH_TTL", &c.Login.RefreshTTL)
+	dur("CAU_IDLE_TIMEOUT", &c.Login.Session.Idle)
+	dur("CAU_SESSION_MAX_AGE", &c.Login.Session.MaxAge)
 	num("CAU_LOGIN_HASH_SLOTS", &c.Login.HashSlots)
 	dur("CAU_LOGIN_HASH_WAIT", &c.Login.HashWait)
 
@@ -562,6 +572,14 @@ func (c Config) Validate() error {
 	}
 	if c.Login.RefreshTTL < c.Tokens.AccessTTL {
 		bad("CAU_REFRESH_TTL: %s must be longer than CAU_ACCESS_TTL", c.Login.RefreshTTL)
+	}
+	// Seconds are allowed for tests; a client touches the sign-in every
+	// third of the idle timeout while active.
+	if idle := c.Login.Session.Idle; idle != 0 && (idle < 5*time.Second || idle > 7*24*time.Hour) {
+		bad("CAU_IDLE_TIMEOUT: %s must be 0 (off) or between 5s and 168h", idle)
+	}
+	if age := c.Login.Session.MaxAge; age != 0 && (age < time.Minute || age < c.Login.Session.Idle) {
+		bad("CAU_SESSION_MAX_AGE: %s must be 0 (off) or at least 1m and at least CAU_IDLE_TIMEOUT", age)
 	}
 	if c.Tokens.RoomTTL < time.Minute {
 		bad("CAU_ROOM_TOKEN_TTL: %s must be at least 1m", c.Tokens.RoomTTL)

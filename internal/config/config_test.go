@@ -33,6 +33,9 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 		{map[string]string{"REDIS_URL": "http://x"}, "REDIS_URL"},
 		{map[string]string{"CAU_ACCESS_TTL": "forever"}, "CAU_ACCESS_TTL"},
 		{map[string]string{"CAU_ACCESS_TTL": "10s"}, "CAU_ACCESS_TTL"},
+		{map[string]string{"CAU_IDLE_TIMEOUT": "1s"}, "CAU_IDLE_TIMEOUT"},
+		{map[string]string{"CAU_IDLE_TIMEOUT": "-5m"}, "CAU_IDLE_TIMEOUT"},
+		{map[string]string{"CAU_SESSION_MAX_AGE": "10m", "CAU_IDLE_TIMEOUT": "1h"}, "CAU_SESSION_MAX_AGE"},
 		{map[string]string{"CAU_LOGIN_MAX_FAILURES": "0"}, "CAU_LOGIN_MAX_FAILURES"},
 		{map[string]string{"CAU_RTC_IPS": "127.0.0.1,not-an-ip"}, "CAU_RTC_IPS"},
 		{map[string]string{"CAU_ICE_SERVERS": "stun.example:3478"}, "CAU_ICE_SERVERS"},
@@ -89,6 +92,7 @@ func TestLoadGroupsBySubsystem(t *testing.T) {
 		"CAU_TASK_REMINDER_DAYS": "7, 2",
 		"CAU_SMTP_ADDR":          "mail.example:587",
 		"CAU_SOFFICE":            "/opt/lo/soffice",
+		"CAU_IDLE_TIMEOUT":       "45m",
 	}
 	c, err := Load(func(k string) string { return env[k] })
 	if err != nil {
@@ -111,6 +115,9 @@ func TestLoadGroupsBySubsystem(t *testing.T) {
 	}
 	if c.SMTP.Addr != "mail.example:587" || c.SMTP.From != "Cầu <no-reply@localhost>" {
 		t.Errorf("SMTP %+v", c.SMTP)
+	}
+	if c.Login.Session.Idle != 45*time.Minute || c.Login.Session.MaxAge != 12*time.Hour {
+		t.Errorf("sign-in limits %+v, want 45m idle and the default 12h", c.Login.Session)
 	}
 	if c.Documents.Convert.Binary != "/opt/lo/soffice" || c.Documents.Convert.Timeout != 2*time.Minute {
 		t.Errorf("conversion %+v", c.Documents.Convert)

@@ -103,8 +103,14 @@ const (
 func (s *Server) writeSignIn(w http.ResponseWriter, r *http.Request, sess auth.SignIn, inCookie bool) {
 	out := signInAnswer(sess)
 	if inCookie {
+		// The browser keeps it until the token's end (the sign-in's maximum
+		// age); an idle sign-in is refused by the server with session_idle.
+		maxAge := int(sess.RefreshExpiresIn.Seconds())
+		if maxAge <= 0 || maxAge > int(s.cfg.Login.RefreshTTL.Seconds()) {
+			maxAge = int(s.cfg.Login.RefreshTTL.Seconds())
+		}
 		http.SetCookie(w, &http.Cookie{Name: refreshCookie, Value: sess.RefreshToken, Path: refreshCookiePath,
-			MaxAge: int(s.cfg.Login.RefreshTTL.Seconds()), HttpOnly: true, Secure: requestHTTPS(r), SameSite: http.SameSiteStrictMode})
+			MaxAge: maxAge, HttpOnly: true, Secure: requestHTTPS(r), SameSite: http.SameSiteStrictMode})
 		out.RefreshToken = ""
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cau-gov/cau/internal/config"
 )
@@ -89,5 +90,34 @@ func TestRefreshCookie(t *testing.T) {
 	}
 	if resp, _ := post("/api/v1/auth/refresh", "", c, false); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("refresh after logout: %d", resp.StatusCode)
+	}
+
+	// The sign-in's limits are in the answer; past the idle timeout (its
+	// token issued 31 minutes ago) or the maximum age (its login 12 h ago),
+	// the refresh is refused with its own code and the cookie cleared.
+	for _, tc := range []struct{ age, code string }{
+		{`created_at = created_at - interval '31 minutes'`, "session_idle"},
+		{`session_started_at = session_started_at - interval '12 hours'`, "session_expired"},
+	} {
+		resp, body = post("/api/v1/auth/login", `{"username":"thuky","password":"mật-khẩu-đúng","cookie":true}`, nil, false)
+		var sess struct {
+			IdleTimeout      int       `json:"idle_timeout"`
+			SessionExpiresAt time.Time `json:"session_expires_at"`
+		}
+		if err := json.Unmarshal(body, &sess); err != nil || sess.IdleTimeout != 1800 ||
+			time.Until(sess.SessionExpiresAt) < 11*time.Hour+59*time.Minute || time.Until(sess.SessionExpiresAt) > 12*time.Hour {
+			t.Fatalf("login answer without the sign-in's limits (idle 1800 s, ends in 12 h): %s", body)
+		}
+		c := cookieOf(resp)
+		if c.MaxAge > 12*3600 || c.MaxAge < 12*3600-60 {
+			t.Fatalf("cookie Max-Age %d, want the 12 h until the sign-in's end", c.MaxAge)
+		}
+		if _, err := env.App.DB.Pool.Exec(t.Context(), `UPDATE refresh_tokens SET `+tc.age+` WHERE used_at IS NULL AND revoked_at IS NULL`); err != nil {
+			t.Fatal(err)
+		}
+		resp, body = post("/api/v1/auth/refresh", "", c, false)
+		if resp.StatusCode != http.StatusUnauthorized || errorCode(t, body) != tc.code || cookieOf(resp).MaxAge >= 0 {
+			t.Fatalf("refresh of an aged sign-in (%s): %d %s %v, want 401 %s and the cookie cleared", tc.age, resp.StatusCode, body, resp.Header.Values("Set-Cookie"), tc.code)
+		}
 	}
 }

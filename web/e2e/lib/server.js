@@ -72,8 +72,11 @@ async function leaseRedisDB(redisURL) {
  * @property {() => Promise<void>} stop
  */
 
-/** @returns {Promise<CauServer>} */
-export async function startServer() {
+/**
+ * @param {Record<string, string>} [extraEnv] more configuration (a short CAU_IDLE_TIMEOUT…)
+ * @returns {Promise<CauServer>}
+ */
+export async function startServer(extraEnv = {}) {
 	const pgServer = process.env.CAU_PG_SERVER_URL || 'postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable';
 	const dir = await mkdtemp(path.join(tmpdir(), 'cau-e2e-'));
 	let bin = process.env.CAU_E2E_BIN;
@@ -99,6 +102,7 @@ export async function startServer() {
 		CAU_LOG_LEVEL: process.env.CAU_E2E_LOG_LEVEL || 'warn',
 		// Many logins from one address in a few seconds are the tests, not an attack.
 		CAU_LOGIN_PER_IP_PER_MINUTE: '1000',
+		...extraEnv,
 	};
 	await run(bin, ['migrate', 'up'], { env, cwd: dir });
 	await run(bin, ['seed', '--demo'], { env, cwd: dir, maxBuffer: 1 << 24 });

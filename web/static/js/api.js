@@ -19,6 +19,8 @@ import { t, has } from './i18n.js';
  * @property {string} access_token
  * @property {string} [refresh_token] absent for the web client: it lives in an HttpOnly cookie
  * @property {number} expires_in seconds the access token lives
+ * @property {number} [idle_timeout] seconds the sign-in survives without a refresh (0: no limit)
+ * @property {string} [session_expires_at] when the sign-in ends however active (absent: never)
  * @property {User} user
  */
 
@@ -65,6 +67,9 @@ const loginPatience = 120_000;
 /** refreshMarker in localStorage says a refresh cookie was set (the cookie itself is HttpOnly). */
 const refreshMarker = 'cau.refresh';
 
+/** touchedKey in localStorage is when any tab last refreshed or signed in (ms): the server's last activity. */
+const touchedKey = 'cau.touched';
+
 /**
  * Api talks to /api/v1. The access token and the user live in sessionStorage
  * (a reload keeps them); the refresh token lives in an HttpOnly cookie that
@@ -81,6 +86,43 @@ export class Api {
 		this.refreshing = null;
 		/** @type {Set<(s: Session|null) => void>} */
 		this.listeners = new Set();
+		/** why the last sign-in ended by itself: 'session_idle', 'session_expired', or '' */
+		this.ended = '';
+		/** how many live calls in this tab count as activity (holdActive) */
+		this.holds = 0;
+		/**
+		 * mayRefresh says whether the user was active within the idle timeout
+		 * (ui/idle.js sets it): an idle tab must not keep the sign-in alive,
+		 * so it ends the session instead of refreshing.
+		 * @type {() => boolean}
+		 */
+		this.mayRefresh = () => true;
+	}
+
+	/**
+	 * holdActive counts a live call as activity until the returned release is
+	 * called: an operator or delegate watching a session for hours is not idle.
+	 * @returns {() => void}
+	 */
+	holdActive() {
+		this.holds++;
+		let held = true;
+		return () => { if (held) { held = false; this.holds--; } };
+	}
+
+	/** @returns {number} when any tab last refreshed or signed in (ms since the epoch), 0 if unknown */
+	get touchedAt() {
+		try { return Number(localStorage.getItem(touchedKey)) || 0; } catch { return 0; }
+	}
+
+	/**
+	 * expire ends the sign-in by itself (idle, or past its maximum age):
+	 * the refresh token is revoked and the login card will say why.
+	 * @param {'session_idle'|'session_expired'} why
+	 */
+	async expire(why) {
+		this.ended = why;
+		await this.logout();
 	}
 
 	/** @returns {User|null} */
@@ -116,6 +158,8 @@ export class Api {
 				/** @type {Session} */
 				const s = await this.send('POST', '/auth/login', { username, password, cookie: true }, false);
 				mark(true);
+				touched();
+				this.ended = '';
 				this.setSession(s);
 				return s.user;
 			} catch (err) {
@@ -149,17 +193,28 @@ export class Api {
 	refresh() {
 		if (this.refreshing) return this.refreshing;
 		if (!marked()) return Promise.resolve(false);
+		// A signed-in tab whose user went idle ends the sign-in rather than
+		// extend it (a new tab has no session yet: opening it is activity).
+		if (this.session && !this.mayRefresh()) {
+			void this.expire('session_idle');
+			return Promise.resolve(false);
+		}
 		this.refreshing = (async () => {
 			try {
 				const run = () => this.send('POST', '/auth/refresh', undefined, false);
 				/** @type {Session} */
 				const s = navigator.locks ? await navigator.locks.request('cau-refresh', run) : await run();
+				touched();
 				this.setSession(s);
 				return true;
 			} catch (err) {
 				// Only a refused token ends the session; a network failure keeps it
 				// so the next call can try again once the link is back.
-				if (err instanceof ApiError && err.status >= 400 && err.status < 500) { mark(false); this.setSession(null); }
+				if (err instanceof ApiError && err.status >= 400 && err.status < 500) {
+					if (err.code === 'session_idle' || err.code === 'session_expired') this.ended = err.code;
+					mark(false);
+					this.setSession(null);
+				}
 				return false;
 			} finally {
 				this.refreshing = null;
@@ -338,6 +393,11 @@ function mark(on) {
 		if (on) localStorage.setItem(refreshMarker, '1');
 		else localStorage.removeItem(refreshMarker);
 	} catch { /* storage disabled */ }
+}
+
+/** touched records that the server saw activity now (a login or a refresh). */
+function touched() {
+	try { localStorage.setItem(touchedKey, String(Date.now())); } catch { /* storage disabled */ }
 }
 
 function marked() {

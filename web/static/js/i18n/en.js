@@ -32,6 +32,11 @@ export default {
 	'err.password_change_required': 'Please change your temporary password first.',
 	// sign-in storm (issue 17): the server is busy hashing, the client waits and retries
 	'login.wait': 'Signing in, please wait… (trying again in {seconds} s)',
+	// the sign-in's idle and absolute timeouts (issue 13)
+	'login.session_idle': 'You were signed out after a period without activity. Sign in again to continue.',
+	'login.session_expired': 'Your sign-in reached its maximum length for the day. Sign in again to continue.',
+	'err.session_idle': 'You were signed out after a period without activity. Please sign in again.',
+	'err.session_expired': 'Your sign-in has expired. Please sign in again.',
 	'meetings.title': 'My meetings',
 	'meetings.today': 'Today',
 	'meetings.upcoming': 'Upcoming',

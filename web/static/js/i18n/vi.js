@@ -32,6 +32,11 @@ export default {
 	'err.password_change_required': 'Vui lòng đổi mật khẩu tạm trước khi tiếp tục.',
 	// sign-in storm (issue 17): the server is busy hashing, the client waits and retries
 	'login.wait': 'Đang đăng nhập, vui lòng chờ… (thử lại sau {seconds} giây)',
+	// the sign-in's idle and absolute timeouts (issue 13)
+	'login.session_idle': 'Phiên đăng nhập đã kết thúc vì không có thao tác trong một thời gian. Vui lòng đăng nhập lại để tiếp tục.',
+	'login.session_expired': 'Phiên đăng nhập đã hết thời hạn tối đa trong ngày. Vui lòng đăng nhập lại để tiếp tục.',
+	'err.session_idle': 'Phiên đăng nhập đã kết thúc vì không có thao tác. Vui lòng đăng nhập lại.',
+	'err.session_expired': 'Phiên đăng nhập đã hết thời hạn. Vui lòng đăng nhập lại.',
 	'meetings.title': 'Cuộc họp của tôi',
 	'meetings.today': 'Hôm nay',
 	'meetings.upcoming': 'Sắp diễn ra',

@@ -22,6 +22,7 @@ import { adminUsersScreen, adminUserScreen } from './adminusers.js';
 import { adminImportScreen } from './adminimport.js';
 import { adminAuditScreen } from './adminaudit.js';
 import { bell } from './bell.js';
+import { watchIdle } from './idle.js';
 
 /**
  * @typedef {object} Ctx
@@ -186,10 +187,14 @@ export function start(root) {
 
 	api.onSession((s) => {
 		if (s) notices.start(); else notices.stop();
-		// Signed out (expired, revoked): the login card, then back to this page.
+		// Signed out (expired, revoked): only the login card (no dialog left
+		// open over it), then back to this page.
+		if (!s) for (const d of document.querySelectorAll('dialog[open]')) /** @type {HTMLDialogElement} */ (d).close();
 		if (!s && location.pathname !== '/login') ctx.go('/login?next=' + encodeURIComponent(location.pathname + location.search), true);
 		else drawHeader();
 	});
+	// The idle and absolute timeouts (ui/idle.js); a stale stored session ends here.
+	watchIdle(api);
 	// A stored session may be stale (roles changed, token expired while the
 	// tab slept): /me refreshes the user, or the token silently, or signs out.
 	if (api.session) {

@@ -10,6 +10,8 @@ export function loginScreen(main, ctx) {
 	const user = h('input', { id: 'username', name: 'username', autocomplete: 'username', required: true, autofocus: true, autocapitalize: 'none', spellcheck: 'false' });
 	const pass = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
 	const error = h('p', { class: 'error', role: 'alert', id: 'login-error', hidden: true });
+	// Why the last sign-in ended by itself (idle, or a working day long).
+	const ended = ctx.api.ended ? h('p', { class: 'notice', role: 'status', id: 'login-ended' }, t('login.' + ctx.api.ended)) : null;
 	// The server is busy signing others in (a session's start): say so while
 	// the client waits and tries again by itself.
 	const waiting = h('p', { class: 'muted', role: 'status', id: 'login-wait', hidden: true });
@@ -17,6 +19,7 @@ export function loginScreen(main, ctx) {
 	const form = h('form', { class: 'card narrow login', novalidate: true, 'aria-describedby': 'login-error' },
 		h('h1', {}, t('login.title')),
 		h('p', { class: 'muted' }, t('app.tagline')),
+		ended,
 		h('label', { for: 'username' }, t('login.username')), user,
 		h('label', { for: 'password' }, t('login.password')), pass,
 		error, waiting, submit);

@@ -195,6 +195,8 @@ export async function operatorScreen(main, ctx, params) {
 	call.mode = 'none';
 	call.stripQuality = 'off';
 	/** @type {any} */ (globalThis).cauCall = call;
+	// The console watching the halls is activity: its operator is not signed out as idle.
+	const release = api.holdActive();
 
 	// Events are applied locally (session.js): no request per event.
 	const state = new SessionState({ load: () => api.get(`/meetings/${id}/session`), onChange: (s) => { snap = s; drawSoon(); } });
@@ -205,7 +207,7 @@ export async function operatorScreen(main, ctx, params) {
 		onState: (st) => ctx.setConnection(st === 'open' || st === 'closed' ? 'open' : 'reconnecting'),
 	});
 	draw();
-	return () => { live.close(); call?.close(); ctx.setConnection('open'); delete (/** @type {any} */ (globalThis)).cauCall; };
+	return () => { release(); live.close(); call?.close(); ctx.setConnection('open'); delete (/** @type {any} */ (globalThis)).cauCall; };
 }
 
 /**

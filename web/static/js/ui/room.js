@@ -65,9 +65,18 @@ export async function roomScreen(main, ctx, params) {
 
 	// Events are applied to the snapshot here (session.js); the snapshot is
 	// re-read only after a reconnect or a gap in the log.
+	// Following a session while it is open counts as activity: a delegate
+	// watching for hours is not signed out as idle (ui/idle.js).
+	/** @type {(() => void)|null} */
+	let following = null;
 	const state = new SessionState({
 		load: () => api.get(`/meetings/${id}/session`),
-		onChange: (s) => { snap = s; mod.snap = s; draw(); },
+		onChange: (s) => {
+			snap = s; mod.snap = s;
+			if (s.status === 'in_session' && !following) following = api.holdActive();
+			if (s.status !== 'in_session' && following) { following(); following = null; }
+			draw();
+		},
 		onEvent: (ev) => {
 			if (ev.type === 'vote.closed' || ev.type === 'vote.opened') { voted = new Set(); draw(); }
 			mod.onSessionEvent(ev);
@@ -194,6 +203,7 @@ export async function roomScreen(main, ctx, params) {
 	}
 
 	return () => {
+		following?.();
 		stage.close();
 		live.close();
 		ctx.setConnection('open');

@@ -37,6 +37,8 @@ export function createStage(o) {
 
 	/** @type {Call|null} */
 	let call = null;
+	/** ends the call's hold on the idle timeout */
+	let release = () => {};
 	/** @type {import('../joinmode.js').JoinMode|null} */
 	let mode = null;
 	/** @type {Map<string, MediaStream>} remote video by track_id ("floor", "hall-3/camera", "user-7/screen") */
@@ -176,6 +178,8 @@ export function createStage(o) {
 		});
 		c.mode = publishModeOf(m);
 		call = c;
+		// Being in a call is activity: the sign-in is not ended as idle (ui/idle.js).
+		release = o.api.holdActive();
 		/** @type {any} */ (globalThis).cauCall = c;
 		drawControls();
 		refresh();
@@ -184,6 +188,7 @@ export function createStage(o) {
 	function stop() {
 		call?.close();
 		call = null;
+		release();
 		videos.clear();
 		audios.replaceChildren();
 		delete (/** @type {any} */ (globalThis)).cauCall;
