@@ -34,11 +34,16 @@ type userJSON struct {
 }
 
 type signInJSON struct {
-	AccessToken  string   `json:"access_token"`
-	RefreshToken string   `json:"refresh_token,omitempty"` // absent when it went into the cookie
-	ExpiresIn    int      `json:"expires_in"`              // seconds
-	TokenType    string   `json:"token_type"`
-	User         userJSON `json:"user"`
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token,omitempty"` // absent when it went into the cookie
+	ExpiresIn    int    `json:"expires_in"`              // seconds
+	TokenType    string `json:"token_type"`
+	// IdleTimeout (seconds, 0: none) is how long the sign-in survives
+	// without a refresh; SessionExpiresAt when it ends however active
+	// (absent: no maximum age). The web client signs out by itself at either.
+	IdleTimeout      int        `json:"idle_timeout"`
+	SessionExpiresAt *time.Time `json:"session_expires_at,omitempty"`
+	User             userJSON   `json:"user"`
 }
 
 func signInAnswer(s auth.SignIn) signInJSON {
@@ -47,9 +52,15 @@ func signInAnswer(s auth.SignIn) signInJSON {
 	if roles == nil {
 		roles = []string{}
 	}
+	var ends *time.Time
+	if !s.SessionEnds.IsZero() {
+		t := s.SessionEnds.UTC()
+		ends = &t
+	}
 	return signInJSON{
 		AccessToken: s.AccessToken, RefreshToken: s.RefreshToken, TokenType: "Bearer",
-		ExpiresIn: int(math.Round(s.ExpiresIn.Seconds())),
+		ExpiresIn:   int(math.Round(s.ExpiresIn.Seconds())),
+		IdleTimeout: int(math.Round(s.IdleTimeout.Seconds())), SessionExpiresAt: ends,
 		User: userJSON{ID: s.Account.ID, Username: s.Account.Username, FullName: s.Account.FullName,
 			Roles: roles, UnitID: s.Account.UnitID, MustChangePassword: s.Account.MustChangePassword},
 	}
