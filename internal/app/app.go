@@ -31,6 +31,7 @@ import (
 	"github.com/cau-gov/cau/internal/meeting"
 	"github.com/cau-gov/cau/internal/notify"
 	"github.com/cau-gov/cau/internal/org"
+	"github.com/cau-gov/cau/internal/sso"
 	"github.com/cau-gov/cau/internal/store"
 	"github.com/cau-gov/cau/sfu"
 	"github.com/cau-gov/cau/web"
@@ -201,6 +202,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	}
 	registerPoolMetrics(a.Registry, a.Auth.HashPool(), a.DB.Pool)
 	deps.Authenticator, deps.Accounts, deps.Me = a.Auth, a.Auth, a.DB
+	if cfg.OIDC.Enabled() {
+		deps.SSO = sso.New(cfg.OIDC, sso.Options{Store: a.DB, Auth: a.Auth, Logger: log.With("component", "sso"),
+			SessionTTL: cfg.Login.RefreshTTL, Now: opts.Now})
+	}
 
 	// --- administration: units, halls, users, audit ---
 	deps.Org = org.NewService(a.DB, opts.Argon2, opts.Now)

@@ -150,6 +150,8 @@ type Config struct {
 	Log  Log
 	// Node is this process as a node of a cluster: CAU_ROLES and CAU_NODE_* (node.go).
 	Node Node
+	// OIDC is single sign-on (CAU_OIDC_*, CAU_LOCAL_PASSWORDS; oidc.go).
+	OIDC OIDC
 }
 
 // HTTP is the API, web client and signaling listener.
@@ -330,6 +332,7 @@ func Default() Config {
 		Jobs: Jobs{Concurrency: 4, RunWorker: true},
 		Log:  Log{Level: "info"},
 		Node: defaultNode(),
+		OIDC: defaultOIDC(),
 	}
 }
 
@@ -499,6 +502,7 @@ func Load(getenv func(string) string) (Config, error) {
 			c.Log.Format = "json"
 		}
 	}
+	errs = append(errs, loadOIDC(getenv, &c.OIDC, c.HTTP.PublicURL)...)
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}
@@ -674,6 +678,7 @@ func (c Config) Validate() error {
 	if c.HTTP.ShutdownTimeout <= 0 {
 		bad("CAU_SHUTDOWN_TIMEOUT: must be positive")
 	}
+	errs = append(errs, c.OIDC.validate(c.Production())...)
 	if c.Production() {
 		if _, err := os.Stat(c.Documents.KeysFile); err != nil {
 			bad("CAU_DOCUMENT_KEYS_FILE: %s must exist in production (mode 0600, one line keyid:base64 of 32 random bytes, e.g. "+

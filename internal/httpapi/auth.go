@@ -11,6 +11,7 @@ import (
 
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/fault"
+	"github.com/cau-gov/cau/internal/sso"
 )
 
 // Accounts is the authentication service the auth handlers call.
@@ -77,6 +78,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeJSON(w, r, &in); err != nil {
 		return err
 	}
+	if !s.cfg.OIDC.LocalPasswords {
+		return sso.ErrPasswordsOff
+	}
 	fields := map[string]fault.Problem{}
 	switch {
 	case strings.TrimSpace(in.Username) == "":
@@ -113,18 +117,24 @@ const (
 // cookie (and not in the body) when inCookie.
 func (s *Server) writeSignIn(w http.ResponseWriter, r *http.Request, sess auth.SignIn, inCookie bool) {
 	out := signInAnswer(sess)
+	out.User.MustChangePassword = out.User.MustChangePassword && s.cfg.OIDC.LocalPasswords
 	if inCookie {
-		// The browser keeps it until the token's end (the sign-in's maximum
-		// age); an idle sign-in is refused by the server with session_idle.
-		maxAge := int(sess.RefreshExpiresIn.Seconds())
-		if maxAge <= 0 || maxAge > int(s.cfg.Login.RefreshTTL.Seconds()) {
-			maxAge = int(s.cfg.Login.RefreshTTL.Seconds())
-		}
-		http.SetCookie(w, &http.Cookie{Name: refreshCookie, Value: sess.RefreshToken, Path: refreshCookiePath,
-			MaxAge: maxAge, HttpOnly: true, Secure: requestHTTPS(r), SameSite: http.SameSiteStrictMode})
+		s.setRefreshCookie(w, r, sess)
 		out.RefreshToken = ""
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// setRefreshCookie puts the sign-in's refresh token in the cookie.
+func (s *Server) setRefreshCookie(w http.ResponseWriter, r *http.Request, sess auth.SignIn) {
+	// The browser keeps it until the token's end (the sign-in's maximum
+	// age); an idle sign-in is refused by the server with session_idle.
+	maxAge := int(sess.RefreshExpiresIn.Seconds())
+	if maxAge <= 0 || maxAge > int(s.cfg.Login.RefreshTTL.Seconds()) {
+		maxAge = int(s.cfg.Login.RefreshTTL.Seconds())
+	}
+	http.SetCookie(w, &http.Cookie{Name: refreshCookie, Value: sess.RefreshToken, Path: refreshCookiePath,
+		MaxAge: maxAge, HttpOnly: true, Secure: requestHTTPS(r), SameSite: http.SameSiteStrictMode})
 }
 
 // clearRefreshCookie removes the cookie (logout, a refused token).
@@ -180,9 +190,16 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	if fromCookie {
 		clearRefreshCookie(w, r)
 	}
+	end := s.endSessionURL(r, token) // before the family is revoked
 	p, _ := auth.FromContext(r.Context())
 	if err := s.Accounts.Logout(r.Context(), p, token, clientIP(r)); err != nil {
 		return err
+	}
+	if end != "" {
+		// A single sign-on: the client sends the browser on to end the
+		// provider's session too.
+		writeJSON(w, http.StatusOK, map[string]string{"end_session_url": end})
+		return nil
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -218,7 +235,7 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, p *auth.Principal) e
 	}
 	writeJSON(w, http.StatusOK, meJSON{
 		userJSON: userJSON{ID: p.UserID, Username: p.Username, FullName: p.FullName, Roles: roles, UnitID: p.UnitID,
-			MustChangePassword: acct.MustChangePassword},
+			MustChangePassword: acct.MustChangePassword && s.cfg.OIDC.LocalPasswords},
 		Grants: grants, Email: acct.Email, DemoPassword: acct.DemoPassword,
 	})
 	return nil
@@ -231,6 +248,9 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, p *auth.
 	}
 	if err := s.decodeJSON(w, r, &in); err != nil {
 		return err
+	}
+	if !s.cfg.OIDC.LocalPasswords {
+		return sso.ErrPasswordsOff
 	}
 	if in.OldPassword == "" || in.NewPassword == "" {
 		return &fault.Invalid{Fields: map[string]fault.Problem{"old_password": fault.Required, "new_password": fault.Required}}

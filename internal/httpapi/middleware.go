@@ -187,7 +187,9 @@ func (s *Server) user(h userHandlerFunc, roles ...auth.Role) http.Handler {
 			s.writeError(w, r, errUnauthenticated)
 			return
 		}
-		if p.MustChangePassword && r.Pattern != "GET /api/v1/me" && r.Pattern != "POST /api/v1/me/password" {
+		// Without local passwords (CAU_LOCAL_PASSWORDS=off) a temporary one
+		// opens nothing and there is nothing to change.
+		if p.MustChangePassword && s.cfg.OIDC.LocalPasswords && r.Pattern != "GET /api/v1/me" && r.Pattern != "POST /api/v1/me/password" {
 			// A temporary password is known to whoever set it: nothing but
 			// changing it until it is changed.
 			s.writeError(w, r, errPasswordChangeRequired)

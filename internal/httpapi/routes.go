@@ -25,6 +25,9 @@ func (s *Server) routes() {
 	m.Handle("POST /api/v1/auth/login", s.public(s.login))
 	m.Handle("POST /api/v1/auth/refresh", s.public(s.refresh))
 	m.Handle("POST /api/v1/auth/logout", s.public(s.logout))
+	m.Handle("GET /api/v1/auth/methods", s.public(s.authMethods))
+	m.Handle("GET /api/v1/auth/oidc/start", s.public(s.ssoStart))
+	m.Handle("GET /api/v1/auth/oidc/callback", s.public(s.ssoCallback))
 	m.Handle("GET /api/v1/me", s.user(s.me))
 	m.Handle("POST /api/v1/me/password", s.user(s.changePassword))
 

@@ -43,9 +43,11 @@ type Deps struct {
 	Gatherer      prometheus.Gatherer
 	Authenticator Authenticator
 	Accounts      Accounts
-	Me            MeLoader
-	Org           Org
-	Ready         []ReadinessCheck
+	// SSO is sign-in through the province's OpenID Connect provider (nil: off).
+	SSO   SSO
+	Me    MeLoader
+	Org   Org
+	Ready []ReadinessCheck
 	// Meetings is the meeting service (internal/meeting); Live fans its
 	// session events out to WebSockets; RoomTokens signs SFU room tokens on
 	// join; Notifications reads in-app notices; Bell rings their streams.

@@ -174,13 +174,37 @@ export class Api {
 		}
 	}
 
-	/** logout revokes the refresh token (best effort) and forgets the session. */
+	/**
+	 * logout revokes the refresh token (best effort) and forgets the session.
+	 * After a single sign-on it resolves to the provider's end-session
+	 * address, where the caller sends the browser to sign out there too.
+	 * @returns {Promise<string>} the provider's end-session URL, or ''
+	 */
 	async logout() {
 		const had = marked();
 		mark(false);
 		this.setSession(null);
-		if (!had) return;
-		try { await this.send('POST', '/auth/logout', undefined, false); } catch { /* already gone */ }
+		if (!had) return '';
+		try {
+			const out = await this.send('POST', '/auth/logout', undefined, false);
+			return typeof out?.end_session_url === 'string' ? out.end_session_url : '';
+		} catch { return ''; /* already gone */ }
+	}
+
+	/**
+	 * methods asks which ways in the server offers.
+	 * @returns {Promise<{password: boolean, oidc: boolean}>}
+	 */
+	methods() { return this.send('GET', '/auth/methods', undefined, false); }
+
+	/**
+	 * finishSignOn takes over the sign-in that the server's single sign-on
+	 * callback put in the refresh cookie.
+	 * @returns {Promise<boolean>} whether a session was obtained
+	 */
+	finishSignOn() {
+		mark(true);
+		return this.refresh();
 	}
 
 	/**

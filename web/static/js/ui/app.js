@@ -126,7 +126,11 @@ export function start(root) {
 			u && h('span', { class: 'who' }, u.full_name, h('span', { class: 'who-role' }, ' · ', u.roles.map((r) => t('role.' + r)).join(', '))),
 			h('button', { type: 'button', class: 'link', lang: lang() === 'vi' ? 'en' : 'vi', onclick: () => setLang(lang() === 'vi' ? 'en' : 'vi') }, t('lang.switch')),
 			u && h('a', { class: 'link', href: '/password', onclick: ctx.link('/password') }, t('nav.password')),
-			u && h('button', { type: 'button', class: 'secondary', onclick: async () => { await api.logout(); ctx.go('/login', true); } }, t('nav.logout')),
+			u && h('button', { type: 'button', class: 'secondary', onclick: async () => {
+				const end = await api.logout();
+				// After a single sign-on, sign out at the province's provider too; it sends the browser back to /login.
+				if (end) location.assign(end); else ctx.go('/login', true);
+			} }, t('nav.logout')),
 		);
 	}
 

@@ -24,6 +24,40 @@ export function loginScreen(main, ctx) {
 		h('label', { for: 'password' }, t('login.password')), pass,
 		error, waiting, submit);
 
+	const params = new URLSearchParams(location.search);
+	const wanted = params.get('next');
+	// Only same-site paths: ?next=//evil.example must not leave the site.
+	const next = wanted && wanted.startsWith('/') && !wanted.startsWith('//') && !wanted.startsWith('/\\') ? wanted : '/meetings';
+
+	// Single sign-on: the province's provider, through the server
+	// (/api/v1/auth/oidc/start), which comes back here with ?sso=done
+	// (the session is in the refresh cookie) or ?sso_error=CODE.
+	const sso = h('a', { class: 'button primary sso', id: 'login-sso', hidden: true,
+		href: '/api/v1/auth/oidc/start?next=' + encodeURIComponent(next) }, t('login.sso'));
+	const or = h('p', { class: 'muted or', hidden: true }, t('login.or'));
+	sso.addEventListener('click', () => { waiting.textContent = t('login.ssoBusy'); waiting.hidden = false; });
+	form.insertBefore(or, user.previousElementSibling);
+	form.insertBefore(sso, or);
+	/** @type {HTMLElement[]} */
+	const passwordParts = [user.previousElementSibling, user, pass.previousElementSibling, pass, submit].filter((e) => e instanceof HTMLElement);
+	ctx.api.methods().then((m) => {
+		sso.hidden = !m.oidc;
+		or.hidden = !(m.oidc && m.password);
+		for (const el of passwordParts) el.hidden = !m.password;
+		if (!m.password) sso.focus();
+	}).catch(() => { /* an old server: the password form stays */ });
+	const refused = params.get('sso_error');
+	if (refused) showError(errorMessage(new ApiError(403, refused, refused)));
+	if (params.get('sso') === 'done') {
+		waiting.textContent = t('login.ssoDone');
+		waiting.hidden = false;
+		ctx.api.finishSignOn().then((ok) => {
+			waiting.hidden = true;
+			if (ok) ctx.go(next, true);
+			else showError(errorMessage(new ApiError(401, 'sso_bad_state', '')));
+		});
+	}
+
 	form.addEventListener('submit', async (ev) => {
 		ev.preventDefault();
 		error.hidden = true;
@@ -39,9 +73,7 @@ export function loginScreen(main, ctx) {
 				waiting.textContent = t('login.wait', { seconds });
 				waiting.hidden = false;
 			});
-			const next = new URLSearchParams(location.search).get('next');
-			// Only same-site paths: ?next=//evil.example must not leave the site.
-			ctx.go(next && next.startsWith('/') && !next.startsWith('//') ? next : '/meetings', true);
+			ctx.go(next, true);
 		} catch (err) {
 			showError(errorMessage(err));
 			if (err instanceof ApiError && err.code === 'invalid_credentials') { pass.value = ''; pass.focus(); }
