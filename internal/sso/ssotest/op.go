@@ -55,6 +55,8 @@ func StartOP(ln net.Listener, users ...User) (*OP, error) {
 	st := &opStorage{clients: map[string]*storage.Client{}, postLogout: map[string][]string{}}
 	st.Storage = storage.NewStorageWithClients(us, st.clients)
 	router := exampleop.SetupServer(issuer, st, nil, false)
+	// The login page is a browser's: give it an icon, not a 404.
+	router.Get("/favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	o := &OP{Issuer: issuer, store: st, srv: &http.Server{Handler: router, ReadHeaderTimeout: 10 * time.Second}}
 	go func() {
 		if err := o.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -74,9 +74,10 @@ async function leaseRedisDB(redisURL) {
 
 /**
  * @param {Record<string, string>} [extraEnv] more configuration (a short CAU_IDLE_TIMEOUT…)
+ * @param {{port?: number}} [opts] a port chosen beforehand (a provider registers the callback first)
  * @returns {Promise<CauServer>}
  */
-export async function startServer(extraEnv = {}) {
+export async function startServer(extraEnv = {}, opts = {}) {
 	const pgServer = process.env.CAU_PG_SERVER_URL || 'postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable';
 	const dir = await mkdtemp(path.join(tmpdir(), 'cau-e2e-'));
 	let bin = process.env.CAU_E2E_BIN;
@@ -87,7 +88,7 @@ export async function startServer(extraEnv = {}) {
 	const db = `cau_e2e_${process.pid}_${Date.now()}`;
 	await run('psql', [pgServer, '-qc', `CREATE DATABASE "${db}"`]);
 	const redis = await leaseRedisDB(process.env.REDIS_URL || 'redis://127.0.0.1:6379/0');
-	const port = await freePort();
+	const port = opts.port ?? await freePort();
 	const env = {
 		...process.env,
 		CAU_ENV: 'test',
