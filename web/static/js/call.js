@@ -130,7 +130,7 @@ export class Call {
 
 	/** @param {'up'|'down'} name */
 	newPC(name) {
-		const pc = new RTCPeerConnection({ iceServers: this.ice, bundlePolicy: 'max-bundle' });
+		const pc = new RTCPeerConnection({ iceServers: this.ice, bundlePolicy: 'max-bundle', iceTransportPolicy: icePolicy() });
 		pc.onicecandidate = (ev) => { if (ev.candidate) this.sig.send('candidate', { pc: name, candidate: ev.candidate.toJSON() }); };
 		return pc;
 	}
@@ -275,5 +275,22 @@ export class Call {
 		this.local = null;
 		this.screen?.stop();
 		this.screen = null;
+	}
+}
+
+/**
+ * icePolicy is the tab's ICE transport policy: 'relay' after a page was
+ * opened with ?ice=relay (media only through the TURN server of the join
+ * answer: how an operator checks a hall's firewall path, and how the tests
+ * prove the relay carries picture), until ?ice=all; else 'all'.
+ * @returns {RTCIceTransportPolicy}
+ */
+export function icePolicy() {
+	try {
+		const asked = new URLSearchParams(location.search).get('ice');
+		if (asked === 'relay' || asked === 'all') sessionStorage.setItem('cau.ice', asked);
+		return sessionStorage.getItem('cau.ice') === 'relay' ? 'relay' : 'all';
+	} catch {
+		return 'all';
 	}
 }
