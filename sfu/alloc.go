@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -64,27 +65,44 @@ func (p *Participant) allocateOnce() bool {
 	noFeedback := p.noFeedback
 	p.mu.Unlock()
 
-	est, sig := p.s.cfg.InitialBitrate, linkSignals{}
+	now := nanotime()
+	gccEst, sig := p.s.cfg.InitialBitrate, linkSignals{}
 	if noFeedback {
-		est = p.s.cfg.MaxBitrate
+		gccEst = p.s.cfg.MaxBitrate
 	}
+	var e cc.BandwidthEstimator
 	if bwe != nil {
-		if e := bwe(); e != nil {
-			est = e.GetTargetBitrate()
-			if p.probe.active || limitedBefore(p) || p.probe.proven > 0 {
-				sig = readSignals(e)
-			}
-		}
+		e = bwe()
+	}
+	if e != nil {
+		gccEst, sig = e.GetTargetBitrate(), readSignals(e)
 	}
 	if sig.loss > lossyLink && !p.probe.active {
 		// A link losing this much is full (a bottleneck queue dropping),
 		// whatever a probe proved before: the proven rate goes, and no
 		// probe starts until the loss falls (see probeStep).
-		p.congestedAt.Store(nanotime())
+		p.congestedAt.Store(now)
 	}
-	gccEst := est
-	est = p.estimateWithProbe(est)
-	p.estimate.Store(int64(est))
+	if e != nil && p.downReady.Load() {
+		p.lineLoss += (sig.loss - p.lineLoss) * lineLossWeight
+		p.peakLoss = max(p.peakLoss, sig.loss)
+	}
+	if c := p.congestedAt.Load(); c > p.testedReset {
+		p.testedReset = c
+		p.tested.reset(now, p.lastUsed)
+	}
+	in := linkInput{gcc: gccEst, sig: sig, proven: p.provenRate()}
+	switch {
+	case e == nil:
+		in.sig = linkSignals{} // no estimator: the configured rate as it is
+	case p.peakLoss >= gccHoldLoss || p.congestedAt.Load() > p.downSince.Load():
+		// A line that has lost packets or been congested is held to what
+		// it carried (bandwidth.go); a clean one climbs on GCC's estimate
+		// at once, as before.
+		in.tested = max(p.tested.max(now), p.lastUsed, 1)
+	}
+	est := usableEstimate(in)
+	p.estimate.Store(int64(est.bps))
 
 	var slots []*downTrack
 	for _, d := range downs {
@@ -97,18 +115,22 @@ func (p *Participant) allocateOnce() bool {
 		p.pointSlots(slots)
 	}
 	feeds, demands := p.gather(downs)
-	// A rate a probe proved had headroom built in: no second margin.
 	// Until feedback has had a second to test the initial estimate, video
 	// gets its lowest layer: a commune hall joining on a 400 kbit/s line
 	// was given the medium layer on the 1 Mbit/s initial estimate, the
 	// line's queue overflowed, the estimate collapsed to ~100 kbit/s and
 	// the picture stayed paused for 5–10 s (GCC holds its estimate under
-	// 2–10% loss; only probes raise it again). A clean link climbs by the
-	// first probe, which tests the same initial estimate.
-	unconfirmed := bwe != nil && !noFeedback && !p.estimateTested()
-	pl := plan(estimate{bps: est, probed: est > gccEst, unconfirmed: unconfirmed}, demands)
-	limited := p.apply(feeds, demands, pl, est)
-	return p.probeStep(limited, pl.used, pl.limitedNeed, est, gccEst, sig)
+	// 2–10% loss). Then layers above the lowest stay within the tested
+	// ceiling; a clean link climbs by probes.
+	est.unconfirmed = bwe != nil && !noFeedback && !p.estimateTested()
+	pl := plan(est, demands)
+	limited := p.apply(feeds, demands, pl, est.bps)
+	p.lastUsed = pl.used
+	p.burst.setRate(min(est.bps, max(in.tested, pl.used)))
+	if e != nil && p.downReady.Load() && !sig.queueing && sig.loss <= lossyLink && now-p.congestedAt.Load() >= int64(calmAfterCongestion) {
+		p.tested.record(now, pl.used)
+	}
+	return p.probeStep(limited, pl.used, pl.limitedNeed, est.bps, gccEst, sig)
 }
 
 // feedbackSettle is how long after the down connection connects the
@@ -209,7 +231,6 @@ func (p *Participant) apply(feeds []feed, demands []demand, pl allocation, est i
 		}
 		f.d.setTarget(chosen)
 	}
-	p.wasLimited = pl.limited >= 0
 	if pl.limited < 0 {
 		return nil
 	}
@@ -258,7 +279,3 @@ func layerName(l *upLayer) string {
 	}
 	return Quality(l.index + 1).String()
 }
-
-// limitedBefore reports whether the last allocation held a track below
-// what it wants (a probe may start now and needs the link's signals).
-func limitedBefore(p *Participant) bool { return p.wasLimited }

@@ -293,7 +293,7 @@ func (d *downTrack) handle(l *upLayer, p *packet) {
 // frame, all of it goes out and the stream stays decodable; otherwise the
 // key frame alone, then the live stream under a new offset with a PLI for
 // the frames in between. It reports false without a cached key frame, or
-// when the burst would exceed replayBurst of the subscriber's estimate.
+// when the subscriber's burst budget cannot take even the key frame.
 // Only for a track that never sent: a resume on a commune line (paused
 // for want of bandwidth) or a switch between layers would put a burst on
 // a link just judged able to take the layer's rate, not a burst of it;
@@ -309,13 +309,12 @@ func (d *downTrack) replay(l *upLayer, p *packet, now int64) bool {
 	if len(kf) == 0 || kf[0].epoch != p.epoch {
 		return false
 	}
-	// A burst bigger than replayBurst of the subscriber's estimate would
-	// fill a commune line's queue (and lose packets) at every resume: the
-	// key frame alone then, or else the publisher's next one.
-	limit := int(float64(d.sub.estimate.Load()) / 8 * replayBurst.Seconds())
+	// The subscriber's tracks share a burst budget (bandwidth.go): a
+	// burst beyond it would fill a commune line's queue (and lose
+	// packets): the key frame alone then, or else the publisher's next.
 	ks := kf[0].info.seq
 	if n := p.info.seq - ks; n > 0 && n < 0x8000 && int(n) < len(l.cache.ring) && l.cache.keyInRing() &&
-		l.cache.bytes(ks, p.info.seq) <= limit {
+		d.sub.burst.take(now, l.cache.bytes(ks, p.info.seq)) {
 		d.switchTo(nil, l, kf[0], now)
 		for s := ks; s != p.info.seq; s++ {
 			q := l.cache.get(s)
@@ -332,7 +331,7 @@ func (d *downTrack) replay(l *upLayer, p *packet, now int64) bool {
 		for _, q := range kf {
 			n += q.n
 		}
-		if n > limit {
+		if !d.sub.burst.take(now, n) {
 			return false
 		}
 		d.switchTo(nil, l, kf[0], now)
@@ -349,10 +348,6 @@ func (d *downTrack) replay(l *upLayer, p *packet, now int64) bool {
 // rtxMinGap is the least time between two retransmissions of a packet,
 // or the round trip when longer.
 const rtxMinGap = 150 * time.Millisecond
-
-// replayBurst: a replay sends at most this long of the subscriber's
-// estimated downlink at once.
-const replayBurst = 200 * time.Millisecond
 
 // forwardOne maps and writes q of l, already switched to.
 func (d *downTrack) forwardOne(l *upLayer, q *packet, now int64) {

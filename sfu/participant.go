@@ -45,9 +45,22 @@ type Participant struct {
 	// by goleak about once in eight runs of the moderation tests).
 	negotiating sync.Mutex
 
-	allocMu    sync.Mutex // one allocation at a time
-	probe      prober
-	wasLimited bool // under allocMu
+	allocMu sync.Mutex // one allocation at a time
+	probe   prober
+	// tested is what the downlink carried untroubled lately, forgotten at
+	// each congestion signal (testedReset: the last one seen); lastUsed is
+	// what the last plan sent. Under allocMu.
+	tested      testedRate
+	testedReset int64
+	lastUsed    int
+	// lineLoss is a slow average of the downlink's loss (lineLossWeight
+	// per allocation): a line's own loss, which GCC's average of 200 ms
+	// shows only now and then.
+	lineLoss float64
+	// peakLoss is the highest loss GCC reported on the connection.
+	peakLoss float64
+	// burst is the budget of replayed key frames, shared by its tracks.
+	burst burstBudget
 
 	mu         sync.Mutex
 	sink       Sink

@@ -8,12 +8,13 @@ import (
 // estimate is a subscriber's downlink as the allocator sees it.
 type estimate struct {
 	bps int // bit/s
-	// probed: the rate is what a probe proved, headroom included, so a
-	// higher layer takes no second margin on top of it.
-	probed bool
 	// unconfirmed: no transport feedback has tested the estimate yet (it
 	// is the configured initial one): video gets its lowest layer only.
 	unconfirmed bool
+	// ceiling (bit/s, 0 none): layers above a track's lowest are taken
+	// only while all that is sent stays within it: what the link has
+	// carried, or a probe proved (bandwidth.go).
+	ceiling int
 }
 
 // demand is what one down track asks of the downlink, as gathered. All
@@ -52,10 +53,12 @@ type allocation struct {
 // keeps the speaker's voice and picture before the other halls' voices),
 // then video by priority (ties by track ID), each video track taking the
 // best layer at or below what it wants that fits what is left, with
-// hysteresis: going up takes upgradeMargin over the layer's rate (none on
-// a probed rate), staying or changing source on the same layer takes its
-// rate, and the lowest layer (or an audio track) is kept down to
-// keepMargin of its rate. A track that fits no layer is paused, except a
+// hysteresis: going up takes upgradeMargin over the layer's rate (a
+// probe aims at that), staying or changing source on the same layer takes
+// its rate, and the lowest layer (or an audio track) is kept down to
+// keepMargin of its rate. Layers above a track's lowest also stay within
+// the estimate's ceiling, with the lowest layers of the video after them.
+// A track that fits no layer is paused, except a
 // track without simulcast, sent if anything is left. plan is a pure
 // function of its arguments.
 func plan(est estimate, demands []demand) allocation {
@@ -103,11 +106,20 @@ func plan(est estimate, demands []demand) allocation {
 		}
 		return strings.Compare(string(demands[x].id), string(demands[y].id))
 	})
-	margin := upgradeMargin
-	if est.probed {
-		margin = 1
+	// later[j] is the lowest layers of the video after video[j]: a layer
+	// above a track's lowest stays within the ceiling with them (else the
+	// floor took medium within it and the strip's low layers, which go by
+	// the estimate alone, pushed the total past what the link had shown).
+	later := make([]int, len(video))
+	for j := len(video) - 2; j >= 0; j-- {
+		later[j] = later[j+1]
+		if d := demands[video[j+1]]; d.want > QualityOff {
+			if k := lowest(d.layers); k >= 0 {
+				later[j] += d.layers[k]
+			}
+		}
 	}
-	for _, i := range video {
+	for j, i := range video {
 		d := &demands[i]
 		if d.want == QualityOff {
 			continue
@@ -135,11 +147,14 @@ func plan(est estimate, demands []demand) allocation {
 				}
 			case d.cur < k:
 				// Going up (or resuming): only with room to spare.
-				need = int(float64(need) * margin)
+				need = int(float64(need) * upgradeMargin)
 			default:
 				// Staying, or a new floor source on the same layer: no
 				// margin (the rates are alike; with one, a commune hall's
 				// floor was paused at every change of speaker).
+			}
+			if k > lowest(d.layers) && est.ceiling > 0 && est.bps-budget+need+later[j] > est.ceiling {
+				continue // more than the link has shown it carries
 			}
 			if need <= budget {
 				chosen = k
@@ -152,11 +167,12 @@ func plan(est estimate, demands []demand) allocation {
 		}
 		if a.limited < 0 {
 			// est-budget is what the tracks before this one take; the
-			// best layer it wants would replace what it has.
+			// best layer it wants would replace what it has; the tracks
+			// after it keep their lowest layers.
 			for k := min(int(d.want), 3) - 1; k > chosen; k-- {
 				if d.layers[k] > 0 {
 					a.limited = i
-					a.limitedNeed = est.bps - budget + int(float64(d.layers[k])*upgradeMargin)
+					a.limitedNeed = est.bps - budget + int(float64(d.layers[k])*upgradeMargin) + later[j]
 					break
 				}
 			}

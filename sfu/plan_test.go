@@ -36,8 +36,14 @@ func TestPlan(t *testing.T) {
 			estimate{bps: 1_800_000}, []demand{audio("a/mic", 150_000), floor(-1)}, []int{0, 1}, 1},
 		{"going up takes the margin",
 			estimate{bps: 1_600_000}, []demand{floor(1)}, []int{1}, 0},
-		{"a probed rate takes no second margin",
-			estimate{bps: 1_600_000, probed: true}, []demand{floor(1)}, []int{2}, -1},
+		{"a layer above the lowest stays within the ceiling",
+			estimate{bps: 3_000_000, ceiling: 700_000}, []demand{floor(0)}, []int{1}, 0},
+		{"the lowest layer goes by the estimate alone",
+			estimate{bps: 300_000, ceiling: 50_000}, []demand{floor(-1)}, []int{0}, 0},
+		{"the ceiling keeps room for the later tracks' lowest layers",
+			estimate{bps: 3_000_000, ceiling: 700_000}, []demand{
+				video("s/camera", int(QualityLow), QualityLow, 0), floor(0),
+			}, []int{0, 0}, 1},
 		{"staying needs no margin",
 			estimate{bps: 1_510_000}, []demand{floor(2)}, []int{2}, -1},
 		{"resuming the low layer takes all of it",
@@ -137,6 +143,23 @@ func TestPlanHysteresis(t *testing.T) {
 			t.Errorf("step %d (%d bit/s, on %d): layer %d, want %d", i, s.bps, cur, a.layers[0], s.want)
 		}
 		cur = a.layers[0]
+	}
+}
+
+// TestPlanNeedCountsLaterTracks: the prober aims at what the limited
+// track's better layer takes beside the lowest layers of the tracks after
+// it, the rate the ceiling then has to allow.
+func TestPlanNeedCountsLaterTracks(t *testing.T) {
+	ds := []demand{video("s/camera", int(QualityLow), QualityLow, 0), video(FloorTrack, 100, QualityHigh, 0)}
+	a := plan(estimate{bps: 3_000_000, ceiling: 700_000}, ds)
+	want := int(float64(hall[2])*upgradeMargin) + hall[0]
+	if a.limited != 1 || a.limitedNeed != want {
+		t.Fatalf("limited %d need %d, want 1 and %d", a.limited, a.limitedNeed, want)
+	}
+	// A probe proving it lets the floor up to high, the strip still on low.
+	a = plan(estimate{bps: 3_000_000, ceiling: want}, ds)
+	if !slices.Equal(a.layers, []int{0, 2}) {
+		t.Errorf("layers with the need proven = %v, want [0 2]", a.layers)
 	}
 }
 

@@ -15,17 +15,22 @@ import (
 // congestion signal proves its total rate, which the allocator may then
 // use (the proven rate is dropped at the first congestion signal).
 //
-// Steps grow like TCP's slow start: the first probe after congestion (or
-// at the start) goes only a little above what flows, since the link was
-// full near there and a small overshoot fills a queue too slowly to be
-// caught within one probe; each success doubles the next step, and an
-// overshoot of a step that large fills any queue at once, so it fails
-// fast. A link that recovers from 400 kbit/s to plenty climbs from the
-// low layer to the high one in three or four probes, a few seconds.
+// Steps grow like TCP's slow start (probeTarget): the first probe after
+// congestion (or at the start, once feedback has tested the connection)
+// goes only a little above what flows, since the link was full near
+// there; each success doubles the next step from what was proven (a
+// quarter more on a lossy line), and an overshoot of a
+// step that large fills a queue at once, so it fails fast. A link that
+// recovers from 400 kbit/s to plenty climbs from the low layer to the
+// high one in four or five probes, a few seconds.
 const (
 	probeDuration   = time.Second
 	probeMinBackoff = time.Second
 	probeMaxBackoff = 2 * time.Second
+	// lossyProbeMinBackoff, lossyProbeMaxBackoff: the same after a probe
+	// failed on a line with random loss (gccHoldLoss or more).
+	lossyProbeMinBackoff = 4 * time.Second
+	lossyProbeMaxBackoff = 16 * time.Second
 	// probeTick spreads the padding, so a probe is not one burst.
 	probeTick = 20 * time.Millisecond
 	// probeSlack: a probe is over when this little of it remains, so one
@@ -58,11 +63,7 @@ const (
 	// congestion adds at most a quarter of what flows, so it cannot
 	// overflow a bottleneck queue of 250 ms or more (a commune line's)
 	// within its one second even when the link carries no more than what
-	// flows. Later steps double (see above): a success proved the link
-	// had room, and an overshoot that large shows as queueing at once.
-	// The first probe on a new connection is as small: its estimate is
-	// the configured initial one, untested (a probe to 1.25 Mbit/s on
-	// joining a 400 kbit/s line collapsed its estimate for seconds).
+	// flows (see probeTarget).
 	thinLink = 1_000_000
 )
 
@@ -77,6 +78,9 @@ type linkSignals struct {
 	// loss (pion's estimate is the lower of the loss-based and the
 	// delay-based one, and the loss-based one may go on growing).
 	queueing bool
+	// delayTarget is GCC's delay-based estimate (bit/s), which loss does
+	// not move.
+	delayTarget int
 }
 
 func readSignals(e cc.BandwidthEstimator) linkSignals {
@@ -89,6 +93,7 @@ func readSignals(e cc.BandwidthEstimator) linkSignals {
 	// No threshold yet: no delay statistics either (and a zero usage
 	// reads as overuse).
 	s.queueing = thr > 0 && (trend > thr || usage == "overuse")
+	s.delayTarget, _ = st["delayTargetBitrate"].(int)
 	return s
 }
 
@@ -107,7 +112,9 @@ type prober struct {
 	next     int64
 	backoff  time.Duration
 	streak   int // probes succeeded since the last congestion
-	stop     chan struct{}
+	// lossyBackoff: the backoff is a lossy line's, ended when its loss goes.
+	lossyBackoff bool
+	stop         chan struct{}
 }
 
 // watchEstimate marks congestion when the estimator drops its target.
@@ -122,14 +129,14 @@ func (p *Participant) watchEstimate(e cc.BandwidthEstimator) {
 	})
 }
 
-// estimateWithProbe is the estimate the allocator uses: the estimator's,
-// or what a probe proved if that is more and no congestion came since.
-func (p *Participant) estimateWithProbe(est int) int {
+// provenRate is what the last probe proved, 0 when none or congestion
+// came since.
+func (p *Participant) provenRate() int {
 	pr := &p.probe
 	if pr.proven > 0 && p.congestedAt.Load() > pr.provenAt {
 		pr.proven = 0
 	}
-	return max(est, pr.proven)
+	return pr.proven
 }
 
 // probeStep runs each allocation: it ends a running probe (proving its
@@ -158,7 +165,14 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 		case pr.queued >= probeQueueSamples || pr.maxLoss > pr.baseLoss+probeLossRise:
 			p.stopProbe()
 			pr.streak = 0
-			pr.backoff = min(max(2*pr.backoff, probeMinBackoff), probeMaxBackoff)
+			lo, hi := probeMinBackoff, probeMaxBackoff
+			pr.lossyBackoff = max(sig.loss, p.lineLoss) >= gccHoldLoss
+			if pr.lossyBackoff {
+				// A lossy line's failed probe cost its queue (and GCC
+				// holds there): try again seldom, unless the loss goes.
+				lo, hi = lossyProbeMinBackoff, lossyProbeMaxBackoff
+			}
+			pr.backoff = min(max(2*pr.backoff, lo), hi)
 			pr.next = now + int64(pr.backoff)
 			p.log.Debug("probe failed", "rate", pr.total, "backoff", pr.backoff, "estimate", est, "queueing", pr.queued, "loss", pr.maxLoss, "base_loss", pr.baseLoss)
 		case now-pr.startAt >= int64(probeDuration-probeSlack):
@@ -175,28 +189,23 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 	if p.congestedAt.Load() > pr.provenAt {
 		pr.streak = 0 // what the last probes proved is gone
 	}
-	if d == nil || now < pr.next || d.bound.Load() == nil || sig.queueing || sig.loss > lossyLink {
-		// A queue still draining (after congestion, or the last probe)
-		// would fail any probe: wait for it. A line's own random loss of
-		// a few percent is no reason not to probe: Google congestion
-		// control holds its estimate between 2% and 10% loss, so on a
-		// commune line only a probe ever raises it.
+	lossy := max(sig.loss, p.lineLoss) >= gccHoldLoss
+	if pr.lossyBackoff && !lossy {
+		pr.next, pr.lossyBackoff = now, false // the line recovered
+	}
+	if d == nil || now < pr.next || d.bound.Load() == nil || !p.estimateTested() || sig.queueing || sig.loss > lossyLink {
+		// Not before feedback has had feedbackSettle on the connection:
+		// a probe started before the subscriber's connection was up had
+		// no feedback to fail on and "proved" 0.5–0.7 Mbit/s, the next
+		// step doubled to 2 Mbit/s into a 600 kbit/s line, and GCC
+		// collapsed to 100 kbit/s for the rest of the run (TestShortRun's
+		// weak hall, floor paused 80–97 %). Not while a queue drains
+		// (after congestion, or the last probe): it would fail any probe.
+		// Nor into a link losing more than lossyLink: that loss is a full
+		// queue's, not the line's.
 		return false
 	}
-	// The first step: at most half again what flows or a quarter above
-	// the estimate (which includes the last proven rate), so a failed
-	// probe does not bury the audio. After a success: twice what was
-	// proven. Never more than what d wants, with headroom, since layer
-	// rates swing with key frames and a probe that proves just the need
-	// of a moment ago is wasted.
-	target := max(usage+usage/2, est+est/4, usage+100_000)
-	if pr.streak > 0 {
-		target = 2 * max(usage, est)
-	}
-	target = min(target, need+need/5)
-	if pr.streak == 0 && (est < thinLink || !p.estimateTested()) {
-		target = min(target, usage+usage/4)
-	}
+	target := probeTarget(usage, need, est, pr.proven, pr.streak, lossy)
 	pad := target - usage
 	if pad <= 0 {
 		return false
@@ -253,4 +262,38 @@ func (p *Participant) pad(d *downTrack, rate int, stop <-chan struct{}) {
 			}
 		}
 	}
+}
+
+// probeTarget is the total rate (bit/s) a probe aims at: usage is what
+// flows, need what giving the limited track what it wants would take in
+// all, est the estimate, proven what the last probe proved, streak the
+// probes succeeded since the last congestion, lossy whether the line
+// loses gccHoldLoss or more on its own. A pure function.
+//
+// The first step after congestion (or at the start) goes a little above
+// what flows, since the link was full near there: half again, or 100
+// kbit/s more; on a thin link (an estimate below thinLink) or a lossy
+// one at most a quarter more (50 kbit/s at least, so a paused picture's
+// low layer is reached in a step or two), which cannot overflow a
+// bottleneck queue of 250 ms within the probe's second even when the link
+// carries no more than what flows. Each success grows the next step from
+// what was proven, never from the estimate (GCC's may be untested):
+// twice, or a quarter more on a lossy line (where a failed probe costs
+// most: GCC holds its estimate there, and an overshoot to twice a 600
+// kbit/s line's rate collapsed it for the rest of the run). Never more than need with headroom, since layer
+// rates swing with key frames and a probe that proves just the need of a
+// moment ago is wasted.
+func probeTarget(usage, need, est, proven, streak int, lossy bool) int {
+	var target int
+	switch base := max(usage, proven); {
+	case streak == 0 && (lossy || est < thinLink):
+		target = usage + max(usage/4, 50_000)
+	case streak == 0:
+		target = max(usage+usage/2, usage+100_000)
+	case lossy:
+		target = base + base/4
+	default:
+		target = 2 * base
+	}
+	return min(target, need+need/5)
 }

@@ -1,0 +1,176 @@
+package sfu
+
+import (
+	"sync"
+	"time"
+)
+
+// The allocator's view of a subscriber's downlink: what pion's Google
+// congestion control (GCC) estimates, corrected where it is known to be
+// wrong on the lines Cầu serves, and what the link has actually carried.
+//
+// Two corrections, both measured on a commune line (cau loadtest
+// --weak-share, TestShortRun's 600 kbit/s line with 3 % loss):
+//
+//   - GCC's loss-based estimate follows the delay-based one down (a cut
+//     to 85 % of what was received, which at a join is little) and then
+//     holds between 2 % and 10 % average loss, or climbs 5 % per 200 ms
+//     below: one drop (a key frame burst, a probe) on a line with a few
+//     percent of random loss stayed for the rest of the call, 100–140
+//     kbit/s on a 600 kbit/s line, the floor paused. With no queue
+//     building and loss below lossyLink, the loss is the line's and not
+//     congestion: the delay-based estimate, which loss does not move and
+//     which recovers within a second or two, is the better one.
+//   - GCC's estimate grows by itself (the 1 Mbit/s initial one, 8 % a
+//     second when the delay is steady) without the link having carried
+//     it: a 600 kbit/s line was given the medium floor on an estimate of
+//     1.1 Mbit/s and its queue overflowed. So on a line that has lost
+//     packets (GCC's loss gccHoldLoss or more) or been congested since it
+//     connected, a layer above a track's lowest is taken only within what
+//     the link has carried untroubled in the last testedWindow (with
+//     testedHeadroom) or what a probe proved; each picture's lowest layer
+//     goes by the estimate alone (a paused picture is the worst outcome,
+//     and its rate is small). A clean link climbs on GCC's estimate as it
+//     is: held to what it carried, a WHEP player on loopback took 5 s and
+//     more to reach the high layer.
+const (
+	// gccHoldLoss is the average loss (a fraction) above which GCC's
+	// loss-based estimate stops growing (it falls above lossyLink).
+	gccHoldLoss = 0.02
+	// testedWindow: how long a rate the link carried untroubled counts
+	// as tested.
+	testedWindow = 10 * time.Second
+	// testedHeadroom: a layer above the lowest fits within the tested rate
+	// and this share more (a layer's rate swings with its key frames; more
+	// takes a probe).
+	testedHeadroom = 0.15
+	// lineLossWeight: each allocation (250 ms) moves the line's loss
+	// average this far towards GCC's, about 5 s of memory.
+	lineLossWeight = 0.05
+	// calmAfterCongestion: what flows within this of a congestion signal
+	// is not counted as tested.
+	calmAfterCongestion = time.Second
+)
+
+// linkInput is what the allocator knows of a downlink at one allocation.
+type linkInput struct {
+	gcc    int         // GCC's target (bit/s)
+	sig    linkSignals // its loss, queueing and delay-based target
+	proven int         // what the last probe proved since congestion, 0 none
+	// tested is the most the link carried untroubled lately; 0 puts no
+	// ceiling (a clean link, trusted to carry GCC's estimate).
+	tested int
+}
+
+// usableEstimate is the estimate plan shares: GCC's, or its delay-based
+// target when no queue builds and the loss is the line's (below
+// lossyLink), raised to a probed rate, with the tested ceiling for layers
+// above the lowest. A pure function.
+func usableEstimate(in linkInput) estimate {
+	base := in.gcc
+	if in.sig.loss < lossyLink && !in.sig.queueing && in.sig.delayTarget > base {
+		base = in.sig.delayTarget
+	}
+	base = max(base, in.proven)
+	e := estimate{bps: base}
+	if in.tested > 0 {
+		e.ceiling = max(in.tested+int(float64(in.tested)*testedHeadroom), in.proven)
+	}
+	return e
+}
+
+// testedBuckets hold one second each of the tested window.
+const testedBuckets = int(testedWindow / time.Second)
+
+// testedRate is the highest rate (bit/s) a downlink carried untroubled
+// over the last testedWindow, in one-second buckets; used under
+// Participant.allocMu.
+type testedRate struct {
+	b [testedBuckets]struct {
+		sec int64 // nanotime / 1 s
+		bps int
+	}
+}
+
+// record notes that bps flowed untroubled at now (nanotime).
+func (t *testedRate) record(now int64, bps int) {
+	sec := now / int64(time.Second)
+	b := &t.b[int(sec%int64(testedBuckets))]
+	if b.sec != sec {
+		b.sec, b.bps = sec, 0
+	}
+	b.bps = max(b.bps, bps)
+}
+
+// max is the highest rate recorded within testedWindow of now, 0 none.
+func (t *testedRate) max(now int64) int {
+	sec := now / int64(time.Second)
+	m := 0
+	for _, b := range t.b {
+		if b.bps > 0 && sec-b.sec < int64(testedBuckets) {
+			m = max(m, b.bps)
+		}
+	}
+	return m
+}
+
+// reset forgets what was tested before a congestion signal: the link
+// may carry less now. What flows now stays, as GCC governs below it.
+func (t *testedRate) reset(now int64, bps int) {
+	t.b = [testedBuckets]struct {
+		sec int64
+		bps int
+	}{}
+	t.record(now, bps)
+}
+
+// Bursts beyond the layers' steady rates: a new track starts from the
+// cached key frame and everything since (downTrack.replay), so its
+// picture shows at once. A subscriber's tracks start together when its
+// connection comes up, and each replayed up to 200 ms of its estimate:
+// on TestShortRun's 600 kbit/s line three strip and floor tracks put
+// 10–75 KB into a 19 KB queue at once on the untested 1 Mbit/s estimate,
+// lost a quarter of the packets for a second and collapsed GCC's estimate
+// for the rest of the run. So the tracks share one budget, sized on what
+// the plan sends (or the link carried), not on the estimate.
+const (
+	// replayBurst: the budget holds this long of the rate it is sized on.
+	replayBurst = 200 * time.Millisecond
+	// burstShare: it refills at this share of that rate.
+	burstShare = 0.25
+)
+
+// burstBudget is a token bucket of bytes shared by a subscriber's tracks.
+type burstBudget struct {
+	mu     sync.Mutex
+	rate   int     // bit/s it is sized on
+	tokens float64 // bytes
+	at     int64   // nanotime of the last refill
+}
+
+// setRate sizes the budget on bps (bit/s).
+func (b *burstBudget) setRate(bps int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.rate == 0 {
+		b.tokens = float64(bps) / 8 * replayBurst.Seconds()
+	}
+	b.rate = bps
+}
+
+// take spends n bytes at now (nanotime) if the budget holds them.
+func (b *burstBudget) take(now int64, n int) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	capacity := float64(b.rate) / 8 * replayBurst.Seconds()
+	if b.at != 0 && now > b.at {
+		b.tokens += float64(b.rate) / 8 * burstShare * float64(now-b.at) / float64(time.Second)
+	}
+	b.at = now
+	b.tokens = min(b.tokens, capacity)
+	if float64(n) > b.tokens {
+		return false
+	}
+	b.tokens -= float64(n)
+	return true
+}

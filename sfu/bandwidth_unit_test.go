@@ -1,0 +1,113 @@
+package sfu
+
+import (
+	"testing"
+	"time"
+)
+
+func TestUsableEstimate(t *testing.T) {
+	cases := []struct {
+		name         string
+		in           linkInput
+		bps, ceiling int
+	}{
+		{"GCC's estimate, nothing tested: no ceiling",
+			linkInput{gcc: 1_000_000}, 1_000_000, 0},
+		{"a line's own loss with no queue: the delay-based target (GCC's loss-based one holds low)",
+			linkInput{gcc: 140_000, sig: linkSignals{loss: 0.03, delayTarget: 480_000}, tested: 400_000}, 480_000, 460_000},
+		{"and after the loss fell below 2 % (GCC climbs 5 % per 200 ms from its drop)",
+			linkInput{gcc: 140_000, sig: linkSignals{loss: 0.005, delayTarget: 480_000}}, 480_000, 0},
+		{"a queue building: GCC's",
+			linkInput{gcc: 140_000, sig: linkSignals{loss: 0.03, delayTarget: 480_000, queueing: true}}, 140_000, 0},
+		{"loss of a full queue: GCC's",
+			linkInput{gcc: 140_000, sig: linkSignals{loss: 0.15, delayTarget: 480_000}}, 140_000, 0},
+		{"a proven rate raises the estimate and the ceiling",
+			linkInput{gcc: 500_000, proven: 900_000, tested: 400_000}, 900_000, 900_000},
+		{"the ceiling is the tested rate with headroom",
+			linkInput{gcc: 1_100_000, tested: 400_000}, 1_100_000, 460_000},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := usableEstimate(c.in)
+			if e.bps != c.bps || e.ceiling != c.ceiling {
+				t.Errorf("estimate %d ceiling %d, want %d and %d", e.bps, e.ceiling, c.bps, c.ceiling)
+			}
+		})
+	}
+}
+
+func TestTestedRate(t *testing.T) {
+	var tr testedRate
+	sec := int64(time.Second)
+	at := 100 * sec
+	if got := tr.max(at); got != 0 {
+		t.Fatalf("empty: %d", got)
+	}
+	tr.record(at, 300_000)
+	tr.record(at+sec/2, 450_000)
+	tr.record(at+3*sec, 200_000)
+	if got := tr.max(at + 3*sec); got != 450_000 {
+		t.Errorf("max within the window = %d, want 450000", got)
+	}
+	// testedWindow later the 450 kbit/s second has gone, the 200 not.
+	if got := tr.max(at + int64(testedWindow)); got != 200_000 {
+		t.Errorf("max a window later = %d, want 200000", got)
+	}
+	// The bucket of a second 10 s on is reused, not added to.
+	tr.record(at+int64(testedWindow), 100_000)
+	if got := tr.max(at + int64(testedWindow)); got != 200_000 {
+		t.Errorf("after reuse = %d, want 200000", got)
+	}
+	tr.reset(at+20*sec, 150_000)
+	if got := tr.max(at + 20*sec); got != 150_000 {
+		t.Errorf("after a reset = %d, want 150000 (what flows then)", got)
+	}
+}
+
+func TestBurstBudget(t *testing.T) {
+	var b burstBudget
+	if b.take(1, 1) {
+		t.Fatal("an unsized budget gave bytes")
+	}
+	b.setRate(400_000) // 200 ms: 10 000 bytes; refills at 12 500 bytes/s
+	now := int64(time.Second)
+	if !b.take(now, 4_000) || !b.take(now, 4_000) {
+		t.Fatal("two key frames of 4 KB within 10 KB refused")
+	}
+	if b.take(now, 4_000) {
+		t.Error("a third key frame at once was given: the tracks share one budget")
+	}
+	now += int64(200 * time.Millisecond) // +2 500 bytes
+	if !b.take(now, 4_000) {
+		t.Error("refilled budget refused 4 KB")
+	}
+	now += int64(10 * time.Second)
+	if b.take(now, 10_001) {
+		t.Error("the budget grew past 200 ms of its rate")
+	}
+}
+
+func TestProbeTarget(t *testing.T) {
+	cases := []struct {
+		name                             string
+		usage, need, est, proven, streak int
+		lossy                            bool
+		want                             int
+	}{
+		{"first step on a clean fat link: half again", 600_000, 5_000_000, 2_000_000, 0, 0, false, 900_000},
+		{"or 100 kbit/s more", 100_000, 5_000_000, 2_000_000, 0, 0, false, 200_000},
+		{"first step on a thin link: a quarter more", 400_000, 5_000_000, 600_000, 0, 0, false, 500_000},
+		{"50 kbit/s at least (a paused picture's low layer)", 40_000, 5_000_000, 150_000, 0, 0, false, 90_000},
+		{"first step on a lossy line, whatever the estimate", 400_000, 5_000_000, 3_000_000, 0, 0, true, 500_000},
+		{"after a success on a fat link: twice what was proven, not the estimate", 500_000, 5_000_000, 8_000_000, 1_200_000, 1, false, 2_400_000},
+		{"on a lossy line: a quarter more", 400_000, 5_000_000, 600_000, 500_000, 2, true, 625_000},
+		{"never past need with a fifth of headroom", 400_000, 500_000, 2_000_000, 0, 0, false, 600_000},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := probeTarget(c.usage, c.need, c.est, c.proven, c.streak, c.lossy); got != c.want {
+				t.Errorf("probeTarget = %d, want %d", got, c.want)
+			}
+		})
+	}
+}
