@@ -1,14 +1,18 @@
 package loadtest
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"time"
 
 	"github.com/pion/webrtc/v4"
 
 	"github.com/cau-gov/cau/sfu"
+	"github.com/cau-gov/cau/sfu/sfuclient"
 )
 
 // Weak halls and the strip of other halls: which halls get a shaped
@@ -38,6 +42,31 @@ func stripTargets(halls []*hall, j, k int) []*hall {
 		out = append(out, halls[(j+i)%len(halls)])
 	}
 	return out
+}
+
+// publishWait bounds the wait for a camera to be published.
+const publishWait = 10 * time.Second
+
+// subscribeLow subscribes c to camera in the low layer (a strip's or the
+// console's thumbnail) once the SFU has said it is published: a hall's
+// publication is negotiated when it has joined, but the SFU knows the
+// camera only from its first packets, and a subscription sent before is
+// refused (no such track). Under load that left a third of the strip
+// unsubscribed (TestShortRun: 9–12 of 14 subscriptions).
+func subscribeLow(ctx context.Context, c *sfuclient.Client, camera sfu.TrackID) error {
+	published := slices.ContainsFunc(c.Joined().Tracks, func(t sfu.TrackInfo) bool { return t.ID == camera })
+	if !published {
+		wctx, cancel := context.WithTimeout(ctx, publishWait)
+		defer cancel()
+		_, err := c.WaitFor(wctx, func(ev sfuclient.Event) bool {
+			var tp sfu.TrackPublished
+			return ev.Type == "track_published" && json.Unmarshal(ev.Data, &tp) == nil && tp.Track.ID == camera
+		})
+		if err != nil {
+			return fmt.Errorf("not published within %s: %w", publishWait, err)
+		}
+	}
+	return c.Subscribe(camera, sfu.QualityLow)
 }
 
 // byIndex orders halls by join order (they finish joining in any order).

@@ -221,7 +221,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Subscribers > 0 {
 		for j, h := range halls {
 			for _, x := range stripTargets(halls, j, o.Subscribers) {
-				if err := h.client.Subscribe(sfu.TrackID(x.id+"/camera"), sfu.QualityLow); err != nil {
+				if err := subscribeLow(ctx, h.client, sfu.TrackID(x.id+"/camera")); err != nil {
 					addErr(fmt.Errorf("%s: subscribe %s: %w", h.id, x.id, err))
 				}
 			}
@@ -506,7 +506,7 @@ func dialConsole(ctx context.Context, o Options, wsURL string, halls []*hall) (*
 		return nil, err
 	}
 	for _, x := range halls {
-		if err := c.Subscribe(sfu.TrackID(x.id+"/camera"), sfu.QualityLow); err != nil {
+		if err := subscribeLow(ctx, c, sfu.TrackID(x.id+"/camera")); err != nil {
 			return c, err
 		}
 	}

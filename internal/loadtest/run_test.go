@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"testing"
 	"time"
@@ -20,7 +21,18 @@ func TestShortRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short mode")
 	}
-	e, err := StartEmbedded(nil)
+	// CAU_TEST_SFU_LOG=file writes the SFU's debug log there: each
+	// allocation, probe and estimate drop, to see why a layer moved.
+	var log *slog.Logger
+	if f := os.Getenv("CAU_TEST_SFU_LOG"); f != "" {
+		w, err := os.Create(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		log = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	e, err := StartEmbedded(log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,10 +59,8 @@ func TestShortRun(t *testing.T) {
 	}
 	// Every hall gets the floor and audio; the three normal halls get
 	// their two strip cameras too (the weak hall's may be paused).
-	// 14 when every strip camera has flowed; one may still be on its way
-	// at the end of 3 s (seen once on the idle machine).
-	if rep.Subscriptions < 4+4+3*2-1 || rep.SubscribersPerHall != 2 {
-		t.Errorf("%d subscriptions measured (%d per hall), want ≥ 13", rep.Subscriptions, rep.SubscribersPerHall)
+	if rep.Subscriptions < 4+4+3*2 || rep.SubscribersPerHall != 2 {
+		t.Errorf("%d subscriptions measured (%d per hall), want ≥ 14 (errors %v)", rep.Subscriptions, rep.SubscribersPerHall, rep.Errors)
 	}
 	if rep.WeakHalls != 1 || rep.NormalHalls != 3 || rep.WeakLink == nil {
 		t.Fatalf("weak / normal halls %d / %d, link %+v: want 1 / 3", rep.WeakHalls, rep.NormalHalls, rep.WeakLink)
@@ -58,12 +68,15 @@ func TestShortRun(t *testing.T) {
 	if used := rep.WeakLink.KbpsUsed; used < 150 || used > 600*1.1 {
 		t.Errorf("the weak hall received %.0f kbit/s through its 600 kbit/s line: not shaped, or nothing flows", used)
 	}
-	// KNOWN REGRESSION (issue 19, end of session 3): since the thin-link
-	// changes the weak hall's floor is paused for 3–97 % of a 3 s run on
-	// the idle machine, where it used to end on low. Its audio is still
-	// asserted below; the picture is reported, not asserted, until the
-	// allocator is fixed — then assert WeakFloorLayerAtEnd["low"] == 1 again.
-	t.Logf("weak hall's floor: %v of the run, at the end %v (link %+v)", rep.WeakFloorLayers, rep.WeakFloorLayerAtEnd, *rep.WeakLink)
+	// The weak hall keeps the floor's low layer to the end. (It was paused
+	// for 3–97 % of the run for a while: probes before the connection was
+	// up, steps doubling an untested estimate, and replays bursting into
+	// the queue collapsed GCC's estimate, which then held under the line's
+	// 3 % loss; see sfu/bandwidth.go.)
+	if rep.WeakFloorLayerAtEnd["low"] != 1 || rep.WeakFloorLayers["low"] < 0.9 {
+		t.Errorf("weak hall's floor: %v of the run, at the end %v, want low at the end and ≥ 90%% of the run (link %+v)",
+			rep.WeakFloorLayers, rep.WeakFloorLayerAtEnd, *rep.WeakLink)
+	}
 	if rep.NormalFloorLayerAtEnd["high"]+rep.NormalFloorLayerAtEnd["medium"] == 0 {
 		t.Errorf("normal halls' floor at the end: %v, want one above low", rep.NormalFloorLayerAtEnd)
 	}
