@@ -45,8 +45,11 @@ const (
 	// takes a probe).
 	testedHeadroom = 0.15
 	// lineLossWeight: each allocation (250 ms) moves the line's loss
-	// average this far towards GCC's, about 5 s of memory.
-	lineLossWeight = 0.05
+	// average this far towards GCC's (of 200 ms), about 1.5 s of memory:
+	// a 3 % line reads above 2 % between its losses, and a line that
+	// clears reads clean within a second (with 5 s, a link lifted to 50
+	// Mbit/s climbed in lossy steps and took 11 s to reach high).
+	lineLossWeight = 0.15
 	// calmAfterCongestion: what flows within this of a congestion signal
 	// is not counted as tested.
 	calmAfterCongestion = time.Second

@@ -53,9 +53,9 @@ type Participant struct {
 	tested      testedRate
 	testedReset int64
 	lastUsed    int
-	// lineLoss is a slow average of the downlink's loss (lineLossWeight
-	// per allocation): a line's own loss, which GCC's average of 200 ms
-	// shows only now and then.
+	// lineLoss is a slower average of the downlink's loss
+	// (lineLossWeight per allocation): a line's own loss, which GCC's
+	// average of 200 ms shows only now and then.
 	lineLoss float64
 	// peakLoss is the highest loss GCC reported on the connection.
 	peakLoss float64
