@@ -162,7 +162,15 @@ func (b *burstBudget) setRate(bps int) {
 }
 
 // take spends n bytes at now (nanotime) if the budget holds them.
-func (b *burstBudget) take(now int64, n int) bool {
+func (b *burstBudget) take(now int64, n int) bool { return b.spend(now, n, false) }
+
+// takeKey is take for a key frame alone: when the budget is full it goes
+// even if larger than the whole budget, which is in debt after it (a WHEP
+// player of a 1.5 Mbit/s layer would otherwise wait for the encoder's
+// next key frame).
+func (b *burstBudget) takeKey(now int64, n int) bool { return b.spend(now, n, true) }
+
+func (b *burstBudget) spend(now int64, n int, key bool) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	capacity := float64(b.rate) / 8 * replayBurst.Seconds()
@@ -171,7 +179,7 @@ func (b *burstBudget) take(now int64, n int) bool {
 	}
 	b.at = now
 	b.tokens = min(b.tokens, capacity)
-	if float64(n) > b.tokens {
+	if float64(n) > b.tokens && (!key || b.tokens < capacity) {
 		return false
 	}
 	b.tokens -= float64(n)

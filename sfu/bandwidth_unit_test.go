@@ -66,9 +66,6 @@ func TestTestedRate(t *testing.T) {
 
 func TestBurstBudget(t *testing.T) {
 	var b burstBudget
-	if b.take(1, 1) {
-		t.Fatal("an unsized budget gave bytes")
-	}
 	b.setRate(400_000) // 200 ms: 10 000 bytes; refills at 12 500 bytes/s
 	now := int64(time.Second)
 	if !b.take(now, 4_000) || !b.take(now, 4_000) {
@@ -81,9 +78,18 @@ func TestBurstBudget(t *testing.T) {
 	if !b.take(now, 4_000) {
 		t.Error("refilled budget refused 4 KB")
 	}
-	now += int64(10 * time.Second)
+	now += int64(10 * time.Second) // full again, not more
 	if b.take(now, 10_001) {
 		t.Error("the budget grew past 200 ms of its rate")
+	}
+	if !b.takeKey(now, 30_000) {
+		t.Error("a full budget refused a key frame larger than itself")
+	}
+	if b.take(now+int64(time.Second), 1_000) {
+		t.Error("a budget in debt gave bytes")
+	}
+	if !b.take(now+int64(3*time.Second), 1_000) {
+		t.Error("the debt was not repaid after 3 s")
 	}
 }
 

@@ -331,7 +331,7 @@ func (d *downTrack) replay(l *upLayer, p *packet, now int64) bool {
 		for _, q := range kf {
 			n += q.n
 		}
-		if !d.sub.burst.take(now, n) {
+		if !d.sub.burst.takeKey(now, n) {
 			return false
 		}
 		d.switchTo(nil, l, kf[0], now)

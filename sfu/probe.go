@@ -111,9 +111,12 @@ type prober struct {
 	queued   int     // allocations during the probe that saw queueing
 	next     int64
 	backoff  time.Duration
-	streak   int // probes succeeded since the last congestion
-	// lossyBackoff: the backoff is a lossy line's, ended when its loss goes.
+	streak   int  // probes succeeded since the last congestion
+	known    bool // a probe has succeeded on the connection
+	// lossyBackoff: the backoff is a lossy line's, ended when its loss
+	// goes; failedAt is when the last probe failed.
 	lossyBackoff bool
+	failedAt     int64
 	stop         chan struct{}
 }
 
@@ -173,11 +176,11 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 				lo, hi = lossyProbeMinBackoff, lossyProbeMaxBackoff
 			}
 			pr.backoff = min(max(2*pr.backoff, lo), hi)
-			pr.next = now + int64(pr.backoff)
+			pr.next, pr.failedAt = now+int64(pr.backoff), now
 			p.log.Debug("probe failed", "rate", pr.total, "backoff", pr.backoff, "estimate", est, "queueing", pr.queued, "loss", pr.maxLoss, "base_loss", pr.baseLoss)
 		case now-pr.startAt >= int64(probeDuration-probeSlack):
 			p.stopProbe()
-			pr.proven, pr.provenAt = pr.total, now
+			pr.proven, pr.provenAt, pr.known = pr.total, now, true
 			pr.streak++
 			pr.backoff = probeMinBackoff
 			pr.next = now // climb on at the next allocation
@@ -190,8 +193,11 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 		pr.streak = 0 // what the last probes proved is gone
 	}
 	lossy := max(sig.loss, p.lineLoss) >= gccHoldLoss
-	if pr.lossyBackoff && !lossy {
-		pr.next, pr.lossyBackoff = now, false // the line recovered
+	if pr.lossyBackoff && max(sig.loss, p.lineLoss) < gccHoldLoss/2 && now-pr.failedAt >= int64(probeMinBackoff) {
+		// The line recovered (well below its loss of before: a 3 % line
+		// dips under 2 % between losses, and probing at once then failed
+		// again and collapsed GCC's estimate).
+		pr.next, pr.lossyBackoff = now, false
 	}
 	if d == nil || now < pr.next || d.bound.Load() == nil || !p.estimateTested() || sig.queueing || sig.loss > lossyLink {
 		// Not before feedback has had feedbackSettle on the connection:
@@ -205,7 +211,11 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 		// queue's, not the line's.
 		return false
 	}
-	target := probeTarget(usage, need, est, pr.proven, pr.streak, lossy)
+	// Until a probe has succeeded on the connection, the line is unknown:
+	// steps as on a lossy one (a first probe of half again into a 600
+	// kbit/s line that GCC still put at 1.1 Mbit/s collapsed its estimate
+	// to 66 kbit/s).
+	target := probeTarget(usage, need, est, pr.proven, pr.streak, lossy || !pr.known)
 	pad := target - usage
 	if pad <= 0 {
 		return false
