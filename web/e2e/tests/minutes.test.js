@@ -72,6 +72,12 @@ function day(n) {
 	return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }).format(Date.now() + n * 86400_000);
 }
 
+/** @param {string} iso 2026-12-02 → 02/12/2026 */
+function vnDay(iso) {
+	const [y, m, d] = iso.split('-');
+	return `${d}/${m}/${y}`;
+}
+
 /**
  * @param {import('playwright-core').Page} page
  * @param {string} user
@@ -241,10 +247,12 @@ test('tasks: the unit reports progress and asks for time, the assigner decides; 
 		await chair.page.click('header nav a[href="/tasks/dashboard"]');
 		await chair.page.waitForSelector('#dash-table tbody tr');
 		// The period: deadlines from 100 days ago on.
-		await chair.page.fill('#d-from', day(-100));
-		await chair.page.fill('#d-to', day(60));
+		// Days are typed as the offices write them (02/12/2026), whatever the browser's language.
+		await chair.page.fill('#d-from', vnDay(day(-100)));
+		await chair.page.fill('#d-to', vnDay(day(60)));
 		await chair.page.$eval('#d-to', (e) => e.dispatchEvent(new Event('change', { bubbles: true })));
-		await chair.page.waitForFunction(() => /from=/.test(location.search) && !document.querySelector('#dash[aria-busy]'));
+		const want = `from=${day(-100)}&to=${day(60)}`;
+		await chair.page.waitForFunction((w) => location.search.includes(w) && !document.querySelector('#dash[aria-busy]'), want);
 		await chair.page.waitForSelector('#chart-overdue svg a');
 		const first = await chair.page.$eval('#dash-table tbody tr', (tr) => Number(tr.querySelector('td.num')?.textContent));
 		assert.equal(first, 2, 'the unit with most overdue tasks comes first');
@@ -257,6 +265,24 @@ test('tasks: the unit reports progress and asks for time, the assigner decides; 
 		await chair.page.setViewportSize(sizes.tablet);
 		await shoot(chair.page, 'dashboard', 'tablet');
 		await chair.page.setViewportSize(sizes.desktop);
+
+		// The task list's period is typed the same way; a day that does not
+		// exist is marked and changes nothing.
+		await chair.page.goto(`${server.url}/tasks?mine=false&from=${day(-100)}`);
+		await chair.page.waitForSelector('#task-list tbody tr');
+		assert.equal(await chair.page.inputValue('#f-from'), vnDay(day(-100)));
+		await chair.page.fill('#f-to', '31/02/2026');
+		await chair.page.$eval('#f-to', (e) => e.dispatchEvent(new Event('change', { bubbles: true })));
+		assert.equal(await chair.page.getAttribute('#f-to', 'aria-invalid'), 'true');
+		assert.doesNotMatch(chair.page.url(), /to=/);
+		await chair.page.fill('#f-to', vnDay(day(60)));
+		await chair.page.$eval('#f-to', (e) => e.dispatchEvent(new Event('change', { bubbles: true })));
+		await chair.page.waitForFunction((w) => location.search.includes(w), `to=${day(60)}`);
+		assert.equal(await chair.page.getAttribute('#f-to', 'aria-invalid'), null);
+		await shoot(chair.page, 'tasks-period', 'desktop');
+		await chair.page.goto(`${server.url}/tasks/dashboard?by=unit&${want}`);
+		await chair.page.waitForSelector('#dash-table tbody tr');
+		assert.equal(await chair.page.inputValue('#d-from'), vnDay(day(-100)));
 
 		// XLSX export downloads a workbook.
 		const [download] = await Promise.all([chair.page.waitForEvent('download'), chair.page.click('#export-xlsx')]);

@@ -135,6 +135,18 @@ export function parseVNDateTime(day, time) {
 	return new Date(utc);
 }
 
+/**
+ * parseVNDay reads "02/12/2026" as the calendar day "2026-12-02"; null
+ * when it is not a real day.
+ * @param {string} day
+ */
+export function parseVNDay(day) {
+	const d = parseVNDateTime(day, '12:00');
+	if (!d) return null;
+	const c = clock(d);
+	return `${c.year}-${c.month}-${c.day}`;
+}
+
 /** keys lists every key per language (tests check both languages have the same). */
 export function keys() {
 	return { vi: Object.keys(dict.vi), en: Object.keys(dict.en) };

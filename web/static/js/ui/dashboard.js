@@ -6,6 +6,7 @@
 import { errorMessage } from '../api.js';
 import { t } from '../i18n.js';
 import { h, replace, saveFile } from './dom.js';
+import { dayInput, dayOf } from './dayinput.js';
 import { barChart } from './chart.js';
 import { statuses, today } from './taskbits.js';
 
@@ -22,8 +23,8 @@ export async function dashboardScreen(main, ctx) {
 	const f = {
 		by: h('select', { id: 'd-by' }, ['unit', 'leader'].map((b) => h('option', { value: b, selected: (q.get('by') ?? 'unit') === b }, t('dash.by.' + b)))),
 		// The period of deadlines: this calendar year so far and what is due after.
-		from: h('input', { id: 'd-from', type: 'date', value: q.get('from') ?? `${year}-01-01` }),
-		to: h('input', { id: 'd-to', type: 'date', value: q.get('to') ?? '' }),
+		from: dayInput('d-from', q.get('from') ?? `${year}-01-01`),
+		to: dayInput('d-to', q.get('to') ?? ''),
 		meeting: h('select', { id: 'd-meeting' }, h('option', { value: '' }, t('tasks.allMeetings')),
 			meetings.map((/** @type {any} */ m) => h('option', { value: m.id, selected: q.get('meeting_id') === String(m.id) }, m.title))),
 	};
@@ -38,13 +39,18 @@ export async function dashboardScreen(main, ctx) {
 				h('a', { class: 'button', href: '/tasks?mine=false', onclick: go('/tasks?mine=false') }, t('dash.allTasks')),
 				h('button', { type: 'button', id: 'export-xlsx', onclick: () => void exportXLSX() }, t('dash.export')))),
 		filters, error, out));
-	filters.addEventListener('change', () => { history.replaceState(null, '', '/tasks/dashboard?' + params()); void load(); });
+	filters.addEventListener('change', () => {
+		if (dayOf(f.from) === null || dayOf(f.to) === null) return; // not a day yet: the figures stay as they are
+		history.replaceState(null, '', '/tasks/dashboard?' + params());
+		void load();
+	});
 	filters.addEventListener('submit', (ev) => ev.preventDefault());
 
 	function params() {
 		const p = new URLSearchParams({ by: f.by.value });
-		if (f.from.value) p.set('from', f.from.value);
-		if (f.to.value) p.set('to', f.to.value);
+		const from = dayOf(f.from), to = dayOf(f.to);
+		if (from) p.set('from', from);
+		if (to) p.set('to', to);
 		if (f.meeting.value) p.set('meeting_id', f.meeting.value);
 		return p;
 	}

@@ -6,6 +6,7 @@
 import { errorMessage } from '../api.js';
 import { t } from '../i18n.js';
 import { h, replace } from './dom.js';
+import { dayInput, dayOf } from './dayinput.js';
 import { statuses, statusBadge, formatDay, units, progress } from './taskbits.js';
 
 const pageSize = 50;
@@ -31,8 +32,8 @@ export async function tasksScreen(main, ctx) {
 			statuses.map((s) => h('option', { value: s, selected: q.get('status') === s }, t('task.status.' + s)))),
 		meeting: h('select', { id: 'f-meeting' }, h('option', { value: '' }, t('tasks.allMeetings')),
 			meetings.map((/** @type {any} */ m) => h('option', { value: m.id, selected: q.get('meeting_id') === String(m.id) }, m.title))),
-		from: h('input', { id: 'f-from', type: 'date', value: q.get('from') ?? '' }),
-		to: h('input', { id: 'f-to', type: 'date', value: q.get('to') ?? '' }),
+		from: dayInput('f-from', q.get('from') ?? ''),
+		to: dayInput('f-to', q.get('to') ?? ''),
 	};
 	const unitId = Number(q.get('unit_id')) || null;
 	const assigner = Number(q.get('assigner_id')) || null;
@@ -56,12 +57,14 @@ export async function tasksScreen(main, ctx) {
 
 	// Every change of a filter becomes the URL (replaceState) and a new list.
 	filters.addEventListener('change', () => {
+		const from = dayOf(f.from), to = dayOf(f.to);
+		if (from === null || to === null) return; // not a day yet: the list stays as it is
 		const n = new URLSearchParams();
 		if (leader) n.set('mine', f.scope.value === 'mine' ? 'true' : 'false');
 		if (f.status.value) n.set('status', f.status.value);
 		if (f.meeting.value) n.set('meeting_id', f.meeting.value);
-		if (f.from.value) n.set('from', f.from.value);
-		if (f.to.value) n.set('to', f.to.value);
+		if (from) n.set('from', from);
+		if (to) n.set('to', to);
 		for (const k of ['unit_id', 'assigner_id', 'assigner_name']) { const v = new URLSearchParams(location.search).get(k); if (v) n.set(k, v); }
 		history.replaceState(null, '', '/tasks' + (n.size ? '?' + n : ''));
 		void load(0);
