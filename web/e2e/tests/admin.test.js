@@ -13,6 +13,7 @@ import { startServer } from '../lib/server.js';
 import { openBrowser, shoot, sizes } from '../lib/browser.js';
 import { signIn } from '../lib/api.js';
 import { xlsx } from '../lib/xlsx.js';
+import { axeCheck } from '../lib/axe.js';
 
 /** @type {import('../lib/server.js').CauServer} */
 let server;
@@ -38,6 +39,21 @@ after(async () => {
 	await server?.stop();
 	if (dir) await rm(dir, { recursive: true, force: true });
 });
+
+/** Serious and critical axe findings, by screen (asserted by the last test). */
+/** @type {Record<string, import('../lib/axe.js').Violation[]>} */
+const a11y = {};
+
+/**
+ * step screenshots the page and runs axe-core on it.
+ * @param {import('playwright-core').Page} page
+ * @param {string} name
+ * @param {string} size
+ */
+async function step(page, name, size) {
+	await step(page, name, size);
+	a11y[`${name} (${size})`] = await axeCheck(page, `${name} (${size})`);
+}
 
 /**
  * @param {import('playwright-core').Page} page
@@ -93,10 +109,10 @@ test('the admin imports users from XLSX: a dry run with bad rows, fixed, then th
 		assert.deepEqual(problems, ['2:', '3:unit_unknown', '4:', '5:username_duplicate', '6:email_format']);
 		assert.match(await page.textContent('#import-rows tr[data-line="5"]') ?? '', /trùng với dòng 2/);
 		assert.equal(await page.$('#import-go'), null, 'no import while rows have problems');
-		await shoot(page, 'admin-import-dry-run', 'desktop');
+		await step(page, 'admin-import-dry-run', 'desktop');
 		await page.setViewportSize(phone);
 		await page.$eval('#import-summary', (e) => e.scrollIntoView());
-		await shoot(page, 'admin-import-dry-run', 'phone');
+		await step(page, 'admin-import-dry-run', 'phone');
 		await page.setViewportSize(sizes.desktop);
 		const api = await signIn(server.url, 'admin', password);
 		assert.equal((await api.call('GET', '/users?q=tran van minh')).total, 0, 'the dry run wrote nothing');
@@ -112,7 +128,7 @@ test('the admin imports users from XLSX: a dry run with bad rows, fixed, then th
 		assert.ok(created.every((c) => /^[a-z2-7]{16}$/.test(c[1] ?? '')), 'a temporary password each');
 		const [download] = await Promise.all([page.waitForEvent('download'), page.click('#import-download')]);
 		assert.equal(download.suggestedFilename(), 'mat-khau-tam.csv');
-		await shoot(page, 'admin-import-done', 'desktop');
+		await step(page, 'admin-import-done', 'desktop');
 		const hoa = (await api.call('GET', '/users?q=nt.hoa')).users[0];
 		assert.equal(hoa.must_change_password, true);
 		assert.deepEqual(hoa.grants.map((/** @type {any} */ g) => g.role), ['delegate']);
@@ -129,7 +145,7 @@ test('the admin gives a role and makes a district official the admin of its dist
 		await signInAt(page, 'admin', '/admin/users');
 		await page.fill('#f-q', 'Nguyễn Thị Hòa');
 		await page.waitForSelector('#user-list tr[data-username="nt.hoa"]');
-		await shoot(page, 'admin-users', 'desktop');
+		await step(page, 'admin-users', 'desktop');
 		await page.click('#user-list tr[data-username="nt.hoa"] a');
 		await page.waitForSelector('#user-roles');
 		// Chair, province-wide, besides delegate.
@@ -138,7 +154,7 @@ test('the admin gives a role and makes a district official the admin of its dist
 		await page.selectOption('#grant-list li:last-child select[aria-label="Phạm vi"]', '');
 		await page.click('#roles-save');
 		await page.waitForFunction(() => document.querySelector('#user-msg')?.textContent === 'Đã lưu vai trò.');
-		await shoot(page, 'admin-user', 'desktop');
+		await step(page, 'admin-user', 'desktop');
 		const api = await signIn(server.url, 'admin', password);
 		const hoa = (await api.call('GET', '/users?q=nt.hoa')).users[0];
 		assert.deepEqual(hoa.grants.map((/** @type {any} */ g) => [g.role, g.scope_unit_id ?? null]).sort(), [['chair', null], ['delegate', null]]);
@@ -154,7 +170,7 @@ test('the admin gives a role and makes a district official the admin of its dist
 		const da = await api.call('GET', `/users/${s.districtAdmin.id}`);
 		assert.ok(da.grants.some((/** @type {any} */ g) => g.role === 'admin' && g.scope_unit_id === s.district.id), 'scoped admin grant saved');
 		await page.setViewportSize(phone);
-		await shoot(page, 'admin-user', 'phone');
+		await step(page, 'admin-user', 'phone');
 
 		// The signature block of the province's notices.
 		await page.setViewportSize(sizes.desktop);
@@ -166,9 +182,9 @@ test('the admin gives a role and makes a district official the admin of its dist
 		await page.click('#signature button[type=submit]');
 		await page.waitForFunction(() => document.querySelector('#sig-msg')?.textContent === 'Đã lưu.');
 		assert.equal((await api.call('GET', `/units/${root.id}/signature`)).signer_name, 'Nguyễn Văn Hòa');
-		await shoot(page, 'admin-units', 'desktop');
+		await step(page, 'admin-units', 'desktop');
 		await page.setViewportSize(phone);
-		await shoot(page, 'admin-units', 'phone');
+		await step(page, 'admin-units', 'phone');
 		await page.setViewportSize(sizes.desktop);
 
 		// A level below communes (villages), from the levels' card.
@@ -200,7 +216,7 @@ test('a district admin sees only its district', async () => {
 		assert.ok(shown.length > 1 && shown.every((id) => inside.has(id)), 'only the district and its communes');
 		// Its own district's record is decided one level up.
 		assert.equal(await page.$('#unit-edit'), null);
-		await shoot(page, 'admin-district-units', 'phone');
+		await step(page, 'admin-district-units', 'phone');
 		// It adds a ward, renames it and closes it again.
 		await page.fill('#child-name', 'UBND phường Thử Nghiệm');
 		await page.fill('#child-code', 'phuong-thu-nghiem');
@@ -222,7 +238,7 @@ test('a district admin sees only its district', async () => {
 		assert.ok(names.length > 0 && names.every((n) => insideNames.has(n ?? '')), 'only people of the district: ' + names.join('; '));
 		assert.ok(!names.includes(s.department.name));
 		await page.$eval('#user-count', (e) => e.scrollIntoView());
-		await shoot(page, 'admin-district-users', 'phone');
+		await step(page, 'admin-district-users', 'phone');
 		await page.goto(`${server.url}/admin/audit`);
 		await page.waitForSelector('.admin [role=alert]');
 		assert.match(await page.textContent('.admin [role=alert]') ?? '', /Chỉ quản trị viên toàn tỉnh/);
@@ -248,7 +264,7 @@ test('the audit log filters, shows a row and verifies its chain', async () => {
 		assert.match(await page.textContent('#audit-table tr.audit-detail:not([hidden]) pre') ?? '', /"after"/);
 		await page.click('#audit-verify-run');
 		await page.waitForFunction(() => /Nhật ký toàn vẹn: đã kiểm tra \d+ dòng/.test(document.querySelector('#audit-verify-result')?.textContent ?? ''));
-		await shoot(page, 'admin-audit', 'desktop');
+		await step(page, 'admin-audit', 'desktop');
 		// A person's name narrows the log to what they did.
 		await page.click('#audit-table tr[data-action="user.roles"] td:nth-child(3) button');
 		await page.waitForURL((u) => u.searchParams.has('actor_id'));
@@ -256,9 +272,15 @@ test('the audit log filters, shows a row and verifies its chain', async () => {
 		assert.equal(await page.inputValue('#a-actor'), new URL(page.url()).searchParams.get('actor_id'));
 		await page.setViewportSize(phone);
 		await page.$eval('#audit-table', (e) => e.scrollIntoView());
-		await shoot(page, 'admin-audit', 'phone');
+		await step(page, 'admin-audit', 'phone');
 		assert.deepEqual(b.problems, [], 'page errors');
 	} finally {
 		await b.close();
 	}
+});
+
+test('axe-core: no serious or critical violation on the admin screens', () => {
+	assert.ok(Object.keys(a11y).length >= 10, `axe ran on ${Object.keys(a11y).length} screens`);
+	const bad = Object.entries(a11y).filter(([, v]) => v.length > 0).map(([k, v]) => `${k}: ${v.map((x) => x.id).join(', ')}`);
+	assert.deepEqual(bad, [], 'serious or critical axe violations');
 });

@@ -1,6 +1,7 @@
 // The whole session of ../shared/BRIEF.md through the UI only, in Chromium
 // (after the administrator imports five officials from an XLSX file and
-// makes one of them a chair):
+// makes one of them a chair, who then chairs the meeting, runs the session,
+// approves the minutes and follows the task on her dashboard):
 // every step a user takes is a click or a key in the page (the API is read
 // only to check what the pages did). The secretary creates the meeting with
 // its chair, delegates and a district's communes, the agenda with presenters
@@ -45,11 +46,12 @@ async function step(page, name, size) {
  * @param {import('playwright-core').Page} page
  * @param {string} user
  * @param {string} next
+ * @param {string} [pass]
  */
-async function signInAt(page, user, next) {
+async function signInAt(page, user, next, pass = password) {
 	await page.goto(`${server.url}/login?next=${encodeURIComponent(next)}`);
 	await page.fill('#username', user);
-	await page.fill('#password', password);
+	await page.fill('#password', pass);
 	await page.click('form.login button[type=submit]');
 }
 
@@ -88,7 +90,10 @@ test('the BRIEF session, end to end, through the UI only', async () => {
 	const concernedUnit = units.find((/** @type {any} */ u) => u.id === concerned.unit_id);
 	const title = 'Hội nghị trực tuyến toàn tỉnh về chuyển đổi số tháng 12';
 
-	// 0. The administrator imports five officials from an XLSX file and makes one a chair.
+	// 0. The administrator imports five officials from an XLSX file and makes
+	// one, Nguyễn Thị Hòa, a chair: she chairs this meeting.
+	let hoaTemp = '';
+	const hoaPassword = 'Hòa-chủ-trì-2026';
 	const adm = await openBrowser(sizes.desktop);
 	try {
 		const p = adm.page;
@@ -109,6 +114,8 @@ test('the BRIEF session, end to end, through the UI only', async () => {
 		await step(p, 'admin-import-check', 'desktop');
 		await p.click('#import-go');
 		await p.waitForSelector('#import-created');
+		hoaTemp = await p.textContent('#import-created tbody tr:first-child code.password') ?? '';
+		assert.match(await p.textContent('#import-created tbody tr:first-child') ?? '', /nt\.hoa/);
 		await p.goto(`${server.url}/admin/users`);
 		await p.fill('#f-q', 'Nguyễn Thị Hòa');
 		await p.click('#user-list tr[data-username="nt.hoa"] a');
@@ -153,9 +160,9 @@ test('the BRIEF session, end to end, through the UI only', async () => {
 		assert.match(await p.textContent('.editor > .error') ?? '', /chưa có chủ trì/);
 
 		// The chair and the delegates from people search (Enter takes the exact match).
-		await pick(p, '#chair-q', 'chutri');
-		await p.waitForFunction(() => /Trần Văn Quang/.test(document.querySelector('#chair-name')?.textContent ?? ''));
-		for (const [i, u] of ['daibieu1', 'daibieu3', 'nt.hoa'].entries()) {
+		await pick(p, '#chair-q', 'nt.hoa');
+		await p.waitForFunction(() => /Nguyễn Thị Hòa/.test(document.querySelector('#chair-name')?.textContent ?? ''));
+		for (const [i, u] of ['daibieu1', 'daibieu3'].entries()) {
 			await pick(p, '#people-q', u);
 			await p.waitForSelector(`#people-list li:nth-child(${i + 1})`);
 		}
@@ -245,11 +252,19 @@ test('the BRIEF session, end to end, through the UI only', async () => {
 		await del.close();
 	}
 
-	// 3. The chair runs the session: open, through the agenda, close.
+	// 3. The imported chair runs the session: her temporary password is
+	// changed first, then the meeting opens; open, through the agenda, close.
 	const chair = await openBrowser(sizes.desktop);
 	try {
 		const p = chair.page;
-		await signInAt(p, 'chutri', `/meetings/${id}`);
+		await signInAt(p, 'nt.hoa', `/meetings/${id}`, hoaTemp);
+		await p.waitForURL(new RegExp(`/password\\?next=%2Fmeetings%2F${id}$`));
+		await p.fill('#old-password', hoaTemp);
+		await p.fill('#new-password', hoaPassword);
+		await p.fill('#new-password-again', hoaPassword);
+		await p.click('form.password button[type=submit]');
+		await p.waitForURL(new RegExp(`/meetings/${id}$`));
+		assert.match(await p.textContent('header .who') ?? '', /Nguyễn Thị Hòa.*Chủ trì/);
 		await p.waitForSelector('#open-session');
 		await p.click('#open-session');
 		await p.waitForSelector('#session-status[data-status=in_session]');
@@ -292,7 +307,7 @@ test('the BRIEF session, end to end, through the UI only', async () => {
 	const chair2 = await openBrowser(sizes.desktop);
 	try {
 		const p = chair2.page;
-		await signInAt(p, 'chutri', `/meetings/${id}/minutes`);
+		await signInAt(p, 'nt.hoa', `/meetings/${id}/minutes`, hoaPassword);
 		await p.click('#minutes-approve');
 		await p.click('#minutes-approve-confirm');
 		await p.waitForSelector('#minutes-symbol');
@@ -336,7 +351,7 @@ test('the BRIEF session, end to end, through the UI only', async () => {
 	const lead = await openBrowser(sizes.desktop);
 	try {
 		const p = lead.page;
-		await signInAt(p, 'chutri', '/tasks/dashboard');
+		await signInAt(p, 'nt.hoa', '/tasks/dashboard', hoaPassword);
 		await p.waitForSelector(`#dash-table tr[data-row="${concernedUnit.id}"]`);
 		assert.match(await p.textContent(`#dash-table tr[data-row="${concernedUnit.id}"]`) ?? '', new RegExp(concernedUnit.name));
 		await step(p, 'dashboard', 'desktop');

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { startServer } from '../lib/server.js';
 import { openBrowser, shoot, sizes } from '../lib/browser.js';
 import { signIn } from '../lib/api.js';
+import { axeCheck } from '../lib/axe.js';
 
 /** @type {import('../lib/server.js').CauServer} */
 let server;
@@ -196,6 +197,8 @@ test('the operator console lists the meeting’s halls with their state and take
 			await page.waitForTimeout(100);
 		}
 		await shoot(page, 'operator', 'desktop');
+		const bad = await axeCheck(page, 'operator console (desktop)');
+		assert.deepEqual(bad.map((v) => `${v.id}: ${v.targets.join(', ')}`), [], 'serious or critical axe violations on the operator console');
 
 		// 180 halls: one page of tiles at a time, the rest not rendered.
 		await page.goto(`${server.url}/meetings/${bigMeeting.id}/operator`);
