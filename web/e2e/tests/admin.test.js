@@ -51,7 +51,7 @@ const a11y = {};
  * @param {string} size
  */
 async function step(page, name, size) {
-	await step(page, name, size);
+	await shoot(page, name, size);
 	a11y[`${name} (${size})`] = await axeCheck(page, `${name} (${size})`);
 }
 

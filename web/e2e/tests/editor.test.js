@@ -1,7 +1,9 @@
 // The secretary prepares a meeting in the browser: details, agenda with
 // drag-to-reorder, halls from the unit tree, the chair and a delegate from
 // people search, a document upload with its progress bar, publish; the
-// invited delegate then sees it.
+// invited delegate then sees it. A confidential document with its reader
+// named from people search, who has read it, a new version, and the
+// meeting cancelled with a reason that reaches the invitee's bell.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../lib/server.js';
@@ -138,6 +140,92 @@ test('the secretary builds and publishes a meeting; the delegate sees it', async
 		assert.match(await page.textContent('#readers') ?? '', /Nguyễn Văn An/);
 		await page.waitForSelector('#pdf-pages:not([aria-busy])');
 		await shoot(page, 'viewer', 'desktop');
+	} finally {
+		await b.close();
+	}
+});
+
+test('a confidential document: readers named from people search, who has read it, a new version; then the meeting cancelled with a reason, and the invitee told', async () => {
+	const sec = await signIn(server.url, 'thuky', password); // reads only
+	const reader = (await signIn(server.url, 'daibieu1', password)).user;
+	const b = await openBrowser(sizes.desktop);
+	try {
+		const { page } = b;
+		await signInAt(page, 'thuky', '/meetings');
+		await page.click('#new-meeting');
+		await page.waitForSelector('#m-title:focus');
+		await page.fill('#m-title', 'Họp bàn phương án nhân sự (mật)');
+		await page.click('#save-details');
+		await page.waitForURL(/\/meetings\/\d+\/edit$/);
+		const id = Number(page.url().match(/meetings\/(\d+)\/edit/)?.[1]);
+		await page.fill('#chair-q', 'chutri');
+		await page.waitForSelector('[role=listbox] li[data-user=chutri]');
+		await page.press('#chair-q', 'Enter');
+		await page.waitForFunction(() => /Trần Văn Quang/.test(document.querySelector('#chair-name')?.textContent ?? ''));
+		await page.fill('#people-q', 'daibieu1');
+		await page.waitForSelector('[role=listbox] li[data-user=daibieu1]');
+		await page.press('#people-q', 'Enter');
+		await page.waitForFunction(() => /Đại biểu/.test(document.querySelector('#people-list')?.textContent ?? ''));
+
+		// Confidential: its reader is named from people search before the upload.
+		await page.setInputFiles('#doc-file', { name: 'phuong-an-nhan-su.pdf', mimeType: 'application/pdf', buffer: tinyPDF('Phuong an nhan su') });
+		await page.fill('#doc-title', 'Phương án nhân sự');
+		await page.check('#doc-conf');
+		await page.fill('#doc-readers input[role=combobox]', 'daibieu1');
+		await page.waitForSelector('#doc-readers [role=listbox] li[data-user=daibieu1]');
+		await page.press('#doc-readers input[role=combobox]', 'Enter');
+		await page.waitForSelector(`#doc-readers li[data-user-id="${reader.id}"]`);
+		await page.click('#upload');
+		await page.waitForSelector('#doc-list li .badge');
+		const doc = (await sec.call('GET', `/meetings/${id}/documents`)).documents[0];
+		assert.equal(doc.confidential, true);
+		assert.deepEqual(doc.allowed_user_ids, [reader.id], 'the one reader named');
+		assert.ok(await page.$(`#doc-list li[data-doc="${doc.id}"] .readers li[data-user-id="${reader.id}"]`), 'the reader shown on the document');
+		await page.click('#publish');
+		await page.click('#confirm-ok');
+		await page.waitForSelector('#published');
+
+		// The named reader opens it from the room.
+		const d = await openBrowser(sizes.tablet);
+		try {
+			await signInAt(d.page, 'daibieu1', `/meetings/${id}`);
+			await d.page.click(`a[href="/documents/${doc.id}"]`);
+			await d.page.waitForSelector('#pdf-pages canvas.pdf-page');
+			await d.page.waitForSelector('#pdf-pages:not([aria-busy])');
+
+			// A new version, from the editor.
+			await page.setInputFiles(`#doc-v-${doc.id}`, { name: 'phuong-an-nhan-su-v2.pdf', mimeType: 'application/pdf', buffer: tinyPDF('Phuong an nhan su, ban sua') });
+			await page.click(`button[data-version-of="${doc.id}"]`);
+			await page.waitForFunction((did) => /v2/.test(document.querySelector(`#doc-list li[data-doc="${did}"]`)?.textContent ?? ''), doc.id);
+			assert.equal((await sec.call('GET', `/documents/${doc.id}`)).current_version, 2);
+
+			// Who has read it: one click from the editor.
+			await page.click(`#doc-list li[data-doc="${doc.id}"] a[href$="#doc-reads"]`);
+			await page.waitForSelector('#readers li');
+			assert.match(await page.textContent('#readers') ?? '', new RegExp(reader.full_name));
+			await shoot(page, 'document-reads', 'desktop');
+
+			// Cancelled with a reason: the status says it, and the invitee's bell tells them.
+			await page.goto(`${server.url}/meetings/${id}/edit`);
+			await page.click('#cancel-meeting');
+			await page.waitForSelector('dialog.confirm[open] #confirm-reason');
+			await page.click('#confirm-ok'); // no reason yet: the dialog stays
+			assert.ok(await page.isVisible('dialog.confirm[open]'), 'a reason is required');
+			await page.fill('#confirm-reason', 'Lùi lại theo chỉ đạo của Chủ tịch UBND tỉnh.');
+			await page.click('#confirm-ok');
+			await page.waitForSelector('#meeting-status[data-status=cancelled]');
+			assert.match(await page.textContent('#meeting-status') ?? '', /Lùi lại theo chỉ đạo/);
+			await shoot(page, 'editor-cancelled', 'desktop');
+			await d.page.goto(`${server.url}/meetings`);
+			await d.page.click('#bell');
+			await d.page.waitForSelector('#bell-list li[data-kind="meeting.cancelled"]', { timeout: 30_000 });
+			assert.match(await d.page.textContent('#bell-list li[data-kind="meeting.cancelled"]') ?? '', /Họp bàn phương án nhân sự/);
+			await shoot(d.page, 'bell-cancelled', 'tablet');
+			assert.deepEqual(d.problems, [], 'reader page errors');
+		} finally {
+			await d.close();
+		}
+		assert.deepEqual(b.problems, [], 'secretary page errors');
 	} finally {
 		await b.close();
 	}
