@@ -8,7 +8,9 @@ package sfu
 // another node.
 const ReasonMoved = "moved"
 
-// RoomLoads returns each room and its participants now.
+// RoomLoads returns each room with participants connected here and
+// their number (ghosts of other nodes' participants do not count: a room
+// that has only ghosts left is no longer this node's to home or relay).
 func (s *SFU) RoomLoads() map[RoomID]int {
 	s.mu.Lock()
 	rooms := make([]*room, 0, len(s.rooms))
@@ -19,8 +21,14 @@ func (s *SFU) RoomLoads() map[RoomID]int {
 	out := make(map[RoomID]int, len(rooms))
 	for _, r := range rooms {
 		r.mu.Lock()
-		if !r.closed {
-			out[r.id] = len(r.participants)
+		n := 0
+		for _, p := range r.participants {
+			if p.via == nil {
+				n++
+			}
+		}
+		if !r.closed && n > 0 {
+			out[r.id] = n
 		}
 		r.mu.Unlock()
 	}

@@ -85,6 +85,11 @@ type Participant struct {
 	statsIn  rateMeter
 	statsOut rateMeter
 	lossIn   lossMeter
+
+	// via is the relay that carries this participant's tracks from
+	// another node (a ghost, relay.go); nil for one connected here.
+	via    *Participant
+	ghosts map[ParticipantID]*Participant // a relay's ghosts, under mu
 }
 
 func newResumeToken() string {
@@ -121,6 +126,9 @@ func (p *Participant) send(ev Event) {
 }
 
 func (p *Participant) upPC() *webrtc.PeerConnection {
+	if p.via != nil {
+		return p.via.upPC() // key frame requests go to the node it came from
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.up
@@ -254,6 +262,7 @@ func (p *Participant) Leave(reason string) {
 		sink.Send(Closed{Reason: reason})
 	}
 	p.room.remove(p)
+	p.leaveGhosts()
 	for _, t := range published {
 		p.room.unpublish(t)
 	}

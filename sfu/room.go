@@ -116,7 +116,7 @@ func (r *room) publish(t *upTrack) {
 	r.broadcast(TrackPublished{Track: t.info()}, nil)
 	if t.kind == webrtc.RTPCodecTypeAudio {
 		for _, q := range r.others(t.owner) {
-			if q.grant.Subscribe && !q.viewer() {
+			if q.grant.Subscribe && !q.viewer() && t.owner.via != q { // a relay never gets back what it carried
 				if _, err := q.addDown(t.id, QualityHigh); err != nil && !errors.Is(err, ErrClosed) {
 					q.log.Warn("subscribe audio", "track_id", t.id, "error", err)
 				}
@@ -196,7 +196,9 @@ func (r *room) remove(p *Participant) {
 	r.mu.Unlock()
 	r.s.metrics.participants.Dec()
 	now := time.Now()
-	r.s.notify(func(o Observer) { o.ParticipantLeft(r.id, p.id, p.grant.Kind, now) })
+	if p.via == nil { // a ghost's node records its own roll call
+		r.s.notify(func(o Observer) { o.ParticipantLeft(r.id, p.id, p.grant.Kind, now) })
+	}
 	if empty {
 		r.s.dropRoom(r)
 		return

@@ -212,6 +212,10 @@ func (p *Participant) sourceOf(remote *webrtc.TrackRemote) (Source, error) {
 
 // onTrack runs once per incoming stream: per simulcast layer.
 func (p *Participant) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+	if p.grant.Kind == KindRelay {
+		p.onRelayTrack(remote, recv) // a track of another node's participant (relay.go)
+		return
+	}
 	src, err := p.sourceOf(remote)
 	if err != nil {
 		p.log.Warn("refused track", "track", remote.ID(), "error", err)

@@ -72,6 +72,9 @@ type upTrack struct {
 	// forwarded for now.
 	quiet atomic.Bool
 
+	// taps are the relays carrying this track to another node (relay.go).
+	taps atomic.Pointer[[]*tap]
+
 	// level is the smoothed audio level in -dBov (0 loudest, 127 silence),
 	// kept by the reader for the active speaker detector.
 	level atomic.Int32
@@ -237,6 +240,11 @@ func (l *upLayer) ingest(p *packet, m *metrics) {
 func (l *upLayer) forward(p *packet) {
 	if l.track.forwardingOff() || l.track.quiet.Load() {
 		return
+	}
+	if taps := l.track.taps.Load(); taps != nil {
+		for _, tp := range *taps {
+			tp.push(l.index, p)
+		}
 	}
 	subs := l.track.subs.Load()
 	if subs == nil {

@@ -31,6 +31,7 @@ import (
 	"github.com/cau-gov/cau/internal/meeting"
 	"github.com/cau-gov/cau/internal/notify"
 	"github.com/cau-gov/cau/internal/org"
+	"github.com/cau-gov/cau/internal/roomtoken"
 	"github.com/cau-gov/cau/internal/sso"
 	"github.com/cau-gov/cau/internal/store"
 	"github.com/cau-gov/cau/sfu"
@@ -65,6 +66,8 @@ type App struct {
 	// nil outside a cluster.
 	NodeKey ed25519.PrivateKey
 	node    *node // the cluster, when CAU_NODE_ID is set (cluster.go)
+	// relayVerifier admits other nodes' relays at /rtc (cluster.go).
+	relayVerifier *roomtoken.Verifier
 	// Blobs stores documents and approved minutes, encrypted at rest with
 	// the keys of CAU_DOCUMENT_KEYS_FILE, under $CAU_DATA_DIR/documents.
 	Blobs *blob.Store

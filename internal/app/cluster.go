@@ -2,8 +2,12 @@ package app
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"net"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/cau-gov/cau/internal/auth"
@@ -12,8 +16,11 @@ import (
 	"github.com/cau-gov/cau/internal/httpapi"
 	"github.com/cau-gov/cau/internal/keys"
 	"github.com/cau-gov/cau/internal/meeting"
+	"github.com/cau-gov/cau/internal/roomtoken"
 	"github.com/cau-gov/cau/internal/store"
 	"github.com/cau-gov/cau/sfu"
+	"github.com/cau-gov/cau/sfu/relay"
+	"github.com/cau-gov/cau/sfu/sfuclient"
 )
 
 // node is this process as a node of a cluster (CAU_NODE_ID set).
@@ -22,6 +29,7 @@ type node struct {
 	leases   *cluster.Leases
 	commands *cluster.Commands
 	agent    *cluster.Agent // SFU role only
+	relays   *relays        // SFU role only
 	stop     context.CancelFunc
 }
 
@@ -40,6 +48,7 @@ func (a *App) wireCluster(deps *httpapi.Deps) error {
 		return fmt.Errorf("CAU_NODE_KEY_FILE: %w", err)
 	}
 	a.NodeKey = key
+	a.relayVerifier = roomtoken.NewRelayVerifier(key.Public().(ed25519.PublicKey))
 	log := a.Log.With("component", "cluster", "node", cfg.ID)
 	n := &node{dir: cluster.NewDirectory(a.Redis, key, cfg.TTL), leases: cluster.NewLeases(a.Redis, cfg.TTL),
 		commands: cluster.NewCommands(a.Redis, log)}
@@ -51,7 +60,9 @@ func (a *App) wireCluster(deps *httpapi.Deps) error {
 	if a.SFU != nil {
 		self := cluster.Node{ID: cfg.ID, URL: cfg.PublicURL, Units: cfg.Units,
 			Media: append(append([]string(nil), a.SFU.UDPAddrs()...), a.SFU.TCPAddrs()...)}
-		n.agent = cluster.NewAgent(self, n.dir, n.leases, sfuRooms{a.SFU}, nil, cfg.Heartbeat, log)
+		n.relays = &relays{a: a, self: cfg.ID, signer: roomtoken.NewRelaySigner(key), dir: n.dir, open: map[string]*openRelay{},
+			opts: relay.Options{Client: sfuclient.Options{IPFilter: listenIPs(a.Config.RTC.ListenIPs)}}}
+		n.agent = cluster.NewAgent(self, n.dir, n.leases, sfuRooms{a.SFU}, n.relays, cfg.Heartbeat, log)
 	}
 	return nil
 }
@@ -78,6 +89,7 @@ func (a *App) startCluster(ctx context.Context) (stop func(), err error) {
 		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer scancel()
 		n.agent.Drain(sctx)
+		n.relays.closeAll()
 		moved := a.SFU.Drain()
 		a.Log.Info("node drained", "node", a.Config.Node.ID, "participants_moved", moved)
 		n.agent.Leave(sctx)
@@ -105,6 +117,17 @@ func (a *App) applyCommand(m sfuMedia, c cluster.Command) {
 	}
 	if err != nil && !errors.Is(err, sfu.ErrClosed) {
 		a.Log.Warn("room command", "kind", c.Kind, "room", c.Room, "identity", c.Identity, "origin", c.Origin, "error", err)
+	}
+}
+
+// listenIPs lets a relay gather candidates on the node's media addresses
+// only (CAU_RTC_IPS); all of them when none are set.
+func listenIPs(ips []string) func(net.IP) bool {
+	return func(ip net.IP) bool {
+		if len(ips) == 0 {
+			return true
+		}
+		return slices.ContainsFunc(ips, func(s string) bool { return net.ParseIP(s).Equal(ip) })
 	}
 }
 
@@ -173,4 +196,103 @@ func (pl placement) Place(ctx context.Context, room string, hall *auth.HallID, u
 		return "", err
 	}
 	return n.URL, nil
+}
+
+// relays keeps one relay per room homed on another node (sfu/relay): it
+// hears the homes of this node's rooms every heartbeat (cluster.Agent),
+// opens a relay to each remote home, and closes the relays of rooms now
+// homed here, re-homed or gone.
+type relays struct {
+	a      *App
+	self   string
+	signer *roomtoken.Signer
+	dir    *cluster.Directory
+	opts   relay.Options
+
+	mu   sync.Mutex
+	open map[string]*openRelay // room → its relay
+}
+
+type openRelay struct {
+	home string
+	r    *relay.Relay // nil while opening
+}
+
+// Homes implements cluster.HomeWatcher.
+func (m *relays) Homes(self string, homes map[string]string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for room, o := range m.open {
+		dead := false
+		if o.r != nil {
+			select {
+			case <-o.r.Done():
+				dead = true
+			default:
+			}
+		}
+		if h := homes[room]; h != o.home || h == self || dead {
+			if o.r != nil {
+				go o.r.Close()
+			}
+			delete(m.open, room)
+		}
+	}
+	for room, home := range homes {
+		if home == "" || home == self || m.open[room] != nil {
+			continue
+		}
+		o := &openRelay{home: home}
+		m.open[room] = o
+		go m.dial(room, o)
+	}
+}
+
+func (m *relays) dial(room string, o *openRelay) {
+	log := m.a.Log.With("component", "relay", "room", room, "home", o.home)
+	fail := func(err error) {
+		log.Warn("relay not opened; retried at the next heartbeat", "error", err)
+		m.mu.Lock()
+		if m.open[room] == o {
+			delete(m.open, room)
+		}
+		m.mu.Unlock()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	home, err := m.dir.Get(ctx, o.home)
+	if err != nil {
+		fail(err)
+		return
+	}
+	tok, err := m.signer.SignRelay(room, m.self, m.a.Config.Tokens.RoomTTL)
+	if err != nil {
+		fail(err)
+		return
+	}
+	r, err := relay.Open(ctx, m.a.SFU, sfu.RoomID(room), home.SignalingURL(), tok, m.opts, log)
+	if err != nil {
+		fail(err)
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.open[room] != o {
+		go r.Close() // closed meanwhile
+		return
+	}
+	o.r = r
+}
+
+// closeAll closes every relay (the node drains).
+func (m *relays) closeAll() {
+	m.mu.Lock()
+	rs := m.open
+	m.open = map[string]*openRelay{}
+	m.mu.Unlock()
+	for _, o := range rs {
+		if o.r != nil {
+			o.r.Close()
+		}
+	}
 }

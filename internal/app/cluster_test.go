@@ -2,17 +2,24 @@ package app_test
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/pion/webrtc/v4"
 
 	"github.com/cau-gov/cau/internal/apptest"
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/config"
 	"github.com/cau-gov/cau/internal/pgtest"
 	"github.com/cau-gov/cau/internal/redistest"
+	"github.com/cau-gov/cau/internal/roomtoken"
 	"github.com/cau-gov/cau/sfu"
 	"github.com/cau-gov/cau/sfu/sfuclient"
 )
@@ -25,6 +32,7 @@ type province struct {
 	root, district  int64
 	provinceHall    int64
 	communeHall     int64
+	communeHall2    int64 // another commune of the district
 	w               *modWorld // the meeting, through the api node
 }
 
@@ -54,10 +62,13 @@ func setupProvince(t *testing.T) *province {
 	w := &modWorld{env: p.api, users: map[string]int64{}, tokens: map[string]string{}}
 	p.provinceHall = p.api.Hall(t, p.root, "dc-tinh", "Điểm cầu tỉnh")
 	p.communeHall = p.api.Hall(t, commune, "dc-loc-thanh", "Điểm cầu xã Lộc Thành")
+	commune2 := p.api.Unit(t, p.district, "commune", "loc-ngai", "UBND xã Lộc Ngãi")
+	p.communeHall2 = p.api.Hall(t, commune2, "dc-loc-ngai", "Điểm cầu xã Lộc Ngãi")
 	const pw = "mật-khẩu-thử-nghiệm-9"
 	for name, g := range map[string]auth.RoleGrant{
 		"chair": apptest.Grant(auth.RoleChair), "secretary": apptest.Grant(auth.RoleSecretary),
 		"op-province": apptest.OperatorGrant(p.provinceHall), "op-commune": apptest.OperatorGrant(p.communeHall),
+		"op-commune2": apptest.OperatorGrant(p.communeHall2),
 	} {
 		w.users[name] = p.api.User(t, p.root, name, pw, g)
 		w.tokens[name], _ = p.api.Login(t, name, pw)
@@ -69,7 +80,7 @@ func setupProvince(t *testing.T) *province {
 	w.do(t, "secretary", "POST", "/api/v1/meetings", map[string]any{"kind": "province_online", "title": "Hội nghị trực tuyến toàn tỉnh",
 		"place": "Hội trường UBND tỉnh", "starts_at": start, "ends_at": start.Add(2 * time.Hour), "chair_id": w.users["chair"]}, 201, &m)
 	w.id, w.base = m.ID, fmt.Sprintf("/api/v1/meetings/%d", m.ID)
-	w.do(t, "secretary", "POST", w.base+"/halls", map[string]any{"hall_ids": []int64{p.provinceHall, p.communeHall}}, 200, nil)
+	w.do(t, "secretary", "POST", w.base+"/halls", map[string]any{"hall_ids": []int64{p.provinceHall, p.communeHall, p.communeHall2}}, 200, nil)
 	w.do(t, "secretary", "POST", w.base+"/publish", nil, 200, nil)
 	w.do(t, "chair", "POST", w.base+"/session/open", nil, 204, nil)
 	p.w = w
@@ -161,4 +172,210 @@ func TestClusterPlacementAndCommands(t *testing.T) {
 	if !moved.Joined().Self.Muted {
 		t.Errorf("the muted hall joined the province node unmuted")
 	}
+}
+
+// counter counts the packets a client receives per track ID.
+type counter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *counter) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	go func() {
+		buf := make([]byte, 1500)
+		for {
+			if _, _, err := t.Read(buf); err != nil {
+				return
+			}
+			c.mu.Lock()
+			c.n[t.ID()]++
+			c.mu.Unlock()
+		}
+	}()
+}
+
+func (c *counter) get(id string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n[id]
+}
+
+// waitPackets waits up to 10 s for at least n packets of track id.
+func (c *counter) waitPackets(t *testing.T, id string, n int, what string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for c.get(id) < n {
+		if time.Now().After(deadline) {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			t.Fatalf("%s: %d packets of %s in 10 s (want %d); received %v", what, c.n[id], id, n, c.n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// hallClient dials a hall with a packet counter and publishes synthetic
+// camera and microphone until the test ends.
+func hallClient(t *testing.T, g joinGrant) (*sfuclient.Client, *counter) {
+	t.Helper()
+	cnt := &counter{n: map[string]int{}}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	c, err := sfuclient.Dial(ctx, sfuclient.Options{URL: g.SignalingURL, Token: g.Token, OnTrack: cnt.onTrack})
+	if err != nil {
+		t.Fatalf("dial %s: %v", g.SignalingURL, err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	mctx, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
+	cam, err := c.PublishVideo(ctx, sfu.SourceCamera, webrtc.MimeTypeVP8)
+	if err != nil {
+		t.Fatalf("publish camera: %v", err)
+	}
+	mic, err := c.PublishAudio(ctx)
+	if err != nil {
+		t.Fatalf("publish microphone: %v", err)
+	}
+	go sfuclient.SendVideo(mctx, cam, sfuclient.VideoSpec{Bitrates: []int{300_000}, FPS: 15})
+	go sfuclient.SendAudio(mctx, mic, func() int { return 30 })
+	if err := c.Subscribe(sfu.FloorTrack, sfu.QualityHigh); err != nil {
+		t.Fatal(err)
+	}
+	return c, cnt
+}
+
+// TestClusterRelay: the province hall on the home node and two commune
+// halls on the district node hear each other and the communes see the
+// floor, over one relay from the district node to the home node; a relay
+// grant forged with another key, or a room token claiming the relay kind,
+// is refused; a relay grant is no room token.
+func TestClusterRelay(t *testing.T) {
+	p := setupProvince(t)
+	room := fmt.Sprintf("meeting-%d", p.w.id)
+	_, provinceCnt := hallClient(t, p.join(t, "op-province", p.provinceHall))
+	// The province node homes the room before the communes join.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		h, _ := p.home.App.Redis.Get(context.Background(), "cau:room:"+room+":home").Result()
+		if h == "sfu-province" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("room home %q after 5 s, want sfu-province", h)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	_, communeCnt := hallClient(t, p.join(t, "op-commune", p.communeHall))
+	_, commune2Cnt := hallClient(t, p.join(t, "op-commune2", p.communeHall2))
+	provinceID, communeID := fmt.Sprintf("hall-%d", p.provinceHall), fmt.Sprintf("hall-%d", p.communeHall)
+
+	// Hearing each other across the relay, and the province's floor.
+	communeCnt.waitPackets(t, provinceID+"/microphone", 25, "the commune hears the province hall")
+	provinceCnt.waitPackets(t, communeID+"/microphone", 25, "the province hall hears the commune")
+	communeCnt.waitPackets(t, string(sfu.FloorTrack), 30, "the commune sees the floor (the province hall) over the relay")
+	commune2Cnt.waitPackets(t, string(sfu.FloorTrack), 30, "the second commune sees the floor over the relay")
+	commune2Cnt.waitPackets(t, communeID+"/microphone", 25, "the communes of one node hear each other")
+
+	// The floor leaves the home node once for the district node, whatever
+	// the halls behind it: over 3 s, the province camera's packets sent by
+	// the home node (to the relay alone) against the floor packets the
+	// district node sends its two halls.
+	camera := sfu.TrackID(provinceID + "/camera")
+	sum := func(eg map[sfu.ParticipantID]map[sfu.TrackID]uint64, id sfu.TrackID) (n uint64, subs int) {
+		for _, m := range eg {
+			if v, ok := m[id]; ok {
+				n += v
+				subs++
+			}
+		}
+		return n, subs
+	}
+	h0, _ := sum(p.home.App.SFU.Egress(sfu.RoomID(room)), camera)
+	e0, _ := sum(p.edge.App.SFU.Egress(sfu.RoomID(room)), sfu.FloorTrack)
+	time.Sleep(3 * time.Second)
+	h1, homeSubs := sum(p.home.App.SFU.Egress(sfu.RoomID(room)), camera)
+	e1, edgeSubs := sum(p.edge.App.SFU.Egress(sfu.RoomID(room)), sfu.FloorTrack)
+	t.Logf("floor over 3 s: home node sent the province camera to %d subscriber(s), %d packets; the district node sent the floor to %d halls, %d packets",
+		homeSubs, h1-h0, edgeSubs, e1-e0)
+	for _, n := range []struct {
+		name string
+		env  *apptest.Env
+	}{{"home", p.home}, {"district", p.edge}} {
+		p50, p99, count := forwardDelay(t, n.env)
+		t.Logf("%s node forward delay (reader to send, every packet it forwarded, relayed ones included): p50 ≤ %v, p99 ≤ %v over %d packets", n.name, p50, p99, count)
+	}
+	if homeSubs != 1 || edgeSubs != 2 {
+		t.Errorf("the province camera leaves the home node to %d subscribers (want 1: the relay); the district node sends the floor to %d halls (want 2)", homeSubs, edgeSubs)
+	}
+	if h1-h0 == 0 || float64(e1-e0) < 1.5*float64(h1-h0) {
+		t.Errorf("home sent %d packets of the floor, the district node %d to its two halls: want about twice as many on the district node", h1-h0, e1-e0)
+	}
+
+	// One relay participant on the home node, with the commune as its ghost.
+	relayID := sfu.ParticipantID("relay-sfu-bao-lam")
+	rp, ok := p.home.App.SFU.Participant(sfu.RoomID(room), relayID)
+	if !ok || rp.Grant().Kind != sfu.KindRelay {
+		t.Fatalf("no relay participant %s on the home node", relayID)
+	}
+	if p.home.App.SFU.IsLocal(sfu.RoomID(room), sfu.ParticipantID(communeID)) {
+		t.Errorf("the commune hall is local on the home node, want a ghost")
+	}
+	if _, ok := p.home.App.SFU.Participant(sfu.RoomID(room), sfu.ParticipantID(communeID)); !ok {
+		t.Errorf("the commune hall is not in the home room")
+	}
+
+	// Bad relay grants.
+	_, rogue, _ := ed25519.GenerateKey(rand.Reader)
+	forged, err := roomtoken.NewRelaySigner(rogue).SignRelay(room, "rogue", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	homeWS := "ws" + p.home.URL[4:] + "/rtc"
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := sfuclient.Dial(ctx, sfuclient.Options{URL: homeWS, Token: forged}); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Errorf("a relay grant signed with another key: %v, want 401", err)
+	}
+	roomKind, err := roomtoken.NewSigner(p.home.App.RoomKey).Sign(roomtoken.Claims{Room: room, Identity: "relay-x", Kind: roomtoken.KindRelay,
+		Perms: []string{roomtoken.PermPublish, roomtoken.PermSubscribe}}, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sfuclient.Dial(ctx, sfuclient.Options{URL: homeWS, Token: roomKind}); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Errorf("a room token claiming the relay kind: %v, want 401", err)
+	}
+	real, err := roomtoken.NewRelaySigner(p.home.App.NodeKey).SignRelay(room, "x", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sfuclient.PublishWHIP(ctx, p.home.URL+"/whip", real, sfuclient.Options{}, sfuclient.WHIPPublication{Audio: true}); err == nil {
+		t.Errorf("a relay grant admitted by WHIP")
+	}
+}
+
+// forwardDelay reads a node's cau_sfu_forward_delay_seconds histogram: the
+// upper bounds of the buckets holding its median and 99th percentile.
+func forwardDelay(t *testing.T, env *apptest.Env) (p50, p99 time.Duration, count uint64) {
+	t.Helper()
+	mfs, err := env.App.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "cau_sfu_forward_delay_seconds" || len(mf.GetMetric()) == 0 {
+			continue
+		}
+		h := mf.GetMetric()[0].GetHistogram()
+		count = h.GetSampleCount()
+		for _, b := range h.GetBucket() {
+			le := time.Duration(b.GetUpperBound() * float64(time.Second))
+			if p50 == 0 && float64(b.GetCumulativeCount()) >= 0.5*float64(count) {
+				p50 = le
+			}
+			if p99 == 0 && float64(b.GetCumulativeCount()) >= 0.99*float64(count) {
+				p99 = le
+			}
+		}
+	}
+	return p50, p99, count
 }

@@ -43,7 +43,18 @@ func (a *App) setupSFU(cfg sfu.Config, roomTokenTTL time.Duration, log *slog.Log
 		}
 		return c.Grant(), nil
 	}
-	return signal.NewHandler(s, authorize, log.With("component", "signal")), whip.NewHandler(s, authorize, log.With("component", "whip")), nil
+	// /rtc also admits another node's relay, with a grant signed by the
+	// node key (cluster.go); WHIP and WHEP only room tokens.
+	rtcAuthorize := func(r *http.Request, token string) (sfu.Grant, error) {
+		g, err := authorize(r, token)
+		if err != nil && a.relayVerifier != nil {
+			if c, rerr := a.relayVerifier.Verify(token); rerr == nil {
+				return c.Grant(), nil
+			}
+		}
+		return g, err
+	}
+	return signal.NewHandler(s, rtcAuthorize, log.With("component", "signal")), whip.NewHandler(s, authorize, log.With("component", "whip")), nil
 }
 
 // sfuMedia is the SFU as the meeting service's Media. ttl is the room

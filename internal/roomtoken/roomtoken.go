@@ -78,11 +78,12 @@ func (c Claims) validate() error {
 type Signer struct {
 	priv ed25519.PrivateKey
 	now  func() time.Time
+	aud  string // Audience, or RelayAudience (relay.go)
 }
 
 // NewSigner returns a signer using priv.
 func NewSigner(priv ed25519.PrivateKey) *Signer {
-	return &Signer{priv: priv, now: time.Now}
+	return &Signer{priv: priv, now: time.Now, aud: Audience}
 }
 
 // Sign returns a token for c lasting ttl. Issuer, audience, issue and
@@ -99,7 +100,7 @@ func (s *Signer) Sign(c Claims, ttl time.Duration) (string, error) {
 	}
 	now := s.now()
 	c.Issuer = Issuer
-	c.Audience = jwt.ClaimStrings{Audience}
+	c.Audience = jwt.ClaimStrings{s.aud}
 	if c.Subject == "" {
 		c.Subject = c.Identity
 	}
@@ -119,11 +120,12 @@ func (s *Signer) Sign(c Claims, ttl time.Duration) (string, error) {
 type Verifier struct {
 	pub ed25519.PublicKey
 	now func() time.Time
+	aud string // Audience, or RelayAudience (relay.go)
 }
 
 // NewVerifier returns a verifier for tokens signed by pub's private key.
 func NewVerifier(pub ed25519.PublicKey) *Verifier {
-	return &Verifier{pub: pub, now: time.Now}
+	return &Verifier{pub: pub, now: time.Now, aud: Audience}
 }
 
 // Verify checks the signature (EdDSA only: alg:none and HMAC with the
@@ -137,7 +139,7 @@ func (v *Verifier) Verify(token string) (Claims, error) {
 	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return v.pub, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
 		jwt.WithIssuer(Issuer),
-		jwt.WithAudience(Audience),
+		jwt.WithAudience(v.aud),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithTimeFunc(v.now),
@@ -147,6 +149,9 @@ func (v *Verifier) Verify(token string) (Claims, error) {
 	}
 	if err := c.validate(); err != nil {
 		return Claims{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	}
+	if (c.Kind == KindRelay) != (v.aud == RelayAudience) {
+		return Claims{}, fmt.Errorf("%w: kind %q with audience %s", ErrInvalidToken, c.Kind, v.aud)
 	}
 	return c, nil
 }

@@ -47,6 +47,9 @@ type Options struct {
 	udpMux    ice.UDPMux // built from ListenUDP
 	// OnTrack is called for each track received on the down connection.
 	OnTrack func(*webrtc.TrackRemote, *webrtc.RTPReceiver)
+	// OnEvent, if set, is called with each server message, in order, from
+	// the socket's reader (a relay follows the home room with it).
+	OnEvent func(Event)
 	// OnConnectionState, if set, follows a WHIP or WHEP session's peer
 	// connection from its creation (first-packet timings, tests).
 	OnConnectionState func(webrtc.PeerConnectionState)
@@ -209,6 +212,9 @@ func (c *Client) readLoop(ws *websocket.Conn, errc chan<- error) {
 		}
 		ev := Event{Type: m.Type, Data: m.Data, At: time.Now()}
 		c.handle(ev)
+		if c.opts.OnEvent != nil {
+			c.opts.OnEvent(ev)
+		}
 		c.mu.Lock()
 		c.events = append(c.events, ev)
 		close(c.changed)

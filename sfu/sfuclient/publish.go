@@ -172,3 +172,20 @@ func (pub *Publication) WriteRTP(i int, pkt *rtp.Packet, level int) error {
 	}
 	return pub.tracks[i].WriteRTP(pkt)
 }
+
+// PublishTrack publishes a track the caller writes itself (a relay
+// carrying another node's tracks names each "<identity>/<source>").
+func (c *Client) PublishTrack(ctx context.Context, t webrtc.TrackLocal, src sfu.Source) (*webrtc.RTPSender, error) {
+	p, err := c.upPeer()
+	if err != nil {
+		return nil, err
+	}
+	tr, err := p.pc.AddTransceiverFromTrack(t, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+	if err != nil {
+		return nil, fmt.Errorf("add track %s: %w", t.ID(), err)
+	}
+	if err := c.negotiateUp(ctx, map[string]sfu.Source{t.ID(): src}, false); err != nil {
+		return nil, err
+	}
+	return tr.Sender(), nil
+}

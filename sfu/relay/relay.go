@@ -1,0 +1,315 @@
+// Package relay is the edge node's end of a relay between SFU nodes: one
+// connection per room to the room's home node, as a participant of the
+// home room with a relay grant (internal/roomtoken), over the ordinary
+// signaling protocol and two pion peer connections (sfu/sfuclient).
+//
+// Up, it carries every track published on this node, one stream each
+// (the highest simulcast layer the publisher sends); the home node turns
+// them into ghosts of its room, so its halls see and hear this node's.
+// Down, it receives what this node's halls need: the audio the home room
+// forwards (the floor and the loudest halls; never the audio it carried
+// up), and the floor's camera, which it subscribes to whenever the home
+// room's floor moves to a participant of another node. Each track arrives
+// once per relay, whatever the number of halls behind it, and is injected
+// into the local room as a ghost's; the local floor follows the home's.
+package relay
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/cau-gov/cau/sfu"
+	"github.com/cau-gov/cau/sfu/sfuclient"
+)
+
+// Relay is one room's relay to its home node.
+type Relay struct {
+	s    *sfu.SFU
+	room sfu.RoomID
+	log  *slog.Logger
+	ctx  context.Context
+	stop context.CancelFunc
+	c    *sfuclient.Client
+	link *sfu.RelayLink
+
+	ready chan struct{} // closed once Dial returned: c is set
+
+	mu       sync.Mutex
+	up       map[sfu.TrackID]func() // local tracks carried up: untap
+	floor    sfu.ParticipantID      // the home room's floor
+	floorSub sfu.TrackID            // the remote camera subscribed for it
+	done     chan struct{}
+}
+
+// Options tune a relay; the zero value is fine.
+type Options struct {
+	// Client options of the connection to the home node (loopback
+	// candidates in tests, a UDP mux).
+	Client sfuclient.Options
+	// Sync is how often local tracks are checked for carrying up.
+	// Default 250 ms.
+	Sync time.Duration
+}
+
+// Open connects room's relay to the home node's signaling URL with a
+// relay grant and starts carrying.
+func Open(ctx context.Context, s *sfu.SFU, room sfu.RoomID, url, token string, o Options, log *slog.Logger) (*Relay, error) {
+	if o.Sync <= 0 {
+		o.Sync = 250 * time.Millisecond
+	}
+	rctx, cancel := context.WithCancel(context.Background())
+	r := &Relay{s: s, room: room, log: log.With("room", room, "home", url), ctx: rctx, stop: cancel,
+		up: map[sfu.TrackID]func(){}, ready: make(chan struct{}), done: make(chan struct{})}
+	co := o.Client
+	co.URL, co.Token, co.Logger = url, token, r.log
+	co.OnTrack = r.onTrack
+	co.OnEvent = r.onEvent
+	c, err := sfuclient.Dial(ctx, co)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("relay %s to %s: %w", room, url, err)
+	}
+	r.c = c
+	close(r.ready)
+	r.setFloor(c.Joined().Floor)
+	go r.run(o.Sync)
+	r.log.Info("relay open")
+	return r, nil
+}
+
+// Done is closed when the relay has stopped (closed, or its connection
+// to the home node failed).
+func (r *Relay) Done() <-chan struct{} { return r.done }
+
+// Close stops carrying and ends the ghosts it made.
+func (r *Relay) Close() {
+	r.stop()
+	<-r.done
+}
+
+func (r *Relay) run(every time.Duration) {
+	defer close(r.done)
+	defer func() {
+		r.mu.Lock()
+		for _, untap := range r.up {
+			untap()
+		}
+		r.up = nil
+		r.mu.Unlock()
+		_ = r.c.Close()
+		if l := r.linkOf(); l != nil {
+			l.Close()
+		}
+		r.log.Info("relay closed")
+	}()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.ctx.Done():
+			return
+		case <-t.C:
+			if pc := r.c.UpConnection(); pc != nil && pc.ConnectionState() == webrtc.PeerConnectionStateFailed {
+				r.log.Warn("relay connection failed")
+				return
+			}
+			r.carry()
+		}
+	}
+}
+
+// carry starts carrying up each local track not carried yet.
+func (r *Relay) carry() {
+	for _, t := range r.s.LocalTracks(r.room) {
+		r.mu.Lock()
+		_, ok := r.up[t.ID]
+		r.mu.Unlock()
+		if ok {
+			continue
+		}
+		if err := r.carryTrack(t); err != nil {
+			r.log.Warn("relay up", "track_id", t.ID, "error", err)
+		}
+	}
+}
+
+func (r *Relay) carryTrack(t sfu.TrackInfo) error {
+	codec := webrtc.RTPCodecCapability{MimeType: t.Codec, ClockRate: 90000}
+	if t.Kind == webrtc.RTPCodecTypeAudio.String() {
+		codec = webrtc.RTPCodecCapability{MimeType: t.Codec, ClockRate: 48000, Channels: 2}
+	}
+	local, err := webrtc.NewTrackLocalStaticRTP(codec, string(t.ID), string(t.Participant))
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(r.ctx, 10*time.Second)
+	defer cancel()
+	sender, err := r.c.PublishTrack(ctx, local, t.Source)
+	if err != nil {
+		return err
+	}
+	// One stream per track: the highest layer seen. A higher layer that
+	// appears later takes over at its next key frame.
+	var mu sync.Mutex
+	best := -1
+	untap, err := r.s.Tap(r.room, t.ID, func(layer int, pkt []byte) {
+		mu.Lock()
+		if layer > best {
+			best = layer
+			r.s.RequestKeyframe(r.room, t.ID, layer)
+		}
+		send := layer == best
+		mu.Unlock()
+		if send {
+			_, _ = local.Write(pkt)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	go func() { // key frame requests of the home node's subscribers
+		for {
+			pkts, _, err := sender.ReadRTCP()
+			if err != nil {
+				return
+			}
+			for _, p := range pkts {
+				switch p.(type) {
+				case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+					mu.Lock()
+					l := best
+					mu.Unlock()
+					r.s.RequestKeyframe(r.room, t.ID, l)
+				}
+			}
+		}
+	}()
+	r.mu.Lock()
+	r.up[t.ID] = untap
+	r.mu.Unlock()
+	r.log.Debug("relay carries", "track_id", t.ID)
+	return nil
+}
+
+func (r *Relay) linkOf() *sfu.RelayLink {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.link
+}
+
+// onTrack injects a track from the home node into the local room.
+func (r *Relay) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+	select {
+	case <-r.ready:
+	case <-r.ctx.Done():
+		return
+	}
+	r.mu.Lock()
+	if r.link == nil {
+		l, err := r.s.NewRelayLink(r.room, sfu.ParticipantID("relay-home"), r.c.DownConnection())
+		if err != nil {
+			r.mu.Unlock()
+			r.log.Warn("relay down", "error", err)
+			return
+		}
+		r.link = l
+	}
+	l := r.link
+	floor := r.floor
+	r.mu.Unlock()
+	l.Inject(remote, recv)
+	if owner, _, ok := strings.Cut(remote.ID(), "/"); ok && sfu.ParticipantID(owner) == floor {
+		r.pin(floor)
+	}
+}
+
+// onEvent follows the home room: its floor, who leaves it.
+func (r *Relay) onEvent(ev sfuclient.Event) {
+	switch ev.Type {
+	case "floor":
+		var f sfu.FloorEvent
+		if json.Unmarshal(ev.Data, &f) == nil {
+			go r.setFloor(f.Identity)
+		}
+	case "track_published":
+		var tp sfu.TrackPublished
+		if json.Unmarshal(ev.Data, &tp) == nil {
+			r.mu.Lock()
+			want := r.floor != "" && tp.Track.ID == cameraOf(r.floor) && r.floorSub != tp.Track.ID
+			r.mu.Unlock()
+			if want {
+				go r.setFloor(tp.Track.Participant)
+			}
+		}
+	case "participant_left":
+		var pl sfu.ParticipantLeftEvent
+		if json.Unmarshal(ev.Data, &pl) == nil {
+			if l := r.linkOf(); l != nil {
+				go l.Drop(pl.Identity)
+			}
+		}
+	}
+}
+
+func cameraOf(id sfu.ParticipantID) sfu.TrackID {
+	return sfu.TrackID(string(id) + "/" + string(sfu.SourceCamera))
+}
+
+// setFloor follows the home room's floor: a participant of this node is
+// pinned here at once; another's camera is subscribed to over the relay
+// (the previous one turned off) and pinned when it arrives.
+func (r *Relay) setFloor(id sfu.ParticipantID) {
+	select {
+	case <-r.ready:
+	case <-r.ctx.Done():
+		return
+	}
+	r.mu.Lock()
+	r.floor = id
+	prev := r.floorSub
+	r.mu.Unlock()
+	if id == "" {
+		return
+	}
+	if r.s.IsLocal(r.room, id) {
+		if prev != "" {
+			_ = r.c.Subscribe(prev, sfu.QualityOff)
+			r.mu.Lock()
+			r.floorSub = ""
+			r.mu.Unlock()
+		}
+		r.pin(id)
+		return
+	}
+	want := cameraOf(id)
+	if prev != want {
+		if prev != "" {
+			_ = r.c.Subscribe(prev, sfu.QualityOff)
+		}
+		if err := r.c.Subscribe(want, sfu.QualityHigh); err != nil {
+			r.log.Warn("relay floor", "track_id", want, "error", err)
+			return
+		}
+		r.mu.Lock()
+		r.floorSub = want
+		r.mu.Unlock()
+	}
+	if l := r.linkOf(); l != nil && l.Has(id) {
+		r.pin(id)
+	}
+}
+
+func (r *Relay) pin(id sfu.ParticipantID) {
+	if err := r.s.PinFloor(r.room, id); err != nil && !errors.Is(err, sfu.ErrNoParticipant) {
+		r.log.Debug("relay pin", "identity", id, "error", err)
+	}
+}
