@@ -32,7 +32,7 @@ type province struct {
 	root, district  int64
 	provinceHall    int64
 	communeHall     int64
-	communeHall2    int64 // another commune of the district
+	communeHall2    int64     // another commune of the district
 	w               *modWorld // the meeting, through the api node
 }
 
