@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -12,12 +13,17 @@ var zeroTime time.Time
 // every answer. No inline script or style anywhere: index.html loads one
 // module and one stylesheet. Media comes from blob: (getUserMedia and
 // MediaStream objects), pdf.js runs its worker from our own origin.
-func setSecurityHeaders(h http.Header, r *http.Request) {
+func setSecurityHeaders(h http.Header, r *http.Request, media []string) {
 	connect := "'self'"
 	if host := wsHost(r.Host); host != "" {
 		// CSP Level 3 lets 'self' cover ws(s) of the same host, but older
 		// engines did not; naming them costs nothing.
 		connect += " ws://" + host + " wss://" + host
+	}
+	for _, m := range media {
+		if u, err := url.Parse(m); err == nil && (u.Scheme == "ws" || u.Scheme == "wss") && wsHost(u.Host) != "" {
+			connect += " " + u.Scheme + "://" + u.Host
+		}
 	}
 	h.Set("Content-Security-Policy", strings.Join([]string{
 		"default-src 'self'",

@@ -34,6 +34,10 @@ const assetRoot = "/assets/"
 type Options struct {
 	// Logger receives serving errors; nil discards them.
 	Logger *slog.Logger
+	// MediaOrigins, if set, returns the signaling URLs (ws(s)://host/rtc)
+	// of the SFU nodes the client may be sent to: the page may connect
+	// to them (several nodes, internal/cluster).
+	MediaOrigins func() []string
 	// Files replaces the embedded client (tests); nil serves the embedded one.
 	// It must hold index.html at its root.
 	Files fs.FS
@@ -71,7 +75,7 @@ func Handler(opts Options) (http.Handler, error) {
 	if err := tmpl.Execute(&index, struct{ Assets string }{prefix}); err != nil {
 		return nil, fmt.Errorf("web: render index.html: %w", err)
 	}
-	return &handler{files: files, prefix: prefix, index: index.Bytes(), log: log}, nil
+	return &handler{files: files, prefix: prefix, index: index.Bytes(), log: log, media: opts.MediaOrigins}, nil
 }
 
 type handler struct {
@@ -79,10 +83,15 @@ type handler struct {
 	prefix string // "/assets/<hash>/"
 	index  []byte
 	log    *slog.Logger
+	media  func() []string
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	setSecurityHeaders(w.Header(), r)
+	var media []string
+	if h.media != nil {
+		media = h.media()
+	}
+	setSecurityHeaders(w.Header(), r, media)
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)

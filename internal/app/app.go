@@ -255,7 +255,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	// --- web client (an SFU-only node serves media and operations only) ---
 	deps.MediaOnly = !cfg.Node.Has(config.RoleAPI)
 	if !deps.MediaOnly {
-		if deps.Web, err = web.Handler(web.Options{Logger: log.With("component", "web")}); err != nil {
+		wo := web.Options{Logger: log.With("component", "web")}
+		if a.node != nil && a.node.placer != nil {
+			wo.MediaOrigins = func() []string { return a.node.placer.SignalingURLs(context.Background()) }
+		}
+		if deps.Web, err = web.Handler(wo); err != nil {
 			return nil, err
 		}
 	}

@@ -28,8 +28,9 @@ type node struct {
 	dir      *cluster.Directory
 	leases   *cluster.Leases
 	commands *cluster.Commands
-	agent    *cluster.Agent // SFU role only
-	relays   *relays        // SFU role only
+	agent    *cluster.Agent  // SFU role only
+	relays   *relays         // SFU role only
+	placer   *cluster.Placer // api role only
 	stop     context.CancelFunc
 }
 
@@ -54,7 +55,8 @@ func (a *App) wireCluster(deps *httpapi.Deps) error {
 		commands: cluster.NewCommands(a.Redis, log)}
 	a.node = n
 	if cfg.Has(config.RoleAPI) {
-		deps.Placement = placement{p: cluster.NewPlacer(n.dir, n.leases), db: a.DB}
+		n.placer = cluster.NewPlacer(n.dir, n.leases)
+		deps.Placement = placement{p: n.placer, db: a.DB}
 		a.Meetings.SetMedia(clusterMedia{c: n.commands, origin: cfg.ID})
 	}
 	if a.SFU != nil {

@@ -133,6 +133,19 @@ func TestClusterPlacementAndCommands(t *testing.T) {
 		t.Fatalf("the province hall was placed on %s, want the province node %s", g.NodeURL, p.home.URL)
 	}
 
+	// The web client may connect to every SFU node's /rtc (its CSP).
+	resp, err := p.api.Client.Get(p.api.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	csp := resp.Header.Get("Content-Security-Policy")
+	for _, n := range []*apptest.Env{p.home, p.edge} {
+		if origin := "ws" + n.URL[4:]; !strings.Contains(csp, "connect-src 'self'") || !strings.Contains(csp, origin) {
+			t.Errorf("the web client's CSP does not let it reach the SFU node %s: %s", origin, csp)
+		}
+	}
+
 	// An SFU-only node: no API, no web client; operations answer.
 	for path, want := range map[string]int{"/api/v1/me": http.StatusNotFound, "/": http.StatusNotFound, "/healthz": http.StatusOK, "/readyz": http.StatusOK} {
 		if st, b := p.edge.Do(t, "GET", path, p.w.tokens["chair"], nil); st != want {

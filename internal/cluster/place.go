@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 )
 
 // Pick chooses the node a client of a unit joins a room on, from the live
@@ -61,6 +63,10 @@ func SignalingURL(public string) string {
 type Placer struct {
 	dir    *Directory
 	leases *Leases
+
+	mu     sync.Mutex
+	urls   []string // signaling URLs of the nodes last listed
+	urlsAt time.Time
 }
 
 // NewPlacer returns a placer reading dir and leases.
@@ -75,9 +81,40 @@ func (p *Placer) Place(ctx context.Context, room string, ancestry []int64) (Node
 	if err != nil {
 		return Node{}, err
 	}
+	p.remember(nodes)
 	home, err := p.leases.Home(ctx, room)
 	if err != nil {
 		return Node{}, err
 	}
 	return Pick(nodes, ancestry, home)
+}
+
+// SignalingURLs are the /rtc URLs of the live nodes, read at most every
+// 5 s: where a client may be sent (the web client's Content-Security-Policy).
+func (p *Placer) SignalingURLs(ctx context.Context) []string {
+	p.mu.Lock()
+	fresh := time.Since(p.urlsAt) < 5*time.Second
+	urls := p.urls
+	p.mu.Unlock()
+	if fresh {
+		return urls
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	nodes, _, err := p.dir.Nodes(ctx)
+	if err != nil {
+		return urls
+	}
+	return p.remember(nodes)
+}
+
+func (p *Placer) remember(nodes []Node) []string {
+	urls := make([]string, 0, len(nodes))
+	for _, n := range nodes {
+		urls = append(urls, n.SignalingURL())
+	}
+	p.mu.Lock()
+	p.urls, p.urlsAt = urls, time.Now()
+	p.mu.Unlock()
+	return urls
 }

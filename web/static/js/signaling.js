@@ -11,6 +11,7 @@ export const protocolVersion = 1;
  * @typedef {object} JoinGrant what POST /api/v1/meetings/{id}/join answers
  * @property {string} token room token for /rtc
  * @property {string} signaling_url
+ * @property {string} [node_url] set when several SFU nodes run: signaling_url is that node's, used as given
  * @property {string[]} ice_servers
  * @property {string} identity
  */
@@ -38,7 +39,10 @@ export class Signaling {
 				// address on the LAN, a second domain): CAU_PUBLIC_URL in
 				// signaling_url may not resolve, or the CSP may not allow it,
 				// from where this browser sits. /rtc is served by the same server.
-				const u = new URL(new URL(g.signaling_url, location.href).pathname, location.href);
+				// With several SFU nodes the join API names the node to use
+				// (node_url): its own host, which the page's CSP allows.
+				const u = g.node_url ? new URL(g.signaling_url, location.href)
+					: new URL(new URL(g.signaling_url, location.href).pathname, location.href);
 				u.protocol = u.protocol === 'https:' || u.protocol === 'wss:' ? 'wss:' : 'ws:';
 				u.searchParams.set('access_token', g.token);
 				return u.toString();
