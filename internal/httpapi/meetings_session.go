@@ -2,12 +2,11 @@ package httpapi
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/cau-gov/cau/internal/auth"
+	"github.com/cau-gov/cau/internal/cluster"
 	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/meeting"
 	"github.com/cau-gov/cau/internal/roomtoken"
@@ -241,7 +240,7 @@ func (s *Server) joinMeeting(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	for _, srv := range s.cfg.RTC.ICEServers {
 		ice = append(ice, srv.URLs...)
 	}
-	out := map[string]any{"room": g.Room, "token": tok, "signaling_url": signalingURL(s.cfg.HTTP.PublicURL),
+	out := map[string]any{"room": g.Room, "token": tok, "signaling_url": cluster.SignalingURL(s.cfg.HTTP.PublicURL),
 		"ice_servers": ice, "permissions": g.Perms, "identity": g.Identity, "expires_in": int(s.cfg.Tokens.RoomTTL.Seconds())}
 	if s.Placement != nil {
 		// Several SFU nodes: the one serving the hall's (or the person's)
@@ -250,23 +249,9 @@ func (s *Server) joinMeeting(w http.ResponseWriter, r *http.Request, p *auth.Pri
 		if err != nil {
 			return err
 		}
-		out["signaling_url"], out["node_url"] = signalingURL(node), node
+		out["signaling_url"], out["node_url"] = cluster.SignalingURL(node), node
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
-// signalingURL is the WebSocket URL of /rtc under the public URL.
-func signalingURL(public string) string {
-	u, err := url.Parse(public)
-	if err != nil {
-		return ""
-	}
-	if u.Scheme == "https" {
-		u.Scheme = "wss"
-	} else {
-		u.Scheme = "ws"
-	}
-	u.Path = strings.TrimSuffix(u.Path, "/") + "/rtc"
-	return u.String()
-}
