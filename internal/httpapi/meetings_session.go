@@ -254,4 +254,3 @@ func (s *Server) joinMeeting(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
-
