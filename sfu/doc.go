@@ -35,7 +35,7 @@
 // Also exported, for transports, tests and tuning: Config.Net (pion vnet
 // for tests), Config.StatsInterval/PLIInterval/AllocInterval/
 // SpeakerInterval/InitialBitrate/MaxBitrate/MaxParticipants/MaxProbes/
-// SocketBuffer/NoBatchIO/FanoutPass (tuning), SFU.Join/Participant (transports),
+// SocketBuffer/NoBatchIO/FanoutPass/PionWrites (tuning), SFU.Join/Participant (transports),
 // SFU.UDPAddrs and TCPAddrs (the bound ports), ErrorCode (error → wire
 // code). Files: ids.go (room, participant and track IDs, kinds),
 // quality.go (layers), grant.go (what the caller decides and hears).
@@ -49,8 +49,14 @@
 // packet in place into a pooled, reference-counted buffer, keeps it in a
 // bounded per-layer cache (NACKs are answered from it), and queues it,
 // without blocking, to the writer goroutine of each subscriber that wants
-// that layer (writer.go); the writer rewrites it and hands it to pion's
-// sender (interceptors, SRTP). With Config.FanoutPass the reader instead
+// that layer (writer.go); the writer rewrites it and writes it on the
+// fast path (fastsend.go): the header carries the connection's
+// transport-wide sequence number, GCC records it, the connection's own
+// SRTP context (keys read from pion's DTLS connection, srtpkeys.go)
+// encrypts it, and the datagram joins the media socket's sendmmsg batch;
+// the SFU sends the sender reports itself (senderreport.go). Over ICE-TCP
+// or a relay, and with Config.PionWrites, the packet goes through pion's
+// interceptors and SRTP session instead. With Config.FanoutPass the reader instead
 // writes to every idle subscriber on UDP itself, in one pass whose
 // datagrams leave the shared socket together in a few sendmmsg calls
 // (batchsend.go); busy, queued-behind and ICE-TCP subscribers (whose

@@ -3,6 +3,7 @@ package sfu
 import (
 	"crypto/rand"
 	"fmt"
+	"log/slog"
 	"net"
 	"runtime"
 	"sync/atomic"
@@ -165,4 +166,65 @@ func benchIngest(b *testing.B, l *upLayer, w *atomic.Int64, n int) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/fwd")
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*n), "cpu-ns/fwd")
 	b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/float64(b.N*n), "allocs/fwd")
+}
+
+// BenchmarkPionSRTPWrite is the lower bound of pion's write path for the
+// same fan-out: one pion SRTP session per subscriber, each on its own
+// connected UDP socket to the sink, written in turn (what pion's
+// TrackLocalStaticRTP does below the interceptors, without the ICE
+// connection and the UDP mux, which add to it).
+func BenchmarkPionSRTPWrite(b *testing.B) {
+	for _, n := range []int{10, 160} {
+		b.Run(fmt.Sprintf("subscribers=%d", n), func(b *testing.B) {
+			sink, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer sink.Close()
+			var streams []*srtp.WriteStreamSRTP
+			for range n {
+				c, err := net.DialUDP("udp4", nil, sink.LocalAddr().(*net.UDPAddr))
+				if err != nil {
+					b.Fatal(err)
+				}
+				key, salt := make([]byte, 16), make([]byte, 14)
+				_, _ = rand.Read(key)
+				_, _ = rand.Read(salt)
+				s, err := srtp.NewSessionSRTP(c, &srtp.Config{Profile: srtp.ProtectionProfileAes128CmHmacSha1_80,
+					Keys:          srtp.SessionKeys{LocalMasterKey: key, LocalMasterSalt: salt, RemoteMasterKey: key, RemoteMasterSalt: salt},
+					LoggerFactory: pionLogs{slog.New(slog.DiscardHandler)}}) // its read loop's error at Close
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer s.Close()
+				w, err := s.OpenWriteStream()
+				if err != nil {
+					b.Fatal(err)
+				}
+				streams = append(streams, w)
+			}
+			var p rtp.Packet
+			if err := p.Unmarshal(benchPacket(b)); err != nil {
+				b.Fatal(err)
+			}
+			var ms0, ms1 runtime.MemStats
+			runtime.ReadMemStats(&ms0)
+			cpu0 := cpuTime()
+			b.ResetTimer()
+			for i := range b.N {
+				p.SequenceNumber = uint16(i)
+				for j, w := range streams {
+					p.SSRC = uint32(1000 + j)
+					if _, err := w.WriteRTP(&p.Header, p.Payload); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.StopTimer()
+			cpu := cpuTime() - cpu0
+			runtime.ReadMemStats(&ms1)
+			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*n), "cpu-ns/fwd")
+			b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/float64(b.N*n), "allocs/fwd")
+		})
+	}
 }
