@@ -28,8 +28,13 @@ import (
 //
 // Pion stays for ICE, DTLS, SDP and RTCP. Packets go pion's way when the
 // fast path cannot be used: before DTLS is up (nothing is written then),
-// over ICE-TCP or a relay (the socket is not ours), or when the SRTP keys
-// cannot be read (srtpkeys.go).
+// over ICE-TCP or a relay (the socket is not ours), without batched
+// sockets (Config.NoBatchIO, vnet in tests), or when the SRTP keys cannot
+// be read (srtpkeys.go). Pion's SRTP session keeps its own rollover
+// counters: a connection whose pair moves between UDP and TCP after
+// 32,768 packets of one stream went the other way would desynchronise
+// them (about 3.6 minutes of the top layer); a pair change is rare and
+// its picture recovers on the next key frame, so this is left.
 
 // fastSender is one down connection's fast path.
 type fastSender struct {
