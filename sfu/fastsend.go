@@ -30,11 +30,13 @@ import (
 // fast path cannot be used: before DTLS is up (nothing is written then),
 // over ICE-TCP or a relay (the socket is not ours), without batched
 // sockets (Config.NoBatchIO, vnet in tests), or when the SRTP keys cannot
-// be read (srtpkeys.go). Pion's SRTP session keeps its own rollover
-// counters: a connection whose pair moves between UDP and TCP after
-// 32,768 packets of one stream went the other way would desynchronise
-// them (about 3.6 minutes of the top layer); a pair change is rare and
-// its picture recovers on the next key frame, so this is left.
+// be read (srtpkeys.go). Pion's SRTP session keeps rollover counters of
+// its own: when a connection's pair moves between UDP and TCP after a
+// stream's sequence number wrapped on the other path (within 65,536
+// packets of its random start, at most 7 minutes of the top layer), the
+// subscriber can no longer decrypt that stream. Pair changes between
+// protocols are rare; the fix is to encrypt every packet with our context
+// and hand pion's ICE connection the SRTP datagram, another seam.
 
 // fastSender is one down connection's fast path.
 type fastSender struct {
