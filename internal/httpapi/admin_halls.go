@@ -35,61 +35,37 @@ func (s *Server) listHalls(w http.ResponseWriter, r *http.Request, p *auth.Princ
 	if err != nil {
 		return err
 	}
-	if hs == nil {
-		hs = []org.Hall{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"halls": hs})
+	writeJSON(w, http.StatusOK, list("halls", hs))
 	return nil
 }
 
-func (s *Server) createHall(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	var in struct {
-		UnitID auth.UnitID `json:"unit_id"`
-		Code   string      `json:"code"`
-		Name   string      `json:"name"`
-	}
-	if err := s.decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	h, err := s.Org.CreateHall(r.Context(), p, in.UnitID, in.Code, in.Name)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, h)
-	return nil
+type hallInput struct {
+	UnitID auth.UnitID `json:"unit_id"`
+	Code   string      `json:"code"`
+	Name   string      `json:"name"`
 }
 
-func (s *Server) updateHall(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Name   *string      `json:"name"`
-		Code   *string      `json:"code"`
-		UnitID *auth.UnitID `json:"unit_id"`
-		Active *bool        `json:"active"`
-	}
-	if err := s.decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	h, err := s.Org.UpdateHall(r.Context(), p, auth.HallID(id), org.HallChange{Name: in.Name, Code: in.Code, UnitID: in.UnitID, Active: in.Active})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, h)
-	return nil
+func (s *Server) createHall(ctx context.Context, p *auth.Principal, in hallInput) (org.Hall, error) {
+	return s.Org.CreateHall(ctx, p, in.UnitID, in.Code, in.Name)
+}
+
+// hallPatch is org.HallChange as JSON.
+type hallPatch struct {
+	Name   *string      `json:"name"`
+	Code   *string      `json:"code"`
+	UnitID *auth.UnitID `json:"unit_id"`
+	Active *bool        `json:"active"`
+}
+
+func (s *Server) updateHall(ctx context.Context, p *auth.Principal, id auth.HallID, in hallPatch) (org.Hall, error) {
+	return s.Org.UpdateHall(ctx, p, id, org.HallChange(in))
 }
 
 // deactivateHall and reactivateHall close and reopen a hall.
-func (s *Server) deactivateHall(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	return byID(http.StatusOK, func(ctx context.Context, p *auth.Principal, id auth.HallID) (org.Hall, error) {
-		return s.Org.UpdateHall(ctx, p, id, org.HallChange{Active: new(bool(false))})
-	})(w, r, p)
+func (s *Server) deactivateHall(ctx context.Context, p *auth.Principal, id auth.HallID) (org.Hall, error) {
+	return s.Org.UpdateHall(ctx, p, id, org.HallChange{Active: new(bool(false))})
 }
 
-func (s *Server) reactivateHall(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	return byID(http.StatusOK, func(ctx context.Context, p *auth.Principal, id auth.HallID) (org.Hall, error) {
-		return s.Org.UpdateHall(ctx, p, id, org.HallChange{Active: new(bool(true))})
-	})(w, r, p)
+func (s *Server) reactivateHall(ctx context.Context, p *auth.Principal, id auth.HallID) (org.Hall, error) {
+	return s.Org.UpdateHall(ctx, p, id, org.HallChange{Active: new(bool(true))})
 }

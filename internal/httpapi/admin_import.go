@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -94,50 +95,13 @@ func importFile(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	}
 }
 
-func (s *Server) getSignature(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	sig, err := s.Org.Signature(r.Context(), p, auth.UnitID(id))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, sig)
-	return nil
+type signatureInput struct {
+	Authority  string `json:"authority"`
+	Title      string `json:"title"`
+	SignerName string `json:"signer_name"`
 }
 
 // saveSignature sets the unit's signature block of conclusion notices.
-func (s *Server) saveSignature(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Authority  string `json:"authority"`
-		Title      string `json:"title"`
-		SignerName string `json:"signer_name"`
-	}
-	if err := s.decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	sig, err := s.Org.SaveSignature(r.Context(), p, auth.UnitID(id), org.Signature{Authority: in.Authority, Title: in.Title, SignerName: in.SignerName})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, sig)
-	return nil
-}
-
-// deleteSignature removes the unit's block: its notices use an ancestor's.
-func (s *Server) deleteSignature(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.Org.RemoveSignature(r.Context(), p, auth.UnitID(id)); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+func (s *Server) saveSignature(ctx context.Context, p *auth.Principal, unit auth.UnitID, in signatureInput) (org.Signature, error) {
+	return s.Org.SaveSignature(ctx, p, unit, org.Signature{Authority: in.Authority, Title: in.Title, SignerName: in.SignerName})
 }

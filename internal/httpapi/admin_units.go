@@ -71,80 +71,48 @@ func (s *Server) listUnits(w http.ResponseWriter, r *http.Request, p *auth.Princ
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"units": us})
+	writeJSON(w, http.StatusOK, list("units", us))
 	return nil
 }
 
-func (s *Server) createUnit(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	var in struct {
-		ParentID *auth.UnitID `json:"parent_id"`
-		Level    string       `json:"level"`
-		Code     string       `json:"code"`
-		Name     string       `json:"name"`
-	}
-	if err := s.decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	u, err := s.Org.CreateUnit(r.Context(), p, org.UnitInput{ParentID: in.ParentID, Level: in.Level, Code: in.Code, Name: in.Name})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, u)
-	return nil
+// unitInput is org.UnitInput as JSON.
+type unitInput struct {
+	ParentID *auth.UnitID `json:"parent_id"`
+	Level    string       `json:"level"`
+	Code     string       `json:"code"`
+	Name     string       `json:"name"`
 }
 
-func (s *Server) updateUnit(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Name  *string `json:"name"`
-		Code  *string `json:"code"`
-		Level *string `json:"level"`
-	}
-	if err := s.decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	u, err := s.Org.UpdateUnit(r.Context(), p, auth.UnitID(id), in.Name, in.Code, in.Level)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, u)
-	return nil
+func (s *Server) createUnit(ctx context.Context, p *auth.Principal, in unitInput) (org.Unit, error) {
+	return s.Org.CreateUnit(ctx, p, org.UnitInput(in))
 }
 
-func (s *Server) moveUnit(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in struct {
-		ParentID auth.UnitID `json:"parent_id"`
-	}
-	if err := s.decodeJSON(w, r, &in); err != nil {
-		return err
-	}
+type unitPatch struct {
+	Name  *string `json:"name"`
+	Code  *string `json:"code"`
+	Level *string `json:"level"`
+}
+
+func (s *Server) updateUnit(ctx context.Context, p *auth.Principal, id auth.UnitID, in unitPatch) (org.Unit, error) {
+	return s.Org.UpdateUnit(ctx, p, id, in.Name, in.Code, in.Level)
+}
+
+type unitMove struct {
+	ParentID auth.UnitID `json:"parent_id"`
+}
+
+func (s *Server) moveUnit(ctx context.Context, p *auth.Principal, id auth.UnitID, in unitMove) (org.Unit, error) {
 	if in.ParentID <= 0 {
-		return fault.Field("parent_id", fault.Required)
+		return org.Unit{}, fault.Field("parent_id", fault.Required)
 	}
-	u, err := s.Org.MoveUnit(r.Context(), p, auth.UnitID(id), in.ParentID)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, u)
-	return nil
+	return s.Org.MoveUnit(ctx, p, id, in.ParentID)
 }
 
 // deactivateUnit and reactivateUnit close and reopen a unit.
-func (s *Server) deactivateUnit(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	return byID(http.StatusOK, func(ctx context.Context, p *auth.Principal, id auth.UnitID) (org.Unit, error) {
-		return s.Org.SetUnitActive(ctx, p, id, false)
-	})(w, r, p)
+func (s *Server) deactivateUnit(ctx context.Context, p *auth.Principal, id auth.UnitID) (org.Unit, error) {
+	return s.Org.SetUnitActive(ctx, p, id, false)
 }
 
-func (s *Server) reactivateUnit(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	return byID(http.StatusOK, func(ctx context.Context, p *auth.Principal, id auth.UnitID) (org.Unit, error) {
-		return s.Org.SetUnitActive(ctx, p, id, true)
-	})(w, r, p)
+func (s *Server) reactivateUnit(ctx context.Context, p *auth.Principal, id auth.UnitID) (org.Unit, error) {
+	return s.Org.SetUnitActive(ctx, p, id, true)
 }

@@ -39,118 +39,70 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p *auth.Princ
 	if err != nil {
 		return err
 	}
-	if us == nil {
-		us = []org.User{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"users": us, "total": total})
+	writeJSON(w, http.StatusOK, map[string]any{"users": nonNil(us), "total": total})
 	return nil
 }
 
-func (s *Server) getUser(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	u, err := s.Org.User(r.Context(), p, auth.UserID(id))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, u)
-	return nil
+type userInput struct {
+	UnitID   auth.UnitID      `json:"unit_id"`
+	Username string           `json:"username"`
+	FullName string           `json:"full_name"`
+	Email    string           `json:"email"`
+	Position string           `json:"position"`
+	Password string           `json:"password"`
+	Grants   []auth.RoleGrant `json:"grants"`
 }
 
-func (s *Server) createUser(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	var in struct {
-		UnitID   auth.UnitID      `json:"unit_id"`
-		Username string           `json:"username"`
-		FullName string           `json:"full_name"`
-		Email    string           `json:"email"`
-		Position string           `json:"position"`
-		Password string           `json:"password"`
-		Grants   []auth.RoleGrant `json:"grants"`
-	}
-	if err := s.decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	u, generated, err := s.Org.CreateUser(r.Context(), p, org.UserInput{UnitID: in.UnitID, Username: in.Username, FullName: in.FullName,
-		Email: in.Email, Position: in.Position, Password: in.Password, Grants: in.Grants})
+// createUser answers the user, and the temporary password when the
+// service generated one (shown once).
+func (s *Server) createUser(ctx context.Context, p *auth.Principal, in userInput) (map[string]any, error) {
+	u, generated, err := s.Org.CreateUser(ctx, p, org.UserInput(in))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	out := map[string]any{"user": u}
 	if generated != "" {
 		out["temporary_password"] = generated
 	}
-	writeJSON(w, http.StatusCreated, out)
-	return nil
+	return out, nil
 }
 
-func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in struct {
-		UnitID   *auth.UnitID `json:"unit_id"`
-		FullName *string      `json:"full_name"`
-		Email    *string      `json:"email"`
-		Position *string      `json:"position"`
-	}
-	if err := s.decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	u, err := s.Org.UpdateUser(r.Context(), p, auth.UserID(id), org.UserChange{UnitID: in.UnitID, FullName: in.FullName, Email: in.Email, Position: in.Position})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, u)
-	return nil
+// userPatch is org.UserChange as JSON.
+type userPatch struct {
+	UnitID   *auth.UnitID `json:"unit_id"`
+	FullName *string      `json:"full_name"`
+	Email    *string      `json:"email"`
+	Position *string      `json:"position"`
+}
+
+func (s *Server) updateUser(ctx context.Context, p *auth.Principal, id auth.UserID, in userPatch) (org.User, error) {
+	return s.Org.UpdateUser(ctx, p, id, org.UserChange(in))
 }
 
 // deactivateUser and reactivateUser close and reopen a user.
-func (s *Server) deactivateUser(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	return byID(http.StatusOK, func(ctx context.Context, p *auth.Principal, id auth.UserID) (org.User, error) {
-		return s.Org.SetUserActive(ctx, p, id, false)
-	})(w, r, p)
+func (s *Server) deactivateUser(ctx context.Context, p *auth.Principal, id auth.UserID) (org.User, error) {
+	return s.Org.SetUserActive(ctx, p, id, false)
 }
 
-func (s *Server) reactivateUser(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	return byID(http.StatusOK, func(ctx context.Context, p *auth.Principal, id auth.UserID) (org.User, error) {
-		return s.Org.SetUserActive(ctx, p, id, true)
-	})(w, r, p)
+func (s *Server) reactivateUser(ctx context.Context, p *auth.Principal, id auth.UserID) (org.User, error) {
+	return s.Org.SetUserActive(ctx, p, id, true)
 }
 
-func (s *Server) setUserRoles(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Grants []auth.RoleGrant `json:"grants"`
-	}
-	if err := s.decodeJSON(w, r, &in); err != nil {
-		return err
-	}
+type userRoles struct {
+	Grants []auth.RoleGrant `json:"grants"`
+}
+
+func (s *Server) setUserRoles(ctx context.Context, p *auth.Principal, id auth.UserID, in userRoles) (org.User, error) {
 	if in.Grants == nil {
-		return fault.Field("grants", fault.Required)
+		return org.User{}, fault.Field("grants", fault.Required)
 	}
-	u, err := s.Org.SetUserRoles(r.Context(), p, auth.UserID(id), in.Grants)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, u)
-	return nil
+	return s.Org.SetUserRoles(ctx, p, id, in.Grants)
 }
 
-func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := pathID(r, "id")
+func (s *Server) resetPassword(ctx context.Context, p *auth.Principal, id auth.UserID) (map[string]string, error) {
+	pw, err := s.Org.ResetPassword(ctx, p, id)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	pw, err := s.Org.ResetPassword(r.Context(), p, auth.UserID(id))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"temporary_password": pw})
-	return nil
+	return map[string]string{"temporary_password": pw}, nil
 }

@@ -154,16 +154,26 @@ func refreshTokenOf(r *http.Request, body string) (token string, fromCookie bool
 	return "", false
 }
 
-func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
+// refreshToken reads the refresh token of a refresh or logout: from the
+// optional body's refresh_token, else from the cookie.
+func (s *Server) refreshToken(w http.ResponseWriter, r *http.Request) (token string, fromCookie bool, err error) {
 	var in struct {
 		RefreshToken string `json:"refresh_token"`
 	}
 	if err := s.decodeOptionalJSON(w, r, &in); err != nil {
-		return err
+		return "", false, err
 	}
-	token, fromCookie := refreshTokenOf(r, in.RefreshToken)
+	token, fromCookie = refreshTokenOf(r, in.RefreshToken)
 	if token == "" {
-		return fault.Field("refresh_token", fault.Required) // in the body or the cookie
+		return "", false, fault.Field("refresh_token", fault.Required) // in the body or the cookie
+	}
+	return token, fromCookie, nil
+}
+
+func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
+	token, fromCookie, err := s.refreshToken(w, r)
+	if err != nil {
+		return err
 	}
 	sess, err := s.Accounts.Refresh(r.Context(), token, clientIP(r), r.UserAgent())
 	if err != nil {
@@ -177,15 +187,9 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		RefreshToken string `json:"refresh_token"`
-	}
-	if err := s.decodeOptionalJSON(w, r, &in); err != nil {
+	token, fromCookie, err := s.refreshToken(w, r)
+	if err != nil {
 		return err
-	}
-	token, fromCookie := refreshTokenOf(r, in.RefreshToken)
-	if token == "" {
-		return fault.Field("refresh_token", fault.Required) // in the body or the cookie
 	}
 	if fromCookie {
 		clearRefreshCookie(w, r)

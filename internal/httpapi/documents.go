@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -245,35 +246,22 @@ func (s *Server) uploadDocumentVersion(w http.ResponseWriter, r *http.Request, p
 }
 
 // GET /api/v1/meetings/{id}/documents
-func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	meetingID, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	docs, err := s.Documents.List(r.Context(), p, document.MeetingID(meetingID))
-	if err != nil {
-		return err
-	}
+func (s *Server) listDocuments(ctx context.Context, p *auth.Principal, meeting document.MeetingID) (map[string]any, error) {
+	docs, err := s.Documents.List(ctx, p, meeting)
 	out := make([]documentJSON, len(docs))
 	for i, d := range docs {
 		out[i] = toDocumentJSON(d)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"documents": out})
-	return nil
+	return map[string]any{"documents": out}, err
 }
 
 // GET /api/v1/documents/{id}
-func (s *Server) getDocument(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := pathID(r, "id")
+func (s *Server) getDocument(ctx context.Context, p *auth.Principal, id document.ID) (documentJSON, error) {
+	d, err := s.Documents.Get(ctx, p, id)
 	if err != nil {
-		return err
+		return documentJSON{}, err
 	}
-	d, err := s.Documents.Get(r.Context(), p, document.ID(id))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, toDocumentJSON(d))
-	return nil
+	return toDocumentJSON(d), nil
 }
 
 // downloadDocument serves GET /api/v1/documents/{id}/versions/{v}/file.

@@ -2,8 +2,8 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
-	"net/http"
 
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/document"
@@ -21,22 +21,14 @@ type documentPatch struct {
 }
 
 // PATCH /api/v1/documents/{id}
-func (s *Server) updateDocument(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var body documentPatch
-	if err := s.decodeJSON(w, r, &body); err != nil {
-		return err
-	}
+func (s *Server) updateDocument(ctx context.Context, p *auth.Principal, id document.ID, body documentPatch) (documentJSON, error) {
 	u := document.Update{Title: body.Title, Confidential: body.Confidential}
 	if len(body.ItemID) > 0 {
 		u.SetItem = true
 		if !bytes.Equal(body.ItemID, []byte("null")) {
 			var n int64
 			if err := json.Unmarshal(body.ItemID, &n); err != nil || n < 1 {
-				return fault.Field("item_id", fault.WrongFormat)
+				return documentJSON{}, fault.Field("item_id", fault.WrongFormat)
 			}
 			item := document.ItemID(n)
 			u.ItemID = &item
@@ -46,16 +38,15 @@ func (s *Server) updateDocument(w http.ResponseWriter, r *http.Request, p *auth.
 		ids := make([]auth.UserID, 0, len(*body.AllowedUserIDs))
 		for _, n := range *body.AllowedUserIDs {
 			if n < 1 {
-				return fault.Field("allowed_user_ids", fault.WrongFormat)
+				return documentJSON{}, fault.Field("allowed_user_ids", fault.WrongFormat)
 			}
 			ids = append(ids, auth.UserID(n))
 		}
 		u.AllowedUserIDs = &ids
 	}
-	d, err := s.Documents.Update(r.Context(), p, document.ID(id), u)
+	d, err := s.Documents.Update(ctx, p, id, u)
 	if err != nil {
-		return err
+		return documentJSON{}, err
 	}
-	writeJSON(w, http.StatusOK, toDocumentJSON(d))
-	return nil
+	return toDocumentJSON(d), nil
 }

@@ -34,15 +34,7 @@ func (s *Server) liveSession(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	id, err := meetingID(r)
-	if err != nil {
-		return err
-	}
-	since, err := querySeq(r)
-	if err != nil {
-		return err
-	}
-	a, err := s.Meetings.Access(r.Context(), id, p)
+	id, since, a, err := s.eventsFrom(r, p)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/cau-gov/cau/internal/auth"
@@ -26,37 +27,17 @@ func (s *Server) listMeetings(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	if err != nil {
 		return err
 	}
-	if ms == nil {
-		ms = []meeting.Meeting{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"meetings": ms})
+	writeJSON(w, http.StatusOK, list("meetings", ms))
 	return nil
 }
 
-func (s *Server) createMeeting(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	var in meeting.Input
-	if err := s.decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	m, err := s.Meetings.Create(r.Context(), p, in)
+// getMeeting answers the meeting with the caller's standing in it.
+func (s *Server) getMeeting(ctx context.Context, p *auth.Principal, id meeting.ID) (map[string]any, error) {
+	m, a, err := s.Meetings.Get(ctx, p, id)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	writeJSON(w, http.StatusCreated, m)
-	return nil
-}
-
-func (s *Server) getMeeting(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := meetingID(r)
-	if err != nil {
-		return err
-	}
-	m, a, err := s.Meetings.Get(r.Context(), p, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"meeting": m, "my_roles": nonNil(a.Roles), "my_halls": nonNil(a.HallIDs), "can_manage": a.CanManage()})
-	return nil
+	return map[string]any{"meeting": m, "my_roles": nonNil(a.Roles), "my_halls": nonNil(a.HallIDs), "can_manage": a.CanManage()}, nil
 }
 
 func nonNil[T any](s []T) []T {
@@ -66,123 +47,33 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-func (s *Server) updateMeeting(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := meetingID(r)
-	if err != nil {
-		return err
-	}
-	var in meeting.Input
-	if err := s.decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	m, err := s.Meetings.Update(r.Context(), p, id, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, m)
-	return nil
+type cancellation struct {
+	Reason string `json:"reason"`
 }
 
-func (s *Server) cancelMeeting(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := meetingID(r)
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Reason string `json:"reason"`
-	}
-	if err := s.decodeOptionalJSON(w, r, &in); err != nil {
-		return err
-	}
-	m, err := s.Meetings.Cancel(r.Context(), p, id, in.Reason)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, m)
-	return nil
+// cancelMeeting takes an optional body with the reason.
+func (s *Server) cancelMeeting(ctx context.Context, p *auth.Principal, id meeting.ID, in cancellation) (meeting.Meeting, error) {
+	return s.Meetings.Cancel(ctx, p, id, in.Reason)
 }
 
-func (s *Server) meetingInvitees(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := meetingID(r)
+func (s *Server) meetingInvitees(ctx context.Context, p *auth.Principal, id meeting.ID) (map[string]any, error) {
+	people, halls, err := s.Meetings.Invitees(ctx, p, id)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	people, halls, err := s.Meetings.Invitees(r.Context(), p, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"participants": nonNil(people), "halls": nonNil(halls)})
-	return nil
+	return map[string]any{"participants": nonNil(people), "halls": nonNil(halls)}, nil
 }
 
-func (s *Server) inviteHalls(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := meetingID(r)
-	if err != nil {
-		return err
-	}
-	var sel meeting.HallSelection
-	if err := s.decodeJSON(w, r, &sel); err != nil {
-		return err
-	}
-	n, err := s.Meetings.InviteHalls(r.Context(), p, id, sel)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"added": n})
-	return nil
+func (s *Server) inviteHalls(ctx context.Context, p *auth.Principal, id meeting.ID, sel meeting.HallSelection) (map[string]int, error) {
+	n, err := s.Meetings.InviteHalls(ctx, p, id, sel)
+	return map[string]int{"added": n}, err
 }
 
-func (s *Server) removeMeetingHall(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := meetingID(r)
-	if err != nil {
-		return err
-	}
-	hall, err := pathID(r, "hall")
-	if err != nil {
-		return err
-	}
-	if err := s.Meetings.RemoveHall(r.Context(), p, id, auth.HallID(hall)); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+type participantRole struct {
+	Role   meeting.Role `json:"role"`
+	HallID *auth.HallID `json:"hall_id"`
 }
 
-func (s *Server) setMeetingParticipant(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := meetingID(r)
-	if err != nil {
-		return err
-	}
-	user, err := pathID(r, "user")
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Role   meeting.Role `json:"role"`
-		HallID *auth.HallID `json:"hall_id"`
-	}
-	if err := s.decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	if err := s.Meetings.SetParticipant(r.Context(), p, id, meeting.Participant{UserID: auth.UserID(user), Role: in.Role, HallID: in.HallID}); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-func (s *Server) removeMeetingParticipant(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := meetingID(r)
-	if err != nil {
-		return err
-	}
-	user, err := pathID(r, "user")
-	if err != nil {
-		return err
-	}
-	if err := s.Meetings.RemoveParticipant(r.Context(), p, id, auth.UserID(user)); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+func (s *Server) setMeetingParticipant(ctx context.Context, p *auth.Principal, id meeting.ID, user auth.UserID, in participantRole) (none, error) {
+	return none{}, s.Meetings.SetParticipant(ctx, p, id, meeting.Participant{UserID: user, Role: in.Role, HallID: in.HallID})
 }

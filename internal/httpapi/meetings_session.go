@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -17,170 +18,80 @@ type RoomSigner interface {
 	Sign(c roomtoken.Claims, ttl time.Duration) (string, error)
 }
 
-// sessionCmd adapts a session command that returns nothing but an error.
-func (s *Server) sessionCmd(fn func(r *http.Request, p *auth.Principal, id meeting.ID) error) userHandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-		id, err := meetingID(r)
-		if err != nil {
-			return err
-		}
-		if err := fn(r, p, id); err != nil {
-			return err
-		}
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	}
+type currentItem struct {
+	ItemID *meeting.ItemID `json:"item_id"`
 }
 
-func (s *Server) setCurrentItem(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	var in struct {
-		ItemID *meeting.ItemID `json:"item_id"`
-	}
-	if err := s.decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	return s.sessionCmd(func(r *http.Request, p *auth.Principal, id meeting.ID) error {
-		return s.Meetings.SetItem(r.Context(), p, id, in.ItemID)
-	})(w, r, p)
+func (s *Server) setCurrentItem(ctx context.Context, p *auth.Principal, id meeting.ID, in currentItem) (none, error) {
+	return none{}, s.Meetings.SetItem(ctx, p, id, in.ItemID)
 }
 
-func (s *Server) requestFloor(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := meetingID(r)
-	if err != nil {
-		return err
-	}
-	var in struct {
-		HallID *auth.HallID `json:"hall_id"`
-	}
-	if err := s.decodeOptionalJSON(w, r, &in); err != nil {
-		return err
-	}
-	req, err := s.Meetings.RequestFloor(r.Context(), p, id, in.HallID)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, map[string]any{"request_id": req})
-	return nil
+type floorRequest struct {
+	HallID *auth.HallID `json:"hall_id"`
 }
 
-func (s *Server) openVote(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := meetingID(r)
-	if err != nil {
-		return err
-	}
-	var in meeting.VoteInput
-	if err := s.decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	v, err := s.Meetings.OpenVote(r.Context(), p, id, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, map[string]any{"vote_id": v})
-	return nil
+// requestFloor takes an optional body naming the hall that asks.
+func (s *Server) requestFloor(ctx context.Context, p *auth.Principal, id meeting.ID, in floorRequest) (map[string]any, error) {
+	req, err := s.Meetings.RequestFloor(ctx, p, id, in.HallID)
+	return map[string]any{"request_id": req}, err
 }
 
-func (s *Server) castBallot(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	vote, err := pathID(r, "vote")
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Choice string `json:"choice"`
-	}
-	if err := s.decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	return s.sessionCmd(func(r *http.Request, p *auth.Principal, id meeting.ID) error {
-		return s.Meetings.Cast(r.Context(), p, id, meeting.VoteID(vote), in.Choice)
-	})(w, r, p)
+func (s *Server) openVote(ctx context.Context, p *auth.Principal, id meeting.ID, in meeting.VoteInput) (map[string]any, error) {
+	v, err := s.Meetings.OpenVote(ctx, p, id, in)
+	return map[string]any{"vote_id": v}, err
 }
 
-func (s *Server) muteHall(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	hall, err := pathID(r, "hall")
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Muted *bool `json:"muted"`
-	}
-	if err := s.decodeJSON(w, r, &in); err != nil {
-		return err
-	}
+type ballot struct {
+	Choice string `json:"choice"`
+}
+
+func (s *Server) castBallot(ctx context.Context, p *auth.Principal, id meeting.ID, vote meeting.VoteID, in ballot) (none, error) {
+	return none{}, s.Meetings.Cast(ctx, p, id, vote, in.Choice)
+}
+
+type hallMute struct {
+	Muted *bool `json:"muted"`
+}
+
+func (s *Server) muteHall(ctx context.Context, p *auth.Principal, id meeting.ID, hall auth.HallID, in hallMute) (none, error) {
 	if in.Muted == nil {
-		return fault.Field("muted", fault.Required)
+		return none{}, fault.Field("muted", fault.Required)
 	}
-	return s.sessionCmd(func(r *http.Request, p *auth.Principal, id meeting.ID) error {
-		return s.Meetings.MuteHall(r.Context(), p, id, auth.HallID(hall), *in.Muted)
-	})(w, r, p)
+	return none{}, s.Meetings.MuteHall(ctx, p, id, hall, *in.Muted)
+}
+
+type moderation struct {
+	Action string `json:"action"`
+	meeting.Target
 }
 
 // moderate mutes, unmutes, asks to unmute, removes or readmits a hall or
 // a person of the call (docs/meeting-events.md).
-func (s *Server) moderate(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	var in struct {
-		Action string `json:"action"`
-		meeting.Target
-	}
-	if err := s.decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	return s.sessionCmd(func(r *http.Request, p *auth.Principal, id meeting.ID) error {
-		return s.Meetings.Moderate(r.Context(), p, id, in.Action, in.Target)
-	})(w, r, p)
+func (s *Server) moderate(ctx context.Context, p *auth.Principal, id meeting.ID, in moderation) (none, error) {
+	return none{}, s.Meetings.Moderate(ctx, p, id, in.Action, in.Target)
 }
 
 // setRoom locks, unlocks, ends or reopens the call.
-func (s *Server) setRoom(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	var in meeting.RoomInput
-	if err := s.decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	return s.sessionCmd(func(r *http.Request, p *auth.Principal, id meeting.ID) error {
-		return s.Meetings.SetRoom(r.Context(), p, id, in)
-	})(w, r, p)
+func (s *Server) setRoom(ctx context.Context, p *auth.Principal, id meeting.ID, in meeting.RoomInput) (none, error) {
+	return none{}, s.Meetings.SetRoom(ctx, p, id, in)
 }
 
-func (s *Server) markAttendance(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	user, err := pathID(r, "user")
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Status string       `json:"status"`
-		HallID *auth.HallID `json:"hall_id"`
-	}
-	if err := s.decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	return s.sessionCmd(func(r *http.Request, p *auth.Principal, id meeting.ID) error {
-		return s.Meetings.MarkAttendance(r.Context(), p, id, auth.UserID(user), in.Status, in.HallID)
-	})(w, r, p)
+type attendance struct {
+	Status string       `json:"status"`
+	HallID *auth.HallID `json:"hall_id"`
 }
 
-func (s *Server) sessionSnapshot(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := meetingID(r)
-	if err != nil {
-		return err
-	}
-	snap, _, err := s.Meetings.Snapshot(r.Context(), p, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, snap)
-	return nil
+func (s *Server) markAttendance(ctx context.Context, p *auth.Principal, id meeting.ID, user auth.UserID, in attendance) (none, error) {
+	return none{}, s.Meetings.MarkAttendance(ctx, p, id, user, in.Status, in.HallID)
+}
+
+func (s *Server) sessionSnapshot(ctx context.Context, p *auth.Principal, id meeting.ID) (meeting.Snapshot, error) {
+	snap, _, err := s.Meetings.Snapshot(ctx, p, id)
+	return snap, err
 }
 
 func (s *Server) sessionEvents(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := meetingID(r)
-	if err != nil {
-		return err
-	}
-	since, err := querySeq(r)
-	if err != nil {
-		return err
-	}
-	a, err := s.Meetings.Access(r.Context(), id, p)
+	_, since, a, err := s.eventsFrom(r, p)
 	if err != nil {
 		return err
 	}
@@ -190,6 +101,21 @@ func (s *Server) sessionEvents(w http.ResponseWriter, r *http.Request, p *auth.P
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"events": nonNil(evs)})
 	return nil
+}
+
+// eventsFrom reads the meeting of the path and ?since= of a request for
+// the session's events, and the caller's standing in that meeting.
+func (s *Server) eventsFrom(r *http.Request, p *auth.Principal) (meeting.ID, int64, meeting.Access, error) {
+	id, err := meetingID(r)
+	if err != nil {
+		return 0, 0, meeting.Access{}, err
+	}
+	since, err := querySeq(r)
+	if err != nil {
+		return 0, 0, meeting.Access{}, err
+	}
+	a, err := s.Meetings.Access(r.Context(), id, p)
+	return id, since, a, err
 }
 
 func querySeq(r *http.Request) (int64, error) {
@@ -204,37 +130,32 @@ func querySeq(r *http.Request) (int64, error) {
 	return n, nil
 }
 
+type joinInput struct {
+	HallID  *auth.HallID `json:"hall_id"`
+	Console bool         `json:"console"`
+}
+
 // joinMeeting hands out a room token for the SFU.
-func (s *Server) joinMeeting(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := meetingID(r)
-	if err != nil {
-		return err
-	}
-	var in struct {
-		HallID  *auth.HallID `json:"hall_id"`
-		Console bool         `json:"console"`
-	}
-	if err := s.decodeOptionalJSON(w, r, &in); err != nil {
-		return err
-	}
+func (s *Server) joinMeeting(ctx context.Context, p *auth.Principal, id meeting.ID, in joinInput) (map[string]any, error) {
 	if in.Console && in.HallID != nil {
-		return fault.Field("console", fault.NotAllowed) // a console watches as its person, not as a hall
+		return nil, fault.Field("console", fault.NotAllowed) // a console watches as its person, not as a hall
 	}
 	var g meeting.JoinGrant
+	var err error
 	if in.Console {
-		g, err = s.Meetings.JoinConsole(r.Context(), p, id)
+		g, err = s.Meetings.JoinConsole(ctx, p, id)
 	} else {
-		g, err = s.Meetings.Join(r.Context(), p, id, in.HallID)
+		g, err = s.Meetings.Join(ctx, p, id, in.HallID)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if s.RoomTokens == nil {
-		return meeting.ErrMediaUnavailable
+		return nil, meeting.ErrMediaUnavailable
 	}
 	tok, err := s.RoomTokens.Sign(roomtoken.Claims{Room: g.Room, Identity: g.Identity, Name: g.Name, Kind: g.Kind, Perms: g.Perms}, s.cfg.Tokens.RoomTTL)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ice := []string{}
 	for _, srv := range s.cfg.RTC.ICEServers {
@@ -245,12 +166,11 @@ func (s *Server) joinMeeting(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	if s.Placement != nil {
 		// Several SFU nodes: the one serving the hall's (or the person's)
 		// unit, else the room's home, else the least loaded.
-		node, err := s.Placement.Place(r.Context(), g.Room, in.HallID, p.UnitID)
+		node, err := s.Placement.Place(ctx, g.Room, in.HallID, p.UnitID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		out["signaling_url"], out["node_url"] = cluster.SignalingURL(node), node
 	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return out, nil
 }

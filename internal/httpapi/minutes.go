@@ -15,32 +15,8 @@ func minutesMeetingID(r *http.Request) (minutes.MeetingID, error) {
 	return pathID(r, "id")
 }
 
-func (s *Server) getMinutes(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := minutesMeetingID(r)
-	if err != nil {
-		return err
-	}
-	m, err := s.Minutes.Read(r.Context(), p, id, "minutes")
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, m)
-	return nil
-}
-
-// minutesNotice is the approved conclusion notice as its reader may see
-// it: the page a concerned unit's user opens from the notice e-mail.
-func (s *Server) minutesNotice(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := minutesMeetingID(r)
-	if err != nil {
-		return err
-	}
-	n, err := s.Minutes.Notice(r.Context(), p, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, n)
-	return nil
+func (s *Server) getMinutes(ctx context.Context, p *auth.Principal, id minutes.MeetingID) (minutes.Minutes, error) {
+	return s.Minutes.Read(ctx, p, id, "minutes")
 }
 
 // versioned is a body that names the version it was based on.
@@ -49,56 +25,27 @@ type versioned struct {
 	Body    *minutes.Body `json:"body,omitempty"`
 }
 
-func (s *Server) saveMinutes(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := minutesMeetingID(r)
-	if err != nil {
-		return err
-	}
-	var in versioned
-	if err := s.decodeJSON(w, r, &in); err != nil {
-		return err
-	}
+func (s *Server) saveMinutes(ctx context.Context, p *auth.Principal, id minutes.MeetingID, in versioned) (minutes.Minutes, error) {
 	if in.Body == nil || in.Version <= 0 {
-		return &fault.Invalid{Fields: map[string]fault.Problem{"version": fault.Required, "body": fault.Required}}
+		return minutes.Minutes{}, &fault.Invalid{Fields: map[string]fault.Problem{"version": fault.Required, "body": fault.Required}}
 	}
-	m, err := s.Minutes.Save(r.Context(), p, id, in.Version, *in.Body)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, m)
-	return nil
+	return s.Minutes.Save(ctx, p, id, in.Version, *in.Body)
 }
 
 // refreshMinutes fills the draft again from the session, on {"version": n}.
-func (s *Server) refreshMinutes(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	return s.onVersion(w, r, p, s.Minutes.Refresh)
+func (s *Server) refreshMinutes(ctx context.Context, p *auth.Principal, id minutes.MeetingID, in versioned) (minutes.Minutes, error) {
+	if in.Version <= 0 || in.Body != nil {
+		return minutes.Minutes{}, fault.Field("version", fault.Required)
+	}
+	return s.Minutes.Refresh(ctx, p, id, in.Version)
 }
 
 // approveMinutes locks version n of the minutes, on {"version": n}.
-func (s *Server) approveMinutes(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	return s.onVersion(w, r, p, s.Minutes.Approve)
-}
-
-// onVersion runs call on the minutes' version the body names.
-func (s *Server) onVersion(w http.ResponseWriter, r *http.Request, p *auth.Principal,
-	call func(context.Context, *auth.Principal, minutes.MeetingID, int) (minutes.Minutes, error)) error {
-	id, err := minutesMeetingID(r)
-	if err != nil {
-		return err
-	}
-	var in versioned
-	if err := s.decodeJSON(w, r, &in); err != nil {
-		return err
-	}
+func (s *Server) approveMinutes(ctx context.Context, p *auth.Principal, id minutes.MeetingID, in versioned) (minutes.Minutes, error) {
 	if in.Version <= 0 || in.Body != nil {
-		return fault.Field("version", fault.Required)
+		return minutes.Minutes{}, fault.Field("version", fault.Required)
 	}
-	m, err := call(r.Context(), p, id, in.Version)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, m)
-	return nil
+	return s.Minutes.Approve(ctx, p, id, in.Version)
 }
 
 // minutesPDF serves the minutes as a PDF.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/fault"
+	"github.com/cau-gov/cau/internal/minutes"
 	"github.com/cau-gov/cau/internal/task"
 )
 
@@ -15,11 +16,6 @@ import (
 type TaskData interface {
 	task.DashboardStore
 	UnitNames(ctx context.Context) (map[int64]string, error)
-}
-
-func taskID(r *http.Request) (task.ID, error) {
-	n, err := pathID(r, "id")
-	return task.ID(n), err
 }
 
 // queryInt parses an optional whole number.
@@ -37,124 +33,68 @@ func queryInt(v, name string) (int, error) {
 // createTask assigns a task. A task from a conclusion names the meeting and
 // the conclusion's number; the conclusion must exist in the minutes the
 // assigner can read (checked here, where both services meet).
-func (s *Server) createTask(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	var in task.New
-	if err := s.decodeJSON(w, r, &in); err != nil {
-		return err
-	}
+func (s *Server) createTask(ctx context.Context, p *auth.Principal, in task.New) (task.Task, error) {
 	if in.Source.MeetingID != nil && in.Source.Conclusion != nil {
-		m, err := s.Minutes.Get(r.Context(), p, *in.Source.MeetingID)
+		m, err := s.Minutes.Get(ctx, p, *in.Source.MeetingID)
 		if err != nil {
-			return err
+			return task.Task{}, err
 		}
 		if *in.Source.Conclusion < 1 || *in.Source.Conclusion > len(m.Body.Conclusions) {
-			return fault.Field("source.conclusion", fault.NoSuch)
+			return task.Task{}, fault.Field("source.conclusion", fault.NoSuch)
 		}
 	}
-	t, err := s.Tasks.Create(r.Context(), p, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, t)
-	return nil
+	return s.Tasks.Create(ctx, p, in)
 }
 
-// createTasksFromConclusion turns one conclusion into several tasks at once
+type conclusionTasks struct {
+	Tasks []task.New `json:"tasks"`
+}
+
+// createTasksFromConclusion turns conclusion n into several tasks at once
 // (one per lead unit), all or none.
-func (s *Server) createTasksFromConclusion(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := pathID(r, "id")
+func (s *Server) createTasksFromConclusion(ctx context.Context, p *auth.Principal, id minutes.MeetingID, n int64, in conclusionTasks) (map[string]any, error) {
+	m, err := s.Minutes.Get(ctx, p, id)
 	if err != nil {
-		return err
-	}
-	n, err := pathID(r, "n")
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Tasks []task.New `json:"tasks"`
-	}
-	if err := s.decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	m, err := s.Minutes.Get(r.Context(), p, id)
-	if err != nil {
-		return err
+		return nil, err
 	}
 	if int(n) > len(m.Body.Conclusions) {
-		return errNotFound
+		return nil, errNotFound
 	}
-	out, err := s.Tasks.CreateFromConclusion(r.Context(), p, id, int(n), m.Symbol, in.Tasks)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, map[string]any{"tasks": out})
-	return nil
+	out, err := s.Tasks.CreateFromConclusion(ctx, p, id, int(n), m.Symbol, in.Tasks)
+	return map[string]any{"tasks": out}, err
 }
 
-func (s *Server) addTaskReport(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := taskID(r)
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Body        string  `json:"body"`
-		Percent     *int    `json:"percent"`
-		DocumentIDs []int64 `json:"document_ids"`
-	}
-	if err := s.decodeJSON(w, r, &in); err != nil {
-		return err
-	}
+type taskReport struct {
+	Body        string  `json:"body"`
+	Percent     *int    `json:"percent"`
+	DocumentIDs []int64 `json:"document_ids"`
+}
+
+func (s *Server) addTaskReport(ctx context.Context, p *auth.Principal, id task.ID, in taskReport) (task.Report, error) {
 	if in.Percent == nil {
-		return fault.Field("percent", fault.Required)
+		return task.Report{}, fault.Field("percent", fault.Required)
 	}
-	rep, err := s.Tasks.AddReport(r.Context(), p, id, in.Body, *in.Percent, in.DocumentIDs)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, rep)
-	return nil
+	return s.Tasks.AddReport(ctx, p, id, in.Body, *in.Percent, in.DocumentIDs)
 }
 
-func (s *Server) requestTaskExtension(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := taskID(r)
-	if err != nil {
-		return err
-	}
-	var in struct {
-		NewDeadline task.Day `json:"new_deadline"`
-		Reason      string   `json:"reason"`
-	}
-	if err := s.decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	x, err := s.Tasks.RequestExtension(r.Context(), p, id, in.NewDeadline, in.Reason)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, x)
-	return nil
+type extensionRequest struct {
+	NewDeadline task.Day `json:"new_deadline"`
+	Reason      string   `json:"reason"`
 }
 
-func (s *Server) decideTaskExtension(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Approve *bool `json:"approve"`
-	}
-	if err := s.decodeJSON(w, r, &in); err != nil {
-		return err
-	}
+func (s *Server) requestTaskExtension(ctx context.Context, p *auth.Principal, id task.ID, in extensionRequest) (task.Extension, error) {
+	return s.Tasks.RequestExtension(ctx, p, id, in.NewDeadline, in.Reason)
+}
+
+type extensionDecision struct {
+	Approve *bool `json:"approve"`
+}
+
+func (s *Server) decideTaskExtension(ctx context.Context, p *auth.Principal, id int64, in extensionDecision) (task.Extension, error) {
 	if in.Approve == nil {
-		return fault.Field("approve", fault.Required)
+		return task.Extension{}, fault.Field("approve", fault.Required)
 	}
-	x, err := s.Tasks.DecideExtension(r.Context(), p, id, *in.Approve)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, x)
-	return nil
+	return s.Tasks.DecideExtension(ctx, p, id, *in.Approve)
 }
 
 // taskFilter reads meeting_id, unit_id (subtree), assigner_id, from, to,
