@@ -13,7 +13,6 @@ import (
 
 	"github.com/cau-gov/cau/internal/apptest"
 	"github.com/cau-gov/cau/internal/auth"
-	"github.com/cau-gov/cau/internal/config"
 	"github.com/cau-gov/cau/internal/live"
 	"github.com/cau-gov/cau/internal/mail/smtptest"
 	"github.com/cau-gov/cau/internal/meeting"
@@ -39,7 +38,7 @@ const pw = "mật-khẩu-thử-nghiệm-9"
 func setupProvince(t *testing.T, opts ...apptest.Option) *province {
 	t.Helper()
 	sink := smtptest.New(t)
-	opts = append([]apptest.Option{func(c *config.Config) { c.SMTP.Addr = sink.Addr }}, opts...)
+	opts = append([]apptest.Option{smtpTo(sink)}, opts...)
 	env := apptest.New(t, opts...)
 	w := &province{env: env, sink: sink, halls: map[string]int64{}, users: map[string]int64{}, tokens: map[string]string{}}
 	ctx := context.Background()
