@@ -48,7 +48,7 @@ for (const [size, viewport] of Object.entries(sizes)) {
 			await page.waitForFunction(() => document.querySelector('#login-error')?.textContent?.includes('không đúng'));
 			assert.equal(await page.textContent('#login-error'), 'Tên đăng nhập hoặc mật khẩu không đúng.');
 			assert.match(page.url(), /\/login/);
-			assert.equal(await page.evaluate(() => sessionStorage.getItem('cau.session')), null, 'no session after a refused login');
+			assert.equal(await page.evaluate(() => sessionStorage.getItem('cau.signin')), null, 'no sign-in after a refused login');
 			await shoot(page, 'login-error', size);
 
 			await page.fill('#password', password);
@@ -158,7 +158,7 @@ test('an expired access token is refreshed silently, once, and the user stays si
 	try {
 		const { page, context } = b;
 		await login(page, 'daibieu2').catch(async () => { await page.waitForURL(/\/meetings$|\/$/); });
-		const before = await page.evaluate(() => JSON.parse(sessionStorage.getItem('cau.session') || 'null'));
+		const before = await page.evaluate(() => JSON.parse(sessionStorage.getItem('cau.signin') || 'null'));
 		assert.ok(before?.access_token);
 		assert.equal(before.refresh_token, undefined, 'no refresh token where scripts can read it');
 		const cookie = async () => (await context.cookies(server.url + '/api/v1/auth/refresh')).find((c) => c.name === 'cau_refresh');
@@ -167,16 +167,16 @@ test('an expired access token is refreshed silently, once, and the user stays si
 		assert.equal(await page.evaluate(() => document.cookie.includes('cau_refresh')), false, 'document.cookie does not show it');
 		// Replace the access token with one the server refuses, as if it had expired.
 		await page.evaluate(() => {
-			const s = JSON.parse(sessionStorage.getItem('cau.session') || '{}');
+			const s = JSON.parse(sessionStorage.getItem('cau.signin') || '{}');
 			s.access_token = 'eyJhbGciOiJFZERTQSJ9.e30.AAAA';
-			sessionStorage.setItem('cau.session', JSON.stringify(s));
+			sessionStorage.setItem('cau.signin', JSON.stringify(s));
 		});
 		let refreshes = 0;
 		page.on('request', (r) => { if (r.url().endsWith('/api/v1/auth/refresh')) refreshes++; });
 		const me = page.waitForResponse((r) => r.url().endsWith('/api/v1/me') && r.status() === 200, { timeout: 10_000 });
 		await page.reload();
 		await me;
-		const after = await page.evaluate(() => JSON.parse(sessionStorage.getItem('cau.session') || 'null'));
+		const after = await page.evaluate(() => JSON.parse(sessionStorage.getItem('cau.signin') || 'null'));
 		assert.ok(after, 'still signed in');
 		assert.notEqual(after.access_token, 'eyJhbGciOiJFZERTQSJ9.e30.AAAA');
 		assert.notEqual((await cookie())?.value, first.value, 'refresh token rotated');

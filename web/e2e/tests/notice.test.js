@@ -191,7 +191,7 @@ test('a user of a concerned unit opens the e-mail link and reads the notice, not
 				assert.match(download.suggestedFilename(), /^thong-bao-ket-luan-\d+-TB-UBND\.pdf$/);
 				// The minutes PDF stays closed to the unit.
 				const res = await unit.page.evaluate(async (id) => {
-					const s = JSON.parse(sessionStorage.getItem('cau.session') ?? '{}');
+					const s = JSON.parse(sessionStorage.getItem('cau.signin') ?? '{}');
 					return (await fetch(`/api/v1/meetings/${id}/minutes/pdf`, { headers: { Authorization: 'Bearer ' + s.access_token } })).status;
 				}, s.id);
 				assert.equal(res, 404);

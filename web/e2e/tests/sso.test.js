@@ -77,7 +77,7 @@ test('the province account signs in through the provider page and lands on the w
 		await page.waitForSelector('header .who');
 		assert.match(await page.textContent('header .who') ?? '', /Trần Văn Quang/);
 		await page.waitForSelector('main section.page h1');
-		const who = await page.evaluate(() => JSON.parse(sessionStorage.getItem('cau.session') ?? 'null')?.user?.username);
+		const who = await page.evaluate(() => JSON.parse(sessionStorage.getItem('cau.signin') ?? 'null')?.user?.username);
 		assert.equal(who, 'chutri');
 
 		// A reload keeps the session (the refresh cookie the callback set).

@@ -15,7 +15,7 @@ import { t, has } from './i18n.js';
  */
 
 /**
- * @typedef {object} Session
+ * @typedef {object} SignIn what a login or a refresh answers (auth.SignIn)
  * @property {string} access_token
  * @property {string} [refresh_token] absent for the web client: it lives in an HttpOnly cookie
  * @property {number} expires_in seconds the access token lives
@@ -59,7 +59,7 @@ export function errorMessage(err) {
 	return t('err.unknown', { code: err instanceof Error ? err.message : String(err) });
 }
 
-const storageKey = 'cau.session';
+const storageKey = 'cau.signin';
 
 /** loginPatience is how long login keeps retrying a busy server, ms. */
 const loginPatience = 120_000;
@@ -80,11 +80,11 @@ export class Api {
 	/** @param {string} [base] */
 	constructor(base = '/api/v1') {
 		this.base = base;
-		/** @type {Session|null} */
-		this.session = load();
+		/** @type {SignIn|null} */
+		this.signin = load();
 		/** @type {Promise<boolean>|null} the refresh in flight, shared by every caller */
 		this.refreshing = null;
-		/** @type {Set<(s: Session|null) => void>} */
+		/** @type {Set<(s: SignIn|null) => void>} */
 		this.listeners = new Set();
 		/** why the last sign-in ended by itself: 'session_idle', 'session_expired', or '' */
 		this.ended = '';
@@ -93,7 +93,7 @@ export class Api {
 		/**
 		 * mayRefresh says whether the user was active within the idle timeout
 		 * (ui/idle.js sets it): an idle tab must not keep the sign-in alive,
-		 * so it ends the session instead of refreshing.
+		 * so it ends the sign-in instead of refreshing.
 		 * @type {() => boolean}
 		 */
 		this.mayRefresh = () => true;
@@ -126,14 +126,14 @@ export class Api {
 	}
 
 	/** @returns {User|null} */
-	get user() { return this.session?.user ?? null; }
+	get user() { return this.signin?.user ?? null; }
 
-	/** @param {(s: Session|null) => void} f */
-	onSession(f) { this.listeners.add(f); return () => this.listeners.delete(f); }
+	/** @param {(s: SignIn|null) => void} f */
+	onSignIn(f) { this.listeners.add(f); return () => this.listeners.delete(f); }
 
-	/** @param {Session|null} s */
-	setSession(s) {
-		this.session = s;
+	/** @param {SignIn|null} s */
+	setSignIn(s) {
+		this.signin = s;
 		try {
 			if (s) sessionStorage.setItem(storageKey, JSON.stringify(s));
 			else sessionStorage.removeItem(storageKey);
@@ -155,12 +155,12 @@ export class Api {
 		const giveUp = Date.now() + loginPatience;
 		for (;;) {
 			try {
-				/** @type {Session} */
+				/** @type {SignIn} */
 				const s = await this.send('POST', '/auth/login', { username, password, cookie: true }, false);
 				mark(true);
 				touched();
 				this.ended = '';
-				this.setSession(s);
+				this.setSignIn(s);
 				return s.user;
 			} catch (err) {
 				if (!(err instanceof ApiError) || err.code !== 'busy') throw err;
@@ -175,7 +175,7 @@ export class Api {
 	}
 
 	/**
-	 * logout revokes the refresh token (best effort) and forgets the session.
+	 * logout revokes the refresh token (best effort) and forgets the sign-in.
 	 * After a single sign-on it resolves to the provider's end-session
 	 * address, where the caller sends the browser to sign out there too.
 	 * @returns {Promise<string>} the provider's end-session URL, or ''
@@ -183,7 +183,7 @@ export class Api {
 	async logout() {
 		const had = marked();
 		mark(false);
-		this.setSession(null);
+		this.setSignIn(null);
 		if (!had) return '';
 		try {
 			const out = await this.send('POST', '/auth/logout', undefined, false);
@@ -200,7 +200,7 @@ export class Api {
 	/**
 	 * finishSignOn takes over the sign-in that the server's single sign-on
 	 * callback put in the refresh cookie.
-	 * @returns {Promise<boolean>} whether a session was obtained
+	 * @returns {Promise<boolean>} whether a sign-in was obtained
 	 */
 	finishSignOn() {
 		mark(true);
@@ -211,33 +211,33 @@ export class Api {
 	 * refresh trades the refresh cookie for a new access token (and cookie).
 	 * Concurrent callers share one request, and tabs take turns (a Web Lock):
 	 * the server rotates refresh tokens and treats a second use of the old
-	 * one as theft, so two parallel refreshes would end the session.
-	 * @returns {Promise<boolean>} whether a new session was obtained
+	 * one as theft, so two parallel refreshes would end the sign-in.
+	 * @returns {Promise<boolean>} whether a new sign-in was obtained
 	 */
 	refresh() {
 		if (this.refreshing) return this.refreshing;
 		if (!marked()) return Promise.resolve(false);
 		// A signed-in tab whose user went idle ends the sign-in rather than
-		// extend it (a new tab has no session yet: opening it is activity).
-		if (this.session && !this.mayRefresh()) {
+		// extend it (a new tab has no sign-in yet: opening it is activity).
+		if (this.signin && !this.mayRefresh()) {
 			void this.expire('session_idle');
 			return Promise.resolve(false);
 		}
 		this.refreshing = (async () => {
 			try {
 				const run = () => this.send('POST', '/auth/refresh', undefined, false);
-				/** @type {Session} */
+				/** @type {SignIn} */
 				const s = navigator.locks ? await navigator.locks.request('cau-refresh', run) : await run();
 				touched();
-				this.setSession(s);
+				this.setSignIn(s);
 				return true;
 			} catch (err) {
-				// Only a refused token ends the session; a network failure keeps it
+				// Only a refused token ends the sign-in; a network failure keeps it
 				// so the next call can try again once the link is back.
 				if (err instanceof ApiError && err.status >= 400 && err.status < 500) {
 					if (err.code === 'session_idle' || err.code === 'session_expired') this.ended = err.code;
 					mark(false);
-					this.setSession(null);
+					this.setSignIn(null);
 				}
 				return false;
 			} finally {
@@ -254,9 +254,9 @@ export class Api {
 	 * @param {number} [margin]
 	 */
 	async ensureFresh(margin = 30) {
-		const exp = tokenExpiry(this.session?.access_token ?? '');
-		if (this.session && exp && exp - Date.now() / 1000 < margin) await this.refresh();
-		return this.session?.access_token ?? '';
+		const exp = tokenExpiry(this.signin?.access_token ?? '');
+		if (this.signin && exp && exp - Date.now() / 1000 < margin) await this.refresh();
+		return this.signin?.access_token ?? '';
 	}
 
 	/**
@@ -287,7 +287,7 @@ export class Api {
 			/** @type {Record<string, string>} */
 			const headers = { Accept: 'application/json' };
 			if (body !== undefined) headers['Content-Type'] = 'application/json';
-			const used = this.session?.access_token;
+			const used = this.signin?.access_token;
 			if (auth && used) headers.Authorization = 'Bearer ' + used;
 			let res;
 			try {
@@ -303,10 +303,10 @@ export class Api {
 				return type.includes('json') ? res.json() : res;
 			}
 			const e = await toError(res);
-			if (auth && attempt === 0 && res.status === 401 && (e.code === 'invalid_token' || e.code === 'unauthenticated') && this.session) {
+			if (auth && attempt === 0 && res.status === 401 && (e.code === 'invalid_token' || e.code === 'unauthenticated') && this.signin) {
 				// A parallel call may have refreshed while this one was in flight:
 				// retry with the new token rather than refresh a second time.
-				if (this.session.access_token !== used || this.refreshing) {
+				if (this.signin.access_token !== used || this.refreshing) {
 					await this.refreshing;
 					continue;
 				}
@@ -342,7 +342,7 @@ export class Api {
 				const x = new XMLHttpRequest();
 				x.open('POST', this.base + path);
 				x.setRequestHeader('Accept', 'application/json');
-				used = this.session?.access_token;
+				used = this.signin?.access_token;
 				if (used) x.setRequestHeader('Authorization', 'Bearer ' + used);
 				x.upload.onprogress = (ev) => onProgress?.(ev.loaded, ev.total);
 				x.onload = () => resolve({ status: x.status, text: x.responseText });
@@ -356,7 +356,7 @@ export class Api {
 			if (r.status >= 200 && r.status < 300) return data;
 			const e = fromBody(r.status, data);
 			if (attempt === 0 && r.status === 401 && e.code === 'invalid_token') {
-				if (this.session && (this.session.access_token !== used || this.refreshing)) { await this.refreshing; continue; }
+				if (this.signin && (this.signin.access_token !== used || this.refreshing)) { await this.refreshing; continue; }
 				if (await this.refresh()) continue;
 			}
 			throw e;
@@ -400,7 +400,7 @@ export function tokenExpiry(jwt) {
 	}
 }
 
-/** @returns {Session|null} */
+/** @returns {SignIn|null} */
 function load() {
 	try {
 		const raw = sessionStorage.getItem(storageKey);

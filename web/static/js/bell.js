@@ -33,7 +33,7 @@ export class BellStream {
 	/** @param {AbortSignal} signal */
 	async run(signal) {
 		let wait = 1000;
-		while (!signal.aborted && this.api.session) {
+		while (!signal.aborted && this.api.signin) {
 			try {
 				const token = await this.api.ensureFresh(60);
 				const res = await fetch(this.api.base + '/notifications/stream', { headers: { Authorization: 'Bearer ' + token }, signal });

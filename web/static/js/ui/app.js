@@ -96,7 +96,7 @@ export function start(root) {
 	};
 
 	const notices = bell(ctx, assets() + 'img/bell.svg');
-	if (api.session) notices.start();
+	if (api.signin) notices.start();
 
 	function drawBanner() {
 		const off = !navigator.onLine;
@@ -156,7 +156,7 @@ export function start(root) {
 		drawBanner();
 		const path = location.pathname;
 		const route = routes.find((r) => r.pattern.test(path));
-		if (route && !route.public && !api.session) {
+		if (route && !route.public && !api.signin) {
 			ctx.go('/login?next=' + encodeURIComponent(path + location.search), true);
 			return;
 		}
@@ -189,7 +189,7 @@ export function start(root) {
 		}
 	}
 
-	api.onSession((s) => {
+	api.onSignIn((s) => {
 		if (s) notices.start(); else notices.stop();
 		// Signed out (expired, revoked): only the login card (no dialog left
 		// open over it), then back to this page.
@@ -197,20 +197,20 @@ export function start(root) {
 		if (!s && location.pathname !== '/login') ctx.go('/login?next=' + encodeURIComponent(location.pathname + location.search), true);
 		else drawHeader();
 	});
-	// The idle and absolute timeouts (ui/idle.js); a stale stored session ends here.
+	// The idle and absolute timeouts (ui/idle.js); a stale stored sign-in ends here.
 	watchIdle(api);
-	// A stored session may be stale (roles changed, token expired while the
+	// A stored sign-in may be stale (roles changed, token expired while the
 	// tab slept): /me refreshes the user, or the token silently, or signs out.
-	if (api.session) {
+	if (api.signin) {
 		api.get('/me').then((/** @type {import('../api.js').User} */ me) => {
-			if (api.session) api.setSession({ ...api.session, user: { id: me.id, username: me.username, full_name: me.full_name, roles: me.roles, unit_id: me.unit_id, must_change_password: me.must_change_password } });
+			if (api.signin) api.setSignIn({ ...api.signin, user: { id: me.id, username: me.username, full_name: me.full_name, roles: me.roles, unit_id: me.unit_id, must_change_password: me.must_change_password } });
 		}, (err) => console.warn('me:', err));
 	}
 	addEventListener('popstate', () => void render());
 	addEventListener('keydown', focusSearchOnSlash);
 	onLangChange(() => void render());
-	// A new tab or a link from an e-mail has no session of its own yet: the
+	// A new tab or a link from an e-mail has no sign-in of its own yet: the
 	// refresh cookie (shared by the browser's tabs) gives it one.
-	void (api.session ? Promise.resolve(true) : api.refresh()).then(() => render());
+	void (api.signin ? Promise.resolve(true) : api.refresh()).then(() => render());
 }
 

@@ -39,7 +39,7 @@ export function watchIdle(api) {
 		written = at;
 		try { localStorage.setItem(activityKey, String(at)); } catch { /* storage disabled: this tab only */ }
 	};
-	const idleMs = () => (api.session?.idle_timeout ?? 0) * 1000;
+	const idleMs = () => (api.signin?.idle_timeout ?? 0) * 1000;
 	// Active: within the idle timeout of the last input, or in a call.
 	// (No activity recorded at all, as after an upgrade: not idle.)
 	const active = () => {
@@ -50,7 +50,7 @@ export function watchIdle(api) {
 
 	/** check ends an idle or too old sign-in, and keeps an active one alive. */
 	function check() {
-		const s = api.session;
+		const s = api.signin;
 		if (!s) return;
 		if (api.holds > 0) record();
 		const ends = s.session_expires_at ? Date.parse(s.session_expires_at) : 0;
@@ -60,7 +60,7 @@ export function watchIdle(api) {
 		if (idle && !api.refreshing && now() - api.touchedAt >= idle / 3) void api.refresh();
 	}
 
-	// A stored session of a tab reopened after a long pause ends before
+	// A stored sign-in of a tab reopened after a long pause ends before
 	// anything is drawn with it; only then does opening the page count.
 	check();
 	record();
