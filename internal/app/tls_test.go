@@ -1,47 +1,27 @@
 package app_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cau-gov/cau/internal/apptest"
 	"github.com/cau-gov/cau/internal/certfile"
+	"github.com/cau-gov/cau/internal/certfile/certtest"
 	"github.com/cau-gov/cau/internal/config"
 )
 
 // With CAU_TLS_CERT_FILE and CAU_TLS_KEY_FILE the server speaks HTTPS on
 // CAU_HTTP_ADDR and tells browsers to stay on it (HSTS).
 func TestServesHTTPSWithHSTS(t *testing.T) {
-	dir := t.TempDir()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "cau.lamdong.gov.vn"},
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, _ := x509.MarshalPKCS8PrivateKey(key)
-	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
-	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
-	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600)
-
+	certFile, keyFile, cert := certtest.Write(t, t.TempDir(), "cau.lamdong.gov.vn", time.Time{})
 	env := apptest.New(t, func(c *config.Config) { c.TLS = certfile.Files{CertFile: certFile, KeyFile: keyFile} })
 	addr := strings.TrimPrefix(env.URL, "http://")
 	pool := x509.NewCertPool()
-	pool.AddCert(must(x509.ParseCertificate(der)))
+	pool.AddCert(cert)
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	resp, err := client.Get("https://" + addr + "/healthz")
 	if err != nil {
@@ -57,11 +37,4 @@ func TestServesHTTPSWithHSTS(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
-}
-
-func must[T any](v T, err error) T {
-	if err != nil {
-		panic(err)
-	}
-	return v
 }
