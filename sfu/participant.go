@@ -144,6 +144,13 @@ func (p *Participant) Detach(sink Sink) {
 		return
 	}
 	p.sink = nil
+	if p.grant.Kind == KindRelay {
+		// A relay never resumes: its node opens a new one, and the ghosts
+		// of a node that died must leave the room now, not after the grace.
+		p.log.Info("relay socket closed")
+		go p.Leave("relay closed")
+		return
+	}
 	p.log.Info("participant detached", "grace", p.s.cfg.ReconnectGrace)
 	p.grace = time.AfterFunc(p.s.cfg.ReconnectGrace, func() { p.Leave("reconnect grace expired") })
 }
@@ -166,7 +173,7 @@ func (p *Participant) mediaState(st webrtc.PeerConnectionState) {
 	case webrtc.PeerConnectionStateConnected:
 		p.mediaUp.Store(true)
 	case webrtc.PeerConnectionStateFailed:
-		if p.sinkless() {
+		if p.sinkless() || p.grant.Kind == KindRelay {
 			go p.Leave("media connection failed")
 		}
 	case webrtc.PeerConnectionStateDisconnected:

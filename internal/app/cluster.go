@@ -62,7 +62,7 @@ func (a *App) wireCluster(deps *httpapi.Deps) error {
 	if a.SFU != nil {
 		self := cluster.Node{ID: cfg.ID, URL: cfg.PublicURL, Units: cfg.Units,
 			Media: append(append([]string(nil), a.SFU.UDPAddrs()...), a.SFU.TCPAddrs()...)}
-		n.relays = &relays{a: a, self: cfg.ID, signer: roomtoken.NewRelaySigner(key), dir: n.dir, open: map[string]*openRelay{},
+		n.relays = &relays{a: a, self: cfg.ID, signer: roomtoken.NewRelaySigner(key), dir: n.dir, open: map[string]*openRelay{}, homed: map[string]bool{},
 			opts: relay.Options{Client: sfuclient.Options{IPFilter: listenIPs(a.Config.RTC.ListenIPs)}}}
 		n.agent = cluster.NewAgent(self, n.dir, n.leases, sfuRooms{a.SFU}, n.relays, cfg.Heartbeat, log)
 	}
@@ -211,8 +211,9 @@ type relays struct {
 	dir    *cluster.Directory
 	opts   relay.Options
 
-	mu   sync.Mutex
-	open map[string]*openRelay // room → its relay
+	mu    sync.Mutex
+	open  map[string]*openRelay // room → its relay
+	homed map[string]bool       // rooms homed here at the last heartbeat
 }
 
 type openRelay struct {
@@ -240,7 +241,16 @@ func (m *relays) Homes(self string, homes map[string]string) {
 			delete(m.open, room)
 		}
 	}
+	for room := range m.homed {
+		if homes[room] != self {
+			delete(m.homed, room)
+		}
+	}
 	for room, home := range homes {
+		if home == self && !m.homed[room] {
+			m.homed[room] = true
+			go m.restoreFloor(room)
+		}
 		if home == "" || home == self || m.open[room] != nil {
 			continue
 		}
@@ -284,6 +294,50 @@ func (m *relays) dial(room string, o *openRelay) {
 		return
 	}
 	o.r = r
+}
+
+// restoreFloor pins, on a node that has just become a room's home, the
+// floor the session in PostgreSQL says (the speaker granted the floor):
+// when the previous home died, its pin died with it. The speaker's hall
+// may not be back yet (its client re-joins, or its node re-relays): tried
+// every heartbeat for 15 s while the room stays homed here.
+func (m *relays) restoreFloor(room string) {
+	if m.a.Meetings == nil {
+		return
+	}
+	log := m.a.Log.With("component", "relay", "room", room)
+	every := m.a.Config.Node.Heartbeat
+	for until := time.Now().Add(15 * time.Second); time.Now().Before(until); time.Sleep(every) {
+		m.mu.Lock()
+		homed := m.homed[room]
+		m.mu.Unlock()
+		if !homed {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		hall, user, err := m.a.Meetings.FloorOf(ctx, room)
+		cancel()
+		if err != nil {
+			log.Debug("floor not restored", "error", err)
+			return
+		}
+		if hall == "" && user == "" {
+			return
+		}
+		for _, id := range []string{hall, user} {
+			if id == "" {
+				continue
+			}
+			if err = m.a.SFU.PinFloor(sfu.RoomID(room), sfu.ParticipantID(id)); err == nil {
+				log.Info("floor restored from the session", "identity", id)
+				return
+			}
+		}
+		if !errors.Is(err, sfu.ErrNoParticipant) && !errors.Is(err, sfu.ErrNoRoom) {
+			log.Warn("floor not restored", "error", err)
+			return
+		}
+	}
 }
 
 // closeAll closes every relay (the node drains).

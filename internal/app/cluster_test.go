@@ -33,6 +33,7 @@ type province struct {
 	provinceHall    int64
 	communeHall     int64
 	communeHall2    int64     // another commune of the district
+	communeHall3    int64     // a third, joined late by the failure test
 	w               *modWorld // the meeting, through the api node
 }
 
@@ -48,6 +49,15 @@ func sharedKey(path string) apptest.Option {
 }
 
 func setupProvince(t *testing.T) *province {
+	return setupProvinceWith(t, func(p *province, db, rdb string, key apptest.Option) {
+		p.home = apptest.NewOn(t, db, rdb, key, nodeOpt("sfu-province", []int64{p.root}, config.RoleSFU))
+		p.edge = apptest.NewOn(t, db, rdb, key, nodeOpt("sfu-bao-lam", []int64{p.district}, config.RoleSFU))
+	})
+}
+
+// setupProvinceWith builds the province with startNodes starting its SFU
+// nodes (in this process, or `cau serve` processes) once the units exist.
+func setupProvinceWith(t *testing.T, startNodes func(p *province, db, rdb string, key apptest.Option)) *province {
 	t.Helper()
 	db, rdb := pgtest.NewURL(t), redistest.NewURL(t)
 	key := sharedKey(filepath.Join(t.TempDir(), "node.pem"))
@@ -56,19 +66,20 @@ func setupProvince(t *testing.T) *province {
 	p.root = p.api.Unit(t, 0, "province", "lam-dong", "UBND tỉnh Lâm Đồng")
 	p.district = p.api.Unit(t, p.root, "district", "bao-lam", "UBND huyện Bảo Lâm")
 	commune := p.api.Unit(t, p.district, "commune", "loc-thanh", "UBND xã Lộc Thành")
-	p.home = apptest.NewOn(t, db, rdb, key, nodeOpt("sfu-province", []int64{p.root}, config.RoleSFU))
-	p.edge = apptest.NewOn(t, db, rdb, key, nodeOpt("sfu-bao-lam", []int64{p.district}, config.RoleSFU))
+	startNodes(p, db, rdb, key)
 
 	w := &modWorld{env: p.api, users: map[string]int64{}, tokens: map[string]string{}}
 	p.provinceHall = p.api.Hall(t, p.root, "dc-tinh", "Điểm cầu tỉnh")
 	p.communeHall = p.api.Hall(t, commune, "dc-loc-thanh", "Điểm cầu xã Lộc Thành")
 	commune2 := p.api.Unit(t, p.district, "commune", "loc-ngai", "UBND xã Lộc Ngãi")
 	p.communeHall2 = p.api.Hall(t, commune2, "dc-loc-ngai", "Điểm cầu xã Lộc Ngãi")
+	commune3 := p.api.Unit(t, p.district, "commune", "loc-an", "UBND xã Lộc An")
+	p.communeHall3 = p.api.Hall(t, commune3, "dc-loc-an", "Điểm cầu xã Lộc An")
 	const pw = "mật-khẩu-thử-nghiệm-9"
 	for name, g := range map[string]auth.RoleGrant{
 		"chair": apptest.Grant(auth.RoleChair), "secretary": apptest.Grant(auth.RoleSecretary),
 		"op-province": apptest.OperatorGrant(p.provinceHall), "op-commune": apptest.OperatorGrant(p.communeHall),
-		"op-commune2": apptest.OperatorGrant(p.communeHall2),
+		"op-commune2": apptest.OperatorGrant(p.communeHall2), "op-commune3": apptest.OperatorGrant(p.communeHall3),
 	} {
 		w.users[name] = p.api.User(t, p.root, name, pw, g)
 		w.tokens[name], _ = p.api.Login(t, name, pw)
@@ -80,7 +91,7 @@ func setupProvince(t *testing.T) *province {
 	w.do(t, "secretary", "POST", "/api/v1/meetings", map[string]any{"kind": "province_online", "title": "Hội nghị trực tuyến toàn tỉnh",
 		"place": "Hội trường UBND tỉnh", "starts_at": start, "ends_at": start.Add(2 * time.Hour), "chair_id": w.users["chair"]}, 201, &m)
 	w.id, w.base = m.ID, fmt.Sprintf("/api/v1/meetings/%d", m.ID)
-	w.do(t, "secretary", "POST", w.base+"/halls", map[string]any{"hall_ids": []int64{p.provinceHall, p.communeHall, p.communeHall2}}, 200, nil)
+	w.do(t, "secretary", "POST", w.base+"/halls", map[string]any{"hall_ids": []int64{p.provinceHall, p.communeHall, p.communeHall2, p.communeHall3}}, 200, nil)
 	w.do(t, "secretary", "POST", w.base+"/publish", nil, 200, nil)
 	w.do(t, "chair", "POST", w.base+"/session/open", nil, 204, nil)
 	p.w = w
@@ -239,22 +250,33 @@ func hallClient(t *testing.T, g joinGrant) (*sfuclient.Client, *counter) {
 		t.Fatalf("dial %s: %v", g.SignalingURL, err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
-	mctx, stop := context.WithCancel(context.Background())
-	t.Cleanup(stop)
-	cam, err := c.PublishVideo(ctx, sfu.SourceCamera, webrtc.MimeTypeVP8)
-	if err != nil {
-		t.Fatalf("publish camera: %v", err)
-	}
-	mic, err := c.PublishAudio(ctx)
-	if err != nil {
-		t.Fatalf("publish microphone: %v", err)
-	}
-	go sfuclient.SendVideo(mctx, cam, sfuclient.VideoSpec{Bitrates: []int{300_000}, FPS: 15})
-	go sfuclient.SendAudio(mctx, mic, func() int { return 30 })
-	if err := c.Subscribe(sfu.FloorTrack, sfu.QualityHigh); err != nil {
+	if err := publishSynthetic(c); err != nil {
 		t.Fatal(err)
 	}
 	return c, cnt
+}
+
+// publishSynthetic publishes a synthetic camera and microphone until the
+// client closes, and subscribes to the floor.
+func publishSynthetic(c *sfuclient.Client) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	cam, err := c.PublishVideo(ctx, sfu.SourceCamera, webrtc.MimeTypeVP8)
+	if err != nil {
+		return fmt.Errorf("publish camera: %w", err)
+	}
+	mic, err := c.PublishAudio(ctx)
+	if err != nil {
+		return fmt.Errorf("publish microphone: %w", err)
+	}
+	mctx, stop := context.WithCancel(context.Background())
+	go func() { // the media stops with the client's socket
+		<-c.Lost()
+		stop()
+	}()
+	go sfuclient.SendVideo(mctx, cam, sfuclient.VideoSpec{Bitrates: []int{300_000}, FPS: 15})
+	go sfuclient.SendAudio(mctx, mic, func() int { return 30 })
+	return c.Subscribe(sfu.FloorTrack, sfu.QualityHigh)
 }
 
 // TestClusterRelay: the province hall on the home node and two commune

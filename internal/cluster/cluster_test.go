@@ -72,6 +72,13 @@ func TestDirectory(t *testing.T) {
 		if nodes[0].ID != "n1" {
 			t.Fatalf("left %+v, want n1", nodes)
 		}
+		// A record Redis still holds whose heartbeat is stale (a reader's
+		// clock 2 s on, past the 1 s TTL) is not listed: nobody is sent there.
+		late := NewDirectory(b.rdb, b.key, time.Second)
+		late.now = func() time.Time { return time.Now().Add(2 * time.Second) }
+		if nodes, _, err := late.Nodes(ctx); err != nil || len(nodes) != 0 {
+			t.Fatalf("a stale heartbeat is listed: %+v %v", nodes, err)
+		}
 		if _, err := b.dir.Get(ctx, "n2"); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("Get(n2) = %v, want ErrNotFound", err)
 		}

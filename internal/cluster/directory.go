@@ -158,7 +158,8 @@ func (d *Directory) open(id string, b []byte) (Node, error) {
 }
 
 // Nodes returns the live nodes, sorted by ID, and the IDs whose record
-// was refused (forged). Nodes whose record expired leave the set here.
+// was refused (forged). Nodes whose record expired leave the set here; a
+// record whose last heartbeat is older than the TTL is not listed.
 func (d *Directory) Nodes(ctx context.Context) (nodes []Node, forged []string, err error) {
 	ids, err := d.rdb.SMembers(ctx, nodesKey).Result()
 	if err != nil {
@@ -186,6 +187,11 @@ func (d *Directory) Nodes(ctx context.Context) (nodes []Node, forged []string, e
 		n, err := d.open(ids[i], []byte(s))
 		if err != nil {
 			forged = append(forged, ids[i])
+			continue
+		}
+		if d.now().Sub(n.Seen) > d.ttl {
+			// Its heartbeat is stale though Redis still has the record (a
+			// TTL set longer elsewhere, a clock jump): never hand it out.
 			continue
 		}
 		nodes = append(nodes, n)

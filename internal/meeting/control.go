@@ -2,6 +2,7 @@ package meeting
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -375,4 +376,31 @@ func (s *Service) EventsSince(ctx context.Context, a Access, seq int64, limit in
 		return evs, nil
 	}
 	return slices.DeleteFunc(evs, Event.OrganizersOnly), nil
+}
+
+// FloorOf is the SFU identity the room's floor belongs to by the session
+// read from PostgreSQL: the hall of the request now speaking, else the
+// person's own browser ("" when nobody speaks). A node that becomes a
+// room's home after its previous home died pins it (internal/app).
+func (s *Service) FloorOf(ctx context.Context, room string) (hall, user string, err error) {
+	var id ID
+	if _, err := fmt.Sscanf(room, "meeting-%d", &id); err != nil || RoomName(id) != room {
+		return "", "", fmt.Errorf("%w: room %q is not a meeting's", ErrNotFound, room)
+	}
+	snap, err := s.snapshots.get(ctx, id)
+	if err != nil {
+		return "", "", err
+	}
+	for _, r := range snap.Queue {
+		if r.Status != "speaking" {
+			continue
+		}
+		if r.HallID != nil {
+			hall = HallIdentity(*r.HallID)
+		}
+		if r.UserID != nil {
+			user = UserIdentity(*r.UserID)
+		}
+	}
+	return hall, user, nil
 }

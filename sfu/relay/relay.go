@@ -113,9 +113,15 @@ func (r *Relay) run(every time.Duration) {
 	}()
 	t := time.NewTicker(every)
 	defer t.Stop()
+	lost := r.c.Lost()
 	for {
 		select {
 		case <-r.ctx.Done():
+			return
+		case <-lost:
+			// The home node went away (it died or drained): the relay
+			// ends, and the node opens a new one to the room's next home.
+			r.log.Warn("relay socket to the home node closed")
 			return
 		case <-t.C:
 			if pc := r.c.UpConnection(); pc != nil && pc.ConnectionState() == webrtc.PeerConnectionStateFailed {

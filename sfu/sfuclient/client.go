@@ -99,6 +99,7 @@ type Client struct {
 	nextID  int
 	answers chan string // up answers, in order
 	sockErr chan error  // the current socket's read loop ended
+	lost    chan struct{} // closed when the current socket's read loop ends
 }
 
 // Dial connects, joins and returns when the server has answered the join.
@@ -138,9 +139,13 @@ func (c *Client) connect(ctx context.Context, resume string) error {
 	mark := len(c.events)
 	c.ws = ws
 	errc := make(chan error, 1)
-	c.sockErr = errc
+	lost := make(chan struct{})
+	c.sockErr, c.lost = errc, lost
 	c.mu.Unlock()
-	go c.readLoop(ws, errc)
+	go func() {
+		c.readLoop(ws, errc)
+		close(lost)
+	}()
 	if err := c.send(signal.TypeJoin, signal.Join{Resume: resume}); err != nil {
 		return err
 	}
@@ -355,6 +360,15 @@ func (c *Client) DropSocket() {
 	ws := c.ws
 	c.mu.Unlock()
 	_ = ws.Close()
+}
+
+// Lost is closed when the current socket ends (the server went away, the
+// network failed, or Close): a client that follows the web client's
+// reconnect asks the join API again then.
+func (c *Client) Lost() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lost
 }
 
 // Resume opens a new socket and continues the same participant.

@@ -51,6 +51,10 @@ export class Signaling {
 			onMessage: (/** @type {any} */ m) => {
 				if (!m || m.v !== protocolVersion || typeof m.type !== 'string') return;
 				if (m.type === 'joined') this.resumeToken = m.data?.resume_token ?? '';
+				// The node does not know the session (its grace ended, or the
+				// join API placed us on another node after ours died): the
+				// server closes the socket, and the next connection joins afresh.
+				if (m.type === 'error' && m.data?.code === 'bad_resume') this.resumeToken = '';
 				handlers.onMessage(m.type, m.data);
 			},
 			onState: handlers.onState,
