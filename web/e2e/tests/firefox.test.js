@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import puppeteer from 'puppeteer-core';
 import { startServer } from '../lib/server.js';
-import { openBrowser, sizes } from '../lib/browser.js';
+import { asUser, openBrowser, sizes } from '../lib/browser.js';
 import { enterRoom, liveMeeting, password } from '../lib/room.js';
 
 const firefoxPath = process.env.FIREFOX || '/usr/bin/firefox-esr';
@@ -27,7 +27,7 @@ test('a person in Firefox ESR and a hall in chromium see each other', async () =
 	const [delegate] = meeting.people;
 	const hall = await openBrowser(sizes.desktop);
 	const ff = await puppeteer.launch({
-		browser: 'firefox', executablePath: firefoxPath, headless: true, protocol: 'webDriverBiDi',
+		browser: 'firefox', executablePath: await asUser(firefoxPath), headless: true, protocol: 'webDriverBiDi',
 		defaultViewport: { width: 1280, height: 800 },
 		extraPrefsFirefox: {
 			'media.navigator.streams.fake': true,

@@ -31,11 +31,12 @@ before(async () => {
 	server = await startServer();
 	meeting = await liveMeeting(server.url, { people: [['daibieu1', 'delegate'], ['daibieu2', 'presenter']], halls: 2 });
 	const video = await fakeVideo();
-	b.chair = await openBrowser(sizes.desktop, { video });
+	// Smaller than the screenshots' sizes between them (see sizes.callDesktop).
+	b.chair = await openBrowser(sizes.callDesktop, { video });
 	b.delegate = await openBrowser(sizes.phone, { video });
-	b.presenter = await openBrowser(sizes.tablet, { video });
-	b.hallA = await openBrowser(sizes.desktop, { video });
-	b.hallB = await openBrowser(sizes.tablet, { video });
+	b.presenter = await openBrowser(sizes.callTablet, { video });
+	b.hallA = await openBrowser(sizes.callDesktop, { video });
+	b.hallB = await openBrowser(sizes.callTablet, { video });
 });
 after(async () => {
 	for (const [, br] of all()) await br.close().catch(() => {});
