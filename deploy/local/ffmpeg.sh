@@ -1,7 +1,9 @@
 #!/bin/sh
-# ffmpeg.sh installs ffmpeg and ffprobe: the recording's finishing job
-# remuxes with them (never re-encodes) and the recording tests make WebM
-# files and check durations with them. Idempotent; the tests skip without it.
+# ffmpeg.sh installs Debian's ffmpeg (ffmpeg, ffprobe) for the recorder's
+# tests (sfu/record_test.go): they encode real VP8/H.264/Opus to publish,
+# then check the recorded WebM/Matroska and Ogg files with ffprobe and
+# decode them with ffmpeg. Idempotent; run from `make tools`; the tests
+# skip without it.
 set -eu
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 && exit 0
 SUDO=""

@@ -31,6 +31,7 @@ import (
 	"github.com/cau-gov/cau/internal/meeting"
 	"github.com/cau-gov/cau/internal/notify"
 	"github.com/cau-gov/cau/internal/org"
+	"github.com/cau-gov/cau/internal/recording"
 	"github.com/cau-gov/cau/internal/roomtoken"
 	"github.com/cau-gov/cau/internal/sso"
 	"github.com/cau-gov/cau/internal/store"
@@ -71,6 +72,8 @@ type App struct {
 	// Blobs stores documents and approved minutes, encrypted at rest with
 	// the keys of CAU_DOCUMENT_KEYS_FILE, under $CAU_DATA_DIR/documents.
 	Blobs *blob.Store
+	// Recordings are the session recordings (internal/recording).
+	Recordings *recording.Service
 
 	closers []func()
 	// serveStarts are the recovery side effects (jobs a previous process
@@ -232,6 +235,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		return nil, err
 	}
 
+	// --- recordings ---
+	a.wireRecordings(&deps, &handlers, opts.Now)
+
 	// --- minutes and tasks ---
 	if err := a.wireMinutesTasks(&deps, &handlers, opts.Now); err != nil {
 		return nil, err
@@ -322,6 +328,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	case serveErr = <-errc:
 	}
 	a.Log.Info("shutting down")
+	// Recordings close their files properly and queue their finishing
+	// before the SFU goes (a crash instead is recovered at the next start).
+	a.Recordings.StopAll(context.Background())
 	// A node of a cluster drains first: no new rooms, its calls asked to
 	// move (their clients join again and land elsewhere), then it leaves.
 	leaveCluster()

@@ -103,6 +103,7 @@ type Config struct {
 	//     hashing slot before the answer is 503 with Retry-After. Default 10s.
 	Login     auth.Policy
 	Documents Documents
+	Recording Recording
 	Issuer    Issuer
 	// TaskNotices are the task reminders (task.NewNotifier):
 	//   - ReminderDays is CAU_TASK_REMINDER_DAYS, comma-separated days
@@ -219,6 +220,21 @@ type Documents struct {
 	Convert convert.Options
 }
 
+// Recording are the session recordings (internal/recording).
+type Recording struct {
+	// RetentionDays is CAU_RECORDING_RETENTION_DAYS: a finished recording
+	// is deleted this many days after it stopped, unless its meeting is
+	// under a legal hold. Default 1826 (five years); 1–36525.
+	RetentionDays int
+	// FFmpeg and FFprobe are CAU_FFMPEG and CAU_FFPROBE, the binaries that
+	// finish recordings (a remux, never a re-encode) and measure them.
+	// Default "ffmpeg" and "ffprobe" (looked up in PATH).
+	FFmpeg, FFprobe string
+}
+
+// Retention is RetentionDays as a duration.
+func (r Recording) Retention() time.Duration { return time.Duration(r.RetentionDays) * 24 * time.Hour }
+
 // Issuer is the unit that issues minutes and notices.
 type Issuer struct {
 	// Abbrev is CAU_ISSUER_ABBREV, the issuing authority's abbreviation in
@@ -321,6 +337,7 @@ func Default() Config {
 			MaxUploadBytes: 100 << 20,
 			Convert:        convert.Options{Binary: "soffice", Timeout: 2 * time.Minute},
 		},
+		Recording:   Recording{RetentionDays: 1826, FFmpeg: "ffmpeg", FFprobe: "ffprobe"},
 		Issuer:      Issuer{Abbrev: "UBND", Name: "ỦY BAN NHÂN DÂN|TỈNH LÂM ĐỒNG", Place: "Lâm Đồng"},
 		TaskNotices: task.NoticeConfig{ReminderDays: []int{3, 1}},
 		RTC: sfu.Config{
@@ -435,6 +452,10 @@ func Load(getenv func(string) string) (Config, error) {
 	num64("CAU_MAX_UPLOAD_BYTES", &c.Documents.MaxUploadBytes)
 	str("CAU_SOFFICE", &c.Documents.Convert.Binary)
 	dur("CAU_CONVERT_TIMEOUT", &c.Documents.Convert.Timeout)
+
+	num("CAU_RECORDING_RETENTION_DAYS", &c.Recording.RetentionDays)
+	str("CAU_FFMPEG", &c.Recording.FFmpeg)
+	str("CAU_FFPROBE", &c.Recording.FFprobe)
 
 	str("CAU_ISSUER_ABBREV", &c.Issuer.Abbrev)
 	str("CAU_ISSUER_NAME", &c.Issuer.Name)
@@ -616,6 +637,12 @@ func (c Config) Validate() error {
 	}
 	if c.Documents.Convert.Timeout < time.Second {
 		bad("CAU_CONVERT_TIMEOUT: %s must be at least 1s", c.Documents.Convert.Timeout)
+	}
+	if c.Recording.RetentionDays < 1 || c.Recording.RetentionDays > 36525 {
+		bad("CAU_RECORDING_RETENTION_DAYS: %d is not 1–36525 days", c.Recording.RetentionDays)
+	}
+	if c.Recording.FFmpeg == "" || c.Recording.FFprobe == "" {
+		bad("CAU_FFMPEG, CAU_FFPROBE: must not be empty")
 	}
 	if c.Documents.Convert.Binary == "" {
 		bad("CAU_SOFFICE: must not be empty")

@@ -43,6 +43,8 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 		{map[string]string{"CAU_RUN_WORKER": "maybe"}, "CAU_RUN_WORKER"},
 		{map[string]string{"CAU_RTC_BATCH_IO": "sometimes"}, "CAU_RTC_BATCH_IO"},
 		{map[string]string{"CAU_RTC_FANOUT_PASS": "sometimes"}, "CAU_RTC_FANOUT_PASS"},
+		{map[string]string{"CAU_RECORDING_RETENTION_DAYS": "0"}, "CAU_RECORDING_RETENTION_DAYS"},
+		{map[string]string{"CAU_RECORDING_RETENTION_DAYS": "5y"}, "CAU_RECORDING_RETENTION_DAYS"},
 		{map[string]string{"CAU_ENV": "production", "CAU_ACCESS_KEY_FILE": "/nonexistent/a.pem"}, "CAU_ACCESS_KEY_FILE"},
 	}
 	for _, tc := range cases {
@@ -86,13 +88,14 @@ func TestEnvExampleNamesEveryVariable(t *testing.T) {
 // in the shape the package that takes the group reads.
 func TestLoadGroupsBySubsystem(t *testing.T) {
 	env := map[string]string{
-		"CAU_ICE_SERVERS":        "stun:stun.example:3478,turn:turn.example:3478",
-		"CAU_TURN_SECRET":        "s3cret",
-		"CAU_RTC_BATCH_IO":       "false",
-		"CAU_TASK_REMINDER_DAYS": "7, 2",
-		"CAU_SMTP_ADDR":          "mail.example:587",
-		"CAU_SOFFICE":            "/opt/lo/soffice",
-		"CAU_IDLE_TIMEOUT":       "45m",
+		"CAU_ICE_SERVERS":              "stun:stun.example:3478,turn:turn.example:3478",
+		"CAU_TURN_SECRET":              "s3cret",
+		"CAU_RTC_BATCH_IO":             "false",
+		"CAU_TASK_REMINDER_DAYS":       "7, 2",
+		"CAU_SMTP_ADDR":                "mail.example:587",
+		"CAU_SOFFICE":                  "/opt/lo/soffice",
+		"CAU_IDLE_TIMEOUT":             "45m",
+		"CAU_RECORDING_RETENTION_DAYS": "3650",
 	}
 	c, err := Load(func(k string) string { return env[k] })
 	if err != nil {
@@ -118,6 +121,9 @@ func TestLoadGroupsBySubsystem(t *testing.T) {
 	}
 	if c.Login.Session.Idle != 45*time.Minute || c.Login.Session.MaxAge != 12*time.Hour {
 		t.Errorf("sign-in limits %+v, want 45m idle and the default 12h", c.Login.Session)
+	}
+	if c.Recording.Retention() != 3650*24*time.Hour || c.Recording.FFmpeg != "ffmpeg" {
+		t.Errorf("recording %+v, want 3650 days and the default ffmpeg", c.Recording)
 	}
 	if c.Documents.Convert.Binary != "/opt/lo/soffice" || c.Documents.Convert.Timeout != 2*time.Minute {
 		t.Errorf("conversion %+v", c.Documents.Convert)

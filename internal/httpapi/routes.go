@@ -116,6 +116,23 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v1/documents/{id}/versions/{v}/pdf", s.user(s.viewDocument))
 	m.Handle("GET /api/v1/documents/{id}/reads", s.user(s.documentReads))
 
+	// recordings (internal/recording): the chair's start and stop, the
+	// archive, the player's signed media links, the office's legal holds
+	if s.Recordings != nil {
+		m.Handle("GET /api/v1/meetings/{id}/recordings", s.user(byID(http.StatusOK, s.listRecordings)))
+		m.Handle("POST /api/v1/meetings/{id}/recording/start", s.user(byID(http.StatusCreated, s.Recordings.Start)))
+		m.Handle("POST /api/v1/meetings/{id}/recording/stop", s.user(byID(http.StatusOK, s.Recordings.Stop)))
+		m.Handle("GET /api/v1/meetings/{id}/legal-hold", s.user(byID(http.StatusOK, s.legalHold)))
+		m.Handle("PUT /api/v1/meetings/{id}/legal-hold", s.user(withBody(s, http.StatusOK, s.Recordings.SetHold)))
+		m.Handle("DELETE /api/v1/meetings/{id}/legal-hold", s.user(commandByID(s.Recordings.ClearHold)))
+		m.Handle("GET /api/v1/recordings/{id}", s.user(byID(http.StatusOK, s.Recordings.Get)))
+		m.Handle("POST /api/v1/recordings/{id}/play", s.user(byID(http.StatusOK, s.Recordings.Play)))
+		m.Handle("GET /api/v1/recordings/{id}/media", s.public(s.recordingMedia))
+		m.Handle("GET /api/v1/recordings/{id}/file", s.user(s.recordingFile))
+		m.Handle("GET /api/v1/recordings/{id}/chapters.vtt", s.user(s.recordingChapters))
+		m.Handle("GET /api/v1/recordings/{id}/reads", s.user(byID(http.StatusOK, s.recordingReads)))
+	}
+
 	// --- minutes and tasks (internal/minutes, internal/task, internal/search) ---
 	// The services decide by meeting role (minutes) and by assigner, unit
 	// and role (tasks); dashboards are for chairs, secretaries, admins and observers.

@@ -19,6 +19,7 @@ import (
 	"github.com/cau-gov/cau/internal/meeting"
 	"github.com/cau-gov/cau/internal/minutes"
 	"github.com/cau-gov/cau/internal/notify"
+	"github.com/cau-gov/cau/internal/recording"
 	"github.com/cau-gov/cau/internal/search"
 	"github.com/cau-gov/cau/internal/task"
 )
@@ -58,6 +59,9 @@ type Deps struct {
 	Bell          *notify.Bell
 	// Documents is the meeting documents service (internal/document).
 	Documents *document.Service
+	// Recordings is the session recordings service (internal/recording;
+	// nil: not mounted).
+	Recordings *recording.Service
 	// Minutes, Tasks, TaskData and Search serve minutes, follow-up tasks,
 	// their dashboard and search (all four set together, or none: the
 	// routes are mounted when Minutes is set).

@@ -116,6 +116,16 @@ type Snapshot struct {
 	// Room and People: the call's moderation (docs/meeting-events.md).
 	Room   RoomControl   `json:"room"`
 	People []PersonState `json:"people"`
+	// Recording is the running recording (nil: none): every browser shows
+	// "Đang ghi hình" while it is set (internal/recording).
+	Recording *LiveRecording `json:"recording"`
+}
+
+// LiveRecording is a session's running recording.
+type LiveRecording struct {
+	ID        int64     `json:"id"`
+	Part      int       `json:"part"`
+	StartedAt time.Time `json:"started_at"`
 }
 
 // Request is a speaking request.

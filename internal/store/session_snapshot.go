@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -54,6 +55,15 @@ func (db *DB) Snapshot(ctx context.Context, id meeting.ID) (meeting.Snapshot, er
 			return err
 		}
 		if snap.Attendance, err = pgx.CollectRows(rows, pgx.RowToStructByPos[meeting.Attendance]); err != nil {
+			return err
+		}
+		var rec meeting.LiveRecording
+		err = tx.QueryRow(ctx, `SELECT id, part, started_at FROM recordings WHERE meeting_id = $1 AND status = 'recording'`, id).
+			Scan(&rec.ID, &rec.Part, &rec.StartedAt)
+		switch {
+		case err == nil:
+			snap.Recording = &rec
+		case !errors.Is(err, pgx.ErrNoRows):
 			return err
 		}
 		return roomSnapshot(ctx, tx, id, &snap)
