@@ -184,7 +184,7 @@ func TestCommands(t *testing.T) {
 	if _, err := c.Publish(ctx, Command{Kind: "reboot", Room: "meeting-1"}); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("unknown kind: %v, want ErrInvalid", err)
 	}
-	b.rdb.Publish(ctx, commandsChannel, `{"kind":"mute","room":""}`) // refused by listeners
+	b.rdb.Publish(ctx, c.channel, `{"kind":"mute","room":""}`) // refused by listeners
 	n, err := c.Publish(ctx, Command{Kind: CmdMute, Room: "meeting-1", Identity: "hall-3", Muted: true})
 	if err != nil || n != 2 {
 		t.Fatalf("publish: %d listeners, %v; want 2", n, err)

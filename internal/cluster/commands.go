@@ -10,8 +10,12 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// commandsChannel carries the room commands to every SFU node.
-const commandsChannel = "cau:cluster:commands"
+// commandsPrefix names the Redis pub/sub channel that carries the room
+// commands to every SFU node; the database number follows
+// ("cau:cluster:commands:db3"), as for live.ChannelPrefix: pub/sub ignores
+// database numbers, and two deployments (or tests) sharing one Redis on
+// different databases must not apply each other's mutes.
+const commandsPrefix = "cau:cluster:commands:db"
 
 // Command kinds.
 const (
@@ -54,13 +58,14 @@ func (c Command) validate() error {
 
 // Commands publishes and receives room commands over Redis pub/sub.
 type Commands struct {
-	rdb *redis.Client
-	log *slog.Logger
+	rdb     *redis.Client
+	log     *slog.Logger
+	channel string
 }
 
 // NewCommands returns the command channel in rdb.
 func NewCommands(rdb *redis.Client, log *slog.Logger) *Commands {
-	return &Commands{rdb: rdb, log: log}
+	return &Commands{rdb: rdb, log: log, channel: fmt.Sprint(commandsPrefix, rdb.Options().DB)}
 }
 
 // Publish sends c to every SFU node; it returns how many nodes listen.
@@ -72,7 +77,7 @@ func (c *Commands) Publish(ctx context.Context, cmd Command) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("encode command: %w", err)
 	}
-	n, err := c.rdb.Publish(ctx, commandsChannel, b).Result()
+	n, err := c.rdb.Publish(ctx, c.channel, b).Result()
 	if err != nil {
 		return 0, fmt.Errorf("publish %s for %s: %w", cmd.Kind, cmd.Room, err)
 	}
@@ -83,7 +88,7 @@ func (c *Commands) Publish(ctx context.Context, cmd Command) (int, error) {
 // returns once the subscription is in place, so a command published after
 // Listen returns is heard.
 func (c *Commands) Listen(ctx context.Context, apply func(Command)) error {
-	sub := c.rdb.Subscribe(ctx, commandsChannel)
+	sub := c.rdb.Subscribe(ctx, c.channel)
 	if _, err := sub.Receive(ctx); err != nil {
 		sub.Close()
 		return fmt.Errorf("subscribe to room commands: %w", err)
