@@ -206,6 +206,10 @@ func (p *Participant) addDown(id TrackID, q Quality) (*downTrack, error) {
 		t.addSub(d)
 	}
 	d.want.Store(int32(q))
+	if p.grant.Kind == KindRelay {
+		d.relay = p.s.metrics.relayMeter(p.relayNode(), "out")
+		d.relay.Stream(1) // ended by detach, whatever path removes it
+	}
 	p.mu.Lock()
 	if p.closed || p.down == nil {
 		p.mu.Unlock()

@@ -48,14 +48,18 @@ func (b *binding) payloadType(mime string) (uint8, bool) {
 // switches. All rewriting state is owned by the subscriber's writer
 // goroutine; the readers only look at cur and target.
 type downTrack struct {
-	id       TrackID
-	streamID string
-	kind     webrtc.RTPCodecType
-	codec    webrtc.RTPCodecCapability
-	sub      *Participant
-	w        *writer
-	floor    bool // follows the room's floor instead of one track
-	slot     int  // a viewer's audio slot, 1-based (0: not a slot)
+	// relay counts the link when the subscriber is another node's relay
+	// (set once before the track is used; relayDone guards its stream).
+	relay     *RelayMeter
+	relayDone atomic.Bool
+	id        TrackID
+	streamID  string
+	kind      webrtc.RTPCodecType
+	codec     webrtc.RTPCodecCapability
+	sub       *Participant
+	w         *writer
+	floor     bool // follows the room's floor instead of one track
+	slot      int  // a viewer's audio slot, 1-based (0: not a slot)
 
 	sender *webrtc.RTPSender
 	bound  atomic.Pointer[binding]
@@ -233,6 +237,9 @@ func (d *downTrack) setTarget(l *upLayer) {
 
 // detach removes the track from whatever it is fed by.
 func (d *downTrack) detach() {
+	if d.relay != nil && d.relayDone.CompareAndSwap(false, true) {
+		d.relay.Stream(-1)
+	}
 	d.target.Store(nil)
 	if t := d.src.Swap(nil); t != nil {
 		t.removeSub(d)
@@ -437,6 +444,7 @@ func (d *downTrack) transportSeq(h *rtp.Header, b *binding) {
 func (d *downTrack) noteSent(payload int, ts uint32, now int64) {
 	d.packetsSent.Add(1)
 	d.bytesSent.Add(uint64(payload + 12))
+	d.relay.Packet(payload + 12)
 	d.octetsSent.Add(uint64(payload))
 	d.lastTs.Store(ts)
 	d.lastAt.Store(now)

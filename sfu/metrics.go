@@ -20,6 +20,46 @@ type metrics struct {
 	linkLoss   *prometheus.HistogramVec // direction: in (from it), out (to it)
 	linkRTT    prometheus.Histogram
 	floorLayer *prometheus.CounterVec // layer: high, medium, low, off
+	// Relays between nodes, by link (the other node's ID) and direction
+	// (out: sent to that node, in: received from it).
+	relayStreams *prometheus.GaugeVec
+	relayPackets *prometheus.CounterVec
+	relayBytes   *prometheus.CounterVec
+}
+
+// RelayMeter counts one direction of one inter-node link: the streams
+// (tracks) crossing it now, and their packets and bytes.
+type RelayMeter struct {
+	streams prometheus.Gauge
+	packets prometheus.Counter
+	bytes   prometheus.Counter
+}
+
+// Stream notes a stream starting (+1) or ending (-1) on the link.
+func (m *RelayMeter) Stream(delta int) {
+	if m != nil {
+		m.streams.Add(float64(delta))
+	}
+}
+
+// Packet notes one packet of n bytes crossing the link.
+func (m *RelayMeter) Packet(n int) {
+	if m != nil {
+		m.packets.Inc()
+		m.bytes.Add(float64(n))
+	}
+}
+
+// relayMeter is the meter of a link and direction ("in", "out").
+func (m *metrics) relayMeter(link, direction string) *RelayMeter {
+	return &RelayMeter{streams: m.relayStreams.WithLabelValues(link, direction),
+		packets: m.relayPackets.WithLabelValues(link, direction), bytes: m.relayBytes.WithLabelValues(link, direction)}
+}
+
+// RelayMeter returns the meter of the link to node in direction "in" or
+// "out" (sfu/relay counts what it carries up with it).
+func (s *SFU) RelayMeter(node, direction string) *RelayMeter {
+	return s.metrics.relayMeter(node, direction)
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -55,6 +95,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Buckets: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6}}),
 		floorLayer: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "floor_layer_samples_total",
 			Help: "Participants receiving the floor in each simulcast layer, counted at each stats interval (rate gives the share)."}, []string{"layer"}),
+		relayStreams: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "relay_streams",
+			Help: "Streams (tracks) crossing each inter-node relay link now: out to the node named by link, in from it."}, []string{"link", "direction"}),
+		relayPackets: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "relay_packets_total",
+			Help: "RTP packets sent to (out) or received from (in) another node over relays."}, []string{"link", "direction"}),
+		relayBytes: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "relay_bytes_total",
+			Help: "RTP bytes sent to (out) or received from (in) another node over relays."}, []string{"link", "direction"}),
 	}
 	// Every label value exists from the start, so dashboards and alerts
 	// see zeros instead of missing series.
@@ -68,7 +114,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return m, nil
 	}
 	for _, col := range []prometheus.Collector{m.rooms, m.participants, m.tracks, m.packetsIn, m.packetsOut, m.bytesOut, m.fastOut,
-		m.dropped, m.nacks, m.nacksAnswered, m.plis, m.layerSwitches, m.keyframeReplays, m.forwardDelay, m.linkLoss, m.linkRTT, m.floorLayer} {
+		m.dropped, m.nacks, m.nacksAnswered, m.plis, m.layerSwitches, m.keyframeReplays, m.forwardDelay, m.linkLoss, m.linkRTT, m.floorLayer,
+		m.relayStreams, m.relayPackets, m.relayBytes} {
 		if err := reg.Register(col); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if !errors.As(err, &are) {

@@ -75,6 +75,34 @@ func (p *Participant) ghost(id ParticipantID) (*Participant, error) {
 	return g, nil
 }
 
+// relayNode is the node at the other end of a relay participant: its
+// identity is relay-<node id> on both ends.
+func (p *Participant) relayNode() string {
+	return strings.TrimPrefix(string(p.id), "relay-")
+}
+
+// ghostEmptied ends a ghost whose last track ended: a ghost exists by
+// the tracks crossing the relay, and when none is left its participant
+// left the node it is on (or stopped everything it sent).
+func (g *Participant) ghostEmptied() {
+	g.mu.Lock()
+	empty := len(g.published) == 0
+	g.mu.Unlock()
+	r := g.via
+	if !empty || r == nil {
+		return
+	}
+	r.mu.Lock()
+	mine := r.ghosts[g.id] == g
+	if mine {
+		delete(r.ghosts, g.id)
+	}
+	r.mu.Unlock()
+	if mine {
+		g.Leave("no track left on the relay")
+	}
+}
+
 // leaveGhosts ends the ghosts of a relay that left.
 func (p *Participant) leaveGhosts() {
 	p.mu.Lock()

@@ -113,6 +113,7 @@ func (r *room) publish(t *upTrack) {
 	}
 	r.mu.Unlock()
 	r.s.metrics.tracks.Inc()
+	t.relay.Stream(1)
 	r.broadcast(TrackPublished{Track: t.info()}, nil)
 	if t.kind == webrtc.RTPCodecTypeAudio {
 		for _, q := range r.others(t.owner) {
@@ -148,6 +149,7 @@ func (r *room) unpublish(t *upTrack) {
 	}
 	r.mu.Unlock()
 	r.s.metrics.tracks.Dec()
+	t.relay.Stream(-1)
 	for _, q := range r.others(nil) {
 		q.removeDown(t.id)
 	}

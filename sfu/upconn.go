@@ -234,6 +234,9 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiv
 		t = &upTrack{id: TrackID(string(p.id) + "/" + string(src)), owner: p, source: src, kind: remote.Kind(), codec: remote.Codec()}
 		t.level.Store(127)
 		t.h264 = strings.EqualFold(remote.Codec().MimeType, webrtc.MimeTypeH264)
+		if p.via != nil {
+			t.relay = p.s.metrics.relayMeter(p.via.relayNode(), "in")
+		}
 		for _, e := range recv.GetParameters().HeaderExtensions {
 			if e.URI == sdp.AudioLevelURI {
 				t.levelID = uint8(e.ID)
@@ -292,6 +295,9 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiv
 			}
 			p.mu.Unlock()
 			p.room.unpublish(t)
+			if p.via != nil {
+				p.ghostEmptied()
+			}
 		}
 	}()
 }

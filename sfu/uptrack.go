@@ -53,6 +53,9 @@ func layerOf(rid string) int {
 // layers. Subscribers register on it; its layers' readers hand each packet
 // to the subscribers that want that layer.
 type upTrack struct {
+	// relay counts the link when the track arrived over a relay (a
+	// ghost's): set at creation.
+	relay   *RelayMeter
 	id      TrackID
 	owner   *Participant
 	source  Source
@@ -217,6 +220,7 @@ func (l *upLayer) ingest(p *packet, m *metrics) {
 	p.epoch = l.epoch.Load()
 	l.stats.received(p.n, p.info.seq, p.info.ts, p.arrival, t.codec.ClockRate)
 	m.packetsIn.Inc()
+	t.relay.Packet(p.n)
 	switch {
 	case t.kind == webrtc.RTPCodecTypeAudio:
 		p.keyframe = true

@@ -192,7 +192,7 @@ func (pl placement) Place(ctx context.Context, room string, hall *auth.HallID, u
 	}
 	n, err := pl.p.Place(ctx, room, ancestry)
 	if errors.Is(err, cluster.ErrNoNode) {
-		return "", meeting.ErrMediaUnavailable
+		return "", meeting.ErrNoMediaNode
 	}
 	if err != nil {
 		return "", err
@@ -282,7 +282,9 @@ func (m *relays) dial(room string, o *openRelay) {
 		fail(err)
 		return
 	}
-	r, err := relay.Open(ctx, m.a.SFU, sfu.RoomID(room), home.SignalingURL(), tok, m.opts, log)
+	opts := m.opts
+	opts.Home = o.home
+	r, err := relay.Open(ctx, m.a.SFU, sfu.RoomID(room), home.SignalingURL(), tok, opts, log)
 	if err != nil {
 		fail(err)
 		return

@@ -519,6 +519,59 @@ func TestClusterFailover(t *testing.T) {
 	}
 	t.Logf("PostgreSQL: %d session events before, %d after (no gap); ballots %d → %d; documents %d → %d",
 		len(before.events), len(after.events), before.ballots, after.ballots, before.documents, after.documents)
+
+	// Bad input. A node started with another node key is refused at its
+	// registration: it exits saying so and is never listed.
+	rogue := &serveProc{id: "sfu-rogue", url: fmt.Sprintf("http://127.0.0.1:%d", freePort(t)), log: filepath.Join(t.TempDir(), "rogue.log")}
+	rogue.env = append(append([]string(nil), spare.env...), "CAU_NODE_ID=sfu-rogue", "CAU_NODE_KEY_FILE="+filepath.Join(t.TempDir(), "rogue.pem"),
+		"CAU_HTTP_ADDR="+strings.TrimPrefix(rogue.url, "http://"), "CAU_PUBLIC_URL="+rogue.url)
+	bin, _ := cauBinary()
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = rogue.env
+	out, err := runWithin(cmd, 60*time.Second)
+	if err == nil || !strings.Contains(string(out), "is not the cluster's") {
+		t.Errorf("a node with a forged key: %v\n%s\nwant an exit saying its key is not the cluster's", err, out)
+	}
+	if n, _ := p.api.App.Redis.Exists(context.Background(), "cau:node:sfu-rogue").Result(); n != 0 {
+		t.Errorf("the node with a forged key is in the directory")
+	}
+	// Every SFU node is gone (the room's home too): the join API says so
+	// and hands out nothing.
+	edge.kill()
+	spare.kill()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		st, b := p.api.Do(t, "POST", p.w.base+"/join", p.w.tokens["op-commune"], map[string]any{"hall_id": p.communeHall})
+		if st == http.StatusServiceUnavailable {
+			if !bytes.Contains(b, []byte("no_media_node")) || bytes.Contains(b, []byte("token")) {
+				t.Errorf("join with no SFU node left: %d %s, want no_media_node and no token", st, b)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("join 5 s after every SFU node died: %d %s, want 503 no_media_node", st, b)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// runWithin runs cmd and returns its output, killing it after d.
+func runWithin(cmd *exec.Cmd, d time.Duration) ([]byte, error) {
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return out.Bytes(), err
+	case <-time.After(d):
+		_ = cmd.Process.Kill()
+		<-done
+		return out.Bytes(), fmt.Errorf("still running after %v", d)
+	}
 }
 
 // leftAfter is when a client heard id leave the room after since (zero if

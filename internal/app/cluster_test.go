@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
+	"math"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -301,7 +302,7 @@ func TestClusterRelay(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	_, communeCnt := hallClient(t, p.join(t, "op-commune", p.communeHall))
-	_, commune2Cnt := hallClient(t, p.join(t, "op-commune2", p.communeHall2))
+	commune2, commune2Cnt := hallClient(t, p.join(t, "op-commune2", p.communeHall2))
 	provinceID, communeID := fmt.Sprintf("hall-%d", p.provinceHall), fmt.Sprintf("hall-%d", p.communeHall)
 
 	// Hearing each other across the relay, and the province's floor.
@@ -346,6 +347,38 @@ func TestClusterRelay(t *testing.T) {
 		t.Errorf("home sent %d packets of the floor, the district node %d to its two halls: want about twice as many on the district node", h1-h0, e1-e0)
 	}
 
+	// The counters of the link, on both ends: one stream per track whatever
+	// the halls behind it. Down (home → district): the province hall's
+	// camera (the floor both communes watch) and microphone, 2 streams;
+	// up: the communes' cameras and microphones, 4.
+	for _, c := range []struct {
+		env        *apptest.Env
+		link, dir  string
+		want       float64
+		whatStream string
+	}{
+		{p.home, "sfu-bao-lam", "out", 2, "home → district (the floor's camera and microphone, once for two communes)"},
+		{p.edge, "sfu-province", "in", 2, "district ← home"},
+		{p.edge, "sfu-province", "out", 4, "district → home (two communes' camera and microphone)"},
+		{p.home, "sfu-bao-lam", "in", 4, "home ← district"},
+	} {
+		if got := relayMetric(t, c.env, "cau_sfu_relay_streams", c.link, c.dir); got != c.want {
+			t.Errorf("cau_sfu_relay_streams{link=%q,direction=%q} = %v, want %v: %s", c.link, c.dir, got, c.want, c.whatStream)
+		}
+	}
+	sent := relayMetric(t, p.home, "cau_sfu_relay_packets_total", "sfu-bao-lam", "out")
+	got := relayMetric(t, p.edge, "cau_sfu_relay_packets_total", "sfu-province", "in")
+	up := relayMetric(t, p.edge, "cau_sfu_relay_packets_total", "sfu-province", "out")
+	upGot := relayMetric(t, p.home, "cau_sfu_relay_packets_total", "sfu-bao-lam", "in")
+	t.Logf("link counters: home sent %v packets (%v bytes) down, the district node received %v; the district node sent %v up (%v bytes), home received %v",
+		sent, relayMetric(t, p.home, "cau_sfu_relay_bytes_total", "sfu-bao-lam", "out"), got,
+		up, relayMetric(t, p.edge, "cau_sfu_relay_bytes_total", "sfu-province", "out"), upGot)
+	// Read one after the other while media flows: within 10 % (+20).
+	near := func(a, b float64) bool { return a > 0 && b > 0 && math.Abs(a-b) <= 0.1*a+20 }
+	if !near(sent, got) || !near(up, upGot) {
+		t.Errorf("the two ends of the link disagree: down %v sent, %v received; up %v sent, %v received", sent, got, up, upGot)
+	}
+
 	// One relay participant on the home node, with the commune as its ghost.
 	relayID := sfu.ParticipantID("relay-sfu-bao-lam")
 	rp, ok := p.home.App.SFU.Participant(sfu.RoomID(room), relayID)
@@ -357,6 +390,36 @@ func TestClusterRelay(t *testing.T) {
 	}
 	if _, ok := p.home.App.SFU.Participant(sfu.RoomID(room), sfu.ParticipantID(communeID)); !ok {
 		t.Errorf("the commune hall is not in the home room")
+	}
+
+	// Leaving crosses the relay both ways. The chair joins the home node
+	// in person (her microphone reaches the district node as a ghost's)
+	// and leaves: the ghost leaves the district room. The second commune
+	// leaves the district node: its ghost leaves the home room, and its two
+	// streams stop crossing the link.
+	chairID := sfu.ParticipantID(fmt.Sprintf("user-%d", p.w.users["chair"]))
+	chair, _ := hallClient(t, p.join(t, "chair", 0))
+	waitFor(t, "the chair's ghost on the district node", func() bool {
+		_, ok := p.edge.App.SFU.Participant(sfu.RoomID(room), chairID)
+		return ok && !p.edge.App.SFU.IsLocal(sfu.RoomID(room), chairID)
+	})
+	_ = chair.Close()
+	waitFor(t, "the chair's ghost leaves the district node after she left the home node", func() bool {
+		_, ok := p.edge.App.SFU.Participant(sfu.RoomID(room), chairID)
+		return !ok
+	})
+	commune2ID := sfu.ParticipantID(fmt.Sprintf("hall-%d", p.communeHall2))
+	_ = commune2.Close()
+	waitFor(t, "the second commune's ghost leaves the home node after it left the district node", func() bool {
+		_, ok := p.home.App.SFU.Participant(sfu.RoomID(room), commune2ID)
+		return !ok
+	})
+	waitFor(t, "two streams up the link, not four, once the second commune left", func() bool {
+		return relayMetric(t, p.edge, "cau_sfu_relay_streams", "sfu-province", "out") == 2 &&
+			relayMetric(t, p.home, "cau_sfu_relay_streams", "sfu-bao-lam", "in") == 2
+	})
+	if _, ok := p.home.App.SFU.Participant(sfu.RoomID(room), sfu.ParticipantID(communeID)); !ok {
+		t.Errorf("the first commune's ghost left the home node with the second")
 	}
 
 	// Bad relay grants.
@@ -386,6 +449,58 @@ func TestClusterRelay(t *testing.T) {
 	if _, err := sfuclient.PublishWHIP(ctx, p.home.URL+"/whip", real, sfuclient.Options{}, sfuclient.WHIPPublication{Audio: true}); err == nil {
 		t.Errorf("a relay grant admitted by WHIP")
 	}
+	if _, err := sfuclient.PlayWHEP(ctx, p.home.URL+"/whep/"+room, real, sfuclient.Options{}, 1); err == nil {
+		t.Errorf("a relay grant admitted by WHEP")
+	}
+	// Nor is it anything to the API (the join API, a hall's session).
+	if st, b := p.api.Do(t, "POST", p.w.base+"/join", real, map[string]any{"hall_id": p.communeHall}); st != http.StatusUnauthorized {
+		t.Errorf("a relay grant as the bearer of a join: %d %s, want 401", st, b)
+	}
+	for _, id := range []sfu.ParticipantID{"x", "relay-x", "rogue", "relay-rogue"} {
+		if _, ok := p.home.App.SFU.Participant(sfu.RoomID(room), id); ok {
+			t.Errorf("a refused grant joined as %s", id)
+		}
+	}
+}
+
+// waitFor waits up to 10 s for ok.
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 10 s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// relayMetric reads one series of a node's relay counters.
+func relayMetric(t *testing.T, env *apptest.Env, name, link, dir string) float64 {
+	t.Helper()
+	mfs, err := env.App.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["link"] != link || labels["direction"] != dir {
+				continue
+			}
+			if g := m.GetGauge(); g != nil {
+				return g.GetValue()
+			}
+			return m.GetCounter().GetValue()
+		}
+	}
+	return 0
 }
 
 // forwardDelay reads a node's cau_sfu_forward_delay_seconds histogram: the

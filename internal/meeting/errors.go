@@ -21,6 +21,9 @@ var (
 	ErrAlreadyVoted = fault.New(fault.Conflict, "already_voted", "your ballot is already counted")
 	// ErrMediaUnavailable means this server runs no SFU.
 	ErrMediaUnavailable = fault.New(fault.Unavailable, "media_unavailable", "this server has no SFU configured")
+	// ErrNoMediaNode means no SFU node of the cluster is live now (they
+	// died or drain); the client asks again.
+	ErrNoMediaNode = fault.New(fault.Unavailable, "no_media_node", "no SFU node is available now; try again in a few seconds")
 	// ErrChairRequired means a meeting was to be published without a chair:
 	// nobody could run its session or approve its minutes.
 	ErrChairRequired = fault.New(fault.Conflict, "chair_required", "name the meeting's chair before publishing it")

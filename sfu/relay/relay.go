@@ -40,14 +40,22 @@ type Relay struct {
 	stop context.CancelFunc
 	c    *sfuclient.Client
 	link *sfu.RelayLink
+	home string          // the home node's ID
+	out  *sfu.RelayMeter // what goes up the link
 
 	ready chan struct{} // closed once Dial returned: c is set
 
 	mu       sync.Mutex
-	up       map[sfu.TrackID]func() // local tracks carried up: untap
-	floor    sfu.ParticipantID      // the home room's floor
-	floorSub sfu.TrackID            // the remote camera subscribed for it
+	up       map[sfu.TrackID]carried // local tracks carried up
+	floor    sfu.ParticipantID       // the home room's floor
+	floorSub sfu.TrackID             // the remote camera subscribed for it
 	done     chan struct{}
+}
+
+// carried is a local track the relay carries up.
+type carried struct {
+	untap  func()
+	sender *webrtc.RTPSender
 }
 
 // Options tune a relay; the zero value is fine.
@@ -58,6 +66,9 @@ type Options struct {
 	// Sync is how often local tracks are checked for carrying up.
 	// Default 250 ms.
 	Sync time.Duration
+	// Home is the home node's ID: the link's name in the counters
+	// (cau_sfu_relay_*{link=...}). Default "home".
+	Home string
 }
 
 // Open connects room's relay to the home node's signaling URL with a
@@ -66,9 +77,12 @@ func Open(ctx context.Context, s *sfu.SFU, room sfu.RoomID, url, token string, o
 	if o.Sync <= 0 {
 		o.Sync = 250 * time.Millisecond
 	}
+	if o.Home == "" {
+		o.Home = "home"
+	}
 	rctx, cancel := context.WithCancel(context.Background())
-	r := &Relay{s: s, room: room, log: log.With("room", room, "home", url), ctx: rctx, stop: cancel,
-		up: map[sfu.TrackID]func(){}, ready: make(chan struct{}), done: make(chan struct{})}
+	r := &Relay{s: s, room: room, home: o.Home, out: s.RelayMeter(o.Home, "out"), log: log.With("room", room, "home", url), ctx: rctx, stop: cancel,
+		up: map[sfu.TrackID]carried{}, ready: make(chan struct{}), done: make(chan struct{})}
 	co := o.Client
 	co.URL, co.Token, co.Logger = url, token, r.log
 	co.OnTrack = r.onTrack
@@ -100,8 +114,9 @@ func (r *Relay) run(every time.Duration) {
 	defer close(r.done)
 	defer func() {
 		r.mu.Lock()
-		for _, untap := range r.up {
-			untap()
+		for _, c := range r.up {
+			c.untap()
+			r.out.Stream(-1)
 		}
 		r.up = nil
 		r.mu.Unlock()
@@ -133,9 +148,15 @@ func (r *Relay) run(every time.Duration) {
 	}
 }
 
-// carry starts carrying up each local track not carried yet.
+// carry starts carrying up each local track not carried yet, and stops
+// carrying those that ended here (a hall that left, a screen share that
+// stopped): the home unpublishes them, and a ghost left without tracks
+// leaves the home room.
 func (r *Relay) carry() {
-	for _, t := range r.s.LocalTracks(r.room) {
+	local := r.s.LocalTracks(r.room)
+	here := make(map[sfu.TrackID]bool, len(local))
+	for _, t := range local {
+		here[t.ID] = true
 		r.mu.Lock()
 		_, ok := r.up[t.ID]
 		r.mu.Unlock()
@@ -145,6 +166,24 @@ func (r *Relay) carry() {
 		if err := r.carryTrack(t); err != nil {
 			r.log.Warn("relay up", "track_id", t.ID, "error", err)
 		}
+	}
+	r.mu.Lock()
+	var gone []carried
+	for id, c := range r.up {
+		if !here[id] {
+			gone = append(gone, c)
+			delete(r.up, id)
+		}
+	}
+	r.mu.Unlock()
+	for _, c := range gone {
+		c.untap()
+		r.out.Stream(-1)
+		ctx, cancel := context.WithTimeout(r.ctx, 10*time.Second)
+		if err := r.c.UnpublishTrack(ctx, c.sender); err != nil {
+			r.log.Warn("relay unpublish", "error", err)
+		}
+		cancel()
 	}
 }
 
@@ -176,7 +215,9 @@ func (r *Relay) carryTrack(t sfu.TrackInfo) error {
 		send := layer == best
 		mu.Unlock()
 		if send {
-			_, _ = local.Write(pkt)
+			if _, err := local.Write(pkt); err == nil {
+				r.out.Packet(len(pkt))
+			}
 		}
 	})
 	if err != nil {
@@ -200,8 +241,9 @@ func (r *Relay) carryTrack(t sfu.TrackInfo) error {
 		}
 	}()
 	r.mu.Lock()
-	r.up[t.ID] = untap
+	r.up[t.ID] = carried{untap: untap, sender: sender}
 	r.mu.Unlock()
+	r.out.Stream(1)
 	r.log.Debug("relay carries", "track_id", t.ID)
 	return nil
 }
@@ -221,7 +263,7 @@ func (r *Relay) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 	}
 	r.mu.Lock()
 	if r.link == nil {
-		l, err := r.s.NewRelayLink(r.room, sfu.ParticipantID("relay-home"), r.c.DownConnection())
+		l, err := r.s.NewRelayLink(r.room, sfu.ParticipantID("relay-"+r.home), r.c.DownConnection())
 		if err != nil {
 			r.mu.Unlock()
 			r.log.Warn("relay down", "error", err)

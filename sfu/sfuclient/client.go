@@ -97,8 +97,8 @@ type Client struct {
 	up      *peer
 	down    *peer
 	nextID  int
-	answers chan string // up answers, in order
-	sockErr chan error  // the current socket's read loop ended
+	answers chan string   // up answers, in order
+	sockErr chan error    // the current socket's read loop ended
 	lost    chan struct{} // closed when the current socket's read loop ends
 }
 

@@ -189,3 +189,17 @@ func (c *Client) PublishTrack(ctx context.Context, t webrtc.TrackLocal, src sfu.
 	}
 	return tr.Sender(), nil
 }
+
+// UnpublishTrack stops sending a track published with PublishTrack and
+// renegotiates: the server unpublishes it (its subscribers see
+// track_unpublished).
+func (c *Client) UnpublishTrack(ctx context.Context, s *webrtc.RTPSender) error {
+	p, err := c.upPeer()
+	if err != nil {
+		return err
+	}
+	if err := p.pc.RemoveTrack(s); err != nil {
+		return fmt.Errorf("remove track: %w", err)
+	}
+	return c.negotiateUp(ctx, map[string]sfu.Source{}, false)
+}
