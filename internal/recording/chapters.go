@@ -20,8 +20,11 @@ const (
 // Chapter is a mark in a recording: a session event at its time in the
 // file (the event's time minus the recording's StartedAt).
 type Chapter struct {
-	AtMS     int64           `json:"at_ms"`
-	Kind     string          `json:"kind"`
+	AtMS int64  `json:"at_ms"`
+	Kind string `json:"kind"`
+	// Title is "N. item title", the speaker's name (and hall), or the
+	// vote's question: clients say which kind in their language; the
+	// WebVTT cues say it in Vietnamese (vttPrefix).
 	Title    string          `json:"title"`
 	ItemID   *meeting.ItemID `json:"item_id,omitempty"`
 	Position int             `json:"position,omitempty"`
@@ -107,7 +110,7 @@ func chapterOf(e meeting.Event, names Names) (Chapter, bool) {
 		if d.HallID != nil {
 			who = append(who, names.Halls[*d.HallID])
 		}
-		c.Kind, c.Title = ChapterFloor, "Phát biểu: "+strings.Join(nonEmpty(who), " — ")
+		c.Kind, c.Title = ChapterFloor, strings.Join(nonEmpty(who), " — ")
 	case meeting.EventVoteOpened:
 		var d struct {
 			Question string `json:"question"`
@@ -115,7 +118,7 @@ func chapterOf(e meeting.Event, names Names) (Chapter, bool) {
 		if json.Unmarshal(e.Data, &d) != nil {
 			return c, false
 		}
-		c.Kind, c.Title = ChapterVote, "Biểu quyết: "+d.Question
+		c.Kind, c.Title = ChapterVote, d.Question
 	default:
 		return c, false
 	}
@@ -146,12 +149,21 @@ func VTT(cs []Chapter, duration time.Duration) string {
 		if end <= start {
 			end = start + time.Millisecond
 		}
-		fmt.Fprintf(&b, "\n%d\n%s --> %s\n%s\n", i+1, vttTime(start), vttTime(end), strings.ReplaceAll(c.Title, "-->", "->"))
+		fmt.Fprintf(&b, "\n%d\n%s --> %s\n%s%s\n", i+1, vttTime(start), vttTime(end), vttPrefix[c.Kind], cueText(c.Title))
 	}
 	return b.String()
 }
 
+// vttPrefix names a chapter's kind in its WebVTT cue (the archive's language).
+var vttPrefix = map[string]string{ChapterFloor: "Phát biểu: ", ChapterVote: "Biểu quyết: "}
+
 func vttTime(d time.Duration) string {
 	ms := d.Milliseconds()
 	return fmt.Sprintf("%02d:%02d:%02d.%03d", ms/3600000, ms/60000%60, ms/1000%60, ms%1000)
+}
+
+// cueText keeps a title on its cue's one line and out of the timing syntax.
+func cueText(s string) string {
+	s = strings.NewReplacer("\r", " ", "\n", " ", "-->", "->").Replace(s)
+	return s
 }

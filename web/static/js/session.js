@@ -118,6 +118,12 @@ export function applyEvent(snap, ev) {
 	}
 	case 'unmute.requested':
 		break; // a request to the participant, no state
+	case 'recording.started':
+		s.recording = { id: d.recording_id, part: d.part, started_at: d.started_at };
+		break;
+	case 'recording.stopped':
+		s.recording = null;
+		break;
 	case 'room.changed':
 		s.room = { ...s.room, state: d.state, secretary_moderates: !!d.secretary_moderates };
 		break;

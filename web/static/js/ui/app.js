@@ -13,6 +13,7 @@ import { editorScreen } from './editor.js';
 import { operatorScreen } from './operator.js';
 import { viewerScreen } from './viewer.js';
 import { minutesScreen } from './minutes.js';
+import { recordingScreen, recordingsScreen } from './recording.js';
 import { tasksScreen } from './tasks.js';
 import { taskScreen } from './task.js';
 import { dashboardScreen } from './dashboard.js';
@@ -52,6 +53,8 @@ const routes = [
 	{ pattern: /^\/meetings\/(\d+)\/operator$/, screen: operatorScreen, names: ['id'] },
 	{ pattern: /^\/meetings\/(\d+)\/edit$/, screen: editorScreen, names: ['id'] },
 	{ pattern: /^\/meetings\/(\d+)\/minutes$/, screen: minutesScreen, names: ['id'] },
+	{ pattern: /^\/meetings\/(\d+)\/recordings$/, screen: recordingsScreen, names: ['id'] },
+	{ pattern: /^\/recordings\/(\d+)$/, screen: recordingScreen, names: ['id'] },
 	{ pattern: /^\/tasks$/, screen: tasksScreen },
 	{ pattern: /^\/tasks\/dashboard$/, screen: dashboardScreen },
 	{ pattern: /^\/tasks\/(\d+)$/, screen: taskScreen, names: ['id'] },

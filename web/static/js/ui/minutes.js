@@ -12,6 +12,7 @@ import { conclusionTasks } from './conclusions.js';
 import { noticeScreen } from './notice.js';
 import { unitPicker, unitChips } from './unitpick.js';
 import { units } from './taskbits.js';
+import { recordingLinks } from './recording.js';
 
 /** @type {import('./app.js').Screen} */
 export async function minutesScreen(main, ctx, params) {
@@ -209,6 +210,8 @@ export async function minutesScreen(main, ctx, params) {
 			h('section', { class: 'card' }, h('h2', {}, t('minutes.conclusions')), conclusions));
 		if (approved) void conclusionTasks(conclusions, ctx, id, b.conclusions ?? [], fail);
 		else replace(conclusions, conclusionList(b.conclusions ?? [], all));
+		// Each agenda item links to where it began in the recording.
+		void recordingLinks(body, api, id, ctx);
 	}
 
 	/** @param {boolean} notice */
@@ -443,7 +446,7 @@ function readOnlyBody(b) {
 		h('section', { class: 'card' }, h('h2', {}, t('minutes.attendance')), hallsTable(b.halls ?? []),
 			h('ul', { class: 'people' }, (b.people ?? []).map((/** @type {any} */ p) => h('li', {}, p.name, ' — ', h('span', { class: 'muted' }, t('minutes.att.' + p.attendance)))))),
 		h('section', { class: 'card' }, h('h2', {}, t('minutes.items')),
-			(b.items ?? []).map((/** @type {any} */ it) => h('article', { class: 'minutes-item' }, itemFacts(it),
+			(b.items ?? []).map((/** @type {any} */ it) => h('article', { class: 'minutes-item', 'data-item': String(it.item_id) }, itemFacts(it),
 				it.discussion && h('div', { class: 'pre' }, it.discussion)))),
 		b.notes && h('section', { class: 'card' }, h('h2', {}, t('minutes.notes')), h('div', { class: 'pre' }, b.notes)));
 }

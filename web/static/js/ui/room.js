@@ -144,7 +144,10 @@ export async function roomScreen(main, ctx, params) {
 					h('h1', {}, data.meeting.title),
 					h('p', { class: 'muted' }, has('kind.' + data.meeting.kind) ? t('kind.' + data.meeting.kind) : data.meeting.kind,
 						' · ', h('span', { id: 'session-status', 'data-status': snap.status }, t('room.status.' + snap.status)),
-						' · ', stage.quality)),
+						' · ', stage.quality,
+						// Everyone sees that the session is being recorded.
+						snap.recording && h('span', { class: 'rec-on', id: 'recording-on', role: 'status' }, ' ', t('rec.on')))),
+				(data.myRoles.length > 0 || data.canManage) && h('a', { class: 'button secondary', id: 'to-recordings', href: `/meetings/${id}/recordings`, onclick: ctx.link(`/meetings/${id}/recordings`) }, t('rec.list')),
 				(data.myRoles.length > 0 || data.canManage) && h('a', { class: 'button', id: 'to-minutes', href: `/meetings/${id}/minutes`, onclick: ctx.link(`/meetings/${id}/minutes`) }, t('minutes.title')),
 			),
 			h('section', { class: 'stage', 'aria-label': t('room.mainPicture') },
@@ -164,6 +167,8 @@ export async function roomScreen(main, ctx, params) {
 						inSession && button('next-item', t('room.nextItem'), () => act(() => api.put(`/meetings/${id}/session/current-item`, { item_id: items[idx + 1].id })), 'primary', idx >= items.length - 1),
 						inSession && !snap.vote && button('open-vote', t('room.openVote'), () => voteDialog(async (v) => act(() => api.post(`/meetings/${id}/session/votes`, { question: v.question, secret: v.secret, base: v.base, rule: v.rule, options: ['yes', 'no', 'abstain'] })))),
 						inSession && snap.vote && button('close-vote', t('room.closeVote'), () => act(() => api.post(`/meetings/${id}/session/votes/${snap.vote.id}/close`))),
+						inSession && !snap.recording && button('start-recording', t('rec.start'), () => act(() => api.post(`/meetings/${id}/recording/start`))),
+						inSession && snap.recording && button('stop-recording', t('rec.stop'), () => act(() => api.post(`/meetings/${id}/recording/stop`)), 'danger'),
 						inSession && button('close-session', t('room.closeSession'), () => act(() => api.post(`/meetings/${id}/session/close`))))),
 				mod.panel(),
 				// Only those whose meeting role may vote see ballot buttons.
