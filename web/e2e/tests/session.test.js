@@ -95,6 +95,15 @@ test('moderation, votes with a rule and join/leave times apply as the server wou
 	assert.deepEqual([v.rule, v.base, v.base_count, v.passed], ['two_thirds', 'present', 3, false]);
 });
 
+test('a recording shows while it runs', () => {
+	/** @type {any} */
+	let s = { ...snap0, status: 'in_session', recording: null };
+	s = applyEvent(s, ev(41, 'recording.started', { recording_id: 5, part: 2, started_at: '2026-11-23T02:00:00Z' }));
+	assert.deepEqual(s.recording, { id: 5, part: 2, started_at: '2026-11-23T02:00:00Z' });
+	s = applyEvent(s, ev(42, 'recording.stopped', { recording_id: 5, part: 2, reason: 'stopped', stopped_at: '2026-11-23T02:30:00Z' }));
+	assert.equal(s.recording, null);
+});
+
 test('old events are ignored; gaps, unknown events and a vote never seen open ask for a re-read', () => {
 	assert.equal(applyEvent(snap0, ev(40, 'session.opened', {})), snap0);
 	assert.equal(applyEvent(snap0, ev(42, 'session.opened', {})), null);
