@@ -120,14 +120,23 @@ func TestShapedNetLoss(t *testing.T) {
 	const p, count = 3.0, 3000
 	sp := newShapedPair(t, LinkProfile{RateBps: 50_000_000, LossPercent: p, Delay: 5 * time.Millisecond})
 	arr := sp.blast(t, count, 200, 8_000_000, 500*time.Millisecond) // 0.6 s
-	lost := 100 * float64(count-len(arr)) / count
-	t.Logf("lost %.2f%% of %d, link %+v", lost, count, sp.n.Stats())
+	st := sp.n.Stats()
+	// The line's loss is what the link lost of what it was given: a
+	// starved reader also loses datagrams in the kernel's socket buffer
+	// (a CI run at load 12 got 2791 of the 2873 the link passed), which
+	// is the machine's, not the link model's.
+	offered := st.Passed + st.LineLosses + st.QueueDrops
+	lost := 100 * float64(st.LineLosses) / float64(offered)
+	t.Logf("line lost %.2f%% of %d offered, %d of %d sent arrived, link %+v", lost, offered, len(arr), count, st)
 	// ±3 standard deviations of a binomial(3000, 3%) is ±0.93 points.
 	if lost < p-1 || lost > p+1 {
 		t.Errorf("lost %.2f%%, want about %.0f%%", lost, p)
 	}
-	if st := sp.n.Stats(); st.QueueDrops != 0 {
+	if st.QueueDrops != 0 {
 		t.Errorf("queue drops %d under capacity", st.QueueDrops)
+	}
+	if offered < count*95/100 || len(arr) > int(st.Passed) {
+		t.Errorf("the link was given %d of %d datagrams and passed %d, %d arrived", offered, count, st.Passed, len(arr))
 	}
 }
 
