@@ -2,6 +2,9 @@ package httpapi_test
 
 import (
 	"fmt"
+	"io"
+	"mime/quotedprintable"
+	"net/mail"
 	"strings"
 	"testing"
 	"time"
@@ -56,14 +59,50 @@ func TestMeetingRescheduleAndCancelNotify(t *testing.T) {
 	if len(msgs) != 9 {
 		t.Fatalf("e-mails: %d, want 9", len(msgs))
 	}
+	// The reason the secretary typed is in every cancellation e-mail and
+	// notice, after the time and place and before the link.
+	const reason = "Lý do: Trùng lịch làm việc với Trung ương"
 	var cancelled int
 	for _, m := range msgs {
-		if strings.Contains(m.Data, "Tr=C3=B9ng l=E1=BB=8Bch") { // "Trùng lịch", quoted-printable
-			cancelled++
+		msg, err := mail.ReadMessage(strings.NewReader(m.Data))
+		if err != nil {
+			t.Fatalf("e-mail: %v", err)
+		}
+		body, err := io.ReadAll(quotedprintable.NewReader(msg.Body))
+		if err != nil {
+			t.Fatalf("e-mail body: %v", err)
+		}
+		text := string(body)
+		if !strings.Contains(text, "Trùng lịch") {
+			continue
+		}
+		cancelled++
+		if r, l := strings.Index(text, reason), strings.Index(text, "Xem chi tiết"); r < 0 || l < r {
+			t.Errorf("cancellation e-mail: the reason at %d, the link at %d:\n%s", r, l, text)
 		}
 	}
 	if cancelled != 3 {
 		t.Fatalf("cancellation e-mails with the reason: %d", cancelled)
+	}
+	var bell struct {
+		Notifications []struct {
+			Kind string `json:"kind"`
+			Body string `json:"body"`
+		} `json:"notifications"`
+	}
+	w.do(t, "delegate1", "GET", "/api/v1/notifications", nil, 200, &bell)
+	var told bool
+	for _, n := range bell.Notifications {
+		if n.Kind == "meeting.cancelled" {
+			lines := strings.Split(n.Body, "\n")
+			told = len(lines) == 5 && lines[3] == reason && strings.HasPrefix(lines[4], "Xem chi tiết")
+			if !told {
+				t.Errorf("the cancellation notice's body: %q", n.Body)
+			}
+		}
+	}
+	if !told {
+		t.Fatal("no cancellation notice for delegate1")
 	}
 	// Marking a notice read: one's own only.
 	var notes struct {

@@ -50,7 +50,7 @@ func (s *Service) afterPublish(ctx context.Context, a Access, id ID) *notify.Tem
 	if err != nil {
 		return nil
 	}
-	return s.notice(m, "meeting.invited", fmt.Sprintf("meeting:%d:invited", id), "Giấy mời họp: "+m.Title)
+	return s.notice(m, "meeting.invited", fmt.Sprintf("meeting:%d:invited", id), "Giấy mời họp: "+m.Title, "")
 }
 
 // RemoveHall withdraws a hall's invitation.

@@ -295,10 +295,7 @@ func (s *Service) Update(ctx context.Context, p *auth.Principal, id ID, in Input
 		m.ScheduleVersion++
 		if old.Status == StatusPublished {
 			n = s.notice(m, "meeting.rescheduled", fmt.Sprintf("meeting:%d:rescheduled:v%d", m.ID, m.ScheduleVersion),
-				wording.T(wording.MeetingRescheduled, m.Title))
-			if r := strings.TrimSpace(in.Reason); r != "" {
-				n.Body += wording.T(wording.MeetingReason, r)
-			}
+				wording.T(wording.MeetingRescheduled, m.Title), in.Reason)
 		}
 	}
 	m, ids, err := s.store.UpdateMeeting(ctx, m, []Status{StatusDraft, StatusPublished}, entry(p, "meeting.update", id,
@@ -324,7 +321,7 @@ func (s *Service) Publish(ctx context.Context, p *auth.Principal, id ID) (Meetin
 	}
 	m, _, ids, err := s.store.Transition(ctx, id, Transition{From: []Status{StatusDraft}, To: StatusPublished, At: s.now(), Actor: p.UserID, Require: RoleChair,
 		Audit:  entry(p, "meeting.publish", id, nil),
-		Notice: s.notice(m, "meeting.invited", fmt.Sprintf("meeting:%d:invited", id), wording.T(wording.MeetingInvited, m.Title))})
+		Notice: s.notice(m, "meeting.invited", fmt.Sprintf("meeting:%d:invited", id), wording.T(wording.MeetingInvited, m.Title), "")})
 	if err != nil {
 		return Meeting{}, err
 	}
@@ -346,8 +343,7 @@ func (s *Service) Cancel(ctx context.Context, p *auth.Principal, id ID, reason s
 	}
 	var n *notify.Template
 	if m.Status == StatusPublished {
-		n = s.notice(m, "meeting.cancelled", fmt.Sprintf("meeting:%d:cancelled", id), wording.T(wording.MeetingCancelled, m.Title))
-		n.Body += wording.T(wording.MeetingReason, reason)
+		n = s.notice(m, "meeting.cancelled", fmt.Sprintf("meeting:%d:cancelled", id), wording.T(wording.MeetingCancelled, m.Title), reason)
 	}
 	m, evs, ids, err := s.store.Transition(ctx, id, Transition{From: []Status{StatusDraft, StatusPublished}, To: StatusCancelled,
 		At: s.now(), Reason: reason, Actor: p.UserID, Audit: entry(p, "meeting.cancel", id, map[string]any{"reason": reason}), Notice: n})
@@ -359,10 +355,17 @@ func (s *Service) Cancel(ctx context.Context, p *auth.Principal, id ID, reason s
 	return m, nil
 }
 
-func (s *Service) notice(m Meeting, kind, key, title string) *notify.Template {
+// notice is the in-app notice and e-mail of a meeting's invitation,
+// new time or cancellation. The secretary's reason (cancel, reschedule)
+// comes right after the time and place and before the link, so the bell,
+// which shows the first lines, and the e-mail both carry it.
+func (s *Service) notice(m Meeting, kind, key, title, reason string) *notify.Template {
 	mid := int64(m.ID)
 	body := wording.T(wording.MeetingWhenWhere, m.Title,
 		vntime.In(m.StartsAt).Format("15:04 02/01/2006"), vntime.In(m.EndsAt).Format("15:04 02/01/2006"), m.Place)
+	if r := strings.TrimSpace(reason); r != "" {
+		body += wording.T(wording.MeetingReason, r)
+	}
 	path := fmt.Sprintf("/meetings/%d", m.ID)
 	link := s.url + path
 	return &notify.Template{Kind: kind, MeetingID: &mid, Title: title, Body: body + wording.T(wording.MeetingLink, link), DedupKey: key, Link: link, Path: path}

@@ -10,6 +10,7 @@ import { startServer } from '../lib/server.js';
 import { openBrowser, shoot, sizes } from '../lib/browser.js';
 import { signIn } from '../lib/api.js';
 import { tinyPDF } from '../lib/pdf.js';
+import { axeCheck } from '../lib/axe.js';
 
 /** @type {import('../lib/server.js').CauServer} */
 let server;
@@ -215,11 +216,46 @@ test('a confidential document: readers named from people search, who has read it
 			await page.click('#confirm-ok');
 			await page.waitForSelector('#meeting-status[data-status=cancelled]');
 			assert.match(await page.textContent('#meeting-status') ?? '', /Lùi lại theo chỉ đạo/);
+			// "Đã huỷ" in the danger colour, never the success one; each
+			// status badge in the colour of what it means.
+			const danger = 'rgb(179, 38, 30)', success = 'rgb(27, 127, 59)';
+			assert.equal(await page.$eval('#meeting-status .status', (e) => getComputedStyle(e).color), danger, 'cancelled is red');
+			assert.equal(await page.$eval('#published .status', (e) => e.textContent), 'Đã huỷ');
+			const colours = await page.evaluate(() => Object.fromEntries(['draft', 'published', 'in_session', 'ended', 'cancelled'].map((s) => {
+				const e = document.createElement('span');
+				e.className = 'status ms-' + s;
+				document.body.append(e);
+				const c = getComputedStyle(e).color;
+				e.remove();
+				return [s, c];
+			})));
+			assert.deepEqual(Object.entries(colours).filter(([, c]) => c === success).map(([s]) => s), ['in_session'], `only a session under way is green: ${JSON.stringify(colours)}`);
+			assert.equal(colours.cancelled, danger);
+			assert.equal(colours.published, 'rgb(11, 74, 168)');
+			assert.notEqual(colours.draft, danger);
+			assert.notEqual(colours.ended, danger);
 			await shoot(page, 'editor-cancelled', 'desktop');
-			await d.page.goto(`${server.url}/meetings`);
+			assert.deepEqual(await axeCheck(page, 'editor-cancelled (desktop)'), [], 'axe: the cancelled meeting\'s editor');
+
+			// Out of "Sắp diễn ra" in every list: the secretary's and the invitee's.
+			for (const [p, who] of /** @type {const} */ ([[page, 'secretary'], [d.page, 'delegate']])) {
+				await p.goto(`${server.url}/meetings`);
+				await p.waitForSelector(`#meetings-cancelled li[data-meeting="${id}"]`);
+				assert.equal(await p.locator(`#meetings-upcoming li[data-meeting="${id}"], #meetings-today li[data-meeting="${id}"]`).count(), 0, `${who}: not among upcoming`);
+				assert.equal((await p.textContent('#meetings-cancelled-h'))?.trim(), 'Đã huỷ');
+				const row = await p.textContent(`#meetings-cancelled li[data-meeting="${id}"]`) ?? '';
+				assert.match(row, /Đã huỷ/);
+				assert.match(row, /Lùi lại theo chỉ đạo/, `${who}: the reason in the list`);
+				assert.equal(await p.$eval(`#meetings-cancelled li[data-meeting="${id}"] .status`, (e) => getComputedStyle(e).color), danger);
+			}
+			await shoot(d.page, 'meetings-cancelled', 'tablet');
+			assert.deepEqual(await axeCheck(d.page, 'meetings-cancelled (tablet)'), [], 'axe: the list with a cancelled meeting');
+
 			await d.page.click('#bell');
 			await d.page.waitForSelector('#bell-list li[data-kind="meeting.cancelled"]', { timeout: 30_000 });
-			assert.match(await d.page.textContent('#bell-list li[data-kind="meeting.cancelled"]') ?? '', /Họp bàn phương án nhân sự/);
+			const told = await d.page.textContent('#bell-list li[data-kind="meeting.cancelled"]') ?? '';
+			assert.match(told, /Họp bàn phương án nhân sự/);
+			assert.match(told, /Lý do: Lùi lại theo chỉ đạo của Chủ tịch UBND tỉnh\./, 'the reason in the bell');
 			await shoot(d.page, 'bell-cancelled', 'tablet');
 			assert.deepEqual(d.problems, [], 'reader page errors');
 		} finally {

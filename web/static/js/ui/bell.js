@@ -53,7 +53,7 @@ export function bell(ctx, icon) {
 						return h('li', { class: n.read_at ? 'read' : 'unread', 'data-kind': n.kind },
 							h('a', { href: path, onclick: (/** @type {MouseEvent} */ ev) => { ev.preventDefault(); void open(n, path); } },
 								h('strong', {}, n.title),
-								h('span', { class: 'bell-body' }, String(n.body ?? '').split('\n').filter((l) => !/^(Xem|https?:)/.test(l)).slice(0, 2).join(' · ')),
+								h('span', { class: 'bell-body' }, String(n.body ?? '').split('\n').filter((l) => !/^(Xem|https?:)/.test(l)).slice(0, 4).join(' · ')),
 								h('span', { class: 'muted' }, formatDateTime(n.created_at), n.read_at ? '' : ' · ' + t('bell.unread'))));
 					})));
 		} catch (err) {

@@ -19,7 +19,9 @@ export async function dashboardScreen(main, ctx) {
 	document.title = t('dash.title') + ' — ' + t('app.name');
 	const q = new URLSearchParams(location.search);
 	const year = today().slice(0, 4);
-	const meetings = await api.get('/meetings').then((r) => (Array.isArray(r) ? r : r.meetings ?? []), () => []);
+	// A cancelled meeting assigned nothing: it is not among the filters.
+	const meetings = await api.get('/meetings').then((r) => (Array.isArray(r) ? r : r.meetings ?? []), () => [])
+		.then((/** @type {any[]} */ ms) => ms.filter((m) => m.status !== 'cancelled'));
 	const f = {
 		by: h('select', { id: 'd-by' }, ['unit', 'leader'].map((b) => h('option', { value: b, selected: (q.get('by') ?? 'unit') === b }, t('dash.by.' + b)))),
 		// The period of deadlines: this calendar year so far and what is due after.

@@ -12,6 +12,7 @@ import { peoplePicker } from './people.js';
 import { hallPicker, levelRanks } from './hallpick.js';
 import { confirmDialog } from './confirm.js';
 import { agendaSection } from './editor_agenda.js';
+import { meetingStatus } from './meetings.js';
 
 /** The roles invited from the "other people" picker. */
 const otherRoles = ['delegate', 'presenter', 'observer', 'guest'];
@@ -50,7 +51,7 @@ export async function editorScreen(main, ctx, params) {
 	const drawStatus = () => {
 		if (!m) return;
 		statusLine.setAttribute('data-status', m.status);
-		replace(statusLine, t('editor.statusNow', { status: t('room.status.' + m.status) }),
+		replace(statusLine, t('editor.statusLabel'), ' ', meetingStatus(m.status),
 			m.status === 'cancelled' && m.cancel_reason ? ' — ' + t('editor.cancelled', { reason: m.cancel_reason }) : '');
 	};
 	const details = h('form', { class: 'card editor-details', novalidate: true },
@@ -185,7 +186,7 @@ export async function editorScreen(main, ctx, params) {
 					await act(async () => { m = await api.post(`/meetings/${id}/publish`); drawLife(); });
 				} }, t('editor.publish')));
 		} else {
-			body.push(h('p', { class: 'ok', id: 'published' }, t('room.status.' + m.status)));
+			body.push(h('p', { id: 'published' }, meetingStatus(m.status)));
 		}
 		if (m.status === 'published') body.push(h('p', { class: 'muted' }, t('editor.rescheduleText')));
 		if (m.status === 'draft' || m.status === 'published') {

@@ -1,4 +1,6 @@
-// My meetings: today, upcoming and past, from GET /api/v1/meetings.
+// My meetings: today, upcoming and past, from GET /api/v1/meetings; a
+// cancelled meeting leaves those groups for its own, whatever its date, so
+// nobody reads it as still to come.
 
 import { ApiError, errorMessage } from '../api.js';
 import { t, has, formatDateTime } from '../i18n.js';
@@ -12,7 +14,19 @@ import { h, replace } from './dom.js';
  * @property {string} [ends_at]
  * @property {string} [status]
  * @property {string} [kind]
+ * @property {string} [cancel_reason]
  */
+
+/**
+ * meetingStatus is a meeting's status as a badge, coloured by what it
+ * means: draft and ended neutral, published blue, in session green,
+ * cancelled red (app.css .ms-*).
+ * @param {string} status
+ * @param {string} [id]
+ */
+export function meetingStatus(status, id) {
+	return h('span', { class: 'status ms-' + status, 'data-status': status, id }, has('room.status.' + status) ? t('room.status.' + status) : status);
+}
 
 /** @type {import('./app.js').Screen} */
 export async function meetingsScreen(main, ctx) {
@@ -37,17 +51,19 @@ export async function meetingsScreen(main, ctx) {
 		return;
 	}
 	body.removeAttribute('aria-busy');
-	const { today, upcoming, past } = split(list, new Date());
+	const { today, upcoming, past, cancelled } = split(list, new Date());
 	/** @param {string} path */
 	const go = ctx.link;
 	replace(body,
-		group(t('meetings.today'), today, organizer, go),
-		group(t('meetings.upcoming'), upcoming, organizer, go),
-		group(t('meetings.past'), past.reverse(), organizer, go));
+		group('today', t('meetings.today'), today, organizer, go),
+		group('upcoming', t('meetings.upcoming'), upcoming, organizer, go),
+		group('past', t('meetings.past'), past.reverse(), organizer, go),
+		cancelled.length > 0 && group('cancelled', t('meetings.cancelled'), cancelled.reverse(), organizer, go));
 }
 
 /**
- * split sorts meetings into today (Vietnam calendar day), upcoming and past.
+ * split sorts meetings into today (Vietnam calendar day), upcoming, past
+ * and cancelled (any day).
  * @param {MeetingSummary[]} list
  * @param {Date} now
  */
@@ -58,32 +74,36 @@ export function split(list, now) {
 	/** @type {MeetingSummary[]} */ const today = [];
 	/** @type {MeetingSummary[]} */ const upcoming = [];
 	/** @type {MeetingSummary[]} */ const past = [];
+	/** @type {MeetingSummary[]} */ const cancelled = [];
 	for (const m of sorted) {
 		const s = new Date(m.starts_at);
-		if (day(s) === todayKey) today.push(m);
+		if (m.status === 'cancelled') cancelled.push(m);
+		else if (day(s) === todayKey) today.push(m);
 		else if (s > now) upcoming.push(m);
 		else past.push(m);
 	}
-	return { today, upcoming, past };
+	return { today, upcoming, past, cancelled };
 }
 
 /**
+ * @param {string} key the group's id: meetings-<key>
  * @param {string} title
  * @param {MeetingSummary[]} items
  * @param {boolean} organizer
  * @param {(path: string) => (ev: MouseEvent) => void} go
  */
-function group(title, items, organizer, go) {
-	return h('section', { class: 'group' },
-		h('h2', {}, title),
+function group(key, title, items, organizer, go) {
+	return h('section', { class: 'group', id: 'meetings-' + key, 'aria-labelledby': 'meetings-' + key + '-h' },
+		h('h2', { id: 'meetings-' + key + '-h' }, title),
 		items.length === 0
 			? h('p', { class: 'muted' }, t('meetings.none'))
-			: h('ul', { class: 'meetings' }, items.map((m) => h('li', { class: 'card' },
+			: h('ul', { class: 'meetings' }, items.map((m) => h('li', { class: 'card' + (m.status === 'cancelled' ? ' cancelled' : ''), 'data-meeting': String(m.id) },
 				h('div', {},
-					h('strong', {}, m.title),
-					h('div', { class: 'muted' }, formatDateTime(m.starts_at), ' · ', m.kind && has('kind.' + m.kind) ? t('kind.' + m.kind) : '', m.status ? ' · ' + t('room.status.' + m.status) : '')),
+					h('strong', { class: 'm-title' }, m.title), ' ', m.status && meetingStatus(m.status),
+					h('div', { class: 'muted' }, formatDateTime(m.starts_at), m.kind && has('kind.' + m.kind) ? ' · ' + t('kind.' + m.kind) : ''),
+					m.status === 'cancelled' && m.cancel_reason && h('div', { class: 'muted reason' }, t('meetings.reason', { reason: m.cancel_reason }))),
 				h('div', { class: 'actions' },
 					organizer && h('a', { class: 'button', href: `/meetings/${m.id}/edit`, onclick: go(`/meetings/${m.id}/edit`) }, t('editor.edit')),
 					(m.status === 'in_session' || m.status === 'ended') && h('a', { class: 'button', href: `/meetings/${m.id}/minutes`, onclick: go(`/meetings/${m.id}/minutes`) }, t('minutes.title')),
-					m.status !== 'draft' && h('a', { class: 'button primary', href: '/meetings/' + m.id, onclick: go('/meetings/' + m.id) }, t('meetings.open')))))));
+					m.status !== 'draft' && m.status !== 'cancelled' && h('a', { class: 'button primary', href: '/meetings/' + m.id, onclick: go('/meetings/' + m.id) }, t('meetings.open')))))));
 }

@@ -11,6 +11,7 @@ import { t, has } from '../i18n.js';
 import { h, replace } from './dom.js';
 import { voteDialog, votePanel } from './vote.js';
 import { Moderation } from './moderation.js';
+import { meetingStatus } from './meetings.js';
 
 /**
  * @typedef {object} RoomData
@@ -143,7 +144,7 @@ export async function roomScreen(main, ctx, params) {
 				h('div', {},
 					h('h1', {}, data.meeting.title),
 					h('p', { class: 'muted' }, has('kind.' + data.meeting.kind) ? t('kind.' + data.meeting.kind) : data.meeting.kind,
-						' · ', h('span', { id: 'session-status', 'data-status': snap.status }, t('room.status.' + snap.status)),
+						' · ', meetingStatus(snap.status, 'session-status'),
 						' · ', stage.quality,
 						// Everyone sees that the session is being recorded.
 						snap.recording && h('span', { class: 'rec-on', id: 'recording-on', role: 'status' }, ' ', t('rec.on')))),
