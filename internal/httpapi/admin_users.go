@@ -44,13 +44,14 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p *auth.Princ
 }
 
 type userInput struct {
-	UnitID   auth.UnitID      `json:"unit_id"`
-	Username string           `json:"username"`
-	FullName string           `json:"full_name"`
-	Email    string           `json:"email"`
-	Position string           `json:"position"`
-	Password string           `json:"password"`
-	Grants   []auth.RoleGrant `json:"grants"`
+	UnitID     auth.UnitID      `json:"unit_id"`
+	Username   string           `json:"username"`
+	FullName   string           `json:"full_name"`
+	Email      string           `json:"email"`
+	Position   string           `json:"position"`
+	PersonalID string           `json:"personal_id"`
+	Password   string           `json:"password"`
+	Grants     []auth.RoleGrant `json:"grants"`
 }
 
 // createUser answers the user, and the temporary password when the
@@ -69,10 +70,11 @@ func (s *Server) createUser(ctx context.Context, p *auth.Principal, in userInput
 
 // userPatch is org.UserChange as JSON.
 type userPatch struct {
-	UnitID   *auth.UnitID `json:"unit_id"`
-	FullName *string      `json:"full_name"`
-	Email    *string      `json:"email"`
-	Position *string      `json:"position"`
+	UnitID     *auth.UnitID `json:"unit_id"`
+	FullName   *string      `json:"full_name"`
+	Email      *string      `json:"email"`
+	Position   *string      `json:"position"`
+	PersonalID *string      `json:"personal_id"`
 }
 
 func (s *Server) updateUser(ctx context.Context, p *auth.Principal, id auth.UserID, in userPatch) (org.User, error) {

@@ -18,6 +18,10 @@ var (
 	// ErrSelf means an admin tried to deactivate or change the roles of
 	// their own account (one slip would lock the province out).
 	ErrSelf = fault.New(fault.Conflict, "own_account", "you cannot deactivate your own account or change your own roles")
+	// ErrPersonalIDTaken means another account already has the personal
+	// ID number: two accounts linked to one citizen would let the province
+	// account sign in as either.
+	ErrPersonalIDTaken = fault.New(fault.Conflict, "personal_id_taken", "another account already has this personal ID number")
 	// ErrImportFormat means an import file is neither XLSX nor CSV (a
 	// renamed picture, an old .xls, a PDF).
 	ErrImportFormat = fault.New(fault.Unsupported, "import_format", "the file is not an XLSX workbook or a UTF-8 CSV file")

@@ -19,7 +19,9 @@ import (
 // it: Line), email_format, name_format, position_format, unit_unknown,
 // unit_ambiguous (two units have that name: use the code), unit_inactive,
 // unit_scope (outside the importer's units), role_unknown, role_hall
-// (hall operators are given their hall on the user screen).
+// (hall operators are given their hall on the user screen),
+// personal_id_format (not 12 digits), personal_id_duplicate (an earlier
+// line has it: Line), personal_id_taken (an account has it).
 type ImportProblem struct {
 	Field string `json:"field"`
 	Code  string `json:"code"`
@@ -28,16 +30,18 @@ type ImportProblem struct {
 
 // ImportRow is one row of the file as read and checked.
 type ImportRow struct {
-	Line     int             `json:"line"`
-	Username string          `json:"username"`
-	FullName string          `json:"full_name"`
-	Email    string          `json:"email"`
-	Position string          `json:"position"`
-	Unit     string          `json:"unit"` // as written in the file
-	UnitID   auth.UnitID     `json:"unit_id,omitempty"`
-	UnitName string          `json:"unit_name,omitempty"`
-	Roles    []auth.Role     `json:"roles"`
-	Problems []ImportProblem `json:"problems"`
+	Line     int    `json:"line"`
+	Username string `json:"username"`
+	FullName string `json:"full_name"`
+	Email    string `json:"email"`
+	Position string `json:"position"`
+	// PersonalID is the optional citizen identity number, cleaned.
+	PersonalID string          `json:"personal_id"`
+	Unit       string          `json:"unit"` // as written in the file
+	UnitID     auth.UnitID     `json:"unit_id,omitempty"`
+	UnitName   string          `json:"unit_name,omitempty"`
+	Roles      []auth.Role     `json:"roles"`
+	Problems   []ImportProblem `json:"problems"`
 }
 
 // ImportedUser is a created account and its temporary password, shown
@@ -69,7 +73,7 @@ var roleLabels = map[string]auth.Role{
 
 // ImportUsers reads an XLSX or CSV file of users (a header row, then one
 // user a row: username, full name, unit code or exact name required;
-// e-mail, position, roles optional) and checks every row. A dry run only
+// e-mail, position, roles and the personal ID number optional) and checks every row. A dry run only
 // reports. A confirmed import writes nothing unless every row is clean,
 // and then writes every user in one transaction, each with a generated
 // temporary password that must be changed at first login.
@@ -156,6 +160,16 @@ func parseRow(rec record, cols map[string]int) ImportRow {
 	if r.Unit == "" {
 		problem("unit", "required")
 	}
+	r.PersonalID = cleanPersonalID(cell(colPersonalID))
+	if len(r.PersonalID) == 11 && allDigits(r.PersonalID) {
+		// Excel keeps a number typed in a cell as a number and drops its
+		// leading zero; every CCCD starts with 0 (the province code 001–096),
+		// so eleven digits are that number with its zero lost.
+		r.PersonalID = "0" + r.PersonalID
+	}
+	if r.PersonalID != "" && !personalIDRe.MatchString(r.PersonalID) {
+		problem("personal_id", "personal_id_format")
+	}
 	seen := map[auth.Role]bool{}
 	for _, name := range strings.FieldsFunc(cell(colRoles), func(c rune) bool { return c == ',' || c == ';' || c == '\n' }) {
 		key := foldKey(name)
@@ -206,6 +220,8 @@ func (s *Service) checkRows(ctx context.Context, p *auth.Principal, rows []Impor
 	}
 	first := map[string]int{}
 	var names []string
+	firstID := map[string]int{}
+	var ids []string
 	for i := range rows {
 		r := &rows[i]
 		problem := func(field, code string, line int) {
@@ -231,6 +247,14 @@ func (s *Service) checkRows(ctx context.Context, p *auth.Principal, rows []Impor
 				r.UnitID, r.UnitName = u.ID, u.Name
 			}
 		}
+		if r.PersonalID != "" && personalIDRe.MatchString(r.PersonalID) {
+			if line, dup := firstID[r.PersonalID]; dup {
+				problem("personal_id", "personal_id_duplicate", line)
+			} else {
+				firstID[r.PersonalID] = r.Line
+				ids = append(ids, r.PersonalID)
+			}
+		}
 		if r.Username == "" || !usernameRe.MatchString(r.Username) {
 			continue
 		}
@@ -240,6 +264,19 @@ func (s *Service) checkRows(ctx context.Context, p *auth.Principal, rows []Impor
 		}
 		first[r.Username] = r.Line
 		names = append(names, r.Username)
+	}
+	if len(ids) > 0 {
+		takenIDs, err := s.st.TakenPersonalIDs(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for _, id := range takenIDs {
+			for i := range rows {
+				if rows[i].PersonalID == id && firstID[id] == rows[i].Line {
+					rows[i].Problems = append(rows[i].Problems, ImportProblem{Field: "personal_id", Code: "personal_id_taken"})
+				}
+			}
+		}
 	}
 	if len(names) == 0 {
 		return nil
@@ -299,9 +336,10 @@ func (s *Service) writeImport(ctx context.Context, p *auth.Principal, rows []Imp
 	for i, r := range rows {
 		gs := grantsOf(r)
 		us[i] = NewUser{UnitID: r.UnitID, Username: r.Username, FullName: r.FullName, Email: r.Email, Position: r.Position,
-			PasswordHash: hashes[i], Grants: gs, MustChangePassword: true}
+			PersonalID: r.PersonalID, PasswordHash: hashes[i], Grants: gs, MustChangePassword: true}
 		es[i] = entry(p, "user.create", "user", "", map[string]any{"username": r.Username, "unit_id": r.UnitID,
-			"full_name": r.FullName, "grants": gs, "generated_password": true, "import_line": r.Line})
+			"full_name": r.FullName, "grants": gs, "generated_password": true, "import_line": r.Line,
+			"personal_id": maskPersonalID(r.PersonalID)})
 	}
 	summary := entry(p, "user.import", "user", "", map[string]any{"rows": len(rows)})
 	created, err := s.st.ImportUsers(ctx, us, es, summary, s.now())

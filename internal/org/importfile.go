@@ -123,6 +123,8 @@ const (
 	colPosition = "position"
 	colUnit     = "unit"
 	colRoles    = "roles"
+	// colPersonalID is optional: the citizen identity number (CCCD).
+	colPersonalID = "personal_id"
 )
 
 var headerNames = map[string]string{
@@ -132,6 +134,8 @@ var headerNames = map[string]string{
 	"position": colPosition, "chuc_vu": colPosition,
 	"unit": colUnit, "unit_code": colUnit, "don_vi": colUnit, "ma_don_vi": colUnit,
 	"roles": colRoles, "role": colRoles, "vai_tro": colRoles,
+	"personal_id": colPersonalID, "cccd": colPersonalID, "so_cccd": colPersonalID, "can_cuoc": colPersonalID,
+	"so_can_cuoc": colPersonalID, "so_dinh_danh": colPersonalID, "so_dinh_danh_ca_nhan": colPersonalID, "ma_dinh_danh": colPersonalID,
 }
 
 // foldKey folds a header or a label: no diacritics, đ → d, lowercase,

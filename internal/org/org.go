@@ -50,7 +50,11 @@ type User struct {
 	FullName string      `json:"full_name"`
 	Email    string      `json:"email"`
 	Position string      `json:"position"`
-	Active   bool        `json:"active"`
+	// PersonalID is the 12-digit citizen identity number (CCCD) a single
+	// sign-on provider may link the account by (CAU_OIDC_LINK_FIELD=
+	// personal_id); "" when not recorded. Only administrators see it.
+	PersonalID string `json:"personal_id"`
+	Active     bool   `json:"active"`
 	// DemoPassword: the account still has the published demo password
 	// (CAU_ENV=production refuses to start while any active one does).
 	DemoPassword bool `json:"demo_password"`
@@ -90,6 +94,7 @@ type NewUser struct {
 	FullName     string
 	Email        string
 	Position     string
+	PersonalID   string // "" for none
 	PasswordHash string
 	Grants       []auth.RoleGrant
 	// MustChangePassword is set when the password was generated.
@@ -102,6 +107,8 @@ type UserChange struct {
 	FullName *string
 	Email    *string
 	Position *string
+	// PersonalID sets the citizen identity number; "" removes it.
+	PersonalID *string
 }
 
 // Store is the storage org needs; every mutating method appends e to the
@@ -137,6 +144,8 @@ type Store interface {
 	ResetPassword(ctx context.Context, id auth.UserID, hash string, e audit.Entry, now time.Time) error
 	// TakenUsernames returns those of names that accounts already have.
 	TakenUsernames(ctx context.Context, names []string) ([]string, error)
+	// TakenPersonalIDs returns those of ids that accounts already have.
+	TakenPersonalIDs(ctx context.Context, ids []string) ([]string, error)
 	// ImportUsers creates every user with its grants and audit entry (the
 	// entries' ObjectID is filled in) and then appends summary, all in one
 	// transaction: any failure writes nothing.

@@ -106,6 +106,36 @@ func newPassword() string {
 	return strings.ToLower(base32.StdEncoding.EncodeToString(b))
 }
 
+// personalIDRe is the citizen identity number: 12 digits (CCCD, số
+// định danh cá nhân). Spaces and dots typed to group the digits are
+// dropped first (cleanPersonalID).
+var personalIDRe = regexp.MustCompile(`^[0-9]{12}$`)
+
+// cleanPersonalID drops what people type to group the digits.
+func cleanPersonalID(v string) string {
+	return strings.NewReplacer(" ", "", ".", "", "-", "", "\u00a0", "").Replace(strings.TrimSpace(v))
+}
+
+func allDigits(v string) bool {
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return v != ""
+}
+
+// checkPersonalID cleans *v and checks it is empty or 12 digits.
+func checkPersonalID(fields map[string]fault.Problem, v *string) {
+	if v == nil {
+		return
+	}
+	*v = cleanPersonalID(*v)
+	if *v != "" && !personalIDRe.MatchString(*v) {
+		fields["personal_id"] = fault.WrongFormat
+	}
+}
+
 func checkEmail(fields map[string]fault.Problem, v string) {
 	if v == "" {
 		return

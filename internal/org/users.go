@@ -2,6 +2,7 @@ package org
 
 import (
 	"context"
+	"strings"
 
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/fault"
@@ -37,7 +38,23 @@ func (s *Service) Users(ctx context.Context, p *auth.Principal, f UserFilter) ([
 		}
 		f.UnitID, f.IncludeDescendants = &own, false
 	}
-	return s.st.Users(ctx, f)
+	us, total, err := s.st.Users(ctx, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	for i := range us {
+		us[i] = redact(p, us[i])
+	}
+	return us, total, nil
+}
+
+// redact hides what only administrators may read (the personal ID
+// number) from the secretaries, chairs and colleagues who list people.
+func redact(p *auth.Principal, u User) User {
+	if !p.Has(auth.RoleAdmin) {
+		u.PersonalID = ""
+	}
+	return u
 }
 
 // User returns one account to whoever may list it (see Users).
@@ -48,7 +65,7 @@ func (s *Service) User(ctx context.Context, p *auth.Principal, id auth.UserID) (
 	}
 	switch {
 	case p.HasGlobal(auth.RoleAdmin), p.HasAnywhere(auth.RoleSecretary, auth.RoleChair), u.UnitID == p.UnitID:
-		return u, nil
+		return redact(p, u), nil
 	case p.Has(auth.RoleAdmin):
 		if err := s.requireAdmin(ctx, p, u.UnitID); err != nil {
 			return User{}, err
@@ -65,8 +82,10 @@ type UserInput struct {
 	FullName string
 	Email    string
 	Position string
-	Password string // empty: a temporary one is generated and returned once
-	Grants   []auth.RoleGrant
+	// PersonalID is the 12-digit citizen identity number, "" for none.
+	PersonalID string
+	Password   string // empty: a temporary one is generated and returned once
+	Grants     []auth.RoleGrant
 }
 
 func checkProfile(fields map[string]fault.Problem, fullName, email, position *string) {
@@ -95,6 +114,7 @@ func (s *Service) CreateUser(ctx context.Context, p *auth.Principal, in UserInpu
 		fields["username"] = fault.WrongFormat
 	}
 	checkProfile(fields, &in.FullName, &in.Email, &in.Position)
+	checkPersonalID(fields, &in.PersonalID)
 	if in.UnitID <= 0 {
 		fields["unit_id"] = fault.Required
 	}
@@ -128,9 +148,9 @@ func (s *Service) CreateUser(ctx context.Context, p *auth.Principal, in UserInpu
 		in.Grants = []auth.RoleGrant{}
 	}
 	e := entry(p, "user.create", "user", "", map[string]any{"username": in.Username, "unit_id": in.UnitID,
-		"full_name": in.FullName, "grants": in.Grants, "generated_password": generated != ""})
+		"full_name": in.FullName, "grants": in.Grants, "generated_password": generated != "", "personal_id": maskPersonalID(in.PersonalID)})
 	created, err := s.st.CreateUser(ctx, NewUser{UnitID: in.UnitID, Username: in.Username, FullName: in.FullName,
-		Email: in.Email, Position: in.Position, PasswordHash: hash, Grants: in.Grants, MustChangePassword: generated != ""}, e, s.now())
+		Email: in.Email, Position: in.Position, PersonalID: in.PersonalID, PasswordHash: hash, Grants: in.Grants, MustChangePassword: generated != ""}, e, s.now())
 	if err != nil {
 		return User{}, "", err
 	}
@@ -148,10 +168,16 @@ func (s *Service) UpdateUser(ctx context.Context, p *auth.Principal, id auth.Use
 	}
 	fields := map[string]fault.Problem{}
 	checkProfile(fields, c.FullName, c.Email, c.Position)
+	checkPersonalID(fields, c.PersonalID)
 	if err := fault.Check(fields); err != nil {
 		return User{}, err
 	}
 	detail := map[string]any{}
+	// The audit log records that the number changed, and its last digits
+	// for the administrator who checks whose it was, never the whole of it.
+	if c.PersonalID != nil && *c.PersonalID != u.PersonalID {
+		detail["personal_id"] = map[string]string{"before": maskPersonalID(u.PersonalID), "after": maskPersonalID(*c.PersonalID)}
+	}
 	if c.UnitID != nil && *c.UnitID != u.UnitID {
 		if _, err := s.activeUnit(ctx, "unit_id", *c.UnitID); err != nil {
 			return User{}, err
@@ -253,4 +279,13 @@ func (s *Service) ResetPassword(ctx context.Context, p *auth.Principal, id auth.
 		return "", err
 	}
 	return pw, s.st.ResetPassword(ctx, id, hash, entry(p, "user.reset_password", "user", id, nil), s.now())
+}
+
+// maskPersonalID keeps the last three digits of a personal ID number for
+// the audit log ("*********234"); "" stays "".
+func maskPersonalID(v string) string {
+	if len(v) <= 3 {
+		return v
+	}
+	return strings.Repeat("*", len(v)-3) + v[len(v)-3:]
 }

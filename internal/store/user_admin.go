@@ -2,23 +2,25 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/cau-gov/cau/internal/audit"
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/org"
 )
 
-const adminUserColumns = `u.id, u.unit_id, u.username, u.full_name, u.email, u.position, u.active, u.demo_password,
+const adminUserColumns = `u.id, u.unit_id, u.username, u.full_name, u.email, u.position, coalesce(u.personal_id, ''), u.active, u.demo_password,
 	coalesce(u.locked_until > now(), false), u.must_change_password, u.created_at`
 
 func scanAdminUser(row pgx.CollectableRow) (org.User, error) {
 	var u org.User
-	err := row.Scan(&u.ID, &u.UnitID, &u.Username, &u.FullName, &u.Email, &u.Position, &u.Active, &u.DemoPassword, &u.Locked,
+	err := row.Scan(&u.ID, &u.UnitID, &u.Username, &u.FullName, &u.Email, &u.Position, &u.PersonalID, &u.Active, &u.DemoPassword, &u.Locked,
 		&u.MustChangePassword, &u.CreatedAt)
 	return u, err
 }
@@ -77,7 +79,7 @@ func (db *DB) Users(ctx context.Context, f org.UserFilter) ([]org.User, int, err
 	total := 0
 	users, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (org.User, error) {
 		var u org.User
-		err := row.Scan(&u.ID, &u.UnitID, &u.Username, &u.FullName, &u.Email, &u.Position, &u.Active, &u.DemoPassword, &u.Locked,
+		err := row.Scan(&u.ID, &u.UnitID, &u.Username, &u.FullName, &u.Email, &u.Position, &u.PersonalID, &u.Active, &u.DemoPassword, &u.Locked,
 			&u.MustChangePassword, &u.CreatedAt, &total)
 		return u, err
 	})
@@ -177,11 +179,11 @@ func insertUser(ctx context.Context, tx pgx.Tx, n org.NewUser, e audit.Entry, no
 	var id auth.UserID
 	err := tx.QueryRow(ctx, `
 		INSERT INTO users (unit_id, username, full_name, email, position, password_hash, must_change_password,
-			created_at, updated_at, password_changed_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8) RETURNING id`,
-		n.UnitID, n.Username, n.FullName, n.Email, n.Position, n.PasswordHash, n.MustChangePassword, now).Scan(&id)
+			created_at, updated_at, password_changed_at, personal_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8, NULLIF($9, '')) RETURNING id`,
+		n.UnitID, n.Username, n.FullName, n.Email, n.Position, n.PasswordHash, n.MustChangePassword, now, n.PersonalID).Scan(&id)
 	if err != nil {
-		return 0, fmt.Errorf("user %s: %w", n.Username, constraintError(err))
+		return 0, fmt.Errorf("user %s: %w", n.Username, userError(err))
 	}
 	if err := insertGrants(ctx, tx, id, n.Grants, now); err != nil {
 		return 0, err
@@ -225,15 +227,35 @@ func (db *DB) TakenUsernames(ctx context.Context, names []string) ([]string, err
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
+// TakenPersonalIDs implements org.Store.
+func (db *DB) TakenPersonalIDs(ctx context.Context, ids []string) ([]string, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT personal_id FROM users WHERE personal_id = ANY($1) ORDER BY personal_id`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("taken personal ids: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// userError is constraintError with the personal ID number's own
+// refusal: two admins giving one number at once, the second is told why.
+func userError(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "users_personal_id_idx" {
+		return org.ErrPersonalIDTaken
+	}
+	return constraintError(err)
+}
+
 // UpdateUser implements org.Store.
 func (db *DB) UpdateUser(ctx context.Context, id auth.UserID, c org.UserChange, e audit.Entry, now time.Time) (org.User, error) {
 	err := db.InTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `
 			UPDATE users SET unit_id = coalesce($2, unit_id), full_name = coalesce($3, full_name),
-				email = coalesce($4, email), position = coalesce($5, position), updated_at = $6
-			WHERE id = $1`, id, c.UnitID, c.FullName, c.Email, c.Position, now)
+				email = coalesce($4, email), position = coalesce($5, position), updated_at = $6,
+				personal_id = CASE WHEN $7::text IS NULL THEN personal_id ELSE NULLIF($7, '') END
+			WHERE id = $1`, id, c.UnitID, c.FullName, c.Email, c.Position, now, c.PersonalID)
 		if err != nil {
-			return constraintError(err)
+			return userError(err)
 		}
 		if tag.RowsAffected() == 0 {
 			return ErrNotFound

@@ -22,7 +22,7 @@ export async function adminImportScreen(main, ctx) {
 		h('ul', { class: 'muted' }, ['cols', 'units', 'roles', 'passwords'].map((k) => h('li', {}, t('admin.import.help.' + k)))),
 		h('p', {}, h('button', { type: 'button', class: 'link', id: 'import-template', onclick: () => {
 			// A template the office fills in Excel (UTF-8 with BOM so Excel reads the diacritics).
-			const head = ['username', 'full_name', 'email', 'position', 'unit', 'roles'].map((c) => t('admin.import.col.' + c)).join(',');
+			const head = ['username', 'full_name', 'email', 'position', 'unit', 'roles', 'personal_id'].map((c) => t('admin.import.col.' + c)).join(',');
 			saveFile(new TextEncoder().encode('\ufeff' + head + '\r\n').buffer, t('admin.import.templateFile'), 'text/csv');
 		} }, t('admin.import.template'))),
 		h('label', { for: 'import-file' }, t('admin.import.file')), file,

@@ -82,12 +82,14 @@ export async function adminUsersScreen(main, ctx) {
 		const name = h('input', { required: true, maxlength: 200 });
 		const email = h('input', { type: 'email', maxlength: 254 });
 		const position = h('input', { maxlength: 200 });
+		const personalId = personalIdInput('new-personal-id', '');
 		const delegate = h('input', { type: 'checkbox', id: 'new-delegate', checked: true });
 		const out = h('div', { id: 'create-result' });
 		const form = h('form', { class: 'card', id: 'user-create', hidden: true, 'aria-labelledby': 'user-create-h' },
 			h('h2', { id: 'user-create-h' }, t('admin.users.new')),
 			h('div', { class: 'fields' }, field('new-unit', t('admin.users.unit'), unit), field('new-username', t('admin.users.username'), username),
-				field('new-name', t('admin.users.name'), name), field('new-email', t('admin.users.email'), email), field('new-position', t('admin.users.position'), position)),
+				field('new-name', t('admin.users.name'), name), field('new-email', t('admin.users.email'), email), field('new-position', t('admin.users.position'), position),
+				personalIdField('new-personal-id', personalId)),
 			h('label', { class: 'check' }, delegate, ' ', t('admin.users.asDelegate')),
 			h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('admin.users.create')),
 				h('button', { type: 'button', onclick: () => { form.hidden = true; } }, t('admin.cancel'))),
@@ -97,10 +99,10 @@ export async function adminUsersScreen(main, ctx) {
 			msg.clear();
 			try {
 				const r = await api.post('/users', { unit_id: Number(unit.value), username: username.value, full_name: name.value, email: email.value,
-					position: position.value, grants: delegate.checked ? [{ role: 'delegate' }] : [] });
+					position: position.value, personal_id: personalId.value, grants: delegate.checked ? [{ role: 'delegate' }] : [] });
 				replace(out, temporaryPassword(r.user.username, r.temporary_password));
 				msg.ok(t('admin.users.created', { name: r.user.full_name }));
-				for (const x of [username, name, email, position]) x.value = '';
+				for (const x of [username, name, email, position, personalId]) x.value = '';
 				await load(0);
 			} catch (err) { msg.fail(errorMessage(err)); }
 		});
@@ -122,14 +124,16 @@ export async function adminUserScreen(main, ctx, params) {
 	const name = h('input', { value: u.full_name, required: true, maxlength: 200 });
 	const email = h('input', { type: 'email', value: u.email ?? '', maxlength: 254 });
 	const position = h('input', { value: u.position ?? '', maxlength: 200 });
+	const personalId = personalIdInput('u-personal-id', u.personal_id ?? '');
 	const profile = h('form', { class: 'card', id: 'user-profile', 'aria-labelledby': 'profile-h' },
 		h('h2', { id: 'profile-h' }, t('admin.users.profile')),
 		h('div', { class: 'fields' }, field('u-name', t('admin.users.name'), name), field('u-email', t('admin.users.email'), email),
-			field('u-position', t('admin.users.position'), position), field('u-unit', t('admin.users.unit'), unit)),
+			field('u-position', t('admin.users.position'), position), field('u-unit', t('admin.users.unit'), unit),
+			personalIdField('u-personal-id', personalId)),
 		h('button', { type: 'submit', class: 'primary' }, t('admin.save')));
 	profile.addEventListener('submit', (ev) => {
 		ev.preventDefault();
-		void act(() => api.patch(`/users/${id}`, { full_name: name.value, email: email.value, position: position.value, unit_id: Number(unit.value) }), t('admin.saved'));
+		void act(() => api.patch(`/users/${id}`, { full_name: name.value, email: email.value, position: position.value, unit_id: Number(unit.value), personal_id: personalId.value }), t('admin.saved'));
 	});
 
 	/** @type {any[]} */
@@ -208,6 +212,25 @@ export function temporaryPassword(username, pw) {
 	return h('div', { class: 'notice temp-password', role: 'status' },
 		h('p', {}, t('admin.users.tempFor', { u: username }), ' ', h('code', { class: 'password', 'data-password': '' }, pw)),
 		h('p', { class: 'muted' }, t('admin.users.tempOnce')));
+}
+
+/**
+ * personalIdInput is the citizen identity number's box: digits only on a
+ * phone's keyboard; the server checks it is 12 digits and unique.
+ * @param {string} id
+ * @param {string} value
+ */
+function personalIdInput(id, value) {
+	return h('input', { id, value, inputmode: 'numeric', autocomplete: 'off', maxlength: 20, 'aria-describedby': id + '-hint' });
+}
+
+/**
+ * @param {string} id
+ * @param {HTMLElement} input
+ */
+function personalIdField(id, input) {
+	return h('div', { class: 'field wide' }, h('label', { for: id }, t('admin.users.personalId')), input,
+		h('p', { class: 'muted small', id: id + '-hint' }, t('admin.users.personalIdHint')));
 }
 
 /** @param {any} u */
