@@ -97,7 +97,7 @@ func TestImportPersonalID(t *testing.T) {
 	w.env.DoJSON(t, "PATCH", fmt.Sprintf("/api/v1/users/%d", w.targetUser), w.tokens["admin"], map[string]any{"personal_id": "068090009999"}, http.StatusOK, nil)
 	csv := strings.Join([]string{
 		"Tên đăng nhập,Họ và tên,Đơn vị,Số CCCD",
-		"nv.an,Nguyễn Văn An,tan-ha,068090001111", // 2: clean
+		"nv.an,Nguyễn Văn An,tan-ha,068090001111",  // 2: clean
 		"nv.binh,Trần Thị Bình,tan-ha,68090002222", // 3: clean, its zero restored
 		"nv.cuong,Hoàng Cường,tan-ha,068090001111", // 4: the same as line 2
 		"nv.dung,Vũ Dũng,tan-ha,068090009999",      // 5: taken by an account
