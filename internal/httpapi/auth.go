@@ -254,7 +254,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, p *auth.
 		return err
 	}
 	if !s.cfg.OIDC.LocalPasswords {
-		return sso.ErrPasswordsOff
+		return sso.ErrPasswordChangeOff
 	}
 	if in.OldPassword == "" || in.NewPassword == "" {
 		return &fault.Invalid{Fields: map[string]fault.Problem{"old_password": fault.Required, "new_password": fault.Required}}

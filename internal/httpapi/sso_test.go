@@ -373,6 +373,27 @@ func TestSSOWithRealProvider(t *testing.T) {
 	if n := env.Count(t, "sso_sessions", "user_id = $1", uid); n != 1 {
 		t.Fatalf("%d sso sessions kept for logout", n)
 	}
+	// No local password to change: refused in words, nothing changed.
+	var signed struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal([]byte(body), &signed); err != nil || signed.AccessToken == "" {
+		t.Fatalf("refresh answer: %s", body)
+	}
+	hashOf := func() (h string) {
+		if err := env.App.DB.Pool.QueryRow(t.Context(), `SELECT password_hash FROM users WHERE id = $1`, uid).Scan(&h); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	hashBefore := hashOf()
+	status, changed := env.Do(t, "POST", "/api/v1/me/password", signed.AccessToken, map[string]string{"old_password": "mật-khẩu-cũ", "new_password": "mật-khẩu-mới-dài-hơn"})
+	if status != http.StatusForbidden || errorCode(t, changed) != "password_change_disabled" {
+		t.Fatalf("change password with local passwords off: %d %s", status, changed)
+	}
+	if hashOf() != hashBefore {
+		t.Fatal("the refused change changed the password")
+	}
 
 	resp, body = b.do("POST", env.URL+"/api/v1/auth/logout", nil)
 	var out struct {

@@ -29,4 +29,8 @@ var (
 	ErrAmbiguousAccount = fault.New(fault.Forbidden, "sso_ambiguous_account", "this province account matches more than one Cầu account")
 	// ErrPasswordsOff: CAU_LOCAL_PASSWORDS=off refuses username/password logins.
 	ErrPasswordsOff = fault.New(fault.Forbidden, "password_login_disabled", "sign in with the province account")
+	// ErrPasswordChangeOff: with CAU_LOCAL_PASSWORDS=off a Cầu password
+	// opens nothing; the password to change is the province account's.
+	ErrPasswordChangeOff = fault.New(fault.Forbidden, "password_change_disabled",
+		"passwords are not used here: sign-in is through the province account, whose password is changed at the province's identity provider")
 )

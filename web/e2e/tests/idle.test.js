@@ -2,11 +2,15 @@
 // CAU_IDLE_TIMEOUT is 10 s so that a test waits seconds, not half an hour:
 // input keeps the sign-in alive past the timeout, idleness ends it and only
 // the login card shows, saying why; signing in again returns to the page
-// that was open. Being in a call counts as activity. UI only.
+// that was open. Being in a call counts as activity. The maximum age
+// (CAU_SESSION_MAX_AGE, 1 min on a second server): warned ahead, a page
+// ends at the limit, a hall operator's call goes on past it, told, and
+// signing in again in place keeps the call. UI only.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../lib/server.js';
 import { openBrowser, shoot } from '../lib/browser.js';
+import { axeCheck } from '../lib/axe.js';
 import { liveMeeting, enterRoom, joinCall, password } from '../lib/room.js';
 
 const idleSeconds = 10;
@@ -94,5 +98,77 @@ test('idle: a delegate in a call without touching anything stays signed in', asy
 		await page.waitForSelector('#login-ended');
 	} finally {
 		await b.close();
+	}
+});
+
+test('maximum age: warned ahead; a page ends at the limit; a hall operator\'s call goes on, told, and signing in again keeps it', async () => {
+	const maxAge = 60;
+	const aged = await startServer({ CAU_IDLE_TIMEOUT: '0s', CAU_SESSION_MAX_AGE: maxAge + 's' });
+	const m = await liveMeeting(aged.url, { people: [['daibieu8', 'delegate']], halls: 1 });
+	const op = await openBrowser();
+	const desk = await openBrowser();
+	try {
+		// The operator's hall in the call, and a delegate on a page.
+		await enterRoom(op.page, aged.url, m.id, m.halls[0].operator);
+		await op.page.waitForSelector('#join-mode[data-mode=camera]'); // a hall joins by itself
+		await desk.page.goto(aged.url + '/tasks');
+		await desk.page.waitForURL(/\/login\?next=%2Ftasks$/);
+		await desk.page.fill('#username', 'daibieu8');
+		await desk.page.fill('#password', password);
+		await desk.page.click('form.login button[type=submit]');
+		await desk.page.waitForURL(/\/tasks$/);
+
+		// Less than ten minutes left: both are told when, in Vietnam's time.
+		for (const { page } of [op, desk]) {
+			await page.waitForSelector('#session-limit[data-limit=soon]', { timeout: 15_000 });
+			assert.match(await page.textContent('#session-limit') ?? '', /^Phiên đăng nhập sẽ hết hạn lúc \d{2}:\d{2}, hãy lưu công việc\./);
+		}
+		await shoot(desk.page, 'session-limit-soon', 'desktop');
+		assert.deepEqual(await axeCheck(desk.page, 'session-limit-soon (desktop)'), [], 'axe: the warning');
+
+		// At the limit the page ends on the login card, saying why.
+		await desk.page.waitForURL(/\/login\?next=%2Ftasks$/, { timeout: (maxAge + 20) * 1000 });
+		await desk.page.waitForSelector('#login-ended');
+		assert.match(await desk.page.textContent('#login-ended') ?? '', /hết thời hạn tối đa/);
+		assert.equal(await desk.page.isVisible('#session-limit'), false, 'no warning on the login card');
+
+		// The call is not cut: still in the room, in the call, told.
+		await op.page.waitForSelector('#session-limit[data-limit=held]', { timeout: 20_000 });
+		assert.match(await op.page.textContent('#session-limit') ?? '', /đã hết hạn lúc \d{2}:\d{2}\. Cuộc họp vẫn tiếp tục/);
+		assert.match(op.page.url(), new RegExp(`/meetings/${m.id}$`));
+		assert.ok(await op.page.isVisible('#join-mode[data-mode=camera]'), 'still in the call');
+		await new Promise((r) => setTimeout(r, 5000));
+		assert.ok(await op.page.isVisible('#join-mode[data-mode=camera]'), 'still in the call 5 s later');
+		assert.ok(await op.page.isVisible('header .who'), 'still shown as signed in');
+		await shoot(op.page, 'session-limit-held', 'desktop');
+		assert.deepEqual(await axeCheck(op.page, 'session-limit-held (desktop)'), [], 'axe: the call past the limit');
+
+		// Signing in again in place: the call goes on under a new sign-in.
+		const before = await op.page.textContent('#session-limit');
+		await op.page.click('#reauth');
+		await op.page.waitForSelector('dialog[open] #reauth-password');
+		await shoot(op.page, 'session-reauth', 'desktop');
+		await op.page.fill('#reauth-password', 'sai-mật-khẩu');
+		await op.page.click('#reauth-ok');
+		await op.page.waitForSelector('#reauth-error:not([hidden])');
+		await op.page.fill('#reauth-password', password);
+		await op.page.click('#reauth-ok');
+		await op.page.waitForSelector('dialog[open]', { state: 'detached' });
+		await op.page.waitForFunction((b) => document.querySelector('#session-limit')?.getAttribute('data-limit') === 'soon' && document.querySelector('#session-limit')?.textContent !== b, before);
+		assert.ok(await op.page.isVisible('#join-mode[data-mode=camera]'), 'the call survived signing in again');
+		const r = await op.page.evaluate(async () => (await fetch('/api/v1/auth/refresh', { method: 'POST' })).status);
+		assert.equal(r, 200, 'the new sign-in refreshes');
+
+		// Its end while still in the call, then leaving the room: the login card.
+		await op.page.waitForSelector('#session-limit[data-limit=held]', { timeout: (maxAge + 20) * 1000 });
+		await op.page.click('header nav a[href="/meetings"]');
+		await op.page.waitForURL(/\/login\?next=%2Fmeetings$/, { timeout: 20_000 });
+		await op.page.waitForSelector('#login-ended');
+		assert.deepEqual(desk.problems.filter((p) => !p.includes('401') && !p.includes('422')), [], 'page errors (desk)');
+		assert.deepEqual(op.problems.filter((p) => !p.includes('401') && !p.includes('422')), [], 'page errors (operator)');
+	} finally {
+		await op.close();
+		await desk.close();
+		await aged.stop();
 	}
 });

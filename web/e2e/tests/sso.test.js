@@ -2,18 +2,24 @@
 // province account; the provider's own login page (zitadel's OP, run by
 // lib/oidc.js) is filled and submitted in Chromium; the user lands signed in
 // on the page they wanted; a provider user without a Cầu account gets the
-// refusal on the card; signing out also ends the provider's session.
+// refusal on the card; signing out also ends the provider's session. The
+// server has no local passwords (CAU_LOCAL_PASSWORDS=off): no change-password
+// link, page or call. An idle sign-in ends at the provider too, and the
+// login card still says why and returns to the page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, freePort } from '../lib/server.js';
 import { startOP } from '../lib/oidc.js';
 import { openBrowser, shoot } from '../lib/browser.js';
+import { axeCheck } from '../lib/axe.js';
 
 /** @type {import('../lib/server.js').CauServer} */
 let server;
 /** @type {import('../lib/oidc.js').TestOP} */
 let op;
 const providerPassword = 'mật-khẩu-tài-khoản-tỉnh';
+/** The idle timeout: long enough for the steps of a test, short enough to wait for. */
+const idleSeconds = 20;
 
 before(async () => {
 	const port = await freePort();
@@ -27,6 +33,7 @@ before(async () => {
 	});
 	server = await startServer({
 		CAU_OIDC_ISSUER: op.issuer, CAU_OIDC_CLIENT_ID: op.clientID, CAU_OIDC_CLIENT_SECRET: op.clientSecret,
+		CAU_LOCAL_PASSWORDS: 'off', CAU_IDLE_TIMEOUT: idleSeconds + 's',
 	}, { port });
 });
 after(async () => { await server?.stop(); await op?.stop(); });
@@ -93,6 +100,70 @@ test('the province account signs in through the provider page and lands on the w
 		await page.waitForURL(server.url + '/login');
 		await page.goto(server.url + '/tasks');
 		await page.waitForURL(/\/login\?next=%2Ftasks$/);
+		assert.deepEqual(b.problems.filter((p) => !p.includes('401') && !p.includes('422')), [], 'page errors');
+	} finally {
+		await b.close();
+	}
+});
+
+test('without local passwords: no change-password link or page, and the call is refused in words', async () => {
+	const b = await openBrowser();
+	try {
+		const { page } = b;
+		await page.goto(server.url + '/meetings');
+		await page.waitForURL(/\/login\?next=%2Fmeetings$/);
+		assert.equal(await page.isVisible('#password'), false, 'no password form on the card');
+		await providerLogin(page, 'chutri');
+		await page.waitForURL(server.url + '/meetings');
+		await page.waitForSelector('header .who');
+		await page.waitForSelector('header button:has-text("Đăng xuất")');
+		assert.equal(await page.locator('header a[href="/password"]').count(), 0, 'no change-password link');
+		await page.goto(server.url + '/password');
+		await page.waitForSelector('#password-off');
+		assert.match(await page.textContent('#password-off') ?? '', /tài khoản tỉnh/);
+		assert.equal(await page.locator('#old-password').count(), 0, 'no password form');
+		await shoot(page, 'password-off', 'desktop');
+		assert.deepEqual(await axeCheck(page, 'password-off (desktop)'), [], 'axe: the password page without passwords');
+		const answer = await page.evaluate(async () => {
+			const token = JSON.parse(sessionStorage.getItem('cau.signin') ?? 'null')?.access_token;
+			const r = await fetch('/api/v1/me/password', { method: 'POST', headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
+				body: JSON.stringify({ old_password: 'x', new_password: 'mật-khẩu-mới-dài-hơn' }) });
+			return { status: r.status, body: await r.json() };
+		});
+		assert.equal(answer.status, 403);
+		assert.equal(answer.body.error?.code, 'password_change_disabled');
+		assert.deepEqual(b.problems.filter((p) => !p.includes('401') && !p.includes('403') && !p.includes('422')), [], 'page errors');
+	} finally {
+		await b.close();
+	}
+});
+
+test('an idle sign-in through the province account ends at the provider too; the card says why and returns to the page', async () => {
+	const b = await openBrowser();
+	try {
+		const { page } = b;
+		await page.goto(server.url + '/tasks?status=overdue');
+		await page.waitForURL(/\/login\?next=%2Ftasks%3Fstatus%3Doverdue$/);
+		await providerLogin(page, 'chutri');
+		await page.waitForURL(server.url + '/tasks?status=overdue');
+		await page.waitForSelector('header .who');
+		// Hands off: the provider's end_session_endpoint is visited with the
+		// ID token, and the browser comes back to the card.
+		const ended = page.waitForRequest((r) => r.url().startsWith(op.issuer + '/end_session') && r.url().includes('id_token_hint='),
+			{ timeout: (idleSeconds + 20) * 1000 });
+		await ended;
+		await page.waitForURL(/\/login\?next=%2Ftasks%3Fstatus%3Doverdue$/, { timeout: 20_000 });
+		await page.waitForSelector('#login-ended');
+		assert.match(await page.textContent('#login-ended') ?? '', /không có thao tác/);
+		await shoot(page, 'sso-idle-login', 'desktop');
+		// The province account asks for its password again, then the page wanted opens.
+		await page.click('#login-sso');
+		await page.waitForURL((u) => u.toString().startsWith(op.issuer + '/login/username'));
+		await page.fill('#username', 'chutri');
+		await page.fill('#password', providerPassword);
+		await page.click('button[type=submit]');
+		await page.waitForURL(server.url + '/tasks?status=overdue');
+		await page.waitForSelector('header .who');
 		assert.deepEqual(b.problems.filter((p) => !p.includes('401') && !p.includes('422')), [], 'page errors');
 	} finally {
 		await b.close();

@@ -61,6 +61,9 @@ export function errorMessage(err) {
 
 const storageKey = 'cau.signin';
 
+/** endedKey in sessionStorage: why and where a sign-in ended before the provider's logout page. */
+const endedKey = 'cau.ended';
+
 /** loginPatience is how long login keeps retrying a busy server, ms. */
 const loginPatience = 120_000;
 
@@ -97,6 +100,8 @@ export class Api {
 		 * @type {() => boolean}
 		 */
 		this.mayRefresh = () => true;
+		/** @type {Promise<{password: boolean, oidc: boolean}>|undefined} the server's answer to methods() */
+		this.methodsAnswer = undefined;
 	}
 
 	/**
@@ -122,7 +127,38 @@ export class Api {
 	 */
 	async expire(why) {
 		this.ended = why;
-		await this.logout();
+		const next = location.pathname + location.search;
+		const end = await this.logout();
+		if (!end) return;
+		// Signed in through the province account: its session ends too, or
+		// the next person at a shared computer would walk straight back in
+		// with one click. The provider sends the browser back to /login,
+		// whose card then says why and returns to the page (takeEnded).
+		try { sessionStorage.setItem(endedKey, JSON.stringify({ why, next })); } catch { /* the card just won't say why */ }
+		location.assign(end);
+	}
+
+	/**
+	 * takeEnded returns, once, the page a sign-in ended by itself on before
+	 * the browser went to the provider's end-session page, and sets ended.
+	 * @returns {string} the page to return to, or ''
+	 */
+	takeEnded() {
+		try {
+			const v = JSON.parse(sessionStorage.getItem(endedKey) ?? 'null');
+			sessionStorage.removeItem(endedKey);
+			if (v && (v.why === 'session_idle' || v.why === 'session_expired')) {
+				this.ended = v.why;
+				return typeof v.next === 'string' ? v.next : '';
+			}
+		} catch { /* nothing stored */ }
+		return '';
+	}
+
+	/** @returns {boolean} whether the sign-in's maximum age (session_expires_at) has passed */
+	pastMaxAge() {
+		const end = this.signin?.session_expires_at;
+		return !!end && Date.now() >= Date.parse(end);
 	}
 
 	/** @returns {User|null} */
@@ -195,7 +231,11 @@ export class Api {
 	 * methods asks which ways in the server offers.
 	 * @returns {Promise<{password: boolean, oidc: boolean}>}
 	 */
-	methods() { return this.send('GET', '/auth/methods', undefined, false); }
+	methods() {
+		// Asked once per page: the header and the password screen both need it.
+		this.methodsAnswer ??= this.send('GET', '/auth/methods', undefined, false);
+		return this.methodsAnswer;
+	}
 
 	/**
 	 * finishSignOn takes over the sign-in that the server's single sign-on
@@ -235,6 +275,10 @@ export class Api {
 				// Only a refused token ends the sign-in; a network failure keeps it
 				// so the next call can try again once the link is back.
 				if (err instanceof ApiError && err.status >= 400 && err.status < 500) {
+					// A live call outlives the sign-in's maximum age (ui/idle.js):
+					// the sign-in stays until the call ends or the user signs in
+					// again (the browser has dropped the cookie by then: 422).
+					if (this.holds > 0 && this.pastMaxAge()) return false;
 					if (err.code === 'session_idle' || err.code === 'session_expired') this.ended = err.code;
 					mark(false);
 					this.setSignIn(null);

@@ -2,7 +2,7 @@
 // location.pathname (the server answers index.html for client routes).
 
 import { Api, errorMessage } from '../api.js';
-import { t, lang, setLang, onLangChange } from '../i18n.js';
+import { t, lang, setLang, onLangChange, formatTime } from '../i18n.js';
 import { assets, h, replace } from './dom.js';
 import { loginScreen } from './login.js';
 import { passwordScreen } from './password.js';
@@ -24,6 +24,7 @@ import { adminImportScreen } from './adminimport.js';
 import { adminAuditScreen } from './adminaudit.js';
 import { bell } from './bell.js';
 import { watchIdle } from './idle.js';
+import { reauth } from './reauth.js';
 
 /**
  * @typedef {object} Ctx
@@ -74,9 +75,13 @@ export function start(root) {
 	let connection = /** @type {'open'|'reconnecting'|'offline'} */ ('open');
 
 	const banner = h('div', { class: 'banner', role: 'status', 'aria-live': 'polite', hidden: true });
+	// The sign-in's maximum age: warned before, and a call that outlives it (ui/idle.js).
+	const limitBanner = h('div', { class: 'banner limit', id: 'session-limit', role: 'status', 'aria-live': 'polite', hidden: true });
+	/** @type {import('./idle.js').Limit} */
+	let limit = null;
 	const header = h('header', { class: 'top' });
 	const main = h('main', { id: 'main', tabindex: '-1' });
-	replace(root, h('a', { class: 'skip', href: '#main' }, t('nav.skip')), header, banner, main);
+	replace(root, h('a', { class: 'skip', href: '#main' }, t('nav.skip')), header, banner, limitBanner, main);
 
 	/** @type {Ctx} */
 	const ctx = {
@@ -99,6 +104,10 @@ export function start(root) {
 	};
 
 	const notices = bell(ctx, assets() + 'img/bell.svg');
+	// Local passwords (CAU_LOCAL_PASSWORDS): when the province account is
+	// the only way in, there is no Cầu password to change, so no link to it.
+	let localPasswords = false;
+	api.methods().then((m) => { localPasswords = m.password; }, () => { localPasswords = true; }).then(() => drawHeader());
 	if (api.signin) notices.start();
 
 	function drawBanner() {
@@ -128,7 +137,7 @@ export function start(root) {
 			u && notices.el,
 			u && h('span', { class: 'who' }, u.full_name, h('span', { class: 'who-role' }, ' · ', u.roles.map((r) => t('role.' + r)).join(', '))),
 			h('button', { type: 'button', class: 'link', lang: lang() === 'vi' ? 'en' : 'vi', onclick: () => setLang(lang() === 'vi' ? 'en' : 'vi') }, t('lang.switch')),
-			u && h('a', { class: 'link', href: '/password', onclick: ctx.link('/password') }, t('nav.password')),
+			u && localPasswords && h('a', { class: 'link', href: '/password', onclick: ctx.link('/password') }, t('nav.password')),
 			u && h('button', { type: 'button', class: 'secondary', onclick: async () => {
 				const end = await api.logout();
 				// After a single sign-on, sign out at the province's provider too; it sends the browser back to /login.
@@ -201,7 +210,16 @@ export function start(root) {
 		else drawHeader();
 	});
 	// The idle and absolute timeouts (ui/idle.js); a stale stored sign-in ends here.
-	watchIdle(api);
+	watchIdle(api, (l) => { limit = l; drawLimit(); });
+
+	function drawLimit() {
+		limitBanner.hidden = !limit;
+		if (!limit) { limitBanner.replaceChildren(); return; }
+		limitBanner.setAttribute('data-limit', limit.kind);
+		const at = formatTime(limit.at);
+		replace(limitBanner, h('span', {}, limit.kind === 'soon' ? t('limit.soon', { at }) : t('limit.held', { at })), ' ',
+			h('button', { type: 'button', class: 'small', id: 'reauth', onclick: () => void reauth(api, localPasswords) }, t('limit.reauth')));
+	}
 	// A stored sign-in may be stale (roles changed, token expired while the
 	// tab slept): /me refreshes the user, or the token silently, or signs out.
 	if (api.signin) {
@@ -211,7 +229,7 @@ export function start(root) {
 	}
 	addEventListener('popstate', () => void render());
 	addEventListener('keydown', focusSearchOnSlash);
-	onLangChange(() => void render());
+	onLangChange(() => { drawLimit(); void render(); });
 	// A new tab or a link from an e-mail has no sign-in of its own yet: the
 	// refresh cookie (shared by the browser's tabs) gives it one.
 	void (api.signin ? Promise.resolve(true) : api.refresh()).then(() => render());

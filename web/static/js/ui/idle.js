@@ -10,7 +10,13 @@
 //   - once the last activity is idle_timeout old, or session_expires_at
 //     has passed, the sign-in ends here at once (the refresh token is
 //     revoked) and the app shows only the login card, which brings the
-//     user back to the page after signing in again.
+//     user back to the page after signing in again;
+//   - warnLead before session_expires_at the user is told when it ends
+//     (onLimit 'soon'), with a way to sign in again at once;
+//   - a live call is never cut by the maximum age: a hall operator at
+//     the end of a long day keeps the picture and sound (the media's room
+//     token lives on), is told the sign-in has ended (onLimit 'held') and
+//     signs in again in place, or after the call, when the sign-in ends.
 // The last activity is shared by the tabs through localStorage, so a tab
 // left in the background does not sign out a user who works in another.
 
@@ -23,11 +29,32 @@ const tick = 2000;
 /** writeEvery spaces the writes of the activity time while the user moves (ms). */
 const writeEvery = 1000;
 
+/** warnLead is how long before the maximum age the user is warned (ms). */
+export const warnLead = 10 * 60_000;
+
+/** retryHeld spaces the refreshes tried while a call outlives the sign-in (ms). */
+const retryHeld = 15_000;
+
+/**
+ * Limit is what the user must be told about the sign-in's maximum age:
+ * 'soon' (it ends at `at`), 'held' (it ended at `at`; a live call goes
+ * on), or null (nothing).
+ * @typedef {{kind: 'soon'|'held', at: Date} | null} Limit
+ */
+
 /**
  * watchIdle starts watching activity for api's sign-in and returns a stop function.
  * @param {import('../api.js').Api} api
+ * @param {(l: Limit) => void} [onLimit] told when the maximum age's warning changes
  */
-export function watchIdle(api) {
+export function watchIdle(api, onLimit = () => {}) {
+	/** @type {string} */
+	let shown = '';
+	/** @param {Limit} l */
+	const tell = (l) => {
+		const key = l ? l.kind + l.at.getTime() : '';
+		if (key !== shown) { shown = key; onLimit(l); }
+	};
 	let written = 0;
 	const now = () => Date.now();
 	const last = () => {
@@ -39,6 +66,7 @@ export function watchIdle(api) {
 		written = at;
 		try { localStorage.setItem(activityKey, String(at)); } catch { /* storage disabled: this tab only */ }
 	};
+	let triedAt = 0;
 	const idleMs = () => (api.signin?.idle_timeout ?? 0) * 1000;
 	// Active: within the idle timeout of the last input, or in a call.
 	// (No activity recorded at all, as after an upgrade: not idle.)
@@ -51,10 +79,23 @@ export function watchIdle(api) {
 	/** check ends an idle or too old sign-in, and keeps an active one alive. */
 	function check() {
 		const s = api.signin;
-		if (!s) return;
+		if (!s) { tell(null); return; }
 		if (api.holds > 0) record();
 		const ends = s.session_expires_at ? Date.parse(s.session_expires_at) : 0;
-		if (ends && now() >= ends) { void api.expire('session_expired'); return; }
+		if (ends && now() >= ends) {
+			// In a call: the call goes on, told; the sign-in ends with it.
+			if (api.holds > 0) {
+				tell({ kind: 'held', at: new Date(ends) });
+				// Signed in again in another tab (the province account's page
+				// opens in one): the shared cookie gives this tab the new sign-in.
+				if (!api.refreshing && now() - triedAt > retryHeld) { triedAt = now(); void api.refresh(); }
+				return;
+			}
+			tell(null);
+			void api.expire('session_expired');
+			return;
+		}
+		tell(ends && now() >= ends - warnLead ? { kind: 'soon', at: new Date(ends) } : null);
 		if (!active()) { void api.expire('session_idle'); return; }
 		const idle = idleMs();
 		if (idle && !api.refreshing && now() - api.touchedAt >= idle / 3) void api.refresh();

@@ -7,6 +7,9 @@ import { h } from './dom.js';
 /** @type {import('./app.js').Screen} */
 export function loginScreen(main, ctx) {
 	document.title = t('login.title') + ' — ' + t('app.name');
+	// Back from the province provider's logout after an idle or too old sign-in.
+	const endedOn = ctx.api.takeEnded();
+	if (endedOn && !new URLSearchParams(location.search).has('next')) history.replaceState(null, '', '/login?next=' + encodeURIComponent(endedOn));
 	const user = h('input', { id: 'username', name: 'username', autocomplete: 'username', required: true, autofocus: true, autocapitalize: 'none', spellcheck: 'false' });
 	const pass = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
 	const error = h('p', { class: 'error', role: 'alert', id: 'login-error', hidden: true });
@@ -25,7 +28,7 @@ export function loginScreen(main, ctx) {
 		error, waiting, submit);
 
 	const params = new URLSearchParams(location.search);
-	const wanted = params.get('next');
+	const wanted = params.get('next') ?? (endedOn || null);
 	// Only same-site paths: ?next=//evil.example must not leave the site.
 	const next = wanted && wanted.startsWith('/') && !wanted.startsWith('//') && !wanted.startsWith('/\\') ? wanted : '/meetings';
 

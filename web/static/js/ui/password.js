@@ -7,9 +7,19 @@ import { t } from '../i18n.js';
 import { h } from './dom.js';
 
 /** @type {import('./app.js').Screen} */
-export function passwordScreen(main, ctx) {
+export async function passwordScreen(main, ctx) {
 	const forced = !!ctx.api.user?.must_change_password;
 	document.title = t('password.title') + ' — ' + t('app.name');
+	// Sign-in only through the province account: its password is changed
+	// at the province's identity provider, not here (the server refuses too).
+	const methods = await ctx.api.methods().catch(() => ({ password: true }));
+	if (!methods.password) {
+		main.append(h('section', { class: 'card narrow' },
+			h('h1', {}, t('password.title')),
+			h('p', { class: 'notice', id: 'password-off' }, t('password.off')),
+			h('p', {}, h('a', { href: '/meetings', onclick: ctx.link('/meetings') }, t('notfound.back')))));
+		return;
+	}
 	const field = (/** @type {string} */ id, /** @type {string} */ auto) =>
 		h('input', { id, name: id, type: 'password', autocomplete: auto, required: true });
 	const old = field('old-password', 'current-password');
