@@ -52,6 +52,19 @@ func TestMeetingRescheduleAndCancelNotify(t *testing.T) {
 	if st, code := w.status(t, "secretary", "PATCH", base, edit); st != 409 || code != "invalid_state" {
 		t.Fatalf("edit a cancelled meeting: %d %s", st, code)
 	}
+	// Cancelled: out of the upcoming list, in its own.
+	var list struct {
+		Meetings []struct {
+			ID     int64  `json:"id"`
+			Status string `json:"status"`
+		} `json:"meetings"`
+	}
+	for when, want := range map[string]int{"upcoming": 0, "today": 0, "cancelled": 1, "all": 1} {
+		w.do(t, "delegate1", "GET", "/api/v1/meetings?when="+when, nil, 200, &list)
+		if len(list.Meetings) != want || (want == 1 && (list.Meetings[0].ID != id || list.Meetings[0].Status != "cancelled")) {
+			t.Errorf("delegate1's %s meetings after the cancellation: %+v, want %d", when, list.Meetings, want)
+		}
+	}
 	if n := env.Count(t, "notifications", ""); n != 9 {
 		t.Fatalf("notices: %d, want 9 (3 people × invited, rescheduled, cancelled)", n)
 	}

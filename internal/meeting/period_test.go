@@ -22,10 +22,20 @@ func TestPeriodWindow(t *testing.T) {
 		{"upcoming", &day, nil},
 		{"today", &day, &next},
 		{"past", nil, &day},
+		{"cancelled", nil, nil},
 	} {
 		from, to, err := tc.p.window(now)
 		if err != nil || !sameTime(from, tc.from) || !sameTime(to, tc.to) {
 			t.Errorf("%q: [%v, %v) %v, want [%v, %v)", tc.p, from, to, err, tc.from, tc.to)
+		}
+	}
+	for p, want := range map[Period]string{"": "any", "all": "any", "upcoming": "false", "today": "false", "past": "false", "cancelled": "true"} {
+		got := "any"
+		if c := p.cancelled(); c != nil {
+			got = map[bool]string{true: "true", false: "false"}[*c]
+		}
+		if got != want {
+			t.Errorf("%q lists cancelled meetings: %s, want %s", p, got, want)
 		}
 	}
 	if _, _, err := Period("tomorrow").window(now); !fault.Is(err, fault.InvalidInput) {

@@ -238,8 +238,21 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id ID) (Meeting, A
 
 // Period is which of a person's meetings a list holds, by Vietnam's
 // calendar day: "" or "all", "upcoming" (from today on), "today", "past"
-// (before today).
+// (before today), the last three without cancelled meetings (a cancelled
+// meeting is not still to come), and "cancelled" (any day).
 type Period string
+
+// cancelled is the period's filter on cancelled meetings (ListFilter.Cancelled).
+func (p Period) cancelled() *bool {
+	switch p {
+	case "upcoming", "today", "past":
+		return new(bool)
+	case "cancelled":
+		only := true
+		return &only
+	}
+	return nil
+}
 
 // window is the period's [from, to) at now; nil bounds are open.
 func (p Period) window(now time.Time) (from, to *time.Time, err error) {
@@ -252,6 +265,7 @@ func (p Period) window(now time.Time) (from, to *time.Time, err error) {
 		from, to = &day, &next
 	case "past":
 		to = &day
+	case "cancelled":
 	default:
 		return nil, nil, fault.Field("when", fault.UnknownValue)
 	}
@@ -265,7 +279,7 @@ func (s *Service) List(ctx context.Context, p *auth.Principal, period Period) ([
 	if err != nil {
 		return nil, err
 	}
-	f := ListFilter{User: p.UserID, All: p.HasGlobal(auth.RoleAdmin), From: from, To: to, Limit: 500}
+	f := ListFilter{User: p.UserID, All: p.HasGlobal(auth.RoleAdmin), From: from, To: to, Cancelled: period.cancelled(), Limit: 500}
 	for _, g := range p.Grants {
 		if g.Role == auth.RoleHallOperator && g.HallID != nil {
 			f.Halls = append(f.Halls, *g.HallID)

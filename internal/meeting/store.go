@@ -58,7 +58,10 @@ type ListFilter struct {
 	All   bool
 	From  *time.Time // starts_at >= From
 	To    *time.Time // starts_at < To
-	Limit int
+	// Cancelled: nil lists every status, false leaves cancelled meetings
+	// out, true lists only them.
+	Cancelled *bool
+	Limit     int
 }
 
 // HallSelection picks halls from the unit tree: the halls of UnitID (and of

@@ -108,12 +108,13 @@ func (db *DB) ListMeetings(ctx context.Context, f meeting.ListFilter) ([]meeting
 		AND ($1 OR m.status <> 'draft' OR m.created_by = $2
 			OR EXISTS (SELECT 1 FROM meeting_participants p WHERE p.meeting_id = m.id AND p.user_id = $2 AND p.role IN ('chair', 'secretary')))
 		AND ($4::timestamptz IS NULL OR m.starts_at >= $4) AND ($5::timestamptz IS NULL OR m.starts_at < $5)
+		AND ($7::boolean IS NULL OR (m.status = 'cancelled') = $7)
 		ORDER BY m.starts_at, m.id LIMIT $6`
 	halls := f.Halls
 	if halls == nil {
 		halls = []auth.HallID{}
 	}
-	rows, err := db.Pool.Query(ctx, q, f.All, f.User, halls, f.From, f.To, f.Limit)
+	rows, err := db.Pool.Query(ctx, q, f.All, f.User, halls, f.From, f.To, f.Limit, f.Cancelled)
 	if err != nil {
 		return nil, fmt.Errorf("list meetings: %w", err)
 	}
