@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cau-gov/cau/internal/apptest"
 	"github.com/cau-gov/cau/internal/config"
 	"github.com/cau-gov/cau/internal/recording"
 	"github.com/cau-gov/cau/internal/recording/recordingtest"
@@ -446,4 +449,75 @@ func blobOf(t *testing.T, w *province, id int64) string {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestRecordingCutByACrash: a server stops while recording without
+// closing the part (a crash: the row still says recording). The next
+// start ends that part as interrupted, the job finishes it from the file
+// on disk, and a new part starts by itself while the session is open.
+func TestRecordingCutByACrash(t *testing.T) {
+	src := recordingtest.WebM(t, 60, "2M")
+	w, _, base := setupRoom(t)
+	w.env.App.Recordings.SetRecorder(&recordingtest.Recorder{Source: src})
+	var part1 recordingJSON
+	w.do(t, "chair", "POST", base+"/recording/start", nil, 201, &part1)
+	w.env.Stop()
+	// What a crash leaves: the part still running in the database, the
+	// recorder's file half-written on disk (here: whole; the finishing of
+	// a truncated file is the recorder's tests' and ffmpeg's business).
+	db, err := pgx.Connect(context.Background(), w.env.Config.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(context.Background())
+	_, err = db.Exec(context.Background(), `UPDATE recordings SET status = 'recording', stopped_at = NULL, stop_reason = '',
+		main_path = '', codec = '', container = '' WHERE id = $1`, part1.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	env2 := apptest.NewOn(t, w.env.Config.DatabaseURL, w.env.Config.RedisURL)
+	rec2 := &recordingtest.Recorder{Source: src}
+	env2.App.Recordings.SetRecorder(rec2)
+	w.env = env2
+	r := w.waitReady(t, "secretary", part1.ID)
+	if r.StopReason != "interrupted" || r.DurationMS < 59400 {
+		t.Fatalf("part 1 after the crash: %+v", r)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	var list struct {
+		Recordings []recordingJSON `json:"recordings"`
+	}
+	for {
+		w.do(t, "chair", "GET", base+"/recordings", nil, 200, &list)
+		if len(list.Recordings) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no second part within 20 s: %+v", list.Recordings)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if p2 := list.Recordings[1]; p2.Part != 2 || p2.Status != "recording" || rec2.Last() == nil {
+		t.Fatalf("part 2 %+v", p2)
+	}
+	var evs struct {
+		Events []struct {
+			Type string         `json:"type"`
+			Data map[string]any `json:"data"`
+		} `json:"events"`
+	}
+	w.do(t, "chair", "GET", base+"/session/events?since=0", nil, 200, &evs)
+	var seen []string
+	for _, e := range evs.Events {
+		if strings.HasPrefix(e.Type, "recording.") {
+			seen = append(seen, fmt.Sprintf("%s %v %v", e.Type, e.Data["part"], e.Data["reason"]))
+		}
+	}
+	// The graceful stop of the first server (shutdown) happened before the
+	// simulated crash; then the restart's interrupted and the new part.
+	want := "recording.started 1 <nil>,recording.stopped 1 shutdown,recording.stopped 1 interrupted,recording.started 2 <nil>"
+	if got := strings.Join(seen, ","); got != want {
+		t.Errorf("recording events %s, want %s", got, want)
+	}
 }
