@@ -687,6 +687,7 @@ export default {
 	'err.import_too_large': 'The file is too large: an import file is at most 2 MB.',
 	'err.import_rows': 'Some rows still have problems, so nobody was imported. Check the file.',
 	// --- secretary: meeting editor, hall picker, people search, bell (issue 13) ---
+	'err.no_media_node': 'No media server is available right now. Try again in a few seconds.',
 	'err.chair_required': 'The meeting has no chair yet. Choose its chair before publishing.',
 	'bell.title': 'Notifications',
 	'bell.label': 'Notifications',

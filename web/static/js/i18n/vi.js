@@ -687,6 +687,7 @@ export default {
 	'err.import_too_large': 'Tệp quá lớn: tệp nhập người dùng tối đa 2 MB.',
 	'err.import_rows': 'Có dòng còn lỗi nên chưa nhập người dùng nào. Hãy kiểm tra lại tệp.',
 	// --- secretary: meeting editor, hall picker, people search, bell (issue 13) ---
+	'err.no_media_node': 'Chưa có máy chủ truyền hình nào sẵn sàng. Hãy thử lại sau vài giây.',
 	'err.chair_required': 'Cuộc họp chưa có chủ trì. Hãy chọn chủ trì trước khi phát hành.',
 	'bell.title': 'Thông báo',
 	'bell.label': 'Thông báo',
