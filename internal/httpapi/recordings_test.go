@@ -521,3 +521,43 @@ func TestRecordingCutByACrash(t *testing.T) {
 		t.Errorf("recording events %s, want %s", got, want)
 	}
 }
+
+// TestRecordingCodecSwitchParts: a recording the recorder wrote in two
+// files (the floor switched codec) is archived as two parts, the second
+// from the switch, each with its chapters.
+func TestRecordingCodecSwitchParts(t *testing.T) {
+	w, _, base, rec := recordingRoom(t)
+	rec.SwitchAfter = 1500 * time.Millisecond
+	var items []int64
+	for _, title := range []string{"Nội dung một", "Nội dung hai"} {
+		var it struct {
+			ID int64 `json:"id"`
+		}
+		w.do(t, "secretary", "POST", base+"/agenda", map[string]any{"title": title}, 201, &it)
+		items = append(items, it.ID)
+	}
+	w.do(t, "chair", "PUT", base+"/session/current-item", map[string]any{"item_id": items[0]}, 204, nil)
+	var p1 recordingJSON
+	w.do(t, "chair", "POST", base+"/recording/start", nil, 201, &p1)
+	time.Sleep(time.Until(p1.StartedAt.Add(2500 * time.Millisecond)))
+	w.do(t, "chair", "PUT", base+"/session/current-item", map[string]any{"item_id": items[1]}, 204, nil)
+	w.do(t, "chair", "POST", base+"/recording/stop", nil, 200, nil)
+	var list struct {
+		Recordings []recordingJSON `json:"recordings"`
+	}
+	w.do(t, "chair", "GET", base+"/recordings", nil, 200, &list)
+	if len(list.Recordings) != 2 {
+		t.Fatalf("%d parts, want 2: %+v", len(list.Recordings), list.Recordings)
+	}
+	a, b := w.waitReady(t, "chair", list.Recordings[0].ID), w.waitReady(t, "chair", list.Recordings[1].ID)
+	if b.Part != 2 || b.StartedAt.Sub(a.StartedAt) != 1500*time.Millisecond {
+		t.Fatalf("part 2 %+v starts %s after part 1", b, b.StartedAt.Sub(a.StartedAt))
+	}
+	if len(a.Chapters) != 1 || a.Chapters[0].Title != "1. Nội dung một" {
+		t.Errorf("part 1 chapters %+v, want item 1 only", a.Chapters)
+	}
+	if len(b.Chapters) != 2 || b.Chapters[0].AtMS != 0 || b.Chapters[1].Title != "2. Nội dung hai" ||
+		b.Chapters[1].AtMS < 900 || b.Chapters[1].AtMS > 1300 {
+		t.Errorf("part 2 chapters %+v, want item 1 at 0 and item 2 about 1 s in", b.Chapters)
+	}
+}

@@ -161,16 +161,20 @@ func (s *Service) end(ctx context.Context, ru *run, end End, e *audit.Entry) err
 			e = &se
 		}
 		var evs []meeting.Event
-		evs, err = s.Store.EndRecording(ctx, ru.rec.ID, end, e)
+		var ids []ID
+		evs, ids, err = s.Store.EndRecording(ctx, ru.rec.ID, end, e)
 		if err != nil {
 			return
 		}
 		s.publish(ctx, evs)
-		s.Log.Info("recording stopped", "meeting_id", ru.rec.MeetingID, "recording_id", ru.rec.ID, "reason", end.Reason)
-		if s.Enqueue != nil {
-			if qerr := s.Enqueue.EnqueueFinish(ctx, ru.rec.ID); qerr != nil {
-				// Resume re-queues it at the next start.
-				s.Log.Warn("queue recording finish", "recording_id", ru.rec.ID, "error", qerr)
+		s.Log.Info("recording stopped", "meeting_id", ru.rec.MeetingID, "recording_id", ru.rec.ID, "reason", end.Reason, "parts", len(ids))
+		for _, id := range ids {
+			if s.Enqueue == nil {
+				break
+			}
+			if qerr := s.Enqueue.EnqueueFinish(ctx, id); qerr != nil {
+				// Recover re-queues it at the next start.
+				s.Log.Warn("queue recording finish", "recording_id", id, "error", qerr)
 			}
 		}
 	})

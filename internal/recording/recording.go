@@ -152,8 +152,10 @@ type Store interface {
 	// and appends recording.started.
 	BeginRecording(ctx context.Context, r Recording, e audit.Entry) (Recording, []meeting.Event, error)
 	// EndRecording marks a running part processing and appends
-	// recording.stopped; ErrNotRecording when it no longer runs.
-	EndRecording(ctx context.Context, id ID, end End, e *audit.Entry) ([]meeting.Event, error)
+	// recording.stopped; ErrNotRecording when it no longer runs. The
+	// result's Next files become parts of their own (processing), whose
+	// IDs it returns with the part's.
+	EndRecording(ctx context.Context, id ID, end End, e *audit.Entry) ([]meeting.Event, []ID, error)
 	Recording(ctx context.Context, id ID) (Recording, error)
 	// RunningRecording is the meeting's running part, or ErrNotRecording.
 	RunningRecording(ctx context.Context, id meeting.ID) (Recording, error)
@@ -210,6 +212,17 @@ type Result struct {
 	Codec    string
 	Duration time.Duration
 	Speakers []Track
+	// Next are the files after Main when the floor switched codec (VP8 ↔
+	// H.264 cannot share a file without re-encoding): each is stored as
+	// the next part, from its Start.
+	Next []Segment
+}
+
+// Segment is one more file of a recording.
+type Segment struct {
+	Path  string
+	Codec string
+	Start time.Time
 }
 
 // Meetings answers a caller's standing in a meeting (meeting.Service).

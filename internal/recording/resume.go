@@ -25,7 +25,7 @@ func (s *Service) Recover(ctx context.Context) (int, error) {
 	}
 	for _, r := range cut {
 		e := entry(nil, "recording.interrupted", "meeting", int64(r.MeetingID), map[string]any{"recording_id": r.ID, "part": r.Part})
-		evs, err := s.Store.EndRecording(ctx, r.ID, End{At: s.Now(), Reason: StopInterrupted}, &e)
+		evs, _, err := s.Store.EndRecording(ctx, r.ID, End{At: s.Now(), Reason: StopInterrupted}, &e)
 		if err != nil && !errors.Is(err, ErrNotRecording) {
 			return 0, err
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -94,34 +95,50 @@ func withDetail(d map[string]any, kv ...any) map[string]any {
 }
 
 // EndRecording implements recording.Store.
-func (db *DB) EndRecording(ctx context.Context, id recording.ID, end recording.End, e *audit.Entry) ([]meeting.Event, error) {
+func (db *DB) EndRecording(ctx context.Context, id recording.ID, end recording.End, e *audit.Entry) ([]meeting.Event, []recording.ID, error) {
 	var evs []meeting.Event
+	var ids []recording.ID
 	err := db.InTx(ctx, func(tx pgx.Tx) error {
+		ids = []recording.ID{id}
 		var mid meeting.ID
 		var part int
-		if err := tx.QueryRow(ctx, `SELECT meeting_id, part FROM recordings WHERE id = $1`, id).Scan(&mid, &part); err != nil {
+		var dir, node string
+		var started time.Time
+		if err := tx.QueryRow(ctx, `SELECT meeting_id, part, dir, node_id, started_at FROM recordings WHERE id = $1`, id).Scan(&mid, &part, &dir, &node, &started); err != nil {
 			return notRecording(err)
 		}
 		// The meeting's lock orders this event among the session's.
 		if _, err := lockMeeting(ctx, tx, mid, nil); err != nil {
 			return err
 		}
-		container := ""
-		switch {
-		case end.Result.Main == "":
-		case hasSuffix(end.Result.Main, ".mkv"):
-			container = "mkv"
-		default:
-			container = "webm"
+		// Each file after the first (a codec switch) ends the one before.
+		next := end.Result.Next
+		stop := end.At
+		if len(next) > 0 && next[0].Start.After(started) {
+			stop = next[0].Start
 		}
 		tag, err := tx.Exec(ctx, `UPDATE recordings SET status = 'processing', stopped_at = $2, stopped_by = $3, stop_reason = $4,
 			main_path = $5, codec = $6, container = $7 WHERE id = $1 AND status = 'recording'`,
-			id, end.At, end.By, end.Reason, end.Result.Main, end.Result.Codec, container)
+			id, stop, end.By, end.Reason, end.Result.Main, end.Result.Codec, containerOf(end.Result.Main))
 		if err != nil {
 			return constraintError(err)
 		}
 		if tag.RowsAffected() == 0 {
 			return recording.ErrNotRecording
+		}
+		for i, seg := range next {
+			segStop := end.At
+			if i+1 < len(next) {
+				segStop = next[i+1].Start
+			}
+			var nid recording.ID
+			err := tx.QueryRow(ctx, `INSERT INTO recordings (meeting_id, part, status, node_id, dir, started_at, stopped_at, stopped_by, stop_reason,
+				main_path, codec, container) VALUES ($1, (SELECT max(part) + 1 FROM recordings WHERE meeting_id = $1), 'processing', $2, $3, $4, $5, $6, $7, $8, $9, $10)
+				RETURNING id`, mid, node, dir, seg.Start, segStop, end.By, end.Reason, seg.Path, seg.Codec, containerOf(seg.Path)).Scan(&nid)
+			if err != nil {
+				return constraintError(err)
+			}
+			ids = append(ids, nid)
 		}
 		for _, t := range end.Result.Speakers {
 			if _, err := tx.Exec(ctx, `INSERT INTO recording_tracks (recording_id, identity, name, path, first_at, last_at)
@@ -140,12 +157,21 @@ func (db *DB) EndRecording(ctx context.Context, id recording.ID, end recording.E
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("end recording %d: %w", id, err)
+		return nil, nil, fmt.Errorf("end recording %d: %w", id, err)
 	}
-	return evs, nil
+	return evs, ids, nil
 }
 
-func hasSuffix(s, suf string) bool { return len(s) >= len(suf) && s[len(s)-len(suf):] == suf }
+// containerOf is a recorded file's container by its name (” for none).
+func containerOf(path string) string {
+	switch {
+	case path == "":
+		return ""
+	case strings.HasSuffix(path, ".mkv"):
+		return "mkv"
+	}
+	return "webm"
+}
 
 // Recording implements recording.Store.
 func (db *DB) Recording(ctx context.Context, id recording.ID) (recording.Recording, error) {

@@ -68,6 +68,9 @@ type Recorder struct {
 	Source string
 	// Refuse, when set, is Start's error (a room not on this node…).
 	Refuse error
+	// SwitchAfter, when set, makes every part end in two files, the second
+	// from this long after the start (as a floor switching codec does).
+	SwitchAfter time.Duration
 
 	mu    sync.Mutex
 	parts []*Capture
@@ -84,7 +87,12 @@ func (r *Recorder) Start(room, dir string) (recording.Capture, error) {
 	if err := copyFile(r.Source, main); err != nil {
 		return nil, err
 	}
-	c := &Capture{Room: room, Dir: dir, main: main, started: time.Now(), ended: make(chan string, 1)}
+	c := &Capture{Room: room, Dir: dir, main: main, started: time.Now(), ended: make(chan string, 1), switchAfter: r.SwitchAfter}
+	if r.SwitchAfter > 0 {
+		if err := copyFile(r.Source, filepath.Join(dir, "floor-2.webm")); err != nil {
+			return nil, err
+		}
+	}
 	r.parts = append(r.parts, c)
 	return c, nil
 }
@@ -105,6 +113,8 @@ type Capture struct {
 	main      string
 	started   time.Time
 	ended     chan string
+	// switchAfter: see Recorder.SwitchAfter.
+	switchAfter time.Duration
 
 	mu      sync.Mutex
 	stopped bool
@@ -126,7 +136,11 @@ func (c *Capture) Stop() (recording.Result, error) {
 	defer c.mu.Unlock()
 	c.Stops++
 	c.stopped = true
-	return recording.Result{Main: c.main, Codec: "VP8", Duration: time.Since(c.started)}, nil
+	res := recording.Result{Main: c.main, Codec: "VP8", Duration: time.Since(c.started)}
+	if c.switchAfter > 0 {
+		res.Next = []recording.Segment{{Path: filepath.Join(c.Dir, "floor-2.webm"), Codec: "VP8", Start: c.started.Add(c.switchAfter)}}
+	}
+	return res, nil
 }
 
 // Stopped reports whether Stop ran.
