@@ -21,6 +21,8 @@ var (
 	// ErrDraining: the node is leaving the cluster; join through the
 	// join API again to be placed on another node.
 	ErrDraining = errors.New("this node is draining: join again to move to another node")
+	// ErrAlreadyRecording: the room has a recording in progress.
+	ErrAlreadyRecording = errors.New("the room is already being recorded")
 )
 
 // errUnknownSSRC: a write for a stream GCC's pacer was never given.

@@ -25,6 +25,10 @@ type metrics struct {
 	relayStreams *prometheus.GaugeVec
 	relayPackets *prometheus.CounterVec
 	relayBytes   *prometheus.CounterVec
+	// Recordings (record.go).
+	recordings      prometheus.Gauge
+	recordedPackets prometheus.Counter
+	recordingLost   prometheus.Counter
 }
 
 // RelayMeter counts one direction of one inter-node link: the streams
@@ -101,6 +105,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "RTP packets sent to (out) or received from (in) another node over relays."}, []string{"link", "direction"}),
 		relayBytes: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "relay_bytes_total",
 			Help: "RTP bytes sent to (out) or received from (in) another node over relays."}, []string{"link", "direction"}),
+		recordings:      g("recordings_active", "Recordings in progress."),
+		recordedPackets: c("recorded_packets_total", "RTP packets of the floor's video and audio that reached a recorder."),
+		recordingLost:   c("recording_lost_packets_total", "Packets a recorder's jitter buffer gave up waiting for (lost before the recorder, NACKs unanswered)."),
 	}
 	// Every label value exists from the start, so dashboards and alerts
 	// see zeros instead of missing series.
@@ -115,7 +122,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	}
 	for _, col := range []prometheus.Collector{m.rooms, m.participants, m.tracks, m.packetsIn, m.packetsOut, m.bytesOut, m.fastOut,
 		m.dropped, m.nacks, m.nacksAnswered, m.plis, m.layerSwitches, m.keyframeReplays, m.forwardDelay, m.linkLoss, m.linkRTT, m.floorLayer,
-		m.relayStreams, m.relayPackets, m.relayBytes} {
+		m.relayStreams, m.relayPackets, m.relayBytes,
+		m.recordings, m.recordedPackets, m.recordingLost} {
 		if err := reg.Register(col); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if !errors.As(err, &are) {

@@ -231,6 +231,11 @@ func (s *SFU) Tap(room RoomID, id TrackID, fn func(layer int, pkt []byte)) (unta
 	if t == nil {
 		return nil, fmt.Errorf("tap %s: %w", id, ErrNoTrack)
 	}
+	return t.tap(fn), nil
+}
+
+// tap is Tap on the track itself.
+func (t *upTrack) tap(fn func(layer int, pkt []byte)) (untap func()) {
 	tp := &tap{ch: make(chan tapPacket, 256)}
 	t.mu.Lock()
 	var n []*tap
@@ -261,7 +266,7 @@ func (s *SFU) Tap(room RoomID, id TrackID, fn func(layer int, pkt []byte)) (unta
 		}
 		t.mu.Unlock()
 		close(stop)
-	}, nil
+	}
 }
 
 // RequestKeyframe asks a track's publisher for a key frame on the layer

@@ -31,6 +31,7 @@ type room struct {
 	leaderSince  time.Time
 	cameras      []ParticipantID    // who publishes a camera, first to publish first (floor fallback)
 	stats        []ParticipantStats // last computed, for RoomStats
+	recording    *Recording         // in progress, nil if none (record.go)
 
 	stop chan struct{}
 	done chan struct{}
@@ -111,9 +112,13 @@ func (r *room) publish(t *upTrack) {
 	if t.source == SourceCamera && !slices.Contains(r.cameras, t.owner.id) {
 		r.cameras = append(r.cameras, t.owner.id)
 	}
+	rec := r.recording
 	r.mu.Unlock()
 	r.s.metrics.tracks.Inc()
 	t.relay.Stream(1)
+	if rec != nil && t.kind == webrtc.RTPCodecTypeAudio {
+		rec.rec.watch(t)
+	}
 	r.broadcast(TrackPublished{Track: t.info()}, nil)
 	if t.kind == webrtc.RTPCodecTypeAudio {
 		for _, q := range r.others(t.owner) {
@@ -191,11 +196,15 @@ func (r *room) remove(p *Participant) {
 	if floorGone {
 		r.floor = ""
 	}
+	rec := r.recording
 	if empty {
 		r.closed = true
 		close(r.stop)
 	}
 	r.mu.Unlock()
+	if empty && rec != nil {
+		rec.end("room ended")
+	}
 	r.s.metrics.participants.Dec()
 	now := time.Now()
 	if p.via == nil { // a ghost's node records its own roll call
@@ -231,6 +240,9 @@ func (r *room) floorCamera(viewer *Participant, cur *upTrack) *upTrack {
 func (r *room) reallocate() {
 	for _, q := range r.others(nil) {
 		q.allocate()
+	}
+	if rec := r.recordingNow(); rec != nil {
+		rec.follow()
 	}
 }
 

@@ -94,6 +94,11 @@ func (s *SFU) Close() error {
 	}
 	s.mu.Unlock()
 	for _, r := range rooms {
+		if rec := r.recordingNow(); rec != nil {
+			rec.end("server shutting down") // its files closed while the floor still sends
+		}
+	}
+	for _, r := range rooms {
 		for _, p := range r.others(nil) {
 			p.Leave("server shutting down")
 		}

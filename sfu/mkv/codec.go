@@ -84,9 +84,9 @@ func H264Size(sps []byte) (w, h int, ok bool) {
 		if chroma == 3 {
 			r.bits(1)
 		}
-		r.ue()       // bit_depth_luma
-		r.ue()       // bit_depth_chroma
-		r.bits(1)    // qpprime_y_zero_transform_bypass
+		r.ue()    // bit_depth_luma
+		r.ue()    // bit_depth_chroma
+		r.bits(1) // qpprime_y_zero_transform_bypass
 		if r.bits(1) == 1 {
 			return 0, 0, false // scaling matrices: not worth parsing for a size
 		}
@@ -103,8 +103,8 @@ func H264Size(sps []byte) (w, h int, ok bool) {
 			r.se()
 		}
 	}
-	r.ue()     // max_num_ref_frames
-	r.bits(1)  // gaps_in_frame_num_allowed
+	r.ue()    // max_num_ref_frames
+	r.bits(1) // gaps_in_frame_num_allowed
 	mbW := r.ue() + 1
 	mbH := r.ue() + 1
 	frameMbs := r.bits(1)

@@ -1,0 +1,444 @@
+package sfu_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cau-gov/cau/sfu"
+	"github.com/cau-gov/cau/sfu/internal/testmedia"
+	"github.com/cau-gov/cau/sfu/sfuclient"
+	"github.com/pion/logging"
+	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
+	"github.com/pion/transport/v5/vnet"
+	"github.com/pion/webrtc/v4"
+)
+
+// realHall publishes real encoded media in a loop: a test picture (VP8
+// or H.264, a key frame every second, and one at once when the SFU asks:
+// it skips ahead to the file's next key frame, as an encoder makes one)
+// and an Opus tone at the level the test sets (-dBov: 30 speaking, 127
+// silent).
+type realHall struct {
+	level atomic.Int32
+	// spoke records when the level last changed to speaking and back.
+	mu    sync.Mutex
+	spans [][2]time.Time
+}
+
+func (h *realHall) speak(on bool) {
+	now := time.Now()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if on {
+		h.level.Store(30)
+		h.spans = append(h.spans, [2]time.Time{now})
+	} else {
+		h.level.Store(127)
+		if n := len(h.spans); n > 0 && h.spans[n-1][1].IsZero() {
+			h.spans[n-1][1] = now
+		}
+	}
+}
+
+// spoken is how long the hall spoke between from and to.
+func (h *realHall) spoken(from, to time.Time) time.Duration {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var d time.Duration
+	for _, s := range h.spans {
+		a, b := s[0], s[1]
+		if b.IsZero() || b.After(to) {
+			b = to
+		}
+		if a.Before(from) {
+			a = from
+		}
+		if b.After(a) {
+			d += b.Sub(a)
+		}
+	}
+	return d
+}
+
+func publishReal(t *testing.T, c *sfuclient.Client, kind string, variant int) *realHall {
+	t.Helper()
+	mime := webrtc.MimeTypeVP8
+	var pay rtp.Payloader = &codecs.VP8Payloader{EnablePictureID: true}
+	if kind == testmedia.H264 {
+		mime, pay = webrtc.MimeTypeH264, &codecs.H264Payloader{}
+	}
+	frames := testmedia.Frames(t, kind, testmedia.Encode(t, kind, 10, variant))
+	opus := testmedia.Frames(t, testmedia.Opus, testmedia.Encode(t, testmedia.Opus, 10, variant))
+	audio, err := c.PublishAudio(ctxT(t, 10*time.Second))
+	if err != nil {
+		t.Fatalf("publish audio: %v", err)
+	}
+	video, err := c.PublishVideo(ctxT(t, 10*time.Second), sfu.SourceCamera, mime)
+	if err != nil {
+		t.Fatalf("publish video: %v", err)
+	}
+	var keys []int
+	for i, f := range frames {
+		if isKey(kind, f) {
+			keys = append(keys, i)
+		}
+	}
+	h := &realHall{}
+	h.level.Store(127)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		// A microphone makes 50 packets a second whatever the load: a
+		// tick the scheduler missed is made up at the next.
+		seq, ts := uint16(1000*variant), uint32(7777*variant)
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		begin := time.Now()
+		for i := 0; ; {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			for due := int(time.Since(begin) / (20 * time.Millisecond)); i < due; i++ {
+				p := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: seq, Timestamp: ts}, Payload: opus[i%len(opus)]}
+				_ = audio.WriteRTP(0, p, int(h.level.Load()))
+				seq++
+				ts += 960
+			}
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		// A camera stamps each frame with its capture time: a frame the
+		// scheduler delayed is late, one it skipped is missing.
+		seq, ts0 := uint16(3000*variant), uint32(99999*variant)
+		tick := time.NewTicker(time.Second / 30)
+		defer tick.Stop()
+		begin := time.Now()
+		i := 0
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			ts := ts0 + uint32(time.Since(begin)*90/time.Millisecond)
+			if video.KeyframeRequested(0) {
+				for _, k := range keys { // the next key frame, at once
+					if k > i%len(frames) {
+						i += k - i%len(frames)
+						break
+					}
+				}
+			}
+			for j, payload := range pay.Payload(1000, frames[i%len(frames)]) {
+				pkts := pay.Payload(1000, frames[i%len(frames)])
+				p := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: ts, Marker: j == len(pkts)-1}, Payload: payload}
+				_ = video.WriteRTP(0, p, -1)
+				seq++
+			}
+			i++
+		}
+	}()
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	return h
+}
+
+func isKey(kind string, f []byte) bool {
+	if kind == testmedia.VP8 {
+		return f[0]&0x01 == 0
+	}
+	return strings.Contains(string(f), "\x00\x00\x01\x65") || strings.Contains(string(f), "\x00\x00\x01\x67")
+}
+
+// lossyNet is a virtual network whose packets to the SFU are lost at
+// lossPercent: the publishers' upstream.
+func lossyNet(t *testing.T, lossPercent int) (sfuNet, pubNet *vnet.Net) {
+	t.Helper()
+	wan, err := vnet.NewRouter(&vnet.RouterConfig{CIDR: "10.0.0.0/24", LoggerFactory: logging.NewDefaultLoggerFactory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(ip string) *vnet.Net {
+		n, err := vnet.NewNet(&vnet.NetConfig{StaticIPs: []string{ip}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	sfuNet, pubNet = mk("10.0.0.1"), mk("10.0.0.2")
+	loss, err := vnet.NewLossFilter(sfuNet, lossPercent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wan.AddNet(loss); err != nil {
+		t.Fatal(err)
+	}
+	if err := wan.AddNet(pubNet); err != nil {
+		t.Fatal(err)
+	}
+	if err := wan.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = wan.Stop() })
+	return sfuNet, pubNet
+}
+
+// within fails t unless got is want ± tol.
+func within(t *testing.T, what string, got, want, tol time.Duration) {
+	t.Helper()
+	if got < want-tol || got > want+tol {
+		t.Errorf("%s = %v, want %v ± %v", what, got.Round(time.Millisecond), want.Round(time.Millisecond), tol)
+	} else {
+		t.Logf("%s = %v (want %v ± %v)", what, got.Round(time.Millisecond), want.Round(time.Millisecond), tol)
+	}
+}
+
+// TestRecordSession records three halls with real VP8 and Opus over a
+// link losing 2 % of what reaches the SFU, through two floor changes:
+// the file has a video and an audio stream lasting the session within
+// 1 %, decodes without a word from ffmpeg, and each hall that spoke has
+// its own Ogg file lasting as long as it spoke.
+func TestRecordSession(t *testing.T) {
+	testmedia.Need(t)
+	sfuNet, pubNet := lossyNet(t, 2)
+	b := setup(t, sfu.Config{Net: sfuNet, ListenIPs: []string{"10.0.0.1"}})
+	const room = "meeting-rec"
+	ids := []sfu.ParticipantID{"hall-province", "hall-district", "hall-commune"}
+	halls := map[sfu.ParticipantID]*realHall{}
+	var watcher *sfuclient.Client
+	for i, id := range ids {
+		c := b.dial(t, room, string(id), sfuclient.Options{Net: pubNet})
+		halls[id] = publishReal(t, c, testmedia.VP8, i)
+		watcher = c
+	}
+	for _, id := range ids {
+		waitTrack(t, watcher, sfu.TrackID(string(id)+"/camera"))
+	}
+	if err := b.s.PinFloor(room, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	halls[ids[0]].speak(true)
+	time.Sleep(time.Second) // the floor's first key frame reaches the SFU's cache
+
+	dir := filepath.Join(t.TempDir(), "rec")
+	rec, err := b.s.StartRecording(room, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := rec.StartedAt()
+	if _, err := b.s.StartRecording(room, dir); !errors.Is(err, sfu.ErrAlreadyRecording) {
+		t.Errorf("second StartRecording: %v, want ErrAlreadyRecording", err)
+	}
+	const turn = 4 * time.Second
+	for i := 1; i < len(ids); i++ {
+		time.Sleep(time.Until(start.Add(time.Duration(i) * turn)))
+		halls[ids[i-1]].speak(false)
+		halls[ids[i]].speak(true)
+		if err := b.s.PinFloor(room, ids[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(time.Until(start.Add(3 * turn)))
+	stopAt := time.Now()
+	res, err := rec.Stop()
+	if err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if again, err := rec.Stop(); err != nil || again.Main != res.Main {
+		t.Errorf("second Stop = %+v, %v; want the same result", again, err)
+	}
+	session := stopAt.Sub(start)
+	t.Logf("result: %+v", res)
+
+	if res.Codec != "VP8" || len(res.Parts) != 1 || filepath.Ext(res.Main) != ".webm" {
+		t.Fatalf("Main %s codec %s parts %d, want one VP8 .webm", res.Main, res.Codec, len(res.Parts))
+	}
+	streams := testmedia.Probe(t, res.Main)
+	if len(streams) != 2 || streams[0].Codec != "vp8" || streams[1].Codec != "opus" {
+		t.Fatalf("streams %+v, want vp8 and opus", streams)
+	}
+	tol := session / 100
+	within(t, "video end", testmedia.End(t, res.Main, "video"), session, tol)
+	within(t, "audio end", testmedia.End(t, res.Main, "audio"), session, tol)
+	within(t, "Duration", res.Duration, session, tol)
+	if msg := testmedia.Decode(t, res.Main); msg != "" {
+		t.Errorf("ffmpeg -v error -i %s -f null - printed:\n%s", res.Main, msg)
+	}
+	if res.Stats.Packets == 0 || res.Stats.KeyframesRequested < 3 {
+		t.Errorf("stats %+v: want packets and a key frame request at the start and at each floor change", res.Stats)
+	}
+
+	if len(res.Speakers) != len(ids) {
+		t.Fatalf("speakers %+v, want the %d halls", res.Speakers, len(ids))
+	}
+	for _, sp := range res.Speakers {
+		h := halls[sp.Identity]
+		if h == nil {
+			t.Fatalf("speaker %s is no hall", sp.Identity)
+		}
+		want := h.spoken(start, stopAt)
+		if msg := testmedia.Decode(t, sp.Path); msg != "" {
+			t.Errorf("speaker %s: ffmpeg printed:\n%s", sp.Identity, msg)
+		}
+		s := testmedia.Probe(t, sp.Path)
+		if len(s) != 1 || s[0].Codec != "opus" {
+			t.Fatalf("speaker %s: streams %+v", sp.Identity, s)
+		}
+		within(t, "speaker "+string(sp.Identity)+" file", testmedia.End(t, sp.Path, "audio"), want, 200*time.Millisecond)
+		within(t, "speaker "+string(sp.Identity)+" Last-First", sp.Last-sp.First, want, 200*time.Millisecond)
+	}
+}
+
+// TestRecordCodecSwitch: the floor passes from a VP8 hall to an H.264
+// one; the recording goes on in a second part, a Matroska file with
+// H.264, starting at the switch; each part decodes.
+func TestRecordCodecSwitch(t *testing.T) {
+	testmedia.Need(t)
+	b := setup(t, sfu.Config{})
+	const room = "meeting-codec"
+	vp8 := b.dial(t, room, "hall-vp8", sfuclient.Options{})
+	publishReal(t, vp8, testmedia.VP8, 0).speak(true)
+	h264 := b.dial(t, room, "hall-h264", sfuclient.Options{})
+	publishReal(t, h264, testmedia.H264, 1)
+	waitTrack(t, h264, "hall-vp8/camera")
+	waitTrack(t, vp8, "hall-h264/camera")
+	if err := b.s.PinFloor(room, "hall-vp8"); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if d := os.Getenv("KEEP_DIR"); d != "" {
+		dir = d
+	}
+	rec, err := b.s.StartRecording(room, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second)
+	switchAt := time.Since(rec.StartedAt())
+	if err := b.s.PinFloor(room, "hall-h264"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second)
+	res, err := rec.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Parts) != 2 || res.Parts[0].Codec != "VP8" || res.Parts[1].Codec != "H264" ||
+		filepath.Ext(res.Parts[0].Path) != ".webm" || filepath.Ext(res.Parts[1].Path) != ".mkv" {
+		t.Fatalf("parts %+v, want a VP8 .webm then an H.264 .mkv", res.Parts)
+	}
+	within(t, "second part's start", res.Parts[1].Start, switchAt, 500*time.Millisecond)
+	for i, p := range res.Parts {
+		want := []string{"vp8", "h264"}[i]
+		s := testmedia.Probe(t, p.Path)
+		if len(s) != 2 || s[0].Codec != want || s[0].Packets == 0 {
+			t.Errorf("part %d: streams %+v, want %s and opus", i+1, s, want)
+		}
+		if msg := testmedia.Decode(t, p.Path); msg != "" {
+			t.Errorf("part %d: ffmpeg printed:\n%s", i+1, msg)
+		}
+	}
+}
+
+// TestRecordStopsOnClose: a server shutting down stops the recording,
+// tells its owner, and leaves a file that decodes; the file cut anywhere
+// (a crash) still decodes up to the cut.
+func TestRecordStopsOnClose(t *testing.T) {
+	testmedia.Need(t)
+	b := setup(t, sfu.Config{})
+	const room = "meeting-close"
+	c := b.dial(t, room, "hall-a", sfuclient.Options{})
+	publishReal(t, c, testmedia.VP8, 0).speak(true)
+	waitTrack(t, b.dial(t, room, "hall-b", sfuclient.Options{}), "hall-a/camera")
+	stopped := make(chan sfu.RecordingResult, 1)
+	rec, err := b.s.StartRecording(room, t.TempDir(), sfu.RecordOptions{OnStop: func(r sfu.RecordingResult, err error) {
+		if err != nil {
+			t.Errorf("OnStop error: %v", err)
+		}
+		stopped <- r
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second)
+	if err := b.s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var res sfu.RecordingResult
+	select {
+	case res = <-stopped:
+	case <-time.After(5 * time.Second):
+		t.Fatal("OnStop not called after Close")
+	}
+	if res.Reason != "server shutting down" {
+		t.Errorf("Reason %q", res.Reason)
+	}
+	if again, _ := rec.Stop(); again.Main != res.Main {
+		t.Errorf("Stop after Close = %+v, want the result OnStop had", again)
+	}
+	within(t, "duration", testmedia.End(t, res.Main, "video"), 3*time.Second, 300*time.Millisecond)
+	if msg := testmedia.Decode(t, res.Main); msg != "" {
+		t.Errorf("ffmpeg printed:\n%s", msg)
+	}
+	whole, err := os.ReadFile(res.Main)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, frac := range []float64{0.31, 0.64, 0.97} {
+		p := filepath.Join(t.TempDir(), "cut.webm")
+		if err := os.WriteFile(p, whole[:int(frac*float64(len(whole)))], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(testmedia.Decode(t, p)), "\n") {
+			if line != "" && !strings.Contains(line, "ended prematurely") && !strings.Contains(line, "Truncat") && !strings.Contains(line, "EOF") {
+				t.Errorf("cut at %.0f%%: ffmpeg printed %q", frac*100, line)
+			}
+		}
+		within(t, "cut file's end", testmedia.End(t, p, "video"), time.Duration(frac*float64(3*time.Second)), 1200*time.Millisecond)
+	}
+}
+
+// TestRecordBadRequests: an unknown room, no directory, a second
+// recording of a room; none leaves anything behind.
+func TestRecordBadRequests(t *testing.T) {
+	b := setup(t, sfu.Config{})
+	dir := filepath.Join(t.TempDir(), "rec")
+	if _, err := b.s.StartRecording("no-such-room", dir); !errors.Is(err, sfu.ErrNoRoom) {
+		t.Errorf("unknown room: %v, want ErrNoRoom", err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("unknown room made %s: %v", dir, err)
+	}
+	b.dial(t, "meeting-bad", "hall-a", sfuclient.Options{})
+	if _, err := b.s.StartRecording("meeting-bad", ""); !errors.Is(err, sfu.ErrInvalid) {
+		t.Errorf("no directory: %v, want ErrInvalid", err)
+	}
+	rec, err := b.s.StartRecording("meeting-bad", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.s.StartRecording("meeting-bad", dir); !errors.Is(err, sfu.ErrAlreadyRecording) {
+		t.Errorf("second recording: %v, want ErrAlreadyRecording", err)
+	}
+	if _, err := rec.Stop(); err == nil {
+		t.Error("Stop of a recording of nothing: no error")
+	}
+	// Stopped: the room can be recorded again.
+	rec2, err := b.s.StartRecording("meeting-bad", filepath.Join(t.TempDir(), "again"))
+	if err != nil {
+		t.Fatalf("record again after Stop: %v", err)
+	}
+	_, _ = rec2.Stop()
+}
