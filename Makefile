@@ -47,12 +47,13 @@ build:
 services:
 	@deploy/local/services.sh >/dev/null
 
-# tools: what the tests call besides Go (poppler, certutil, LibreOffice, fonts, promtool, coturn); installed if missing.
+# tools: what the tests call besides Go (poppler, certutil, LibreOffice, fonts, promtool, coturn, ffmpeg); installed if missing.
 tools:
 	@deploy/local/pdftools.sh
 	@deploy/local/office.sh
 	@deploy/local/promtool.sh
 	@deploy/local/coturn.sh
+	@deploy/local/ffmpeg.sh
 
 ## images: build deploy/Dockerfile's images (bases from Debian packages where the registry is unreachable) and check a container passes /readyz; needs docker (or ENGINE=podman)
 images: services

@@ -17,6 +17,8 @@
 //	s.PinFloor(room, hall)                  // the chair granted the floor; "" unpins
 //	s.SetMuted(room, hall, true)            // server-side mute
 //	s.RoomStats(room)                       // link stats, as last computed
+//	rec, err := s.StartRecording(room, dir, sfu.RecordOptions{OnStop: f}) // record.go
+//	res, err := rec.Stop()                  // res.Main, Parts, Speakers, Stats
 //
 // authorize(r, token) verifies the room token (internal/roomtoken) and
 // returns the Grant; the token comes from "Authorization: Bearer" or the
@@ -83,4 +85,35 @@
 // finds the active speakers from the audio level extension and sends link
 // stats. A WHEP viewer whose ICE consent lapses (5 s of silence) ends a
 // second later.
+//
+// # Recording
+//
+// StartRecording(room, dir) records the floor, one recording per room
+// (ErrAlreadyRecording; an unknown room wraps ErrNoRoom). The recorder is
+// a subscriber like any other, as Galène's disk writer is, but of its own:
+// a participant in no room's list (never seen, never allocated, never
+// keeping a room open) with a floor down track on the top layer and one
+// audio slot, so it gets the floor exactly as halls do, source switches
+// rewritten into one stream, through its own writer queue (full: dropped
+// and counted, never the publisher's wait). A key frame is requested on
+// start and at each floor switch. Its sink (recorder.go) reorders each
+// stream in pion's samplebuilder (up to 1 s), NACKs the gaps it sees
+// (answered from the layer caches; a packet lost upstream comes back
+// when the publisher answers the SFU's own NACK), skips from a lost
+// frame to the next key frame (asking for one), and writes WebM (VP8 +
+// Opus) with sfu/mkv; an H.264 floor writes Matroska (V_MPEG4/ISO/AVC,
+// avcC from the first key frame). A floor that switches codec starts a
+// new part (recording-2.mkv, …) at its first key frame: a player has one
+// decoder per track. Block times are milliseconds from StartedAt (the
+// first part's zero; later parts start at RecordingPart.Start), each
+// track's from its RTP clock anchored at its first packet's arrival, so
+// audio and video stay aligned and the floor's switches continuous.
+// Video frames are at least 33 ms apart: ffmpeg times decoded frames at
+// the rate it guessed (30 fps), and a new floor's key frame a few ms
+// after the old floor's last frame made "non monotonically increasing
+// dts"; that last frame, held back one frame, is dropped. Each hall's
+// microphone is tapped too (speaker_record.go): a packet whose own audio
+// level says speech opens its speaker-<identity>.ogg, silence is kept
+// only between speeches. Stop waits 300 ms for what the floor sent before
+// it; the room ending or Close stops at once and calls OnStop.
 package sfu
