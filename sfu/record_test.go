@@ -120,20 +120,26 @@ func publishReal(t *testing.T, c *sfuclient.Client, kind string, variant int) *r
 	}()
 	go func() {
 		defer wg.Done()
-		// A camera stamps each frame with its capture time: a frame the
-		// scheduler delayed is late, one it skipped is missing.
+		// A camera captures a frame every 33.3 ms whatever the load, and
+		// stamps it with its capture time; a frame the encoder had no
+		// time for is skipped.
 		seq, ts0 := uint16(3000*variant), uint32(99999*variant)
 		tick := time.NewTicker(time.Second / 30)
 		defer tick.Stop()
 		begin := time.Now()
-		i := 0
+		i, last := 0, -1
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
 			}
-			ts := ts0 + uint32(time.Since(begin)*90/time.Millisecond)
+			n := int(time.Since(begin) * 30 / time.Second)
+			if n == last {
+				continue
+			}
+			last = n
+			ts := ts0 + uint32(n*3000)
 			if video.KeyframeRequested(0) {
 				for _, k := range keys { // the next key frame, at once
 					if k > i%len(frames) {

@@ -29,14 +29,6 @@ const (
 	// recordNACKSpan: a gap wider than this is not NACKed packet by packet
 	// (a source switch or a long outage; the key frame request covers it).
 	recordNACKSpan = 64
-	// minFrameGap is the least time between two video frames in a file,
-	// in ms. ffmpeg times decoded frames at the rate it guessed from the
-	// first ones (30 fps: 33.3 ms ticks), so two frames closer than that
-	// land on one tick: "non monotonically increasing dts" at a floor
-	// switch, whose first key frame can follow the old floor's last frame
-	// by a few ms. There the old floor's last frame (held back one frame
-	// for this) is dropped; elsewhere a frame is moved later.
-	minFrameGap = 33
 	// recordStopGrace is how long Stop waits for the packets sent before
 	// it that are still missing (a NACK round on a commune line).
 	recordStopGrace = 300 * time.Millisecond
@@ -81,11 +73,16 @@ type recorder struct {
 
 	audioEnd int64 // ms: the end of the last audio frame written
 
-	needKey bool        // a frame was lost: skip to the next key frame
-	held    *heldFrame  // the last frame, written when the next comes
-	parts   []*part     // parts[len-1] is open (nil file: not yet)
-	pending []heldFrame // audio before the first part opened
-	closed  bool
+	needKey bool // a frame was lost: skip to the next key frame
+	// tickBase is the ms of the open part's zero (of the part to be
+	// opened by the held frame), lastTick the tick of the last video
+	// frame written in it (-1: none); see frameTick.
+	tickBase, lastTick int64
+	tickCodec          string      // of the frames the ticks are of
+	held               *heldFrame  // the last frame, written when the next comes
+	parts              []*part     // parts[len-1] is open (nil file: not yet)
+	pending            []heldFrame // audio before the first part opened
+	closed             bool
 	// stopAt is when Stop was called, in ms from the start (0: not yet);
 	// frames after it are left out.
 	stopAt atomic.Int64
@@ -126,7 +123,7 @@ func closePart(p *part) error {
 }
 
 func newRecorder(rec *Recording) *recorder {
-	return &recorder{rec: rec, m: rec.s.metrics, speakers: map[*upTrack]*speaker{},
+	return &recorder{rec: rec, m: rec.s.metrics, speakers: map[*upTrack]*speaker{}, lastTick: -1,
 		vclock: rtpClock{rate: 90000}, aclock: rtpClock{rate: 48000},
 		audio: samplebuilder.New(recordMaxLatePackets, &codecs.OpusPacket{}, 48000, samplebuilder.WithMaxTimeDelay(recordMaxLate))}
 }
@@ -275,21 +272,51 @@ func (c *recorder) videoSample(s *media.Sample, codec string) {
 	if c.after(f.ms) {
 		return
 	}
-	if h := c.held; h != nil {
-		switch {
-		case f.ms-h.ms >= minFrameGap:
-		case f.key:
-			c.held = nil // a new source's key frame: the old one's last frame goes
-		default:
-			f.ms = h.ms + minFrameGap
+	// One frame per tick of the 30 fps grid of the part (see frameTick).
+	h := c.held
+	if f.codec != c.tickCodec {
+		if !f.key {
+			return // another codec's frame before its key frame
 		}
-		if c.held != nil {
-			c.held = nil
+		if h != nil {
 			c.writeVideo(*h)
+			h = nil
 		}
+		c.tickCodec, c.tickBase, c.lastTick = f.codec, 0, -1
+		if p := c.current(); p != nil && p.codec != f.codec {
+			c.tickBase = f.ms // f opens a part whose zero is its own
+		} else if p != nil {
+			c.tickBase = p.start
+		}
+	}
+	c.held = nil
+	if h != nil {
+		if frameTick(f.ms-c.tickBase) <= frameTick(h.ms-c.tickBase) && f.key {
+			h = nil // a new floor's key frame: the old floor's last frame goes
+		} else {
+			c.writeVideo(*h)
+			c.lastTick = frameTick(h.ms - c.tickBase)
+		}
+	}
+	if frameTick(f.ms-c.tickBase) <= c.lastTick {
+		f.ms = c.tickBase + tickStart(c.lastTick+1)
 	}
 	c.held = &f
 }
+
+// frameTick is the tick of the 30 fps grid a frame at ms (from its part's
+// zero) falls on, rounded as ffmpeg rounds (half away from zero). ffmpeg
+// times decoded frames at the rate it guessed from the first ones (a hall
+// camera's 30 fps), and two frames on one tick are "non monotonically
+// increasing dts": a new floor's key frame a few ms after the old floor's
+// last frame did that. There the old floor's last frame, held back one
+// frame for this, is dropped; a frame that comes too early otherwise (a
+// capture jitter) moves to the next tick. A source faster than 30 fps is
+// thinned out of nothing, only moved; it was never a hall camera.
+func frameTick(ms int64) int64 { return (6*ms + 100) / 200 }
+
+// tickStart is the first ms whose frameTick is k.
+func tickStart(k int64) int64 { return (200*k - 100 + 5) / 6 }
 
 func isKeySample(codec string, b []byte) bool {
 	if codec == codecVP8 {
