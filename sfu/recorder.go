@@ -52,6 +52,9 @@ const (
 // channels, pre-skip 312, 48 kHz: the CodecPrivate of the audio track.
 var opusHead = []byte{'O', 'p', 'u', 's', 'H', 'e', 'a', 'd', 1, 2, 0x38, 0x01, 0x80, 0xbb, 0, 0, 0, 0, 0}
 
+// opusSilence is a 20 ms Opus frame of silence (CELT, full band).
+var opusSilence = []byte{0xf8, 0xff, 0xfe}
+
 const (
 	trackVideo = 1
 	trackAudio = 2
@@ -231,14 +234,9 @@ func (c *recorder) drainAudio(flush bool) {
 		}
 		ms := c.aclock.ms(s.PacketTimestamp, c.nowMs())
 		dur := max(s.Duration.Milliseconds(), 1)
-		if c.after(ms) || ms < c.audioEnd-audioOverlap {
-			// After Stop; or overlapping the frame before (an audio
-			// source switch, whose first packet the down track times a
-			// tick after the last): two frames sounding at once are
-			// an error to ffmpeg, a 20 ms gap is not heard.
+		if c.after(ms) {
 			continue
 		}
-		c.audioEnd = ms + dur
 		c.writeAudio(heldFrame{ms: ms, key: true, data: s.Data, dur: dur})
 	}
 }
@@ -375,6 +373,14 @@ func (c *recorder) writeAudio(f heldFrame) {
 	if p.w == nil || (len(c.parts) > 1 && f.ms < p.start) {
 		return // before the part began: the part before had it
 	}
+	if f.ms < c.audioEnd-audioOverlap {
+		// Overlapping the frame before (an audio source switch, whose
+		// first packet the down track times a tick after the last): two
+		// frames sounding at once are an error to ffmpeg, a 20 ms gap is
+		// not heard.
+		return
+	}
+	c.audioEnd = f.ms + f.dur
 	if err := p.w.Write(trackAudio, f.ms-p.start, f.dur, true, f.data); err != nil {
 		c.rec.p.log.Warn("recording: write", "error", err)
 	}
@@ -432,10 +438,19 @@ func (c *recorder) openPart(f heldFrame) error {
 	path := filepath.Join(c.rec.dir, name)
 	w, err := mkv.Create(path, c.rec.started.Add(time.Duration(start)*time.Millisecond), []mkv.Track{vt,
 		{Number: trackAudio, CodecID: mkv.CodecOpus, CodecPrivate: opusHead, SampleRate: 48000, Channels: 2,
-			CodecDelay: 6500 * time.Microsecond, SeekPreRoll: 80 * time.Millisecond}})
+			SeekPreRoll: 80 * time.Millisecond}})
 	if err != nil {
 		return err
 	}
+	// A 20 ms silence at the part's zero, so its first block is there:
+	// ffmpeg counts time from a file's first block, and frameTick's grid
+	// must be ffmpeg's. (No CodecDelay for the same reason: it would
+	// move the first audio block 6.5 ms before zero; the decoder's first
+	// 6.5 ms are heard instead, an inaudible click at most.)
+	if err := w.Write(trackAudio, 0, 20, true, opusSilence); err != nil {
+		return err
+	}
+	c.audioEnd = max(c.audioEnd, start+20)
 	c.parts = append(c.parts, &part{path: path, codec: f.codec, start: start, w: w})
 	pending := c.pending
 	c.pending = nil
