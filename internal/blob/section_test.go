@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -99,4 +100,57 @@ func TestSectionTamperingFails(t *testing.T) {
 			}
 		})
 	}
+}
+
+// BenchmarkSectionLastMiB reads the last MiB of a 64 MiB blob through a
+// fresh section (what one Range request costs); BenchmarkWholeRead reads
+// the whole blob from the start (what seeking cost before sections).
+func BenchmarkSectionLastMiB(b *testing.B) {
+	s, id, size := benchBlob(b)
+	buf := make([]byte, 1<<20)
+	b.SetBytes(int64(len(buf)))
+	for b.Loop() {
+		sec, err := s.OpenSection(id)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := sec.ReadAt(buf, size-int64(len(buf))); err != nil && !errors.Is(err, io.EOF) {
+			b.Fatal(err)
+		}
+		sec.Close()
+	}
+}
+
+func BenchmarkWholeRead(b *testing.B) {
+	s, id, size := benchBlob(b)
+	b.SetBytes(size)
+	for b.Loop() {
+		r, err := s.Open(id)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			b.Fatal(err)
+		}
+		r.Close()
+	}
+}
+
+func benchBlob(b *testing.B) (*Store, string, int64) {
+	b.Helper()
+	l, _ := NewKeyLine("k1")
+	k, err := ParseKeyring(strings.NewReader(l))
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, _ := New(b.TempDir(), k)
+	w, _ := s.Create()
+	chunk := randomBytes(1 << 20)
+	for range 64 {
+		w.Write(chunk)
+	}
+	if err := w.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	return s, w.ID(), 64 << 20
 }
