@@ -124,11 +124,26 @@ export async function recordingsScreen(main, ctx, params) {
 	document.title = t('rec.list') + ' — ' + m.meeting.title + ' — ' + t('app.name');
 	/** @type {any[]} */
 	const recs = rs.recordings ?? [];
+	const error = h('p', { class: 'error', role: 'alert', hidden: true });
+	/** @param {() => Promise<unknown>} f */
+	const act = async (f) => {
+		try { await f(); ctx.go(location.pathname, true); } catch (err) { error.textContent = errorMessage(err); error.hidden = false; }
+	};
+	// The office (administrators, province-wide secretaries) keeps a
+	// meeting's recordings past retention; the server decides who may.
+	const office = !!api.user?.roles.some((r) => r === 'admin' || r === 'secretary');
+	const reason = /** @type {HTMLInputElement} */ (h('input', { id: 'hold-reason', required: true, maxlength: 1000, 'aria-label': t('rec.holdReason'), placeholder: t('rec.holdReason') }));
+	const holdBox = office && (hold.hold
+		? h('div', { class: 'actions' }, h('button', { type: 'button', id: 'hold-clear', onclick: () => act(() => api.del(`/meetings/${id}/legal-hold`)) }, t('rec.holdClear')))
+		: h('form', { class: 'actions', id: 'hold-form', onsubmit: (/** @type {Event} */ ev) => { ev.preventDefault(); void act(() => api.put(`/meetings/${id}/legal-hold`, { reason: reason.value })); } },
+			reason, h('button', { type: 'submit', id: 'hold-set' }, t('rec.holdSet'))));
 	main.replaceChildren(h('section', { class: 'page recordings' },
 		h('div', { class: 'page-head' },
 			h('div', {}, h('h1', {}, t('rec.list')), h('p', { class: 'muted' }, m.meeting.title)),
 			h('a', { class: 'button', href: `/meetings/${id}`, onclick: ctx.link(`/meetings/${id}`) }, t('viewer.back'))),
+		error,
 		hold.hold && h('p', { class: 'notice', id: 'rec-hold' }, t('rec.hold', { why: hold.hold.reason })),
+		holdBox,
 		recs.length === 0 ? h('p', { class: 'muted' }, t('rec.none')) :
 			h('ul', { class: 'card plain', id: 'rec-list' }, recs.map((r) => h('li', { 'data-recording': String(r.id) },
 				h('a', { href: `/recordings/${r.id}`, onclick: ctx.link(`/recordings/${r.id}`) }, t('rec.part', { n: r.part })), ' · ',
