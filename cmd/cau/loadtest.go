@@ -39,6 +39,9 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	weakKbps := fs.Int("weak-kbps", loadtest.DefaultWeakLink.RateBps/1000, "weak downlink rate, kbit/s (token bucket; ~250 ms queue, then drops)")
 	weakLoss := fs.Float64("weak-loss", loadtest.DefaultWeakLink.LossPercent, "weak downlink random loss, percent")
 	weakDelay := fs.Duration("weak-delay", loadtest.DefaultWeakLink.Delay, "weak downlink added one-way delay")
+	nodes := fs.String("nodes", "", "spread the halls over these SFU nodes of one cluster (comma-separated base URLs; the first takes the first hall, the console and the room's home) and report per node, per link and the delay per relay hop")
+	nodePIDs := fs.String("node-pids", "", "with --nodes: the nodes' process IDs, in the same order, for their CPU and memory")
+	spread := fs.String("spread", loadtest.SpreadUnits, "with --nodes: units (the first hall, then contiguous blocks: a district's communes on its node) or round-robin")
 	fanout := fs.Int("fanout", 0, "instead of halls: one WHIP publisher (VP8 150 packets/s, Opus 50) played by this many WHEP players; --pion for the baseline server")
 	pion := fs.Bool("pion", false, "with --fanout: the server at --url is `cau loadtest --serve-pion` (no tokens)")
 	name := fs.String("name", "", "with --fanout: the server's name in the report (default cau, or pion with --pion)")
@@ -87,6 +90,25 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		FloorChangesPerMinute: *floor, Console: *console, JoinsPerSecond: *ramp, Room: *room, Baseline: *baseline,
 		Subscribers: *subscribers, WeakShare: *weakShare,
 		WeakLink: loadtest.LinkProfile{RateBps: *weakKbps * 1000, LossPercent: *weakLoss, Delay: *weakDelay}}
+	if *nodes != "" {
+		urls, pids := strings.Split(*nodes, ","), strings.Split(*nodePIDs, ",")
+		if *spread != loadtest.SpreadUnits && *spread != loadtest.SpreadRoundRobin {
+			return usageError{"loadtest: --spread units or round-robin"}
+		}
+		if *embedded || (*nodePIDs != "" && len(pids) != len(urls)) {
+			return usageError{"loadtest: --nodes without --embedded, and --node-pids one per node"}
+		}
+		for i, u := range urls {
+			n := loadtest.Node{URL: strings.TrimSpace(u)}
+			if *nodePIDs != "" {
+				if _, err := fmt.Sscan(pids[i], &n.PID); err != nil {
+					return usageError{fmt.Sprintf("loadtest: --node-pids: %q is not a process ID", pids[i])}
+				}
+			}
+			o.Nodes = append(o.Nodes, n)
+		}
+		o.Spread = *spread
+	}
 	if *embedded {
 		e, err := loadtest.StartEmbedded(nil)
 		if err != nil {

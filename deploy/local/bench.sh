@@ -5,8 +5,9 @@
 # scenario against Cầu and against pion's plain fan-out in the same run.
 # Reports go to bench/. Everything runs on loopback.
 #
-#   SCENARIO=all|go|halls|fanout|start
-#                                  what to run (default all)
+#   SCENARIO=all|go|halls|fanout|start|nodes
+#                                  what to run (default all; nodes: HALLS over three clustered
+#                                  `cau serve` nodes, after the same halls on one node)
 #   HALLS, DURATION                the reference scenario (160, 30s)
 #   PLAYERS, FANOUT_DURATION, ROUNDS
 #                                  the fan-out scenario: WHEP players per step ("40 160"),
@@ -71,7 +72,9 @@ export CAU_HTTP_ADDR=127.0.0.1:$HTTP_PORT CAU_PUBLIC_URL=http://127.0.0.1:$HTTP_
 	CAU_PPROF_ADDR=127.0.0.1:$PPROF_PORT
 ./bin/cau migrate up >/dev/null
 server=
+nodes_pids=
 trap '[ -n "$server" ] && { kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; }
+	for p in $nodes_pids; do kill $p 2>/dev/null || true; wait $p 2>/dev/null || true; done
 	[ -n "${BENCH_DB:-}" ] || psql "$CAU_PG_SERVER_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
 
 # start_cau starts `cau serve` afresh and waits until it is ready.
@@ -159,4 +162,37 @@ if [ "$SCENARIO" = all ] || [ "$SCENARIO" = start ]; then
 			--url "http://127.0.0.1:$HTTP_PORT" --server-pid "$server" --json "bench/start-incall-$stamp.json" | tee "bench/start-incall-$stamp.txt"
 		stop_server
 	fi
+fi
+
+if [ "$SCENARIO" = all ] || [ "$SCENARIO" = nodes ]; then
+	# The same halls on one node, then over three nodes of one cluster (one
+	# PostgreSQL, one Redis, one node key): the first node takes the first
+	# hall, the console and the room's home; the other two are SFU-only and
+	# relay to it; halls by unit (contiguous blocks). Each node's CPU and
+	# RSS, the links' streams, and the delay each relay hop adds.
+	out="bench/nodes-$stamp.txt"
+	echo "== nodes: $HALLS halls for $DURATION on one node, then over 3 nodes ($out)"
+	echo "load average before: $(cat /proc/loadavg)" | tee "$out"
+	start_cau
+	./bin/cau loadtest --url "http://127.0.0.1:$HTTP_PORT" --halls "$HALLS" --duration "$DURATION" \
+		--server-pid "$server" --json "bench/nodes-single-$stamp.json" | tee -a "$out"
+	stop_server
+	echo "load average between: $(cat /proc/loadavg)" | tee -a "$out"
+	urls= pids=
+	for n in a b c; do
+		port=$(free_port) udp=$(free_port)
+		roles=sfu
+		[ $n = a ] && roles=api,sfu,worker
+		env -u CAU_PPROF_ADDR CAU_HTTP_ADDR=127.0.0.1:$port CAU_PUBLIC_URL=http://127.0.0.1:$port CAU_NODE_PUBLIC_URL=http://127.0.0.1:$port \
+			CAU_RTC_UDP_PORT=$udp CAU_ROLES=$roles CAU_NODE_ID=bench-$n CAU_NODE_KEY_FILE=var/bench/node.pem \
+			./bin/cau serve >> "bench/serve-nodes-$stamp.log" 2>&1 &
+		nodes_pids="$nodes_pids $!"
+		pids="${pids:+$pids,}$!" urls="${urls:+$urls,}http://127.0.0.1:$port"
+		for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+	done
+	./bin/cau loadtest --nodes "$urls" --node-pids "$pids" --halls "$HALLS" --duration "$DURATION" \
+		--json "bench/nodes-$stamp.json" | tee -a "$out"
+	for p in $nodes_pids; do kill $p 2>/dev/null || true; wait $p 2>/dev/null || true; done
+	nodes_pids=
+	echo "load average after: $(cat /proc/loadavg)" | tee -a "$out"
 fi

@@ -10,7 +10,8 @@ import (
 // RecvStats is what one subscriber measured on one remote track.
 type RecvStats struct {
 	Kind    webrtc.RTPCodecType
-	Floor   bool // the SFU's floor track (first frame is measured on it)
+	Track   string // the track's ID (<hall>/<source>, or the floor)
+	Floor   bool   // the SFU's floor track (first frame is measured on it)
 	Packets atomic.Int64
 	Bytes   atomic.Int64
 	// Expected counts packets the sequence numbers say were sent; Expected

@@ -94,6 +94,15 @@ type Report struct {
 	// Baselines measured in the same run, so ratios survive machine drift.
 	BaselineUDPLoopbackPPS float64 `json:"baseline_udp_loopback_pps"`
 
+	// A run over several nodes (--nodes): the room's home, each node, each
+	// direction of each inter-node link as its end counts it, the streams
+	// sent between nodes, and the audio delay by relays on the path.
+	HomeNode         string       `json:"home_node,omitempty"`
+	Nodes            []NodeReport `json:"nodes,omitempty"`
+	Links            []LinkReport `json:"links,omitempty"`
+	InterNodeStreams int          `json:"inter_node_streams,omitempty"`
+	DelayByHops      []HopReport  `json:"delay_by_hops,omitempty"`
+
 	Errors []string `json:"errors,omitempty"`
 }
 
@@ -175,7 +184,10 @@ func (r *Report) WriteTable(w io.Writer) error {
 	for _, e := range r.Errors {
 		row("error", "%s", e)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return r.writeNodes(w)
 }
 
 // layerOrder is how layer maps are printed, best first.

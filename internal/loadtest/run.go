@@ -61,6 +61,12 @@ type Options struct {
 	// WeakLink is their line; a zero RateBps takes DefaultWeakLink's rate
 	// (loss and delay are as given: zero is none).
 	WeakLink LinkProfile
+	// Nodes, if set, are the SFU nodes of a cluster to spread the halls
+	// over (URL is then the first's, where the first hall and the console
+	// join: the room's home); Spread says how (SpreadUnits, the default, or
+	// SpreadRoundRobin).
+	Nodes  []Node
+	Spread string
 	// OnWindow, if set, is called (in its own goroutine) when the measured
 	// window starts: the start scenario runs its storm then.
 	OnWindow func()
@@ -98,6 +104,7 @@ func (o *Options) defaults() {
 type hall struct {
 	id        string
 	index     int        // join order, from 0
+	node      int        // index in Options.Nodes (0 on one node)
 	link      *ShapedNet // the hall's downlink when it is weak, else nil
 	client    *sfuclient.Client
 	video     *sfuclient.Publication
@@ -114,6 +121,7 @@ type hall struct {
 
 func (h *hall) onTrack(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 	s := NewRecvStats(tr.Kind())
+	s.Track = tr.ID()
 	s.Floor = tr.ID() == string(sfu.FloorTrack)
 	h.mu.Lock()
 	h.recv = append(h.recv, s)
@@ -139,6 +147,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if _, err := NewShapedNet(o.WeakLink); err != nil {
 		return nil, err
 	}
+	if len(o.Nodes) > 0 {
+		o.URL, o.ServerPID = o.Nodes[0].URL, o.Nodes[0].PID
+	}
 	u, err := url.Parse(o.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 		return nil, fmt.Errorf("loadtest: --url %q is not an http(s) URL", o.URL)
@@ -146,6 +157,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	ws := *u
 	ws.Scheme = strings.Replace(u.Scheme, "http", "ws", 1)
 	ws.Path = "/rtc"
+	nodeWS := []string{ws.String()}
+	for _, n := range o.Nodes[min(1, len(o.Nodes)):] {
+		w, err := wsURL(n.URL)
+		if err != nil {
+			return nil, err
+		}
+		nodeWS = append(nodeWS, w)
+	}
 	rep := &Report{Started: time.Now(), Halls: o.Halls, ServerPID: o.ServerPID, Machine: machine(), SubscribersPerHall: o.Subscribers}
 	if o.Baseline {
 		if pps, err := UDPBaseline(ctx, 1200, 2*time.Second); err == nil {
@@ -181,7 +200,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			return nil, ctx.Err()
 		case <-pace.C:
 		}
-		h := &hall{id: fmt.Sprintf("hall-%d", i+1), index: i}
+		h := &hall{id: fmt.Sprintf("hall-%d", i+1), index: i, node: nodeOf(o.Spread, i, o.Halls, len(nodeWS))}
+		if i == 1 && len(nodeWS) > 1 {
+			// The first hall's node takes the room's home at its next
+			// heartbeat; the others relay to it.
+			jwg.Wait()
+			time.Sleep(homeWait)
+		}
 		if isWeak(i, o.Halls, o.WeakShare) {
 			link := o.WeakLink
 			link.Seed = uint64(i + 1) // each line loses its own packets
@@ -200,7 +225,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		jwg.Add(1)
 		go func() {
 			defer jwg.Done()
-			if err := h.start(ctx, o, ws.String(), unmuted, &wg); err != nil {
+			if err := h.start(ctx, o, nodeWS[h.node], unmuted, &wg); err != nil {
 				addErr(fmt.Errorf("%s: %w", h.id, err))
 				return
 			}
@@ -240,6 +265,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	// Let layers settle, then measure a window.
 	time.Sleep(2 * time.Second)
 	m0, _ := scrapeSFU(ctx, o.URL)
+	n0, _ := scrapeNodes(ctx, o.Nodes)
+	np0 := readProcs(o.Nodes)
 	p0, perr := ReadProc(o.ServerPID)
 	g0, _ := ReadProc(os.Getpid())
 	counts0 := collect(halls)
@@ -275,6 +302,8 @@ wait:
 	}
 	elapsed := time.Since(start)
 	m1, merr := scrapeSFU(ctx, o.URL)
+	n1, nerr := scrapeNodes(ctx, o.Nodes)
+	np1 := readProcs(o.Nodes)
 	p1, _ := ReadProc(o.ServerPID)
 	g1, _ := ReadProc(os.Getpid())
 	counts1 := collect(halls)
@@ -342,6 +371,12 @@ wait:
 		}
 	}
 	rep.GeneratorCPUCores = CPUCores(g0, g1)
+	if len(o.Nodes) > 1 {
+		if nerr != nil {
+			addErr(fmt.Errorf("node metrics: %w", nerr))
+		}
+		rep.nodeFigures(o, halls, n0, n1, np0, np1, elapsed.Seconds())
+	}
 	rep.Errors = errs
 	return rep, nil
 }

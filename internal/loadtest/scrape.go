@@ -17,10 +17,11 @@ type sfuCounters struct {
 	bytesOut              float64
 	dropped               float64
 	switches              float64
+	relay                 relayCounters
 }
 
 func scrapeSFU(ctx context.Context, base string) (sfuCounters, error) {
-	var c sfuCounters
+	c := sfuCounters{relay: relayCounters{streams: map[relayKey]float64{}, packets: map[relayKey]float64{}, bytes: map[relayKey]float64{}}}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, "GET", strings.TrimRight(base, "/")+"/metrics", nil)
@@ -48,6 +49,10 @@ func scrapeSFU(ctx context.Context, base string) (sfuCounters, error) {
 		}
 		v, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
 		if err != nil {
+			continue
+		}
+		if strings.HasPrefix(name, "cau_sfu_relay_") {
+			c.relay.parse(name, v)
 			continue
 		}
 		switch name {
