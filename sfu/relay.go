@@ -206,6 +206,7 @@ type tap struct {
 
 type tapPacket struct {
 	layer int
+	key   bool // the packet starts a key frame
 	b     []byte
 }
 
@@ -213,16 +214,16 @@ func (t *tap) push(layer int, p *packet) {
 	b := make([]byte, p.n)
 	copy(b, p.buf[:p.n])
 	select {
-	case t.ch <- tapPacket{layer, b}:
+	case t.ch <- tapPacket{layer, p.keyframe, b}:
 	default:
 	}
 }
 
 // Tap calls fn, from a goroutine of its own, with every packet forwarded
-// of the track (each simulcast layer: layer 0 low .. 2 high), until the
-// returned function is called or the track ends. Muted tracks carry
-// nothing.
-func (s *SFU) Tap(room RoomID, id TrackID, fn func(layer int, pkt []byte)) (untap func(), err error) {
+// of the track (each simulcast layer: layer 0 low .. 2 high; key: it
+// starts a key frame), until the returned function is called or the track
+// ends. Muted tracks carry nothing.
+func (s *SFU) Tap(room RoomID, id TrackID, fn func(layer int, key bool, pkt []byte)) (untap func(), err error) {
 	r, err := s.room(room, false)
 	if err != nil {
 		return nil, err
@@ -254,7 +255,7 @@ func (t *upTrack) tap(fn func(layer int, pkt []byte)) (untap func()) {
 			case <-t.owner.ctx.Done():
 				return
 			case pk := <-tp.ch:
-				fn(pk.layer, pk.b)
+				fn(pk.layer, pk.key, pk.b)
 			}
 		}
 	}()

@@ -241,7 +241,7 @@ func (c *counter) waitPackets(t *testing.T, id string, n int, what string) {
 
 // hallClient dials a hall with a packet counter and publishes synthetic
 // camera and microphone until the test ends.
-func hallClient(t *testing.T, g joinGrant) (*sfuclient.Client, *counter) {
+func hallClient(t *testing.T, g joinGrant, layers ...int) (*sfuclient.Client, *counter) {
 	t.Helper()
 	cnt := &counter{n: map[string]int{}}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -251,18 +251,25 @@ func hallClient(t *testing.T, g joinGrant) (*sfuclient.Client, *counter) {
 		t.Fatalf("dial %s: %v", g.SignalingURL, err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
-	if err := publishSynthetic(c); err != nil {
+	if err := publishSynthetic(c, layers...); err != nil {
 		t.Fatal(err)
 	}
 	return c, cnt
 }
 
-// publishSynthetic publishes a synthetic camera and microphone until the
-// client closes, and subscribes to the floor.
-func publishSynthetic(c *sfuclient.Client) error {
+// publishSynthetic publishes a synthetic camera (one layer of 300 kbit/s,
+// or simulcast layers of these bit rates, lowest first) and microphone
+// until the client closes, and subscribes to the floor.
+func publishSynthetic(c *sfuclient.Client, layers ...int) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	cam, err := c.PublishVideo(ctx, sfu.SourceCamera, webrtc.MimeTypeVP8)
+	var rids []string
+	if len(layers) == 3 {
+		rids = []string{"q", "h", "f"}
+	} else {
+		layers = []int{300_000}
+	}
+	cam, err := c.PublishVideo(ctx, sfu.SourceCamera, webrtc.MimeTypeVP8, rids...)
 	if err != nil {
 		return fmt.Errorf("publish camera: %w", err)
 	}
@@ -275,7 +282,7 @@ func publishSynthetic(c *sfuclient.Client) error {
 		<-c.Lost()
 		stop()
 	}()
-	go sfuclient.SendVideo(mctx, cam, sfuclient.VideoSpec{Bitrates: []int{300_000}, FPS: 15})
+	go sfuclient.SendVideo(mctx, cam, sfuclient.VideoSpec{Bitrates: layers, FPS: 15})
 	go sfuclient.SendAudio(mctx, mic, func() int { return 30 })
 	return c.Subscribe(sfu.FloorTrack, sfu.QualityHigh)
 }
@@ -301,8 +308,10 @@ func TestClusterRelay(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	_, communeCnt := hallClient(t, p.join(t, "op-commune", p.communeHall))
-	commune2, commune2Cnt := hallClient(t, p.join(t, "op-commune2", p.communeHall2))
+	// The communes send simulcast, as browsers do.
+	simulcast := []int{150_000, 500_000, 1_500_000}
+	_, communeCnt := hallClient(t, p.join(t, "op-commune", p.communeHall), simulcast...)
+	commune2, commune2Cnt := hallClient(t, p.join(t, "op-commune2", p.communeHall2), simulcast...)
 	provinceID, communeID := fmt.Sprintf("hall-%d", p.provinceHall), fmt.Sprintf("hall-%d", p.communeHall)
 
 	// Hearing each other across the relay, and the province's floor.
@@ -377,6 +386,31 @@ func TestClusterRelay(t *testing.T) {
 	near := func(a, b float64) bool { return a > 0 && b > 0 && math.Abs(a-b) <= 0.1*a+20 }
 	if !near(sent, got) || !near(up, upGot) {
 		t.Errorf("the two ends of the link disagree: down %v sent, %v received; up %v sent, %v received", sent, got, up, upGot)
+	}
+
+	// The layers the home wants go up, nothing else: the communes' cameras
+	// in low while the province hall has the floor (thumbnails, the
+	// console), the first commune's in high once it has the floor.
+	upRate := func() float64 { // kbit/s up the link over 2 s
+		b0 := relayMetric(t, p.edge, "cau_sfu_relay_bytes_total", "sfu-province", "out")
+		time.Sleep(2 * time.Second)
+		return (relayMetric(t, p.edge, "cau_sfu_relay_bytes_total", "sfu-province", "out") - b0) * 8 / 2 / 1000
+	}
+	low := upRate()
+	if err := p.home.App.SFU.PinFloor(sfu.RoomID(room), sfu.ParticipantID(communeID)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the first commune's camera goes up in high once it has the floor", func() bool { return upRate() > 1000 })
+	floorUp := upRate()
+	n0 := provinceCnt.get(string(sfu.FloorTrack))
+	provinceCnt.waitPackets(t, string(sfu.FloorTrack), n0+30, "the province hall sees the commune's camera as the floor")
+	if err := p.home.App.SFU.PinFloor(sfu.RoomID(room), sfu.ParticipantID(provinceID)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the commune's camera back to low once the floor is the province's again", func() bool { return upRate() < 600 })
+	t.Logf("up the link: %.0f kbit/s with the province hall as the floor (two communes' cameras in low, their microphones), %.0f kbit/s with the first commune as the floor (its camera in high)", low, floorUp)
+	if low > 600 {
+		t.Errorf("%.0f kbit/s up the link while no commune has the floor: want the low layers only (2 × 150 kbit/s and audio)", low)
 	}
 
 	// One relay participant on the home node, with the commune as its ghost.

@@ -3,8 +3,11 @@
 // home room with a relay grant (internal/roomtoken), over the ordinary
 // signaling protocol and two pion peer connections (sfu/sfuclient).
 //
-// Up, it carries every track published on this node, one stream each
-// (the highest simulcast layer the publisher sends); the home node turns
+// Up, it carries every track published on this node, one stream each,
+// of the layer the home wants: a camera in low (the strip's thumbnails and
+// the operator console) unless its hall has the home room's floor, then in
+// high (splice.go switches at a key frame and keeps the stream's numbers
+// continuous); screens and microphones in their best. The home node turns
 // them into ghosts of its room, so its halls see and hear this node's.
 // Down, it receives what this node's halls need: the audio the home room
 // forwards (the floor and the loudest halls; never the audio it carried
@@ -56,6 +59,8 @@ type Relay struct {
 type carried struct {
 	untap  func()
 	sender *webrtc.RTPSender
+	camera sfu.ParticipantID // the owner, for a camera ("" for other sources)
+	splice *splicer
 }
 
 // Options tune a relay; the zero value is fine.
@@ -202,18 +207,19 @@ func (r *Relay) carryTrack(t sfu.TrackInfo) error {
 	if err != nil {
 		return err
 	}
-	// One stream per track: the highest layer seen. A higher layer that
-	// appears later takes over at its next key frame.
-	var mu sync.Mutex
-	best := -1
-	untap, err := r.s.Tap(r.room, t.ID, func(layer int, pkt []byte) {
-		mu.Lock()
-		if layer > best {
-			best = layer
-			r.s.RequestKeyframe(r.room, t.ID, layer)
+	// One stream per track, of the layer the home wants (wantOf).
+	c := carried{sender: sender, splice: newSplicer(codec.ClockRate, 2)}
+	if t.Source == sfu.SourceCamera {
+		c.camera = t.Participant
+		r.mu.Lock()
+		c.splice.setWant(wantOf(c.camera, r.floor))
+		r.mu.Unlock()
+	}
+	untap, err := r.s.Tap(r.room, t.ID, func(layer int, key bool, pkt []byte) {
+		send, ask := c.splice.next(layer, key, pkt)
+		if ask >= 0 {
+			r.s.RequestKeyframe(r.room, t.ID, ask)
 		}
-		send := layer == best
-		mu.Unlock()
 		if send {
 			if _, err := local.Write(pkt); err == nil {
 				r.out.Packet(len(pkt))
@@ -232,16 +238,14 @@ func (r *Relay) carryTrack(t sfu.TrackInfo) error {
 			for _, p := range pkts {
 				switch p.(type) {
 				case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-					mu.Lock()
-					l := best
-					mu.Unlock()
-					r.s.RequestKeyframe(r.room, t.ID, l)
+					r.s.RequestKeyframe(r.room, t.ID, c.splice.layer())
 				}
 			}
 		}
 	}()
+	c.untap = untap
 	r.mu.Lock()
-	r.up[t.ID] = carried{untap: untap, sender: sender}
+	r.up[t.ID] = c
 	r.mu.Unlock()
 	r.out.Stream(1)
 	r.log.Debug("relay carries", "track_id", t.ID)
@@ -272,9 +276,13 @@ func (r *Relay) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 		r.link = l
 	}
 	l := r.link
-	floor := r.floor
 	r.mu.Unlock()
 	l.Inject(remote, recv)
+	// The floor read after the ghost exists: setFloor, running meanwhile,
+	// pins it only if the ghost was there when it looked.
+	r.mu.Lock()
+	floor := r.floor
+	r.mu.Unlock()
 	if owner, _, ok := strings.Cut(remote.ID(), "/"); ok && sfu.ParticipantID(owner) == floor {
 		r.pin(floor)
 	}
@@ -308,6 +316,27 @@ func (r *Relay) onEvent(ev sfuclient.Event) {
 	}
 }
 
+// wantOf is the layer of a camera the home node wants: the floor's in
+// high (every hall watches it in the best layer its link carries), every
+// other in low (the thumbnails of the strip and the operator console).
+// Screens and microphones go up in their best layer.
+func wantOf(owner, floor sfu.ParticipantID) int {
+	if owner == floor {
+		return 2
+	}
+	return 0
+}
+
+// wantFloor sets the layers wanted of the cameras carried up after the
+// home's floor moved to floor. Called with mu held.
+func (r *Relay) wantFloor(floor sfu.ParticipantID) {
+	for _, c := range r.up {
+		if c.camera != "" {
+			c.splice.setWant(wantOf(c.camera, floor))
+		}
+	}
+}
+
 func cameraOf(id sfu.ParticipantID) sfu.TrackID {
 	return sfu.TrackID(string(id) + "/" + string(sfu.SourceCamera))
 }
@@ -323,6 +352,7 @@ func (r *Relay) setFloor(id sfu.ParticipantID) {
 	}
 	r.mu.Lock()
 	r.floor = id
+	r.wantFloor(id)
 	prev := r.floorSub
 	r.mu.Unlock()
 	if id == "" {
