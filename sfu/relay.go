@@ -236,7 +236,7 @@ func (s *SFU) Tap(room RoomID, id TrackID, fn func(layer int, key bool, pkt []by
 }
 
 // tap is Tap on the track itself.
-func (t *upTrack) tap(fn func(layer int, pkt []byte)) (untap func()) {
+func (t *upTrack) tap(fn func(layer int, key bool, pkt []byte)) (untap func()) {
 	tp := &tap{ch: make(chan tapPacket, 256)}
 	t.mu.Lock()
 	var n []*tap
