@@ -36,20 +36,27 @@ export function asUser(browser) {
 		return file;
 	});
 }
+
 export const screenshotDir = path.join(repoRoot, 'artifacts', 'screenshots');
 
+/** The screenshots' sizes: each screen is looked at in all three. */
 export const sizes = {
 	desktop: { width: 1920, height: 1080 },
 	tablet: { width: 1280, height: 800 },
 	phone: { width: 390, height: 844 },
-	// What browsers in a call run at between screenshots. Headless chromium
-	// composites in software (--disable-gpu) at the viewport's size: the
-	// live test's five browsers at desktop and tablet sizes used 70 s of CPU
-	// in its 50 s (a 2-core machine), at these 58 s (the room's two-column
-	// layout still, above its 900 px break). shoot() takes the named size
-	// for the picture.
-	callDesktop: { width: 1280, height: 720 },
-	callTablet: { width: 1024, height: 640 },
+};
+
+/**
+ * What browsers in a call run at between screenshots. Headless chromium
+ * composites in software (--disable-gpu) at the viewport's size: the live
+ * test's five browsers at desktop and tablet sizes used 70 s of CPU in its
+ * 50 s (a 2-core machine), at these 58 s (the room's two-column layout
+ * still, above its 900 px break). shoot() takes the named size for the
+ * picture.
+ */
+export const callSizes = {
+	desktop: { width: 1280, height: 720 },
+	tablet: { width: 1024, height: 640 },
 };
 
 /**
@@ -96,7 +103,7 @@ export async function openBrowser(viewport = sizes.desktop, o = {}) {
  */
 export async function shoot(page, name, size) {
 	await mkdir(screenshotDir, { recursive: true });
-	const want = sizes[/** @type {keyof typeof sizes} */ (size)];
+	const want = /** @type {Record<string, {width: number, height: number}>} */ (sizes)[size];
 	const was = page.viewportSize();
 	const resize = want && was && (want.width !== was.width || want.height !== was.height);
 	if (resize) {

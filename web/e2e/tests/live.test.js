@@ -13,7 +13,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../lib/server.js';
-import { openBrowser, shoot, sizes } from '../lib/browser.js';
+import { callSizes, openBrowser, shoot, sizes } from '../lib/browser.js';
 import { fakeVideo } from '../lib/fakevideo.js';
 import { enterRoom, joinCall, liveMeeting, mainPlays, picture, pictureIs, recent, signInTo } from '../lib/room.js';
 
@@ -31,12 +31,12 @@ before(async () => {
 	server = await startServer();
 	meeting = await liveMeeting(server.url, { people: [['daibieu1', 'delegate'], ['daibieu2', 'presenter']], halls: 2 });
 	const video = await fakeVideo();
-	// Smaller than the screenshots' sizes between them (see sizes.callDesktop).
-	b.chair = await openBrowser(sizes.callDesktop, { video });
+	// Smaller than the screenshots' sizes between them (see callSizes).
+	b.chair = await openBrowser(callSizes.desktop, { video });
 	b.delegate = await openBrowser(sizes.phone, { video });
-	b.presenter = await openBrowser(sizes.callTablet, { video });
-	b.hallA = await openBrowser(sizes.callDesktop, { video });
-	b.hallB = await openBrowser(sizes.callTablet, { video });
+	b.presenter = await openBrowser(callSizes.tablet, { video });
+	b.hallA = await openBrowser(callSizes.desktop, { video });
+	b.hallB = await openBrowser(callSizes.tablet, { video });
 });
 after(async () => {
 	for (const [, br] of all()) await br.close().catch(() => {});
