@@ -448,3 +448,41 @@ func TestRecordBadRequests(t *testing.T) {
 	}
 	_, _ = rec2.Stop()
 }
+
+// TestRecordFloorLeaves: the hall holding the floor drops off (its
+// browser closed); the floor goes to the other hall and the recording
+// goes on with its picture, one file that decodes, as long as the session.
+func TestRecordFloorLeaves(t *testing.T) {
+	testmedia.Need(t)
+	b := setup(t, sfu.Config{})
+	const room = "meeting-leave"
+	a := b.dial(t, room, "hall-a", sfuclient.Options{})
+	publishReal(t, a, testmedia.VP8, 0).speak(true)
+	c := b.dial(t, room, "hall-b", sfuclient.Options{})
+	publishReal(t, c, testmedia.VP8, 1)
+	waitTrack(t, c, "hall-a/camera")
+	waitTrack(t, a, "hall-b/camera")
+	if err := b.s.PinFloor(room, "hall-a"); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := b.s.StartRecording(room, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second)
+	_ = a.Close()
+	time.Sleep(3 * time.Second)
+	stopAt := time.Now()
+	res, err := rec.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	session := stopAt.Sub(rec.StartedAt())
+	if len(res.Parts) != 1 {
+		t.Fatalf("parts %+v, want one", res.Parts)
+	}
+	within(t, "video end", testmedia.End(t, res.Main, "video"), session, session/100)
+	if msg := testmedia.Decode(t, res.Main); msg != "" {
+		t.Errorf("ffmpeg printed:\n%s", msg)
+	}
+}
