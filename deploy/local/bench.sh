@@ -5,9 +5,11 @@
 # scenario against Cầu and against pion's plain fan-out in the same run.
 # Reports go to bench/. Everything runs on loopback.
 #
-#   SCENARIO=all|go|halls|fanout|start|nodes
+#   SCENARIO=all|go|halls|fanout|start|nodes|record
 #                                  what to run (default all; nodes: HALLS over three clustered
-#                                  `cau serve` nodes, after the same halls on one node)
+#                                  `cau serve` nodes, after the same halls on one node; record:
+#                                  the reference scenario without, then with, a recording of
+#                                  its room, same run)
 #   HALLS, DURATION                the reference scenario (160, 30s)
 #   PLAYERS, FANOUT_DURATION, ROUNDS
 #                                  the fan-out scenario: WHEP players per step ("40 160"),
@@ -101,6 +103,41 @@ if [ "$SCENARIO" = all ] || [ "$SCENARIO" = halls ]; then
 	go tool pprof -top -nodecount 25 bin/cau "bench/server-cpu-$stamp.pprof" > "bench/server-cpu-$stamp.txt" 2>/dev/null || true
 	stop_server
 	echo "reports: bench/go-bench-$stamp.txt bench/loadtest-$stamp.json"
+fi
+
+if [ "$SCENARIO" = record ]; then
+	# The reference scenario twice, a fresh server each: without a
+	# recording, then with one (started through the profiler's loopback
+	# /debug/record once the halls have joined: the load generator's room
+	# has no meeting), and the server's CPU of both side by side.
+	for rec in off on; do
+		room="bench-record-$rec-$stamp"
+		echo "== reference scenario, recording $rec: $HALLS halls for $DURATION"
+		start_cau
+		if [ $rec = on ]; then
+			( sleep $(( HALLS / 20 + 2 ))
+			  for _ in $(seq 1 20); do
+				curl -fsS -X POST "http://127.0.0.1:$PPROF_PORT/debug/record?room=$room" && break
+				sleep 1
+			  done ) &
+		fi
+		./bin/cau loadtest --url "http://127.0.0.1:$HTTP_PORT" --halls "$HALLS" --duration "$DURATION" --room "$room" \
+			--server-pid "$server" --json "bench/record-$rec-$stamp.json" | tee "bench/record-$rec-$stamp.txt"
+		if [ $rec = on ]; then
+			curl -fsS -X DELETE "http://127.0.0.1:$PPROF_PORT/debug/record?room=$room" > "bench/record-result-$stamp.json" || true
+			main="$(jq -r '.result.Main // empty' "bench/record-result-$stamp.json")"
+			[ -n "$main" ] && command -v ffprobe >/dev/null && echo "recorded: $main, $(ffprobe -v error -show_entries format=duration -of csv=p=0 "$main") s" \
+				"($(jq -c '.result.Stats' "bench/record-result-$stamp.json"))"
+		fi
+		stop_server
+	done
+	# Per forwarded packet too: on a shared machine the two runs forward
+	# what CPU they get, and the total alone compares different loads.
+	for rec in off on; do
+		jq -r --arg rec "$rec" '"recording \($rec): server \(.server_cpu_cores * 100 | round / 100) cores, " +
+			"\(.pps_in | round) packets/s in, \(.pps_out | round) out, \(.cpu_us_per_forwarded_packet * 10 | round / 10) µs CPU per forwarded packet"' \
+			"bench/record-$rec-$stamp.json"
+	done | tee "bench/record-$stamp.txt"
 fi
 
 if [ "$SCENARIO" = all ] || [ "$SCENARIO" = fanout ]; then
