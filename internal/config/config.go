@@ -65,7 +65,8 @@ type Config struct {
 	// DemoPassword is CAU_DEMO_PASSWORD, used by `cau seed --demo`. Default "cau-demo".
 	DemoPassword string
 	// PprofAddr is CAU_PPROF_ADDR: when set (e.g. 127.0.0.1:6060), Go's
-	// profiler is served there for measurements; never on a public address.
+	// profiler is served there for measurements (with an SFU, also make
+	// bench's /debug/record, cmd/cau/serve.go); never on a public address.
 	PprofAddr string
 
 	HTTP HTTP
