@@ -103,8 +103,10 @@ test('five browsers join and decode the floor; the floor follows grants, ends an
 	for (const [name, br] of others) await explain(`${name} decodes the delegate`, br, () => mainPlays(br.page));
 	assert.match((await picture(b.hallA.page)).label, new RegExp(delegate.name));
 	await pictureIs(b.delegate.page, { main: 'self', floor: delegate.identity });
+	// Clicks at the smaller call sizes scrolled the pages; the pictures
+	// show the top.
+	for (const [, br] of all()) await br.page.evaluate(() => window.scrollTo(0, 0));
 	await shoot(b.chair.page, 'live-chair', 'desktop');
-	await b.delegate.page.evaluate(() => window.scrollTo(0, 0));
 	await shoot(b.delegate.page, 'live-delegate', 'phone');
 	await shoot(b.hallA.page, 'live-hall', 'desktop');
 
@@ -139,8 +141,8 @@ test('five browsers join and decode the floor; the floor follows grants, ends an
 		await br.page.waitForFunction(() => { const v = document.querySelector('#corner-video'); return v instanceof HTMLVideoElement && !v.hidden && v.videoWidth > 0; }, null, { timeout: 15_000 });
 	}
 	assert.match((await picture(b.chair.page)).label, new RegExp(presenter.name));
+	for (const [, br] of all()) await br.page.evaluate(() => window.scrollTo(0, 0));
 	await shoot(b.chair.page, 'live-screen-share', 'desktop');
-	await b.delegate.page.evaluate(() => window.scrollTo(0, 0));
 	await shoot(b.delegate.page, 'live-screen-share', 'phone');
 	await b.presenter.page.click('#stop-share');
 	for (const [name, br] of all()) await explain(`${name} back to the floor`, br, () => pictureIs(br.page, { screen: '' }, 15_000));
