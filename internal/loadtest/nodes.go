@@ -169,7 +169,7 @@ func (r *Report) nodeFigures(o Options, halls []*hall, c0, c1 []sfuCounters, p0,
 	r.HomeNode = o.Nodes[home].URL
 	// The run's totals are the cluster's: every node's packets, CPU and
 	// memory (relayed packets count on both ends, as they cost both).
-	r.PPSIn, r.PPSOut, r.ServerCPUCores, r.ServerRSSBytes = 0, 0, 0, 0
+	r.PPSIn, r.PPSOut, r.BpsOut, r.ServerCPUCores, r.ServerRSSBytes, r.DroppedAtSFU, r.LayerSwitches = 0, 0, 0, 0, 0, 0, 0
 	for i, n := range o.Nodes {
 		nr := NodeReport{URL: n.URL, Home: i == home}
 		for _, h := range halls {
@@ -183,6 +183,9 @@ func (r *Report) nodeFigures(o Options, halls []*hall, c0, c1 []sfuCounters, p0,
 		nr.PPSIn = (c1[i].packetsIn - c0[i].packetsIn) / secs
 		nr.PPSOut = (c1[i].packetsOut - c0[i].packetsOut) / secs
 		r.PPSIn, r.PPSOut = r.PPSIn+nr.PPSIn, r.PPSOut+nr.PPSOut
+		r.BpsOut += (c1[i].bytesOut - c0[i].bytesOut) * 8 / secs
+		r.DroppedAtSFU += int64(c1[i].dropped - c0[i].dropped)
+		r.LayerSwitches += int64(c1[i].switches - c0[i].switches)
 		r.ServerCPUCores, r.ServerRSSBytes = r.ServerCPUCores+nr.CPUCores, r.ServerRSSBytes+nr.RSSBytes
 		r.Nodes = append(r.Nodes, nr)
 		var keys []relayKey
