@@ -23,6 +23,10 @@ type binding struct {
 	// twcc is the transport-wide sequence number extension's ID when the
 	// SFU writes it (the fast path, fastsend.go); 0: none, or pion's.
 	twcc uint8
+	// red is the payload type of audio/red if the subscriber negotiated
+	// it (RED is forwarded as it comes), else 0 (the primary Opus frame
+	// alone; redaudio.go).
+	red uint8
 }
 
 type boundCodec struct {
@@ -131,6 +135,12 @@ func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 		}
 	}
 	for _, c := range ctx.CodecParameters() {
+		if d.kind == webrtc.RTPCodecTypeAudio && strings.EqualFold(c.MimeType, mimeRED) {
+			if b.red == 0 {
+				b.red = uint8(c.PayloadType)
+			}
+			continue
+		}
 		if !d.floor && !strings.EqualFold(c.MimeType, d.codec.MimeType) {
 			continue
 		}
@@ -141,7 +151,7 @@ func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 		if chosen == nil {
 			chosen = &c
 		}
-		if !d.floor {
+		if !d.floor && d.kind != webrtc.RTPCodecTypeAudio {
 			break
 		}
 	}
@@ -285,6 +295,11 @@ func (d *downTrack) handle(l *upLayer, p *packet) {
 		// see as loss (an unmute).
 		d.seq.start(l, p.epoch, p.info.seq, p.info.ts, l.track.codec.ClockRate, now)
 	}
+	if d.kind == webrtc.RTPCodecTypeAudio && l.track.isRED(p) {
+		if b := d.bound.Load(); b.red == 0 {
+			d.recoverRED(l, p, now) // frames lost upstream, before p
+		}
+	}
 	seq, ts, ok := d.seq.forward(l, p.epoch, p.info.seq, p.info.ts, now)
 	if !ok {
 		return // from before the switch, out of order
@@ -397,7 +412,8 @@ func (d *downTrack) noteLayer() {
 
 // write sends p of source t as seq and ts. A floor packet in a codec the
 // subscriber did not negotiate is dropped (the allocation pauses the
-// floor for it; this covers the moment before it does).
+// floor for it; this covers the moment before it does). RED goes as it
+// is or as its primary frame (redaudio.go).
 func (d *downTrack) write(t *upTrack, p *packet, seq uint16, ts uint32) {
 	b := d.bound.Load()
 	if b == nil {
@@ -407,23 +423,44 @@ func (d *downTrack) write(t *upTrack, p *packet, seq uint16, ts uint32) {
 	if !ok {
 		return
 	}
+	payload := p.payload()
+	if t.isRED(p) {
+		if payload, pt, ok = d.redPayload(b, t, p, pt); !ok {
+			return
+		}
+	}
+	d.writePayload(b, pt, payload, p.info.marker, seq, ts, p.arrival)
+}
+
+// writeFrame sends a frame of source t that came inside another packet
+// (a RED block) as seq and ts; false if it was not sent.
+func (d *downTrack) writeFrame(t *upTrack, data []byte, marker bool, seq uint16, ts uint32, arrival int64) bool {
+	b := d.bound.Load()
+	if b == nil {
+		return false
+	}
+	pt, ok := d.payloadType(b, t)
+	return ok && d.writePayload(b, pt, data, marker, seq, ts, arrival)
+}
+
+func (d *downTrack) writePayload(b *binding, pt uint8, payload []byte, marker bool, seq uint16, ts uint32, arrival int64) bool {
 	h := &d.hdr
 	h.Version = 2
 	h.Padding = false
-	h.Marker = p.info.marker
+	h.Marker = marker
 	h.PayloadType = pt
 	h.SequenceNumber = seq
 	h.Timestamp = ts
 	h.SSRC = b.ssrc
 	h.CSRC = nil
 	d.transportSeq(h, b)
-	payload := p.payload()
 	if _, err := b.w.WriteRTP(h, payload); err != nil {
-		return
+		return false
 	}
 	now := nanotime()
 	d.noteSent(len(payload), ts, now)
-	d.w.sent(len(payload)+12, now, p.arrival, d.sub.s.metrics)
+	d.w.sent(len(payload)+12, now, arrival, d.sub.s.metrics)
+	return true
 }
 
 // transportSeq gives h the connection's next transport-wide sequence

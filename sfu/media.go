@@ -14,9 +14,13 @@ import (
 // Payload types offered; browsers map their own in the answer.
 const (
 	ptOpus = 111
+	ptRED  = 63 // Chromium's number for audio/red
 	ptVP8  = 96
 	ptH264 = 102
 )
+
+// mimeRED is redundant audio (RFC 2198), as Chromium offers it for Opus.
+const mimeRED = "audio/red"
 
 var videoFeedback = []webrtc.RTCPFeedback{
 	{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: "transport-cc"},
@@ -27,9 +31,10 @@ var videoFeedback = []webrtc.RTCPFeedback{
 var audioFeedback = []webrtc.RTCPFeedback{{Type: "nack"}, {Type: "transport-cc"}}
 
 // newMediaEngine registers the codecs Cầu carries: Opus with in-band FEC
-// (a lost packet is partly rebuilt from the next one), VP8 and H.264
-// (hardware encoders and old hall PCs), and the header extensions for
-// simulcast and audio levels.
+// (a lost packet is partly rebuilt from the next one) and RED over it
+// (each packet carries copies of the frames before it, red.go), VP8 and
+// H.264 (hardware encoders and old hall PCs), and the header extensions
+// for simulcast and audio levels.
 func newMediaEngine() (*webrtc.MediaEngine, error) {
 	m := &webrtc.MediaEngine{}
 	codecs := []struct {
@@ -38,6 +43,8 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 	}{
 		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
 			SDPFmtpLine: "minptime=10;useinbandfec=1", RTCPFeedback: audioFeedback}, PayloadType: ptOpus}, webrtc.RTPCodecTypeAudio},
+		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: mimeRED, ClockRate: 48000, Channels: 2,
+			SDPFmtpLine: "111/111"}, PayloadType: ptRED}, webrtc.RTPCodecTypeAudio},
 		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000,
 			RTCPFeedback: videoFeedback}, PayloadType: ptVP8}, webrtc.RTPCodecTypeVideo},
 		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,

@@ -14,6 +14,7 @@ type metrics struct {
 	dropped, nacks, nacksAnswered   prometheus.Counter
 	plis, layerSwitches             prometheus.Counter
 	keyframeReplays                 prometheus.Counter
+	redRecovered                    prometheus.Counter
 	forwardDelay                    prometheus.Histogram
 	// Link quality, one sample per participant per stats interval, for
 	// dashboards and alerts (the operator console shows the same numbers).
@@ -88,6 +89,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		plis:            c("keyframe_requests_total", "PLIs sent to publishers (after throttling)."),
 		layerSwitches:   c("layer_switches_total", "Simulcast layer or floor source switches of down tracks."),
 		keyframeReplays: c("keyframe_replays_total", "Down tracks started from a cached key frame instead of a PLI."),
+		redRecovered:    c("red_recovered_total", "Opus frames lost from a publisher and rebuilt from the next RED packet's copy, for subscribers without RED."),
 		forwardDelay: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Name: "forward_delay_seconds",
 			Help:    "Time from reading a packet from a publisher to writing it to a subscriber.",
 			Buckets: []float64{50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3}}),
@@ -121,7 +123,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return m, nil
 	}
 	for _, col := range []prometheus.Collector{m.rooms, m.participants, m.tracks, m.packetsIn, m.packetsOut, m.bytesOut, m.fastOut,
-		m.dropped, m.nacks, m.nacksAnswered, m.plis, m.layerSwitches, m.keyframeReplays, m.forwardDelay, m.linkLoss, m.linkRTT, m.floorLayer,
+		m.dropped, m.nacks, m.nacksAnswered, m.plis, m.layerSwitches, m.keyframeReplays, m.redRecovered, m.forwardDelay, m.linkLoss, m.linkRTT, m.floorLayer,
 		m.relayStreams, m.relayPackets, m.relayBytes,
 		m.recordings, m.recordedPackets, m.recordingLost} {
 		if err := reg.Register(col); err != nil {

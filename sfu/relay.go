@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cau-gov/cau/sfu/red"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -210,9 +211,23 @@ type tapPacket struct {
 	b     []byte
 }
 
-func (t *tap) push(layer int, p *packet) {
-	b := make([]byte, p.n)
-	copy(b, p.buf[:p.n])
+// push queues a copy of p, a packet of src; RED goes as its primary Opus
+// frame, as the track is announced (a relay's or a recorder's peer knows
+// only Opus).
+func (t *tap) push(layer int, p *packet, src *upTrack) {
+	var b []byte
+	if src.isRED(p) {
+		prim, err := red.Primary(p.payload())
+		if err != nil || prim.PT != src.codecPT() || len(prim.Data) == 0 {
+			return
+		}
+		b = append(append(make([]byte, 0, p.info.payloadStart+len(prim.Data)), p.buf[:p.info.payloadStart]...), prim.Data...)
+		b[0] &^= 0x20 // no padding
+		b[1] = b[1]&0x80 | prim.PT
+	} else {
+		b = make([]byte, p.n)
+		copy(b, p.buf[:p.n])
+	}
 	select {
 	case t.ch <- tapPacket{layer, p.keyframe, b}:
 	default:
@@ -222,7 +237,8 @@ func (t *tap) push(layer int, p *packet) {
 // Tap calls fn, from a goroutine of its own, with every packet forwarded
 // of the track (each simulcast layer: layer 0 low .. 2 high; key: it
 // starts a key frame), until the returned function is called or the track
-// ends. Muted tracks carry nothing.
+// ends. Muted tracks carry nothing. Audio is Opus: a publisher's RED comes
+// as its primary frames.
 func (s *SFU) Tap(room RoomID, id TrackID, fn func(layer int, key bool, pkt []byte)) (untap func(), err error) {
 	r, err := s.room(room, false)
 	if err != nil {

@@ -74,6 +74,7 @@ func (p *Participant) answerUp(pc *webrtc.PeerConnection, offer string, trickle 
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
 		return nil, webrtc.SessionDescription{}, fmt.Errorf("%w: %v", ErrBadSDP, err)
 	}
+	preferRED(pc)
 	p.flushCandidates(PCUp, pc)
 	answer, err := pc.CreateAnswer(nil)
 	if err != nil {
@@ -236,6 +237,12 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiv
 		t.h264 = strings.EqualFold(remote.Codec().MimeType, webrtc.MimeTypeH264)
 		if p.via != nil {
 			t.relay = p.s.metrics.relayMeter(p.via.relayNode(), "in")
+		}
+		if t.kind == webrtc.RTPCodecTypeAudio {
+			// A track is Opus whether its packets come as RED or not.
+			if opus, redPT, ok := audioCodecs(recv.GetParameters().Codecs); ok {
+				t.codec, t.redPT = opus, redPT
+			}
 		}
 		for _, e := range recv.GetParameters().HeaderExtensions {
 			if e.URI == sdp.AudioLevelURI {

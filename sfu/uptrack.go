@@ -62,7 +62,10 @@ type upTrack struct {
 	kind    webrtc.RTPCodecType
 	codec   webrtc.RTPCodecParameters
 	levelID uint8 // negotiated audio level extension ID, 0 if none
-	h264    bool  // the codec is H.264 (else VP8 for video)
+	// redPT is the payload type of the publisher's RED (redaudio.go), 0 if
+	// not negotiated; codec is then the Opus inside it.
+	redPT uint8
+	h264  bool // the codec is H.264 (else VP8 for video)
 
 	mu     sync.Mutex
 	layers [3]*upLayer
@@ -247,7 +250,7 @@ func (l *upLayer) forward(p *packet) {
 	}
 	if taps := l.track.taps.Load(); taps != nil {
 		for _, tp := range *taps {
-			tp.push(l.index, p)
+			tp.push(l.index, p, l.track)
 		}
 	}
 	subs := l.track.subs.Load()

@@ -59,6 +59,9 @@ type writer struct {
 	twcc        uint16
 	fastFlushed uint64 // fast.fast when last added to the metrics
 	flushedAt   int64  // nanotime the counts were last added
+	// redBuf holds a RED payload renumbered for a subscriber, under mu
+	// (downTrack.redPayload).
+	redBuf []byte
 
 	// Counts not yet added to the shared metrics: adding per packet from
 	// every writer would bounce the counters' cache lines between cores.

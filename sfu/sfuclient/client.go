@@ -66,6 +66,11 @@ type Options struct {
 	// types, e.g. webrtc.MimeTypeVP8), as an old player or an encoder
 	// with one codec would; default VP8 and H.264.
 	VideoCodecs []string
+	// RED negotiates redundant audio (audio/red over Opus, RFC 2198) as
+	// Chromium does: offered after Opus, received as it comes, and the
+	// client's audio publications send RED (SendAudio adds the two frames
+	// before each; a caller of WriteRTP writes RED payloads itself).
+	RED bool
 }
 
 // Event is a message from the server: its type and raw data.

@@ -32,10 +32,14 @@ func newAPI(o Options) (*webrtc.API, error) {
 	}{
 		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
 			SDPFmtpLine: "minptime=10;useinbandfec=1", RTCPFeedback: []webrtc.RTCPFeedback{{Type: "nack"}, {Type: "transport-cc"}}}, PayloadType: 111}, webrtc.RTPCodecTypeAudio},
+		{webrtc.RTPCodecParameters{RTPCodecCapability: redCodec, PayloadType: 63}, webrtc.RTPCodecTypeAudio},
 		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000, RTCPFeedback: fb}, PayloadType: 96}, webrtc.RTPCodecTypeVideo},
 		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
 			SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f", RTCPFeedback: fb}, PayloadType: 102}, webrtc.RTPCodecTypeVideo},
 	} {
+		if c.p.MimeType == redCodec.MimeType && !o.RED {
+			continue
+		}
 		if c.k == webrtc.RTPCodecTypeVideo && len(o.VideoCodecs) > 0 &&
 			!slices.ContainsFunc(o.VideoCodecs, func(mime string) bool { return strings.EqualFold(mime, c.p.MimeType) }) {
 			continue

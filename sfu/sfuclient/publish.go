@@ -21,6 +21,8 @@ type Publication struct {
 	TrackID string // the client's track ID, named in the offer
 	Sender  *webrtc.RTPSender
 	RIDs    []string // empty without simulcast
+	// RED: the track is audio/red; its packets carry RED payloads.
+	RED bool
 
 	tracks []*webrtc.TrackLocalStaticRTP
 	mid    string
@@ -39,9 +41,20 @@ func (c *Client) PublishVideo(ctx context.Context, src sfu.Source, mime string, 
 	return c.publish(ctx, src, webrtc.RTPCodecCapability{MimeType: mime, ClockRate: 90000}, rids)
 }
 
-// PublishAudio publishes an Opus track.
+// PublishAudio publishes an Opus track, as RED with Options.RED.
 func (c *Client) PublishAudio(ctx context.Context) (*Publication, error) {
-	return c.publish(ctx, sfu.SourceMicrophone, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, nil)
+	return c.publish(ctx, sfu.SourceMicrophone, audioCodec(c.opts.RED), nil)
+}
+
+// redCodec is audio/red over Opus on 111, as Chromium offers it.
+var redCodec = webrtc.RTPCodecCapability{MimeType: "audio/red", ClockRate: 48000, Channels: 2, SDPFmtpLine: "111/111"}
+
+// audioCodec is what an audio publication sends.
+func audioCodec(red bool) webrtc.RTPCodecCapability {
+	if red {
+		return redCodec
+	}
+	return webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}
 }
 
 func (c *Client) publish(ctx context.Context, src sfu.Source, codec webrtc.RTPCodecCapability, rids []string) (*Publication, error) {
@@ -64,7 +77,7 @@ func (c *Client) publish(ctx context.Context, src sfu.Source, codec webrtc.RTPCo
 // layers as encodings) to pc; start it once negotiated.
 func addPublication(pc *webrtc.PeerConnection, src sfu.Source, codec webrtc.RTPCodecCapability, rids []string) (*Publication, *webrtc.RTPTransceiver, error) {
 	id := string(src)
-	pub := &Publication{Source: src, TrackID: id, RIDs: rids}
+	pub := &Publication{Source: src, TrackID: id, RIDs: rids, RED: codec.MimeType == redCodec.MimeType}
 	layers := rids
 	if len(layers) == 0 {
 		layers = []string{""}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cau-gov/cau/sfu/red"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
@@ -156,26 +157,53 @@ func SendVideo(ctx context.Context, pub *Publication, spec VideoSpec) {
 }
 
 // SendAudio sends 20 ms Opus-sized packets (about 32 kbit/s) at the given
-// level (-dBov, 0 loudest, 127 silent) until ctx ends. level may change
+// level (-dBov, 0 loudest, 127 silent) until ctx ends; as RED with the two
+// frames before each, as Chromium sends it, when pub.RED. level may change
 // while it runs.
 func SendAudio(ctx context.Context, pub *Publication, level func() int) {
 	seq, ts := uint16(rand.Uint32()), rand.Uint32()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
-	payload := make([]byte, 80)
+	var frames AudioFrames
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+			payload := make([]byte, 80)
 			for i := range payload {
 				payload[i] = byte(rand.Uint32())
 			}
 			payload[0] = 0x78 // Opus TOC: SILK+CELT hybrid-ish, 20 ms
-			p := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: seq, Timestamp: ts}, Payload: append([]byte(nil), payload...)}
+			p := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: seq, Timestamp: ts}, Payload: frames.Next(payload, pub.RED)}
 			seq++
 			ts += 960
 			_ = pub.WriteRTP(0, p, level())
 		}
 	}
+}
+
+// AudioFrames builds the payloads of successive 20 ms Opus frames: the
+// frame itself, or RED (RFC 2198) carrying the two frames before it.
+type AudioFrames struct {
+	prev [2][]byte // the frames before, oldest first
+}
+
+// Next is the payload of frame (kept: not to be changed after).
+func (a *AudioFrames) Next(frame []byte, asRED bool) []byte {
+	defer func() { a.prev[0], a.prev[1] = a.prev[1], frame }()
+	if !asRED {
+		return frame
+	}
+	var blocks []red.Block
+	for i, f := range a.prev {
+		if f != nil {
+			blocks = append(blocks, red.Block{PT: 111, TSOffset: uint16(960 * (2 - i)), Data: f})
+		}
+	}
+	out, err := red.Append(nil, blocks, red.Block{PT: 111, Data: frame})
+	if err != nil {
+		return frame // cannot happen: 20 ms frames of under 1 KiB
+	}
+	return out
 }

@@ -72,7 +72,7 @@ func PublishWHIP(ctx context.Context, endpoint, token string, o Options, what WH
 		trs = append(trs, tr)
 	}
 	if what.Audio {
-		a, tr, err := addPublication(r.PC, sfu.SourceMicrophone, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, nil)
+		a, tr, err := addPublication(r.PC, sfu.SourceMicrophone, audioCodec(o.RED), nil)
 		if err != nil {
 			return nil, r.abort(err)
 		}

@@ -1,0 +1,133 @@
+package sfu
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/cau-gov/cau/sfu/red"
+	"github.com/pion/webrtc/v4"
+)
+
+// Redundant audio (RFC 2198). Chromium offers audio/red beside Opus and
+// sends it when the answer lists it first: each packet carries its Opus
+// frame after copies of the one or two frames before it, so a commune
+// line's lost packet is rebuilt from the next. The SFU asks publishers
+// for RED (preferRED) and forwards it as it comes to subscribers that
+// negotiated it; for the others (WHEP players without it, pion peers, a
+// relay, a recording) it sends the primary Opus frame alone, and on a gap
+// rebuilds the lost frames from the next packet's copies (recoverRED).
+// Sequence numbers are unchanged by either: one packet in, one out, and a
+// rebuilt frame takes the number of the packet it stands for.
+
+// preferRED puts audio/red first in the audio sections of pc's answer,
+// where the offer had it: Chromium lists Opus first in its offer and
+// sends RED only when the answer leads with it.
+func preferRED(pc *webrtc.PeerConnection) {
+	for _, tr := range pc.GetTransceivers() {
+		if tr.Kind() != webrtc.RTPCodecTypeAudio || tr.Receiver() == nil {
+			continue
+		}
+		codecs := tr.Receiver().GetParameters().Codecs
+		i := slices.IndexFunc(codecs, func(c webrtc.RTPCodecParameters) bool { return strings.EqualFold(c.MimeType, mimeRED) })
+		if i <= 0 {
+			continue
+		}
+		red := codecs[i]
+		codecs = slices.Insert(slices.Delete(codecs, i, i+1), 0, red)
+		_ = tr.SetCodecPreferences(codecs) // every codec came from the media engine
+	}
+}
+
+// audioCodecs finds, among a publisher's negotiated codecs, Opus (what
+// the track is, whether it comes as RED or not) and RED's payload type (0
+// if not negotiated).
+func audioCodecs(codecs []webrtc.RTPCodecParameters) (opus webrtc.RTPCodecParameters, redPT uint8, ok bool) {
+	for _, c := range codecs {
+		switch {
+		case strings.EqualFold(c.MimeType, webrtc.MimeTypeOpus) && !ok:
+			opus, ok = c, true
+		case strings.EqualFold(c.MimeType, mimeRED) && redPT == 0:
+			redPT = uint8(c.PayloadType)
+		}
+	}
+	return opus, redPT, ok
+}
+
+// isRED reports whether p, a packet of t, is a RED payload.
+func (t *upTrack) isRED(p *packet) bool {
+	return t.redPT != 0 && p.info.payloadType == t.redPT
+}
+
+// redPayload is what goes to the subscriber for p, a RED packet of t, and
+// under which payload type: the payload as it is for a subscriber that
+// negotiated RED (its blocks renumbered if the subscriber numbers Opus
+// differently), else the primary Opus frame; false: not sent (not RED, or
+// its primary is not Opus). In the writer goroutine.
+func (d *downTrack) redPayload(b *binding, t *upTrack, p *packet, opusPT uint8) ([]byte, uint8, bool) {
+	payload := p.payload()
+	if b.red != 0 {
+		if opusPT == t.codecPT() {
+			return payload, b.red, true
+		}
+		if _, err := red.Primary(payload); err != nil {
+			return nil, 0, false
+		}
+		buf := append(d.w.redBuf[:0], payload...)
+		red.SetPT(buf, t.codecPT(), opusPT)
+		return buf, b.red, true
+	}
+	prim, err := red.Primary(payload)
+	if err != nil || prim.PT != t.codecPT() || len(prim.Data) == 0 {
+		return nil, 0, false
+	}
+	return prim.Data, opusPT, true
+}
+
+// codecPT is the publisher's payload type for its Opus.
+func (t *upTrack) codecPT() uint8 { return uint8(t.codec.PayloadType) }
+
+// recoverRED sends, to a subscriber that gets the primary frames alone,
+// the frames lost upstream just before p (a RED packet of l that is about
+// to be forwarded), from p's redundant blocks. The k-th block from the end
+// is the frame of the packet k before p: Chromium's encoder copies the
+// frames it sent, and the oldest are the ones it leaves out (beyond 341
+// ms). A frame whose timestamp does not fall between the last one sent
+// and p's is not trusted.
+func (d *downTrack) recoverRED(l *upLayer, p *packet, now int64) {
+	r := d.seq.media()
+	if r == nil || r.src != l || r.epoch != p.epoch || r != d.seq.newest() {
+		return
+	}
+	next := r.srcFirst + r.count
+	gap := p.info.seq - next
+	if gap == 0 || gap >= red.MaxBlocks {
+		return
+	}
+	var store [red.MaxBlocks]red.Block
+	blocks, err := red.Parse(p.payload(), store[:0])
+	if err != nil {
+		return
+	}
+	redundant := len(blocks) - 1
+	lastTs := d.seq.lastTs - r.tsOff // the source's timestamp of the last frame sent
+	t := l.track
+	for s := next; s != p.info.seq; s++ {
+		k := int(p.info.seq - s)
+		if k > redundant {
+			continue
+		}
+		blk := blocks[redundant-k]
+		ts := p.info.ts - uint32(blk.TSOffset)
+		if blk.PT != t.codecPT() || len(blk.Data) == 0 || int32(ts-lastTs) <= 0 || int32(p.info.ts-ts) <= 0 {
+			continue
+		}
+		seq, ots, ok := d.seq.forward(l, p.epoch, s, ts, now)
+		if !ok {
+			continue
+		}
+		lastTs = ts
+		if d.writeFrame(t, blk.Data, false, seq, ots, p.arrival) {
+			d.sub.s.metrics.redRecovered.Inc()
+		}
+	}
+}
