@@ -69,14 +69,16 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 }
 
 // newUpAPI builds the API for publishing connections: NACKs for lost
-// packets, receiver reports, and transport-wide feedback so the
-// publisher's own estimator sees its uplink.
-func newUpAPI(se webrtc.SettingEngine) (*webrtc.API, error) {
+// packets, receiver reports (telling audio publishers their subscribers'
+// loss, lossreport.go), and transport-wide feedback so the publisher's
+// own estimator sees its uplink.
+func newUpAPI(se webrtc.SettingEngine, audio *audioReports) (*webrtc.API, error) {
 	m, err := newMediaEngine()
 	if err != nil {
 		return nil, err
 	}
 	ir := &interceptor.Registry{}
+	ir.Add(lossReportFactory{audio}) // before the reports: it wraps their writer
 	gen, err := nack.NewGeneratorInterceptor()
 	if err != nil {
 		return nil, err

@@ -22,6 +22,9 @@ type SFU struct {
 	probing atomic.Int32 // subscribers sending probe padding now
 	se      webrtc.SettingEngine
 	upAPI   *webrtc.API
+	// audio are the audio tracks published here by SSRC, whose receiver
+	// reports carry their subscribers' loss (lossreport.go).
+	audio audioReports
 
 	closers  []io.Closer
 	media    []*batchConn // the media sockets, when batched (transport.go)
@@ -68,7 +71,7 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*SFU, erro
 		s.closeSockets()
 		return nil, err
 	}
-	if s.upAPI, err = newUpAPI(s.se); err != nil {
+	if s.upAPI, err = newUpAPI(s.se, &s.audio); err != nil {
 		s.closeSockets()
 		return nil, fmt.Errorf("up API: %w", err)
 	}

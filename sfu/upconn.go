@@ -267,6 +267,9 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiv
 	t.mu.Unlock()
 	p.log.Info("track published", "track_id", t.id, "rid", remote.RID(), "codec", remote.Codec().MimeType)
 
+	if t.kind == webrtc.RTPCodecTypeAudio {
+		p.s.audio.add(l.ssrc, t)
+	}
 	go l.read(p.s.metrics)
 	go func() {
 		for {
@@ -288,6 +291,7 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiv
 	}
 	go func() {
 		<-l.done
+		p.s.audio.remove(l.ssrc, t)
 		l.cache.clear()
 		t.mu.Lock()
 		if t.layers[idx] == l {

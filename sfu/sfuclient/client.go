@@ -71,6 +71,10 @@ type Options struct {
 	// client's audio publications send RED (SendAudio adds the two frames
 	// before each; a caller of WriteRTP writes RED payloads itself).
 	RED bool
+	// NoAudioNACK negotiates Opus without NACK, as Chromium does: lost
+	// audio is not asked for again, so receiver reports show the line's
+	// loss.
+	NoAudioNACK bool
 }
 
 // Event is a message from the server: its type and raw data.

@@ -40,6 +40,9 @@ func newAPI(o Options) (*webrtc.API, error) {
 		if c.p.MimeType == redCodec.MimeType && !o.RED {
 			continue
 		}
+		if c.p.MimeType == webrtc.MimeTypeOpus && o.NoAudioNACK {
+			c.p.RTCPFeedback = []webrtc.RTCPFeedback{{Type: "transport-cc"}}
+		}
 		if c.k == webrtc.RTPCodecTypeVideo && len(o.VideoCodecs) > 0 &&
 			!slices.ContainsFunc(o.VideoCodecs, func(mime string) bool { return strings.EqualFold(mime, c.p.MimeType) }) {
 			continue

@@ -33,6 +33,9 @@ type Publication struct {
 	keyMu  sync.Mutex
 	keyReq []bool        // per layer: the SFU asked for a key frame
 	plis   atomic.Uint64 // key frame requests received
+	// lost is 1 + the fraction lost (×256) of the SFU's last receiver
+	// report about the first stream; 0: none yet.
+	lost atomic.Uint32
 }
 
 // PublishVideo publishes a video track; with rids (e.g. "q", "h", "f",
@@ -144,7 +147,13 @@ func (pub *Publication) readRTCP(i int, rid string) {
 			return
 		}
 		for _, pk := range pkts {
-			switch pk.(type) {
+			switch pk := pk.(type) {
+			case *rtcp.ReceiverReport:
+				for _, r := range pk.Reports {
+					if i == 0 && len(pub.tracks) > 0 && r.SSRC == pub.ssrc() {
+						pub.lost.Store(1 + uint32(r.FractionLost))
+					}
+				}
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				pub.plis.Add(1)
 				pub.keyMu.Lock()
@@ -163,6 +172,21 @@ func (pub *Publication) KeyframeRequested(i int) bool {
 	r := pub.keyReq[i]
 	pub.keyReq[i] = false
 	return r
+}
+
+// FractionLost is the fraction lost (×256) of the SFU's last receiver
+// report about the publication (its first stream), false before one.
+func (pub *Publication) FractionLost() (uint8, bool) {
+	v := pub.lost.Load()
+	return uint8(v - 1), v != 0
+}
+
+// ssrc is the first stream's SSRC.
+func (pub *Publication) ssrc() uint32 {
+	if encs := pub.Sender.GetParameters().Encodings; len(encs) > 0 {
+		return uint32(encs[0].SSRC)
+	}
+	return 0
 }
 
 // PLIs is the number of key frame requests received.
