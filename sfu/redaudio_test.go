@@ -238,3 +238,72 @@ func TestREDRecoversUpstreamLoss(t *testing.T) {
 		t.Errorf("the RED subscriber misses %d frames after reading the copies, the Opus one %d", redMissing, missing)
 	}
 }
+
+// TestREDTapGetsOpus: a tap (what a relay to another node or a recording
+// reads) gets a RED publisher's audio as plain Opus packets: the primary
+// frame under Opus's payload type, header extensions kept.
+func TestREDTapGetsOpus(t *testing.T) {
+	b := setup(t, sfu.Config{})
+	const room = "meeting-red-tap"
+	pc := b.dial(t, room, "hall-a", sfuclient.Options{RED: true})
+	pub, err := pc.PublishAudio(ctxT(t, 10*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var frames sfuclient.AudioFrames
+	write := func(i int) {
+		p := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: uint16(i), Timestamp: uint32(960 * i)},
+			Payload: frames.Next(audioFrame(i), true)}
+		if err := pub.WriteRTP(0, p, 30); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	i := 0
+	for len(b.s.LocalTracks(room)) == 0 { // published on its first packet
+		if time.Now().After(deadline) {
+			t.Fatal("the RED track was not published")
+		}
+		write(i)
+		i++
+		time.Sleep(20 * time.Millisecond)
+	}
+	type tapped struct {
+		pt    uint8
+		frame int
+		ok    bool
+		ext   bool
+	}
+	got := make(chan tapped, 64)
+	untap, err := b.s.Tap(room, "hall-a/microphone", func(_ int, pkt []byte) {
+		var p rtp.Packet
+		if p.Unmarshal(pkt) != nil {
+			got <- tapped{}
+			return
+		}
+		f, ok := frameIndex(p.Payload)
+		select {
+		case got <- tapped{pt: p.PayloadType, frame: f, ok: ok, ext: p.Extension}:
+		default:
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer untap()
+	first := i
+	for range 10 {
+		write(i)
+		i++
+	}
+	for range 10 {
+		select {
+		case tp := <-got:
+			if tp.pt != 111 || !tp.ok || tp.frame < first || !tp.ext {
+				t.Fatalf("tapped packet %+v, want Opus (111) frame from %d on with its extensions", tp, first)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("the tap got nothing")
+		}
+	}
+}
