@@ -164,7 +164,11 @@ func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 		if _, ok := b.payloadType(l.track.codec.MimeType); ok {
 			// A new subscriber gets a picture at once: the cached key
 			// frame is replayed (replay), or the publisher sends one.
-			l.requestKeyframe(0, d.sub.s.metrics)
+			// Coalesced like any request: a key frame asked for less
+			// than PLIInterval ago is on its way to this track too (its
+			// target is set), and halls joining together asked once
+			// each (16 at once: 3–17 requests; 1 since).
+			l.requestKeyframe(d.sub.s.cfg.PLIInterval, d.sub.s.metrics)
 		}
 	}
 	return *chosen, nil
