@@ -83,7 +83,12 @@
 // estimate and what each track asks, plans with a pure function (plan.go:
 // priorities, hysteresis, ties) and applies the plan. The room loop also
 // finds the active speakers from the audio level extension and sends link
-// stats. A WHEP viewer whose ICE consent lapses (5 s of silence) ends a
+// stats. Audio is protected against loss twice: RED where the browser
+// offers it (redaudio.go; sfu/red reads and writes the payloads), passed
+// on as it comes or cut to its primary Opus frame with the frames lost
+// upstream rebuilt from the next packet's copies, and Opus's in-band FEC,
+// which the publisher's encoder tunes by the loss the SFU reports to it:
+// its subscribers' (lossreport.go). A WHEP viewer whose ICE consent lapses (5 s of silence) ends a
 // second later.
 //
 // # Recording

@@ -72,9 +72,9 @@ func (d *downTrack) redPayload(b *binding, t *upTrack, p *packet, opusPT uint8) 
 		if _, err := red.Primary(payload); err != nil {
 			return nil, 0, false
 		}
-		buf := append(d.w.redBuf[:0], payload...)
-		red.SetPT(buf, t.codecPT(), opusPT)
-		return buf, b.red, true
+		d.w.redBuf = append(d.w.redBuf[:0], payload...)
+		red.SetPT(d.w.redBuf, t.codecPT(), opusPT)
+		return d.w.redBuf, b.red, true
 	}
 	prim, err := red.Primary(payload)
 	if err != nil || prim.PT != t.codecPT() || len(prim.Data) == 0 {
