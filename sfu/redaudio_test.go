@@ -275,7 +275,7 @@ func TestREDTapGetsOpus(t *testing.T) {
 		ext   bool
 	}
 	got := make(chan tapped, 64)
-	untap, err := b.s.Tap(room, "hall-a/microphone", func(_ int, pkt []byte) {
+	untap, err := b.s.Tap(room, "hall-a/microphone", func(_ int, _ bool, pkt []byte) {
 		var p rtp.Packet
 		if p.Unmarshal(pkt) != nil {
 			got <- tapped{}
