@@ -8,6 +8,7 @@ import (
 	"github.com/cau-gov/cau/internal/auth"
 	"github.com/cau-gov/cau/internal/fault"
 	"github.com/cau-gov/cau/internal/org"
+	"github.com/cau-gov/cau/internal/sso"
 )
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -102,6 +103,9 @@ func (s *Server) setUserRoles(ctx context.Context, p *auth.Principal, id auth.Us
 }
 
 func (s *Server) resetPassword(ctx context.Context, p *auth.Principal, id auth.UserID) (map[string]string, error) {
+	if !s.cfg.OIDC.LocalPasswords {
+		return nil, sso.ErrPasswordChangeOff // a temporary password would open nothing
+	}
 	pw, err := s.Org.ResetPassword(ctx, p, id)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -327,7 +328,9 @@ func TestSSOWithRealProvider(t *testing.T) {
 	op.Register(ssotest.Client{ID: ssoClientID, Secret: ssoSecret,
 		RedirectURIs: []string{appURL + "/api/v1/auth/oidc/callback"}, PostLogoutURIs: []string{appURL + "/login"}})
 	prov := env.Unit(t, 0, "province", "lam-dong", "UBND tỉnh Lâm Đồng")
-	uid := env.User(t, prov, "chutri", "mật-khẩu-cũ", apptest.Grant(auth.RoleChair))
+	// The chair also administers, to try a password reset below.
+	uid := env.User(t, prov, "chutri", "mật-khẩu-cũ", apptest.Grant(auth.RoleChair), apptest.Grant(auth.RoleAdmin))
+	other := env.User(t, prov, "thuky", "mật-khẩu-thư-ký")
 
 	var methods map[string]bool
 	env.DoJSON(t, "GET", "/api/v1/auth/methods", "", nil, http.StatusOK, &methods)
@@ -358,8 +361,8 @@ func TestSSOWithRealProvider(t *testing.T) {
 	if landed.Path != "/login" || landed.Query().Get("sso_error") != "sso_unknown_account" {
 		t.Fatalf("unknown provider user landed on %s", landed)
 	}
-	if n := env.Count(t, "users", ""); n != 1 {
-		t.Fatalf("%d users after an unknown subject, want 1 (nothing created)", n)
+	if n := env.Count(t, "users", ""); n != 2 {
+		t.Fatalf("%d users after an unknown subject, want 2 (nothing created)", n)
 	}
 
 	landed = login(b, "chutri")
@@ -380,19 +383,27 @@ func TestSSOWithRealProvider(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &signed); err != nil || signed.AccessToken == "" {
 		t.Fatalf("refresh answer: %s", body)
 	}
-	hashOf := func() (h string) {
-		if err := env.App.DB.Pool.QueryRow(t.Context(), `SELECT password_hash FROM users WHERE id = $1`, uid).Scan(&h); err != nil {
+	hashOf := func(id int64) (h string) {
+		if err := env.App.DB.Pool.QueryRow(t.Context(), `SELECT password_hash FROM users WHERE id = $1`, id).Scan(&h); err != nil {
 			t.Fatal(err)
 		}
 		return h
 	}
-	hashBefore := hashOf()
+	hashBefore, otherBefore := hashOf(uid), hashOf(other)
 	status, changed := env.Do(t, "POST", "/api/v1/me/password", signed.AccessToken, map[string]string{"old_password": "mật-khẩu-cũ", "new_password": "mật-khẩu-mới-dài-hơn"})
 	if status != http.StatusForbidden || errorCode(t, changed) != "password_change_disabled" {
 		t.Fatalf("change password with local passwords off: %d %s", status, changed)
 	}
-	if hashOf() != hashBefore {
+	if hashOf(uid) != hashBefore {
 		t.Fatal("the refused change changed the password")
+	}
+	// Nor does an administrator hand out a temporary password that would open nothing.
+	status, reset := env.Do(t, "POST", fmt.Sprintf("/api/v1/users/%d/reset-password", other), signed.AccessToken, nil)
+	if status != http.StatusForbidden || errorCode(t, reset) != "password_change_disabled" {
+		t.Fatalf("reset password with local passwords off: %d %s", status, reset)
+	}
+	if hashOf(other) != otherBefore {
+		t.Fatal("the refused reset changed the password")
 	}
 
 	resp, body = b.do("POST", env.URL+"/api/v1/auth/logout", nil)

@@ -116,7 +116,8 @@ export async function adminUserScreen(main, ctx, params) {
 	const api = ctx.api;
 	const scope = await adminScope(api);
 	const id = Number(params.id);
-	const [u, halls] = await Promise.all([api.get(`/users/${id}`), api.get('/halls?active=true').then((r) => r.halls ?? [], () => [])]);
+	const [u, halls, methods] = await Promise.all([api.get(`/users/${id}`), api.get('/halls?active=true').then((r) => r.halls ?? [], () => []),
+		api.methods().catch(() => ({ password: true }))]);
 	const msg = statusLine('user-msg');
 	const self = id === scope.me;
 
@@ -179,7 +180,8 @@ export async function adminUserScreen(main, ctx, params) {
 			h('dt', {}, t('admin.users.state')), h('dd', { id: 'user-state' }, accountState(u)),
 			h('dt', {}, t('admin.users.createdAt')), h('dd', {}, formatDateTime(u.created_at))),
 		!self && h('div', { class: 'actions' },
-			h('button', { type: 'button', id: 'user-reset', onclick: () => void act(async () => {
+			// Signed in through the province account only, a Cầu password opens nothing.
+			methods.password && h('button', { type: 'button', id: 'user-reset', onclick: () => void act(async () => {
 				const r = await api.post(`/users/${id}/reset-password`);
 				replace(pwOut, temporaryPassword(u.username, r.temporary_password));
 			}, t('admin.users.resetDone')) }, t('admin.users.reset')),
