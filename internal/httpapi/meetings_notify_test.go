@@ -107,8 +107,10 @@ func TestMeetingRescheduleAndCancelNotify(t *testing.T) {
 	var told bool
 	for _, n := range bell.Notifications {
 		if n.Kind == "meeting.cancelled" {
+			// Title, time, the reason, the link: this meeting has no place,
+			// and says none (no empty "Địa điểm:" line).
 			lines := strings.Split(n.Body, "\n")
-			told = len(lines) == 5 && lines[3] == reason && strings.HasPrefix(lines[4], "Xem chi tiết")
+			told = len(lines) == 4 && strings.HasPrefix(lines[1], "Thời gian: ") && lines[2] == reason && strings.HasPrefix(lines[3], "Xem chi tiết")
 			if !told {
 				t.Errorf("the cancellation notice's body: %q", n.Body)
 			}

@@ -375,8 +375,11 @@ func (s *Service) Cancel(ctx context.Context, p *auth.Principal, id ID, reason s
 // which shows the first lines, and the e-mail both carry it.
 func (s *Service) notice(m Meeting, kind, key, title, reason string) *notify.Template {
 	mid := int64(m.ID)
-	body := wording.T(wording.MeetingWhenWhere, m.Title,
-		vntime.In(m.StartsAt).Format("15:04 02/01/2006"), vntime.In(m.EndsAt).Format("15:04 02/01/2006"), m.Place)
+	body := wording.T(wording.MeetingWhen, m.Title,
+		vntime.In(m.StartsAt).Format("15:04 02/01/2006"), vntime.In(m.EndsAt).Format("15:04 02/01/2006"))
+	if p := strings.TrimSpace(m.Place); p != "" { // an online-only meeting has none
+		body += wording.T(wording.MeetingWhere, p)
+	}
 	if r := strings.TrimSpace(reason); r != "" {
 		body += wording.T(wording.MeetingReason, r)
 	}

@@ -68,7 +68,8 @@ const (
 	MeetingInvited     Key = "meeting.invited"
 	MeetingRescheduled Key = "meeting.rescheduled"
 	MeetingCancelled   Key = "meeting.cancelled"
-	MeetingWhenWhere   Key = "meeting.when_where"
+	MeetingWhen        Key = "meeting.when"
+	MeetingWhere       Key = "meeting.where"
 	MeetingReason      Key = "meeting.reason"
 	MeetingLink        Key = "meeting.link"
 	// A document added to a published meeting (in-app and e-mail).
@@ -154,7 +155,8 @@ var vi = map[Key]string{
 	MeetingInvited:     "Giấy mời họp: %s",
 	MeetingRescheduled: "Thay đổi thời gian cuộc họp: %s",
 	MeetingCancelled:   "Hủy cuộc họp: %s",
-	MeetingWhenWhere:   "%s\nThời gian: %s – %s\nĐịa điểm: %s",
+	MeetingWhen:        "%s\nThời gian: %s – %s",
+	MeetingWhere:       "\nĐịa điểm: %s",
 	MeetingReason:      "\nLý do: %s",
 	MeetingLink:        "\nXem chi tiết: %s",
 	DocumentAdded:      "Tài liệu mới: %s",
