@@ -169,8 +169,8 @@ func (p *Participant) gather(downs []*downTrack) ([]feed, []demand) {
 			}
 			if t != nil && !t.forwardingOff() {
 				dm.rate = nominalAudio
-				if l := f.layers[0]; l != nil && l.rate.bps.Load() > 0 {
-					dm.rate = int(float64(l.rate.bps.Load()) * audioOverhead)
+				if l := f.layers[0]; l != nil && d.audioRate(l) > 0 {
+					dm.rate = int(float64(d.audioRate(l)) * audioOverhead)
 				}
 			}
 			feeds, demands = append(feeds, f), append(demands, dm)

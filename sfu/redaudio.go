@@ -83,6 +83,31 @@ func (d *downTrack) redPayload(b *binding, t *upTrack, p *packet, opusPT uint8) 
 	return prim.Data, opusPT, true
 }
 
+// primarySize is the size of p, a packet of t, as a subscriber without
+// RED gets it.
+func primarySize(t *upTrack, p *packet) int {
+	if !t.isRED(p) {
+		return p.n
+	}
+	prim, err := red.Primary(p.payload())
+	if err != nil {
+		return 0
+	}
+	return p.info.payloadStart + len(prim.Data)
+}
+
+// audioRate is the rate (bit/s, measured payload and headers) of l, an
+// audio layer, as d gets it: the primary frames alone for a subscriber
+// without RED when the publisher sends RED; 0 before it is measured.
+func (d *downTrack) audioRate(l *upLayer) int {
+	if b := d.bound.Load(); l.track.redPT != 0 && b != nil && b.red == 0 {
+		if r := l.primaryRate.bps.Load(); r > 0 {
+			return int(r)
+		}
+	}
+	return int(l.rate.bps.Load())
+}
+
 // codecPT is the publisher's payload type for its Opus.
 func (t *upTrack) codecPT() uint8 { return uint8(t.codec.PayloadType) }
 

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/cau-gov/cau/sfu/red"
 	"github.com/pion/rtp"
@@ -186,5 +187,33 @@ func TestREDPathAllocatesNothing(t *testing.T) {
 	}
 	if n.Load() < 300 {
 		t.Errorf("%d packets written for 200 RED packets with every other lost, want about 400", n.Load())
+	}
+}
+
+// TestREDAudioRateByWhatTheSubscriberGets: the downlink share planned for
+// a RED track is its whole rate for a subscriber that gets RED and its
+// primary frames' for one that does not.
+func TestREDAudioRateByWhatTheSubscriberGets(t *testing.T) {
+	l, done := redRoom(t,
+		binding{w: &keptWriter{}, ssrc: 1, pt: 111, codecs: []boundCodec{{mime: webrtc.MimeTypeOpus, pt: 111}}},
+		binding{w: &keptWriter{}, ssrc: 2, pt: 111, red: 63, codecs: []boundCodec{{mime: webrtc.MimeTypeOpus, pt: 111}}})
+	defer done()
+	now := time.Now()
+	l.rate.sample(0, now)
+	l.primaryRate.sample(0, now)
+	for i := range 50 {
+		ingestBytes(l, redPacket(t, i))
+	}
+	full := l.rate.sample(l.stats.bytes.Load(), now.Add(time.Second))
+	prim := l.primaryRate.sample(l.primaryBytes.Load(), now.Add(time.Second))
+	if prim != 50*(12+3)*8 {
+		t.Errorf("primary rate %d bit/s, want %d (50 packets of a 12-byte header and a 3-byte frame)", prim, 50*15*8)
+	}
+	subs := *l.track.subs.Load()
+	if got := subs[0].audioRate(l); got != prim {
+		t.Errorf("rate for the subscriber without RED %d, want the primary's %d", got, prim)
+	}
+	if got := subs[1].audioRate(l); got != full || full <= prim {
+		t.Errorf("rate for the RED subscriber %d, want the whole %d (above %d)", got, full, prim)
 	}
 }

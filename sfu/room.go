@@ -283,6 +283,9 @@ func (r *room) sampleRates(now time.Time) {
 		for _, l := range ls {
 			if l != nil {
 				l.rate.sample(l.stats.bytes.Load(), now)
+				if t.redPT != 0 {
+					l.primaryRate.sample(l.primaryBytes.Load(), now)
+				}
 			}
 		}
 	}

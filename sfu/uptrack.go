@@ -98,7 +98,12 @@ type upLayer struct {
 	epoch atomic.Uint32
 	stats streamStats
 	rate  rateMeter
-	done  chan struct{}
+	// primaryBytes and primaryRate count a RED track's packets as a
+	// subscriber without RED gets them: the primary frame alone
+	// (redaudio.go), for its share of the downlink.
+	primaryBytes atomic.Uint64
+	primaryRate  rateMeter
+	done         chan struct{}
 
 	lastPLI atomic.Int64 // nanotime of the last key frame request
 }
@@ -228,6 +233,9 @@ func (l *upLayer) ingest(p *packet, m *metrics) {
 	case t.kind == webrtc.RTPCodecTypeAudio:
 		p.keyframe = true
 		l.observeLevel(p)
+		if t.redPT != 0 {
+			l.primaryBytes.Add(uint64(primarySize(t, p)))
+		}
 	case t.h264:
 		p.keyframe = isH264Keyframe(p.payload())
 	default:
