@@ -308,7 +308,7 @@ func (d *downTrack) handle(l *upLayer, p *packet) {
 	if !ok {
 		return // from before the switch, out of order
 	}
-	d.write(l.track, p, seq, ts)
+	d.write(l, p, seq, ts)
 }
 
 // replay starts a new down track on l from l's last key frame, kept in
@@ -378,7 +378,7 @@ const rtxMinGap = 150 * time.Millisecond
 // forwardOne maps and writes q of l, already switched to.
 func (d *downTrack) forwardOne(l *upLayer, q *packet, now int64) {
 	if seq, ts, ok := d.seq.forward(l, q.epoch, q.info.seq, q.info.ts, now); ok {
-		d.write(l.track, q, seq, ts)
+		d.write(l, q, seq, ts)
 	}
 }
 
@@ -414,11 +414,13 @@ func (d *downTrack) noteLayer() {
 	d.sub.send(ev)
 }
 
-// write sends p of source t as seq and ts. A floor packet in a codec the
-// subscriber did not negotiate is dropped (the allocation pauses the
-// floor for it; this covers the moment before it does). RED goes as it
-// is or as its primary frame (redaudio.go).
-func (d *downTrack) write(t *upTrack, p *packet, seq uint16, ts uint32) {
+// write sends p of source layer l as seq and ts. A floor packet in a
+// codec the subscriber did not negotiate is dropped (the allocation pauses
+// the floor for it; this covers the moment before it does). RED goes as it
+// is or as its primary frame, and plain Opus as RED to a subscriber that
+// negotiated it and loses packets (redaudio.go).
+func (d *downTrack) write(l *upLayer, p *packet, seq uint16, ts uint32) {
+	t := l.track
 	b := d.bound.Load()
 	if b == nil {
 		return
@@ -428,9 +430,14 @@ func (d *downTrack) write(t *upTrack, p *packet, seq uint16, ts uint32) {
 		return
 	}
 	payload := p.payload()
-	if t.isRED(p) {
+	switch {
+	case t.isRED(p):
 		if payload, pt, ok = d.redPayload(b, t, p, pt); !ok {
 			return
+		}
+	case b.red != 0 && d.kind == webrtc.RTPCodecTypeAudio:
+		if out, ok := d.addRED(l, p, pt, redCopies(d.lossOut.Load())); ok {
+			payload, pt = out, b.red
 		}
 	}
 	d.writePayload(b, pt, payload, p.info.marker, seq, ts, p.arrival)
@@ -516,7 +523,7 @@ func (d *downTrack) retransmit(seq uint16) {
 	}
 	if p.epoch == epoch {
 		d.sub.s.metrics.nacksAnswered.Inc()
-		d.write(src.track, p, seq, p.info.ts+tsOff)
+		d.write(src, p, seq, p.info.ts+tsOff)
 	}
 	p.release()
 }

@@ -55,3 +55,40 @@ func TestAudioPublisherToldSubscribersLoss(t *testing.T) {
 	capped := wait("40 % loss, capped at 20 %", func(f uint8) bool { return f == 51 })
 	t.Logf("fraction lost told to the publisher: clean %d/256, subscriber at 10 %% loss %d/256, at 40 %% %d/256", clean, lossy, capped)
 }
+
+// TestLossySubscriberGetsRED: a plain Opus publisher (an encoder over
+// WHIP, a pion peer) heard by two halls on a line losing 10 %: the one
+// that negotiated RED gets the SFU's copies of the frames before each
+// once it has reported its loss, and misses far fewer frames than the
+// one without RED.
+func TestLossySubscriberGetsRED(t *testing.T) {
+	if testing.Short() {
+		t.Skip("about 8 s on a lossy line")
+	}
+	w := newWeakLink(t)
+	w.limit(t, 2_000_000, 10)
+	b := setup(t, sfu.Config{Net: w.sfuNet, ListenIPs: []string{"10.0.0.1"}})
+	const room = "meeting-red-down"
+	plain, withRED := &frameLog{frames: map[uint16]int{}}, &frameLog{frames: map[uint16]int{}}
+	b.dial(t, room, "hall-plain", sfuclient.Options{Net: w.subNet, OnTrack: plain.onTrack, NoAudioNACK: true}, permSubscribe)
+	b.dial(t, room, "hall-red", sfuclient.Options{Net: w.subNet, OnTrack: withRED.onTrack, NoAudioNACK: true, RED: true}, permSubscribe)
+	pc := b.dial(t, room, "hall-a", sfuclient.Options{Net: w.pubNet})
+	pub, err := pc.PublishAudio(ctxT(t, 10*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 3 s for the receiver reports to tell the SFU the line's loss, then
+	// 5 s counted.
+	sendLossy(t, pub, 400, func(int) bool { return false })
+	time.Sleep(300 * time.Millisecond)
+	missPlain, gotPlain := plain.gapsFrom(t, 150)
+	missRED, gotRED := withRED.gapsFrom(t, 150)
+	t.Logf("line losing 10 %%: without RED %d of %d frames missing, with the SFU's RED %d of %d (%d RED packets)",
+		missPlain, missPlain+gotPlain, missRED, missRED+gotRED, withRED.red)
+	if missPlain < 10 {
+		t.Fatalf("only %d frames missing without RED: the line did not lose", missPlain)
+	}
+	if missRED*4 > missPlain || withRED.red == 0 {
+		t.Errorf("with RED %d frames missing (%d RED packets), without %d: want at most a quarter", missRED, withRED.red, missPlain)
+	}
+}

@@ -16,8 +16,11 @@ import (
 // negotiated it; for the others (WHEP players without it, pion peers, a
 // relay, a recording) it sends the primary Opus frame alone, and on a gap
 // rebuilds the lost frames from the next packet's copies (recoverRED).
-// Sequence numbers are unchanged by either: one packet in, one out, and a
-// rebuilt frame takes the number of the packet it stands for.
+// A publisher that sends plain Opus (an encoder, a pion peer) reaches a
+// subscriber that negotiated RED as RED with copies from the cache once
+// that subscriber reports loss (addRED). Sequence numbers are unchanged
+// by all three: one packet in, one out, and a rebuilt frame takes the
+// number of the packet it stands for.
 
 // preferRED puts audio/red first in the audio sections of pc's answer,
 // where the offer had it: Chromium lists Opus first in its offer and
@@ -98,14 +101,78 @@ func primarySize(t *upTrack, p *packet) int {
 
 // audioRate is the rate (bit/s, measured payload and headers) of l, an
 // audio layer, as d gets it: the primary frames alone for a subscriber
-// without RED when the publisher sends RED; 0 before it is measured.
+// without RED when the publisher sends RED, plain Opus with the SFU's
+// copies for one with RED when the publisher does not; 0 before it is
+// measured.
 func (d *downTrack) audioRate(l *upLayer) int {
-	if b := d.bound.Load(); l.track.redPT != 0 && b != nil && b.red == 0 {
+	b := d.bound.Load()
+	switch {
+	case b == nil:
+	case l.track.redPT != 0 && b.red == 0:
 		if r := l.primaryRate.bps.Load(); r > 0 {
 			return int(r)
 		}
+	case l.track.redPT == 0 && b.red != 0:
+		// Plain Opus with the SFU's copies (addRED): the payload again
+		// per copy, a little less with the headers not repeated.
+		return int(l.rate.bps.Load()) * (1 + redCopies(d.lossOut.Load()))
 	}
 	return int(l.rate.bps.Load())
+}
+
+// redCopies is how many earlier frames the SFU adds to a plain Opus
+// packet for a subscriber that negotiated RED, by the fraction lost
+// (×256) it reports: none on a clean line (RED's copies would only cost
+// its bandwidth), one from 1 %, two from 10 % (two lost in a row are
+// then common).
+func redCopies(lost uint32) int {
+	switch {
+	case lost < 3:
+		return 0
+	case lost < 26:
+		return 1
+	default:
+		return 2
+	}
+}
+
+// addRED builds, for a subscriber that negotiated RED, a RED payload of
+// p (a plain Opus packet of l, whose Opus the subscriber numbers opusPT)
+// with copies of the frames of the packets before it from l's cache
+// (those of the same stretch and within RED's 341 ms); false when there
+// is none to add, and p goes as it is. The payload is the writer's
+// buffer, under its mutex.
+func (d *downTrack) addRED(l *upLayer, p *packet, opusPT uint8, copies int) ([]byte, bool) {
+	if copies == 0 {
+		return nil, false
+	}
+	var blocks [2]red.Block
+	var held [2]*packet
+	n := 0
+	for k := min(copies, len(blocks)); k >= 1; k-- {
+		q := l.cache.get(p.info.seq - uint16(k))
+		if q == nil {
+			continue
+		}
+		off := p.info.ts - q.info.ts
+		if q.epoch != p.epoch || q.info.payloadType != p.info.payloadType || off == 0 || off > red.MaxTSOffset ||
+			len(q.payload()) > red.MaxLength || len(q.payload()) == 0 {
+			q.release()
+			continue
+		}
+		held[n], blocks[n] = q, red.Block{PT: opusPT, TSOffset: uint16(off), Data: q.payload()}
+		n++
+	}
+	defer releaseAll(held[:n])
+	if n == 0 {
+		return nil, false
+	}
+	buf, err := red.Append(d.w.redBuf[:0], blocks[:n], red.Block{PT: opusPT, Data: p.payload()})
+	if err != nil {
+		return nil, false
+	}
+	d.w.redBuf = buf
+	return buf, true
 }
 
 // codecPT is the publisher's payload type for its Opus.

@@ -127,12 +127,22 @@ func (a *frameLog) onTrack(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 // missing between the first and last received.
 func (a *frameLog) gaps(t *testing.T) (missing, received int) {
 	t.Helper()
+	return a.gapsFrom(t, 0)
+}
+
+// gapsFrom is gaps over the frames from from on.
+func (a *frameLog) gapsFrom(t *testing.T, from int) (missing, received int) {
+	t.Helper()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var seq0 uint16
 	first := true
-	lo, hi := 0, 0
+	lo, hi, n := 0, 0, 0
 	for s, i := range a.frames {
+		if i < from {
+			continue
+		}
+		n++
 		if first || i < lo {
 			lo, seq0 = i, s
 		}
@@ -142,12 +152,15 @@ func (a *frameLog) gaps(t *testing.T) (missing, received int) {
 		first = false
 	}
 	for s, i := range a.frames {
-		if int(uint16(s-seq0)) != i-lo {
+		if i >= from && int(uint16(s-seq0)) != i-lo {
 			t.Errorf("frame %d came as sequence number %d, %d after frame %d's; want %d", i, s, uint16(s-seq0), lo, i-lo)
 			break
 		}
 	}
-	return hi - lo + 1 - len(a.frames), len(a.frames)
+	if n == 0 {
+		return 0, 0
+	}
+	return hi - lo + 1 - n, n
 }
 
 // sendLossy publishes n 20 ms frames of pub, as RED when pub.RED, and

@@ -164,8 +164,8 @@ func TestREDMalformedDropped(t *testing.T) {
 	}
 }
 
-// TestREDPathAllocatesNothing: cutting RED to Opus, and rebuilding a
-// lost frame, allocate nothing per packet.
+// TestREDPathAllocatesNothing: cutting RED to Opus, rebuilding a lost
+// frame and making plain Opus RED allocate nothing per packet.
 func TestREDPathAllocatesNothing(t *testing.T) {
 	var n atomic.Int64
 	l, done := redRoom(t, binding{w: &countingWriter{&n}, ssrc: 1, pt: 111, codecs: []boundCodec{{mime: webrtc.MimeTypeOpus, pt: 111}}})
@@ -187,6 +187,26 @@ func TestREDPathAllocatesNothing(t *testing.T) {
 	}
 	if n.Load() < 300 {
 		t.Errorf("%d packets written for 200 RED packets with every other lost, want about 400", n.Load())
+	}
+
+	// Plain Opus made RED with two copies for a lossy subscriber.
+	l2, done2 := redRoom(t, binding{w: &countingWriter{&n}, ssrc: 1, pt: 111, red: 63, codecs: []boundCodec{{mime: webrtc.MimeTypeOpus, pt: 111}}})
+	defer done2()
+	l2.track.redPT = 0
+	(*l2.track.subs.Load())[0].lossOut.Store(60)
+	plain := make([][]byte, 64)
+	for i := range plain {
+		plain[i], _ = (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: uint16(i), Timestamp: uint32(960 * i)},
+			Payload: []byte{0x78, byte(i), 0xee}}).Marshal()
+	}
+	i = 0
+	if allocs := testing.AllocsPerRun(200, func() {
+		ingestBytes(l2, plain[i%64])
+		if i++; i%64 == 0 {
+			l2.epoch.Add(1)
+		}
+	}); allocs != 0 {
+		t.Errorf("%v allocations per packet made RED", allocs)
 	}
 }
 
@@ -215,5 +235,54 @@ func TestREDAudioRateByWhatTheSubscriberGets(t *testing.T) {
 	}
 	if got := subs[1].audioRate(l); got != full || full <= prim {
 		t.Errorf("rate for the RED subscriber %d, want the whole %d (above %d)", got, full, prim)
+	}
+}
+
+// TestREDAddedForLossySubscriber: a plain Opus publisher's packets go to
+// a subscriber that negotiated RED as they are while it reports no loss,
+// with the frame before from 1 % loss and the two before from 10 %, each
+// copy with its timestamp offset and the subscriber's Opus number.
+func TestREDAddedForLossySubscriber(t *testing.T) {
+	for _, tc := range []struct {
+		lost   uint32 // fraction lost ×256 the subscriber reports
+		copies int
+	}{{0, 0}, {5, 1}, {60, 2}} {
+		t.Run(fmt.Sprintf("lost=%d", tc.lost), func(t *testing.T) {
+			w := &keptWriter{}
+			l, done := redRoom(t, binding{w: w, ssrc: 1, pt: 109, red: 120, codecs: []boundCodec{{mime: webrtc.MimeTypeOpus, pt: 109}}})
+			defer done()
+			l.track.redPT = 0 // the publisher sends plain Opus
+			(*l.track.subs.Load())[0].lossOut.Store(tc.lost)
+			for i := range 6 {
+				b, err := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: uint16(100 + i), Timestamp: uint32(5000 + 960*i)},
+					Payload: []byte{0x78, byte(i), 0xee}}).Marshal()
+				if err != nil {
+					t.Fatal(err)
+				}
+				ingestBytes(l, b)
+			}
+			if len(w.pkts) != 6 {
+				t.Fatalf("%d packets, want 6", len(w.pkts))
+			}
+			for i, p := range w.pkts {
+				want := min(i, tc.copies)
+				if want == 0 {
+					if p.PayloadType != 109 || !bytes.Equal(p.Payload, []byte{0x78, byte(i), 0xee}) {
+						t.Errorf("packet %d: pt %d % x, want plain Opus on 109", i, p.PayloadType, p.Payload)
+					}
+					continue
+				}
+				blocks, err := red.Parse(p.Payload, nil)
+				if p.PayloadType != 120 || err != nil || len(blocks) != want+1 {
+					t.Fatalf("packet %d: pt %d, %d blocks, %v; want RED on 120 with %d copies", i, p.PayloadType, len(blocks), err, want)
+				}
+				for k, blk := range blocks {
+					frame := i - want + k
+					if blk.PT != 109 || !bytes.Equal(blk.Data, []byte{0x78, byte(frame), 0xee}) || int(blk.TSOffset) != 960*(i-frame) {
+						t.Errorf("packet %d block %d = %+v, want frame %d, offset %d, on 109", i, k, blk, frame, 960*(i-frame))
+					}
+				}
+			}
+		})
 	}
 }
