@@ -104,6 +104,22 @@ func (g *Participant) ghostEmptied() {
 	}
 }
 
+// SetGhostMuted is a relay saying the hall behind one of its ghosts muted
+// or unmuted a source on its own node: the home room shows it as the
+// hall's own mute. Only a relay may, and only for its own ghosts.
+func (p *Participant) SetGhostMuted(id ParticipantID, source Source, muted bool) error {
+	if p.grant.Kind != KindRelay {
+		return ErrNotAllowed
+	}
+	p.mu.Lock()
+	g := p.ghosts[id]
+	p.mu.Unlock()
+	if g == nil {
+		return fmt.Errorf("mute %s: %w", id, ErrNoParticipant)
+	}
+	return g.SetMuted(source, muted)
+}
+
 // leaveGhosts ends the ghosts of a relay that left.
 func (p *Participant) leaveGhosts() {
 	p.mu.Lock()

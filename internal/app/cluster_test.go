@@ -295,7 +295,7 @@ func publishSynthetic(c *sfuclient.Client, layers ...int) error {
 func TestClusterRelay(t *testing.T) {
 	p := setupProvince(t)
 	room := fmt.Sprintf("meeting-%d", p.w.id)
-	_, provinceCnt := hallClient(t, p.join(t, "op-province", p.provinceHall))
+	provinceC, provinceCnt := hallClient(t, p.join(t, "op-province", p.provinceHall))
 	provinceID := fmt.Sprintf("hall-%d", p.provinceHall)
 	// The province node homes the room before the communes join.
 	deadline := time.Now().Add(5 * time.Second)
@@ -317,7 +317,7 @@ func TestClusterRelay(t *testing.T) {
 	}
 	// The communes send simulcast, as browsers do.
 	simulcast := []int{150_000, 500_000, 1_500_000}
-	_, communeCnt := hallClient(t, p.join(t, "op-commune", p.communeHall), simulcast...)
+	communeC, communeCnt := hallClient(t, p.join(t, "op-commune", p.communeHall), simulcast...)
 	commune2, commune2Cnt := hallClient(t, p.join(t, "op-commune2", p.communeHall2), simulcast...)
 	communeID := fmt.Sprintf("hall-%d", p.communeHall)
 
@@ -434,6 +434,33 @@ func TestClusterRelay(t *testing.T) {
 	}
 	if _, ok := p.home.App.SFU.Participant(sfu.RoomID(room), sfu.ParticipantID(communeID)); !ok {
 		t.Errorf("the commune hall is not in the home room")
+	}
+
+	// A camera muted on the edge is shown muted at home, and unmuted again.
+	for _, muted := range []bool{true, false} {
+		mark := provinceC.Mark()
+		if err := communeC.Mute(sfu.SourceCamera, muted); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err := provinceC.WaitFrom(ctx, mark, sfuclient.IsType("track_published", func(e sfu.TrackPublished) bool {
+			return e.Track.ID == sfu.TrackID(communeID+"/camera") && e.Track.Muted == muted
+		}))
+		cancel()
+		if err != nil {
+			t.Fatalf("the commune's camera muted=%v on the edge: the province hall was not told (%v)", muted, err)
+		}
+	}
+	// A hall cannot speak for a ghost.
+	mark := provinceC.Mark()
+	if err := provinceC.Send("mute", map[string]any{"source": "camera", "muted": true, "identity": communeID}); err != nil {
+		t.Fatal(err)
+	}
+	mctx, mcancel := context.WithTimeout(context.Background(), 5*time.Second)
+	_, err := provinceC.WaitFrom(mctx, mark, sfuclient.IsType("error", func(e sfu.ErrorEvent) bool { return e.Code == "not_allowed" }))
+	mcancel()
+	if err != nil {
+		t.Errorf("a hall muting another's camera through the relay's message: no not_allowed (%v)", err)
 	}
 
 	// Leaving crosses the relay both ways. The chair joins the home node

@@ -32,6 +32,7 @@ import (
 
 	"github.com/cau-gov/cau/sfu"
 	"github.com/cau-gov/cau/sfu/sfuclient"
+	"github.com/cau-gov/cau/sfu/signal"
 )
 
 // Relay is one room's relay to its home node.
@@ -49,7 +50,7 @@ type Relay struct {
 	ready chan struct{} // closed once Dial returned: c is set
 
 	mu       sync.Mutex
-	up       map[sfu.TrackID]carried // local tracks carried up
+	up       map[sfu.TrackID]*carried // local tracks carried up
 	floor    sfu.ParticipantID       // the home room's floor
 	floorSub sfu.TrackID             // the remote camera subscribed for it
 	done     chan struct{}
@@ -61,6 +62,7 @@ type carried struct {
 	sender *webrtc.RTPSender
 	camera sfu.ParticipantID // the owner, for a camera ("" for other sources)
 	splice *splicer
+	muted  bool // as last told to the home (mu)
 }
 
 // Options tune a relay; the zero value is fine.
@@ -87,7 +89,7 @@ func Open(ctx context.Context, s *sfu.SFU, room sfu.RoomID, url, token string, o
 	}
 	rctx, cancel := context.WithCancel(context.Background())
 	r := &Relay{s: s, room: room, home: o.Home, out: s.RelayMeter(o.Home, "out"), log: log.With("room", room, "home", url), ctx: rctx, stop: cancel,
-		up: map[sfu.TrackID]carried{}, ready: make(chan struct{}), done: make(chan struct{})}
+		up: map[sfu.TrackID]*carried{}, ready: make(chan struct{}), done: make(chan struct{})}
 	co := o.Client
 	co.URL, co.Token, co.Logger = url, token, r.log
 	co.OnTrack = r.onTrack
@@ -163,8 +165,18 @@ func (r *Relay) carry() {
 	for _, t := range local {
 		here[t.ID] = true
 		r.mu.Lock()
-		_, ok := r.up[t.ID]
+		c, ok := r.up[t.ID]
+		tell := ok && c.muted != t.Muted
+		if tell {
+			c.muted = t.Muted
+		}
 		r.mu.Unlock()
+		if tell {
+			// The hall muted (or unmuted) it here: the home shows it so.
+			if err := r.c.Send("mute", signal.Mute{Identity: t.Participant, Source: t.Source, Muted: t.Muted}); err != nil {
+				r.log.Debug("relay mute", "track_id", t.ID, "error", err)
+			}
+		}
 		if ok {
 			continue
 		}
@@ -173,7 +185,7 @@ func (r *Relay) carry() {
 		}
 	}
 	r.mu.Lock()
-	var gone []carried
+	var gone []*carried
 	for id, c := range r.up {
 		if !here[id] {
 			gone = append(gone, c)
@@ -208,7 +220,7 @@ func (r *Relay) carryTrack(t sfu.TrackInfo) error {
 		return err
 	}
 	// One stream per track, of the layer the home wants (wantOf).
-	c := carried{sender: sender, splice: newSplicer(codec.ClockRate, 2)}
+	c := &carried{sender: sender, splice: newSplicer(codec.ClockRate, 2)}
 	if t.Source == sfu.SourceCamera {
 		c.camera = t.Participant
 		r.mu.Lock()

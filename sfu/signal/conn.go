@@ -186,6 +186,9 @@ func (c *conn) dispatch(p *sfu.Participant, m Message, body any) error {
 		q, _ := sfu.ParseQuality(b.Quality)
 		return p.Subscribe(b.TrackID, q)
 	case *Mute:
+		if b.Identity != "" {
+			return p.SetGhostMuted(b.Identity, b.Source, b.Muted)
+		}
 		return p.SetMuted(b.Source, b.Muted)
 	case *MuteParticipant:
 		return p.MuteParticipant(b.Identity, b.Muted)

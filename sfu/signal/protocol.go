@@ -66,10 +66,12 @@ type (
 		TrackID sfu.TrackID `json:"track_id"`
 		Quality string      `json:"quality"`
 	}
-	// Mute is the client muting or unmuting its own source.
+	// Mute is the client muting or unmuting its own source; a relay
+	// names the ghost (Identity) whose source its node's hall muted.
 	Mute struct {
-		Source sfu.Source `json:"source"`
-		Muted  bool       `json:"muted"`
+		Source   sfu.Source        `json:"source"`
+		Muted    bool              `json:"muted"`
+		Identity sfu.ParticipantID `json:"identity,omitempty"`
 	}
 	// MuteParticipant is a moderator muting another participant's audio.
 	MuteParticipant struct {
