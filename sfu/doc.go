@@ -86,10 +86,11 @@
 // stats. Audio is protected against loss twice: RED where the browser
 // offers it (redaudio.go; sfu/red reads and writes the payloads), passed
 // on as it comes or cut to its primary Opus frame with the frames lost
-// upstream rebuilt from the next packet's copies, and Opus's in-band FEC,
-// which the publisher's encoder tunes by the loss the SFU reports to it:
-// its subscribers' (lossreport.go). A WHEP viewer whose ICE consent lapses (5 s of silence) ends a
-// second later.
+// upstream rebuilt from the next packet's copies, or made from plain Opus
+// for a lossy subscriber that takes it; and Opus's in-band FEC, which the
+// publisher's encoder tunes by the loss the SFU reports to it: its
+// subscribers' (lossreport.go). A WHEP viewer whose ICE consent lapses (5
+// s of silence) ends a second later.
 //
 // # Recording
 //
