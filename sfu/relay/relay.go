@@ -51,8 +51,8 @@ type Relay struct {
 
 	mu       sync.Mutex
 	up       map[sfu.TrackID]*carried // local tracks carried up
-	floor    sfu.ParticipantID       // the home room's floor
-	floorSub sfu.TrackID             // the remote camera subscribed for it
+	floor    sfu.ParticipantID        // the home room's floor
+	floorSub sfu.TrackID              // the remote camera subscribed for it
 	done     chan struct{}
 }
 
