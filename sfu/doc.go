@@ -98,7 +98,8 @@
 // (ErrAlreadyRecording; an unknown room wraps ErrNoRoom). The recorder is
 // a subscriber like any other, as Galène's disk writer is, but of its own:
 // a participant in no room's list (never seen, never allocated, never
-// keeping a room open) with a floor down track on the top layer and one
+// keeping a room open) with a floor down track on the best layer that
+// sends (a top layer silent for a second is passed over) and one
 // audio slot, so it gets the floor exactly as halls do, source switches
 // rewritten into one stream, through its own writer queue (full: dropped
 // and counted, never the publisher's wait). A key frame is requested on

@@ -98,6 +98,12 @@ type Recording struct {
 	video, audio *downTrack
 	rec          *recorder
 
+	// flow notes when each layer of the floor's camera last grew its
+	// packet count (flowingLayer); flowTrack is that camera.
+	flowMu    sync.Mutex
+	flowTrack *upTrack
+	flow      map[*upLayer]layerFlow
+
 	stopOnce sync.Once
 	result   RecordingResult
 	err      error
@@ -228,7 +234,8 @@ func (r *Recording) stop(reason string) bool {
 	return did
 }
 
-// follow points the recorder at the floor's camera (its top layer) and
+// follow points the recorder at the floor's camera (its best layer that
+// sends) and
 // at the audio a one-section player hears: the floor's microphone, else
 // the loudest. Called at the start, and with every reallocation (floor
 // changes, tracks coming and going, and each allocation tick); a target
@@ -247,16 +254,58 @@ func (r *Recording) follow() {
 	rm.mu.Unlock()
 	var vl, al *upLayer
 	if cam != nil {
-		vl = cam.pickLayer(2)
+		vl = r.flowingLayer(cam, time.Now())
 	}
 	if mic != nil {
 		al = mic.pickLayer(2)
 	}
-	if old := r.video.target.Load(); vl != nil && (old == nil || old.track != vl.track) {
+	if old := r.video.target.Load(); vl != nil && old != vl {
 		r.rec.keyframeRequested() // setTarget asks for one, to switch on
 	}
 	r.video.setTarget(vl)
 	r.audio.setTarget(al)
+}
+
+// layerStall: a layer that received nothing for this long is passed over
+// for the next one down (a browser stops sending its top layer when its
+// uplink is short); it is taken again once it sends.
+const layerStall = time.Second
+
+type layerFlow struct {
+	packets uint64
+	at      time.Time // when packets last changed
+}
+
+// flowingLayer is the best layer of t that received packets within
+// layerStall, else t's best layer.
+func (r *Recording) flowingLayer(t *upTrack, now time.Time) *upLayer {
+	t.mu.Lock()
+	layers := t.layers
+	t.mu.Unlock()
+	r.flowMu.Lock()
+	defer r.flowMu.Unlock()
+	if r.flowTrack != t {
+		r.flowTrack, r.flow = t, map[*upLayer]layerFlow{}
+	}
+	var best *upLayer
+	for i := len(layers) - 1; i >= 0; i-- {
+		l := layers[i]
+		if l == nil {
+			continue
+		}
+		f := r.flow[l]
+		if n := l.stats.packets.Load(); n != f.packets {
+			f = layerFlow{packets: n, at: now}
+			r.flow[l] = f
+		}
+		if best == nil && !f.at.IsZero() && now.Sub(f.at) < layerStall {
+			best = l
+		}
+	}
+	if best == nil {
+		return t.pickLayer(2)
+	}
+	return best
 }
 
 // recordingNow is the room's recording, nil if none.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,6 +30,9 @@ import (
 // silent).
 type realHall struct {
 	level atomic.Int32
+	// paused layers send nothing (a browser stops its top layer when its
+	// uplink is short).
+	paused [3]atomic.Bool
 	// spoke records when the level last changed to speaking and back.
 	mu    sync.Mutex
 	spans [][2]time.Time
@@ -68,7 +73,9 @@ func (h *realHall) spoken(from, to time.Time) time.Duration {
 	return d
 }
 
-func publishReal(t *testing.T, c *sfuclient.Client, kind string, variant int) *realHall {
+// publishReal publishes as realHall says, the picture on each of rids
+// (simulcast layers, lowest first: the same frames on each) or alone.
+func publishReal(t *testing.T, c *sfuclient.Client, kind string, variant int, rids ...string) *realHall {
 	t.Helper()
 	mime := webrtc.MimeTypeVP8
 	var pay rtp.Payloader = &codecs.VP8Payloader{EnablePictureID: true}
@@ -81,7 +88,7 @@ func publishReal(t *testing.T, c *sfuclient.Client, kind string, variant int) *r
 	if err != nil {
 		t.Fatalf("publish audio: %v", err)
 	}
-	video, err := c.PublishVideo(ctxT(t, 10*time.Second), sfu.SourceCamera, mime)
+	video, err := c.PublishVideo(ctxT(t, 10*time.Second), sfu.SourceCamera, mime, rids...)
 	if err != nil {
 		t.Fatalf("publish video: %v", err)
 	}
@@ -101,6 +108,7 @@ func publishReal(t *testing.T, c *sfuclient.Client, kind string, variant int) *r
 		// A microphone makes 50 packets a second whatever the load: a
 		// tick the scheduler missed is made up at the next.
 		seq, ts := uint16(1000*variant), uint32(7777*variant)
+		var frames sfuclient.AudioFrames
 		tick := time.NewTicker(20 * time.Millisecond)
 		defer tick.Stop()
 		begin := time.Now()
@@ -111,7 +119,10 @@ func publishReal(t *testing.T, c *sfuclient.Client, kind string, variant int) *r
 			case <-tick.C:
 			}
 			for due := int(time.Since(begin) / (20 * time.Millisecond)); i < due; i++ {
-				p := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: seq, Timestamp: ts}, Payload: opus[i%len(opus)]}
+				// As RED (the frame after copies of the two before) when the
+				// client negotiated it.
+				payload := frames.Next(opus[i%len(opus)], audio.RED)
+				p := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: seq, Timestamp: ts}, Payload: payload}
 				_ = audio.WriteRTP(0, p, int(h.level.Load()))
 				seq++
 				ts += 960
@@ -123,7 +134,10 @@ func publishReal(t *testing.T, c *sfuclient.Client, kind string, variant int) *r
 		// A camera captures a frame every 33.3 ms whatever the load, and
 		// stamps it with its capture time; a frame the encoder had no
 		// time for is skipped.
-		seq, ts0 := uint16(3000*variant), uint32(99999*variant)
+		seqs, ts0 := make([]uint16, video.Layers()), uint32(99999*variant)
+		for l := range seqs {
+			seqs[l] = uint16(3000*variant + 10000*l)
+		}
 		tick := time.NewTicker(time.Second / 30)
 		defer tick.Stop()
 		begin := time.Now()
@@ -140,7 +154,11 @@ func publishReal(t *testing.T, c *sfuclient.Client, kind string, variant int) *r
 			}
 			last = n
 			ts := ts0 + uint32(n*3000)
-			if video.KeyframeRequested(0) {
+			asked := false
+			for l := range seqs {
+				asked = video.KeyframeRequested(l) || asked
+			}
+			if asked {
 				for _, k := range keys { // the next key frame, at once
 					if k > i%len(frames) {
 						i += k - i%len(frames)
@@ -148,11 +166,16 @@ func publishReal(t *testing.T, c *sfuclient.Client, kind string, variant int) *r
 					}
 				}
 			}
-			for j, payload := range pay.Payload(1000, frames[i%len(frames)]) {
-				pkts := pay.Payload(1000, frames[i%len(frames)])
-				p := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: ts, Marker: j == len(pkts)-1}, Payload: payload}
-				_ = video.WriteRTP(0, p, -1)
-				seq++
+			pkts := pay.Payload(1000, frames[i%len(frames)])
+			for l := range seqs {
+				if h.paused[l].Load() {
+					continue
+				}
+				for j, payload := range pkts {
+					p := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seqs[l], Timestamp: ts, Marker: j == len(pkts)-1}, Payload: payload}
+					_ = video.WriteRTP(l, p, -1)
+					seqs[l]++
+				}
 			}
 			i++
 		}
@@ -323,11 +346,7 @@ func TestRecordCodecSwitch(t *testing.T) {
 	if err := b.s.PinFloor(room, "hall-vp8"); err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	if d := os.Getenv("KEEP_DIR"); d != "" {
-		dir = d
-	}
-	rec, err := b.s.StartRecording(room, dir)
+	rec, err := b.s.StartRecording(room, recordDir(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -485,4 +504,102 @@ func TestRecordFloorLeaves(t *testing.T) {
 	if msg := testmedia.Decode(t, res.Main); msg != "" {
 		t.Errorf("ffmpeg printed:\n%s", msg)
 	}
+}
+
+// TestRecordTopLayerStops: the floor publishes simulcast and its top
+// layer stops a while (a short uplink): the recording goes down a layer
+// within about a second and back up when it returns, the picture never
+// frozen for long, the file whole and clean.
+func TestRecordTopLayerStops(t *testing.T) {
+	testmedia.Need(t)
+	b := setup(t, sfu.Config{})
+	const room = "meeting-layers"
+	a := b.dial(t, room, "hall-a", sfuclient.Options{})
+	h := publishReal(t, a, testmedia.VP8, 0, "q", "h", "f")
+	h.speak(true)
+	waitTrack(t, b.dial(t, room, "hall-b", sfuclient.Options{}), "hall-a/camera")
+	rec, err := b.s.StartRecording(room, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	h.paused[2].Store(true)
+	time.Sleep(4 * time.Second)
+	h.paused[2].Store(false)
+	time.Sleep(2 * time.Second)
+	stopAt := time.Now()
+	res, err := rec.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	session := stopAt.Sub(rec.StartedAt())
+	within(t, "video end", testmedia.End(t, res.Main, "video"), session, session/100)
+	if msg := testmedia.Decode(t, res.Main); msg != "" {
+		t.Errorf("ffmpeg printed:\n%s", msg)
+	}
+	// The longest stretch without a frame: the stall (1 s) and a key
+	// frame of the next layer, not the 4 s the top layer was away.
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time", "-of", "csv=p=0", res.Main).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prev, gap float64
+	for i, f := range strings.Fields(string(out)) {
+		v, _ := strconv.ParseFloat(f, 64)
+		if i > 0 {
+			gap = max(gap, v-prev)
+		}
+		prev = v
+	}
+	if gap > 2 {
+		t.Errorf("the picture stopped for %.2f s while the top layer was away", gap)
+	} else {
+		t.Logf("longest gap between frames: %.2f s", gap)
+	}
+}
+
+// TestRecordREDSpeaker: a hall sends its audio as RED (Chromium does when
+// answered RED first): the recording's audio and the hall's own Ogg file
+// hold the primary Opus frames, decode cleanly and last as it spoke.
+func TestRecordREDSpeaker(t *testing.T) {
+	testmedia.Need(t)
+	b := setup(t, sfu.Config{})
+	const room = "meeting-red"
+	a := b.dial(t, room, "hall-a", sfuclient.Options{RED: true})
+	h := publishReal(t, a, testmedia.VP8, 0)
+	waitTrack(t, b.dial(t, room, "hall-b", sfuclient.Options{}), "hall-a/camera")
+	rec, err := b.s.StartRecording(room, recordDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	h.speak(true)
+	time.Sleep(3 * time.Second)
+	h.speak(false)
+	time.Sleep(time.Second)
+	res, err := rec.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg := testmedia.Decode(t, res.Main); msg != "" {
+		t.Errorf("main: ffmpeg printed:\n%s", msg)
+	}
+	if len(res.Speakers) != 1 {
+		t.Fatalf("speakers %+v, want hall-a", res.Speakers)
+	}
+	sp := res.Speakers[0]
+	if msg := testmedia.Decode(t, sp.Path); msg != "" {
+		t.Errorf("speaker: ffmpeg printed:\n%s", msg)
+	}
+	want := h.spoken(rec.StartedAt(), time.Now())
+	within(t, "speaker file", testmedia.End(t, sp.Path, "audio"), want, 200*time.Millisecond)
+}
+
+// recordDir is where a test records: $KEEP_DIR to look at the files
+// after, else a temporary directory.
+func recordDir(t *testing.T) string {
+	if d := os.Getenv("KEEP_DIR"); d != "" {
+		return filepath.Join(d, t.Name())
+	}
+	return t.TempDir()
 }

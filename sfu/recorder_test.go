@@ -1,6 +1,9 @@
 package sfu
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // TestFrameTick: frames on the 30 fps grid ffmpeg times them on; a frame
 // moved to the next tick lands on it, never beyond.
@@ -20,6 +23,41 @@ func TestFrameTick(t *testing.T) {
 	for n := int64(1); n < 10000; n++ {
 		if a, b := frameTick((n-1)*3000/90), frameTick(n*3000/90); b <= a {
 			t.Fatalf("frames %d and %d of a 30 fps source share tick %d", n-1, n, a)
+		}
+	}
+}
+
+// TestFlowingLayer: the recorder takes the floor's best layer that sends,
+// passes over one silent for a second, and takes it again when it sends.
+func TestFlowingLayer(t *testing.T) {
+	tr := &upTrack{}
+	for i := range tr.layers {
+		tr.layers[i] = &upLayer{track: tr, index: i}
+	}
+	r := &Recording{}
+	t0 := time.Unix(1000, 0)
+	send := func(idx ...int) {
+		for _, i := range idx {
+			tr.layers[i].stats.packets.Add(1)
+		}
+	}
+	for _, c := range []struct {
+		at    time.Duration
+		sends []int
+		want  int
+	}{
+		{0, nil, 2}, // nothing sent yet: the best layer
+		{250 * time.Millisecond, []int{0, 1, 2}, 2},
+		{500 * time.Millisecond, []int{0, 1}, 2}, // the top layer paused, not yet for a second
+		{1200 * time.Millisecond, []int{0, 1}, 2},
+		{1300 * time.Millisecond, []int{0, 1}, 1}, // a second without: the next down
+		{1500 * time.Millisecond, []int{0}, 1},
+		{2600 * time.Millisecond, []int{0}, 0},
+		{2800 * time.Millisecond, []int{0, 2}, 2}, // the top layer is back
+	} {
+		send(c.sends...)
+		if got := r.flowingLayer(tr, t0.Add(c.at)); got.index != c.want {
+			t.Errorf("at %v: layer %d, want %d", c.at, got.index, c.want)
 		}
 	}
 }
