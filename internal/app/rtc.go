@@ -31,6 +31,9 @@ func (a *App) setupSFU(cfg sfu.Config, roomTokenTTL time.Duration, log *slog.Log
 	}
 	a.SFU = s
 	a.closers = append(a.closers, func() { _ = s.Close() })
+	if a.Recordings != nil {
+		a.Recordings.SetRecorder(sfuRecorder{a: a})
+	}
 	if a.Meetings != nil {
 		a.Meetings.SetMedia(sfuMedia{s: s, ttl: roomTokenTTL})
 		s.SetObserver(rollCall{m: a.Meetings, log: log.With("component", "rollcall")})
