@@ -67,6 +67,12 @@ func (c *sfuCapture) Stop() (recording.Result, error) {
 	res, err := c.rec.Stop()
 	out := recording.Result{Main: res.Main, Codec: res.Codec, Duration: res.Duration}
 	start := c.rec.StartedAt()
+	// A codec switch of the floor began a new file: each becomes a part.
+	for i, p := range res.Parts {
+		if i > 0 {
+			out.Next = append(out.Next, recording.Segment{Path: p.Path, Codec: p.Codec, Start: start.Add(p.Start)})
+		}
+	}
 	for _, s := range res.Speakers {
 		first, last := start.Add(s.First), start.Add(s.Last)
 		out.Speakers = append(out.Speakers, recording.Track{Identity: string(s.Identity), Name: s.Name, Path: s.Path, FirstAt: &first, LastAt: &last})
