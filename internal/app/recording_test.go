@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/cau-gov/cau/internal/apptest"
@@ -95,7 +97,7 @@ func TestRecordingEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		go sfuclient.SendVideo(ctx, video, sfuclient.VideoSpec{Bitrates: []int{400_000}, KeyInterval: time.Second})
-		go sfuclient.SendAudio(ctx, audio, func() int { return 30 })
+		go sendAudio(ctx, audio)
 	}
 	floor := func(i int) {
 		t.Helper()
@@ -126,15 +128,15 @@ func TestRecordingEndToEnd(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	at := func(d time.Duration) { time.Sleep(time.Until(rec.StartedAt.Add(d))) }
-	at(3 * time.Second)
+	at(6 * time.Second)
 	do("chair", "PUT", base+"/session/current-item", map[string]any{"item_id": items[1]}, 204, nil)
-	at(5 * time.Second)
+	at(10 * time.Second)
 	floor(1)
-	at(7 * time.Second)
-	do("chair", "PUT", base+"/session/current-item", map[string]any{"item_id": items[2]}, 204, nil)
-	at(9 * time.Second)
-	floor(2)
 	at(14 * time.Second)
+	do("chair", "PUT", base+"/session/current-item", map[string]any{"item_id": items[2]}, 204, nil)
+	at(18 * time.Second)
+	floor(2)
+	at(28 * time.Second)
 	var stopped struct {
 		StoppedAt time.Time `json:"stopped_at"`
 	}
@@ -216,5 +218,31 @@ func TestRecordingEndToEnd(t *testing.T) {
 	}
 	if archived == 0 {
 		t.Errorf("no speaker's track archived: %+v", r.Tracks)
+	}
+}
+
+// sendAudio is a microphone: 50 Opus-sized packets a second of wall time
+// whatever the load (a tick the scheduler missed is made up at the next,
+// as a real capture clock does), so the recording's length measures the
+// recorder, not a starved test sender (sfuclient.SendAudio sends one
+// packet per tick it gets).
+func sendAudio(ctx context.Context, pub *sfuclient.Publication) {
+	seq, ts := uint16(rand.Uint32()), rand.Uint32()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	begin := time.Now()
+	for i := 0; ; {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		for due := int(time.Since(begin) / (20 * time.Millisecond)); i < due; i++ {
+			payload := make([]byte, 80)
+			payload[0] = 0x78
+			_ = pub.WriteRTP(0, &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: seq, Timestamp: ts}, Payload: payload}, 30)
+			seq++
+			ts += 960
+		}
 	}
 }
