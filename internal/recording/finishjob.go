@@ -104,10 +104,24 @@ func (s *Service) Finish(ctx context.Context, id ID) error {
 		return err
 	}
 	log.Info("recording archived", "size_bytes", a.Size, "duration_ms", a.DurationMS, "chapters", len(a.Chapters))
-	if err := os.RemoveAll(r.Dir); err != nil {
-		log.Warn("remove recorded files", "dir", r.Dir, "error", err)
+	// Only this part's files: the parts of one recording (a codec switch)
+	// share the directory and are finished by jobs of their own.
+	files := []string{a.source, seekableName(r, a.source)}
+	for _, t := range r.Tracks {
+		files = append(files, t.Path)
 	}
+	for _, f := range files {
+		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+			log.Warn("remove recorded file", "path", f, "error", err)
+		}
+	}
+	os.Remove(r.Dir) // once empty
 	return nil
+}
+
+// seekableName is where a part's remuxed file is written, beside its source.
+func seekableName(r Recording, source string) string {
+	return filepath.Join(r.Dir, fmt.Sprintf("finished-%d%s", r.ID, filepath.Ext(source)))
 }
 
 // badFile is a recorded file that cannot be finished (not retried).
@@ -128,7 +142,7 @@ func (s *Service) archive(ctx context.Context, r Recording) (Archive, error) {
 	if ext != "webm" && ext != "mkv" {
 		return Archive{}, &badFile{fmt.Sprintf("unknown container %q", main)}
 	}
-	seekable := filepath.Join(r.Dir, "finished."+ext)
+	seekable := seekableName(r, main)
 	// -c copy: the streams are remuxed as they are; the muxer writes the
 	// cues and the duration a live-written file lacks. A file cut by a
 	// crash is remuxed as far as it decodes.
@@ -147,7 +161,7 @@ func (s *Service) archive(ctx context.Context, r Recording) (Archive, error) {
 	if err != nil {
 		return Archive{}, err
 	}
-	a := Archive{DurationMS: dur.Milliseconds(), At: s.Now()}
+	a := Archive{DurationMS: dur.Milliseconds(), At: s.Now(), source: main}
 	if a.BlobID, a.Size, a.SHA256, err = s.store(seekable); err != nil {
 		return Archive{}, err
 	}
@@ -186,7 +200,7 @@ func findMain(dir string) string {
 	for _, pat := range []string{"*.webm", "*.mkv"} {
 		ms, _ := filepath.Glob(filepath.Join(dir, pat))
 		for _, m := range ms {
-			if strings.HasPrefix(filepath.Base(m), "finished.") {
+			if strings.HasPrefix(filepath.Base(m), "finished-") {
 				continue
 			}
 			if st, err := os.Stat(m); err == nil && st.Size() > size {

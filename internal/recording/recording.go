@@ -115,6 +115,7 @@ type Archive struct {
 	ChaptersVTT string
 	Tracks      []Track
 	At          time.Time
+	source      string // the recorder's file it was made from
 }
 
 // ReadKind says how a recording was read.
