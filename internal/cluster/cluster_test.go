@@ -74,10 +74,16 @@ func TestDirectory(t *testing.T) {
 		}
 		// A record Redis still holds whose heartbeat is stale (a reader's
 		// clock 2 s on, past the 1 s TTL) is not listed: nobody is sent there.
-		late := NewDirectory(b.rdb, b.key, time.Second)
+		late := NewDirectory(b.rdb, b.key, time.Minute) // the reader's own TTL does not matter
 		late.now = func() time.Time { return time.Now().Add(2 * time.Second) }
 		if nodes, _, err := late.Nodes(ctx); err != nil || len(nodes) != 0 {
 			t.Fatalf("a stale heartbeat is listed: %+v %v", nodes, err)
+		}
+		// A reader with a shorter TTL than the writer's lists a fresh one.
+		short := NewDirectory(b.rdb, b.key, 10*time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
+		if nodes, _, err := short.Nodes(ctx); err != nil || len(nodes) != 1 {
+			t.Fatalf("a heartbeat 50 ms old of a 1 s TTL is not listed by a reader whose TTL is 10 ms: %+v %v", nodes, err)
 		}
 		if _, err := b.dir.Get(ctx, "n2"); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("Get(n2) = %v, want ErrNotFound", err)
@@ -203,5 +209,45 @@ func TestCommands(t *testing.T) {
 	case cmd := <-got:
 		t.Fatalf("a refused command was applied: %+v", cmd)
 	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+// TestPlacerProbe: a node that does not answer /readyz (killed since its
+// last heartbeat) is passed over; when none answers, the directory's
+// choice stands.
+func TestPlacerProbe(t *testing.T) {
+	ctx := context.Background()
+	b := setup(t)
+	for _, n := range []Node{{ID: "a-district", URL: "http://127.0.0.1:1", Units: []int64{10}}, {ID: "b-spare", URL: "http://127.0.0.1:2"}} {
+		if err := b.dir.Register(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := NewPlacer(b.dir, NewLeases(b.rdb, time.Second))
+	down := map[string]bool{}
+	asked := 0
+	p.probe = func(_ context.Context, n Node) error {
+		asked++
+		if down[n.ID] {
+			return errors.New("connection refused")
+		}
+		return nil
+	}
+	if n, err := p.Place(ctx, "meeting-1", []int64{100, 10}); err != nil || n.ID != "a-district" {
+		t.Fatalf("placed on %q %v, want a-district", n.ID, err)
+	}
+	down["a-district"] = true
+	p.alive = map[string]time.Time{} // its last answer forgotten: as 2 s later
+	if n, err := p.Place(ctx, "meeting-1", []int64{100, 10}); err != nil || n.ID != "b-spare" {
+		t.Fatalf("the district node does not answer: placed on %q %v, want b-spare", n.ID, err)
+	}
+	before := asked
+	if n, _ := p.Place(ctx, "meeting-1", []int64{100, 10}); n.ID != "b-spare" || asked != before {
+		t.Fatalf("placed on %q with %d more probes: the failure and the answer are remembered", n.ID, asked-before)
+	}
+	down["b-spare"] = true
+	p.alive, p.dead = map[string]time.Time{}, map[string]time.Time{}
+	if n, err := p.Place(ctx, "meeting-1", []int64{100, 10}); err != nil || n.ID != "a-district" {
+		t.Fatalf("no node answers: placed on %q %v, want the directory's choice a-district", n.ID, err)
 	}
 }

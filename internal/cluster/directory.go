@@ -39,8 +39,11 @@ type Node struct {
 	// Draining: the node takes no new rooms or participants and asks its
 	// calls to move.
 	Draining bool `json:"draining,omitempty"`
-	// Seen is when the record was last renewed.
-	Seen time.Time `json:"seen"`
+	// Seen is when the record was last renewed, and TTLMillis how long it
+	// lives without renewal (the writer's CAU_NODE_TTL): a reader judges a
+	// heartbeat stale by the writer's TTL, not its own.
+	Seen      time.Time `json:"seen"`
+	TTLMillis int64     `json:"ttl_ms,omitempty"`
 }
 
 // SignalingURL is the node's /rtc as a WebSocket URL.
@@ -98,7 +101,7 @@ func (d *Directory) Put(ctx context.Context, n Node) error {
 	if n.ID == "" || n.URL == "" {
 		return fmt.Errorf("%w: node without ID or URL", ErrInvalid)
 	}
-	n.Seen = d.now().UTC()
+	n.Seen, n.TTLMillis = d.now().UTC(), d.ttl.Milliseconds()
 	body, err := json.Marshal(n)
 	if err != nil {
 		return fmt.Errorf("encode node %s: %w", n.ID, err)
@@ -189,9 +192,13 @@ func (d *Directory) Nodes(ctx context.Context) (nodes []Node, forged []string, e
 			forged = append(forged, ids[i])
 			continue
 		}
-		if d.now().Sub(n.Seen) > d.ttl {
+		ttl := d.ttl
+		if n.TTLMillis > 0 {
+			ttl = time.Duration(n.TTLMillis) * time.Millisecond
+		}
+		if d.now().Sub(n.Seen) > ttl {
 			// Its heartbeat is stale though Redis still has the record (a
-			// TTL set longer elsewhere, a clock jump): never hand it out.
+			// clock jump, a write that outlived its node): never hand it out.
 			continue
 		}
 		nodes = append(nodes, n)

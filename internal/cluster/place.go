@@ -2,6 +2,8 @@ package cluster
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -63,19 +65,51 @@ func SignalingURL(public string) string {
 type Placer struct {
 	dir    *Directory
 	leases *Leases
+	probe  func(ctx context.Context, n Node) error
 
 	mu     sync.Mutex
 	urls   []string // signaling URLs of the nodes last listed
 	urlsAt time.Time
+	alive  map[string]time.Time // node → when a probe last answered
+	dead   map[string]time.Time // node → when a probe last failed
 }
 
 // NewPlacer returns a placer reading dir and leases.
-func NewPlacer(dir *Directory, leases *Leases) *Placer { return &Placer{dir: dir, leases: leases} }
+func NewPlacer(dir *Directory, leases *Leases) *Placer {
+	return &Placer{dir: dir, leases: leases, probe: probeReady, alive: map[string]time.Time{}, dead: map[string]time.Time{}}
+}
+
+// probeReady asks a node's /readyz, briefly: a node killed a moment ago
+// refuses at once, one whose machine vanished times out.
+func probeReady(ctx context.Context, n Node) error {
+	ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", strings.TrimSuffix(n.URL, "/")+"/readyz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("node %s: /readyz %s", n.ID, resp.Status)
+	}
+	return nil
+}
 
 // Place picks the node a client of the unit with this ancestry (its unit
 // first, the root last; nil when unknown) joins room on. A home that is
 // gone from the directory counts as none: the client lands on a live node
 // and the room re-homes there when the lease lapses.
+//
+// A node dies some time before its record lapses (up to the TTL): the
+// node picked is asked /readyz first (its answer remembered for 2 s, a
+// failure for the TTL), and one that does not answer is passed over, so a
+// hall whose node was just killed is not sent back to it. When no node
+// answers (the api node cannot reach their public URLs), the directory's
+// choice stands.
 func (p *Placer) Place(ctx context.Context, room string, ancestry []int64) (Node, error) {
 	nodes, _, err := p.dir.Nodes(ctx)
 	if err != nil {
@@ -86,7 +120,42 @@ func (p *Placer) Place(ctx context.Context, room string, ancestry []int64) (Node
 	if err != nil {
 		return Node{}, err
 	}
-	return Pick(nodes, ancestry, home)
+	first, err := Pick(nodes, ancestry, home)
+	if err != nil {
+		return Node{}, err
+	}
+	for n, left := first, nodes; ; {
+		if p.answers(ctx, n) {
+			return n, nil
+		}
+		left = slices.DeleteFunc(slices.Clone(left), func(x Node) bool { return x.ID == n.ID })
+		if n, err = Pick(left, ancestry, home); err != nil {
+			return first, nil
+		}
+	}
+}
+
+// answers reports whether n answered a probe lately, probing it if not.
+func (p *Placer) answers(ctx context.Context, n Node) bool {
+	now := time.Now()
+	p.mu.Lock()
+	okAt, badAt := p.alive[n.ID], p.dead[n.ID]
+	p.mu.Unlock()
+	if now.Sub(okAt) < 2*time.Second && okAt.After(badAt) {
+		return true
+	}
+	if now.Sub(badAt) < p.dir.ttl && badAt.After(okAt) && badAt.After(n.Seen) {
+		return false // not asked again before its next heartbeat (a restart)
+	}
+	err := p.probe(ctx, n)
+	p.mu.Lock()
+	if err == nil {
+		p.alive[n.ID] = time.Now()
+	} else {
+		p.dead[n.ID] = time.Now()
+	}
+	p.mu.Unlock()
+	return err == nil
 }
 
 // SignalingURLs are the /rtc URLs of the live nodes, read at most every
