@@ -16,6 +16,7 @@ import (
 	"github.com/cau-gov/cau/internal/meeting"
 	"github.com/cau-gov/cau/internal/minutes"
 	"github.com/cau-gov/cau/internal/org"
+	"github.com/cau-gov/cau/internal/recording"
 	"github.com/cau-gov/cau/internal/store"
 	"github.com/cau-gov/cau/internal/task"
 )
@@ -98,6 +99,16 @@ var domainErrors = []struct {
 	{errForbidden, 403, "forbidden"},
 	{errNotFound, 404, "not_found"},
 	{errLiveUnavailable, 503, "live_unavailable"},
+	{recording.ErrNotFound, 404, "not_found"},
+	{recording.ErrAlreadyRecording, 409, "already_recording"},
+	{recording.ErrNotRecording, 409, "not_recording"},
+	{recording.ErrNotInSession, 409, "not_in_session"},
+	{recording.ErrNoRoom, 409, "no_call"},
+	{recording.ErrElsewhere, 409, "recording_elsewhere"},
+	{recording.ErrUnavailable, 503, "recording_unavailable"},
+	{recording.ErrNotReady, 409, "recording_not_ready"},
+	{recording.ErrLinkExpired, 403, "link_expired"},
+	{recording.ErrNoHold, 409, "no_hold"},
 	{context.Canceled, 499, "client_closed"},
 	{context.DeadlineExceeded, 503, "timeout"},
 	{fault.Field("title", fault.Required), 422, "validation_failed"},
