@@ -266,6 +266,10 @@ func TestRecordingArchive(t *testing.T) {
 	if fmt.Sprintf("%x", sha256.Sum256(whole)) != r.SHA256 {
 		t.Fatal("the whole file's SHA-256 is not the recorded one")
 	}
+	// Seekable: the finished file has its cues (EBML ID 1C53BB6B).
+	if !bytes.Contains(whole, []byte{0x1c, 0x53, 0xbb, 0x6b}) {
+		t.Error("the finished file has no Cues element")
+	}
 	const mib = 1 << 20
 	resp, last, lastTook := w.get(t, "", link.URL, map[string]string{"Range": fmt.Sprintf("bytes=%d-", r.Size-mib)})
 	if resp.StatusCode != 206 || !bytes.Equal(last, whole[r.Size-mib:]) {
