@@ -135,7 +135,7 @@ export function start(root) {
 			h('div', { class: 'spacer' }),
 			u && searchBox(ctx),
 			u && notices.el,
-			u && h('span', { class: 'who' }, u.full_name, h('span', { class: 'who-role' }, ' · ', u.roles.map((r) => t('role.' + r)).join(', '))),
+			u && h('span', { class: 'who', title: u.full_name }, u.full_name, h('span', { class: 'who-role' }, ' · ', u.roles.map((r) => t('role.' + r)).join(', '))),
 			h('button', { type: 'button', class: 'link', lang: lang() === 'vi' ? 'en' : 'vi', onclick: () => setLang(lang() === 'vi' ? 'en' : 'vi') }, t('lang.switch')),
 			u && localPasswords && h('a', { class: 'link', href: '/password', onclick: ctx.link('/password') }, t('nav.password')),
 			u && h('button', { type: 'button', class: 'secondary', onclick: async () => {
