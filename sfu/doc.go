@@ -115,10 +115,12 @@
 // first part's zero; later parts start at RecordingPart.Start), each
 // track's from its RTP clock anchored at its first packet's arrival, so
 // audio and video stay aligned and the floor's switches continuous.
-// Video frames take one tick each of a 30 fps grid: ffmpeg times decoded
-// frames at the rate it guessed (30 fps), and a new floor's key frame a
-// few ms after the old floor's last frame made "non monotonically
-// increasing dts"; that last frame, held back one frame, is dropped. Each hall's
+// Video frames are put one a tick, at the tick's centre, on a 30 fps
+// grid (each part starts with 20 ms of Opus silence at its zero, so the
+// grid is ffmpeg's): ffmpeg times decoded frames at the rate it guessed
+// (30 fps), and a new floor's key frame a few ms after the old floor's
+// last frame made "non monotonically increasing dts"; that last frame,
+// held back one frame, is dropped. Each hall's
 // microphone is tapped too (speaker_record.go): a packet whose own audio
 // level says speech opens its speaker-<identity>.ogg, silence is kept
 // only between speeches. Stop waits 300 ms for what the floor sent before

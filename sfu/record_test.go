@@ -261,7 +261,7 @@ func TestRecordSession(t *testing.T) {
 	halls[ids[0]].speak(true)
 	time.Sleep(time.Second) // the floor's first key frame reaches the SFU's cache
 
-	dir := filepath.Join(t.TempDir(), "rec")
+	dir := recordDir(t)
 	rec, err := b.s.StartRecording(room, dir)
 	if err != nil {
 		t.Fatal(err)
@@ -280,10 +280,18 @@ func TestRecordSession(t *testing.T) {
 		}
 	}
 	time.Sleep(time.Until(start.Add(3 * turn)))
+	if m := gather(t, b); m["cau_sfu_recordings_active"] != 1 || m["cau_sfu_recorded_packets_total"] == 0 {
+		t.Errorf("metrics while recording: active %v, packets %v; want 1 and some", m["cau_sfu_recordings_active"], m["cau_sfu_recorded_packets_total"])
+	}
 	stopAt := time.Now()
 	res, err := rec.Stop()
 	if err != nil {
 		t.Fatalf("Stop: %v", err)
+	}
+	if m := gather(t, b); m["cau_sfu_recordings_active"] != 0 || m["cau_sfu_recorded_packets_total"] < float64(res.Stats.Packets) ||
+		m["cau_sfu_recording_lost_packets_total"] != float64(res.Stats.Lost) {
+		t.Errorf("metrics after Stop: %v active, %v packets, %v lost; want 0, %d, %d", m["cau_sfu_recordings_active"],
+			m["cau_sfu_recorded_packets_total"], m["cau_sfu_recording_lost_packets_total"], res.Stats.Packets, res.Stats.Lost)
 	}
 	if again, err := rec.Stop(); err != nil || again.Main != res.Main {
 		t.Errorf("second Stop = %+v, %v; want the same result", again, err)

@@ -296,25 +296,27 @@ func (c *recorder) videoSample(s *media.Sample, codec string) {
 			c.lastTick = frameTick(h.ms - c.tickBase)
 		}
 	}
-	if frameTick(f.ms-c.tickBase) <= c.lastTick {
-		f.ms = c.tickBase + tickStart(c.lastTick+1)
-	}
+	k := max(frameTick(f.ms-c.tickBase), c.lastTick+1)
+	f.ms = c.tickBase + tickCenter(k)
 	c.held = &f
 }
 
 // frameTick is the tick of the 30 fps grid a frame at ms (from its part's
-// zero) falls on, rounded as ffmpeg rounds (half away from zero). ffmpeg
-// times decoded frames at the rate it guessed from the first ones (a hall
-// camera's 30 fps), and two frames on one tick are "non monotonically
-// increasing dts": a new floor's key frame a few ms after the old floor's
-// last frame did that. There the old floor's last frame, held back one
-// frame for this, is dropped; a frame that comes too early otherwise (a
-// capture jitter) moves to the next tick. A source faster than 30 fps is
-// thinned out of nothing, only moved; it was never a hall camera.
+// zero) falls on, rounded half away from zero. ffmpeg times decoded
+// frames at the rate it guessed from the first ones (a hall camera's 30
+// fps), and two frames on one tick are "non monotonically increasing
+// dts": a new floor's key frame a few ms after the old floor's last frame
+// did that. So each frame is put at the centre of its tick (at most 17 ms
+// from its own time; a frame exactly between two ticks is rounded one
+// way or the other by ffmpeg's floating point), one frame a tick: where
+// a new floor's key frame shares a tick with the old floor's last frame,
+// held back one frame for this, that frame is dropped; a frame that comes
+// early otherwise (capture jitter) takes the next tick. A source faster
+// than 30 fps would be moved later and later; a hall camera is not one.
 func frameTick(ms int64) int64 { return (6*ms + 100) / 200 }
 
-// tickStart is the first ms whose frameTick is k.
-func tickStart(k int64) int64 { return (200*k - 100 + 5) / 6 }
+// tickCenter is the ms nearest to the centre of tick k.
+func tickCenter(k int64) int64 { return (100*k + 1) / 3 }
 
 func isKeySample(codec string, b []byte) bool {
 	if codec == codecVP8 {

@@ -5,18 +5,20 @@ import (
 	"time"
 )
 
-// TestFrameTick: frames on the 30 fps grid ffmpeg times them on; a frame
-// moved to the next tick lands on it, never beyond.
+// TestFrameTick: frames on the 30 fps grid ffmpeg times them on, each put
+// at the centre of its tick.
 func TestFrameTick(t *testing.T) {
 	for _, c := range []struct{ ms, tick int64 }{{0, 0}, {16, 0}, {17, 1}, {33, 1}, {50, 2}, {83, 2}, {84, 3}, {1567, 47}, {1583, 47}, {1584, 48}} {
 		if got := frameTick(c.ms); got != c.tick {
 			t.Errorf("frameTick(%d) = %d, want %d", c.ms, got, c.tick)
 		}
 	}
-	for k := int64(1); k < 5000; k++ {
-		s := tickStart(k)
-		if frameTick(s) != k || frameTick(s-1) != k-1 {
-			t.Fatalf("tickStart(%d) = %d: ticks %d and, a ms before, %d", k, s, frameTick(s), frameTick(s-1))
+	for k := int64(0); k < 5000; k++ {
+		c := tickCenter(k)
+		// As far from the ticks' edges as whole ms allow: ffmpeg's
+		// floating point decides a frame on an edge either way.
+		if frameTick(c) != k || (6*c+100)%200 < 90 || (6*c+100)%200 > 110 {
+			t.Fatalf("tickCenter(%d) = %d ms = tick %.3f", k, c, float64(c)*0.03)
 		}
 	}
 	// A 30 fps source's frames, RTP-timed, never share a tick.
