@@ -106,7 +106,7 @@ func (s *Service) Finish(ctx context.Context, id ID) error {
 	log.Info("recording archived", "size_bytes", a.Size, "duration_ms", a.DurationMS, "chapters", len(a.Chapters))
 	// Only this part's files: the parts of one recording (a codec switch)
 	// share the directory and are finished by jobs of their own.
-	files := []string{a.source, seekableName(r, a.source)}
+	files := []string{a.source, a.seekable}
 	for _, t := range r.Tracks {
 		files = append(files, t.Path)
 	}
@@ -119,9 +119,16 @@ func (s *Service) Finish(ctx context.Context, id ID) error {
 	return nil
 }
 
-// seekableName is where a part's remuxed file is written, beside its source.
-func seekableName(r Recording, source string) string {
-	return filepath.Join(r.Dir, fmt.Sprintf("finished-%d%s", r.ID, filepath.Ext(source)))
+// seekableFile is a new file for a part's remuxed copy, beside its
+// source, of a name no other run shares: a job asynq re-ran while the
+// first still ran (its lease lapsed on a starved machine) overwrote the
+// same name under the first's ffprobe ("duration N/A").
+func seekableFile(r Recording, source string) (string, error) {
+	f, err := os.CreateTemp(r.Dir, fmt.Sprintf("finished-%d-*%s", r.ID, filepath.Ext(source)))
+	if err != nil {
+		return "", err
+	}
+	return f.Name(), f.Close()
 }
 
 // badFile is a recorded file that cannot be finished (not retried).
@@ -142,7 +149,16 @@ func (s *Service) archive(ctx context.Context, r Recording) (Archive, error) {
 	if ext != "webm" && ext != "mkv" {
 		return Archive{}, &badFile{fmt.Sprintf("unknown container %q", main)}
 	}
-	seekable := seekableName(r, main)
+	seekable, err := seekableFile(r, main)
+	if err != nil {
+		return Archive{}, err
+	}
+	done := false
+	defer func() {
+		if !done {
+			os.Remove(seekable)
+		}
+	}()
 	// -c copy: the streams are remuxed as they are; the muxer writes the
 	// cues and the duration a live-written file lacks. A file cut by a
 	// crash is remuxed as far as it decodes.
@@ -161,7 +177,7 @@ func (s *Service) archive(ctx context.Context, r Recording) (Archive, error) {
 	if err != nil {
 		return Archive{}, err
 	}
-	a := Archive{DurationMS: dur.Milliseconds(), At: s.Now(), source: main}
+	a := Archive{DurationMS: dur.Milliseconds(), At: s.Now(), source: main, seekable: seekable}
 	if a.BlobID, a.Size, a.SHA256, err = s.store(seekable); err != nil {
 		return Archive{}, err
 	}
@@ -190,6 +206,7 @@ func (s *Service) archive(ctx context.Context, r Recording) (Archive, error) {
 	}
 	a.Chapters = Chapters(r, evs, names)
 	a.ChaptersVTT = VTT(a.Chapters, dur)
+	done = true
 	return a, nil
 }
 

@@ -116,6 +116,7 @@ type Archive struct {
 	Tracks      []Track
 	At          time.Time
 	source      string // the recorder's file it was made from
+	seekable    string // the remuxed file stored, removed once archived
 }
 
 // ReadKind says how a recording was read.
