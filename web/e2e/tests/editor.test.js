@@ -218,7 +218,7 @@ test('a confidential document: readers named from people search, who has read it
 			assert.match(await page.textContent('#meeting-status') ?? '', /Lùi lại theo chỉ đạo/);
 			// "Đã huỷ" in the danger colour, never the success one; each
 			// status badge in the colour of what it means.
-			const danger = 'rgb(179, 38, 30)', success = 'rgb(27, 127, 59)';
+			const danger = 'rgb(179, 38, 30)', success = 'rgb(20, 108, 46)'; // --bad, --ok-ink (green text on the pale green badge)
 			assert.equal(await page.$eval('#meeting-status .status', (e) => getComputedStyle(e).color), danger, 'cancelled is red');
 			assert.equal(await page.$eval('#published .status', (e) => e.textContent), 'Đã huỷ');
 			const colours = await page.evaluate(() => Object.fromEntries(['draft', 'published', 'in_session', 'ended', 'cancelled'].map((s) => {
