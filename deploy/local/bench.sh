@@ -23,6 +23,7 @@
 #                                  the start scenario: sign-ins at once (200), halls in a call
 #                                  during the storm (40), that call's measured window (40s)
 #   BENCH_DB                       the scratch database (cau_bench)
+#   BENCH_REDIS_DB                 the nodes scenario's Redis database, emptied first (15)
 #   HTTP_PORT, UDP_PORT, PPROF_PORT, PION_PORT
 #                                  the servers' ports (default: free ones, so a bench
 #                                  never collides with `make run` or another bench)
@@ -223,6 +224,13 @@ if [ "$SCENARIO" = all ] || [ "$SCENARIO" = nodes ]; then
 	# relay to it; halls by unit (contiguous blocks). Each node's CPU and
 	# RSS, the links' streams, and the delay each relay hop adds.
 	out="bench/nodes-$stamp.txt"
+	# A Redis database of the cluster's own, emptied: the directory keeps
+	# the first node key it saw, and another checkout's bench (its own
+	# var/bench/node.pem) had left a different one in database 0, so every
+	# node here was refused as foreign.
+	REDIS_URL="${REDIS_URL%/*}/${BENCH_REDIS_DB:-15}"
+	export REDIS_URL
+	redis-cli -u "$REDIS_URL" flushdb >/dev/null
 	echo "== nodes: $HALLS halls for $DURATION on one node, then over 3 nodes ($out)"
 	echo "load average before: $(cat /proc/loadavg)" | tee "$out"
 	start_cau
