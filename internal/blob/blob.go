@@ -255,6 +255,25 @@ func (w *Writer) Abort() {
 // Open streams a blob's plaintext. Authentication failures surface as
 // ErrCorrupt from Read, before any unauthenticated byte is returned.
 func (s *Store) Open(id string) (io.ReadCloser, error) {
+	r, err := s.openSealed(id, ChunkSize+nonceSize+tagSize)
+	if err != nil {
+		return nil, err
+	}
+	r.in = make([]byte, nonceSize+ChunkSize+tagSize)
+	// Open the first chunk now: a blob damaged at its start fails here,
+	// before a caller has sent any headers for it.
+	r.next()
+	if r.err != nil {
+		r.f.Close()
+		return nil, r.err
+	}
+	return r, nil
+}
+
+// openSealed opens a blob's file, reads its header and finds its key:
+// what Open and OpenSection share. The reader's buffer is bufSize (Open
+// streams through it; OpenSection reads only the header with it).
+func (s *Store) openSealed(id string, bufSize int) (*reader, error) {
 	path, err := s.Path(id)
 	if err != nil {
 		return nil, err
@@ -266,7 +285,7 @@ func (s *Store) Open(id string) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open blob: %w", err)
 	}
-	r := &reader{f: f, br: bufio.NewReaderSize(f, ChunkSize+nonceSize+tagSize), id: id}
+	r := &reader{f: f, br: bufio.NewReaderSize(f, bufSize), id: id}
 	keyID, err := r.readHeader()
 	if err != nil {
 		f.Close()
@@ -280,14 +299,6 @@ func (s *Store) Open(id string) (io.ReadCloser, error) {
 	if r.aead, err = gcmFor(key); err != nil {
 		f.Close()
 		return nil, err
-	}
-	r.in = make([]byte, nonceSize+ChunkSize+tagSize)
-	// Open the first chunk now: a blob damaged at its start fails here,
-	// before a caller has sent any headers for it.
-	r.next()
-	if r.err != nil {
-		f.Close()
-		return nil, r.err
 	}
 	return r, nil
 }

@@ -1,12 +1,9 @@
 package blob
 
 import (
-	"bufio"
 	"crypto/cipher"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"sync"
 )
@@ -42,33 +39,11 @@ const sealedChunk = nonceSize + ChunkSize + tagSize
 // OpenSection opens a blob for reading at offsets (io.ReaderAt). Wrap it
 // in io.NewSectionReader(s, 0, s.Size()) for an io.ReadSeeker.
 func (s *Store) OpenSection(id string) (*Section, error) {
-	path, err := s.Path(id)
+	r, err := s.openSealed(id, 256)
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("blob %s: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("open blob: %w", err)
-	}
-	r := &reader{br: bufio.NewReaderSize(f, 256), id: id}
-	keyID, err := r.readHeader()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	key, ok := s.keys.key(keyID)
-	if !ok {
-		f.Close()
-		return nil, fmt.Errorf("blob %s key %q: %w", id, keyID, ErrUnknownKey)
-	}
-	aead, err := gcmFor(key)
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
+	f, aead := r.f, r.aead
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
