@@ -23,7 +23,8 @@
 #                                  the start scenario: sign-ins at once (200), halls in a call
 #                                  during the storm (40), that call's measured window (40s)
 #   BENCH_DB                       the scratch database (cau_bench)
-#   BENCH_REDIS_DB                 the nodes scenario's Redis database, emptied first (15)
+#   BENCH_REDIS_DB                 the nodes scenario's Redis database, emptied first (default:
+#                                  one leased like the tests' own, released at the end)
 #   HTTP_PORT, UDP_PORT, PPROF_PORT, PION_PORT
 #                                  the servers' ports (default: free ones, so a bench
 #                                  never collides with `make run` or another bench)
@@ -77,7 +78,8 @@ export CAU_HTTP_ADDR=127.0.0.1:$HTTP_PORT CAU_PUBLIC_URL=http://127.0.0.1:$HTTP_
 ./bin/cau migrate up >/dev/null
 server=
 nodes_pids=
-trap '[ -n "$server" ] && { kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; }
+trap_lease=
+trap 'eval "$trap_lease"; [ -n "$server" ] && { kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; }
 	for p in $nodes_pids; do kill $p 2>/dev/null || true; wait $p 2>/dev/null || true; done
 	[ -n "${BENCH_DB:-}" ] || psql "$CAU_PG_SERVER_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
 
@@ -228,7 +230,22 @@ if [ "$SCENARIO" = all ] || [ "$SCENARIO" = nodes ]; then
 	# the first node key it saw, and another checkout's bench (its own
 	# var/bench/node.pem) had left a different one in database 0, so every
 	# node here was refused as foreign.
-	REDIS_URL="${REDIS_URL%/*}/${BENCH_REDIS_DB:-15}"
+	# The number is leased the way the tests lease theirs
+	# (internal/redistest: cau:redistest:lease:N in database 0), so a test
+	# running meanwhile never has its database emptied under it.
+	redis_base="${REDIS_URL%/*}"
+	bench_rdb="${BENCH_REDIS_DB:-}"
+	if [ -z "$bench_rdb" ]; then
+		ndb="$(redis-cli -u "$redis_base/0" config get databases | tail -1)"
+		for n in $(seq $((ndb - 1)) -1 1); do
+			if [ "$(redis-cli -u "$redis_base/0" set "cau:redistest:lease:$n" "bench-$$" NX EX 3600)" = OK ]; then
+				bench_rdb=$n; break
+			fi
+		done
+		[ -n "$bench_rdb" ] || { echo "bench: no free Redis database" >&2; exit 1; }
+		trap_lease="redis-cli -u $redis_base/0 del cau:redistest:lease:$bench_rdb >/dev/null"
+	fi
+	REDIS_URL="$redis_base/$bench_rdb"
 	export REDIS_URL
 	redis-cli -u "$REDIS_URL" flushdb >/dev/null
 	echo "== nodes: $HALLS halls for $DURATION on one node, then over 3 nodes ($out)"
