@@ -161,24 +161,39 @@ func SendVideo(ctx context.Context, pub *Publication, spec VideoSpec) {
 // frames before each, as Chromium sends it, when pub.RED. level may change
 // while it runs.
 func SendAudio(ctx context.Context, pub *Publication, level func() int) {
+	const frame = 20 * time.Millisecond
+	// A ticker drops ticks its reader was too busy to take, so on a loaded
+	// machine the sender fell behind the clock and tests counting frames
+	// over a window saw fewer than were spoken. The frames due go out by
+	// the wall clock instead: the ones missed are sent late (up to half a
+	// second of them; a longer stall is a gap, as a real encoder's).
+	const catchUp = 25
 	seq, ts := uint16(rand.Uint32()), rand.Uint32()
-	tick := time.NewTicker(20 * time.Millisecond)
+	tick := time.NewTicker(frame)
 	defer tick.Stop()
 	var frames AudioFrames
+	start, sent := time.Now(), int64(0)
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
-			payload := make([]byte, 80)
-			for i := range payload {
-				payload[i] = byte(rand.Uint32())
+		case now := <-tick.C:
+			due := int64(now.Sub(start) / frame)
+			if late := due - sent; late > catchUp {
+				ts += uint32(960 * (late - catchUp))
+				sent = due - catchUp
 			}
-			payload[0] = 0x78 // Opus TOC: SILK+CELT hybrid-ish, 20 ms
-			p := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: seq, Timestamp: ts}, Payload: frames.Next(payload, pub.RED)}
-			seq++
-			ts += 960
-			_ = pub.WriteRTP(0, p, level())
+			for ; sent < due; sent++ {
+				payload := make([]byte, 80)
+				for i := range payload {
+					payload[i] = byte(rand.Uint32())
+				}
+				payload[0] = 0x78 // Opus TOC: SILK+CELT hybrid-ish, 20 ms
+				p := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: seq, Timestamp: ts}, Payload: frames.Next(payload, pub.RED)}
+				seq++
+				ts += 960
+				_ = pub.WriteRTP(0, p, level())
+			}
 		}
 	}
 }
