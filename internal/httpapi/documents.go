@@ -293,16 +293,9 @@ func (s *Server) openDocument(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	if kind == document.ReadView {
 		disposition = "inline"
 	}
-	h := w.Header()
-	h.Set("Content-Type", f.MIME)
-	h.Set("Content-Disposition", contentDisposition(disposition, f.Name))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "private, no-store")
-	if f.SHA256 != nil {
-		h.Set("X-Content-SHA256", fmt.Sprintf("%x", f.SHA256))
-	}
+	setFileHeaders(w.Header(), f.MIME, disposition, f.Name, f.SHA256)
 	if f.Size >= 0 {
-		h.Set("Content-Length", strconv.FormatInt(f.Size, 10))
+		w.Header().Set("Content-Length", strconv.FormatInt(f.Size, 10))
 	}
 	w.WriteHeader(http.StatusOK)
 	if _, err := io.Copy(w, f.Body); err != nil {
@@ -314,6 +307,19 @@ func (s *Server) openDocument(w http.ResponseWriter, r *http.Request, p *auth.Pr
 
 // contentDisposition names the file for browsers: an ASCII fallback and
 // the UTF-8 name (RFC 6266 / RFC 5987) so Vietnamese names survive.
+// setFileHeaders are the headers of a stored file sent to its reader (a
+// document version or a recording): its type and name, no sniffing, no
+// shared cache, and its SHA-256 so a reader can check what it kept.
+func setFileHeaders(h http.Header, mime, disposition, name string, sha256 []byte) {
+	h.Set("Content-Type", mime)
+	h.Set("Content-Disposition", contentDisposition(disposition, name))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "private, no-store")
+	if sha256 != nil {
+		h.Set("X-Content-SHA256", fmt.Sprintf("%x", sha256))
+	}
+}
+
 func contentDisposition(kind, name string) string {
 	ascii := strings.Map(func(r rune) rune {
 		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 
 	"github.com/cau-gov/cau/internal/auth"
@@ -61,14 +60,7 @@ func (s *Server) recordingFile(w http.ResponseWriter, r *http.Request, p *auth.P
 // serveRecording answers with http.ServeContent over the seekable
 // decrypted file: Range, If-Range and 416 for a range outside the file.
 func serveRecording(w http.ResponseWriter, r *http.Request, f recording.Media, disposition string) {
-	h := w.Header()
-	h.Set("Content-Type", f.MIME)
-	h.Set("Content-Disposition", contentDisposition(disposition, f.Name))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "private, no-store")
-	if f.SHA256 != nil {
-		h.Set("X-Content-SHA256", fmt.Sprintf("%x", f.SHA256))
-	}
+	setFileHeaders(w.Header(), f.MIME, disposition, f.Name, f.SHA256)
 	http.ServeContent(w, r, "", f.ModTime, f.SectionReader)
 }
 
