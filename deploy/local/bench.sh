@@ -119,7 +119,7 @@ if [ "$SCENARIO" = browsers ]; then
 	for i in $(seq 1 "${BROWSER_RUNS:-3}"); do
 		echo "== five browsers, run $i (load $(cut -d' ' -f1-3 /proc/loadavg))"
 		(cd web/e2e && CAU_E2E_BIN="$PWD/../../bin/cau" CAU_E2E_GRANT_BAR_MS=1000 node --test --test-concurrency=1 \
-			--test-timeout=300000 --test-name-pattern='five browsers' tests/live.test.js) 2>&1 | grep -E '^# grant:|^(not )?ok 1 ' || true
+			--test-timeout=300000 --test-name-pattern='five browsers' tests/live.test.js) 2>&1 | grep -E '^# (grant|join):|^(not )?ok 1 ' || true
 	done | tee "bench/browsers-$stamp.txt"
 fi
 
