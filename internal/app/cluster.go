@@ -21,6 +21,7 @@ import (
 	"github.com/cau-gov/cau/sfu"
 	"github.com/cau-gov/cau/sfu/relay"
 	"github.com/cau-gov/cau/sfu/sfuclient"
+	"github.com/cau-gov/cau/sfu/whip"
 )
 
 // node is this process as a node of a cluster (CAU_NODE_ID set).
@@ -65,8 +66,27 @@ func (a *App) wireCluster(deps *httpapi.Deps) error {
 		n.relays = &relays{a: a, self: cfg.ID, signer: roomtoken.NewRelaySigner(key), dir: n.dir, open: map[string]*openRelay{}, homed: map[string]bool{},
 			opts: relay.Options{Client: sfuclient.Options{IPFilter: listenIPs(a.Config.RTC.ListenIPs)}}}
 		n.agent = cluster.NewAgent(self, n.dir, n.leases, sfuRooms{a.SFU}, n.relays, cfg.Heartbeat, log)
+		if h, ok := deps.WHIP.(*whip.Handler); ok {
+			h.SetRoomCheck(n.homeAlive(cfg.TTL))
+		}
 	}
 	return nil
+}
+
+// homeAlive is the WHIP/WHEP room check of an SFU node: any room is
+// served here (its relay carries the session to and from the room's
+// home), but not one whose home node is gone: the lease still names it,
+// nothing could reach the home for the session, and the room re-homes
+// on a live node within the TTL, when the encoder or player may retry.
+func (n *node) homeAlive(ttl time.Duration) whip.RoomCheck {
+	return func(ctx context.Context, room sfu.RoomID) error {
+		_, err := cluster.LiveHome(ctx, n.dir, n.leases, string(room))
+		if errors.Is(err, cluster.ErrHomeGone) {
+			return &whip.Unavailable{Code: "home_unavailable", RetryAfter: ttl,
+				Message: fmt.Sprintf("%v; the room moves to a live node within %v: try again then", err, ttl)}
+		}
+		return err
+	}
 }
 
 // startCluster registers the SFU node and listens for room commands; the

@@ -24,7 +24,7 @@ import (
 // SFU the grant they carry: the SFU never sees a token. The meeting
 // service gets the SFU as its Media and hears joins and leaves for the
 // roll call.
-func (a *App) setupSFU(cfg sfu.Config, roomTokenTTL time.Duration, log *slog.Logger) (rtc, whipHandler http.Handler, err error) {
+func (a *App) setupSFU(cfg sfu.Config, roomTokenTTL time.Duration, log *slog.Logger) (rtc http.Handler, whipHandler *whip.Handler, err error) {
 	s, err := sfu.New(cfg, log.With("component", "sfu"), a.Registry)
 	if err != nil {
 		return nil, nil, fmt.Errorf("start SFU (CAU_RTC_*): %w", err)

@@ -173,6 +173,41 @@ func TestLeases(t *testing.T) {
 	}
 }
 
+// TestLiveHome: the home a WHIP or WHEP session on another node relays to
+// is a live node of the directory, or none; a lease naming a node whose
+// record lapsed, or whose heartbeat is stale, is ErrHomeGone.
+func TestLiveHome(t *testing.T) {
+	ctx := context.Background()
+	b := setup(t)
+	l := NewLeases(b.rdb, 5*time.Second)
+	if n, err := LiveHome(ctx, b.dir, l, "meeting-1"); err != nil || n.ID != "" {
+		t.Fatalf("a room without a home: %+v %v, want none", n, err)
+	}
+	if err := b.dir.Register(ctx, Node{ID: "home", URL: "http://127.0.0.1:1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Acquire(ctx, "meeting-1", "home"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := LiveHome(ctx, b.dir, l, "meeting-1"); err != nil || n.ID != "home" || n.URL != "http://127.0.0.1:1" {
+		t.Fatalf("a live home: %+v %v", n, err)
+	}
+	// Its heartbeat is older than its TTL (1 s): gone, though Redis still
+	// holds the record.
+	late := NewDirectory(b.rdb, b.key, time.Second)
+	late.now = func() time.Time { return time.Now().Add(2 * time.Second) }
+	if _, err := LiveHome(ctx, late, l, "meeting-1"); !errors.Is(err, ErrHomeGone) {
+		t.Fatalf("a home with a stale heartbeat: %v, want ErrHomeGone", err)
+	}
+	// Its record is gone (it died), the lease not yet lapsed.
+	if err := b.dir.Remove(ctx, "home"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LiveHome(ctx, b.dir, l, "meeting-1"); !errors.Is(err, ErrHomeGone) {
+		t.Fatalf("a home no longer in the directory: %v, want ErrHomeGone", err)
+	}
+}
+
 func TestCommands(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -46,6 +46,16 @@ type Node struct {
 	TTLMillis int64     `json:"ttl_ms,omitempty"`
 }
 
+// stale reports whether n's last heartbeat is older than its writer's TTL
+// (d's when the record does not say).
+func (n Node) stale(d *Directory) bool {
+	ttl := d.ttl
+	if n.TTLMillis > 0 {
+		ttl = time.Duration(n.TTLMillis) * time.Millisecond
+	}
+	return d.now().Sub(n.Seen) > ttl
+}
+
 // SignalingURL is the node's /rtc as a WebSocket URL.
 func (n Node) SignalingURL() string { return SignalingURL(n.URL) }
 
@@ -192,11 +202,7 @@ func (d *Directory) Nodes(ctx context.Context) (nodes []Node, forged []string, e
 			forged = append(forged, ids[i])
 			continue
 		}
-		ttl := d.ttl
-		if n.TTLMillis > 0 {
-			ttl = time.Duration(n.TTLMillis) * time.Millisecond
-		}
-		if d.now().Sub(n.Seen) > ttl {
+		if n.stale(d) {
 			// Its heartbeat is stale though Redis still has the record (a
 			// clock jump, a write that outlived its node): never hand it out.
 			continue

@@ -12,6 +12,10 @@ var (
 	ErrNoNode = errors.New("no SFU node available")
 	// ErrNotFound: no such node in the directory (gone, or never there).
 	ErrNotFound = errors.New("node not found")
+	// ErrHomeGone: the room's home lease names a node that is no longer
+	// in the directory (it died; the lease lapses within the TTL and the
+	// room re-homes on a live node).
+	ErrHomeGone = errors.New("the room's home node is gone")
 	// ErrInvalid: a command or record that cannot be right.
 	ErrInvalid = errors.New("invalid cluster message")
 )

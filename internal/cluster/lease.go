@@ -95,3 +95,26 @@ func (l *Leases) Home(ctx context.Context, room string) (string, error) {
 	}
 	return h, nil
 }
+
+// LiveHome returns the room's home node as the directory knows it: ""
+// when the room has no home, ErrHomeGone when its lease names a node
+// whose record lapsed or whose heartbeat is stale (it died and the lease
+// has not lapsed yet), ErrForged for a record not signed with the
+// cluster's key.
+func LiveHome(ctx context.Context, dir *Directory, l *Leases, room string) (Node, error) {
+	home, err := l.Home(ctx, room)
+	if err != nil || home == "" {
+		return Node{}, err
+	}
+	n, err := dir.Get(ctx, home)
+	if errors.Is(err, ErrNotFound) {
+		return Node{}, fmt.Errorf("%w: %s (room %s)", ErrHomeGone, home, room)
+	}
+	if err != nil {
+		return Node{}, err
+	}
+	if n.stale(dir) {
+		return Node{}, fmt.Errorf("%w: %s (room %s; last heartbeat %s)", ErrHomeGone, home, room, n.Seen.Format(time.RFC3339))
+	}
+	return n, nil
+}

@@ -10,13 +10,17 @@
 //
 // The room comes from the token; a room in the path must match it, so an
 // encoder configured with a meeting's URL cannot publish into another with
-// a stray token. Trickle ICE and ICE restarts (PATCH) are not supported:
+// a stray token. On a node of a cluster the room may be homed on another
+// node: the session joins the room here and the node's relay carries it
+// (sfu/relay); a RoomCheck refuses a room the node cannot serve now (its
+// home node is gone), with 503 and Retry-After. Trickle ICE and ICE restarts (PATCH) are not supported:
 // answers hold every candidate, and a player that loses its connection
 // starts a new session. A session whose media fails or never connects
 // ends by itself.
 package whip
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -26,8 +30,10 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/cau-gov/cau/sfu"
 	"github.com/pion/sdp/v3"
@@ -40,12 +46,26 @@ const maxOffer = 64 << 10
 // Authorize turns the request and its room token into a grant, or refuses.
 type Authorize func(r *http.Request, token string) (sfu.Grant, error)
 
+// RoomCheck is asked, before a session joins, whether this node can serve
+// the room now; an *Unavailable refuses it (any other error is a 500).
+type RoomCheck func(ctx context.Context, room sfu.RoomID) error
+
+// Unavailable is a RoomCheck's refusal: answered 503 with its code,
+// message and Retry-After.
+type Unavailable struct {
+	Code, Message string
+	RetryAfter    time.Duration
+}
+
+func (u *Unavailable) Error() string { return u.Message }
+
 // Handler serves /whip and /whep.
 type Handler struct {
 	s         *sfu.SFU
 	authorize Authorize
 	log       *slog.Logger
 	mux       *http.ServeMux
+	check     RoomCheck // nil: every room
 
 	mu       sync.Mutex
 	sessions map[string]*session
@@ -88,6 +108,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Access-Control-Expose-Headers", "Location, Link, ETag")
 	h.mux.ServeHTTP(w, r)
 }
+
+// SetRoomCheck sets the check every new session's room passes (a node of a
+// cluster: the room's home is alive). Call before serving.
+func (h *Handler) SetRoomCheck(c RoomCheck) { h.check = c }
 
 // Sessions is the number of live WHIP and WHEP sessions.
 func (h *Handler) Sessions() int {
@@ -178,6 +202,19 @@ func (h *Handler) post(kind sfu.Kind) http.HandlerFunc {
 			g.Identity = sfu.ParticipantID(string(g.Identity) + "~" + randomID()[:8])
 		}
 		g.Kind = kind
+		if h.check != nil {
+			if err := h.check(r.Context(), g.Room); err != nil {
+				var u *Unavailable
+				if !errors.As(err, &u) {
+					h.log.Error("room check", "kind", kind, "room", g.Room, "error", err)
+					problem(w, http.StatusInternalServerError, "internal", "the room cannot be checked now")
+					return
+				}
+				w.Header().Set("Retry-After", strconv.Itoa(max(1, int(u.RetryAfter.Round(time.Second)/time.Second))))
+				problem(w, http.StatusServiceUnavailable, u.Code, u.Message)
+				return
+			}
+		}
 		s, answer, err := h.start(g, who, kind, offer)
 		if err != nil {
 			status := http.StatusInternalServerError
