@@ -75,6 +75,9 @@ type Options struct {
 	// audio is not asked for again, so receiver reports show the line's
 	// loss.
 	NoAudioNACK bool
+	// Header adds request headers to a WHIP or WHEP POST (another
+	// server's extensions, e.g. LiveKit's X-LiveKit-ClientInfo).
+	Header http.Header
 }
 
 // Event is a message from the server: its type and raw data.

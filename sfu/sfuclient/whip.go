@@ -23,8 +23,9 @@ type Resource struct {
 	// Links are the Link headers of the answer (ICE servers).
 	Links []string
 
-	token string
-	http  *http.Client
+	token  string
+	header http.Header // extra headers of the POST
+	http   *http.Client
 }
 
 // HTTPError is a refusal from a WHIP/WHEP endpoint.
@@ -138,7 +139,7 @@ func newResource(o Options, token string) (*Resource, error) {
 	if o.OnConnectionState != nil {
 		pc.OnConnectionStateChange(o.OnConnectionState)
 	}
-	return &Resource{PC: pc, token: token, http: httpClient(o)}, nil
+	return &Resource{PC: pc, token: token, http: httpClient(o), header: o.Header}, nil
 }
 
 // abort closes a session that did not start and returns err.
@@ -170,6 +171,9 @@ func (r *Resource) negotiate(ctx context.Context, endpoint string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(r.PC.LocalDescription().SDP))
 	if err != nil {
 		return err
+	}
+	for k, v := range r.header {
+		req.Header[k] = v
 	}
 	req.Header.Set("Content-Type", "application/sdp")
 	req.Header.Set("Authorization", "Bearer "+r.token)
