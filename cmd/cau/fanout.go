@@ -25,13 +25,15 @@ type fanoutArgs struct {
 	pid      int
 	json     string
 	pion     bool
+	livekit  string // LiveKit's key file
 	room     string
 	name     string
 	args     []string
 }
 
 // runFanout runs the fan-out scenario against a running server: Cầu's
-// (tokens minted with CAU_ROOM_KEY_FILE) or, with --pion, the baseline.
+// (tokens minted with CAU_ROOM_KEY_FILE), with --pion the baseline, with
+// --livekit a LiveKit server (tokens signed with its key file).
 func runFanout(ctx context.Context, a fanoutArgs, stdout, stderr io.Writer) error {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400) // as for the halls: the generator's GC is not what the delays should show
@@ -39,10 +41,23 @@ func runFanout(ctx context.Context, a fanoutArgs, stdout, stderr io.Writer) erro
 	if a.players < 1 || a.players > 1000 || a.duration < time.Second || a.duration > time.Hour {
 		return usageError{"loadtest: --fanout 1–1000 and --duration 1s–1h"}
 	}
-	o := loadtest.FanoutOptions{URL: a.url, Players: a.players, Duration: a.duration, ServerPID: a.pid, Server: "cau"}
-	if a.pion {
-		o.Server = "pion"
-	} else {
+	if a.pion && a.livekit != "" {
+		return usageError{"loadtest: --pion or --livekit, not both"}
+	}
+	o := loadtest.FanoutOptions{URL: a.url, Players: a.players, Duration: a.duration, ServerPID: a.pid, Server: "cau", Room: a.room}
+	if o.Room == "" {
+		o.Room = fmt.Sprintf("fanout-%d", time.Now().Unix())
+	}
+	switch {
+	case a.pion:
+		o.Server, o.Room = "pion", ""
+	case a.livekit != "":
+		k, err := loadtest.ReadLiveKitKeys(a.livekit)
+		if err != nil {
+			return err
+		}
+		o.Server, o.LiveKit = "livekit", k
+	default:
 		cfg, _, err := loadConfig(stderr)
 		if err != nil {
 			return err
@@ -52,10 +67,6 @@ func runFanout(ctx context.Context, a fanoutArgs, stdout, stderr io.Writer) erro
 			return fmt.Errorf("CAU_ROOM_KEY_FILE (the server's room key): %w", err)
 		}
 		o.Signer = roomtoken.NewSigner(priv)
-		o.Room = a.room
-		if o.Room == "" {
-			o.Room = fmt.Sprintf("fanout-%d", time.Now().Unix())
-		}
 	}
 	if a.name != "" {
 		o.Server = a.name

@@ -44,7 +44,8 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	spread := fs.String("spread", loadtest.SpreadUnits, "with --nodes: units (the first hall, then contiguous blocks: a district's communes on its node) or round-robin")
 	fanout := fs.Int("fanout", 0, "instead of halls: one WHIP publisher (VP8 150 packets/s, Opus 50) played by this many WHEP players; --pion for the baseline server")
 	pion := fs.Bool("pion", false, "with --fanout: the server at --url is `cau loadtest --serve-pion` (no tokens)")
-	name := fs.String("name", "", "with --fanout: the server's name in the report (default cau, or pion with --pion)")
+	livekit := fs.String("livekit", "", "with --fanout: the server at --url is LiveKit's (deploy/local/livekit.sh); this is its key file (`key: secret`), to sign its tokens")
+	name := fs.String("name", "", "with --fanout: the server's name in the report (default cau, or pion with --pion, livekit with --livekit)")
 	servePion := fs.String("serve-pion", "", "serve pion's plain fan-out (the baseline of --fanout) for WHIP/WHEP on this loopback HTTP address until stopped")
 	servePionUDP := fs.String("serve-pion-udp", "127.0.0.1:0", "with --serve-pion: the media UDP address")
 	start := fs.Bool("start", false, "the start scenario instead (issue 17): --accounts distinct demo accounts sign in at once from this address,\n"+
@@ -65,7 +66,7 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if *fanout != 0 {
 		return runFanout(ctx, fanoutArgs{url: *url, players: *fanout, duration: *duration, pid: *pid, json: *jsonPath,
-			pion: *pion, room: *room, name: *name, args: args}, stdout, stderr)
+			pion: *pion, livekit: *livekit, room: *room, name: *name, args: args}, stdout, stderr)
 	}
 	// The generator measures delays: its own garbage collector must not be
 	// what they show. At the default GOGC the collector's pauses and assists

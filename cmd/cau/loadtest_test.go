@@ -20,6 +20,7 @@ func TestLoadtestRefusesBadFlags(t *testing.T) {
 		{[]string{"--weak-kbps", "0"}, "--weak-kbps"},
 		{[]string{"--weak-loss", "101"}, "--weak-loss"},
 		{[]string{"--weak-delay", "-1ms"}, "--weak-delay"},
+		{[]string{"--fanout", "3", "--pion", "--livekit", "keys.yaml"}, "--livekit"},
 	} {
 		_, _, err := runCLI(t, nil, append([]string{"loadtest", "--embedded"}, tc.args...)...)
 		if exitCode(err) != 2 || err == nil || !strings.Contains(err.Error(), tc.flag) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"sync"
 	"time"
@@ -21,10 +22,10 @@ import (
 // FanoutOptions describe the fan-out scenario: one WHIP publisher (VP8
 // at about 150 packets/s and Opus at 50) played by Players WHEP players.
 // It measures what forwarding one packet to many subscribers costs the
-// server, the same way for Cầu's SFU and for PionFanout.
+// server, the same way for Cầu's SFU, PionFanout and LiveKit.
 type FanoutOptions struct {
 	// URL is the server; the publisher posts to URL/whip[/room], players
-	// to URL/whep[/room].
+	// to URL/whep[/room] (LiveKit: both to URL/whip/v1).
 	URL string
 	// Room is the room in the path and the tokens; "" for PionFanout.
 	Room      string
@@ -33,9 +34,47 @@ type FanoutOptions struct {
 	ServerPID int           // read from /proc for CPU and memory
 	// Signer mints the tokens; nil sends none (PionFanout takes any).
 	Signer *roomtoken.Signer
-	// Server names the server in the report ("cau", "pion").
+	// LiveKit, if set, makes the server at URL a LiveKit server whose
+	// tokens these keys sign (livekit.go); Room is then required.
+	LiveKit *LiveKitKeys
+	// Server names the server in the report ("cau", "pion", "livekit").
 	Server string
 	Logger *slog.Logger
+}
+
+// The fan-out's participants.
+const fanoutPublisherID = "fanout-publisher"
+
+func fanoutPlayerID(i int) string { return fmt.Sprintf("fanout-player-%d", i) }
+
+// endpoint is where one peer of the fan-out posts its offer, and with
+// what.
+type endpoint struct {
+	URL    string
+	Token  string      // "" sends none
+	Header http.Header // extra request headers
+}
+
+// endpoint gives the publisher's (player < 0) or a player's endpoint.
+func (o FanoutOptions) endpoint(player int) (endpoint, error) {
+	if o.LiveKit != nil {
+		return o.LiveKit.endpoint(o.URL, o.Room, player)
+	}
+	path := ""
+	if o.Room != "" {
+		path = "/" + o.Room
+	}
+	id, perm, kind, dir := fanoutPublisherID, roomtoken.PermPublish, sfu.KindWHIP, "/whip"
+	if player >= 0 {
+		id, perm, kind, dir = fanoutPlayerID(player), roomtoken.PermSubscribe, sfu.KindWHEP, "/whep"
+	}
+	e := endpoint{URL: o.URL + dir + path}
+	if o.Signer == nil {
+		return e, nil
+	}
+	var err error
+	e.Token, err = o.Signer.Sign(roomtoken.Claims{Room: o.Room, Identity: id, Name: id, Kind: string(kind), Perms: []string{perm}}, time.Hour)
+	return e, err
 }
 
 // FanoutLayer is the publisher's one video stream: 5 packets a frame at
@@ -119,24 +158,17 @@ func RunFanout(ctx context.Context, o FanoutOptions) (*FanoutReport, error) {
 	if o.Players < 1 || o.Duration <= 0 {
 		return nil, fmt.Errorf("fan-out: %d players for %s", o.Players, o.Duration)
 	}
-	token := func(id string, perm string, kind sfu.Kind) (string, error) {
-		if o.Signer == nil {
-			return "", nil
-		}
-		return o.Signer.Sign(roomtoken.Claims{Room: o.Room, Identity: id, Name: id, Kind: string(kind), Perms: []string{perm}}, time.Hour)
-	}
-	path := ""
-	if o.Room != "" {
-		path = "/" + o.Room
+	if o.LiveKit != nil && o.Room == "" {
+		return nil, fmt.Errorf("fan-out: a LiveKit server needs a room name")
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	tok, err := token("fanout-publisher", roomtoken.PermPublish, sfu.KindWHIP)
+	ep, err := o.endpoint(-1)
 	if err != nil {
 		return nil, err
 	}
-	pub, err := sfuclient.PublishWHIP(ctx, o.URL+"/whip"+path, tok, sfuclient.Options{Logger: o.Logger},
+	pub, err := sfuclient.PublishWHIP(ctx, ep.URL, ep.Token, sfuclient.Options{Logger: o.Logger, Header: ep.Header},
 		sfuclient.WHIPPublication{VideoMime: webrtc.MimeTypeVP8, Audio: true})
 	if err != nil {
 		return nil, fmt.Errorf("fan-out: publish: %w", err)
@@ -154,13 +186,13 @@ func RunFanout(ctx context.Context, o FanoutOptions) (*FanoutReport, error) {
 	tick := time.NewTicker(50 * time.Millisecond)
 	for i := range players {
 		<-tick.C
-		tok, err := token(fmt.Sprintf("fanout-player-%d", i), roomtoken.PermSubscribe, sfu.KindWHEP)
+		ep, err := o.endpoint(i)
 		if err != nil {
 			tick.Stop()
 			return nil, err
 		}
 		p := &fanPlayer{}
-		p.res, err = sfuclient.PlayWHEP(ctx, o.URL+"/whep"+path, tok, sfuclient.Options{Logger: o.Logger, OnTrack: p.onTrack}, 1)
+		p.res, err = sfuclient.PlayWHEP(ctx, ep.URL, ep.Token, sfuclient.Options{Logger: o.Logger, OnTrack: p.onTrack, Header: ep.Header}, 1)
 		if err != nil {
 			tick.Stop()
 			return nil, fmt.Errorf("fan-out: player %d: %w", i, err)
