@@ -66,7 +66,7 @@ lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
-## bench: Go micro-benchmarks, the 160-hall loadtest and the fan-out scenario against pion (servers in their own processes; SCENARIO=go|halls|fanout|start|nodes|record|browsers for one; nodes: the halls over 3 clustered nodes beside one; browsers: the five-browser grant-to-picture bar of 1 s); reports under bench/
+## bench: Go micro-benchmarks, the 160-hall loadtest and the fan-out scenario against pion and LiveKit v1.13.5 (built by deploy/local/livekit.sh; servers in their own processes; SCENARIO=go|halls|fanout|start|nodes|record|browsers for one; nodes: the halls over 3 clustered nodes beside one; browsers: the five-browser grant-to-picture bar of 1 s); reports under bench/
 bench:
 	@deploy/local/bench.sh
 

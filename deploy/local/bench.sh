@@ -15,10 +15,12 @@
 #   PLAYERS, FANOUT_DURATION, ROUNDS
 #                                  the fan-out scenario: WHEP players per step ("40 160"),
 #                                  measured window (20s), interleaved rounds (1)
-#   SERVERS                        the fan-out's servers, in order ("cau pion"; cau-pass is
-#                                  Cầu with CAU_RTC_FANOUT_PASS=true, cau-pionwrites Cầu
+#   SERVERS                        the fan-out's servers, in order ("cau pion livekit"; cau-pass
+#                                  is Cầu with CAU_RTC_FANOUT_PASS=true, cau-pionwrites Cầu
 #                                  writing through pion's interceptors and SRTP as before
-#                                  the fast write path, CAU_RTC_PION_WRITES=true)
+#                                  the fast write path, CAU_RTC_PION_WRITES=true; livekit is
+#                                  LiveKit's server v1.13.5 built by deploy/local/livekit.sh,
+#                                  left out with a warning when that build fails)
 #   ACCOUNTS, IN_CALL, START_DURATION
 #                                  the start scenario: sign-ins at once (200), halls in a call
 #                                  during the storm (40), that call's measured window (40s)
@@ -37,7 +39,7 @@ DURATION="${DURATION:-30s}"
 PLAYERS="${PLAYERS:-40 160}"
 FANOUT_DURATION="${FANOUT_DURATION:-20s}"
 ROUNDS="${ROUNDS:-1}"
-SERVERS="${SERVERS:-cau pion}"
+SERVERS="${SERVERS:-cau pion livekit}"
 ACCOUNTS="${ACCOUNTS:-200}"
 IN_CALL="${IN_CALL:-40}"
 START_DURATION="${START_DURATION:-40s}"
@@ -93,6 +95,42 @@ start_cau() {
 	done
 }
 stop_server() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; server=; }
+
+# start_livekit starts LiveKit's server afresh on loopback, single node
+# and in memory (no Redis), on the same free ports as Cầu's: HTTP and
+# signaling on HTTP_PORT, all media on one UDP socket on UDP_PORT (as
+# Cầu's mux), no ICE-TCP, no TURN, no STUN, pprof on PPROF_PORT. The API
+# key and secret are made afresh each start (var/bench/livekit-keys.yaml).
+start_livekit() {
+	local dir=var/bench
+	( umask 077; echo "bench$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n'): $(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" > $dir/livekit-keys.yaml )
+	cat > $dir/livekit.yaml <<-EOF
+	port: $HTTP_PORT
+	bind_addresses: [127.0.0.1]
+	rtc:
+	  udp_port: $UDP_PORT
+	  tcp_port: 0
+	  use_external_ip: false
+	  node_ip: 127.0.0.1
+	  enable_loopback_candidate: true
+	  ips:
+	    includes: [127.0.0.1/32]
+	  stun_servers: []
+	turn:
+	  enabled: false
+	debug_handler:
+	  port: $PPROF_PORT
+	key_file: $PWD/$dir/livekit-keys.yaml
+	logging:
+	  level: error
+	EOF
+	"$livekit_bin" --config $dir/livekit.yaml >> "bench/serve-$stamp.log" 2>&1 &
+	server=$!
+	for _ in $(seq 1 100); do
+		curl -fsS "http://127.0.0.1:$HTTP_PORT/" >/dev/null 2>&1 && return
+		sleep 0.2
+	done
+}
 
 if [ "$SCENARIO" = all ] || [ "$SCENARIO" = halls ]; then
 	echo "== reference scenario: $HALLS halls for $DURATION"
@@ -160,9 +198,18 @@ fi
 
 if [ "$SCENARIO" = all ] || [ "$SCENARIO" = fanout ]; then
 	# One WHIP publisher (VP8 150 packets/s + Opus 50) to N WHEP players,
-	# against Cầu and against pion's plain TrackLocalStaticRTP fan-out
-	# (`cau loadtest --serve-pion`), a fresh server each, interleaved.
+	# against Cầu, pion's plain TrackLocalStaticRTP fan-out (`cau loadtest
+	# --serve-pion`) and LiveKit (its WHIP endpoint for the publisher and,
+	# subscribing in the same one-shot exchange, the players), a fresh
+	# server each, interleaved.
 	out="bench/fanout-$stamp.txt"
+	livekit_bin=
+	case " $SERVERS " in *" livekit "*)
+		if ! livekit_bin="$(deploy/local/livekit.sh)"; then
+			echo "bench: LiveKit's server did not build (deploy/local/livekit.sh); the fan-out runs without it" >&2
+			SERVERS="$(echo " $SERVERS " | sed 's/ livekit / /g')"
+		fi ;;
+	esac
 	echo "== fan-out: 1 publisher to $PLAYERS players, $FANOUT_DURATION each, $ROUNDS round(s) ($out)"
 	for round in $(seq 1 "$ROUNDS"); do
 		for n in $PLAYERS; do
@@ -172,10 +219,12 @@ if [ "$SCENARIO" = all ] || [ "$SCENARIO" = fanout ]; then
 					cau) start_cau ;;
 					cau-pass) start_cau CAU_RTC_FANOUT_PASS=true ;;
 					cau-pionwrites) start_cau CAU_RTC_PION_WRITES=true ;;
+					livekit) start_livekit ;;
 					*) echo "bench: unknown server $srv" >&2; exit 2 ;;
 					esac
 					url="http://127.0.0.1:$HTTP_PORT"
 					args=()
+					[ $srv = livekit ] && args=(--livekit var/bench/livekit-keys.yaml)
 				else
 					./bin/cau loadtest --serve-pion "127.0.0.1:$PION_PORT" --serve-pion-udp "127.0.0.1:$UDP_PORT" 2>>"bench/serve-$stamp.log" &
 					server=$!
