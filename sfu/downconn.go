@@ -196,14 +196,21 @@ func (p *Participant) addDown(id TrackID, q Quality) (*downTrack, error) {
 	} else {
 		t := p.room.track(id)
 		if t == nil {
-			return nil, fmt.Errorf("subscribe %s: %w", id, ErrNoTrack)
+			// Another node's camera a relay offers: the subscription waits
+			// for the track (relayoffer.go).
+			o, ok := p.room.offer(id)
+			if !ok {
+				return nil, fmt.Errorf("subscribe %s: %w", id, ErrNoTrack)
+			}
+			d = newDownTrack(id, string(o.Participant), webrtc.RTPCodecTypeVideo, webrtc.RTPCodecCapability{MimeType: o.Codec, ClockRate: 90000}, p)
+		} else {
+			if t.owner == p {
+				return nil, fmt.Errorf("%w: subscribing to one's own track", ErrInvalid)
+			}
+			d = newDownTrack(id, string(t.owner.id), t.kind, t.codec.RTPCodecCapability, p)
+			d.src.Store(t)
+			t.addSub(d)
 		}
-		if t.owner == p {
-			return nil, fmt.Errorf("%w: subscribing to one's own track", ErrInvalid)
-		}
-		d = newDownTrack(id, string(t.owner.id), t.kind, t.codec.RTPCodecCapability, p)
-		d.src.Store(t)
-		t.addSub(d)
 	}
 	d.want.Store(int32(q))
 	if p.grant.Kind == KindRelay {
@@ -224,6 +231,13 @@ func (p *Participant) addDown(id TrackID, q Quality) (*downTrack, error) {
 	p.downs[id] = d
 	pc := p.down
 	p.mu.Unlock()
+	if !d.floor && d.src.Load() == nil {
+		// An offered track that arrived meanwhile: room.publish looked
+		// before this subscription was listed.
+		if t := p.room.track(id); t != nil && t.owner != p {
+			d.attach(t)
+		}
+	}
 	sender, err := pc.AddTrack(d)
 	if err != nil {
 		p.mu.Lock()

@@ -211,6 +211,7 @@ func (l *RelayLink) Close() {
 	l.p.mu.Lock()
 	l.p.closed = true
 	l.p.mu.Unlock()
+	l.withdrawAll()
 	l.p.leaveGhosts()
 	l.p.cancel()
 }

@@ -29,9 +29,10 @@ type room struct {
 	audibleRank  []*upTrack    // forwarded audio, the floor first then by loudness
 	leader       ParticipantID // loudest now, floor candidate
 	leaderSince  time.Time
-	cameras      []ParticipantID    // who publishes a camera, first to publish first (floor fallback)
-	stats        []ParticipantStats // last computed, for RoomStats
-	recording    *Recording         // in progress, nil if none (record.go)
+	cameras      []ParticipantID       // who publishes a camera, first to publish first (floor fallback)
+	stats        []ParticipantStats    // last computed, for RoomStats
+	recording    *Recording            // in progress, nil if none (record.go)
+	offered      map[TrackID]TrackInfo // other nodes' cameras a relay offers here (relayoffer.go)
 
 	stop chan struct{}
 	done chan struct{}
@@ -81,8 +82,8 @@ func (r *room) state() ([]ParticipantInfo, []TrackInfo, ParticipantID, bool) {
 		ts = append(ts, t)
 	}
 	floor, pinned := r.floor, r.pinned != ""
+	infos := r.offeredLocked()
 	r.mu.Unlock()
-	infos := make([]TrackInfo, 0, len(ts))
 	for _, t := range ts {
 		infos = append(infos, t.info())
 	}
@@ -128,6 +129,9 @@ func (r *room) publish(t *upTrack) {
 				}
 			}
 		}
+	}
+	if t.kind == webrtc.RTPCodecTypeVideo && t.owner.via != nil {
+		r.attachWaiting(t) // an offered camera the relay brought
 	}
 	if firstFloor {
 		r.changeFloor(r.pickFloor())

@@ -50,9 +50,12 @@ type Relay struct {
 	ready chan struct{} // closed once Dial returned: c is set
 
 	mu       sync.Mutex
-	up       map[sfu.TrackID]*carried // local tracks carried up
-	floor    sfu.ParticipantID        // the home room's floor
-	floorSub sfu.TrackID              // the remote camera subscribed for it
+	up       map[sfu.TrackID]*carried      // local tracks carried up
+	floor    sfu.ParticipantID             // the home room's floor
+	floorSub sfu.TrackID                   // the remote camera subscribed for it
+	remote   map[sfu.TrackID]sfu.TrackInfo // the home room's cameras of other nodes
+	offered  map[sfu.TrackID]bool          // those offered in the local room
+	asked    map[sfu.TrackID]sfu.Quality   // what was last asked of the home per camera
 	done     chan struct{}
 }
 
@@ -89,7 +92,8 @@ func Open(ctx context.Context, s *sfu.SFU, room sfu.RoomID, url, token string, o
 	}
 	rctx, cancel := context.WithCancel(context.Background())
 	r := &Relay{s: s, room: room, home: o.Home, out: s.RelayMeter(o.Home, "out"), log: log.With("room", room, "home", url), ctx: rctx, stop: cancel,
-		up: map[sfu.TrackID]*carried{}, ready: make(chan struct{}), done: make(chan struct{})}
+		up: map[sfu.TrackID]*carried{}, remote: map[sfu.TrackID]sfu.TrackInfo{}, offered: map[sfu.TrackID]bool{}, asked: map[sfu.TrackID]sfu.Quality{},
+		ready: make(chan struct{}), done: make(chan struct{})}
 	co := o.Client
 	co.URL, co.Token, co.Logger = url, token, r.log
 	co.OnTrack = r.onTrack
@@ -100,6 +104,11 @@ func Open(ctx context.Context, s *sfu.SFU, room sfu.RoomID, url, token string, o
 		return nil, fmt.Errorf("relay %s to %s: %w", room, url, err)
 	}
 	r.c = c
+	r.mu.Lock()
+	for _, t := range c.Joined().Tracks {
+		r.noteRemote(t, true)
+	}
+	r.mu.Unlock()
 	close(r.ready)
 	r.setFloor(c.Joined().Floor)
 	go r.run(o.Sync)
@@ -151,6 +160,7 @@ func (r *Relay) run(every time.Duration) {
 				return
 			}
 			r.carry()
+			r.thumbnails()
 		}
 	}
 }
@@ -264,6 +274,25 @@ func (r *Relay) carryTrack(t sfu.TrackInfo) error {
 	return nil
 }
 
+// linkNow returns the link, making it once the connection from the home
+// node exists.
+func (r *Relay) linkNow() (*sfu.RelayLink, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.link == nil {
+		pc := r.c.DownConnection()
+		if pc == nil {
+			return nil, errors.New("no connection from the home node yet")
+		}
+		l, err := r.s.NewRelayLink(r.room, sfu.ParticipantID("relay-"+r.home), pc)
+		if err != nil {
+			return nil, err
+		}
+		r.link = l
+	}
+	return r.link, nil
+}
+
 func (r *Relay) linkOf() *sfu.RelayLink {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -277,18 +306,11 @@ func (r *Relay) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 	case <-r.ctx.Done():
 		return
 	}
-	r.mu.Lock()
-	if r.link == nil {
-		l, err := r.s.NewRelayLink(r.room, sfu.ParticipantID("relay-"+r.home), r.c.DownConnection())
-		if err != nil {
-			r.mu.Unlock()
-			r.log.Warn("relay down", "error", err)
-			return
-		}
-		r.link = l
+	l, err := r.linkNow()
+	if err != nil {
+		r.log.Warn("relay down", "error", err)
+		return
 	}
-	l := r.link
-	r.mu.Unlock()
 	l.Inject(remote, recv)
 	// The floor read after the ghost exists: setFloor, running meanwhile,
 	// pins it only if the ghost was there when it looked.
@@ -312,11 +334,24 @@ func (r *Relay) onEvent(ev sfuclient.Event) {
 		var tp sfu.TrackPublished
 		if json.Unmarshal(ev.Data, &tp) == nil {
 			r.mu.Lock()
+			r.noteRemote(tp.Track, true)
 			want := r.floor != "" && tp.Track.ID == cameraOf(r.floor) && r.floorSub != tp.Track.ID
+			if r.asked[tp.Track.ID] > sfu.QualityOff {
+				// Asked before the home had it (a camera restarted): ask again.
+				delete(r.asked, tp.Track.ID)
+				go func() { _ = r.ask(tp.Track.ID) }()
+			}
 			r.mu.Unlock()
 			if want {
 				go r.setFloor(tp.Track.Participant)
 			}
+		}
+	case "track_unpublished":
+		var tu sfu.TrackUnpublished
+		if json.Unmarshal(ev.Data, &tu) == nil {
+			r.mu.Lock()
+			r.noteRemote(sfu.TrackInfo{ID: tu.TrackID}, false)
+			r.mu.Unlock()
 		}
 	case "participant_left":
 		var pl sfu.ParticipantLeftEvent
@@ -372,26 +407,26 @@ func (r *Relay) setFloor(id sfu.ParticipantID) {
 	}
 	if r.s.IsLocal(r.room, id) {
 		if prev != "" {
-			_ = r.c.Subscribe(prev, sfu.QualityOff)
 			r.mu.Lock()
 			r.floorSub = ""
 			r.mu.Unlock()
+			_ = r.ask(prev)
 		}
 		r.pin(id)
 		return
 	}
 	want := cameraOf(id)
 	if prev != want {
-		if prev != "" {
-			_ = r.c.Subscribe(prev, sfu.QualityOff)
-		}
-		if err := r.c.Subscribe(want, sfu.QualityHigh); err != nil {
-			r.log.Warn("relay floor", "track_id", want, "error", err)
-			return
-		}
 		r.mu.Lock()
 		r.floorSub = want
 		r.mu.Unlock()
+		if prev != "" {
+			_ = r.ask(prev)
+		}
+		if err := r.ask(want); err != nil {
+			r.log.Warn("relay floor", "track_id", want, "error", err)
+			return
+		}
 	}
 	if l := r.linkOf(); l != nil && l.Has(id) {
 		r.pin(id)
@@ -402,4 +437,101 @@ func (r *Relay) pin(id sfu.ParticipantID) {
 	if err := r.s.PinFloor(r.room, id); err != nil && !errors.Is(err, sfu.ErrNoParticipant) {
 		r.log.Debug("relay pin", "identity", id, "error", err)
 	}
+}
+
+// noteRemote records a camera of the home room (on) or its end. Called
+// with mu held.
+func (r *Relay) noteRemote(t sfu.TrackInfo, on bool) {
+	if !on {
+		delete(r.remote, t.ID)
+		return
+	}
+	if t.Source == sfu.SourceCamera && !strings.HasPrefix(string(t.Participant), "relay-") {
+		r.remote[t.ID] = t
+	}
+}
+
+// thumbnails offers the home room's cameras of other nodes in the local
+// room (sfu.RelayLink.Offer: local halls see them in their strip), ends
+// the offers of cameras gone, and asks the home for each as local halls
+// want it (ask).
+func (r *Relay) thumbnails() {
+	l, err := r.linkNow()
+	if err != nil {
+		return
+	}
+	r.mu.Lock()
+	var offer []sfu.TrackInfo
+	for id, t := range r.remote {
+		if !r.offered[id] {
+			offer = append(offer, t)
+		}
+	}
+	var gone []sfu.TrackID
+	for id := range r.offered {
+		if _, ok := r.remote[id]; !ok {
+			gone = append(gone, id)
+			delete(r.offered, id)
+			delete(r.asked, id)
+		}
+	}
+	r.mu.Unlock()
+	for _, t := range offer {
+		if r.s.IsLocal(r.room, t.Participant) {
+			continue // this node's own hall, carried up
+		}
+		if err := l.Offer(t); err != nil {
+			r.log.Debug("relay offer", "track_id", t.ID, "error", err)
+			continue
+		}
+		r.mu.Lock()
+		r.offered[t.ID] = true
+		r.mu.Unlock()
+	}
+	for _, id := range gone {
+		l.Withdraw(id)
+	}
+	r.mu.Lock()
+	ids := make([]sfu.TrackID, 0, len(r.offered))
+	for id := range r.offered {
+		ids = append(ids, id)
+	}
+	r.mu.Unlock()
+	for _, id := range ids {
+		if err := r.ask(id); err != nil {
+			r.log.Debug("relay thumbnail", "track_id", id, "error", err)
+		}
+	}
+}
+
+// ask subscribes on the home to a camera of another node in the quality
+// this node needs of it now: high while it is the floor, low while a
+// local hall wants it (its thumbnail: once for the link, whatever the
+// halls), off otherwise. Nothing is sent when that was last asked.
+func (r *Relay) ask(id sfu.TrackID) error {
+	r.mu.Lock()
+	floor, offered := id == r.floorSub, r.offered[id]
+	r.mu.Unlock()
+	q := sfu.QualityOff
+	switch {
+	case floor:
+		q = sfu.QualityHigh
+	case offered && r.s.Wanted(r.room, id) > sfu.QualityOff:
+		q = sfu.QualityLow
+	}
+	r.mu.Lock()
+	prev, had := r.asked[id]
+	if (had && prev == q) || (!had && q == sfu.QualityOff) {
+		r.mu.Unlock()
+		return nil
+	}
+	r.asked[id] = q
+	r.mu.Unlock()
+	if err := r.c.Subscribe(id, q); err != nil {
+		r.mu.Lock()
+		delete(r.asked, id) // asked again at the next tick
+		r.mu.Unlock()
+		return err
+	}
+	return nil
 }
