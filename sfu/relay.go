@@ -176,7 +176,7 @@ func (s *SFU) NewRelayLink(room RoomID, id ParticipantID, pc *webrtc.PeerConnect
 	if err != nil {
 		return nil, err
 	}
-	p := &Participant{s: s, room: r, id: id, grant: Grant{Room: room, Identity: id, Kind: KindRelay}, log: r.log.With("relay", id),
+	p := &Participant{s: s, room: r, id: id, grant: Grant{Room: room, Identity: id, Kind: KindRelay}, log: r.log.With("relay", id), link: true,
 		up: pc, sources: map[string]Source{}, published: map[Source]*upTrack{}, downs: map[TrackID]*downTrack{}, pending: map[PC][]webrtc.ICECandidateInit{}}
 	p.ctx, p.cancel = contextWithCancel()
 	return &RelayLink{p: p}, nil
@@ -317,8 +317,10 @@ func (s *SFU) RequestKeyframe(room RoomID, id TrackID, layer int) {
 	}
 }
 
-// LocalTracks are the room's tracks published here (not relayed from
-// another node): what a relay carries up.
+// LocalTracks are what this node's relay carries up: the room's tracks
+// published here and those relays of other nodes brought here (a chain:
+// a commune node relays to its district node, which relays on), never
+// those its own relay brought down.
 func (s *SFU) LocalTracks(room RoomID) []TrackInfo {
 	r, err := s.room(room, false)
 	if err != nil {
@@ -327,7 +329,7 @@ func (s *SFU) LocalTracks(room RoomID) []TrackInfo {
 	r.mu.Lock()
 	var ts []*upTrack
 	for _, t := range r.tracks {
-		if t.owner.via == nil {
+		if t.owner.via == nil || !t.owner.via.link {
 			ts = append(ts, t)
 		}
 	}

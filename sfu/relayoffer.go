@@ -114,14 +114,12 @@ func (d *downTrack) attach(t *upTrack) bool {
 	return true
 }
 
-// Wanted is the best quality the room's subscribers (relays aside) want
-// of a track: what a relay asks of the home for an offered camera.
+// Wanted is the best quality the room's subscribers want of a track
+// (relays of nodes below this one in a chain among them): what a relay
+// asks of the node it relays to for an offered camera.
 func (s *SFU) Wanted(room RoomID, id TrackID) Quality {
 	q := QualityOff
 	for _, p := range s.members(room) {
-		if p.grant.Kind == KindRelay {
-			continue
-		}
 		p.mu.Lock()
 		d := p.downs[id]
 		p.mu.Unlock()

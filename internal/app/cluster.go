@@ -61,7 +61,7 @@ func (a *App) wireCluster(deps *httpapi.Deps) error {
 		a.Meetings.SetMedia(clusterMedia{c: n.commands, origin: cfg.ID})
 	}
 	if a.SFU != nil {
-		self := cluster.Node{ID: cfg.ID, URL: cfg.PublicURL, Units: cfg.Units,
+		self := cluster.Node{ID: cfg.ID, URL: cfg.PublicURL, Units: cfg.Units, Parent: cfg.Parent,
 			Media: append(append([]string(nil), a.SFU.UDPAddrs()...), a.SFU.TCPAddrs()...)}
 		n.relays = &relays{a: a, self: cfg.ID, signer: roomtoken.NewRelaySigner(key), dir: n.dir, open: map[string]*openRelay{}, homed: map[string]bool{},
 			opts: relay.Options{Client: sfuclient.Options{IPFilter: listenIPs(a.Config.RTC.ListenIPs)}}}
@@ -222,8 +222,9 @@ func (pl placement) Place(ctx context.Context, room string, hall *auth.HallID, u
 
 // relays keeps one relay per room homed on another node (sfu/relay): it
 // hears the homes of this node's rooms every heartbeat (cluster.Agent),
-// opens a relay to each remote home, and closes the relays of rooms now
-// homed here, re-homed or gone.
+// opens a relay to each room's relay target (the home, or this node's
+// parent on the way to it: cluster.RelayTarget), and closes the relays of
+// rooms now homed here, re-homed, gone or whose target changed.
 type relays struct {
 	a      *App
 	self   string
@@ -237,14 +238,32 @@ type relays struct {
 }
 
 type openRelay struct {
-	home string
-	r    *relay.Relay // nil while opening
+	to string       // the node relayed to: the home, or a parent on the way
+	r  *relay.Relay // nil while opening
 }
 
 // Homes implements cluster.HomeWatcher.
 func (m *relays) Homes(self string, homes map[string]string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	nodes, _, err := m.dir.Nodes(ctx)
+	cancel()
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	target := func(room, home string) string {
+		if err != nil {
+			// The directory did not answer: keep what is open rather
+			// than move every chain to the home and back.
+			if o := m.open[room]; o != nil && home != "" && home != self {
+				return o.to
+			}
+			return cluster.RelayTarget(nil, self, home)
+		}
+		return cluster.RelayTarget(nodes, self, home)
+	}
+	targets := make(map[string]string, len(homes))
+	for room, home := range homes {
+		targets[room] = target(room, home)
+	}
 	for room, o := range m.open {
 		dead := false
 		if o.r != nil {
@@ -254,7 +273,7 @@ func (m *relays) Homes(self string, homes map[string]string) {
 			default:
 			}
 		}
-		if h := homes[room]; h != o.home || h == self || dead {
+		if to := targets[room]; to != o.to || to == "" || dead {
 			if o.r != nil {
 				go o.r.Close()
 			}
@@ -271,17 +290,18 @@ func (m *relays) Homes(self string, homes map[string]string) {
 			m.homed[room] = true
 			go m.restoreFloor(room)
 		}
-		if home == "" || home == self || m.open[room] != nil {
+		to := targets[room]
+		if to == "" || m.open[room] != nil {
 			continue
 		}
-		o := &openRelay{home: home}
+		o := &openRelay{to: to}
 		m.open[room] = o
 		go m.dial(room, o)
 	}
 }
 
 func (m *relays) dial(room string, o *openRelay) {
-	log := m.a.Log.With("component", "relay", "room", room, "home", o.home)
+	log := m.a.Log.With("component", "relay", "room", room, "to", o.to)
 	fail := func(err error) {
 		log.Warn("relay not opened; retried at the next heartbeat", "error", err)
 		m.mu.Lock()
@@ -292,7 +312,7 @@ func (m *relays) dial(room string, o *openRelay) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	home, err := m.dir.Get(ctx, o.home)
+	to, err := m.dir.Get(ctx, o.to)
 	if err != nil {
 		fail(err)
 		return
@@ -303,8 +323,8 @@ func (m *relays) dial(room string, o *openRelay) {
 		return
 	}
 	opts := m.opts
-	opts.Home = o.home
-	r, err := relay.Open(ctx, m.a.SFU, sfu.RoomID(room), home.SignalingURL(), tok, opts, log)
+	opts.Home = o.to
+	r, err := relay.Open(ctx, m.a.SFU, sfu.RoomID(room), to.SignalingURL(), tok, opts, log)
 	if err != nil {
 		fail(err)
 		return

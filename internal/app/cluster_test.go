@@ -31,6 +31,7 @@ import (
 type province struct {
 	api, home, edge *apptest.Env
 	root, district  int64
+	commune         int64 // the first commune's unit (its hall is communeHall)
 	provinceHall    int64
 	communeHall     int64
 	communeHall2    int64     // another commune of the district
@@ -67,6 +68,7 @@ func setupProvinceWith(t *testing.T, startNodes func(p *province, db, rdb string
 	p.root = p.api.Unit(t, 0, "province", "lam-dong", "UBND tỉnh Lâm Đồng")
 	p.district = p.api.Unit(t, p.root, "district", "bao-lam", "UBND huyện Bảo Lâm")
 	commune := p.api.Unit(t, p.district, "commune", "loc-thanh", "UBND xã Lộc Thành")
+	p.commune = commune
 	startNodes(p, db, rdb, key)
 
 	w := &modWorld{env: p.api, users: map[string]int64{}, tokens: map[string]string{}}

@@ -33,6 +33,8 @@ type Node struct {
 	// Units are the units whose halls and people the node serves, each
 	// with everything below it.
 	Units []int64 `json:"units,omitempty"`
+	// Parent is the node this one relays through (CAU_NODE_PARENT).
+	Parent string `json:"parent,omitempty"`
 	// Load is the participants on the node now; Rooms its rooms.
 	Load  int `json:"load"`
 	Rooms int `json:"rooms"`

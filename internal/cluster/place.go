@@ -46,6 +46,41 @@ func Pick(nodes []Node, ancestry []int64, home string) (Node, error) {
 	return best, nil
 }
 
+// RelayTarget is the node self relays a room homed on home to: its parent
+// (Node.Parent) while the parent is live and not draining, else the
+// parent's parent, and so on, else the home itself; "" when self is the
+// home or the room has none. Each node relays up its chain of parents and
+// the top of the chain to the home (which relays nowhere), so a room's
+// relays form a tree rooted at its home whatever node homes it: a parent
+// relays on what a child brings it, and each stream crosses each link
+// once. A chain that loops (parents misconfigured) counts as none:
+// straight to the home. A parent gone from the directory ends the chain
+// (its own parent is not known any more).
+func RelayTarget(nodes []Node, self, home string) string {
+	if home == "" || home == self {
+		return ""
+	}
+	byID := make(map[string]Node, len(nodes))
+	for _, n := range nodes {
+		byID[n.ID] = n
+	}
+	var chain []string
+	seen := map[string]bool{self: true}
+	for id := byID[self].Parent; id != ""; id = byID[id].Parent {
+		if seen[id] {
+			return home
+		}
+		seen[id] = true
+		chain = append(chain, id)
+	}
+	for _, id := range chain {
+		if n, ok := byID[id]; ok && !n.Draining {
+			return id
+		}
+	}
+	return home
+}
+
 // SignalingURL is the WebSocket URL of /rtc under a public base URL.
 func SignalingURL(public string) string {
 	u, err := url.Parse(public)

@@ -42,6 +42,40 @@ func TestPick(t *testing.T) {
 	}
 }
 
+func TestRelayTarget(t *testing.T) {
+	province := Node{ID: "province"}
+	district := Node{ID: "district", Parent: "province"}
+	commune := Node{ID: "commune", Parent: "district"}
+	drainingDistrict := Node{ID: "district", Parent: "province", Draining: true}
+	loopA, loopB := Node{ID: "a", Parent: "b"}, Node{ID: "b", Parent: "a"}
+	tests := []struct {
+		name       string
+		nodes      []Node
+		self, home string
+		want       string
+	}{
+		{"the home relays nowhere", []Node{province, district, commune}, "province", "province", ""},
+		{"no home, no relay", []Node{province, district, commune}, "commune", "", ""},
+		{"a commune node relays to its district node", []Node{province, district, commune}, "commune", "province", "district"},
+		{"the district node to the home", []Node{province, district, commune}, "district", "province", "province"},
+		{"the parent is the home", []Node{province, district}, "district", "province", "province"},
+		{"a parent gone: straight to the home", []Node{province, commune}, "commune", "province", "province"},
+		{"a draining parent: its own parent", []Node{province, drainingDistrict, commune}, "commune", "province", "province"},
+		{"a draining parent: its parent, not the home", []Node{province, drainingDistrict, commune, {ID: "spare"}}, "commune", "spare", "province"},
+		{"no parent: the home", []Node{province, {ID: "spare"}}, "spare", "province", "province"},
+		{"the home below: up the chain, the top relays down to it", []Node{province, district, commune}, "district", "commune", "province"},
+		{"the top of the chain to a home below it", []Node{province, district, commune}, "province", "commune", "commune"},
+		{"parents that loop: straight to the home", []Node{loopA, loopB, province}, "a", "province", "province"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := RelayTarget(tt.nodes, tt.self, tt.home); got != tt.want {
+				t.Fatalf("%s relays to %q, want %q", tt.self, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestSignalingURL(t *testing.T) {
 	for in, want := range map[string]string{
 		"https://d1.lamdong.gov.vn": "wss://d1.lamdong.gov.vn/rtc",

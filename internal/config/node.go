@@ -38,6 +38,11 @@ type Node struct {
 	// node lists its district: its communes come with it). Empty: none
 	// in particular.
 	Units []int64
+	// Parent is CAU_NODE_PARENT, the ID of the node this one relays
+	// through (a commune node's district node): a room homed elsewhere is
+	// relayed to the parent while it lives, which relays it on (chains,
+	// cluster.RelayTarget). Empty: relays go straight to the room's home.
+	Parent string
 	// KeyFile is CAU_NODE_KEY_FILE, the Ed25519 private key (PKCS#8 PEM)
 	// that every node of the cluster shares: node records and relay
 	// grants are signed with it. Default "$CAU_DATA_DIR/keys/node.pem",
@@ -93,6 +98,7 @@ func loadNode(getenv func(string) string, n *Node, c *Config) []error {
 			n.Units = append(n.Units, id)
 		}
 	}
+	n.Parent = strings.TrimSpace(getenv("CAU_NODE_PARENT"))
 	n.KeyFile = strings.TrimSpace(getenv("CAU_NODE_KEY_FILE"))
 	if n.KeyFile == "" {
 		n.KeyFile = filepath.Join(c.DataDir, "keys", "node.pem")
@@ -124,10 +130,17 @@ func (n Node) validate() []error {
 	if n.ID == "" && (!n.Has(RoleAPI) || !n.Has(RoleSFU)) && (n.Has(RoleAPI) || n.Has(RoleSFU)) {
 		errs = append(errs, fmt.Errorf("CAU_NODE_ID: required when CAU_ROLES splits api and sfu across nodes"))
 	}
-	if n.ID != "" && strings.IndexFunc(n.ID, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_')
-	}) >= 0 || len(n.ID) > 63 {
+	if n.ID != "" && !nodeName(n.ID) {
 		errs = append(errs, fmt.Errorf("CAU_NODE_ID: %q must be 1–63 letters, digits, '-', '.' or '_'", n.ID))
+	}
+	switch {
+	case n.Parent == "":
+	case n.ID == "" || !n.Has(RoleSFU):
+		errs = append(errs, fmt.Errorf("CAU_NODE_PARENT: only an SFU node of a cluster (CAU_NODE_ID, CAU_ROLES with sfu) relays through a parent"))
+	case !nodeName(n.Parent):
+		errs = append(errs, fmt.Errorf("CAU_NODE_PARENT: %q must be 1–63 letters, digits, '-', '.' or '_'", n.Parent))
+	case n.Parent == n.ID:
+		errs = append(errs, fmt.Errorf("CAU_NODE_PARENT: a node cannot be its own parent (%q)", n.Parent))
 	}
 	if u, err := url.Parse(n.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("CAU_NODE_PUBLIC_URL: %q is not an http(s) URL", n.PublicURL))
@@ -139,4 +152,11 @@ func (n Node) validate() []error {
 		errs = append(errs, fmt.Errorf("CAU_NODE_TTL: %s must be at least twice CAU_NODE_HEARTBEAT (%s)", n.TTL, n.Heartbeat))
 	}
 	return errs
+}
+
+// nodeName reports whether s is a valid node ID.
+func nodeName(s string) bool {
+	return len(s) > 0 && len(s) <= 63 && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_')
+	}) < 0
 }

@@ -405,7 +405,7 @@ func (r *Relay) setFloor(id sfu.ParticipantID) {
 	if id == "" {
 		return
 	}
-	if r.s.IsLocal(r.room, id) {
+	if r.here(id) {
 		if prev != "" {
 			r.mu.Lock()
 			r.floorSub = ""
@@ -431,6 +431,18 @@ func (r *Relay) setFloor(id sfu.ParticipantID) {
 	if l := r.linkOf(); l != nil && l.Has(id) {
 		r.pin(id)
 	}
+}
+
+// here reports whether id's media is on this node without this relay: a
+// hall connected here, or a ghost of a node relaying to this one (a
+// chain). Its camera goes up this relay; asking for it back would bring
+// it down the same link.
+func (r *Relay) here(id sfu.ParticipantID) bool {
+	if _, ok := r.s.Participant(r.room, id); !ok {
+		return false
+	}
+	l := r.linkOf()
+	return l == nil || !l.Has(id)
 }
 
 func (r *Relay) pin(id sfu.ParticipantID) {
@@ -477,8 +489,8 @@ func (r *Relay) thumbnails() {
 	}
 	r.mu.Unlock()
 	for _, t := range offer {
-		if r.s.IsLocal(r.room, t.Participant) {
-			continue // this node's own hall, carried up
+		if r.here(t.Participant) {
+			continue // this node's own hall (or a chain's below it), carried up
 		}
 		if err := l.Offer(t); err != nil {
 			r.log.Debug("relay offer", "track_id", t.ID, "error", err)
