@@ -90,6 +90,10 @@ type Participant struct {
 	// another node (a ghost, relay.go); nil for one connected here.
 	via    *Participant
 	ghosts map[ParticipantID]*Participant // a relay's ghosts, under mu
+	// ghostMu serializes making ghosts: two tracks of one owner (or an
+	// offer and a track) arriving at once must make one ghost, not refuse
+	// the second as "connected to this node".
+	ghostMu sync.Mutex
 	// link: this is the edge's end of its own relay (RelayLink), whose
 	// ghosts came down from the node relayed to; the ghosts of a relay
 	// that joined here came up from a node relaying to this one (chains).

@@ -33,6 +33,8 @@ const KindRelay Kind = "relay"
 // ghost returns the relay's ghost for id in its room, making it; an
 // identity connected here (not a ghost of this relay) is refused.
 func (p *Participant) ghost(id ParticipantID) (*Participant, error) {
+	p.ghostMu.Lock()
+	defer p.ghostMu.Unlock()
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()

@@ -30,7 +30,10 @@ func TestClusterChain(t *testing.T) {
 	room := sfu.RoomID(fmt.Sprintf("meeting-%d", p.w.id))
 	provinceID := sfu.ParticipantID(fmt.Sprintf("hall-%d", p.provinceHall))
 	communeID := sfu.ParticipantID(fmt.Sprintf("hall-%d", p.communeHall))
-	_, provinceCnt := hallClient(t, p.join(t, "op-province", p.provinceHall))
+	// Simulcast, as browsers send: the thumbnail asked below is the low
+	// layer (150 kbit/s), which fits a commune's line.
+	simulcast := []int{150_000, 500_000, 1_500_000}
+	_, provinceCnt := hallClient(t, p.join(t, "op-province", p.provinceHall), simulcast...)
 	waitHome(t, p, string(room), "sfu-province", 5*time.Second)
 	if err := p.home.App.SFU.PinFloor(room, provinceID); err != nil {
 		t.Fatal(err)
