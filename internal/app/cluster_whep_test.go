@@ -24,8 +24,7 @@ import (
 type player struct {
 	mu                sync.Mutex
 	video, audio      int
-	firstKey, anyKey  bool
-	firstVideoLayer   int
+	firstKey          bool // the first video packet starts a key frame
 	firstVideoArrived bool
 }
 
@@ -46,9 +45,8 @@ func (pl *player) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 				pl.audio++
 			} else if f, ok := sfuclient.ParseSynthetic(p.Payload); ok {
 				if !pl.firstVideoArrived {
-					pl.firstVideoArrived, pl.firstKey, pl.firstVideoLayer = true, f.Keyframe, f.Layer
+					pl.firstVideoArrived, pl.firstKey = true, f.Keyframe
 				}
-				pl.anyKey = pl.anyKey || f.Keyframe
 				pl.video++
 			}
 			pl.mu.Unlock()
