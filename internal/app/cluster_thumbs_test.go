@@ -74,7 +74,8 @@ func thumbClient(t *testing.T, g joinGrant) (*sfuclient.Client, *layers) {
 // hall's camera (homed on the province node, not the floor) in their
 // strip and get its thumbnail, the low layer, when they ask: the relay
 // subscribes on the home once for the link whatever the halls asking, and
-// stops when none asks.
+// stops when none asks. A screen the province hall shares reaches them
+// the same way.
 func TestClusterThumbnails(t *testing.T) {
 	p := setupProvince(t)
 	room := sfu.RoomID(fmt.Sprintf("meeting-%d", p.w.id))
@@ -166,6 +167,43 @@ func TestClusterThumbnails(t *testing.T) {
 		}
 	}
 	stopped("the province camera stops crossing the link once no hall wants it")
+
+	// A screen shared at home is offered on the district node too, and
+	// comes down in the quality a hall there asks (it is the main
+	// picture), once for the link.
+	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+	screen, err := province.PublishVideo(sctx, sfu.SourceScreen, webrtc.MimeTypeVP8)
+	scancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	go sfuclient.SendVideo(mctx, screen, sfuclient.VideoSpec{Bitrates: []int{800_000}, FPS: 15})
+	screenID := sfu.TrackID(fmt.Sprintf("hall-%d/screen", p.provinceHall))
+	if _, err := commune.WaitFor(ctx, sfuclient.IsType("track_published", func(e sfu.TrackPublished) bool { return e.Track.ID == screenID })); err != nil {
+		t.Fatalf("the district node's hall never saw the province hall's screen: %v", err)
+	}
+	for _, c := range []*sfuclient.Client{commune, commune2} {
+		if err := c.Subscribe(screenID, sfu.QualityHigh); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, l := range []*layers{communeL, commune2L} {
+		waitFor(t, fmt.Sprintf("commune %d gets the province hall's screen", i+1), func() bool {
+			n, _ := l.get(string(screenID))
+			return n >= 30
+		})
+	}
+	screenSubs := 0
+	for _, m := range p.home.App.SFU.Egress(room) {
+		if _, ok := m[screenID]; ok {
+			screenSubs++
+		}
+	}
+	if screenSubs != 1 {
+		t.Errorf("the province screen leaves the home to %d subscribers, want 1 (the relay)", screenSubs)
+	}
 
 	// The province hall leaves: the district node's halls see its camera go.
 	mark := commune.Mark()

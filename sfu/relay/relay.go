@@ -1,6 +1,7 @@
 // Package relay is the edge node's end of a relay between SFU nodes: one
-// connection per room to the room's home node, as a participant of the
-// home room with a relay grant (internal/roomtoken), over the ordinary
+// connection per room to the room's home node (or to its parent node on
+// the way there, a chain: internal/cluster.RelayTarget), as a participant
+// of that room with a relay grant (internal/roomtoken), over the ordinary
 // signaling protocol and two pion peer connections (sfu/sfuclient).
 //
 // Up, it carries every track published on this node, one stream each,
@@ -451,14 +452,14 @@ func (r *Relay) pin(id sfu.ParticipantID) {
 	}
 }
 
-// noteRemote records a camera of the home room (on) or its end. Called
-// with mu held.
+// noteRemote records a camera or screen of the home room (on) or its
+// end. Called with mu held.
 func (r *Relay) noteRemote(t sfu.TrackInfo, on bool) {
 	if !on {
 		delete(r.remote, t.ID)
 		return
 	}
-	if t.Source == sfu.SourceCamera && !strings.HasPrefix(string(t.Participant), "relay-") {
+	if (t.Source == sfu.SourceCamera || t.Source == sfu.SourceScreen) && !strings.HasPrefix(string(t.Participant), "relay-") {
 		r.remote[t.ID] = t
 	}
 }
@@ -516,18 +517,23 @@ func (r *Relay) thumbnails() {
 	}
 }
 
-// ask subscribes on the home to a camera of another node in the quality
-// this node needs of it now: high while it is the floor, low while a
-// local hall wants it (its thumbnail: once for the link, whatever the
-// halls), off otherwise. Nothing is sent when that was last asked.
+// ask subscribes on the home to a camera or screen of another node in
+// the quality this node needs of it now: a camera in high while it is the
+// floor, in low while a local hall wants it (its thumbnail), a screen as
+// the best a local hall wants it (it is the main picture), off when none
+// does; once for the link, whatever the halls. Nothing is sent when that
+// was last asked.
 func (r *Relay) ask(id sfu.TrackID) error {
 	r.mu.Lock()
 	floor, offered := id == r.floorSub, r.offered[id]
+	screen := r.remote[id].Source == sfu.SourceScreen
 	r.mu.Unlock()
 	q := sfu.QualityOff
 	switch {
 	case floor:
 		q = sfu.QualityHigh
+	case offered && screen:
+		q = r.s.Wanted(r.room, id)
 	case offered && r.s.Wanted(r.room, id) > sfu.QualityOff:
 		q = sfu.QualityLow
 	}
