@@ -4,7 +4,8 @@
 // of that room with a relay grant (internal/roomtoken), over the ordinary
 // signaling protocol and two pion peer connections (sfu/sfuclient).
 //
-// Up, it carries every track published on this node, one stream each,
+// Up, it carries every track published on this node (and those of relays
+// that joined this node from below in a chain), one stream each,
 // of the layer the home wants: a camera in low (the strip's thumbnails and
 // the operator console) unless its hall has the home room's floor, then in
 // high (splice.go switches at a key frame and keeps the stream's numbers
@@ -12,10 +13,13 @@
 // them into ghosts of its room, so its halls see and hear this node's.
 // Down, it receives what this node's halls need: the audio the home room
 // forwards (the floor and the loudest halls; never the audio it carried
-// up), and the floor's camera, which it subscribes to whenever the home
-// room's floor moves to a participant of another node. Each track arrives
-// once per relay, whatever the number of halls behind it, and is injected
-// into the local room as a ghost's; the local floor follows the home's.
+// up), the floor's camera, which it subscribes to whenever the home room's
+// floor moves to a participant of another node, and the other nodes'
+// cameras (in low: thumbnails) and screens its halls ask for: it offers
+// them in the local room (sfu.RelayLink.Offer) and subscribes while a
+// local subscriber wants one (thumbnails). Each track arrives once per
+// relay, whatever the number of halls behind it, and is injected into the
+// local room as a ghost's; the local floor follows the home's.
 package relay
 
 import (
