@@ -69,6 +69,9 @@ type App struct {
 	node    *node // the cluster, when CAU_NODE_ID is set (cluster.go)
 	// relayVerifier admits other nodes' relays at /rtc (cluster.go).
 	relayVerifier *roomtoken.Verifier
+	// observer is the SFU's observer as rtc.go set it (the roll call), nil
+	// without one: a node of a cluster wraps it (cluster.go).
+	observer sfu.Observer
 	// Blobs stores documents and approved minutes, encrypted at rest with
 	// the keys of CAU_DOCUMENT_KEYS_FILE, under $CAU_DATA_DIR/documents.
 	Blobs *blob.Store

@@ -69,6 +69,7 @@ func (a *App) wireCluster(deps *httpapi.Deps) error {
 		if h, ok := deps.WHIP.(*whip.Handler); ok {
 			h.SetRoomCheck(n.homeAlive(cfg.TTL))
 		}
+		a.SFU.SetObserver(kickObserver{next: a.observer, agent: n.agent, relays: n.relays})
 	}
 	return nil
 }
@@ -393,4 +394,45 @@ func (m *relays) closeAll() {
 			o.r.Close()
 		}
 	}
+}
+
+// kickObserver runs the agent's heartbeat at once when someone joins a room
+// this node neither homes nor relays yet (a hall, a lobby screen, a relay
+// from below), so the room's lease is taken or its relay opened now
+// rather than at the next heartbeat (up to CAU_NODE_HEARTBEAT later: the
+// first picture of a lobby screen on a district node waited for it). It
+// passes every call on to the roll call.
+type kickObserver struct {
+	next   sfu.Observer // nil: none
+	agent  *cluster.Agent
+	relays *relays
+}
+
+func (o kickObserver) ParticipantJoined(room sfu.RoomID, id sfu.ParticipantID, kind sfu.Kind, at time.Time) {
+	if !o.relays.knows(string(room)) {
+		o.agent.Kick()
+	}
+	if o.next != nil {
+		o.next.ParticipantJoined(room, id, kind, at)
+	}
+}
+
+func (o kickObserver) ParticipantLeft(room sfu.RoomID, id sfu.ParticipantID, kind sfu.Kind, at time.Time) {
+	if o.next != nil {
+		o.next.ParticipantLeft(room, id, kind, at)
+	}
+}
+
+func (o kickObserver) FloorChanged(room sfu.RoomID, id sfu.ParticipantID, at time.Time) {
+	if o.next != nil {
+		o.next.FloorChanged(room, id, at)
+	}
+}
+
+// knows reports whether the room is homed here or has a relay (open or
+// opening) at the last heartbeat.
+func (m *relays) knows(room string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.homed[room] || m.open[room] != nil
 }

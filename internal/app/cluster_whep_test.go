@@ -13,6 +13,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/cau-gov/cau/internal/apptest"
+	"github.com/cau-gov/cau/internal/config"
 	"github.com/cau-gov/cau/internal/roomtoken"
 	"github.com/cau-gov/cau/sfu"
 	"github.com/cau-gov/cau/sfu/sfuclient"
@@ -22,10 +23,10 @@ import (
 // VP8 frame parses, whether the first of them starts a key frame, audio
 // packets.
 type player struct {
-	mu                sync.Mutex
-	video, audio      int
-	firstKey          bool // the first video packet starts a key frame
-	firstVideoArrived bool
+	mu           sync.Mutex
+	video, audio int
+	firstKey     bool      // the first video packet starts a key frame
+	firstVideo   time.Time // when it arrived
 }
 
 func (pl *player) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
@@ -44,8 +45,8 @@ func (pl *player) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 			if t.Kind() == webrtc.RTPCodecTypeAudio {
 				pl.audio++
 			} else if f, ok := sfuclient.ParseSynthetic(p.Payload); ok {
-				if !pl.firstVideoArrived {
-					pl.firstVideoArrived, pl.firstKey = true, f.Keyframe
+				if pl.firstVideo.IsZero() {
+					pl.firstVideo, pl.firstKey = time.Now(), f.Keyframe
 				}
 				pl.video++
 			}
@@ -58,6 +59,12 @@ func (pl *player) counts() (video, audio int, firstKey bool) {
 	pl.mu.Lock()
 	defer pl.mu.Unlock()
 	return pl.video, pl.audio, pl.firstKey
+}
+
+func (pl *player) first() time.Time {
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	return pl.firstVideo
 }
 
 // roomToken signs a room token as the join API does, for WHIP and WHEP.
@@ -76,8 +83,14 @@ func roomToken(t *testing.T, env *apptest.Env, room, identity, kind string, perm
 // audio), and a hall's encoder publishing over WHIP to the district node is
 // seen and heard by the province hall on the home. A WHEP token for a room
 // whose home node is gone is refused with a clear error, and nothing joins.
+// The SFU nodes beat every 2 s, the default: the district node opens the
+// relay when the player joins, not at its next heartbeat.
 func TestClusterWHEPWHIPOnEdge(t *testing.T) {
-	p := setupProvince(t)
+	defaultBeat := func(c *config.Config) { c.Node.Heartbeat, c.Node.TTL = 2*time.Second, 6*time.Second }
+	p := setupProvinceWith(t, func(p *province, db, rdb string, key apptest.Option) {
+		p.home = apptest.NewOn(t, db, rdb, key, nodeOpt("sfu-province", []int64{p.root}, config.RoleSFU), defaultBeat)
+		p.edge = apptest.NewOn(t, db, rdb, key, nodeOpt("sfu-bao-lam", []int64{p.district}, config.RoleSFU), defaultBeat)
+	})
 	room := fmt.Sprintf("meeting-%d", p.w.id)
 	provinceID := fmt.Sprintf("hall-%d", p.provinceHall)
 	provinceC, provinceCnt := hallClient(t, p.join(t, "op-province", p.provinceHall))
@@ -104,10 +117,15 @@ func TestClusterWHEPWHIPOnEdge(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	v, a, key := lobby.counts()
-	t.Logf("WHEP on the edge: %d video and %d audio packets %v after the POST; the first video packet a key frame: %v",
-		v, a, time.Since(began).Round(time.Millisecond), key)
+	t.Logf("WHEP on the edge (heartbeat 2 s): the first video packet %v after the POST, a key frame: %v; %d video and %d audio packets after %v",
+		lobby.first().Sub(began).Round(time.Millisecond), key, v, a, time.Since(began).Round(time.Millisecond))
 	if !key {
 		t.Errorf("the lobby screen's first video packet does not start a key frame")
+	}
+	// 80–192 ms measured; waiting for the heartbeat, 0–2 s (2.0 s twice in
+	// three runs).
+	if d := lobby.first().Sub(began); d > 1500*time.Millisecond {
+		t.Errorf("the lobby screen's first picture came %v after the POST: the relay waited for the heartbeat (2 s)?", d)
 	}
 	if got := relayMetric(t, p.edge, "cau_sfu_relay_streams", "sfu-province", "in"); got != 2 {
 		t.Errorf("the district node receives %v streams from the home for its lobby screen, want 2 (the floor's camera and microphone)", got)

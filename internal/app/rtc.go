@@ -36,7 +36,8 @@ func (a *App) setupSFU(cfg sfu.Config, roomTokenTTL time.Duration, log *slog.Log
 	}
 	if a.Meetings != nil {
 		a.Meetings.SetMedia(sfuMedia{s: s, ttl: roomTokenTTL})
-		s.SetObserver(rollCall{m: a.Meetings, log: log.With("component", "rollcall")})
+		a.observer = rollCall{m: a.Meetings, log: log.With("component", "rollcall")}
+		s.SetObserver(a.observer)
 	}
 	verifier := roomtoken.NewVerifier(a.RoomKey.Public().(ed25519.PublicKey))
 	authorize := func(r *http.Request, token string) (sfu.Grant, error) {

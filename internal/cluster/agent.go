@@ -34,13 +34,14 @@ type Agent struct {
 	mu      sync.Mutex
 	held    map[string]bool // rooms whose lease this node holds
 	drained bool
+	kick    chan struct{} // a heartbeat wanted now (Kick)
 	done    chan struct{}
 }
 
 // NewAgent returns the agent of node self; watch may be nil.
 func NewAgent(self Node, dir *Directory, leases *Leases, rooms Rooms, watch HomeWatcher, every time.Duration, log *slog.Logger) *Agent {
 	return &Agent{self: self, dir: dir, leases: leases, rooms: rooms, watch: watch, every: every, log: log,
-		held: map[string]bool{}, done: make(chan struct{})}
+		held: map[string]bool{}, kick: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
 // Start registers the node (an error if its key is not the cluster's) and
@@ -59,6 +60,8 @@ func (a *Agent) Start(ctx context.Context) error {
 			case <-ctx.Done():
 				return
 			case <-t.C:
+				a.Beat(ctx)
+			case <-a.kick:
 				a.Beat(ctx)
 			}
 		}
@@ -117,6 +120,16 @@ func (a *Agent) Beat(ctx context.Context) {
 	a.mu.Unlock()
 	if a.watch != nil {
 		a.watch.Homes(n.ID, homes)
+	}
+}
+
+// Kick asks for a heartbeat now, from the beating goroutine (a room new
+// here: its lease or relay need not wait for the ticker). Kicks made while
+// one waits are one.
+func (a *Agent) Kick() {
+	select {
+	case a.kick <- struct{}{}:
+	default:
 	}
 }
 
