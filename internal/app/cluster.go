@@ -63,7 +63,7 @@ func (a *App) wireCluster(deps *httpapi.Deps) error {
 	if a.SFU != nil {
 		self := cluster.Node{ID: cfg.ID, URL: cfg.PublicURL, Units: cfg.Units, Parent: cfg.Parent,
 			Media: append(append([]string(nil), a.SFU.UDPAddrs()...), a.SFU.TCPAddrs()...)}
-		n.relays = &relays{a: a, self: cfg.ID, signer: roomtoken.NewRelaySigner(key), dir: n.dir, open: map[string]*openRelay{}, homed: map[string]bool{},
+		n.relays = &relays{a: a, self: cfg.ID, signer: roomtoken.NewRelaySigner(key), dir: n.dir, open: map[string]*openRelay{}, homed: map[string]bool{}, failed: map[string]time.Time{},
 			opts: relay.Options{Client: sfuclient.Options{IPFilter: listenIPs(a.Config.RTC.ListenIPs)}}}
 		n.agent = cluster.NewAgent(self, n.dir, n.leases, sfuRooms{a.SFU}, n.relays, cfg.Heartbeat, log)
 		if h, ok := deps.WHIP.(*whip.Handler); ok {
@@ -233,9 +233,10 @@ type relays struct {
 	dir    *cluster.Directory
 	opts   relay.Options
 
-	mu    sync.Mutex
-	open  map[string]*openRelay // room → its relay
-	homed map[string]bool       // rooms homed here at the last heartbeat
+	mu     sync.Mutex
+	open   map[string]*openRelay // room → its relay
+	homed  map[string]bool       // rooms homed here at the last heartbeat
+	failed map[string]time.Time  // node → when a relay to it last failed to open
 }
 
 type openRelay struct {
@@ -250,6 +251,10 @@ func (m *relays) Homes(self string, homes map[string]string) {
 	cancel()
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	// A parent a relay could not reach since its last heartbeat is passed
+	// over (it died and its record has not lapsed: up to the TTL), so the
+	// chain goes round it, to its parent or the home, at once.
+	nodes = slices.DeleteFunc(nodes, func(n cluster.Node) bool { return m.failed[n.ID].After(n.Seen) })
 	target := func(room, home string) string {
 		if err != nil {
 			// The directory did not answer: keep what is open rather
@@ -309,6 +314,7 @@ func (m *relays) dial(room string, o *openRelay) {
 		if m.open[room] == o {
 			delete(m.open, room)
 		}
+		m.failed[o.to] = time.Now()
 		m.mu.Unlock()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)

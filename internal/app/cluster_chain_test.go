@@ -1,11 +1,13 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/cau-gov/cau/internal/apptest"
+	"github.com/cau-gov/cau/internal/cluster"
 	"github.com/cau-gov/cau/internal/config"
 	"github.com/cau-gov/cau/sfu"
 )
@@ -127,5 +129,45 @@ func TestClusterChain(t *testing.T) {
 	communeCnt.waitPackets(t, string(camera), n0+30, "the commune node's hall gets the province hall's thumbnail over two links")
 	if h, d := subs(p.home), subs(p.edge); h != 1 || d != 1 {
 		t.Errorf("the province thumbnail leaves the home to %d subscribers and the district node to %d: want 1 and 1", h, d)
+	}
+}
+
+// TestClusterChainParentGone: a commune node whose parent is listed in
+// the directory but does not answer (it died a moment ago: its record
+// lives until the TTL) relays straight to the home after its first
+// attempt fails, rather than trying the dead parent until its record
+// lapses; its hall sees the floor.
+func TestClusterChainParentGone(t *testing.T) {
+	p := setupProvinceWith(t, func(p *province, db, rdb string, key apptest.Option) {
+		p.home = apptest.NewOn(t, db, rdb, key, nodeOpt("sfu-province", []int64{p.root}, config.RoleSFU))
+		p.edge = apptest.NewOn(t, db, rdb, key, nodeOpt("sfu-loc-thanh", []int64{p.commune}, config.RoleSFU), parentOpt("sfu-gone"))
+	})
+	// The dead parent's record, kept fresh: nothing listens at its URL.
+	dir := cluster.NewDirectory(p.api.App.Redis, p.api.App.NodeKey, time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	gone := cluster.Node{ID: "sfu-gone", URL: fmt.Sprintf("http://127.0.0.1:%d", freePort(t))}
+	if err := dir.Put(ctx, gone); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for ctx.Err() == nil {
+			_ = dir.Put(ctx, gone)
+			time.Sleep(200 * time.Millisecond)
+		}
+	}()
+	room := sfu.RoomID(fmt.Sprintf("meeting-%d", p.w.id))
+	provinceID := sfu.ParticipantID(fmt.Sprintf("hall-%d", p.provinceHall))
+	hallClient(t, p.join(t, "op-province", p.provinceHall))
+	waitHome(t, p, string(room), "sfu-province", 5*time.Second)
+	if err := p.home.App.SFU.PinFloor(room, provinceID); err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	_, communeCnt := hallClient(t, p.join(t, "op-commune", p.communeHall))
+	communeCnt.waitPackets(t, string(sfu.FloorTrack), 30, "the commune node's hall sees the floor though its parent is dead")
+	t.Logf("the commune node's parent dead but listed: the floor at its hall %v after it joined (heartbeat 100 ms)", time.Since(began).Round(time.Millisecond))
+	if _, ok := p.home.App.SFU.Participant(room, "relay-sfu-loc-thanh"); !ok {
+		t.Errorf("the home has no relay from the commune node")
 	}
 }

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -99,9 +100,7 @@ func TestClusterThumbnails(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for _, c := range []*sfuclient.Client{commune, commune2} {
-		if _, err := c.WaitFor(ctx, sfuclient.IsType("track_published", func(e sfu.TrackPublished) bool { return e.Track.ID == provinceCam })); err != nil {
-			t.Fatalf("a hall on the district node never saw the province hall's camera: %v", err)
-		}
+		waitTrack(t, c, provinceCam, "a hall on the district node sees the province hall's camera")
 	}
 	homeSent := func() (packets uint64, subs int) {
 		for _, m := range p.home.App.SFU.Egress(room) {
@@ -181,9 +180,7 @@ func TestClusterThumbnails(t *testing.T) {
 	defer stop()
 	go sfuclient.SendVideo(mctx, screen, sfuclient.VideoSpec{Bitrates: []int{800_000}, FPS: 15})
 	screenID := sfu.TrackID(fmt.Sprintf("hall-%d/screen", p.provinceHall))
-	if _, err := commune.WaitFor(ctx, sfuclient.IsType("track_published", func(e sfu.TrackPublished) bool { return e.Track.ID == screenID })); err != nil {
-		t.Fatalf("the district node's hall never saw the province hall's screen: %v", err)
-	}
+	waitTrack(t, commune, screenID, "the district node's hall sees the province hall's screen")
 	for _, c := range []*sfuclient.Client{commune, commune2} {
 		if err := c.Subscribe(screenID, sfu.QualityHigh); err != nil {
 			t.Fatal(err)
@@ -218,4 +215,31 @@ func edgeSent(eg map[sfu.ParticipantID]map[sfu.TrackID]uint64, id sfu.TrackID) (
 		n += m[id]
 	}
 	return n
+}
+
+// waitTrack waits up to 10 s for a client to know of a track: in its
+// joined answer or a track_published since (and not unpublished after).
+func waitTrack(t *testing.T, c *sfuclient.Client, id sfu.TrackID, what string) {
+	t.Helper()
+	waitFor(t, what, func() bool {
+		known := false
+		for _, tr := range c.Joined().Tracks {
+			known = known || tr.ID == id
+		}
+		for _, ev := range c.Events() {
+			switch ev.Type {
+			case "track_published":
+				var e sfu.TrackPublished
+				if json.Unmarshal(ev.Data, &e) == nil && e.Track.ID == id {
+					known = true
+				}
+			case "track_unpublished":
+				var e sfu.TrackUnpublished
+				if json.Unmarshal(ev.Data, &e) == nil && e.TrackID == id {
+					known = false
+				}
+			}
+		}
+		return known
+	})
 }
