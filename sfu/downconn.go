@@ -181,6 +181,7 @@ func (p *Participant) Subscribe(id TrackID, q Quality) error {
 		}
 	}
 	d.want.Store(int32(q))
+	d.relayStream(q > QualityOff)
 	p.allocate()
 	return nil
 }
@@ -215,7 +216,7 @@ func (p *Participant) addDown(id TrackID, q Quality) (*downTrack, error) {
 	d.want.Store(int32(q))
 	if p.grant.Kind == KindRelay {
 		d.relay = p.s.metrics.relayMeter(p.relayNode(), "out")
-		d.relay.Stream(1) // ended by detach, whatever path removes it
+		d.relayStream(q > QualityOff) // ended by detach, whatever path removes it
 	}
 	p.mu.Lock()
 	if p.closed || p.down == nil {

@@ -53,17 +53,19 @@ func (b *binding) payloadType(mime string) (uint8, bool) {
 // goroutine; the readers only look at cur and target.
 type downTrack struct {
 	// relay counts the link when the subscriber is another node's relay
-	// (set once before the track is used; relayDone guards its stream).
-	relay     *RelayMeter
-	relayDone atomic.Bool
-	id        TrackID
-	streamID  string
-	kind      webrtc.RTPCodecType
-	codec     webrtc.RTPCodecCapability
-	sub       *Participant
-	w         *writer
-	floor     bool // follows the room's floor instead of one track
-	slot      int  // a viewer's audio slot, 1-based (0: not a slot)
+	// (set once before the track is used); relayOn: the track is counted
+	// among the link's streams (wanted, not off: relayStream).
+	relay    *RelayMeter
+	relayOn  atomic.Bool
+	detached atomic.Bool // removed: never counted again
+	id       TrackID
+	streamID string
+	kind     webrtc.RTPCodecType
+	codec    webrtc.RTPCodecCapability
+	sub      *Participant
+	w        *writer
+	floor    bool // follows the room's floor instead of one track
+	slot     int  // a viewer's audio slot, 1-based (0: not a slot)
 
 	sender *webrtc.RTPSender
 	bound  atomic.Pointer[binding]
@@ -251,9 +253,8 @@ func (d *downTrack) setTarget(l *upLayer) {
 
 // detach removes the track from whatever it is fed by.
 func (d *downTrack) detach() {
-	if d.relay != nil && d.relayDone.CompareAndSwap(false, true) {
-		d.relay.Stream(-1)
-	}
+	d.detached.Store(true)
+	d.relayStream(false)
 	d.target.Store(nil)
 	if t := d.src.Swap(nil); t != nil {
 		t.removeSub(d)
@@ -558,4 +559,22 @@ func (d *downTrack) pad(n int) {
 		d.noteSent(len(d.padBuf), ts, nanotime())
 	}
 	h.Padding = false
+}
+
+// relayStream counts the track among its relay link's streams while the
+// relay wants it (on), not while it is turned off (a thumbnail no hall
+// behind the relay wants, the floor's camera after the floor moved on): the
+// gauge is what crosses the link now.
+func (d *downTrack) relayStream(on bool) {
+	if d.relay == nil || (on && d.detached.Load()) || !d.relayOn.CompareAndSwap(!on, on) {
+		return
+	}
+	if !on {
+		d.relay.Stream(-1)
+		return
+	}
+	d.relay.Stream(1)
+	if d.detached.Load() { // detached meanwhile: its own call may have seen nothing to undo
+		d.relayStream(false)
+	}
 }

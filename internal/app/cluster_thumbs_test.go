@@ -125,6 +125,10 @@ func TestClusterThumbnails(t *testing.T) {
 		})
 	}
 	stopped("the province camera does not cross the link while no hall on the district node wants it")
+	// The link's gauge counts what crosses it now: the camera turned off
+	// (it was the floor a moment) is not among its streams.
+	streams := func() float64 { return relayMetric(t, p.home, "cau_sfu_relay_streams", "sfu-bao-lam", "out") }
+	idle := streams()
 
 	// Both communes ask for its thumbnail.
 	began := time.Now()
@@ -149,6 +153,9 @@ func TestClusterThumbnails(t *testing.T) {
 	}
 	t.Logf("thumbnail across the link: the first packet %v after the communes asked, 30 packets at both after %v",
 		first.Round(time.Millisecond), time.Since(began).Round(time.Millisecond))
+	if got := streams(); got != idle+1 {
+		t.Errorf("cau_sfu_relay_streams home → district: %v with the thumbnail asked, want %v", got, idle+1)
+	}
 	h0, _ := homeSent()
 	e0 := edgeSent(p.edge.App.SFU.Egress(room), provinceCam)
 	time.Sleep(2 * time.Second)
@@ -166,6 +173,10 @@ func TestClusterThumbnails(t *testing.T) {
 		}
 	}
 	stopped("the province camera stops crossing the link once no hall wants it")
+	if got := streams(); got != idle {
+		t.Errorf("cau_sfu_relay_streams home → district: %v once no hall wants the thumbnail, want %v", got, idle)
+	}
+	t.Logf("streams home → district: %v idle (the province hall's microphone), %v with the thumbnail", idle, idle+1)
 
 	// A screen shared at home is offered on the district node too, and
 	// comes down in the quality a hall there asks (it is the main
