@@ -90,6 +90,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "-h", "--help", "help":
 		usage(stdout)
 		return nil
+	case "linkemu": // for browser tests, not listed
+		return runLinkemu(ctx, args, stdout, stderr)
 	}
 	for _, c := range commands() {
 		if c.name == name {
