@@ -60,16 +60,38 @@ export const callSizes = {
 };
 
 /**
+ * inNamespace returns how to start a browser inside a network namespace
+ * (lib/line.js), at a user's priorities as asUser: `ip netns exec` and
+ * setpriv exec the browser, so playwright's pipe to it passes through.
+ * Root only (ip netns exec).
+ * @param {string} browser the executable
+ * @param {string} ns the namespace
+ * @returns {Promise<string>}
+ */
+export function inNamespace(browser, ns) {
+	launchers ??= mkdtemp(path.join(tmpdir(), 'cau-browser-'));
+	return launchers.then(async (dir) => {
+		const file = path.join(dir, `${path.basename(browser)}-${ns}`);
+		await writeFile(file, `#!/bin/sh\nexec /usr/sbin/ip netns exec ${ns} /usr/bin/setpriv --bounding-set=-sys_nice --inh-caps=-sys_nice ${browser} "$@"\n`);
+		await chmod(file, 0o755);
+		return file;
+	});
+}
+
+/**
  * openBrowser starts one chromium with its own profile; the returned close
  * removes the profile. o.video names a Y4M file for the fake camera
- * (lib/fakevideo.js) instead of chromium's built-in 720p pattern.
+ * (lib/fakevideo.js) instead of chromium's built-in 720p pattern; o.netns
+ * a network namespace to run it in (behind a test line, lib/line.js);
+ * o.secure an http origin other than loopback to treat as secure (camera
+ * and microphone are offered to secure contexts only).
  * @param {{width: number, height: number}} [viewport]
- * @param {{video?: string}} [o]
+ * @param {{video?: string, netns?: string, secure?: string}} [o]
  */
 export async function openBrowser(viewport = sizes.desktop, o = {}) {
 	const profile = await mkdtemp(path.join(tmpdir(), 'cau-chromium-'));
 	const context = await chromium.launchPersistentContext(profile, {
-		executablePath: await asUser(chromiumPath),
+		executablePath: await (o.netns ? inNamespace(chromiumPath, o.netns) : asUser(chromiumPath)),
 		headless: true,
 		viewport,
 		locale: 'vi-VN',
@@ -79,6 +101,7 @@ export async function openBrowser(viewport = sizes.desktop, o = {}) {
 			'--disable-sync', '--no-first-run', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
 			'--autoplay-policy=no-user-gesture-required', '--auto-select-desktop-capture-source=Entire screen',
 			...(o.video ? ['--use-file-for-fake-video-capture=' + o.video] : []),
+			...(o.secure ? ['--unsafely-treat-insecure-origin-as-secure=' + o.secure] : []),
 		],
 	});
 	const page = context.pages()[0] ?? await context.newPage();

@@ -9,13 +9,19 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-/** @type {Promise<string>|null} */
-let written = null;
+/** @type {Map<string, Promise<string>>} the clips written, by size */
+const written = new Map();
 
-/** fakeVideo returns the path of the clip, written once per process. */
-export function fakeVideo() {
-	written ??= (async () => {
-		const w = 320, hgt = 180, n = 30;
+/**
+ * fakeVideo returns the path of the clip, written once per process and
+ * size (a camera whose top simulcast layer is 640×360 asks for that).
+ * @param {number} [w] width
+ * @param {number} [hgt] height
+ */
+export function fakeVideo(w = 320, hgt = 180) {
+	const key = `${w}x${hgt}`;
+	if (!written.has(key)) written.set(key, (async () => {
+		const n = 30;
 		const header = Buffer.from(`YUV4MPEG2 W${w} H${hgt} F15:1 Ip A1:1 C420jpeg\n`, 'latin1');
 		const frame = w * hgt * 3 / 2;
 		const out = Buffer.alloc(header.length + n * (6 + frame));
@@ -31,9 +37,9 @@ export function fakeVideo() {
 			out.fill(128, o + w * hgt, o + frame); // neutral chroma
 			o += frame;
 		}
-		const file = path.join(tmpdir(), `cau-fake-${process.pid}.y4m`);
+		const file = path.join(tmpdir(), `cau-fake-${process.pid}-${key}.y4m`);
 		await writeFile(file, out);
 		return file;
-	})();
-	return written;
+	})());
+	return /** @type {Promise<string>} */ (written.get(key));
 }

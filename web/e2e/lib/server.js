@@ -74,7 +74,9 @@ async function leaseRedisDB(redisURL) {
 
 /**
  * @param {Record<string, string>} [extraEnv] more configuration (a short CAU_IDLE_TIMEOUT…)
- * @param {{port?: number}} [opts] a port chosen beforehand (a provider registers the callback first)
+ * @param {{port?: number, host?: string}} [opts] a port chosen beforehand (a provider registers the
+ *   callback first); the address to serve HTTP on and be reached at (default 127.0.0.1: a browser
+ *   behind a test line reaches the line's host side)
  * @returns {Promise<CauServer>}
  */
 export async function startServer(extraEnv = {}, opts = {}) {
@@ -89,14 +91,15 @@ export async function startServer(extraEnv = {}, opts = {}) {
 	await run('psql', [pgServer, '-qc', `CREATE DATABASE "${db}"`]);
 	const redis = await leaseRedisDB(process.env.REDIS_URL || 'redis://127.0.0.1:6379/0');
 	const port = opts.port ?? await freePort();
+	const host = opts.host ?? '127.0.0.1';
 	const env = {
 		...process.env,
 		CAU_ENV: 'test',
 		DATABASE_URL: dbURL(pgServer, db),
 		REDIS_URL: redis.url,
 		CAU_DATA_DIR: dir,
-		CAU_HTTP_ADDR: '127.0.0.1:' + port,
-		CAU_PUBLIC_URL: 'http://127.0.0.1:' + port,
+		CAU_HTTP_ADDR: host + ':' + port,
+		CAU_PUBLIC_URL: 'http://' + host + ':' + port,
 		CAU_RTC_IPS: '127.0.0.1',
 		CAU_RTC_UDP_PORT: String(await freePort()),
 		CAU_RTC_TCP_PORT: String(await freePort()),
@@ -113,7 +116,7 @@ export async function startServer(extraEnv = {}, opts = {}) {
 	proc.stdout.on('data', (b) => { out += b; });
 	proc.stderr.on('data', (b) => { out += b; });
 	const exited = new Promise((resolve) => proc.once('exit', resolve));
-	const url = 'http://127.0.0.1:' + port;
+	const url = 'http://' + host + ':' + port;
 	const deadline = Date.now() + 30_000;
 	for (;;) {
 		if (proc.exitCode !== null) throw new Error('cau serve exited early:\n' + out);
