@@ -123,6 +123,7 @@ func (p *Participant) allocateOnce() bool {
 	// 2–10% loss). Then layers above the lowest stay within the tested
 	// ceiling; a clean link climbs by probes.
 	est.unconfirmed = bwe != nil && !noFeedback && !p.estimateTested()
+	est.recent = p.recentEst.add(est.bps)
 	pl := plan(est, demands)
 	limited := p.apply(feeds, demands, pl, est.bps)
 	p.lastUsed = pl.used

@@ -185,3 +185,35 @@ func (b *burstBudget) spend(now int64, n int, key bool) bool {
 	b.tokens -= float64(n)
 	return true
 }
+
+// keepWindow: the floor's lowest layer, once sent, is kept while the
+// highest estimate of this last while covers it (see plan). GCC answers a
+// moment of congestion (a key frame or a probe into a full queue) by
+// cutting its estimate to 85 % of what it saw delivered, and never grows
+// it past 1.5 times what flows: pausing the picture at the cut let the
+// estimate fall with what flows, and behind a 400 kbit/s line with 3 %
+// loss (web/e2e communeline.test.js) the floor went off and on for 20 s,
+// each resume a key frame into the queue. A line that really carries
+// less pauses it keepWindow later.
+const keepWindow = 2 * time.Second
+
+// recentEstimates holds one estimate per allocation (every 250 ms) over keepWindow.
+const recentEstimates = int(keepWindow / (250 * time.Millisecond))
+
+// recentMax is the highest of the last recentEstimates estimates; used
+// under Participant.allocMu.
+type recentMax struct {
+	v [recentEstimates]int
+	i int
+}
+
+// add notes bps and returns the highest of the last recentEstimates.
+func (r *recentMax) add(bps int) int {
+	r.v[r.i] = bps
+	r.i = (r.i + 1) % len(r.v)
+	m := 0
+	for _, v := range r.v {
+		m = max(m, v)
+	}
+	return m
+}

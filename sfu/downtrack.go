@@ -84,6 +84,7 @@ type downTrack struct {
 	hdr    rtp.Header
 	twcc   [2]byte // the header's transport-wide sequence number
 	padBuf [255]byte
+	onePad [1]byte // repad's: one byte of padding, saying so
 
 	// Counters read by stats.
 	packetsSent atomic.Uint64
@@ -503,8 +504,10 @@ func (d *downTrack) noteSent(payload int, ts uint32, now int64) {
 // cache of the layer it was sent from, whatever offset it was sent under.
 func (d *downTrack) retransmit(seq uint16) {
 	src, epoch, srcSeq, tsOff, ok := d.seq.reverse(seq)
-	if !ok {
-		return // padding, never sent, or too old
+	padding := !ok && d.seq.padding(seq)
+	if !ok && !padding {
+		d.sub.s.metrics.nacksUnknown.Inc() // never sent, or too old
+		return
 	}
 	now := nanotime()
 	r := &d.rtx[int(seq)%len(d.rtx)]
@@ -515,18 +518,58 @@ func (d *downTrack) retransmit(seq uint16) {
 		// commune line the retransmission waits in its queue for up to
 		// 250 ms. Answering each NACK sent two or three copies of every
 		// lost packet into the full queue, which lost more.
+		d.sub.s.metrics.nacksRepeated.Inc()
 		return
 	}
-	r.seq, r.at = seq, now
+	if padding {
+		r.seq, r.at = seq, now
+		d.repad(seq)
+		return
+	}
 	p := src.cache.get(srcSeq)
 	if p == nil {
+		d.sub.s.metrics.nacksUncached.Inc()
 		return
 	}
 	if p.epoch == epoch {
+		// Only a copy sent makes later NACKs repeats (nacksRepeated
+		// counts NACKs a copy on its way answers).
+		r.seq, r.at = seq, now
 		d.sub.s.metrics.nacksAnswered.Inc()
 		d.write(src, p, seq, p.info.ts+tsOff)
+	} else {
+		d.sub.s.metrics.nacksUncached.Inc()
 	}
 	p.release()
+}
+
+// repad answers a NACK for lost probe padding with the smallest padding
+// packet of that number: a receiver NACKs every gap, padding or not, ten
+// times or more while it stays a gap (on a commune line, half the NACKs a
+// browser sent were for padding lost to the line's 3 %).
+func (d *downTrack) repad(seq uint16) {
+	b := d.bound.Load()
+	if b == nil {
+		return
+	}
+	pt := b.pt
+	if c := d.cur.Load(); c != nil {
+		if cpt, ok := d.payloadType(b, c.track); ok {
+			pt = cpt
+		}
+	}
+	h := &d.hdr
+	h.Version, h.Padding, h.Marker = 2, true, false
+	h.PayloadType, h.SequenceNumber, h.Timestamp, h.SSRC = pt, seq, d.seq.lastTs, b.ssrc
+	h.CSRC = nil
+	d.transportSeq(h, b)
+	d.onePad[0] = 1
+	_, err := b.w.WriteRTP(h, d.onePad[:])
+	h.Padding = false
+	if err == nil {
+		d.noteSent(len(d.onePad), d.seq.lastTs, nanotime())
+		d.sub.s.metrics.nacksAnswered.Inc()
+	}
 }
 
 // pad sends n padding-only packets (255 bytes each) continuing the

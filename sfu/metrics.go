@@ -12,6 +12,8 @@ type metrics struct {
 	packetsIn, packetsOut, bytesOut prometheus.Counter
 	fastOut                         prometheus.Counter
 	dropped, nacks, nacksAnswered   prometheus.Counter
+	nacksRepeated, nacksUnknown     prometheus.Counter
+	nacksUncached                   prometheus.Counter
 	plis, layerSwitches             prometheus.Counter
 	keyframeReplays                 prometheus.Counter
 	redRecovered                    prometheus.Counter
@@ -85,7 +87,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		bytesOut:        c("bytes_forwarded_total", "RTP bytes sent to subscribers (payload and fixed header)."),
 		dropped:         c("packets_dropped_total", "Packets dropped because a subscriber's writer queue was full."),
 		nacks:           c("nacks_received_total", "Sequence numbers NACKed by subscribers."),
-		nacksAnswered:   c("nacks_answered_total", "NACKed packets retransmitted from the cache."),
+		nacksAnswered:   c("nacks_answered_total", "NACKed packets retransmitted from the cache (or, for lost probe padding, padding sent again)."),
+		nacksRepeated:   c("nacks_repeated_total", "NACKs for a packet retransmitted less than a round trip before (its copy is on the way; not answered again)."),
+		nacksUnknown:    c("nacks_unknown_total", "NACKs for a sequence number the SFU never sent or no longer maps."),
+		nacksUncached:   c("nacks_uncached_total", "NACKs for a packet the SFU does not hold: lost on the way from its publisher (a gap forwarded as a gap), or out of the cache."),
 		plis:            c("keyframe_requests_total", "PLIs sent to publishers (after throttling)."),
 		layerSwitches:   c("layer_switches_total", "Simulcast layer or floor source switches of down tracks."),
 		keyframeReplays: c("keyframe_replays_total", "Down tracks started from a cached key frame instead of a PLI."),
@@ -123,7 +128,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return m, nil
 	}
 	for _, col := range []prometheus.Collector{m.rooms, m.participants, m.tracks, m.packetsIn, m.packetsOut, m.bytesOut, m.fastOut,
-		m.dropped, m.nacks, m.nacksAnswered, m.plis, m.layerSwitches, m.keyframeReplays, m.redRecovered, m.forwardDelay, m.linkLoss, m.linkRTT, m.floorLayer,
+		m.dropped, m.nacks, m.nacksAnswered, m.nacksRepeated, m.nacksUnknown, m.nacksUncached, m.plis, m.layerSwitches, m.keyframeReplays, m.redRecovered, m.forwardDelay, m.linkLoss, m.linkRTT, m.floorLayer,
 		m.relayStreams, m.relayPackets, m.relayBytes,
 		m.recordings, m.recordedPackets, m.recordingLost} {
 		if err := reg.Register(col); err != nil {

@@ -59,6 +59,8 @@ type Participant struct {
 	lineLoss float64
 	// peakLoss is the highest loss GCC reported on the connection.
 	peakLoss float64
+	// recentEst is the usable estimate of the last allocations (keepWindow).
+	recentEst recentMax
 	// burst is the budget of replayed key frames, shared by its tracks.
 	burst burstBudget
 

@@ -15,6 +15,9 @@ type estimate struct {
 	// only while all that is sent stays within it: what the link has
 	// carried, or a probe proved (bandwidth.go).
 	ceiling int
+	// recent (bit/s, 0 none) is the highest estimate of the last
+	// keepWindow: the floor's lowest layer, once sent, is kept within it.
+	recent int
 }
 
 // demand is what one down track asks of the downlink, as gathered. All
@@ -144,6 +147,11 @@ func plan(est estimate, demands []demand) allocation {
 				// (hysteresis: each resume costs a key frame).
 				if d.cur == 0 {
 					need = int(float64(need) * keepMargin)
+					if d.priority == floorPriority && est.recent > est.bps {
+						// The floor's picture outlasts a dip of the
+						// estimate (see keepWindow).
+						need -= est.recent - est.bps
+					}
 				}
 			case d.cur < k:
 				// Going up (or resuming): only with room to spare.

@@ -174,3 +174,25 @@ func TestPlanUsedAndNeed(t *testing.T) {
 		t.Errorf("limitedNeed = %d, want %d", a.limitedNeed, want)
 	}
 }
+
+// TestPlanFloorOutlastsADip: the floor's lowest layer, once sent, stays
+// through a dip of the estimate while a recent one covered it; a strip
+// camera does not, and a paused floor resumes on the estimate alone.
+func TestPlanFloorOutlastsADip(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		d      demand
+		recent int
+		want   int
+	}{
+		{"floor kept through the dip", video(FloorTrack, floorPriority, QualityHigh, 0), 200_000, 0},
+		{"floor paused when the dip lasts", video(FloorTrack, floorPriority, QualityHigh, 0), 80_000, -1},
+		{"a paused floor resumes only on the estimate", video(FloorTrack, floorPriority, QualityHigh, -1), 200_000, -1},
+		{"a strip camera paused in the dip", video("hall-2/camera", 10, QualityLow, 0), 200_000, -1},
+	} {
+		a := plan(estimate{bps: 80_000, recent: tc.recent}, []demand{tc.d})
+		if a.layers[0] != tc.want {
+			t.Errorf("%s: layer %d, want %d", tc.name, a.layers[0], tc.want)
+		}
+	}
+}

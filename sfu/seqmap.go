@@ -181,8 +181,24 @@ func (m *seqMap) pad(n uint16) uint16 {
 // timestamp offset it was sent with; false for padding, a number never
 // sent, or one older than the runs remembered.
 func (m *seqMap) reverse(out uint16) (src *upLayer, epoch uint32, seq uint16, tsOff uint32, ok bool) {
-	if back := m.next - out; back == 0 || back > seqMapReach {
+	r, d := m.find(out)
+	if r == nil || r.src == nil {
 		return nil, 0, 0, 0, false
+	}
+	return r.src, r.epoch, r.srcFirst + d, r.tsOff, true
+}
+
+// padding reports whether out was sent as padding (and is remembered).
+func (m *seqMap) padding(out uint16) bool {
+	r, _ := m.find(out)
+	return r != nil && r.src == nil
+}
+
+// find is the run that sent out and out's place in it; nil for a number
+// never sent or older than the runs remembered.
+func (m *seqMap) find(out uint16) (*seqRun, uint16) {
+	if back := m.next - out; back == 0 || back > seqMapReach {
+		return nil, 0
 	}
 	for i, at := 0, m.head; i < m.n; i++ {
 		r := &m.runs[at]
@@ -191,10 +207,10 @@ func (m *seqMap) reverse(out uint16) (src *upLayer, epoch uint32, seq uint16, ts
 		if d >= 0x8000 {
 			continue // before this run
 		}
-		if d >= r.count || r.src == nil {
-			return nil, 0, 0, 0, false
+		if d >= r.count {
+			return nil, 0
 		}
-		return r.src, r.epoch, r.srcFirst + d, r.tsOff, true
+		return r, d
 	}
-	return nil, 0, 0, 0, false
+	return nil, 0
 }

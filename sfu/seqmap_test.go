@@ -25,6 +25,7 @@ type seqStep struct {
 	isNACK  bool
 	nackSrc *upLayer
 	nackSeq uint16
+	nackPad bool // the number was padding (answered with padding)
 }
 
 func TestSeqMap(t *testing.T) {
@@ -34,6 +35,7 @@ func TestSeqMap(t *testing.T) {
 	nack := func(out uint16, src *upLayer, seq uint16) seqStep {
 		return seqStep{isNACK: true, nack: out, nackSrc: src, nackSeq: seq}
 	}
+	padNACK := func(out uint16) seqStep { return seqStep{isNACK: true, nack: out, nackPad: true} }
 	cases := []struct {
 		name  string
 		first uint16 // the map's starting number
@@ -71,7 +73,7 @@ func TestSeqMap(t *testing.T) {
 			sw(high, 200, 10), fwd(high, 201, 11),
 			{pad: 3, out: 12},
 			fwd(high, 202, 15), fwd(high, 203, 16),
-			nack(11, high, 201), nack(12, nil, 0), nack(14, nil, 0), nack(15, high, 202),
+			nack(11, high, 201), padNACK(12), padNACK(14), nack(15, high, 202),
 			// More padding extends nothing of the media runs.
 			{pad: 2, out: 17}, fwd(high, 204, 19),
 			nack(16, high, 203), nack(19, high, 204),
@@ -111,6 +113,9 @@ func TestSeqMap(t *testing.T) {
 						t.Errorf("step %d: reverse(%d) = layer %d seq %d, want none", i, s.nack, src.index, seq)
 					case s.nackSrc != nil && (!ok || src != s.nackSrc || seq != s.nackSeq):
 						t.Errorf("step %d: reverse(%d) = ok %v seq %d, want layer %d seq %d", i, s.nack, ok, seq, s.nackSrc.index, s.nackSeq)
+					}
+					if got := m.padding(s.nack); got != s.nackPad {
+						t.Errorf("step %d: padding(%d) = %v, want %v", i, s.nack, got, s.nackPad)
 					}
 				case s.pad > 0:
 					if got := m.pad(s.pad); got != s.out {
