@@ -197,6 +197,7 @@ func (p *Participant) gather(downs []*downTrack) ([]feed, []demand) {
 			for i := range f.layers {
 				if l := t.layerAt(i); l != nil {
 					f.layers[i], dm.layers[i] = l, layerRate(l)
+					dm.keys[i] = int(l.cache.keySize.Load())
 				}
 			}
 		}

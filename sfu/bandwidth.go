@@ -217,3 +217,13 @@ func (r *recentMax) add(bps int) int {
 	}
 	return m
 }
+
+// keyframeDrain: on a line that has lost packets or been congested, a
+// layer above a track's lowest is switched to only when its last key
+// frame takes no longer than this to drain at the estimate. A switch
+// starts with a key frame, which the publisher sends in a burst: behind a
+// 400 kbit/s line with a 250 ms queue (web/e2e communeline.test.js), the
+// medium layer's key frame overflowed the queue at every switch and the
+// picture stood still for about 3 s while its packets were NACKed through
+// the full queue, four times in 30 s. The lowest layer goes regardless.
+const keyframeDrain = 300 * time.Millisecond

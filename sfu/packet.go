@@ -57,6 +57,9 @@ type packetCache struct {
 	key, keyNext []*packet
 	keyTs        uint32
 	keyOpen      bool // keyNext is receiving packets of keyTs
+	// keySize is the last complete key frame's size in bytes (read by
+	// allocations without the lock).
+	keySize atomic.Int64
 }
 
 func newPacketCache(size int) *packetCache {
@@ -107,7 +110,12 @@ func (c *packetCache) addKeyframe(p *packet) {
 		c.mu.Lock()
 		releaseAll(c.key)
 		c.key, c.keyNext = c.keyNext, c.key[:0]
+		n := 0
+		for _, k := range c.key {
+			n += k.n
+		}
 		c.mu.Unlock()
+		c.keySize.Store(int64(n))
 		c.keyOpen = false
 	}
 }

@@ -35,6 +35,7 @@ type demand struct {
 	want     Quality // video: QualityOff pauses it (also: no source, or muted)
 	cur      int     // the layer targeted now, -1 none
 	layers   [3]int  // each published layer's rate, 0: not published
+	keys     [3]int  // each layer's last key frame in bytes, 0 unknown
 }
 
 // allocation is a plan: what each demand gets.
@@ -163,6 +164,9 @@ func plan(est estimate, demands []demand) allocation {
 			}
 			if k > lowest(d.layers) && est.ceiling > 0 && est.bps-budget+need+later[j] > est.ceiling {
 				continue // more than the link has shown it carries
+			}
+			if k > lowest(d.layers) && k != d.cur && est.ceiling > 0 && d.keys[k]*8 > int(float64(est.bps)*keyframeDrain.Seconds()) {
+				continue // its key frame would overflow the line's queue (see keyframeDrain)
 			}
 			if need <= budget {
 				chosen = k

@@ -196,3 +196,29 @@ func TestPlanFloorOutlastsADip(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanKeyframeMustDrain: on a troubled line (a ceiling) a switch up
+// takes a layer whose key frame drains within keyframeDrain at the
+// estimate; a clean line and a layer already sent do not ask it.
+func TestPlanKeyframeMustDrain(t *testing.T) {
+	d := func(cur, key int) demand {
+		v := demand{id: FloorTrack, priority: floorPriority, want: QualityHigh, cur: cur, layers: [3]int{100_000, 200_000, 0}}
+		v.keys[1] = key
+		return v
+	}
+	for _, tc := range []struct {
+		name string
+		est  estimate
+		d    demand
+		want int
+	}{
+		{"a 20 KB key frame at 300 kbit/s: stays low", estimate{bps: 300_000, ceiling: 300_000}, d(0, 20_000), 0},
+		{"a 10 KB key frame at 300 kbit/s: medium", estimate{bps: 300_000, ceiling: 300_000}, d(0, 10_000), 1},
+		{"a clean line: medium", estimate{bps: 300_000}, d(0, 20_000), 1},
+		{"already on medium: stays", estimate{bps: 300_000, ceiling: 300_000}, d(1, 20_000), 1},
+	} {
+		if a := plan(tc.est, []demand{tc.d}); a.layers[0] != tc.want {
+			t.Errorf("%s: layer %d, want %d", tc.name, a.layers[0], tc.want)
+		}
+	}
+}

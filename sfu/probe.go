@@ -68,6 +68,16 @@ const (
 	// --weak-share). A commune line's own random loss is a few percent;
 	// above 10% Google congestion control itself cuts its estimate.
 	lossyLink = 0.10
+	// failedRateMemory, failedRateShare: for this long after a probe
+	// failed, probes aim no higher than this share of the lowest rate one
+	// failed at. Behind a 400 kbit/s line (web/e2e communeline.test.js)
+	// the prober, aiming at the high layer, failed at 450–545 kbit/s
+	// every 2–4 s; each failure filled the queue, GCC cut its estimate
+	// and the floor fell from medium to low and climbed back, a key frame
+	// each time. Capped, the probes close in on what the line carries and
+	// stop once the cap is at what flows.
+	failedRateMemory = 30 * time.Second
+	failedRateShare  = 0.9
 	// thinLink: below this estimate (bit/s) the first probe after
 	// congestion adds at most a quarter of what flows, so it cannot
 	// overflow a bottleneck queue of 250 ms or more (a commune line's)
@@ -128,6 +138,7 @@ type prober struct {
 	// goes; failedAt is when the last probe failed.
 	lossyBackoff bool
 	failedAt     int64
+	failedRate   int // the lowest rate a probe failed at within failedRateMemory
 	stop         chan struct{}
 }
 
@@ -172,6 +183,11 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 			pr.queued++
 		}
 		ending := now-pr.startAt >= int64(probeDuration-probeSlack)
+		// On a lossy line GCC's cut during the probe counts too: a probe
+		// that "succeeded" through one proved a rate the line had just
+		// refused, and the floor went up to medium into the full queue
+		// (its picture stood still for 3.5 s behind the commune line).
+		cut := p.congestedAt.Load() > pr.startAt && max(sig.loss, p.lineLoss) >= gccHoldLoss
 		switch {
 		// A probe the link cannot carry fills the bottleneck's queue: the
 		// delay grows at once (seen twice, so one noisy sample does not
@@ -180,7 +196,7 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 		// estimator takes for overuse cuts it to 85% of what it sees
 		// delivered, which on a subscriber held below its estimate is far
 		// below the estimate, link or no link.
-		case pr.queued >= probeQueueSamples || sig.loss > pr.baseLoss+probeLossSpike || ending && meanLoss > pr.baseLoss+probeLossRise:
+		case pr.queued >= probeQueueSamples || cut || sig.loss > pr.baseLoss+probeLossSpike || ending && meanLoss > pr.baseLoss+probeLossRise:
 			p.stopProbe()
 			pr.streak = 0
 			lo, hi := probeMinBackoff, probeMaxBackoff
@@ -191,8 +207,12 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 				lo, hi = lossyProbeMinBackoff, lossyProbeMaxBackoff
 			}
 			pr.backoff = min(max(2*pr.backoff, lo), hi)
+			if pr.failedRate == 0 || now-pr.failedAt >= int64(failedRateMemory) {
+				pr.failedRate = pr.total
+			}
+			pr.failedRate = min(pr.failedRate, pr.total)
 			pr.next, pr.failedAt = now+int64(pr.backoff), now
-			p.log.Debug("probe failed", "rate", pr.total, "backoff", pr.backoff, "estimate", est, "queueing", pr.queued, "loss", pr.maxLoss, "mean_loss", meanLoss, "base_loss", pr.baseLoss)
+			p.log.Debug("probe failed", "rate", pr.total, "cut", cut, "backoff", pr.backoff, "estimate", est, "queueing", pr.queued, "loss", pr.maxLoss, "mean_loss", meanLoss, "base_loss", pr.baseLoss)
 		case ending:
 			p.stopProbe()
 			pr.proven, pr.provenAt, pr.known = pr.total, now, true
@@ -231,6 +251,17 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 	// kbit/s line that GCC still put at 1.1 Mbit/s collapsed its estimate
 	// to 66 kbit/s).
 	target := probeTarget(usage, need, est, pr.proven, pr.streak, lossy || !pr.known)
+	if pr.failedRate > 0 && now-pr.failedAt < int64(failedRateMemory) {
+		// Not again to where a probe failed lately (see failedRateMemory),
+		// nor again to a cap already proven: padding on and on up to it
+		// kept the line's queue full.
+		if cap := int(float64(pr.failedRate) * failedRateShare); target >= cap {
+			if pr.proven >= cap {
+				return false
+			}
+			target = cap
+		}
+	}
 	pad := target - usage
 	if pad <= 0 {
 		return false
