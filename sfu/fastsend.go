@@ -20,7 +20,7 @@ import (
 // scenario (docs/performance.md). Here the down track writes a header
 // that already carries its transport-wide sequence number
 // (downTrack.write), the connection's pacer (sendPacer) hands it straight
-// to GCC's sent-packet record, and the innermost interceptor (fastTail)
+// to GCC's sent-packet record (a ring, internal/gcc), and the innermost interceptor (fastTail)
 // encrypts it with the connection's own SRTP context and puts the
 // datagram in the media socket's batch (batchsend.go) addressed to the
 // selected candidate pair: one pass, no allocation, and the fan-out
@@ -154,12 +154,10 @@ func (t fastTailFactory) NewInterceptor(string) (interceptor.Interceptor, error)
 }
 
 // sendPacer is GCC's pacer (gcc.Pacer): like pion's NoOpPacer it sends at
-// once, but it hands the writers one attributes map (GCC allocated one
-// per packet when given none) and finds a stream in a short slice.
+// once, but it finds a stream in a short slice instead of a map.
 type sendPacer struct {
 	mu      sync.Mutex
 	streams []pacedStream
-	attrs   interceptor.Attributes
 }
 
 type pacedStream struct {
@@ -167,7 +165,7 @@ type pacedStream struct {
 	w    interceptor.RTPWriter
 }
 
-func newSendPacer() *sendPacer { return &sendPacer{attrs: make(interceptor.Attributes, 1)} }
+func newSendPacer() *sendPacer { return &sendPacer{} }
 
 // AddStream is called by GCC for each stream bound.
 func (p *sendPacer) AddStream(ssrc uint32, w interceptor.RTPWriter) {
@@ -183,12 +181,12 @@ func (p *sendPacer) AddStream(ssrc uint32, w interceptor.RTPWriter) {
 }
 
 // Write sends at once through the stream's writer.
-func (p *sendPacer) Write(h *rtp.Header, payload []byte, _ interceptor.Attributes) (int, error) {
+func (p *sendPacer) Write(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for i := range p.streams {
 		if p.streams[i].ssrc == h.SSRC {
-			return p.streams[i].w.Write(h, payload, p.attrs)
+			return p.streams[i].w.Write(h, payload, a)
 		}
 	}
 	return 0, errUnknownSSRC

@@ -3,9 +3,9 @@ package sfu
 import (
 	"fmt"
 
+	"github.com/cau-gov/cau/sfu/internal/gcc"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/cc"
-	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
@@ -95,7 +95,8 @@ func newUpAPI(se webrtc.SettingEngine, audio *audioReports) (*webrtc.API, error)
 
 // newDownAPI builds a subscriber connection's API with its own send-side
 // bandwidth estimator (Google congestion control over transport-wide
-// feedback). NACKs from the subscriber are answered by the SFU from the
+// feedback: pion's, with a send-side history that costs nothing per packet,
+// internal/gcc). NACKs from the subscriber are answered by the SFU from the
 // publisher's packet cache, not by pion's per-stream responder, so there
 // is no second copy of every packet per subscriber. No pacer: packets
 // leave as they come, the allocator keeps the rate under the estimate.
@@ -111,10 +112,8 @@ func newDownAPI(se webrtc.SettingEngine, initial, max int, fast *fastSender) (*w
 		return nil, nil, err
 	}
 	ir := &interceptor.Registry{}
-	var pacer gcc.Pacer = gcc.NewNoOpPacer()
 	if fast != nil {
 		ir.Add(fastTailFactory{fast}) // innermost: registered first
-		pacer = newSendPacer()
 		for _, k := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
 			if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.TransportCCURI}, k); err != nil {
 				return nil, nil, err
@@ -126,7 +125,7 @@ func newDownAPI(se webrtc.SettingEngine, initial, max int, fast *fastSender) (*w
 	var est cc.BandwidthEstimator
 	ccI, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
 		return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(initial), gcc.SendSideBWEMaxBitrate(max),
-			gcc.SendSideBWEMinBitrate(50_000), gcc.SendSideBWEPacer(pacer))
+			gcc.SendSideBWEMinBitrate(50_000), gcc.SendSideBWEPacer(newSendPacer()))
 	})
 	if err != nil {
 		return nil, nil, err

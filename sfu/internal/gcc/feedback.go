@@ -1,0 +1,232 @@
+// SPDX-FileCopyrightText: 2026 The Pion community <https://pion.ly>
+// SPDX-License-Identifier: MIT
+
+package gcc
+
+import (
+	"errors"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+)
+
+// From pion's internal/cc.FeedbackAdapter. Changed: the history is a ring
+// indexed by the transport-wide sequence number (pion: a map and a list,
+// two allocations and a map probe per packet sent); OnSent takes the
+// extension's ID instead of an attributes map; all acknowledgments of one
+// feedback are appended to one slice; RFC 8888 feedback is not read (Cầu
+// does not negotiate it).
+
+var (
+	errMissingTWCCExtension = errors.New("missing transport layer cc header extension")
+	errInvalidFeedback      = errors.New("invalid feedback")
+)
+
+// historySize is how many packets the history holds: the last 256
+// transport sequence numbers sent (pion: the last 250 packets). A power
+// of two, so a sequence number's slot is its low byte. At a
+// subscriber's 200–400 packets a second that is 0.6–1.3 s, several
+// times the feedback interval (50–100 ms) plus a round trip.
+const historySize = 256
+
+// sentPacket is one slot of the history.
+type sentPacket struct {
+	departure time.Time
+	size      int // header and payload, bytes
+	seq       uint16
+	used      bool
+}
+
+// FeedbackAdapter converts incoming TWCC feedback into Acknowledgments,
+// the common format of Pion's congestion controllers.
+type FeedbackAdapter struct {
+	lock                     sync.Mutex
+	history                  feedbackHistory
+	referenceTime            int64
+	referenceTimeInitialized bool
+}
+
+// NewFeedbackAdapter returns a new FeedbackAdapter.
+func NewFeedbackAdapter() *FeedbackAdapter {
+	return &FeedbackAdapter{}
+}
+
+// OnSent records that and when an outgoing packet was sent, under the
+// transport-wide sequence number in its extension extID, for later
+// mapping to acknowledgments. size is the payload's; the header's is
+// added. It does not allocate.
+func (f *FeedbackAdapter) OnSent(ts time.Time, header *rtp.Header, size int, extID uint8) error {
+	var tccExt rtp.TransportCCExtension
+	if err := tccExt.Unmarshal(header.GetExtension(extID)); err != nil {
+		return errMissingTWCCExtension
+	}
+	size += header.MarshalSize()
+
+	f.lock.Lock()
+	f.history.add(tccExt.TransportSequence, size, ts)
+	f.lock.Unlock()
+
+	return nil
+}
+
+// unpackRunLengthChunk reads at most maxStatuses packet statuses from the
+// chunk (the feedback's PacketStatusCount bounds every chunk) and appends
+// the acknowledgments of those still in the history to acks.
+func (f *FeedbackAdapter) unpackRunLengthChunk(
+	acks []Acknowledgment, start uint16, refTime time.Time, chunk *rtcp.RunLengthChunk, deltas []*rtcp.RecvDelta,
+	maxStatuses uint16,
+) (consumedDeltas int, nextRef time.Time, statusCount uint16, _ []Acknowledgment, err error) {
+	count := min(chunk.RunLength, maxStatuses)
+	deltaIndex := 0
+	if (chunk.PacketStatusSymbol == rtcp.TypeTCCPacketNotReceived ||
+		chunk.PacketStatusSymbol == rtcp.TypeTCCPacketReceivedWithoutDelta) && int(count) > historySize {
+		return 0, refTime, count, f.history.inRange(acks, start, count), nil
+	}
+
+	end := start + count
+	for sequenceNumber := start; sequenceNumber != end; sequenceNumber++ {
+		var arrival time.Time
+		if chunk.PacketStatusSymbol == rtcp.TypeTCCPacketReceivedSmallDelta ||
+			chunk.PacketStatusSymbol == rtcp.TypeTCCPacketReceivedLargeDelta {
+			if len(deltas)-1 < deltaIndex {
+				return deltaIndex, refTime, count, acks, errInvalidFeedback
+			}
+			refTime = refTime.Add(time.Duration(deltas[deltaIndex].Delta) * time.Microsecond)
+			arrival = refTime
+			deltaIndex++
+		}
+
+		if ack, ok := f.history.get(sequenceNumber); ok {
+			ack.Arrival = arrival
+			acks = append(acks, ack)
+		}
+	}
+
+	return deltaIndex, refTime, count, acks, nil
+}
+
+// unpackStatusVectorChunk reads at most maxStatuses symbols from the
+// chunk and appends the acknowledgments to acks.
+func (f *FeedbackAdapter) unpackStatusVectorChunk(
+	acks []Acknowledgment, start uint16, refTime time.Time, chunk *rtcp.StatusVectorChunk, deltas []*rtcp.RecvDelta,
+	maxStatuses uint16,
+) (consumedDeltas int, nextRef time.Time, statusCount uint16, _ []Acknowledgment, err error) {
+	symbols := chunk.SymbolList[:min(len(chunk.SymbolList), int(maxStatuses))]
+	deltaIndex := 0
+	for i, symbol := range symbols {
+		var arrival time.Time
+		if symbol == rtcp.TypeTCCPacketReceivedSmallDelta || symbol == rtcp.TypeTCCPacketReceivedLargeDelta {
+			if len(deltas)-1 < deltaIndex {
+				return deltaIndex, refTime, uint16(len(symbols)), acks, errInvalidFeedback //nolint:gosec // G115
+			}
+			refTime = refTime.Add(time.Duration(deltas[deltaIndex].Delta) * time.Microsecond)
+			arrival = refTime
+			deltaIndex++
+		}
+
+		if ack, ok := f.history.get(start + uint16(i)); ok { //nolint:gosec // G115
+			ack.Arrival = arrival
+			acks = append(acks, ack)
+		}
+	}
+
+	return deltaIndex, refTime, uint16(len(symbols)), acks, nil //nolint:gosec // G115
+}
+
+// OnTransportCCFeedback converts incoming TWCC RTCP packet feedback to
+// Acknowledgments. The slice is new on every call: the delay controller
+// hands it to its goroutines.
+func (f *FeedbackAdapter) OnTransportCCFeedback(
+	_ time.Time, feedback *rtcp.TransportLayerCC,
+) ([]Acknowledgment, error) {
+	f.lock.Lock()
+	defer f.lock.Unlock()
+
+	// Every acknowledgment is a distinct packet of the history.
+	result := make([]Acknowledgment, 0, min(int(feedback.PacketStatusCount), historySize))
+	index := feedback.BaseSequenceNumber
+	referenceTime := int64(feedback.ReferenceTime & 0xffffff)
+	if f.referenceTimeInitialized {
+		// Choose the nearest epoch.
+		delta := (referenceTime-f.referenceTime+(1<<23))&0xffffff - (1 << 23)
+		referenceTime = f.referenceTime + delta
+	}
+	refTime := time.Time{}.Add(time.Duration(referenceTime) * 64 * time.Millisecond)
+	recvDeltas := feedback.RecvDeltas
+	// PacketStatusCount is the number of packets the feedback reports on;
+	// symbols beyond it are padding.
+	remaining := feedback.PacketStatusCount
+
+	for _, chunk := range feedback.PacketChunks {
+		if remaining == 0 {
+			break
+		}
+		var (
+			n           int
+			statusCount uint16
+			err         error
+		)
+		switch chunk := chunk.(type) {
+		case *rtcp.RunLengthChunk:
+			n, refTime, statusCount, result, err = f.unpackRunLengthChunk(result, index, refTime, chunk, recvDeltas, remaining)
+		case *rtcp.StatusVectorChunk:
+			n, refTime, statusCount, result, err = f.unpackStatusVectorChunk(result, index, refTime, chunk, recvDeltas, remaining)
+		default:
+			err = errInvalidFeedback
+		}
+		if err != nil {
+			return nil, err
+		}
+		recvDeltas = recvDeltas[n:]
+		index += statusCount
+		remaining -= statusCount
+	}
+
+	if feedback.PacketStatusCount > 0 {
+		f.referenceTime = referenceTime
+		f.referenceTimeInitialized = true
+	}
+
+	return result, nil
+}
+
+// feedbackHistory is the ring of packets sent: the slot of sequence
+// number s is s mod historySize, and holds the last packet sent with a
+// number that falls there. Transport sequence numbers go up by one per
+// packet on a connection, so it holds the last historySize packets.
+type feedbackHistory struct {
+	ring [historySize]sentPacket
+}
+
+func (h *feedbackHistory) add(seq uint16, size int, departure time.Time) {
+	h.ring[seq%historySize] = sentPacket{departure: departure, size: size, seq: seq, used: true}
+}
+
+func (h *feedbackHistory) get(seq uint16) (Acknowledgment, bool) {
+	s := &h.ring[seq%historySize]
+	if !s.used || s.seq != seq {
+		return Acknowledgment{}, false
+	}
+
+	return Acknowledgment{SequenceNumber: seq, Size: s.size, Departure: s.departure}, true
+}
+
+// inRange appends the packets of start…start+count-1 in the history,
+// in sequence order and with no arrival, to acks: for runs longer than
+// the ring, whose slots are fewer than the run's numbers.
+func (h *feedbackHistory) inRange(acks []Acknowledgment, start, count uint16) []Acknowledgment {
+	from := len(acks)
+	for i := range h.ring {
+		if s := &h.ring[i]; s.used && s.seq-start < count {
+			acks = append(acks, Acknowledgment{SequenceNumber: s.seq, Size: s.size, Departure: s.departure})
+		}
+	}
+	slices.SortFunc(acks[from:], func(a, b Acknowledgment) int {
+		return int(a.SequenceNumber-start) - int(b.SequenceNumber-start)
+	})
+
+	return acks
+}
