@@ -53,10 +53,12 @@
 // without blocking, to the writer goroutine of each subscriber that wants
 // that layer (writer.go); the writer rewrites it and writes it on the
 // fast path (fastsend.go): the header carries the connection's
-// transport-wide sequence number, GCC records it, the connection's own
-// SRTP context (keys read from pion's DTLS connection, srtpkeys.go)
-// encrypts it, and the datagram joins the media socket's sendmmsg batch;
-// the SFU sends the sender reports itself (senderreport.go). Over ICE-TCP
+// transport-wide sequence number, GCC records it (pion's GCC copied into
+// internal/gcc, whose sent-packet history is a ring: no allocation), the
+// connection's own SRTP context (keys read from pion's DTLS connection,
+// srtpkeys.go) encrypts it, and the datagram joins the media socket's
+// sendmmsg batch; the SFU sends the sender reports itself
+// (senderreport.go). Over ICE-TCP
 // or a relay, and with Config.PionWrites, the packet goes through pion's
 // interceptors and SRTP session instead. With Config.FanoutPass the reader instead
 // writes to every idle subscriber on UDP itself, in one pass whose

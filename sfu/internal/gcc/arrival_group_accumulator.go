@@ -11,6 +11,10 @@ type arrivalGroupAccumulator struct {
 	interDepartureThreshold          time.Duration
 	interArrivalThreshold            time.Duration
 	interGroupDelayVariationTreshold time.Duration
+
+	// Cầu: run's state, kept here for onAcks.
+	init  bool
+	group arrivalGroup
 }
 
 func newArrivalGroupAccumulator() *arrivalGroupAccumulator {
@@ -22,42 +26,46 @@ func newArrivalGroupAccumulator() *arrivalGroupAccumulator {
 }
 
 func (a *arrivalGroupAccumulator) run(in <-chan []Acknowledgment, agWriter func(arrivalGroup)) {
-	init := false
-	group := arrivalGroup{}
 	for acks := range in {
-		for _, next := range acks {
-			if !init {
-				group = newArrivalGroup(next)
-				init = true
+		a.onAcks(acks, agWriter)
+	}
+}
+
+// onAcks is one turn of pion's run loop (Cầu: called by the delay
+// controller in the feedback's goroutine).
+func (a *arrivalGroupAccumulator) onAcks(acks []Acknowledgment, agWriter func(arrivalGroup)) {
+	for _, next := range acks {
+		if !a.init {
+			a.group = newArrivalGroup(next)
+			a.init = true
+
+			continue
+		}
+		if next.Arrival.Before(a.group.arrival) {
+			// ignore out of order arrivals
+			continue
+		}
+		if next.Departure.After(a.group.departure) {
+			// A sequence of packets which are sent within a burst_time interval
+			// constitute a group.
+			if interDepartureTimePkt(a.group, next) <= a.interDepartureThreshold {
+				a.group.add(next)
 
 				continue
 			}
-			if next.Arrival.Before(group.arrival) {
-				// ignore out of order arrivals
+
+			// A Packet which has an inter-arrival time less than burst_time and
+			// an inter-group delay variation d(i) less than 0 is considered
+			// being part of the current group of packets.
+			if interArrivalTimePkt(a.group, next) <= a.interArrivalThreshold &&
+				interGroupDelayVariationPkt(a.group, next) < a.interGroupDelayVariationTreshold {
+				a.group.add(next)
+
 				continue
 			}
-			if next.Departure.After(group.departure) {
-				// A sequence of packets which are sent within a burst_time interval
-				// constitute a group.
-				if interDepartureTimePkt(group, next) <= a.interDepartureThreshold {
-					group.add(next)
 
-					continue
-				}
-
-				// A Packet which has an inter-arrival time less than burst_time and
-				// an inter-group delay variation d(i) less than 0 is considered
-				// being part of the current group of packets.
-				if interArrivalTimePkt(group, next) <= a.interArrivalThreshold &&
-					interGroupDelayVariationPkt(group, next) < a.interGroupDelayVariationTreshold {
-					group.add(next)
-
-					continue
-				}
-
-				agWriter(group)
-				group = newArrivalGroup(next)
-			}
+			agWriter(a.group)
+			a.group = newArrivalGroup(next)
 		}
 	}
 }

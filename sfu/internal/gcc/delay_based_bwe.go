@@ -25,16 +25,23 @@ type DelayStats struct {
 
 type now func() time.Time
 
+// delayController is pion's with its two goroutines taken out (Cầu):
+// pion handed each feedback's acknowledgments over unbuffered channels to
+// a goroutine accumulating arrival groups and one calculating the
+// received rate, two hops per feedback and a WriteRTCP that waited for
+// both. Here WriteRTCP's goroutine runs both, in libwebrtc's order (the
+// received rate first, then the delay-based estimate, which uses it),
+// under a mutex for feedback read from several goroutines.
 type delayController struct {
-	ackPipe     chan<- []Acknowledgment
-	ackRatePipe chan<- []Acknowledgment
+	mu   sync.Mutex
+	rate *rateCalculator
+	aga  *arrivalGroupAccumulator
+	// onArrivalGroup is the slope estimator's.
+	onArrivalGroup func(arrivalGroup)
 
-	*arrivalGroupAccumulator
 	*rateController
 
 	onUpdateCallback func(DelayStats)
-
-	wg sync.WaitGroup
 
 	log logging.LeveledLogger
 }
@@ -47,17 +54,10 @@ type delayControllerConfig struct {
 }
 
 func newDelayController(delayConfig delayControllerConfig, loggerFactory logging.LoggerFactory) *delayController {
-	ackPipe := make(chan []Acknowledgment)
-	ackRatePipe := make(chan []Acknowledgment)
-
 	delayController := &delayController{
-		ackPipe:                 ackPipe,
-		ackRatePipe:             ackRatePipe,
-		arrivalGroupAccumulator: nil,
-		rateController:          nil,
-		onUpdateCallback:        nil,
-		wg:                      sync.WaitGroup{},
-		log:                     loggerFactory.NewLogger("gcc_delay_controller"),
+		rateController:   nil,
+		onUpdateCallback: nil,
+		log:              loggerFactory.NewLogger("gcc_delay_controller"),
 	}
 
 	rateController := newRateController(
@@ -72,19 +72,9 @@ func newDelayController(delayConfig delayControllerConfig, loggerFactory logging
 	delayController.rateController = rateController
 	overuseDetector := newOveruseDetector(newAdaptiveThreshold(), 10*time.Millisecond, rateController.onDelayStats)
 	slopeEstimator := newSlopeEstimator(newKalman(), overuseDetector.onDelayStats)
-	arrivalGroupAccumulator := newArrivalGroupAccumulator()
-
-	rc := newRateCalculator(500 * time.Millisecond)
-
-	delayController.wg.Add(2)
-	go func() {
-		defer delayController.wg.Done()
-		arrivalGroupAccumulator.run(ackPipe, slopeEstimator.onArrivalGroup)
-	}()
-	go func() {
-		defer delayController.wg.Done()
-		rc.run(ackRatePipe, rateController.onReceivedRate)
-	}()
+	delayController.aga = newArrivalGroupAccumulator()
+	delayController.onArrivalGroup = slopeEstimator.onArrivalGroup
+	delayController.rate = newRateCalculator(500 * time.Millisecond)
 
 	return delayController
 }
@@ -94,15 +84,13 @@ func (d *delayController) onUpdate(f func(DelayStats)) {
 }
 
 func (d *delayController) updateDelayEstimate(acks []Acknowledgment) {
-	d.ackPipe <- acks
-	d.ackRatePipe <- acks
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.rate.onAcks(acks, d.rateController.onReceivedRate)
+	d.aga.onAcks(acks, d.onArrivalGroup)
 }
 
+// Close has nothing to stop (pion's closed the goroutines' channels).
 func (d *delayController) Close() error {
-	defer d.wg.Wait()
-
-	close(d.ackPipe)
-	close(d.ackRatePipe)
-
 	return nil
 }

@@ -10,7 +10,8 @@
 // publisher is fanned out to 160 subscribers (docs/performance.md), and
 // the adapter is unexported, so no option or wrapper can replace it.
 //
-// What changed, in feedback.go and send_side_bwe.go only:
+// What changed, in feedback.go, send_side_bwe.go and the delay
+// controller:
 //   - the history is a ring of the last 256 transport sequence numbers,
 //     indexed by the number's low byte (pion: the last 250 packets), so
 //     recording a send is a store, and matching feedback an index;
@@ -22,9 +23,16 @@
 //     recorded without the transport-wide extension: Cầu does not
 //     negotiate RFC 8888;
 //   - the leaky-bucket pacer is left out; without a pacer option the
-//     no-op pacer sends at once (Cầu always passes its own).
+//     no-op pacer sends at once (Cầu always passes its own);
+//   - the delay controller runs in WriteRTCP's goroutine: pion handed
+//     each feedback over unbuffered channels to two goroutines (arrival
+//     groups, received rate), two hops per feedback and a WriteRTCP that
+//     waited for both, which the media socket's read loop must not
+//     (sfu/fastrtcp.go). The received rate is updated first, then the
+//     delay-based estimate that uses it, as libwebrtc orders them; their
+//     run loops stay, as loops over onAcks, for pion's tests.
 //
 // The estimators (arrival groups, Kalman slope, overuse detector, rate
-// and loss controllers) are pion's unchanged, and so are their tests; the
-// adapter's tests are pion's on the new signatures.
+// and loss controllers) compute as pion's, and their tests are pion's;
+// the adapter's tests are pion's on the new signatures.
 package gcc

@@ -16,6 +16,10 @@ const maxRateReorderingTime = time.Second
 
 type rateCalculator struct {
 	window time.Duration
+
+	// Cầu: run's state, kept here for onAcks.
+	history rateHistory
+	init    bool
 }
 
 type rateSample struct {
@@ -95,35 +99,39 @@ func newRateCalculator(window time.Duration) *rateCalculator {
 }
 
 func (c *rateCalculator) run(in <-chan []Acknowledgment, onRateUpdate func(int)) {
-	history := rateHistory{}
-	init := false
 	for acks := range in {
-		for _, next := range acks {
-			if next.Arrival.IsZero() {
-				// Ignore packet if it didn't arrive
-				continue
-			}
-			if !history.add(next, c.window) {
-				continue
-			}
+		c.onAcks(acks, onRateUpdate)
+	}
+}
 
-			if !init {
-				init = true
-				// Don't know any timeframe here, only arrival of last packet,
-				// which is by definition in the window that ends with the last
-				// arrival time
-				onRateUpdate(next.Size * 8)
-
-				continue
-			}
-
-			dt := history.latestArrival().Sub(history.samples[history.start].arrival)
-			if dt <= 0 {
-				continue
-			}
-			bits := 8 * history.sum
-			rate := int(float64(bits) / dt.Seconds())
-			onRateUpdate(rate)
+// onAcks is one turn of pion's run loop (Cầu: called by the delay
+// controller in the feedback's goroutine).
+func (c *rateCalculator) onAcks(acks []Acknowledgment, onRateUpdate func(int)) {
+	for _, next := range acks {
+		if next.Arrival.IsZero() {
+			// Ignore packet if it didn't arrive
+			continue
 		}
+		if !c.history.add(next, c.window) {
+			continue
+		}
+
+		if !c.init {
+			c.init = true
+			// Don't know any timeframe here, only arrival of last packet,
+			// which is by definition in the window that ends with the last
+			// arrival time
+			onRateUpdate(next.Size * 8)
+
+			continue
+		}
+
+		dt := c.history.latestArrival().Sub(c.history.samples[c.history.start].arrival)
+		if dt <= 0 {
+			continue
+		}
+		bits := 8 * c.history.sum
+		rate := int(float64(bits) / dt.Seconds())
+		onRateUpdate(rate)
 	}
 }
