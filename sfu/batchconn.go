@@ -30,6 +30,9 @@ type batchConn struct {
 	next  int // next datagram to hand out
 
 	out *outBatch
+	// routes are the down connections whose RTCP is read here
+	// (fastrtcp.go).
+	routes rtcpRoutes
 }
 
 const (
@@ -55,26 +58,33 @@ func newBatchConn(c *net.UDPConn, v6 bool) *batchConn {
 }
 
 // ReadFromAddrPort hands out the next datagram of the current batch,
-// reading a new batch when it is used up.
+// reading a new batch when it is used up. RTCP from a down connection on
+// the fast path is handled here instead (fastrtcp.go).
 func (b *batchConn) ReadFromAddrPort(p []byte) (int, netip.AddrPort, error) {
-	for b.next >= b.n {
-		n, err := b.batch.ReadBatch(b.msgs, 0)
-		if err != nil {
-			return 0, netip.AddrPort{}, err
-		}
-		for i := range n {
-			if a, ok := b.msgs[i].Addr.(*net.UDPAddr); ok {
-				b.addrs[i] = a.AddrPort()
-			} else {
-				b.addrs[i] = netip.AddrPort{}
+	for {
+		for b.next >= b.n {
+			n, err := b.batch.ReadBatch(b.msgs, 0)
+			if err != nil {
+				return 0, netip.AddrPort{}, err
 			}
+			for i := range n {
+				if a, ok := b.msgs[i].Addr.(*net.UDPAddr); ok {
+					b.addrs[i] = a.AddrPort()
+				} else {
+					b.addrs[i] = netip.AddrPort{}
+				}
+			}
+			b.n, b.next = n, 0
 		}
-		b.n, b.next = n, 0
+		m := &b.msgs[b.next]
+		from := b.addrs[b.next]
+		b.next++
+		dg := m.Buffers[0][:m.N]
+		if isRTCP(dg) && b.routes.take(from, dg) {
+			continue
+		}
+		return copy(p, dg), from, nil
 	}
-	m := &b.msgs[b.next]
-	from := b.addrs[b.next]
-	b.next++
-	return copy(p, m.Buffers[0][:m.N]), from, nil
 }
 
 // ReadFrom is ReadFromAddrPort for callers wanting a net.Addr.

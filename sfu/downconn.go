@@ -59,6 +59,7 @@ func (p *Participant) downConn() error {
 		}
 	})
 	if fast != nil {
+		fast.rx = newFastReceiver(p, bwe)
 		p.writer.fast = fast
 		go p.sendReports(pc)
 	}
@@ -279,7 +280,8 @@ func (p *Participant) removeDown(id TrackID) {
 	p.negotiate(false)
 }
 
-// readRTCP reads what the subscriber says about one down track: key frame
+// readRTCP reads what the subscriber says about one down track through
+// pion (what the fast read path does not take, fastrtcp.go): key frame
 // requests go to the publisher (throttled), NACKs are answered from the
 // cache, receiver reports feed the stats. It also drives pion's
 // interceptors (congestion control feedback), which see RTCP only when it
@@ -291,27 +293,33 @@ func (p *Participant) readRTCP(d *downTrack) {
 			return
 		}
 		for _, pkt := range pkts {
-			switch pkt := pkt.(type) {
-			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				if l := d.cur.Load(); l != nil {
-					l.requestKeyframe(p.s.cfg.PLIInterval, p.s.metrics)
-				}
-			case *rtcp.TransportLayerNack:
-				for _, n := range pkt.Nacks {
-					for _, seq := range n.PacketList() {
-						p.s.metrics.nacks.Inc()
-						p.writer.nack(d, seq)
-					}
-				}
-			case *rtcp.ReceiverReport:
-				for _, r := range pkt.Reports {
-					d.noteReport(r)
-				}
-			case *rtcp.SenderReport:
-				for _, r := range pkt.Reports {
-					d.noteReport(r)
-				}
+			p.handleRTCP(d, pkt)
+		}
+	}
+}
+
+// handleRTCP handles one RTCP packet addressed to d, read by readRTCP or
+// on the fast read path (fastrtcp.go). It does not block.
+func (p *Participant) handleRTCP(d *downTrack, pkt rtcp.Packet) {
+	switch pkt := pkt.(type) {
+	case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+		if l := d.cur.Load(); l != nil {
+			l.requestKeyframe(p.s.cfg.PLIInterval, p.s.metrics)
+		}
+	case *rtcp.TransportLayerNack:
+		for _, n := range pkt.Nacks {
+			for _, seq := range n.PacketList() {
+				p.s.metrics.nacks.Inc()
+				p.writer.nack(d, seq)
 			}
+		}
+	case *rtcp.ReceiverReport:
+		for _, r := range pkt.Reports {
+			d.noteReport(r)
+		}
+	case *rtcp.SenderReport:
+		for _, r := range pkt.Reports {
+			d.noteReport(r)
 		}
 	}
 }

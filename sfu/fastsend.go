@@ -42,14 +42,19 @@ import (
 type fastSender struct {
 	media []*batchConn // the SFU's UDP sockets, one per listen IP
 
-	mu    sync.Mutex
-	srtp  *srtp.Context // nil until DTLS is up and the keys are read
-	conn  *batchConn    // nil: the selected pair does not use our socket
-	to    netip.AddrPort
-	hdr   rtp.Header // EncryptRTP's scratch
-	buf   [maxDgram]byte
-	fast  atomic.Uint64 // packets sent the fast way (tests, stats)
-	other atomic.Uint64 // packets handed to pion's path
+	// rx reads the connection's RTCP where conn receives it from to
+	// (fastrtcp.go); nil in benchmarks.
+	rx *fastReceiver
+
+	mu      sync.Mutex
+	stopped bool          // the connection is closed: no route any more
+	srtp    *srtp.Context // nil until DTLS is up and the keys are read
+	conn    *batchConn    // nil: the selected pair does not use our socket
+	to      netip.AddrPort
+	hdr     rtp.Header // EncryptRTP's scratch
+	buf     [maxDgram]byte
+	fast    atomic.Uint64 // packets sent the fast way (tests, stats)
+	other   atomic.Uint64 // packets handed to pion's path
 }
 
 // srtpOverhead is the most SRTP adds to a packet (AEAD_AES_256_GCM's tag).
@@ -64,8 +69,9 @@ func (f *fastSender) start(ctx *srtp.Context) {
 	f.mu.Unlock()
 }
 
-// route points the fast path at the selected candidate pair, or turns it
-// off when the pair is not a host UDP pair on one of our sockets.
+// route points the fast path (and the fast RTCP read path) at the
+// selected candidate pair, or turns it off when the pair is nil or not a
+// host UDP pair on one of our sockets.
 func (f *fastSender) route(pair *webrtc.ICECandidatePair) {
 	var conn *batchConn
 	var to netip.AddrPort
@@ -77,8 +83,29 @@ func (f *fastSender) route(pair *webrtc.ICECandidatePair) {
 		}
 	}
 	f.mu.Lock()
+	if f.stopped {
+		conn = nil
+	}
+	oldConn, oldTo := f.conn, f.to
 	f.conn, f.to = conn, to
 	f.mu.Unlock()
+	if f.rx != nil {
+		if oldConn != nil {
+			oldConn.routes.del(oldTo, f.rx)
+		}
+		if conn != nil {
+			conn.routes.set(to, f.rx)
+		}
+	}
+}
+
+// stop ends both fast paths when the connection closes: a pair change
+// pion reports after that routes nothing.
+func (f *fastSender) stop() {
+	f.mu.Lock()
+	f.stopped = true
+	f.mu.Unlock()
+	f.route(nil)
 }
 
 // socketFor is the media socket of the local candidate's address: the one
@@ -198,7 +225,7 @@ func (p *sendPacer) SetTargetBitrate(int) {}
 // Close does nothing: the writers are pion's to close.
 func (p *sendPacer) Close() error { return nil }
 
-// startFast turns the fast path on when the down connection connects:
+// startFast turns the fast paths on when the down connection connects:
 // the SRTP keys of its DTLS session and the selected pair. Only once:
 // DTLS does not restart with ICE, and a new context would restart the
 // rollover counters the subscriber keeps.
@@ -213,10 +240,19 @@ func (p *Participant) startFast(pc *webrtc.PeerConnection, f *fastSender) {
 	if started {
 		return
 	}
-	ctx, err := srtpSendContext(dt)
+	keys, err := srtpKeys(dt)
+	var ctx *srtp.Context
+	if err == nil {
+		ctx, err = srtp.CreateContext(keys.Keys.LocalMasterKey, keys.Keys.LocalMasterSalt, keys.Profile)
+	}
 	if err != nil {
 		p.log.Warn("fast write path unavailable, pion's is used", "error", err)
 		return
 	}
 	f.start(ctx)
+	if f.rx != nil {
+		if err := f.rx.start(keys); err != nil {
+			p.log.Warn("fast RTCP read path unavailable, pion's is used", "error", err)
+		}
+	}
 }

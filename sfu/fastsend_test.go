@@ -16,7 +16,10 @@ import (
 // write path (the SFU's own SRTP context with pion's DTLS keys, batched
 // to the socket): it decrypts audio and video including key frames, and
 // the sender reports the SFU now sends itself arrive with the counts of
-// what was sent. With Config.PionWrites the same goes through pion.
+// what was sent. Its RTCP is read on the fast read path (fastrtcp.go):
+// its receiver reports, answering those sender reports, give the round
+// trip in the stats, its NACK is answered and its PLI reaches the
+// publisher. With Config.PionWrites all of it goes through pion.
 func TestFastWritePath(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -32,15 +35,24 @@ func TestFastWritePath(t *testing.T) {
 }
 
 func fastWritePath(t *testing.T, cfg sfu.Config, fast bool) {
+	cfg.StatsInterval = 200 * time.Millisecond
 	b := setup(t, cfg)
 	rec := newRecorder()
 	srs := &reports{got: map[string]rtcp.SenderReport{}, changed: make(chan struct{})}
+	var camMu sync.Mutex
+	var cam *webrtc.RTPReceiver // hall-b's receiver of hall-a's camera
+	var camSSRC uint32
 	a := b.dial(t, "meeting-1", "hall-a", sfuclient.Options{})
 	c := b.dial(t, "meeting-1", "hall-b", sfuclient.Options{OnTrack: func(tr *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+		if tr.ID() == "hall-a/camera" {
+			camMu.Lock()
+			cam, camSSRC = r, uint32(tr.SSRC())
+			camMu.Unlock()
+		}
 		rec.onTrack(tr, r)
 		go srs.read(tr.ID(), r)
 	}})
-	publishHall(t, a, nil, sfuclient.VideoSpec{Bitrates: []int{300_000}})
+	_, video := publishHall(t, a, nil, sfuclient.VideoSpec{Bitrates: []int{300_000}})
 	waitTrack(t, c, "hall-a/camera")
 	if err := c.Subscribe("hall-a/camera", sfu.QualityHigh); err != nil {
 		t.Fatal(err)
@@ -61,6 +73,68 @@ func fastWritePath(t *testing.T, cfg sfu.Config, fast bool) {
 	}
 	if !fast && fastOut != 0 {
 		t.Errorf("fast path carried %v packets with pion's writes", fastOut)
+	}
+	waitStats(t, b, "meeting-1", "hall-b", "a round trip from its receiver reports", 10*time.Second,
+		func(st sfu.ParticipantStats) bool { return st.RTTMs > 0 })
+	// GCC moves off its initial estimate only on transport-wide feedback.
+	waitStats(t, b, "meeting-1", "hall-b", "an estimate from its feedback", 10*time.Second,
+		func(st sfu.ParticipantStats) bool { return st.EstimateOut > 1_000_000 })
+
+	// A NACK for a packet it has (the answer is a duplicate its SRTP
+	// drops, but the SFU counts it) and a PLI.
+	rec.mu.Lock()
+	seq := rec.lastSeq["hall-a/camera"] - 5
+	rec.mu.Unlock()
+	camMu.Lock()
+	r, ssrc := cam, camSSRC
+	camMu.Unlock()
+	plis := video.PLIs()
+	if _, err := r.Transport().WriteRTCP([]rtcp.Packet{
+		&rtcp.TransportLayerNack{MediaSSRC: ssrc, Nacks: rtcp.NackPairsFromSequenceNumbers([]uint16{seq})},
+		&rtcp.PictureLossIndication{MediaSSRC: ssrc},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(5 * time.Second)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for video.PLIs() == plis || gather(t, b)["cau_sfu_nacks_answered_total"] == 0 {
+		select {
+		case <-tick.C:
+		case <-deadline:
+			m := gather(t, b)
+			t.Fatalf("after a NACK and a PLI: the publisher's PLIs %d (before %d), NACKs received %v, answered %v",
+				video.PLIs(), plis, m["cau_sfu_nacks_received_total"], m["cau_sfu_nacks_answered_total"])
+		}
+	}
+
+	fastRTCP := gather(t, b)["cau_sfu_rtcp_fast_path_total"]
+	if fast && fastRTCP == 0 {
+		t.Error("no RTCP read on the fast read path")
+	}
+	if !fast && fastRTCP != 0 {
+		t.Errorf("%v RTCP datagrams read on the fast read path with pion's writes", fastRTCP)
+	}
+}
+
+// waitStats waits until the stats of id satisfy cond.
+func waitStats(t *testing.T, b bundle, room sfu.RoomID, id sfu.ParticipantID, what string, d time.Duration,
+	cond func(sfu.ParticipantStats) bool) {
+	t.Helper()
+	deadline := time.After(d)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		for _, st := range b.s.RoomStats(room) {
+			if st.Identity == id && cond(st) {
+				return
+			}
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("%s: %s not seen in %v (stats: %+v)", id, what, d, b.s.RoomStats(room))
+		}
 	}
 }
 

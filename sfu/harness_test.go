@@ -145,12 +145,14 @@ type recorder struct {
 	keys     map[string]int   // key frames seen
 	first    map[string]time.Time
 	firstKey map[string]time.Time
+	lastSeq  map[string]uint16
 	changed  chan struct{}
 }
 
 func newRecorder() *recorder {
 	return &recorder{packets: map[string]int{}, layers: map[string][]int{}, keys: map[string]int{},
-		first: map[string]time.Time{}, firstKey: map[string]time.Time{}, changed: make(chan struct{})}
+		first: map[string]time.Time{}, firstKey: map[string]time.Time{}, lastSeq: map[string]uint16{},
+		changed: make(chan struct{})}
 }
 
 func (r *recorder) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
@@ -168,6 +170,7 @@ func (r *recorder) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 			r.mu.Lock()
 			id := t.ID()
 			r.packets[id]++
+			r.lastSeq[id] = p.SequenceNumber
 			if _, ok := r.first[id]; !ok {
 				r.first[id] = time.Now()
 			}

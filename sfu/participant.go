@@ -294,6 +294,9 @@ func (p *Participant) Leave(reason string) {
 		_ = down.Close()
 	}
 	p.negotiating.Unlock()
+	if f := p.writer.fast; f != nil {
+		f.stop() // its RTCP no longer read on the media socket
+	}
 	p.writer.close()
 	p.cancel()
 }

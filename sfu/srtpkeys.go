@@ -11,8 +11,8 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
-// The seam into pion for the fast write path (fastsend.go): the SRTP
-// master keys of a connected down connection. Pion derives them from its
+// The seam into pion for the fast paths (fastsend.go, fastrtcp.go): the
+// SRTP master keys of a connected down connection. Pion derives them from its
 // DTLS connection (RFC 5764 keying material exporter) into an SRTP
 // session it keeps to itself, and exposes neither the keys nor the
 // *dtls.Conn. The one unexported thing read here is DTLSTransport.conn;
@@ -27,39 +27,35 @@ var errNoSeam = errors.New("pion's DTLS connection is not reachable")
 
 var dtlsConnType = reflect.TypeFor[*dtls.Conn]()
 
-// srtpSendContext builds the SRTP context that encrypts what this side
-// sends on dt's connection, with the keys pion's own session uses. dt
-// must be connected; the State call orders this read after pion's write
-// of the field (both under dt's lock).
-func srtpSendContext(dt *webrtc.DTLSTransport) (*srtp.Context, error) {
+// srtpKeys reads the SRTP profile and master keys of dt's connection,
+// the ones pion's own sessions use. dt must be connected; the State call
+// orders this read after pion's write of the field (both under dt's
+// lock).
+func srtpKeys(dt *webrtc.DTLSTransport) (srtp.Config, error) {
 	if dt == nil || dt.State() != webrtc.DTLSTransportStateConnected {
-		return nil, fmt.Errorf("DTLS not connected")
+		return srtp.Config{}, fmt.Errorf("DTLS not connected")
 	}
 	conn, err := dtlsConnOf(dt)
 	if err != nil {
-		return nil, err
+		return srtp.Config{}, err
 	}
 	state, ok := conn.ConnectionState()
 	if !ok {
-		return nil, fmt.Errorf("DTLS connection state unavailable")
+		return srtp.Config{}, fmt.Errorf("DTLS connection state unavailable")
 	}
 	dp, ok := conn.SelectedSRTPProtectionProfile()
 	if !ok {
-		return nil, fmt.Errorf("no SRTP protection profile negotiated")
+		return srtp.Config{}, fmt.Errorf("no SRTP protection profile negotiated")
 	}
 	client, err := isClient(&state)
 	if err != nil {
-		return nil, err
+		return srtp.Config{}, err
 	}
 	cfg := srtp.Config{Profile: srtp.ProtectionProfile(dp)}
 	if err := cfg.ExtractSessionKeysFromDTLS(&state, client); err != nil {
-		return nil, fmt.Errorf("SRTP keys: %w", err)
+		return srtp.Config{}, fmt.Errorf("SRTP keys: %w", err)
 	}
-	ctx, err := srtp.CreateContext(cfg.Keys.LocalMasterKey, cfg.Keys.LocalMasterSalt, cfg.Profile)
-	if err != nil {
-		return nil, fmt.Errorf("SRTP context: %w", err)
-	}
-	return ctx, nil
+	return cfg, nil
 }
 
 // dtlsConnOf reads DTLSTransport.conn.

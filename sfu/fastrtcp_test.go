@@ -1,0 +1,201 @@
+package sfu
+
+import (
+	"crypto/rand"
+	"net/netip"
+	"testing"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/cc"
+	"github.com/pion/interceptor/pkg/twcc"
+	"github.com/pion/rtcp"
+	"github.com/pion/srtp/v3"
+	"github.com/pion/webrtc/v4"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// feedbackLog is a bandwidth estimator that keeps the RTCP it is given.
+type feedbackLog struct {
+	cc.BandwidthEstimator
+	got []rtcp.Packet
+}
+
+func (f *feedbackLog) WriteRTCP(pkts []rtcp.Packet, _ interceptor.Attributes) error {
+	f.got = append(f.got, pkts...)
+	return nil
+}
+
+// rtcpPeer is a subscriber's side of SRTCP: it encrypts with keys the
+// receiver under test decrypts with.
+type rtcpPeer struct{ ctx *srtp.Context }
+
+// newSRTCPPair is a subscriber's SRTCP and the keys the SFU reads it with.
+func newSRTCPPair(t *testing.T) (*rtcpPeer, srtp.Config) {
+	t.Helper()
+	key, salt := make([]byte, 16), make([]byte, 12)
+	_, _ = rand.Read(key)
+	_, _ = rand.Read(salt)
+	prof := srtp.ProtectionProfileAeadAes128Gcm
+	send, err := srtp.CreateContext(key, salt, prof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &rtcpPeer{send}, srtp.Config{Profile: prof, Keys: srtp.SessionKeys{RemoteMasterKey: key, RemoteMasterSalt: salt}}
+}
+
+func (p *rtcpPeer) seal(t *testing.T, pkts ...rtcp.Packet) []byte {
+	t.Helper()
+	raw, err := rtcp.Marshal(pkts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := p.ctx.EncryptRTCP(nil, raw, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func counter(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() == name {
+			return f.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
+}
+
+// TestFastReceiver: a subscriber's SRTCP datagram is decrypted with the
+// connection's context and handled in place: transport-wide feedback to
+// GCC, a reception report to the down track it is about, a NACK counted
+// and queued, a PLI to the layer the track sends; a replay is dropped; a
+// datagram under other keys is left to pion.
+func TestFastReceiver(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m, err := newMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{}
+	cfg.setDefaults()
+	s := &SFU{cfg: cfg, metrics: m}
+	owner := &Participant{s: s, id: "hall-pub"}
+	tr := &upTrack{id: "hall-pub/camera", owner: owner, kind: webrtc.RTPCodecTypeVideo}
+	l := &upLayer{track: tr, index: 2, cache: newPacketCache(videoCacheSize)}
+	sub := &Participant{s: s, id: "hall-sub", writer: newWriter(nil), downs: map[TrackID]*downTrack{}}
+	defer sub.writer.close()
+	const ssrc = 1234
+	d := newDownTrack(tr.id, "hall-pub", tr.kind, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, sub)
+	d.bound.Store(&binding{ssrc: ssrc, pt: 96})
+	d.cur.Store(l)
+	sub.downs[d.id] = d
+
+	est := &feedbackLog{}
+	peer, recv := newSRTCPPair(t)
+	r := newFastReceiver(sub, func() cc.BandwidthEstimator { return est })
+
+	feedback := twcc.NewRecorder(1)
+	feedback.Record(ssrc, 7, 1000)
+	feedback.Record(ssrc, 8, 2000)
+	dg := peer.seal(t, append([]rtcp.Packet{
+		&rtcp.ReceiverReport{SSRC: 1, Reports: []rtcp.ReceptionReport{{SSRC: ssrc, FractionLost: 64, Jitter: 90}}},
+		&rtcp.TransportLayerNack{SenderSSRC: 1, MediaSSRC: ssrc, Nacks: rtcp.NackPairsFromSequenceNumbers([]uint16{100, 101})},
+		&rtcp.PictureLossIndication{SenderSSRC: 1, MediaSSRC: ssrc},
+	}, feedback.BuildFeedbackPacket()...)...)
+	if r.handle(dg) {
+		t.Fatal("handled before the connection's context is known; want it left to pion")
+	}
+	if err := r.start(recv); err != nil {
+		t.Fatal(err)
+	}
+	if !r.handle(dg) {
+		t.Fatal("the connection's own SRTCP was left to pion")
+	}
+	twcc := 0
+	for _, p := range est.got {
+		if _, ok := p.(*rtcp.TransportLayerCC); ok {
+			twcc++
+		}
+	}
+	if twcc != 1 {
+		t.Errorf("GCC got %d transport-wide feedback packets (%d in all), want 1", twcc, len(est.got))
+	}
+	if got := d.lossOut.Load(); got != 64 {
+		t.Errorf("loss from the reception report %d/256, want 64/256", got)
+	}
+	if got := d.jitterTicks.Load(); got != 90 {
+		t.Errorf("jitter from the reception report %d, want 90", got)
+	}
+	if got := counter(t, reg, "cau_sfu_nacks_received_total"); got != 2 {
+		t.Errorf("NACKed sequence numbers counted %v, want 2", got)
+	}
+	if l.lastPLI.Load() == 0 {
+		t.Error("the PLI did not reach the layer the track sends")
+	}
+	if got := counter(t, reg, "cau_sfu_rtcp_fast_path_total"); got != 1 {
+		t.Errorf("RTCP datagrams read on the fast path %v, want 1", got)
+	}
+
+	if !r.handle(dg) {
+		t.Error("a replay was left to pion; want it dropped")
+	}
+	if len(est.got) != 4 || counter(t, reg, "cau_sfu_nacks_received_total") != 2 {
+		t.Errorf("a replay was handled again: GCC has %d packets, NACKs %v", len(est.got),
+			counter(t, reg, "cau_sfu_nacks_received_total"))
+	}
+
+	// Another connection's first packet from the same SSRC has an index
+	// the window has seen: a replay by the window, not ours by the tag.
+	other, _ := newSRTCPPair(t)
+	if r.handle(other.seal(t, &rtcp.PictureLossIndication{SenderSSRC: 1, MediaSSRC: ssrc})) {
+		t.Error("SRTCP under another connection's keys was taken; want it left to pion")
+	}
+	if r.handle([]byte{0x81, 201, 0, 1, 0, 0, 0, 1}) {
+		t.Error("a datagram too short for SRTCP was taken; want it left to pion")
+	}
+}
+
+// TestRTCPRoutes: only RTCP from a routed address reaches its receiver,
+// and a route is removed only by the receiver it belongs to.
+func TestRTCPRoutes(t *testing.T) {
+	var routes rtcpRoutes
+	a, b := &fastReceiver{}, &fastReceiver{}
+	from := netip.MustParseAddrPort("127.0.0.1:5000")
+	routes.set(from, a)
+	routes.del(from, b)
+	if routes.m[from] != a {
+		t.Fatal("another receiver removed the route")
+	}
+	routes.del(from, a)
+	if _, ok := routes.m[from]; ok {
+		t.Fatal("the route is still there after its receiver removed it")
+	}
+	// Not started: take leaves it to pion.
+	routes.set(from, a)
+	if routes.take(from, []byte{0x80, 200, 0, 1, 0, 0, 0, 1}) {
+		t.Error("a receiver without its context took a datagram")
+	}
+
+	for _, tc := range []struct {
+		b    []byte
+		want bool
+	}{
+		{[]byte{0x81, 200, 0, 7, 0, 0, 0, 1}, true},               // sender report
+		{[]byte{0x8f, 206, 0, 2, 0, 0, 0, 1}, true},               // PLI
+		{[]byte{0x80, 96, 0, 1, 0, 0, 0, 1}, false},               // RTP, payload type 96
+		{[]byte{0x80, 0xe0, 0, 1, 0, 0, 0, 1}, false},             // RTP with the marker, payload type 96
+		{[]byte{0x00, 0x01, 0, 0, 0x21, 0x12, 0xa4, 0x42}, false}, // STUN
+		{[]byte{22, 254, 253, 0, 0, 0, 0, 0}, false},              // DTLS
+		{[]byte{0x80, 200, 0, 1}, false},                          // too short
+	} {
+		if got := isRTCP(tc.b); got != tc.want {
+			t.Errorf("isRTCP(% x) = %v, want %v", tc.b, got, tc.want)
+		}
+	}
+}
