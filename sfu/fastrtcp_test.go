@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/cau-gov/cau/sfu/internal/gcc"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/twcc"
@@ -30,7 +31,7 @@ func (f *feedbackLog) WriteRTCP(pkts []rtcp.Packet, _ interceptor.Attributes) er
 type rtcpPeer struct{ ctx *srtp.Context }
 
 // newSRTCPPair is a subscriber's SRTCP and the keys the SFU reads it with.
-func newSRTCPPair(t *testing.T) (*rtcpPeer, srtp.Config) {
+func newSRTCPPair(t testing.TB) (*rtcpPeer, srtp.Config) {
 	t.Helper()
 	key, salt := make([]byte, 16), make([]byte, 12)
 	_, _ = rand.Read(key)
@@ -43,7 +44,7 @@ func newSRTCPPair(t *testing.T) (*rtcpPeer, srtp.Config) {
 	return &rtcpPeer{send}, srtp.Config{Profile: prof, Keys: srtp.SessionKeys{RemoteMasterKey: key, RemoteMasterSalt: salt}}
 }
 
-func (p *rtcpPeer) seal(t *testing.T, pkts ...rtcp.Packet) []byte {
+func (p *rtcpPeer) seal(t testing.TB, pkts ...rtcp.Packet) []byte {
 	t.Helper()
 	raw, err := rtcp.Marshal(pkts)
 	if err != nil {
@@ -196,6 +197,61 @@ func TestRTCPRoutes(t *testing.T) {
 	} {
 		if got := isRTCP(tc.b); got != tc.want {
 			t.Errorf("isRTCP(% x) = %v, want %v", tc.b, got, tc.want)
+		}
+	}
+}
+
+// BenchmarkFastReceiver is one subscriber's RTCP datagram on the fast
+// read path, as a pion subscriber sends it every 100 ms: a receiver
+// report and transport-wide feedback on 20 packets, decrypted, parsed,
+// fed to GCC (pion's estimator with the ring, internal/gcc) and to the
+// down track.
+func BenchmarkFastReceiver(b *testing.B) {
+	m, _ := newMetrics(nil)
+	cfg := Config{}
+	cfg.setDefaults()
+	s := &SFU{cfg: cfg, metrics: m}
+	sub := &Participant{s: s, id: "hall-sub", writer: newWriter(nil), downs: map[TrackID]*downTrack{}}
+	defer sub.writer.close()
+	const ssrc = 1234
+	d := newDownTrack("hall-pub/camera", "hall-pub", webrtc.RTPCodecTypeVideo, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, sub)
+	d.bound.Store(&binding{ssrc: ssrc, pt: 96})
+	sub.downs[d.id] = d
+	bwe, err := gcc.NewSendSideBWE(gcc.SendSideBWEPacer(newSendPacer()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer bwe.Close()
+	peer, keys := newSRTCPPair(b)
+	r := newFastReceiver(sub, func() cc.BandwidthEstimator { return bwe })
+	if err := r.start(keys); err != nil {
+		b.Fatal(err)
+	}
+	const batch = 4096
+	dgs := make([][]byte, batch)
+	var seq uint16
+	arrival := int64(0)
+	seal := func() {
+		for i := range dgs {
+			fb := twcc.NewRecorder(1)
+			for range 20 {
+				arrival += 2500
+				fb.Record(ssrc, seq, arrival)
+				seq++
+			}
+			dgs[i] = peer.seal(b, append([]rtcp.Packet{&rtcp.ReceiverReport{SSRC: 1,
+				Reports: []rtcp.ReceptionReport{{SSRC: ssrc, Jitter: 90}}}}, fb.BuildFeedbackPacket()...)...)
+		}
+	}
+	b.ReportAllocs()
+	for i := range b.N {
+		if i%batch == 0 {
+			b.StopTimer()
+			seal()
+			b.StartTimer()
+		}
+		if !r.handle(dgs[i%batch]) {
+			b.Fatal("not taken")
 		}
 	}
 }
