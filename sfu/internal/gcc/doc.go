@@ -34,5 +34,8 @@
 //
 // The estimators (arrival groups, Kalman slope, overuse detector, rate
 // and loss controllers) compute as pion's, and their tests are pion's;
-// the adapter's tests are pion's on the new signatures.
+// the adapter's tests are pion's on the new signatures. Three tests
+// changed, each marked "Cầu:": two for the ring (its size; a sparse
+// history two of whose numbers shared a slot), one for the pacer left
+// out.
 package gcc
