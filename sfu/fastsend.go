@@ -20,14 +20,17 @@ import (
 // scenario (docs/performance.md). Here the down track writes a header
 // that already carries its transport-wide sequence number
 // (downTrack.write), the connection's pacer (sendPacer) hands it straight
-// to GCC's sent-packet record (a ring, internal/gcc), and the innermost interceptor (fastTail)
-// encrypts it with the connection's own SRTP context and puts the
-// datagram in the media socket's batch (batchsend.go) addressed to the
-// selected candidate pair: one pass, no allocation, and the fan-out
-// leaves in one sendmmsg. Sender reports are ours (senderreport.go).
+// to GCC's sent-packet record (a ring, internal/gcc), and the innermost
+// interceptor (fastTail) encrypts it with the connection's own SRTP
+// context and puts the datagram in the media socket's batch
+// (batchsend.go) addressed to the selected candidate pair: one pass, no
+// allocation, and the fan-out leaves in one sendmmsg. Sender reports are
+// ours (senderreport.go), and so is reading the subscriber's RTCP
+// (fastrtcp.go).
 //
-// Pion stays for ICE, DTLS, SDP and RTCP. Packets go pion's way when the
-// fast path cannot be used: before DTLS is up (nothing is written then),
+// Pion stays for ICE, DTLS, SDP and RTCP parsing. Packets go pion's way
+// when the fast path cannot be used: before DTLS is up (nothing is
+// written then),
 // over ICE-TCP or a relay (the socket is not ours), without batched
 // sockets (Config.NoBatchIO, vnet in tests), or when the SRTP keys cannot
 // be read (srtpkeys.go). Pion's SRTP session keeps rollover counters of
@@ -83,20 +86,19 @@ func (f *fastSender) route(pair *webrtc.ICECandidatePair) {
 		}
 	}
 	f.mu.Lock()
+	defer f.mu.Unlock()
 	if f.stopped {
 		conn = nil
 	}
-	oldConn, oldTo := f.conn, f.to
-	f.conn, f.to = conn, to
-	f.mu.Unlock()
-	if f.rx != nil {
-		if oldConn != nil {
-			oldConn.routes.del(oldTo, f.rx)
+	if f.rx != nil { // under f.mu: two pair changes leave the last one's route
+		if f.conn != nil {
+			f.conn.routes.del(f.to, f.rx)
 		}
 		if conn != nil {
 			conn.routes.set(to, f.rx)
 		}
 	}
+	f.conn, f.to = conn, to
 }
 
 // stop ends both fast paths when the connection closes: a pair change
