@@ -89,16 +89,19 @@ func fastWritePath(t *testing.T, cfg sfu.Config, fast bool) {
 	r, ssrc := cam, camSSRC
 	camMu.Unlock()
 	plis := video.PLIs()
-	if _, err := r.Transport().WriteRTCP([]rtcp.Packet{
-		&rtcp.TransportLayerNack{MediaSSRC: ssrc, Nacks: rtcp.NackPairsFromSequenceNumbers([]uint16{seq})},
-		&rtcp.PictureLossIndication{MediaSSRC: ssrc},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	// Sent again every 100 ms until seen, as a receiver repeats them: a
+	// PLI within PLIInterval of the SFU's last key frame request is
+	// throttled away.
 	deadline := time.After(5 * time.Second)
-	tick := time.NewTicker(20 * time.Millisecond)
+	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for video.PLIs() == plis || gather(t, b)["cau_sfu_nacks_answered_total"] == 0 {
+		if _, err := r.Transport().WriteRTCP([]rtcp.Packet{
+			&rtcp.TransportLayerNack{MediaSSRC: ssrc, Nacks: rtcp.NackPairsFromSequenceNumbers([]uint16{seq})},
+			&rtcp.PictureLossIndication{MediaSSRC: ssrc},
+		}); err != nil {
+			t.Fatal(err)
+		}
 		select {
 		case <-tick.C:
 		case <-deadline:
