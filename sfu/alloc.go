@@ -125,6 +125,18 @@ func (p *Participant) allocateOnce() bool {
 	est.unconfirmed = bwe != nil && !noFeedback && !p.estimateTested()
 	est.recent = p.recentEst.add(est.bps)
 	pl := plan(est, demands)
+	if flowing, ok := withoutPaused(feeds, demands); ok {
+		// What the plan gives with every layer flowing is what is wanted
+		// (a paused layer is never given, so it must not count); the plan
+		// applied gives the layers that flow, and the prober works for the
+		// first.
+		ideal := pl
+		pl = plan(est, flowing)
+		pl.limited, pl.limitedNeed = ideal.limited, ideal.limitedNeed
+		markWanted(feeds, demands, ideal, now)
+	} else {
+		markWanted(feeds, demands, pl, now)
+	}
 	limited := p.apply(feeds, demands, pl, est.bps)
 	p.lastUsed = pl.used
 	p.burst.setRate(min(est.bps, max(in.tested, pl.used)))
@@ -204,6 +216,38 @@ func (p *Participant) gather(downs []*downTrack) ([]feed, []demand) {
 		feeds, demands = append(feeds, f), append(demands, dm)
 	}
 	return feeds, demands
+}
+
+// withoutPaused returns demands with the layers the allocator may not
+// give (paused at the publisher, or resumed and waiting for their key
+// frame: pause.go) taken out, and false when there are none.
+func withoutPaused(feeds []feed, demands []demand) ([]demand, bool) {
+	var out []demand
+	for i, f := range feeds {
+		if demands[i].audio {
+			continue
+		}
+		for k, l := range f.layers {
+			if l == nil || demands[i].layers[k] == 0 || l.usable() {
+				continue
+			}
+			if out == nil {
+				out = slices.Clone(demands)
+			}
+			out[i].layers[k] = 0
+		}
+	}
+	return out, out != nil
+}
+
+// markWanted notes the layer pl gives each video track as wanted
+// (pause.go).
+func markWanted(feeds []feed, demands []demand, pl allocation, now int64) {
+	for i, f := range feeds {
+		if k := pl.layers[i]; !demands[i].audio && k >= 0 && f.layers[k] != nil {
+			f.layers[k].want(now)
+		}
+	}
 }
 
 // apply sets each video track's target to its planned layer and returns

@@ -74,6 +74,11 @@ type Config struct {
 	PLIInterval time.Duration
 	// AllocInterval is how often each subscriber's bandwidth is shared out. Default 250ms.
 	AllocInterval time.Duration
+	// PauseAfter is how long a simulcast layer above the lowest that no
+	// subscriber, recorder or relay wants keeps flowing before its
+	// publisher is told to stop sending it (pause.go); a floor that moves
+	// back and forth within it does not pause and resume. Default 3s.
+	PauseAfter time.Duration
 	// SpeakerInterval is how often the active speaker list is recomputed. Default 300ms.
 	SpeakerInterval time.Duration
 	// InitialBitrate is the downlink estimate a new subscriber starts from
@@ -117,6 +122,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.AllocInterval == 0 {
 		c.AllocInterval = 250 * time.Millisecond
+	}
+	if c.PauseAfter == 0 {
+		c.PauseAfter = 3 * time.Second
 	}
 	if c.SpeakerInterval == 0 {
 		c.SpeakerInterval = 300 * time.Millisecond
@@ -168,7 +176,7 @@ func (c Config) Validate() error {
 			errs = append(errs, errors.New("ICEServers: a TURN server has either a shared secret or a static username, not both"))
 		}
 	}
-	if c.ReconnectGrace < 0 || c.TURNCredentialTTL < 0 || c.StatsInterval < 0 || c.PLIInterval < 0 || c.AllocInterval < 0 || c.SpeakerInterval < 0 {
+	if c.ReconnectGrace < 0 || c.TURNCredentialTTL < 0 || c.StatsInterval < 0 || c.PLIInterval < 0 || c.AllocInterval < 0 || c.SpeakerInterval < 0 || c.PauseAfter < 0 {
 		errs = append(errs, errors.New("durations must not be negative"))
 	}
 	if c.InitialBitrate < 0 || c.MaxBitrate < 0 || c.MaxParticipants < 0 {

@@ -120,6 +120,15 @@ type (
 		Quality string        `json:"quality"`
 		Source  ParticipantID `json:"source,omitempty"` // for the floor track: whose picture
 	}
+	// LayersEvent tells a publisher which simulcast layers of one of its
+	// tracks to send: those a subscriber, the recorder or a relay wants,
+	// the lowest always, and any the SFU has not received yet (pause.go).
+	// The others it may stop encoding.
+	LayersEvent struct {
+		TrackID TrackID  `json:"track_id"`
+		Source  Source   `json:"source"`
+		Active  []string `json:"active"` // qualities: low, medium, high
+	}
 	// StatsEvent carries link stats to moderators and to the participant
 	// itself (its own entry).
 	StatsEvent struct {
@@ -150,6 +159,7 @@ func (ServerMuted) Type() string            { return "server_muted" }
 func (ActiveSpeakers) Type() string         { return "active_speakers" }
 func (FloorEvent) Type() string             { return "floor" }
 func (LayerEvent) Type() string             { return "layer" }
+func (LayersEvent) Type() string            { return "layers" }
 func (StatsEvent) Type() string             { return "stats" }
 func (ErrorEvent) Type() string             { return "error" }
 func (Closed) Type() string                 { return "closed" }

@@ -16,8 +16,11 @@ type metrics struct {
 	nacksUncached                   prometheus.Counter
 	plis, layerSwitches             prometheus.Counter
 	keyframeReplays                 prometheus.Counter
-	redRecovered                    prometheus.Counter
-	forwardDelay                    prometheus.Histogram
+	// Layers paused at their publisher (pause.go): now, and resumes.
+	layersPaused prometheus.Gauge
+	layerResumes prometheus.Counter
+	redRecovered prometheus.Counter
+	forwardDelay prometheus.Histogram
 	// Link quality, one sample per participant per stats interval, for
 	// dashboards and alerts (the operator console shows the same numbers).
 	linkLoss   *prometheus.HistogramVec // direction: in (from it), out (to it)
@@ -95,6 +98,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		plis:            c("keyframe_requests_total", "PLIs sent to publishers (after throttling)."),
 		layerSwitches:   c("layer_switches_total", "Simulcast layer or floor source switches of down tracks."),
 		keyframeReplays: c("keyframe_replays_total", "Down tracks started from a cached key frame instead of a PLI."),
+		layersPaused:    g("layers_paused", "Simulcast layers their publishers were told to stop sending because no subscriber, recorder or relay wanted them."),
+		layerResumes:    c("layer_resumes_total", "Paused simulcast layers their publishers were told to send again."),
 		redRecovered:    c("red_recovered_total", "Opus frames lost from a publisher and rebuilt from the next RED packet's copy, for subscribers without RED."),
 		forwardDelay: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Name: "forward_delay_seconds",
 			Help:    "Time from reading a packet from a publisher to writing it to a subscriber.",
@@ -129,7 +134,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return m, nil
 	}
 	for _, col := range []prometheus.Collector{m.rooms, m.participants, m.tracks, m.packetsIn, m.packetsOut, m.bytesOut, m.fastOut, m.fastRTCP,
-		m.dropped, m.nacks, m.nacksAnswered, m.nacksRepeated, m.nacksUnknown, m.nacksUncached, m.plis, m.layerSwitches, m.keyframeReplays, m.redRecovered, m.forwardDelay, m.linkLoss, m.linkRTT, m.floorLayer,
+		m.dropped, m.nacks, m.nacksAnswered, m.nacksRepeated, m.nacksUnknown, m.nacksUncached, m.plis, m.layerSwitches, m.keyframeReplays, m.layersPaused, m.layerResumes, m.redRecovered, m.forwardDelay, m.linkLoss, m.linkRTT, m.floorLayer,
 		m.relayStreams, m.relayPackets, m.relayBytes,
 		m.recordings, m.recordedPackets, m.recordingLost} {
 		if err := reg.Register(col); err != nil {

@@ -254,6 +254,11 @@ func (r *Recording) follow() {
 	rm.mu.Unlock()
 	var vl, al *upLayer
 	if cam != nil {
+		// The recording wants the floor's best layer: it is not paused
+		// at the publisher (pause.go), or resumes.
+		if top := cam.pickLayer(2); top != nil {
+			top.want(nanotime())
+		}
 		vl = r.flowingLayer(cam, time.Now())
 	}
 	if mic != nil {
@@ -277,7 +282,8 @@ type layerFlow struct {
 }
 
 // flowingLayer is the best layer of t that received packets within
-// layerStall, else t's best layer.
+// layerStall and is not paused at the publisher (nor resuming), else t's
+// best layer.
 func (r *Recording) flowingLayer(t *upTrack, now time.Time) *upLayer {
 	t.mu.Lock()
 	layers := t.layers
@@ -298,7 +304,7 @@ func (r *Recording) flowingLayer(t *upTrack, now time.Time) *upLayer {
 			f = layerFlow{packets: n, at: now}
 			r.flow[l] = f
 		}
-		if best == nil && !f.at.IsZero() && now.Sub(f.at) < layerStall {
+		if best == nil && l.usable() && !f.at.IsZero() && now.Sub(f.at) < layerStall {
 			best = l
 		}
 	}

@@ -222,6 +222,18 @@ func (l *RelayLink) Close() {
 // reader: a full queue drops the packet (the home node NACKs it).
 type tap struct {
 	ch chan tapPacket
+	// want is the layer the tap forwards now (0 low .. 2 high), so the
+	// layers above it may be paused at the publisher (pause.go); nil:
+	// every layer.
+	want func() int
+}
+
+// layer is the best layer the tap wants.
+func (t *tap) layer() int {
+	if t.want == nil {
+		return 2
+	}
+	return t.want()
 }
 
 type tapPacket struct {
@@ -259,6 +271,16 @@ func (t *tap) push(layer int, p *packet, src *upTrack) {
 // ends. Muted tracks carry nothing. Audio is Opus: a publisher's RED comes
 // as its primary frames.
 func (s *SFU) Tap(room RoomID, id TrackID, fn func(layer int, key bool, pkt []byte)) (untap func(), err error) {
+	return s.TapLayer(room, id, nil, fn)
+}
+
+// TapLayer is Tap for a consumer that forwards one layer of a simulcast
+// track: want reports which now (0 low .. 2 high; called from the room's
+// loop, it must not block), and the publisher may stop sending the layers
+// above it that nobody else wants. A consumer of the layer it wants
+// should fall back to a lower one while that layer sends nothing: a
+// paused layer resumes a round trip after want names it.
+func (s *SFU) TapLayer(room RoomID, id TrackID, want func() int, fn func(layer int, key bool, pkt []byte)) (untap func(), err error) {
 	r, err := s.room(room, false)
 	if err != nil {
 		return nil, err
@@ -267,12 +289,12 @@ func (s *SFU) Tap(room RoomID, id TrackID, fn func(layer int, key bool, pkt []by
 	if t == nil {
 		return nil, fmt.Errorf("tap %s: %w", id, ErrNoTrack)
 	}
-	return t.tap(fn), nil
+	return t.tap(want, fn), nil
 }
 
 // tap is Tap on the track itself.
-func (t *upTrack) tap(fn func(layer int, key bool, pkt []byte)) (untap func()) {
-	tp := &tap{ch: make(chan tapPacket, 256)}
+func (t *upTrack) tap(want func() int, fn func(layer int, key bool, pkt []byte)) (untap func()) {
+	tp := &tap{ch: make(chan tapPacket, 256), want: want}
 	t.mu.Lock()
 	var n []*tap
 	if old := t.taps.Load(); old != nil {

@@ -34,13 +34,14 @@ type room struct {
 	recording    *Recording            // in progress, nil if none (record.go)
 	offered      map[TrackID]TrackInfo // other nodes' cameras a relay offers here (relayoffer.go)
 
-	stop chan struct{}
-	done chan struct{}
+	stop  chan struct{}
+	done  chan struct{}
+	woken chan struct{} // reallocate now (wake)
 }
 
 func newRoom(s *SFU, id RoomID) *room {
 	r := &room{s: s, id: id, log: s.log.With("room", id), participants: map[ParticipantID]*Participant{},
-		tracks: map[TrackID]*upTrack{}, stop: make(chan struct{}), done: make(chan struct{})}
+		tracks: map[TrackID]*upTrack{}, stop: make(chan struct{}), done: make(chan struct{}), woken: make(chan struct{}, 1)}
 	go r.loop()
 	return r
 }
@@ -264,6 +265,9 @@ func (r *room) loop() {
 			return
 		case now := <-alloc.C:
 			r.sampleRates(now)
+			r.reallocate()
+			r.updatePauses()
+		case <-r.woken:
 			r.reallocate()
 		case now := <-speak.C:
 			r.detectSpeakers(now)

@@ -279,6 +279,7 @@ func (s *SFU) resume(r *room, g Grant, sink Sink, token string) (*Participant, e
 	if offer != "" {
 		sink.Send(SessionDescription{PC: PCDown, SDP: offer, kind: "offer"})
 	}
+	p.resendLayers()
 	return p, nil
 }
 

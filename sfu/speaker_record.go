@@ -50,7 +50,7 @@ func (c *recorder) watch(t *upTrack) {
 	c.speakers[t] = sp
 	c.order = append(c.order, sp)
 	c.smu.Unlock()
-	untap := t.tap(func(_ int, _ bool, b []byte) { c.onSpeakerPacket(sp, b) })
+	untap := t.tap(nil, func(_ int, _ bool, b []byte) { c.onSpeakerPacket(sp, b) })
 	c.smu.Lock()
 	sp.untap = untap
 	c.smu.Unlock()

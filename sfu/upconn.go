@@ -262,6 +262,7 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiv
 		size = audioCacheSize
 	}
 	l := &upLayer{track: t, index: idx, remote: remote, ssrc: uint32(remote.SSRC()), cache: newPacketCache(size), done: make(chan struct{})}
+	l.wantedAt.Store(nanotime()) // a new layer flows for PauseAfter before anyone must want it
 	t.mu.Lock()
 	t.layers[idx] = l
 	t.mu.Unlock()
@@ -293,6 +294,7 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiv
 		<-l.done
 		p.s.audio.remove(l.ssrc, t)
 		l.cache.clear()
+		l.retire(p.s.metrics)
 		t.mu.Lock()
 		if t.layers[idx] == l {
 			t.layers[idx] = nil

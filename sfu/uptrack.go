@@ -81,6 +81,10 @@ type upTrack struct {
 	// taps are the relays carrying this track to another node (relay.go).
 	taps atomic.Pointer[[]*tap]
 
+	// pauseMu orders changes of the layers' pause states with the layers
+	// message that tells the publisher of them (pause.go).
+	pauseMu sync.Mutex
+
 	// level is the smoothed audio level in -dBov (0 loudest, 127 silence),
 	// kept by the reader for the active speaker detector.
 	level atomic.Int32
@@ -106,6 +110,14 @@ type upLayer struct {
 	done         chan struct{}
 
 	lastPLI atomic.Int64 // nanotime of the last key frame request
+
+	// Pausing at the publisher (pause.go): state is layerSending,
+	// layerPaused or layerResuming; wantedAt is the nanotime a subscriber
+	// last wanted the layer; resumedAt when the publisher was (last) told
+	// to send it again.
+	state     atomic.Int32
+	wantedAt  atomic.Int64
+	resumedAt atomic.Int64
 }
 
 func (t *upTrack) info() TrackInfo {
@@ -244,6 +256,9 @@ func (l *upLayer) ingest(p *packet, m *metrics) {
 	l.cache.add(p)
 	if t.kind == webrtc.RTPCodecTypeVideo {
 		l.cache.addKeyframe(p)
+		if p.keyframe && l.state.Load() == layerResuming {
+			l.resumed()
+		}
 	}
 	l.forward(p)
 	p.release()

@@ -480,7 +480,12 @@ func (h *hall) pumpVideo(ctx context.Context, i int, l Layer) {
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
-			key := h.video.KeyframeRequested(i) || now.Sub(lastKey) >= keyFrameEvery
+			if !h.video.Active(i) { // paused by the SFU: nobody wants it
+				ts += uint32(90000 / l.FPS)
+				continue
+			}
+			pli := h.video.KeyframeRequested(i)
+			key := h.video.Resumed(i) || pli || now.Sub(lastKey) >= keyFrameEvery
 			size := frameBytes
 			if key {
 				size *= keyFrameScale

@@ -242,7 +242,9 @@ func (r *Relay) carryTrack(t sfu.TrackInfo) error {
 		c.splice.setWant(wantOf(c.camera, r.floor))
 		r.mu.Unlock()
 	}
-	untap, err := r.s.Tap(r.room, t.ID, func(layer int, key bool, pkt []byte) {
+	// The layer it wants is all it needs of the publisher: the others
+	// may be paused there (the splicer sends a lower one meanwhile).
+	untap, err := r.s.TapLayer(r.room, t.ID, c.splice.wanted, func(layer int, key bool, pkt []byte) {
 		send, ask := c.splice.next(layer, key, pkt)
 		if ask >= 0 {
 			r.s.RequestKeyframe(r.room, t.ID, ask)

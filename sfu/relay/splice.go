@@ -44,6 +44,13 @@ func (s *splicer) setWant(layer int) {
 	s.mu.Unlock()
 }
 
+// wanted is the layer wanted.
+func (s *splicer) wanted() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.want
+}
+
 // target is the layer to send now: the one wanted if it arrives, else the
 // nearest below, else above. Called with mu held.
 func (s *splicer) target(now time.Time) int {

@@ -108,6 +108,7 @@ type Client struct {
 	closed  bool
 	up      *peer
 	down    *peer
+	pubs    map[sfu.Source]*Publication // what PublishVideo/PublishAudio published
 	nextID  int
 	answers chan string   // up answers, in order
 	sockErr chan error    // the current socket's read loop ended
@@ -123,7 +124,7 @@ func Dial(ctx context.Context, o Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{opts: o, log: o.Logger, api: api, closeMux: closeMux, changed: make(chan struct{}), answers: make(chan string, 4)}
+	c := &Client{opts: o, log: o.Logger, api: api, closeMux: closeMux, changed: make(chan struct{}), answers: make(chan string, 4), pubs: map[sfu.Source]*Publication{}}
 	if err := c.connect(ctx, o.Resume); err != nil {
 		closeMux()
 		return nil, err
@@ -263,6 +264,17 @@ func (c *Client) handle(ev Event) {
 			select {
 			case c.answers <- sd.SDP:
 			default:
+			}
+		}
+	case "layers":
+		// The SFU pauses the layers nobody wants and resumes them.
+		var le sfu.LayersEvent
+		if json.Unmarshal(ev.Data, &le) == nil {
+			c.mu.Lock()
+			pub := c.pubs[le.Source]
+			c.mu.Unlock()
+			if pub != nil {
+				pub.setLayers(le.Active)
 			}
 		}
 	case "candidate":

@@ -3,6 +3,8 @@ package sfuclient
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -29,6 +31,11 @@ type Publication struct {
 	midID  uint8
 	ridID  uint8
 	levID  uint8
+
+	// Per layer: paused, the SFU asked not to send it (a "layers"
+	// message); resumed, it was asked for again and owes a key frame.
+	paused  []atomic.Bool
+	resumed []atomic.Bool
 
 	keyMu  sync.Mutex
 	keyReq []bool        // per layer: the SFU asked for a key frame
@@ -73,6 +80,9 @@ func (c *Client) publish(ctx context.Context, src sfu.Source, codec webrtc.RTPCo
 		return nil, err
 	}
 	pub.start(tr)
+	c.mu.Lock()
+	c.pubs[src] = pub
+	c.mu.Unlock()
 	return pub, nil
 }
 
@@ -97,6 +107,7 @@ func addPublication(pc *webrtc.PeerConnection, src sfu.Source, codec webrtc.RTPC
 		pub.tracks = append(pub.tracks, t)
 	}
 	pub.keyReq = make([]bool, len(layers))
+	pub.paused, pub.resumed = make([]atomic.Bool, len(layers)), make([]atomic.Bool, len(layers))
 	tr, err := pc.AddTransceiverFromTrack(pub.tracks[0], webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 	if err != nil {
 		return nil, nil, fmt.Errorf("add track: %w", err)
@@ -172,6 +183,36 @@ func (pub *Publication) KeyframeRequested(i int) bool {
 	r := pub.keyReq[i]
 	pub.keyReq[i] = false
 	return r
+}
+
+// Active reports whether layer i is to be sent: the SFU has not paused it
+// (nobody wants it). A sender skips the frames of a paused layer.
+func (pub *Publication) Active(i int) bool { return !pub.paused[i].Load() }
+
+// Resumed reports and clears whether layer i was resumed since it was
+// last asked: its next frame must be a key frame.
+func (pub *Publication) Resumed(i int) bool { return pub.resumed[i].Swap(false) }
+
+// setLayers applies a "layers" message: the layers whose quality active
+// does not name are paused, the others sent; the lowest is always sent.
+func (pub *Publication) setLayers(active []string) {
+	for i := 1; i < len(pub.paused) && i < len(pub.RIDs); i++ {
+		on := slices.Contains(active, ridQuality(pub.RIDs[i]))
+		if was := pub.paused[i].Swap(!on); was && on {
+			pub.resumed[i].Store(true)
+		}
+	}
+}
+
+// ridQuality is the quality the SFU names a simulcast RID's layer by.
+func ridQuality(rid string) string {
+	switch strings.ToLower(rid) {
+	case "q", "l", "low":
+		return sfu.QualityLow.String()
+	case "h", "m", "mid", "medium":
+		return sfu.QualityMedium.String()
+	}
+	return sfu.QualityHigh.String()
 }
 
 // FractionLost is the fraction lost (×256) of the SFU's last receiver

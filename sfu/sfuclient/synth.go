@@ -101,7 +101,8 @@ func vp8Frame(layer int, pictureID uint16, key bool, size int) [][]byte {
 
 // SendVideo sends synthetic video in pub's codec (VP8 or H.264) on every
 // layer of pub until ctx ends, with periodic key frames and one at once
-// when the SFU asks.
+// when the SFU asks; a layer the SFU paused is skipped (its timestamps go
+// on) and starts again with a key frame.
 func SendVideo(ctx context.Context, pub *Publication, spec VideoSpec) {
 	h264 := strings.EqualFold(pub.tracks[0].Codec().MimeType, webrtc.MimeTypeH264)
 	if spec.FPS == 0 {
@@ -130,7 +131,12 @@ func SendVideo(ctx context.Context, pub *Publication, spec VideoSpec) {
 				lastKey = now
 			}
 			for i := range n {
-				key := periodic || (pub.KeyframeRequested(i) && !spec.IgnorePLI)
+				if !pub.Active(i) {
+					ts[i] += uint32(90000 / spec.FPS)
+					continue
+				}
+				pli := pub.KeyframeRequested(i) && !spec.IgnorePLI
+				key := pub.Resumed(i) || periodic || pli
 				rate := spec.Bitrates[min(i, len(spec.Bitrates)-1)]
 				size := rate / 8 / spec.FPS
 				if key {

@@ -1,0 +1,234 @@
+package sfu_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cau-gov/cau/sfu"
+	"github.com/cau-gov/cau/sfu/sfuclient"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// pauseAfter is the tests' Config.PauseAfter: short, so they stay short.
+const pauseAfter = 1500 * time.Millisecond
+
+// layerFlow reports which layers of a track grew their packet count,
+// as the SFU counts them, over d.
+func layerFlow(b bundle, room sfu.RoomID, id sfu.TrackID, d time.Duration) [3]bool {
+	before := sfu.LayerPackets(b.s, room, id)
+	time.Sleep(d)
+	after := sfu.LayerPackets(b.s, room, id)
+	var out [3]bool
+	for i := range out {
+		out[i] = after[i] > before[i]
+	}
+	return out
+}
+
+// waitLayers waits until the SFU tells c's track which layers to send,
+// active, and returns when it did.
+func waitLayers(t *testing.T, c *sfuclient.Client, mark int, id sfu.TrackID, active ...string) time.Time {
+	t.Helper()
+	ev, err := c.WaitFrom(ctxT(t, 10*time.Second), mark, sfuclient.IsType("layers", func(e sfu.LayersEvent) bool {
+		if e.TrackID != id || len(e.Active) != len(active) {
+			return false
+		}
+		for i := range active {
+			if e.Active[i] != active[i] {
+				return false
+			}
+		}
+		return true
+	}))
+	if err != nil {
+		t.Fatalf("%s never told to send %v: %v", id, active, err)
+	}
+	return ev.At
+}
+
+// floorGaps notes the longest time between two floor packets a
+// subscriber receives from a moment on.
+type floorGaps struct {
+	mu      sync.Mutex
+	from    time.Time
+	last    time.Time
+	longest time.Duration
+}
+
+func (g *floorGaps) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	floor := t.ID() == string(sfu.FloorTrack)
+	go func() {
+		buf := make([]byte, 1500)
+		for {
+			n, _, err := t.Read(buf)
+			if err != nil {
+				return
+			}
+			var p rtp.Packet
+			if !floor || p.Unmarshal(buf[:n]) != nil || len(p.Payload) == 0 {
+				continue // read all the same: pion's feedback comes of reading
+			}
+			now := time.Now()
+			g.mu.Lock()
+			if !g.from.IsZero() && now.After(g.from) {
+				if !g.last.IsZero() && g.last.After(g.from) {
+					g.longest = max(g.longest, now.Sub(g.last))
+				}
+			}
+			g.last = now
+			g.mu.Unlock()
+		}
+	}()
+}
+
+func (g *floorGaps) start() {
+	g.mu.Lock()
+	g.from, g.longest = time.Now(), 0
+	g.mu.Unlock()
+}
+
+func (g *floorGaps) max() time.Duration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.longest
+}
+
+// A hall watched only as a thumbnail stops sending its medium and high
+// layers; when the floor moves to it, the floor goes out on its low layer
+// at once and on high as soon as high flows again.
+func TestPauseUnwantedLayers(t *testing.T) {
+	b := setup(t, sfu.Config{InitialBitrate: 5_000_000, PauseAfter: pauseAfter})
+	const room = "meeting-pause"
+	spec := sfuclient.VideoSpec{Bitrates: referenceRates, KeyInterval: time.Minute}
+	a := b.dial(t, room, "hall-a", sfuclient.Options{})
+	publishHall(t, a, simulcastRIDs, spec)
+	bh := b.dial(t, room, "hall-b", sfuclient.Options{})
+	markB := bh.Mark()
+	publishHall(t, bh, simulcastRIDs, spec)
+	gaps := &floorGaps{}
+	c := b.dial(t, room, "hall-c", sfuclient.Options{OnTrack: gaps.onTrack})
+	waitTrack(t, c, "hall-a/camera")
+	waitTrack(t, c, "hall-b/camera")
+	if err := b.s.PinFloor(room, "hall-a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Subscribe(sfu.FloorTrack, sfu.QualityHigh); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Subscribe("hall-b/camera", sfu.QualityLow); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.WaitFor(ctxT(t, 10*time.Second), sfuclient.IsType("layer", func(e sfu.LayerEvent) bool {
+		return e.TrackID == sfu.FloorTrack && e.Source == "hall-a" && e.Quality == "high"
+	})); err != nil {
+		t.Fatalf("floor never high: %v", err)
+	}
+
+	// hall-b is a thumbnail only: told to send low alone, and it does.
+	waitLayers(t, bh, markB, "hall-b/camera", "low")
+	time.Sleep(200 * time.Millisecond) // what was on its way
+	if got := layerFlow(b, room, "hall-b/camera", time.Second); got != [3]bool{true, false, false} {
+		t.Errorf("hall-b's layers flowing %v, want low only", got)
+	}
+	// hall-a's high layer is the floor's; nobody wants its medium.
+	if got := layerFlow(b, room, "hall-a/camera", time.Second); got != [3]bool{true, false, true} {
+		t.Errorf("hall-a's layers flowing %v, want low and high", got)
+	}
+	if m := gather(t, b); m["cau_sfu_layers_paused"] != 3 {
+		t.Errorf("cau_sfu_layers_paused = %v, want 3", m["cau_sfu_layers_paused"])
+	}
+
+	// The floor moves to hall-b: low at once, high within about a second,
+	// no gap in the picture.
+	markA, markC, markB := a.Mark(), c.Mark(), bh.Mark()
+	gaps.start()
+	pinned := time.Now()
+	if err := b.s.PinFloor(room, "hall-b"); err != nil {
+		t.Fatal(err)
+	}
+	told := waitLayers(t, bh, markB, "hall-b/camera", "low", "high")
+	low, err := c.WaitFrom(ctxT(t, 5*time.Second), markC, sfuclient.IsType("layer", func(e sfu.LayerEvent) bool {
+		return e.TrackID == sfu.FloorTrack && e.Source == "hall-b"
+	}))
+	if err != nil {
+		t.Fatalf("floor never showed hall-b: %v", err)
+	}
+	if q := decode[sfu.LayerEvent](t, low).Quality; q != "low" {
+		t.Errorf("floor's first layer of hall-b %q, want low (high was paused)", q)
+	}
+	high, err := c.WaitFrom(ctxT(t, 5*time.Second), markC, sfuclient.IsType("layer", func(e sfu.LayerEvent) bool {
+		return e.TrackID == sfu.FloorTrack && e.Source == "hall-b" && e.Quality == "high"
+	}))
+	if err != nil {
+		t.Fatalf("floor never high on hall-b: %v", err)
+	}
+	t.Logf("floor moved: hall-b told to resume after %v, low after %v, high after %v; longest gap %v",
+		told.Sub(pinned), low.At.Sub(pinned), high.At.Sub(pinned), gaps.max())
+	if d := high.At.Sub(pinned); d > 1500*time.Millisecond {
+		t.Errorf("high layer %v after the floor moved, want about 1 s at most", d)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if g := gaps.max(); g > 300*time.Millisecond {
+		t.Errorf("the floor's picture stopped for %v while it moved", g)
+	}
+	// hall-a, no longer the floor, goes down to low.
+	waitLayers(t, a, markA, "hall-a/camera", "low")
+}
+
+// A recording keeps the floor's best layer flowing, and a relay's tap
+// the layer it forwards, though no subscriber wants them; without them
+// those layers pause.
+func TestPauseKeepsForwardedLayers(t *testing.T) {
+	b := setup(t, sfu.Config{InitialBitrate: 5_000_000, PauseAfter: pauseAfter})
+	const room = "meeting-pause-kept"
+	spec := sfuclient.VideoSpec{Bitrates: referenceRates}
+	a := b.dial(t, room, "hall-a", sfuclient.Options{})
+	publishHall(t, a, simulcastRIDs, spec)
+	bh := b.dial(t, room, "hall-b", sfuclient.Options{})
+	markB := bh.Mark()
+	publishHall(t, bh, simulcastRIDs, spec)
+	c := b.dial(t, room, "hall-c", sfuclient.Options{})
+	waitTrack(t, c, "hall-a/camera")
+	waitTrack(t, c, "hall-b/camera")
+	if err := b.s.PinFloor(room, "hall-a"); err != nil {
+		t.Fatal(err)
+	}
+	// Everyone watches in low.
+	if err := c.Subscribe(sfu.FloorTrack, sfu.QualityLow); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Subscribe("hall-b/camera", sfu.QualityLow); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := b.s.StartRecording(room, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	untap, err := b.s.TapLayer(room, "hall-b/camera", func() int { return 2 }, func(int, bool, []byte) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitLayers(t, bh, markB, "hall-b/camera", "low", "high")
+	time.Sleep(pauseAfter)
+	for _, id := range []sfu.TrackID{"hall-a/camera", "hall-b/camera"} {
+		if got := layerFlow(b, room, id, time.Second); got != [3]bool{true, false, true} {
+			t.Errorf("%s's layers flowing %v with a recording and a relay, want low and high", id, got)
+		}
+	}
+
+	markA, markB := a.Mark(), bh.Mark()
+	untap()
+	if _, err := rec.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	waitLayers(t, a, markA, "hall-a/camera", "low")
+	waitLayers(t, bh, markB, "hall-b/camera", "low")
+	time.Sleep(200 * time.Millisecond)
+	for _, id := range []sfu.TrackID{"hall-a/camera", "hall-b/camera"} {
+		if got := layerFlow(b, room, id, time.Second); got != [3]bool{true, false, false} {
+			t.Errorf("%s's layers flowing %v once nothing forwards more, want low only", id, got)
+		}
+	}
+}
