@@ -29,12 +29,26 @@ const (
 
 var nominalLayer = [3]int{100_000, 500_000, 1_500_000}
 
+// layerRate is l's wire rate as the allocator counts it: measured, else
+// nominal; a layer paused at the publisher, or flowing again for less
+// than rateSettle, counts at least at the rate it had when paused (its
+// meter decays while it is paused and climbs back after: a resumed
+// medium layer measured at a tenth of its rate was given to a 400 kbit/s
+// commune line).
 func layerRate(l *upLayer) int {
-	if r := int(l.rate.bps.Load()); r > 0 {
-		return int(float64(r) * overhead)
+	r := int(float64(l.rate.bps.Load()) * overhead)
+	if h := int(l.heldRate.Load()); h > 0 && (l.state.Load() != layerSending || nanotime()-l.flowingAt.Load() < int64(rateSettle)) {
+		return max(r, h)
+	}
+	if r > 0 {
+		return r
 	}
 	return nominalLayer[l.index]
 }
+
+// rateSettle is how long a resumed layer's meter takes to show most of
+// its rate (it keeps a second of memory, sampled four times a second).
+const rateSettle = 2 * time.Second
 
 // allocate shares the subscriber's estimated downlink: audio first, then
 // the floor, then screen shares, then the other video by wanted quality.

@@ -36,7 +36,7 @@
 //
 // Also exported, for transports, tests and tuning: Config.Net (pion vnet
 // for tests), Config.StatsInterval/PLIInterval/AllocInterval/
-// SpeakerInterval/InitialBitrate/MaxBitrate/MaxParticipants/MaxProbes/
+// SpeakerInterval/PauseAfter/InitialBitrate/MaxBitrate/MaxParticipants/MaxProbes/
 // SocketBuffer/NoBatchIO/FanoutPass/PionWrites (tuning), SFU.Join/Participant (transports),
 // SFU.UDPAddrs and TCPAddrs (the bound ports), ErrorCode (error → wire
 // code). Files: ids.go (room, participant and track IDs, kinds),
@@ -85,10 +85,17 @@
 // the floor, screen shares and thumbnails, each on its lowest layer until
 // feedback has tested the initial estimate. The allocation gathers the
 // estimate and what each track asks, plans with a pure function (plan.go:
-// priorities, hysteresis, ties) and applies the plan. The room loop also
-// finds the active speakers from the audio level extension and sends link
-// stats. Audio is protected against loss twice: RED where the browser
-// offers it (redaudio.go; sfu/red reads and writes the payloads), passed
+// priorities, hysteresis, ties) and applies the plan. Layers nobody wants
+// are paused at the publisher (pause.go, LiveKit's dynacast): what each
+// subscriber's plan would give with every layer flowing, the recording's
+// best layer of the floor and each relay's (TapLayer) are wanted; a layer
+// above the lowest unwanted for Config.PauseAfter (3 s) is paused by a
+// "layers" message, resumed at once when wanted again, and given to
+// subscribers from its first key frame (a layer that flows meanwhile: the
+// floor moving to a hall whose high layer is paused goes out on low at
+// once). The room loop also finds the active speakers from the audio
+// level extension and sends link stats. Audio is protected against loss
+// twice: RED where the browser offers it (redaudio.go; sfu/red reads and writes the payloads), passed
 // on as it comes or cut to its primary Opus frame with the frames lost
 // upstream rebuilt from the next packet's copies, or made from plain Opus
 // for a lossy subscriber that takes it; and Opus's in-band FEC, which the

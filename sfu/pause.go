@@ -77,6 +77,7 @@ func (t *upTrack) resume(l *upLayer, now int64) {
 // the room reallocates now, so the subscribers waiting for it take it.
 func (l *upLayer) resumed() {
 	if l.state.CompareAndSwap(layerResuming, layerSending) {
+		l.flowingAt.Store(nanotime())
 		l.track.owner.room.wake()
 	}
 }
@@ -130,6 +131,7 @@ func (t *upTrack) updatePauses(now int64, after time.Duration, pliInterval time.
 		switch l.state.Load() {
 		case layerSending:
 			if now-l.wantedAt.Load() >= int64(after) {
+				l.heldRate.Store(int64(layerRate(l)))
 				l.state.Store(layerPaused)
 				m.layersPaused.Inc()
 				tell = true

@@ -114,10 +114,13 @@ type upLayer struct {
 	// Pausing at the publisher (pause.go): state is layerSending,
 	// layerPaused or layerResuming; wantedAt is the nanotime a subscriber
 	// last wanted the layer; resumedAt when the publisher was (last) told
-	// to send it again.
+	// to send it again; flowingAt when its first key frame came since;
+	// heldRate its wire rate (bit/s) when it was paused (layerRate).
 	state     atomic.Int32
 	wantedAt  atomic.Int64
 	resumedAt atomic.Int64
+	flowingAt atomic.Int64
+	heldRate  atomic.Int64
 }
 
 func (t *upTrack) info() TrackInfo {
