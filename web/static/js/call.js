@@ -6,7 +6,7 @@
 // No DOM: the UI gets tracks through onTrack and decides where they go.
 
 import { Signaling } from './signaling.js';
-import { addPublishTracks, openCamera, StatsSampler } from './rtc.js';
+import { addPublishTracks, openCamera, setActiveLayers, StatsSampler } from './rtc.js';
 
 /**
  * @typedef {object} CallHandlers
@@ -61,6 +61,8 @@ export class Call {
 		this.stripQuality = 'low';
 		/** whether our own microphone is off (setMicMuted) */
 		this.micMuted = false;
+		/** @type {Promise<void>} the last "layers" applied: one setParameters at a time */
+		this.layersDone = Promise.resolve();
 		this.sig = new Signaling(join, { onMessage: (t, d) => void this.onMessage(t, d), onState: handlers.onState });
 	}
 
@@ -113,6 +115,9 @@ export class Call {
 		case 'layer':
 			if (data.track_id === 'floor') this.floor = { ...this.floor, source: data.source ?? '', quality: data.quality ?? '' };
 			break;
+		case 'layers':
+			this.layersDone = this.layersDone.then(() => this.setLayers(data));
+			break;
 		case 'answer':
 			if (data.pc === 'up' && this.up) await this.up.setRemoteDescription({ type: 'answer', sdp: data.sdp });
 			break;
@@ -126,6 +131,18 @@ export class Call {
 		}
 		}
 		this.handlers.onEvent?.(type, data);
+	}
+
+	/**
+	 * setLayers applies the SFU's "layers" message: the simulcast layers of our
+	 * camera anyone wants; the others are paused until it asks again.
+	 * @param {any} data
+	 */
+	async setLayers(data) {
+		const track = this.local?.getVideoTracks()[0];
+		if (data.source !== 'camera' || !this.up || !track) return;
+		const sender = this.up.getSenders().find((s) => s.track === track);
+		if (sender) await setActiveLayers(sender, data.active ?? []).catch(() => {});
 	}
 
 	/** @param {'up'|'down'} name */

@@ -14,6 +14,31 @@ export const simulcastLayers = /** @type {RTCRtpEncodingParameters[]} */ ([
 
 /** @typedef {'high'|'medium'|'low'|'off'} Quality */
 
+/** @type {Record<string, Quality>} the quality the SFU names each simulcast rid's layer by */
+const ridQuality = { q: 'low', h: 'medium', f: 'high' };
+
+/**
+ * setActiveLayers turns a simulcast sender's encodings on and off as the SFU
+ * asks ("layers": it pauses the layers nobody watches, and the encoder and the
+ * uplink are spared them); the low layer always stays on.
+ * @param {RTCRtpSender} sender
+ * @param {string[]} active the qualities to send
+ */
+export async function setActiveLayers(sender, active) {
+	const params = sender.getParameters();
+	if ((params.encodings?.length ?? 0) < 2) return;
+	let changed = false;
+	for (const e of params.encodings) {
+		const q = ridQuality[e.rid ?? ''] ?? 'high';
+		const on = q === 'low' || active.includes(q);
+		if ((e.active ?? true) !== on) {
+			e.active = on;
+			changed = true;
+		}
+	}
+	if (changed) await sender.setParameters(params);
+}
+
 /**
  * openCamera asks for the hall's camera and microphone at 720p.
  * @param {{video?: boolean|MediaTrackConstraints, audio?: boolean|MediaTrackConstraints}} [c]
