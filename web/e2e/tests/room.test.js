@@ -235,6 +235,25 @@ test('two halls in the same meeting each receive the other’s video', async () 
 			const f1 = await frames();
 			await br.page.waitForFunction(async (f) => (await /** @type {any} */ (globalThis).cauCall.downStats.sample()).framesDecoded > f + 10, f1, { timeout: 10_000 });
 		}
+		// Some layer of a hall's camera is watched by nobody (the hall not on the
+		// floor is a thumbnail of the other's strip, or the previous floor the floor
+		// hall still watches in its best layer; medium is often nobody's): the SFU
+		// pauses it ("layers") and the browser stops encoding it, low kept on.
+		await Promise.any([a, b].map((br) => br.page.waitForFunction(() => {
+			const call = /** @type {any} */ (globalThis).cauCall;
+			const last = call?.recent.findLast((/** @type {string} */ m) => m.startsWith('layers '));
+			/** @type {RTCPeerConnection|null} */
+			const up = call?.up;
+			const encs = up?.getSenders().find((s) => s.track?.kind === 'video')?.getParameters().encodings ?? [];
+			if (!last || encs.length !== 3) return false;
+			/** @type {string[]} */
+			const active = JSON.parse(last.slice('layers '.length)).active;
+			/** @type {Record<string, string>} */
+			const q = { q: 'low', h: 'medium', f: 'high' };
+			return active.length < 3 && encs.every((e) => (e.active !== false) === (e.rid === 'q' || active.includes(q[e.rid ?? ''])));
+		}, null, { timeout: 15_000 }))).catch(async (err) => {
+			throw new Error('no hall paused a layer:\n' + (await a.page.evaluate(() => /** @type {any} */ (globalThis).cauCall?.recent.filter((/** @type {string} */ m) => !m.startsWith('stats')).join('\n'))), { cause: err });
+		});
 		// The link-quality indicator shows what the hall sends.
 		await a.page.waitForFunction(() => /^Đường truyền: (Tốt|Trung bình|Yếu) · [1-9]\d* kbit\/s/.test(document.querySelector('#link-quality')?.textContent ?? ''), null, { timeout: 10_000 });
 		// A presenter shares a screen: the other hall learns of the new track.
