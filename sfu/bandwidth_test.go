@@ -201,6 +201,22 @@ func TestWeakLinkKeepsAudioAndAdaptsLayers(t *testing.T) {
 	if d := at.Sub(limited); d > 2*time.Second {
 		t.Errorf("moved to low after %v, want ≤ 2s", d)
 	}
+	// The subscriber was on high, so nobody wanted medium and it was paused
+	// at the publisher: the way down can pass through low before medium
+	// flows again, then medium while the estimate still allows it, then low
+	// or off. The hold starts once the descent is over.
+	time.Sleep(time.Until(limited.Add(1500 * time.Millisecond)))
+	last := ""
+	for _, ev := range sub.Events() {
+		if ev.Type == "layer" {
+			if le := decode[sfu.LayerEvent](t, ev); le.TrackID == "hall-district/camera" {
+				last = le.Quality
+			}
+		}
+	}
+	if last == "medium" || last == "high" {
+		t.Errorf("on %s 1.5 s after the limit, want low (or off)", last)
+	}
 	// Stay on the weak link a while; audio must get through, and video
 	// must not climb back above low (a probe mistaking the queue for
 	// capacity).
