@@ -1,7 +1,9 @@
 package sfu
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/pion/rtcp"
@@ -287,11 +289,24 @@ func (p *Participant) removeDown(id TrackID) {
 // interceptors (congestion control feedback), which see RTCP only when it
 // is read.
 func (p *Participant) readRTCP(d *downTrack) {
+	bad := 0
 	for {
 		pkts, _, err := d.sender.ReadRTCP()
-		if err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe) {
 			return
 		}
+		if err != nil {
+			// One malformed datagram (or feedback an interceptor refused)
+			// must not end this track's NACK, PLI and report handling;
+			// each error consumed a datagram, so this cannot spin, but a
+			// reader that only fails is given up.
+			if bad++; bad > 100 {
+				p.log.Warn("down track's RTCP unreadable; no longer read", "track", d.id, "error", err)
+				return
+			}
+			continue
+		}
+		bad = 0
 		for _, pkt := range pkts {
 			p.handleRTCP(d, pkt)
 		}
