@@ -68,7 +68,8 @@ func TestBurstBudget(t *testing.T) {
 	var b burstBudget
 	b.setRate(400_000) // 200 ms: 10 000 bytes; refills at 12 500 bytes/s
 	now := int64(time.Second)
-	if !b.take(now, 4_000) || !b.take(now, 4_000) {
+	first := b.take(now, 4_000)
+	if second := b.take(now, 4_000); !first || !second {
 		t.Fatal("two key frames of 4 KB within 10 KB refused")
 	}
 	if b.take(now, 4_000) {

@@ -109,12 +109,6 @@ func (w *modWorld) rtcStatus(t *testing.T, token string) (int, string) {
 	return resp.StatusCode, b.String()
 }
 
-func (w *modWorld) status(t *testing.T, who, method, path string, body any) int {
-	t.Helper()
-	st, _ := w.env.Do(t, method, path, w.tokens[who], body)
-	return st
-}
-
 // waitCount waits up to 5 s for a row matching where, polling every 20 ms
 // (the observer writes it from its own goroutine).
 func (w *modWorld) waitCount(t *testing.T, table, where string, args ...any) {

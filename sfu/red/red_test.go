@@ -9,8 +9,8 @@ import (
 // chromium is a RED payload as Chromium sends it with two redundant
 // frames of 20 ms at 48 kHz (offsets 1920 and 960), Opus on 111.
 var chromium = []byte{
-	0x80 | 111, 1920 >> 6, (1920<<2)&0xff | 0, 3, // 3 bytes, 40 ms before
-	0x80 | 111, 960 >> 6, (960<<2)&0xff | 0, 2, // 2 bytes, 20 ms before
+	0x80 | 111, 1920 >> 6, (1920 << 2) & 0xff, 3, // 3 bytes (length's high bits 0), 40 ms before
+	0x80 | 111, 960 >> 6, (960 << 2) & 0xff, 2, // 2 bytes, 20 ms before
 	111,
 	0xa1, 0xa2, 0xa3,
 	0xb1, 0xb2,
