@@ -28,6 +28,18 @@ func (s *SFU) listen() error {
 	se.SetNet(n)
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetIncludeLoopbackCandidate(true)
+	// The SFU controls ICE on the down connections, and a browser that has
+	// no camera permission (yet) offers only mDNS names, which a server
+	// cannot resolve: its address is learnt from its own checks
+	// (peer-reflexive), as it is for every client behind NAT. pion waits
+	// 1 s (srflx 0.5 s) before nominating such a pair, in case a better one
+	// comes: the SFU has one address per IP family and nothing better will
+	// come, so a joining delegate's first picture waited for it (the down
+	// connection came up ~450 ms after the answer; the up one, where the
+	// browser nominates, in ~40 ms). Relayed pairs keep pion's 2 s, so a
+	// direct path found meanwhile still wins over TURN.
+	se.SetPrflxAcceptanceMinWait(0)
+	se.SetSrflxAcceptanceMinWait(0)
 
 	allowed := map[string]bool{}
 	var types []webrtc.NetworkType
