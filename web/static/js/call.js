@@ -87,12 +87,14 @@ export class Call {
 				// subscriptions included.
 				this.closePCs();
 				this.wanted.clear();
-				if (data.grant?.publish && this.mode !== 'none') await this.publish();
 			}
+			// Subscriptions first: the floor's picture comes down (from the
+			// SFU's cached key frame) while our own camera is still opening.
 			if (data.grant?.subscribe !== false) {
 				this.want('floor', this.floorQuality);
 				for (const tr of data.tracks ?? []) this.onPublished(tr);
 			}
+			if (!data.resumed && data.grant?.publish && this.mode !== 'none') await this.publish();
 			break;
 		case 'track_published':
 			if (data.track) this.tracks.set(data.track.track_id, data.track);

@@ -39,6 +39,26 @@ export async function setActiveLayers(sender, active) {
 	if (changed) await sender.setParameters(params);
 }
 
+/** whether warmUp ran in this page */
+let warmed = false;
+
+/**
+ * warmUp readies the browser's WebRTC machinery (its threads, the
+ * audio and video pipelines of a received track) while the person is still
+ * choosing how to join: the first connection of a page otherwise answered
+ * the SFU's first offer a few hundred ms late, and the floor's first frame
+ * waited for it. A throwaway connection, offered locally and closed; it
+ * sends nothing to anyone.
+ */
+export function warmUp() {
+	if (warmed || typeof RTCPeerConnection !== 'function') return;
+	warmed = true;
+	const pc = new RTCPeerConnection();
+	pc.addTransceiver('audio', { direction: 'recvonly' });
+	pc.addTransceiver('video', { direction: 'recvonly' });
+	pc.createOffer().then((o) => pc.setLocalDescription(o)).catch(() => {}).finally(() => setTimeout(() => pc.close(), 2000));
+}
+
 /**
  * openCamera asks for the hall's camera and microphone at 720p.
  * @param {{video?: boolean|MediaTrackConstraints, audio?: boolean|MediaTrackConstraints}} [c]

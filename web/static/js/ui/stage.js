@@ -5,7 +5,7 @@
 // never interrupts a picture.
 
 import { Call } from '../call.js';
-import { StatsSampler } from '../rtc.js';
+import { StatsSampler, warmUp } from '../rtc.js';
 import { publishModeOf, saveJoinMode, savedJoinMode } from '../joinmode.js';
 import { t } from '../i18n.js';
 import { h, replace } from './dom.js';
@@ -205,6 +205,7 @@ export function createStage(o) {
 			/** @type {import('../joinmode.js').JoinMode[]} */
 			const modes = hallHere ? ['camera', 'mic', 'listen', 'hall'] : ['camera', 'mic', 'listen'];
 			const pick = saved && modes.includes(saved) ? saved : 'camera';
+			warmUp();
 			replace(controls, h('fieldset', { class: 'join-panel', id: 'join-panel' },
 				h('legend', {}, t('room.joinHow')),
 				modes.map((m) => h('label', { class: 'check' },
