@@ -61,7 +61,9 @@ func (p *Participant) downConn() error {
 		}
 	})
 	if fast != nil {
-		fast.rx = newFastReceiver(p, bwe)
+		if p.s.cfg.FastRTCP {
+			fast.rx = newFastReceiver(p, bwe)
+		}
 		p.writer.fast = fast
 		go p.sendReports(pc)
 	}

@@ -126,6 +126,9 @@ type Config struct {
 	//   - PionWrites is CAU_RTC_PION_WRITES: send media through pion's
 	//     interceptors and SRTP session instead of the SFU's fast write
 	//     path. Default false; true is for comparing (docs/performance.md).
+	//   - FastRTCP is CAU_RTC_FAST_RTCP: read subscribers' RTCP on the media
+	//     socket's read loop. Default false: it regressed the weak-link
+	//     estimate (docs/performance.md).
 	//   - TCPPort is CAU_RTC_TCP_PORT, the ICE-TCP port for halls behind
 	//     strict firewalls; -1 disables it. Default 8443.
 	//   - ListenIPs is CAU_RTC_IPS, comma-separated addresses media binds to
@@ -486,6 +489,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.RTC.NoBatchIO = !batchIO
 	boolean("CAU_RTC_FANOUT_PASS", &c.RTC.FanoutPass)
 	boolean("CAU_RTC_PION_WRITES", &c.RTC.PionWrites)
+	boolean("CAU_RTC_FAST_RTCP", &c.RTC.FastRTCP)
 	list("CAU_RTC_IPS", &c.RTC.ListenIPs)
 	list("CAU_RTC_NAT_IPS", &c.RTC.NAT1To1IPs)
 	var iceURLs []string
