@@ -43,6 +43,11 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 		{map[string]string{"CAU_RUN_WORKER": "maybe"}, "CAU_RUN_WORKER"},
 		{map[string]string{"CAU_RTC_BATCH_IO": "sometimes"}, "CAU_RTC_BATCH_IO"},
 		{map[string]string{"CAU_RTC_FANOUT_PASS": "sometimes"}, "CAU_RTC_FANOUT_PASS"},
+		{map[string]string{"CAU_RTC_FAST_RTCP": "sometimes"}, "CAU_RTC_FAST_RTCP"},
+		// A parent needs a node of a cluster, a name, and another node.
+		{map[string]string{"CAU_NODE_PARENT": "district-1"}, "CAU_NODE_PARENT"},
+		{map[string]string{"CAU_NODE_ID": "commune-1", "CAU_NODE_PARENT": "district 1!"}, "CAU_NODE_PARENT"},
+		{map[string]string{"CAU_NODE_ID": "commune-1", "CAU_NODE_PARENT": "commune-1"}, "CAU_NODE_PARENT"},
 		{map[string]string{"CAU_RECORDING_RETENTION_DAYS": "0"}, "CAU_RECORDING_RETENTION_DAYS"},
 		{map[string]string{"CAU_RECORDING_RETENTION_DAYS": "5y"}, "CAU_RECORDING_RETENTION_DAYS"},
 		{map[string]string{"CAU_ENV": "production", "CAU_ACCESS_KEY_FILE": "/nonexistent/a.pem"}, "CAU_ACCESS_KEY_FILE"},

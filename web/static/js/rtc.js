@@ -14,8 +14,8 @@ export const simulcastLayers = /** @type {RTCRtpEncodingParameters[]} */ ([
 
 /** @typedef {'high'|'medium'|'low'|'off'} Quality */
 
-/** @type {Record<string, Quality>} the quality the SFU names each simulcast rid's layer by */
-const ridQuality = { q: 'low', h: 'medium', f: 'high' };
+/** @type {Record<string, Quality>} the quality the SFU names each simulcast rid's layer by (lowest first) */
+const ridQuality = Object.fromEntries(simulcastLayers.map((l, i) => [l.rid, /** @type {Quality[]} */ (['low', 'medium', 'high'])[i]]));
 
 /**
  * setActiveLayers turns a simulcast sender's encodings on and off as the SFU
