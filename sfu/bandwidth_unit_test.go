@@ -118,3 +118,60 @@ func TestProbeTarget(t *testing.T) {
 		})
 	}
 }
+
+func TestProbeCapAfterFailure(t *testing.T) {
+	const s = int64(time.Second)
+	failed := func() prober {
+		// A probe failed at 450 kbit/s on a 3 % line at t = 10 s.
+		return prober{failedRate: 450_000, failedAt: 10 * s, lossyBackoff: true, next: 14 * s}
+	}
+	cases := []struct {
+		name      string
+		proven    int
+		target    int
+		at        int64
+		wantCap   int
+		wantStart bool
+	}{
+		{"under the cap: as asked", 0, 300_000, 12 * s, 300_000, true},
+		{"over it: held at 80 % of the failed rate", 0, 900_000, 12 * s, 360_000, true},
+		{"the cap already proven: no probe", 360_000, 900_000, 12 * s, 360_000, false},
+		{"forgotten after failedRateMemory", 360_000, 900_000, 10*s + int64(failedRateMemory), 900_000, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			pr := failed()
+			pr.proven = c.proven
+			got, ok := pr.probeCap(c.target, c.at)
+			if got != c.wantCap || ok != c.wantStart {
+				t.Errorf("probeCap(%d) = %d, %v; want %d, %v", c.target, got, ok, c.wantCap, c.wantStart)
+			}
+		})
+	}
+
+	t.Run("the lossy line's loss stays: cap and backoff stay", func(t *testing.T) {
+		pr := failed()
+		pr.lineRecovered(0.015, 12*s) // a 3 % line between its losses
+		if !pr.lossyBackoff || pr.failedRate != 450_000 || pr.next != 14*s {
+			t.Errorf("after 1.5 %% loss: backoff %v, failed rate %d, next %d; want all kept", pr.lossyBackoff, pr.failedRate, pr.next)
+		}
+	})
+	t.Run("too soon after the failure: kept", func(t *testing.T) {
+		pr := failed()
+		pr.lineRecovered(0, 10*s+int64(probeMinBackoff)/2)
+		if !pr.lossyBackoff || pr.failedRate == 0 {
+			t.Error("recovered half a backoff after the failure")
+		}
+	})
+	t.Run("the loss gone: the line is new, probe at once and uncapped", func(t *testing.T) {
+		pr := failed()
+		pr.proven = 360_000
+		pr.lineRecovered(0.002, 12*s)
+		if pr.lossyBackoff || pr.next != 12*s {
+			t.Errorf("backoff %v, next %d; want ended at 12 s", pr.lossyBackoff, pr.next)
+		}
+		if got, ok := pr.probeCap(900_000, 12*s); got != 900_000 || !ok {
+			t.Errorf("probeCap after recovery = %d, %v; want 900000, true", got, ok)
+		}
+	})
+}

@@ -230,12 +230,7 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 		pr.streak = 0 // what the last probes proved is gone
 	}
 	lossy := max(sig.loss, p.lineLoss) >= gccHoldLoss
-	if pr.lossyBackoff && max(sig.loss, p.lineLoss) < gccHoldLoss/2 && now-pr.failedAt >= int64(probeMinBackoff) {
-		// The line recovered (well below its loss of before: a 3 % line
-		// dips under 2 % between losses, and probing at once then failed
-		// again and collapsed GCC's estimate).
-		pr.next, pr.lossyBackoff = now, false
-	}
+	pr.lineRecovered(max(sig.loss, p.lineLoss), now)
 	if d == nil || now < pr.next || d.bound.Load() == nil || !p.estimateTested() || sig.queueing || sig.loss > lossyLink {
 		// Not before feedback has had feedbackSettle on the connection:
 		// a probe started before the subscriber's connection was up had
@@ -253,16 +248,10 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 	// kbit/s line that GCC still put at 1.1 Mbit/s collapsed its estimate
 	// to 66 kbit/s).
 	target := probeTarget(usage, need, est, pr.proven, pr.streak, lossy || !pr.known)
-	if pr.failedRate > 0 && now-pr.failedAt < int64(failedRateMemory) {
-		// Not again to where a probe failed lately (see failedRateMemory),
-		// nor again to a cap already proven: padding on and on up to it
-		// kept the line's queue full.
-		if cap := int(float64(pr.failedRate) * failedRateShare); target >= cap {
-			if pr.proven >= cap {
-				return false
-			}
-			target = cap
-		}
+	// Not again to where a probe failed lately (see failedRateMemory).
+	target, ok := pr.probeCap(target, now)
+	if !ok {
+		return false
 	}
 	pad := target - usage
 	if pad <= 0 {
@@ -289,6 +278,35 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 		p.pad(d, pad, pr.stop)
 	}()
 	return false
+}
+
+// lineRecovered ends a lossy line's backoff, and forgets the rates probes
+// failed at on it, once the line's loss (the higher of GCC's reading and
+// lineLoss) is well below what it was: a 3 % line dips under 2 % between
+// losses, and probing at once then failed again and collapsed GCC's
+// estimate, but lineLoss stays above 1 % on it. The failed rate was the
+// lossy line's: kept for failedRateMemory after the line was lifted to
+// 50 Mbit/s, it capped probes under the medium layer and the floor stayed
+// on low for 12 s (TestWeakLinkKeepsAudioAndAdaptsLayers, once in CI).
+func (pr *prober) lineRecovered(loss float64, now int64) {
+	if pr.lossyBackoff && loss < gccHoldLoss/2 && now-pr.failedAt >= int64(probeMinBackoff) {
+		pr.next, pr.lossyBackoff, pr.failedRate = now, false, 0
+	}
+}
+
+// probeCap holds target under failedRateShare of the rate a probe failed
+// at within failedRateMemory; ok is false when no probe should start (the
+// cap is already proven: padding on and on up to it kept the line's queue
+// full).
+func (pr *prober) probeCap(target int, now int64) (capped int, ok bool) {
+	if pr.failedRate == 0 || now-pr.failedAt >= int64(failedRateMemory) {
+		return target, true
+	}
+	limit := int(float64(pr.failedRate) * failedRateShare)
+	if target < limit {
+		return target, true
+	}
+	return limit, pr.proven < limit
 }
 
 func (p *Participant) stopProbe() {
