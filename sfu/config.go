@@ -86,7 +86,9 @@ type Config struct {
 	// PauseAfter is how long a simulcast layer above the lowest that no
 	// subscriber, recorder or relay wants keeps flowing before its
 	// publisher is told to stop sending it (pause.go); a floor that moves
-	// back and forth within it does not pause and resume. Default 3s.
+	// back and forth within it does not pause and resume. Default 3s;
+	// negative turns pausing off: no "layers" message, every layer flows
+	// (an off switch should pausing misbehave in the field, and for comparing).
 	PauseAfter time.Duration
 	// SpeakerInterval is how often the active speaker list is recomputed. Default 300ms.
 	SpeakerInterval time.Duration
@@ -185,7 +187,7 @@ func (c Config) Validate() error {
 			errs = append(errs, errors.New("ICEServers: a TURN server has either a shared secret or a static username, not both"))
 		}
 	}
-	if c.ReconnectGrace < 0 || c.TURNCredentialTTL < 0 || c.StatsInterval < 0 || c.PLIInterval < 0 || c.AllocInterval < 0 || c.SpeakerInterval < 0 || c.PauseAfter < 0 {
+	if c.ReconnectGrace < 0 || c.TURNCredentialTTL < 0 || c.StatsInterval < 0 || c.PLIInterval < 0 || c.AllocInterval < 0 || c.SpeakerInterval < 0 {
 		errs = append(errs, errors.New("durations must not be negative"))
 	}
 	if c.InitialBitrate < 0 || c.MaxBitrate < 0 || c.MaxParticipants < 0 {

@@ -90,7 +90,7 @@
 // are paused at the publisher (pause.go, LiveKit's dynacast): what each
 // subscriber's plan would give with every layer flowing, the recording's
 // best layer of the floor and each relay's (TapLayer) are wanted; a layer
-// above the lowest unwanted for Config.PauseAfter (3 s) is paused by a
+// above the lowest unwanted for Config.PauseAfter (3 s; negative: never) is paused by a
 // "layers" message, resumed at once when wanted again, and given to
 // subscribers from its first key frame (a layer that flows meanwhile: the
 // floor moving to a hall whose high layer is paused goes out on low at

@@ -23,7 +23,10 @@ import (
 // its low layer at once, then high). The lowest layer is never paused:
 // thumbnails and floor switches start from it without a round trip. A
 // participant without a signaling socket (a WHIP encoder) is never told
-// and keeps sending everything; a relayed track is one stream.
+// and keeps sending everything; a relayed track is one stream. A negative
+// Config.PauseAfter (CAU_RTC_PAUSE_AFTER=0) turns pausing off: no layer
+// is paused, so no "layers" message is sent and a publisher keeps
+// sending every layer, as its peer connection started.
 
 // Layer states: what the publisher was last told of a simulcast layer.
 const (
@@ -162,6 +165,9 @@ func (t *upTrack) updatePauses(now int64, after time.Duration, pliInterval time.
 // or resumes the room's layers accordingly; on each allocation tick,
 // after the subscribers' allocations marked theirs.
 func (r *room) updatePauses() {
+	if r.s.cfg.PauseAfter < 0 {
+		return // pausing is off for the process: no layer was ever paused
+	}
 	r.mu.Lock()
 	ts := make([]*upTrack, 0, len(r.tracks))
 	for _, t := range r.tracks {

@@ -238,3 +238,52 @@ func TestPauseKeepsForwardedLayers(t *testing.T) {
 		}
 	}
 }
+
+// With pausing off (Config.PauseAfter negative, CAU_RTC_PAUSE_AFTER=0)
+// nobody is told to stop a layer: a thumbnail's medium and high, and the
+// floor's medium, which TestPauseUnwantedLayers sees paused within
+// pauseAfter, keep flowing.
+func TestPauseOff(t *testing.T) {
+	b := setup(t, sfu.Config{InitialBitrate: 5_000_000, PauseAfter: -1})
+	const room = "meeting-pause-off"
+	spec := sfuclient.VideoSpec{Bitrates: referenceRates}
+	a := b.dial(t, room, "hall-a", sfuclient.Options{})
+	publishHall(t, a, simulcastRIDs, spec)
+	bh := b.dial(t, room, "hall-b", sfuclient.Options{})
+	publishHall(t, bh, simulcastRIDs, spec)
+	c := b.dial(t, room, "hall-c", sfuclient.Options{})
+	waitTrack(t, c, "hall-a/camera")
+	waitTrack(t, c, "hall-b/camera")
+	if err := b.s.PinFloor(room, "hall-a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Subscribe(sfu.FloorTrack, sfu.QualityHigh); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Subscribe("hall-b/camera", sfu.QualityLow); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.WaitFor(ctxT(t, 10*time.Second), sfuclient.IsType("layer", func(e sfu.LayerEvent) bool {
+		return e.TrackID == sfu.FloorTrack && e.Source == "hall-a" && e.Quality == "high"
+	})); err != nil {
+		t.Fatalf("floor never high: %v", err)
+	}
+
+	time.Sleep(2 * pauseAfter)
+	for _, id := range []sfu.TrackID{"hall-a/camera", "hall-b/camera"} {
+		if got := layerFlow(b, room, id, time.Second); got != [3]bool{true, true, true} {
+			t.Errorf("%s's layers flowing %v with pausing off, want all three", id, got)
+		}
+	}
+	for name, p := range map[string]*sfuclient.Client{"hall-a": a, "hall-b": bh} {
+		for _, ev := range p.Events() {
+			if ev.Type == "layers" {
+				t.Errorf("%s told %s with pausing off", name, ev.Data)
+			}
+		}
+	}
+	if m := gather(t, b); m["cau_sfu_layers_paused"] != 0 || m["cau_sfu_layer_resumes_total"] != 0 {
+		t.Errorf("cau_sfu_layers_paused = %v, cau_sfu_layer_resumes_total = %v, want 0 and 0",
+			m["cau_sfu_layers_paused"], m["cau_sfu_layer_resumes_total"])
+	}
+}

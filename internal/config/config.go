@@ -129,6 +129,10 @@ type Config struct {
 	//   - FastRTCP is CAU_RTC_FAST_RTCP: read subscribers' RTCP on the media
 	//     socket's read loop. Default false: it regressed the weak-link
 	//     estimate (docs/performance.md).
+	//   - PauseAfter is CAU_RTC_PAUSE_AFTER: a simulcast layer nobody has
+	//     wanted this long is paused at its publisher (the "layers"
+	//     message). Default 3s; 0 turns pausing off (every layer flows;
+	//     Load writes it as sfu's negative, sfu's zero being its default).
 	//   - TCPPort is CAU_RTC_TCP_PORT, the ICE-TCP port for halls behind
 	//     strict firewalls; -1 disables it. Default 8443.
 	//   - ListenIPs is CAU_RTC_IPS, comma-separated addresses media binds to
@@ -345,9 +349,10 @@ func Default() Config {
 		Issuer:      Issuer{Abbrev: "UBND", Name: "ỦY BAN NHÂN DÂN|TỈNH LÂM ĐỒNG", Place: "Lâm Đồng"},
 		TaskNotices: task.NoticeConfig{ReminderDays: []int{3, 1}},
 		RTC: sfu.Config{
-			UDPPort:   8443,
-			TCPPort:   8443,
-			ListenIPs: []string{"127.0.0.1", "::1"},
+			UDPPort:    8443,
+			TCPPort:    8443,
+			ListenIPs:  []string{"127.0.0.1", "::1"},
+			PauseAfter: 3 * time.Second,
 		},
 		SMTP: notify.SMTPConfig{From: "Cầu <no-reply@localhost>"},
 		Jobs: Jobs{Concurrency: 4, RunWorker: true},
@@ -490,6 +495,13 @@ func Load(getenv func(string) string) (Config, error) {
 	boolean("CAU_RTC_FANOUT_PASS", &c.RTC.FanoutPass)
 	boolean("CAU_RTC_PION_WRITES", &c.RTC.PionWrites)
 	boolean("CAU_RTC_FAST_RTCP", &c.RTC.FastRTCP)
+	dur("CAU_RTC_PAUSE_AFTER", &c.RTC.PauseAfter)
+	switch {
+	case c.RTC.PauseAfter < 0:
+		errs = append(errs, fmt.Errorf("CAU_RTC_PAUSE_AFTER: %s is negative (0 turns pausing off)", c.RTC.PauseAfter))
+	case c.RTC.PauseAfter == 0:
+		c.RTC.PauseAfter = -1 // sfu's off (its zero is the default)
+	}
 	list("CAU_RTC_IPS", &c.RTC.ListenIPs)
 	list("CAU_RTC_NAT_IPS", &c.RTC.NAT1To1IPs)
 	var iceURLs []string

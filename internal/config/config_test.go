@@ -44,6 +44,9 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 		{map[string]string{"CAU_RTC_BATCH_IO": "sometimes"}, "CAU_RTC_BATCH_IO"},
 		{map[string]string{"CAU_RTC_FANOUT_PASS": "sometimes"}, "CAU_RTC_FANOUT_PASS"},
 		{map[string]string{"CAU_RTC_FAST_RTCP": "sometimes"}, "CAU_RTC_FAST_RTCP"},
+		{map[string]string{"CAU_RTC_PAUSE_AFTER": "-1s"}, "CAU_RTC_PAUSE_AFTER"},
+		{map[string]string{"CAU_RTC_PAUSE_AFTER": "soon"}, "CAU_RTC_PAUSE_AFTER"},
+		{map[string]string{"CAU_RTC_PAUSE_AFTER": "3"}, "CAU_RTC_PAUSE_AFTER"},
 		// A parent needs a node of a cluster, a name, and another node.
 		{map[string]string{"CAU_NODE_PARENT": "district-1"}, "CAU_NODE_PARENT"},
 		{map[string]string{"CAU_NODE_ID": "commune-1", "CAU_NODE_PARENT": "district 1!"}, "CAU_NODE_PARENT"},
@@ -138,6 +141,34 @@ func TestLoadGroupsBySubsystem(t *testing.T) {
 		env := map[string]string{"CAU_TURN_SECRET": "s", name: v}
 		if _, err := Load(func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s=%s: error %v, want one naming it", name, v, err)
+		}
+	}
+}
+
+// TestLoadPauseAfter: CAU_RTC_PAUSE_AFTER reaches sfu.Config.PauseAfter,
+// its 0 as sfu's off (negative: sfu's zero is its own default, 3s).
+func TestLoadPauseAfter(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		want time.Duration
+	}{
+		{"", 3 * time.Second},
+		{"10s", 10 * time.Second},
+		{"500ms", 500 * time.Millisecond},
+		{"0", -1},
+		{"0s", -1},
+	} {
+		c, err := Load(func(k string) string {
+			if k == "CAU_RTC_PAUSE_AFTER" {
+				return tc.env
+			}
+			return ""
+		})
+		if err != nil {
+			t.Fatalf("CAU_RTC_PAUSE_AFTER=%q: %v", tc.env, err)
+		}
+		if c.RTC.PauseAfter != tc.want {
+			t.Errorf("CAU_RTC_PAUSE_AFTER=%q: PauseAfter %v, want %v", tc.env, c.RTC.PauseAfter, tc.want)
 		}
 	}
 }
