@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/cau-gov/cau/sfu/internal/gcc"
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 )
@@ -61,6 +62,9 @@ func (p *Participant) downConn() error {
 		}
 	})
 	if fast != nil {
+		if e, ok := bwe().(*gcc.SendSideBWE); ok {
+			fast.estimator(e) // records what it sends past the interceptors
+		}
 		if p.s.cfg.FastRTCP {
 			fast.rx = newFastReceiver(p, bwe)
 		}

@@ -466,28 +466,42 @@ func (d *downTrack) writePayload(b *binding, pt uint8, payload []byte, marker bo
 	h.Timestamp = ts
 	h.SSRC = b.ssrc
 	h.CSRC = nil
-	d.transportSeq(h, b)
-	if _, err := b.w.WriteRTP(h, payload); err != nil {
+	now := nanotime()
+	if !d.writeRTP(b, h, payload, now) {
 		return false
 	}
-	now := nanotime()
 	d.noteSent(len(payload), ts, now)
 	d.w.sent(len(payload)+12, now, arrival, d.sub.s.metrics)
 	return true
 }
 
+// writeRTP gives h its transport-wide sequence number and writes it
+// with payload, sent at now (nanotime): the fast way, straight to the
+// connection's fastSender, when it has one that is up (fastsend.go),
+// else through pion's interceptors. False: pion's write failed.
+func (d *downTrack) writeRTP(b *binding, h *rtp.Header, payload []byte, now int64) bool {
+	seq, twcc := d.transportSeq(h, b)
+	if f := d.w.fast; f != nil && f.send(h, payload, seq, twcc, now) {
+		return true
+	}
+	_, err := b.w.WriteRTP(h, payload)
+	return err == nil
+}
+
 // transportSeq gives h the connection's next transport-wide sequence
-// number, when the SFU writes it (b.twcc); in the writer goroutine, which
-// owns the counter for all of the subscriber's tracks.
-func (d *downTrack) transportSeq(h *rtp.Header, b *binding) {
+// number, when the SFU writes it (b.twcc), and returns it; in the writer
+// goroutine, which owns the counter for all of the subscriber's tracks.
+func (d *downTrack) transportSeq(h *rtp.Header, b *binding) (uint16, bool) {
 	h.Extension = false
 	h.Extensions = h.Extensions[:0]
 	if b.twcc == 0 {
-		return
+		return 0, false
 	}
-	binary.BigEndian.PutUint16(d.twcc[:], d.w.twcc)
+	seq := d.w.twcc
+	binary.BigEndian.PutUint16(d.twcc[:], seq)
 	d.w.twcc++
 	_ = h.SetExtension(b.twcc, d.twcc[:]) // cannot fail: one byte's worth of ID and 2 bytes
+	return seq, true
 }
 
 // noteSent counts a packet written, for stats and sender reports.
@@ -562,12 +576,12 @@ func (d *downTrack) repad(seq uint16) {
 	h.Version, h.Padding, h.Marker = 2, true, false
 	h.PayloadType, h.SequenceNumber, h.Timestamp, h.SSRC = pt, seq, d.seq.lastTs, b.ssrc
 	h.CSRC = nil
-	d.transportSeq(h, b)
 	d.onePad[0] = 1
-	_, err := b.w.WriteRTP(h, d.onePad[:])
+	now := nanotime()
+	ok := d.writeRTP(b, h, d.onePad[:], now)
 	h.Padding = false
-	if err == nil {
-		d.noteSent(len(d.onePad), d.seq.lastTs, nanotime())
+	if ok {
+		d.noteSent(len(d.onePad), d.seq.lastTs, now)
 		d.sub.s.metrics.nacksAnswered.Inc()
 	}
 }
@@ -595,11 +609,11 @@ func (d *downTrack) pad(n int) {
 		h.Version, h.Padding, h.Marker = 2, true, false
 		h.PayloadType, h.SequenceNumber, h.Timestamp, h.SSRC = pt, first+uint16(i), ts, b.ssrc
 		h.CSRC = nil
-		d.transportSeq(h, b)
-		if _, err := b.w.WriteRTP(h, d.padBuf[:]); err != nil {
+		now := nanotime()
+		if !d.writeRTP(b, h, d.padBuf[:], now) {
 			return
 		}
-		d.noteSent(len(d.padBuf), ts, nanotime())
+		d.noteSent(len(d.padBuf), ts, now)
 	}
 	h.Padding = false
 }

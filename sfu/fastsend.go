@@ -5,7 +5,9 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"github.com/cau-gov/cau/sfu/internal/gcc"
 	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
 	"github.com/pion/srtp/v3"
@@ -19,14 +21,18 @@ import (
 // UDP mux, one sendto: about half the server's CPU in the fan-out
 // scenario (docs/performance.md). Here the down track writes a header
 // that already carries its transport-wide sequence number
-// (downTrack.write), the connection's pacer (sendPacer) hands it straight
-// to GCC's sent-packet record (a ring, internal/gcc), and the innermost
-// interceptor (fastTail) encrypts it with the connection's own SRTP
+// (downTrack.writePayload) and hands it to the connection's fastSender
+// (send), past pion's interceptors: it records the packet in GCC's
+// sent-packet history (a ring, internal/gcc) under that number and the
+// writer's clock reading, encrypts it with the connection's own SRTP
 // context and puts the datagram in the media socket's batch
 // (batchsend.go) addressed to the selected candidate pair: one pass, no
 // allocation, and the fan-out leaves in one sendmmsg. Sender reports are
 // ours (senderreport.go), and so is reading the subscriber's RTCP
-// (fastrtcp.go).
+// (fastrtcp.go). What send refuses goes through pion's interceptors:
+// GCC's pacer (sendPacer) and stream writer record it, and the innermost
+// interceptor (fastTail) sends it the fast way if the route came up
+// meanwhile, else gives it to pion's SRTP session.
 //
 // Pion stays for ICE, DTLS, SDP and RTCP parsing. Packets go pion's way
 // when the fast path cannot be used: before DTLS is up (nothing is
@@ -52,12 +58,15 @@ type fastSender struct {
 	mu      sync.Mutex
 	stopped bool          // the connection is closed: no route any more
 	srtp    *srtp.Context // nil until DTLS is up and the keys are read
-	conn    *batchConn    // nil: the selected pair does not use our socket
-	to      netip.AddrPort
-	hdr     rtp.Header // EncryptRTP's scratch
-	buf     [maxDgram]byte
-	fast    atomic.Uint64 // packets sent the fast way (tests, stats)
-	other   atomic.Uint64 // packets handed to pion's path
+	// cc is the connection's estimator, which send records packets in;
+	// nil: none (send's packets are then not recorded).
+	cc    *gcc.SendSideBWE
+	conn  *batchConn // nil: the selected pair does not use our socket
+	to    netip.AddrPort
+	hdr   rtp.Header // EncryptRTP's scratch
+	buf   [maxDgram]byte
+	fast  atomic.Uint64 // packets sent the fast way (tests, stats)
+	other atomic.Uint64 // packets handed to pion's path
 }
 
 // srtpOverhead is the most SRTP adds to a packet (AEAD_AES_256_GCM's tag).
@@ -134,30 +143,72 @@ func (f *fastSender) socketFor(local string, v4 bool) *batchConn {
 	return nil
 }
 
-// write sends h and payload the fast way; false: pion's way. The header
-// is marshalled, the payload copied behind it, both encrypted in place,
-// and the datagram batched (or written, outside a pass).
+// estimator sets the connection's estimator, once it is made.
+func (f *fastSender) estimator(e *gcc.SendSideBWE) {
+	f.mu.Lock()
+	f.cc = e
+	f.mu.Unlock()
+}
+
+// send sends h and payload the fast way and records the packet in GCC's
+// history under the transport-wide sequence number seq (when twcc: h
+// carries it) as sent at now (nanotime: the writer's clock reading for
+// its batch, which leaves in one sendmmsg); false: pion's way, which
+// records it itself. The down track calls it past pion's interceptors.
+func (f *fastSender) send(h *rtp.Header, payload []byte, seq uint16, twcc bool, now int64) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out, size, ok := f.sealLocked(h, payload)
+	if !ok {
+		return false
+	}
+	if twcc && f.cc != nil {
+		f.cc.RecordSent(clockStart.Add(time.Duration(now)), seq, size)
+	}
+	f.sendLocked(out)
+	return true
+}
+
+// write sends h and payload the fast way; false: pion's way. For what
+// comes through pion's interceptors (fastTail), which recorded it.
 func (f *fastSender) write(h *rtp.Header, payload []byte) bool {
 	f.mu.Lock()
-	if f.srtp == nil || f.conn == nil {
-		f.mu.Unlock()
-		f.other.Add(1)
+	defer f.mu.Unlock()
+	out, _, ok := f.sealLocked(h, payload)
+	if !ok {
+		f.other.Add(1) // counted once: send's refusals come here too
 		return false
+	}
+	f.sendLocked(out)
+	return true
+}
+
+// sealLocked marshals the header into buf, copies the payload behind
+// it and encrypts both in place: out is the datagram, size the RTP
+// packet's (header and payload). False: the packet cannot go the fast
+// way (no keys or no route yet, or too big).
+func (f *fastSender) sealLocked(h *rtp.Header, payload []byte) (out []byte, size int, ok bool) {
+	if f.srtp == nil || f.conn == nil {
+		return nil, 0, false
 	}
 	n, err := h.MarshalTo(f.buf[:])
 	if err != nil || n+len(payload)+srtpOverhead > len(f.buf) {
-		f.mu.Unlock()
-		f.other.Add(1)
-		return false
+		return nil, 0, false
 	}
 	n += copy(f.buf[n:], payload)
-	out, err := f.srtp.EncryptRTP(f.buf[:], f.buf[:n], &f.hdr)
-	if err == nil {
+	out, err = f.srtp.EncryptRTP(f.buf[:], f.buf[:n], &f.hdr)
+	if err != nil {
+		out = nil // counted as sent and lost, as before
+	}
+	return out, n, true
+}
+
+// sendLocked batches the datagram out (or writes it, outside a pass).
+func (f *fastSender) sendLocked(out []byte) {
+	if out != nil {
 		_, _ = f.conn.WriteToAddrPort(out, f.to) // a lost datagram is a lost packet
 	}
-	f.mu.Unlock()
 	f.fast.Add(1)
-	return true
 }
 
 // fastTail is the innermost interceptor of a down connection: what GCC's

@@ -38,7 +38,7 @@ func (w *fastWire) Write([]byte) (int, error) { panic("unused") }
 // record (gcc), and one real UDP socket whose sendmmsg batches carry the
 // fan-out to a sink on loopback nobody reads (the kernel's send path is
 // paid in full; the datagrams are dropped at the sink's full buffer).
-func wireRoom(b *testing.B, n int, queued, withGCC bool, profile srtp.ProtectionProfile) (*upLayer, *atomic.Int64, func()) {
+func wireRoom(b *testing.B, n int, queued, withGCC bool, profile srtp.ProtectionProfile) (*upLayer, func() int64, func()) {
 	sc, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		b.Fatal(err)
@@ -57,8 +57,9 @@ func wireRoom(b *testing.B, n int, queued, withGCC bool, profile srtp.Protection
 		codec: webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}}}
 	l := &upLayer{track: t, index: 2, cache: newPacketCache(videoCacheSize)}
 	t.layers[2] = l
-	count := &atomic.Int64{}
+	count := &atomic.Int64{} // what went through pion's interceptors
 	var subs []*Participant
+	var fasts []*fastSender
 	var bwes []*gcc.SendSideBWE
 	for i := range n {
 		sub := &Participant{s: s, id: ParticipantID(fmt.Sprintf("hall-%d", i)), writer: newWriter(s.sendMedia())}
@@ -86,6 +87,7 @@ func wireRoom(b *testing.B, n int, queued, withGCC bool, profile srtp.Protection
 		f.mu.Unlock()
 		sub.writer.fast = f
 		subs = append(subs, sub)
+		fasts = append(fasts, f)
 		ssrc := uint32(1000 + i)
 		pacer := newSendPacer()
 		tail := (&fastTail{f: f}).BindLocalStream(nil, nil)
@@ -95,6 +97,7 @@ func wireRoom(b *testing.B, n int, queued, withGCC bool, profile srtp.Protection
 				b.Fatal(err)
 			}
 			bwes = append(bwes, bwe)
+			f.estimator(bwe)
 			bwe.AddStream(&interceptor.StreamInfo{SSRC: ssrc, RTPHeaderExtensions: []interceptor.RTPHeaderExtension{{URI: sdp.TransportCCURI, ID: 3}}}, tail)
 		} else {
 			pacer.AddStream(ssrc, tail)
@@ -106,7 +109,16 @@ func wireRoom(b *testing.B, n int, queued, withGCC bool, profile srtp.Protection
 		d.target.Store(l)
 		d.cur.Store(l)
 	}
-	return l, count, func() {
+	// Packets written: past the interceptors (fastSender.send) or
+	// through them.
+	written := func() int64 {
+		k := count.Load()
+		for _, f := range fasts {
+			k += int64(f.fast.Load())
+		}
+		return k
+	}
+	return l, written, func() {
 		for _, s := range subs {
 			s.writer.close()
 		}
@@ -151,8 +163,9 @@ func BenchmarkFastWrite(b *testing.B) {
 	}
 }
 
-// benchIngest feeds b.N packets to l and reports per forward.
-func benchIngest(b *testing.B, l *upLayer, w *atomic.Int64, n int) {
+// benchIngest feeds b.N packets to l and reports per forward; written
+// counts the packets written to the subscribers.
+func benchIngest(b *testing.B, l *upLayer, written func() int64, n int) {
 	raw := benchPacket(b)
 	m := l.track.owner.s.metrics
 	var seq uint16
@@ -160,7 +173,7 @@ func benchIngest(b *testing.B, l *upLayer, w *atomic.Int64, n int) {
 	run := func(total int) {
 		for left := total; left > 0; left -= batch {
 			k := min(batch, left)
-			before := w.Load()
+			before := written()
 			for range k {
 				p := newPacket()
 				p.n = copy(p.buf[:], raw)
@@ -168,7 +181,7 @@ func benchIngest(b *testing.B, l *upLayer, w *atomic.Int64, n int) {
 				seq++
 				l.ingest(p, m)
 			}
-			waitWritten(b, w, before+int64(k*n))
+			waitWritten(b, written, before+int64(k*n))
 		}
 	}
 	run(2048)

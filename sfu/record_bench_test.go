@@ -56,7 +56,7 @@ func benchRecord(b *testing.B, n int, record bool) {
 				i++
 				l.ingest(p, m)
 			}
-			waitWritten(b, w, before+int64(k*n))
+			waitWritten(b, w.Load, before+int64(k*n))
 			if rec != nil {
 				for rec.p.writer.pending.Load() > 0 {
 					runtime.Gosched()

@@ -17,7 +17,9 @@
 //     recording a send is a store, and matching feedback an index;
 //   - the stream writer reads the transport sequence number from the
 //     header extension and passes no attributes map (pion made one per
-//     packet when given none);
+//     packet when given none); a writer that sends past it records its
+//     packets with RecordSent, its own sequence number and departure
+//     time (one clock reading per batch, not a time.Now per packet);
 //   - one feedback's acknowledgments are appended to one slice;
 //   - RFC 8888 feedback is not read and the RTP sequence number is not
 //     recorded without the transport-wide extension: Cầu does not

@@ -65,11 +65,18 @@ func (f *FeedbackAdapter) OnSent(ts time.Time, header *rtp.Header, size int, ext
 	}
 	size += header.MarshalSize()
 
-	f.lock.Lock()
-	f.history.add(tccExt.TransportSequence, size, ts)
-	f.lock.Unlock()
+	f.OnSentSeq(ts, tccExt.TransportSequence, size)
 
 	return nil
+}
+
+// OnSentSeq records a packet of size bytes (header and payload) sent at
+// ts under transport-wide sequence number seq: OnSent for a writer that
+// knows the number it wrote, without parsing the header again.
+func (f *FeedbackAdapter) OnSentSeq(ts time.Time, seq uint16, size int) {
+	f.lock.Lock()
+	f.history.add(seq, size, ts)
+	f.lock.Unlock()
 }
 
 // unpackRunLengthChunk reads at most maxStatuses packet statuses from the

@@ -175,6 +175,16 @@ func (e *SendSideBWE) AddStream(info *interceptor.StreamInfo, writer interceptor
 	return e.pacer
 }
 
+// RecordSent records a packet of size bytes (header and payload) sent
+// at departure under transport-wide sequence number seq, for a writer
+// that sends without the stream writer AddStream returns (the SFU's fast
+// write path, which also knows the number it wrote and the time its
+// batch leaves). A packet is recorded once: either here or by that
+// writer.
+func (e *SendSideBWE) RecordSent(departure time.Time, seq uint16, size int) {
+	e.feedbackAdapter.OnSentSeq(departure, seq, size)
+}
+
 // WriteRTCP adds some RTCP feedback to the bandwidth estimator.
 //
 //nolint:cyclop
