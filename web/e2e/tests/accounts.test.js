@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../lib/server.js';
 import { openBrowser, shoot } from '../lib/browser.js';
+import { fromUserMenu } from '../lib/header.js';
 import { signIn } from '../lib/api.js';
 import { axeCheck } from '../lib/axe.js';
 
@@ -74,7 +75,7 @@ test('the header leads to the change-password screen; a wrong current password i
 		await page.fill('#password', password);
 		await page.click('form.login button[type=submit]');
 		await page.waitForURL(/\/meetings$/);
-		await page.click('header a[href="/password"]');
+		await fromUserMenu(page, '#user-password');
 		await page.waitForURL(/\/password$/);
 		assert.equal(await page.isVisible('#password-forced'), false, 'no temporary-password notice');
 		await page.fill('#old-password', 'sai-mật-khẩu');

@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../lib/server.js';
 import { openBrowser, shoot, sizes } from '../lib/browser.js';
+import { fromUserMenu } from '../lib/header.js';
 
 /** @type {import('../lib/server.js').CauServer} */
 let server;
@@ -105,14 +106,14 @@ test('English is selectable and persists across a reload', async () => {
 	try {
 		const { page } = b;
 		await login(page, 'chutri').catch(async () => { await page.waitForURL(/\/meetings$|\/$/); });
-		await page.click('header button[lang=en]');
+		await fromUserMenu(page, '[lang=en]');
 		await page.waitForFunction(() => document.documentElement.lang === 'en');
 		assert.equal(await page.textContent('header nav a[href="/meetings"]'), 'My meetings');
 		await page.reload();
 		await page.waitForSelector('header nav a[href="/meetings"]');
 		assert.equal(await page.textContent('header nav a[href="/meetings"]'), 'My meetings');
 		assert.match(await page.textContent('header .who') ?? '', /Chair/);
-		await page.click('header button[lang=vi]');
+		await fromUserMenu(page, '[lang=vi]');
 		await page.waitForFunction(() => document.documentElement.lang === 'vi');
 		assert.equal(await page.textContent('header nav a[href="/meetings"]'), 'Cuộc họp của tôi');
 	} finally {

@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { startServer } from '../lib/server.js';
 import { openBrowser, shoot, sizes } from '../lib/browser.js';
+import { fromUserMenu } from '../lib/header.js';
 import { signIn } from '../lib/api.js';
 
 const run = promisify(execFile);
@@ -290,11 +291,11 @@ test('tasks: the unit reports progress and asks for time, the assigner decides; 
 		const file = await download.path();
 		assert.equal((await readFile(file)).subarray(0, 2).toString(), 'PK');
 
-		// English is one click away on the new screens too.
-		await chair.page.click('header button[lang=en]');
+		// English is two clicks away (the user menu) on the new screens too.
+		await fromUserMenu(chair.page, '[lang=en]');
 		await chair.page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Task tracking');
 		assert.match(await chair.page.textContent('#dash-totals') ?? '', /In progress, overdue/);
-		await chair.page.click('header button[lang=vi]');
+		await fromUserMenu(chair.page, '[lang=vi]');
 		await chair.page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Theo dõi nhiệm vụ');
 
 		// Drill-down with the keyboard: the first overdue bar lists that unit's overdue tasks.

@@ -10,6 +10,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startServer } from '../lib/server.js';
 import { openBrowser, shoot, sizes } from '../lib/browser.js';
+import { fromUserMenu } from '../lib/header.js';
 import { signIn } from '../lib/api.js';
 import { tinyPDF } from '../lib/pdf.js';
 
@@ -196,7 +197,7 @@ test('a user of a concerned unit opens the e-mail link and reads the notice, not
 				}, s.id);
 				assert.equal(res, 404);
 				// English.
-				await unit.page.click('header button[lang=en]');
+				await fromUserMenu(unit.page, '[lang=en]');
 				await unit.page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Conclusion notice');
 				assert.match(await unit.page.textContent('main') ?? '', /Conclusions concerning your unit/);
 			}
@@ -268,7 +269,7 @@ test('search from the header: "ke hoach" finds "Kế hoạch …", grouped by ki
 		await b.page.waitForSelector('#search-error');
 		assert.match(await b.page.textContent('#search-error') ?? '', /từ 2 đến 200 ký tự/);
 		// English.
-		await b.page.click('header button[lang=en]');
+		await fromUserMenu(b.page, '[lang=en]');
 		await b.page.waitForFunction(() => document.querySelector('#search-q')?.getAttribute('placeholder') === 'Search meetings, documents, tasks…');
 		assert.deepEqual(b.problems.filter((p) => !/\b422\b/.test(p)), [], 'page errors');
 	} finally {

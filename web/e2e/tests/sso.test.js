@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { startServer, freePort } from '../lib/server.js';
 import { startOP } from '../lib/oidc.js';
 import { openBrowser, shoot } from '../lib/browser.js';
+import { fromUserMenu } from '../lib/header.js';
 import { axeCheck } from '../lib/axe.js';
 
 /** @type {import('../lib/server.js').CauServer} */
@@ -95,7 +96,7 @@ test('the province account signs in through the provider page and lands on the w
 		// Sign out: Cầu's session ends, the provider's end_session_endpoint
 		// is visited with the ID token and sends the browser back to /login.
 		const ended = page.waitForRequest((r) => r.url().startsWith(op.issuer + '/end_session') && r.url().includes('id_token_hint='));
-		await page.click('header button:has-text("Đăng xuất")');
+		await fromUserMenu(page, '#user-signout');
 		await ended;
 		await page.waitForURL(server.url + '/login');
 		await page.goto(server.url + '/tasks');
@@ -116,8 +117,9 @@ test('without local passwords: no change-password link or page, and the call is 
 		await providerLogin(page, 'chutri');
 		await page.waitForURL(server.url + '/meetings');
 		await page.waitForSelector('header .who');
-		await page.waitForSelector('header button:has-text("Đăng xuất")');
-		assert.equal(await page.locator('header a[href="/password"]').count(), 0, 'no change-password link');
+		await page.click('#user-menu-button');
+		await page.waitForSelector('#user-signout');
+		assert.equal(await page.locator('#user-password').count(), 0, 'no change-password item in the user menu');
 		await page.goto(server.url + '/password');
 		await page.waitForSelector('#password-off');
 		assert.match(await page.textContent('#password-off') ?? '', /tài khoản tỉnh/);

@@ -1,5 +1,5 @@
-// The shell: header, language switch, connection banner, and a router on
-// location.pathname (the server answers index.html for client routes).
+// The shell: header (its user menu: usermenu.js), connection banner, and a
+// router on location.pathname (the server answers index.html for client routes).
 
 import { Api, errorMessage } from '../api.js';
 import { t, lang, setLang, onLangChange, formatTime } from '../i18n.js';
@@ -23,6 +23,7 @@ import { adminUsersScreen, adminUserScreen } from './adminusers.js';
 import { adminImportScreen } from './adminimport.js';
 import { adminAuditScreen } from './adminaudit.js';
 import { bell } from './bell.js';
+import { userMenu } from './usermenu.js';
 import { watchIdle } from './idle.js';
 import { reauth } from './reauth.js';
 
@@ -104,6 +105,14 @@ export function start(root) {
 	};
 
 	const notices = bell(ctx, assets() + 'img/bell.svg');
+	const account = userMenu({
+		password: () => ctx.go('/password'),
+		async signOut() {
+			const end = await api.logout();
+			// After a single sign-on, sign out at the province's provider too; it sends the browser back to /login.
+			if (end) location.assign(end); else ctx.go('/login', true);
+		},
+	});
 	// Local passwords (CAU_LOCAL_PASSWORDS): when the province account is
 	// the only way in, there is no Cầu password to change, so no link to it.
 	let localPasswords = false;
@@ -123,6 +132,9 @@ export function start(root) {
 		const u = api.user;
 		// Leaders (chairs), secretaries, admins and observers follow every task.
 		const leader = u?.roles.some((r) => ['chair', 'secretary', 'admin', 'observer'].includes(r));
+		// The user menu is taken out and put back: whatever of it had the
+		// focus (its button after a language switch) keeps it.
+		const focused = account.el.contains(document.activeElement) ? document.activeElement?.id : '';
 		replace(header,
 			h('a', { class: 'brand', href: '/', onclick: ctx.link('/') },
 				h('img', { src: assets() + 'img/logo.svg', alt: '', width: 32, height: 32 }), h('span', {}, t('app.name'))),
@@ -135,15 +147,11 @@ export function start(root) {
 			h('div', { class: 'spacer' }),
 			u && searchBox(ctx),
 			u && notices.el,
-			u && h('span', { class: 'who', title: u.full_name }, u.full_name, h('span', { class: 'who-role' }, ' · ', u.roles.map((r) => t('role.' + r)).join(', '))),
-			h('button', { type: 'button', class: 'link', lang: lang() === 'vi' ? 'en' : 'vi', onclick: () => setLang(lang() === 'vi' ? 'en' : 'vi') }, t('lang.switch')),
-			u && localPasswords && h('a', { class: 'link', href: '/password', onclick: ctx.link('/password') }, t('nav.password')),
-			u && h('button', { type: 'button', class: 'secondary', onclick: async () => {
-				const end = await api.logout();
-				// After a single sign-on, sign out at the province's provider too; it sends the browser back to /login.
-				if (end) location.assign(end); else ctx.go('/login', true);
-			} }, t('nav.logout')),
+			// Signed in, the language switch is in the user menu.
+			u ? account.el : h('button', { type: 'button', class: 'link', lang: lang() === 'vi' ? 'en' : 'vi', onclick: () => setLang(lang() === 'vi' ? 'en' : 'vi') }, t('lang.switch')),
 		);
+		if (u) account.draw(u, localPasswords); else account.close();
+		if (focused) document.getElementById(focused)?.focus();
 	}
 
 	/**
