@@ -1,0 +1,226 @@
+package loadtest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/cau-gov/cau/internal/roomtoken"
+	"github.com/cau-gov/cau/sfu"
+	"github.com/cau-gov/cau/sfu/sfuclient"
+)
+
+// hall is one synthetic hall.
+type hall struct {
+	id        string
+	index     int        // join order, from 0
+	node      int        // index in Options.Nodes (0 on one node)
+	link      *ShapedNet // the hall's downlink when it is weak, else nil
+	client    *sfuclient.Client
+	video     *sfuclient.Publication
+	audio     *sfuclient.Publication
+	speak     atomic.Bool
+	sent      SendCounters
+	join      time.Duration
+	floorAt   time.Time // subscribed to the floor
+	joinStart time.Time // started joining (before the signaling socket)
+
+	mu   sync.Mutex
+	recv []*RecvStats
+}
+
+func (h *hall) onTrack(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	s := NewRecvStats(tr.Kind())
+	s.Track = tr.ID()
+	s.Floor = tr.ID() == string(sfu.FloorTrack)
+	h.mu.Lock()
+	h.recv = append(h.recv, s)
+	h.mu.Unlock()
+	s.Consume(tr)
+}
+
+func (h *hall) stats() []*RecvStats {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]*RecvStats(nil), h.recv...)
+}
+
+// start joins, publishes and subscribes one hall.
+func (h *hall) start(ctx context.Context, o Options, wsURL string, unmuted bool, wg *sync.WaitGroup) error {
+	perms := []string{roomtoken.PermPublish, roomtoken.PermSubscribe}
+	tok, err := o.Signer.Sign(roomtoken.Claims{Room: o.Room, Identity: h.id, Name: "Điểm cầu " + h.id, Kind: string(sfu.KindHall), Perms: perms}, time.Hour)
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	h.joinStart = t0
+	jctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	co := sfuclient.Options{URL: wsURL, Token: tok, OnTrack: h.onTrack, Logger: o.Logger}
+	if h.link != nil {
+		// pion gathers through the shaped Net; keep it on loopback, as
+		// the client does by default without a Net of its own.
+		co.Net, co.IPFilter = h.link, func(ip net.IP) bool { return ip.IsLoopback() }
+	}
+	h.client, err = sfuclient.Dial(jctx, co)
+	if err != nil {
+		return fmt.Errorf("join: %w", err)
+	}
+	if h.video, err = h.client.PublishVideo(jctx, sfu.SourceCamera, webrtc.MimeTypeVP8, "q", "h", "f"); err != nil {
+		return fmt.Errorf("publish video: %w", err)
+	}
+	if unmuted {
+		if h.audio, err = h.client.PublishAudio(jctx); err != nil {
+			return fmt.Errorf("publish audio: %w", err)
+		}
+	}
+	h.join = time.Since(t0)
+	h.floorAt = time.Now()
+	if err := h.client.Subscribe(sfu.FloorTrack, sfu.QualityHigh); err != nil {
+		return fmt.Errorf("subscribe floor: %w", err)
+	}
+	for i, l := range ReferenceLayers2() {
+		wg.Add(1)
+		go func(i int, l Layer) {
+			defer wg.Done()
+			h.pumpVideo(ctx, i, l)
+		}(i, l)
+	}
+	if h.audio != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h.pumpAudio(ctx)
+		}()
+	}
+	return nil
+}
+
+// pictureExpected is when the hall could first expect a floor picture,
+// what a hall operator sees as "join to first frame": when it started
+// joining if another hall held the floor then, else when a floor (another
+// hall) first existed after that. Zero if it never had one.
+func (h *hall) pictureExpected() time.Time {
+	if h.floorAt.IsZero() {
+		return time.Time{}
+	}
+	if f := h.client.Joined().Floor; f != "" && string(f) != h.id {
+		return h.joinStart
+	}
+	for _, ev := range h.client.Events() {
+		if ev.Type != "floor" {
+			continue
+		}
+		var f sfu.FloorEvent
+		if json.Unmarshal(ev.Data, &f) != nil || f.Identity == "" || string(f.Identity) == h.id {
+			continue
+		}
+		if ev.At.After(h.joinStart) {
+			return ev.At
+		}
+		return h.joinStart
+	}
+	return time.Time{}
+}
+
+// ReferenceLayers2 are ReferenceLayers lowest first, the order the
+// simulcast publication's rids are given in.
+func ReferenceLayers2() []Layer {
+	out := append([]Layer(nil), ReferenceLayers...)
+	sort.Slice(out, func(i, j int) bool { return out[i].BitrateBps < out[j].BitrateBps })
+	return out
+}
+
+func (h *hall) pumpVideo(ctx context.Context, i int, l Layer) {
+	frameBytes := l.BitrateBps / 8 / l.FPS
+	tick := time.NewTicker(time.Second / time.Duration(l.FPS))
+	defer tick.Stop()
+	var seq uint16
+	var ts uint32
+	var lastKey time.Time
+	pkt := &rtp.Packet{Header: rtp.Header{Version: 2}}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			if !h.video.Active(i) { // paused by the SFU: nobody wants it
+				ts += uint32(90000 / l.FPS)
+				continue
+			}
+			pli := h.video.KeyframeRequested(i)
+			key := h.video.Resumed(i) || pli || now.Sub(lastKey) >= keyFrameEvery
+			size := frameBytes
+			if key {
+				size *= keyFrameScale
+				lastKey = now
+			}
+			payloads := VP8Frame(size, mtu, key, l.Width, l.Height, time.Now())
+			for k, p := range payloads {
+				pkt.Header = rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: ts, Marker: k == len(payloads)-1}
+				pkt.Payload = p
+				seq++
+				if err := h.video.WriteRTP(i, pkt, -1); err != nil {
+					return
+				}
+				h.sent.Packets.Add(1)
+				h.sent.Bytes.Add(int64(len(p)))
+			}
+			ts += uint32(90000 / l.FPS)
+		}
+	}
+}
+
+func (h *hall) pumpAudio(ctx context.Context) {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	var seq uint16
+	var ts uint32
+	pkt := &rtp.Packet{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			level := 90 // quiet room
+			if h.speak.Load() {
+				level = 25 // someone speaking
+			}
+			pkt.Header = rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: ts}
+			pkt.Payload = OpusPayload(opusBytes, time.Now())
+			seq++
+			ts += 960
+			if err := h.audio.WriteRTP(0, pkt, level); err != nil {
+				return
+			}
+			h.sent.Packets.Add(1)
+		}
+	}
+}
+
+func dialConsole(ctx context.Context, o Options, wsURL string, halls []*hall) (*sfuclient.Client, error) {
+	tok, err := o.Signer.Sign(roomtoken.Claims{Room: o.Room, Identity: "console-1", Name: "Bàn điều khiển tỉnh", Kind: string(sfu.KindConsole),
+		Perms: []string{roomtoken.PermSubscribe, roomtoken.PermModerate}}, time.Hour)
+	if err != nil {
+		return nil, err
+	}
+	h := &hall{id: "console-1"}
+	c, err := sfuclient.Dial(ctx, sfuclient.Options{URL: wsURL, Token: tok, OnTrack: h.onTrack, Logger: o.Logger})
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range halls {
+		if err := subscribeLow(ctx, c, sfu.TrackID(x.id+"/camera")); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
