@@ -81,8 +81,8 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *subscribers < 0 || *subscribers >= *halls {
 		return usageError{fmt.Sprintf("loadtest: --subscribers 0–%d (other halls)", *halls-1)}
 	}
-	if *weakShare < 0 || *weakShare > 1 || *weakKbps < 8 || *weakKbps > 1_000_000 || *weakLoss < 0 || *weakLoss > 100 || *weakDelay < 0 || *weakDelay > 10*time.Second {
-		return usageError{"loadtest: --weak-share 0–1, --weak-kbps 8–1000000, --weak-loss 0–100, --weak-delay 0–10s"}
+	if *weakShare < 0 || *weakShare > 1 || *weakKbps < 8 || *weakKbps > 1_000_000 || *weakLoss < 0 || *weakLoss >= 100 || *weakDelay < 0 || *weakDelay > 10*time.Second {
+		return usageError{"loadtest: --weak-share 0–1, --weak-kbps 8–1000000, --weak-loss 0 up to 100, --weak-delay 0–10s"}
 	}
 	if !*embedded && !strings.HasPrefix(*url, "http://127.") && !strings.HasPrefix(*url, "http://localhost") && !strings.HasPrefix(*url, "http://[::1]") {
 		fmt.Fprintf(stderr, "loadtest: note: %s is not a loopback address; make sure you own that server\n", *url)

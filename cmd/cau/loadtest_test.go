@@ -19,6 +19,7 @@ func TestLoadtestRefusesBadFlags(t *testing.T) {
 		{[]string{"--weak-share", "-0.1"}, "--weak-share"},
 		{[]string{"--weak-kbps", "0"}, "--weak-kbps"},
 		{[]string{"--weak-loss", "101"}, "--weak-loss"},
+		{[]string{"--weak-loss", "100"}, "--weak-loss"},
 		{[]string{"--weak-delay", "-1ms"}, "--weak-delay"},
 		{[]string{"--fanout", "3", "--pion", "--livekit", "keys.yaml"}, "--livekit"},
 	} {

@@ -17,7 +17,6 @@ import (
 	"net/netip"
 	"regexp"
 	"strings"
-	"time"
 )
 
 // Config is one line.
@@ -54,17 +53,8 @@ func (c Config) Validate() error {
 		name string
 		s    Shape
 	}{{"down", c.Down}, {"up", c.Up}} {
-		if d.s.Rate < 0 {
-			bad = append(bad, d.name+" rate: not negative")
-		}
-		if d.s.Loss < 0 || d.s.Loss >= 1 {
-			bad = append(bad, d.name+" loss: from 0 up to (not including) 1")
-		}
-		if d.s.Queue < 0 || d.s.Delay < 0 || d.s.Delay > time.Minute {
-			bad = append(bad, d.name+" queue and delay: not negative, delay at most a minute")
-		}
-		if d.s.Rate > 0 && d.s.Queue == 0 {
-			bad = append(bad, d.name+" queue: above zero when the rate is limited")
+		for _, p := range d.s.Problems() {
+			bad = append(bad, d.name+" "+p)
 		}
 	}
 	if len(bad) > 0 {

@@ -6,15 +6,17 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/cau-gov/cau/internal/linkshape"
 )
 
-// pipe moves packets one way: a reader applies the shaper as each packet
-// arrives and a writer hands it on at its delivery time. Delivery times
+// pipe moves packets one way: a reader offers each packet to the line's
+// model as it arrives and a writer hands it on at its delivery time. Delivery times
 // never go down (the line is FIFO), so one queue in order suffices.
 type pipe struct {
 	from io.Reader
 	to   io.Writer
-	sh   *shaper
+	sh   *linkshape.Shaper
 	q    chan packet
 
 	packets, bytes, lost, queueDrop, delivered atomic.Int64
@@ -33,7 +35,7 @@ const maxQueued = 8192
 var bufs = sync.Pool{New: func() any { b := make([]byte, 65536); return &b }}
 
 func newPipe(from io.Reader, to io.Writer, s Shape, seed uint64) *pipe {
-	return &pipe{from: from, to: to, sh: newShaper(s, seed), q: make(chan packet, maxQueued)}
+	return &pipe{from: from, to: to, sh: linkshape.New(s, seed), q: make(chan packet, maxQueued)}
 }
 
 // run returns when reading fails (the device closed) or ctx ends.
@@ -55,15 +57,15 @@ func (p *pipe) run(ctx context.Context) {
 		}
 		p.packets.Add(1)
 		p.bytes.Add(int64(n))
-		v, at := p.sh.admit(time.Now(), n)
-		switch v {
-		case lose:
+		v := p.sh.Offer(time.Now(), n)
+		switch v.Fate {
+		case linkshape.Lost:
 			p.lost.Add(1)
-		case queueFull:
+		case linkshape.QueueFull:
 			p.queueDrop.Add(1)
 		default:
 			select {
-			case p.q <- packet{at: at, data: (*bp)[:n]}:
+			case p.q <- packet{at: v.At, data: (*bp)[:n]}:
 				continue // the writer returns the buffer
 			default:
 				p.queueDrop.Add(1)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"os"
 	"sync"
@@ -12,6 +11,8 @@ import (
 
 	"github.com/pion/transport/v5"
 	"github.com/pion/transport/v5/stdnet"
+
+	"github.com/cau-gov/cau/internal/linkshape"
 )
 
 // A weak link in user space: a transport.Net (pion's SettingEngine.SetNet)
@@ -21,20 +22,19 @@ import (
 // shaped, and only on the receiving side (the hall's downlink: media and
 // RTCP from the SFU). What the hall sends leaves unshaped.
 
-// LinkProfile describes a constrained downlink.
+// LinkProfile describes a constrained downlink, as internal/linkshape
+// models it (the same model as the TUN line of `cau linkemu`).
 type LinkProfile struct {
-	// RateBps is the token bucket's rate in bit/s of UDP payload.
+	// RateBps is the line's rate in bit/s of UDP payload.
 	RateBps int
-	// LossPercent of the packets that leave the queue are lost on the line
-	// (0–100), independently.
+	// LossPercent of the packets sent on the line are lost on the wire
+	// (0 up to 100), independently, after the queue.
 	LossPercent float64
 	// Delay is added one way to every packet (propagation, the last mile).
 	Delay time.Duration
-	// MaxQueue bounds the FIFO in time at RateBps: a packet that would wait
-	// longer is dropped, as a router's tail drop would (0: 250 ms).
+	// MaxQueue bounds the drop-tail queue in front of the line, in time at
+	// RateBps: a packet that would wait longer is dropped (0: 250 ms).
 	MaxQueue time.Duration
-	// BurstBytes is the bucket's depth (0: two full packets).
-	BurstBytes int
 	// Seed makes the loss pattern repeatable (0: a fixed seed).
 	Seed uint64
 }
@@ -42,21 +42,32 @@ type LinkProfile struct {
 // Link shaping defaults.
 const (
 	defaultMaxQueue = 250 * time.Millisecond
-	defaultBurst    = 2 * 1500
 	// shapedBufSize holds any SRTP packet the SFU sends (≤ 1500 on loopback).
 	shapedBufSize = 2048
 )
 
+// line is p in linkshape's terms, its defaults filled in.
+func (p LinkProfile) line() linkshape.Line {
+	l := linkshape.Line{Rate: int64(p.RateBps), Queue: p.MaxQueue, Loss: p.LossPercent / 100, Delay: p.Delay}
+	if l.Queue == 0 {
+		l.Queue = defaultMaxQueue
+	}
+	return l
+}
+
 // LinkStats count what a shaped link did to the packets it received.
 type LinkStats struct {
+	// Passed packets were delivered; QueueDrops found the queue full;
+	// LineLosses went on the line and were lost on the wire.
 	Passed, QueueDrops, LineLosses int64
 	PassedBytes                    int64
-	// QueueMax is the longest wait in the queue (not counting Delay).
+	// QueueMax is the longest wait in the queue (not counting the time on
+	// the line nor Delay).
 	QueueMax time.Duration
 }
 
 // ShapedNet is the host network with shaped receiving UDP sockets. Every
-// socket it opens shares one link (one bucket, one queue): a hall has one
+// socket it opens shares one link (one line, one queue): a hall has one
 // line, whatever its peer connections. It only binds loopback addresses,
 // so a shaped hall cannot send anything off the machine.
 type ShapedNet struct {
@@ -66,14 +77,9 @@ type ShapedNet struct {
 
 // NewShapedNet returns a Net whose UDP sockets receive through p.
 func NewShapedNet(p LinkProfile) (*ShapedNet, error) {
-	if p.RateBps <= 0 || p.LossPercent < 0 || p.LossPercent > 100 || p.Delay < 0 || p.MaxQueue < 0 || p.BurstBytes < 0 {
-		return nil, fmt.Errorf("loadtest: link profile %+v: rate must be > 0, loss 0–100%%, delay, queue and burst ≥ 0", p)
-	}
-	if p.MaxQueue == 0 {
-		p.MaxQueue = defaultMaxQueue
-	}
-	if p.BurstBytes == 0 {
-		p.BurstBytes = defaultBurst
+	l := p.line()
+	if err := l.Validate(); err != nil || l.Rate <= 0 {
+		return nil, fmt.Errorf("loadtest: link profile %+v: rate must be > 0, loss 0 up to 100%%, delay and queue ≥ 0 (%v)", p, err)
 	}
 	host, err := stdnet.NewNet()
 	if err != nil {
@@ -83,7 +89,7 @@ func NewShapedNet(p LinkProfile) (*ShapedNet, error) {
 	if seed == 0 {
 		seed = 0xCA0
 	}
-	return &ShapedNet{Net: host, link: &link{p: p, rng: rand.New(rand.NewPCG(seed, seed^0x9E3779B97F4A7C15))}}, nil
+	return &ShapedNet{Net: host, link: &link{sh: linkshape.New(l, seed)}}, nil
 }
 
 // Stats returns what the link did so far.
@@ -181,13 +187,10 @@ func (refusing) ListenPacket(context.Context, string, string) (net.PacketConn, e
 	return nil, errUnshaped
 }
 
-// link is the shared bottleneck: a token bucket drained by a FIFO whose
-// wait is bounded, then a lossy line with a fixed delay.
+// link is the shared bottleneck: one line model for all of a hall's sockets.
 type link struct {
-	p     LinkProfile
 	mu    sync.Mutex
-	rng   *rand.Rand
-	vfin  time.Time // virtual finish time of the last admitted packet
+	sh    *linkshape.Shaper
 	stats LinkStats
 }
 
@@ -196,35 +199,19 @@ type link struct {
 func (l *link) admit(now time.Time, n int) (time.Time, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	perByte := float64(time.Second) * 8 / float64(l.p.RateBps)
-	// The bucket holds at most BurstBytes of tokens: an idle link lets
-	// a burst through at once, no more.
-	start := l.vfin
-	if earliest := now.Add(-time.Duration(perByte * float64(l.p.BurstBytes))); start.Before(earliest) {
-		start = earliest
-	}
-	fin := start.Add(time.Duration(perByte * float64(n)))
-	depart := fin
-	if depart.Before(now) {
-		depart = now
-	}
-	wait := depart.Sub(now)
-	if wait > l.p.MaxQueue {
+	v := l.sh.Offer(now, n)
+	switch v.Fate {
+	case linkshape.QueueFull:
 		l.stats.QueueDrops++
 		return time.Time{}, false
-	}
-	l.vfin = fin
-	if wait > l.stats.QueueMax {
-		l.stats.QueueMax = wait
-	}
-	// Lost after the queue: the packet used the line's capacity.
-	if l.p.LossPercent > 0 && l.rng.Float64()*100 < l.p.LossPercent {
+	case linkshape.Lost:
 		l.stats.LineLosses++
-		return time.Time{}, false
+	default:
+		l.stats.Passed++
+		l.stats.PassedBytes += int64(n)
 	}
-	l.stats.Passed++
-	l.stats.PassedBytes += int64(n)
-	return depart.Add(l.p.Delay), true
+	l.stats.QueueMax = max(l.stats.QueueMax, v.Wait)
+	return v.At, v.Fate == linkshape.Delivered
 }
 
 // delivery is a packet waiting for its release time.

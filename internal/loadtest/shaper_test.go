@@ -80,7 +80,7 @@ func (sp *shapedPair) blast(t *testing.T, count, size, rateBps int, quiet time.D
 	}
 }
 
-func TestShapedNetTokenBucket(t *testing.T) {
+func TestShapedNetRate(t *testing.T) {
 	// A commune hall's line without loss: 2 Mbit/s offered, 400 kbit/s out.
 	const rate, delay = 400_000, 40 * time.Millisecond
 	sp := newShapedPair(t, LinkProfile{RateBps: rate, Delay: delay})
@@ -103,11 +103,13 @@ func TestShapedNetTokenBucket(t *testing.T) {
 	if got < 0.9*rate || got > 1.1*rate {
 		t.Errorf("throughput %.0f bit/s, want about %d", got, rate)
 	}
-	if minDelay < delay {
-		t.Errorf("a packet arrived after %v, before the link's delay of %v", minDelay, delay)
+	// A packet takes 24 ms on the line (1,200 bytes at 400 kbit/s), then
+	// the delay; the queue adds 250 ms at most; allow the scheduler 50 ms.
+	const onLine = 1200 * 8 * time.Second / rate
+	if minDelay < onLine+delay {
+		t.Errorf("a packet arrived after %v, before its %v on the line and the link's delay of %v", minDelay, onLine, delay)
 	}
-	// The queue holds 250 ms at most; allow the scheduler 50 ms.
-	if limit := delay + defaultMaxQueue + 50*time.Millisecond; worst > limit {
+	if limit := onLine + delay + defaultMaxQueue + 50*time.Millisecond; worst > limit {
 		t.Errorf("worst delay %v, want ≤ %v (bounded queue)", worst, limit)
 	}
 	if st := sp.n.Stats(); st.QueueDrops == 0 || st.QueueMax > defaultMaxQueue || st.LineLosses != 0 {
