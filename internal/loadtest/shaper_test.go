@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"slices"
 	"testing"
 	"time"
 )
@@ -26,6 +27,10 @@ func newShapedPair(t *testing.T, p LinkProfile) *shapedPair {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The link's reader can be starved on a loaded machine, and the
+	// kernel's default buffer (208 KiB, ~270 small datagrams) then drops
+	// what the test sends: give it room, the link's figures are the test's.
+	_ = recv.(*shapedConn).UDPConn.SetReadBuffer(4 << 20)
 	send, err := net.DialUDP("udp4", nil, recv.LocalAddr().(*net.UDPAddr))
 	if err != nil {
 		t.Fatal(err)
@@ -89,28 +94,33 @@ func TestShapedNetRate(t *testing.T) {
 		t.Fatalf("only %d packets through", len(arr))
 	}
 	var bytes int
-	var worst time.Duration
-	minDelay := time.Hour
+	delays := make([]time.Duration, 0, len(arr))
 	for i, a := range arr {
 		if i > 0 {
 			bytes += a.size // the first packet opens the window
 		}
-		d := a.read.Sub(a.sent)
-		worst, minDelay = max(worst, d), min(minDelay, d)
+		delays = append(delays, a.read.Sub(a.sent))
 	}
+	slices.Sort(delays)
+	p90 := delays[len(delays)*9/10]
 	got := float64(bytes*8) / arr[len(arr)-1].read.Sub(arr[0].read).Seconds()
-	t.Logf("%d of 400 packets through at %.0f kbit/s, delay %v–%v, link %+v", len(arr), got/1000, minDelay, worst, sp.n.Stats())
+	t.Logf("%d of 400 packets through at %.0f kbit/s, delay %v, 90th percentile %v, worst %v, link %+v",
+		len(arr), got/1000, delays[0], p90, delays[len(delays)-1], sp.n.Stats())
 	if got < 0.9*rate || got > 1.1*rate {
 		t.Errorf("throughput %.0f bit/s, want about %d", got, rate)
 	}
 	// A packet takes 24 ms on the line (1,200 bytes at 400 kbit/s), then
-	// the delay; the queue adds 250 ms at most; allow the scheduler 50 ms.
+	// the delay; the queue adds 250 ms at most (QueueMax, below, checks
+	// the model to the nanosecond). Most packets wait the whole queue
+	// here; the 90th percentile allows the scheduler 50 ms, the worst
+	// would not: at load average 40–60 on 2 cores a few readers woke
+	// 100–180 ms after their packet's time.
 	const onLine = 1200 * 8 * time.Second / rate
-	if minDelay < onLine+delay {
-		t.Errorf("a packet arrived after %v, before its %v on the line and the link's delay of %v", minDelay, onLine, delay)
+	if delays[0] < onLine+delay {
+		t.Errorf("a packet arrived after %v, before its %v on the line and the link's delay of %v", delays[0], onLine, delay)
 	}
-	if limit := onLine + delay + defaultMaxQueue + 50*time.Millisecond; worst > limit {
-		t.Errorf("worst delay %v, want ≤ %v (bounded queue)", worst, limit)
+	if limit := onLine + delay + defaultMaxQueue + 50*time.Millisecond; p90 > limit {
+		t.Errorf("90th percentile of the delay %v, want ≤ %v (bounded queue)", p90, limit)
 	}
 	if st := sp.n.Stats(); st.QueueDrops == 0 || st.QueueMax > defaultMaxQueue || st.LineLosses != 0 {
 		t.Errorf("link stats %+v: want queue drops, a bounded queue and no line loss", st)
@@ -125,8 +135,9 @@ func TestShapedNetLoss(t *testing.T) {
 	st := sp.n.Stats()
 	// The line's loss is what the link lost of what it was given: a
 	// starved reader also loses datagrams in the kernel's socket buffer
-	// (a CI run at load 12 got 2791 of the 2873 the link passed), which
-	// is the machine's, not the link model's.
+	// (a CI run at load 12 got 2791 of the 2873 the link passed; at load
+	// 40 the link was given 2365 of 3000 before newShapedPair enlarged
+	// its buffer), which is the machine's, not the link model's.
 	offered := st.Passed + st.LineLosses + st.QueueDrops
 	lost := 100 * float64(st.LineLosses) / float64(offered)
 	t.Logf("line lost %.2f%% of %d offered, %d of %d sent arrived, link %+v", lost, offered, len(arr), count, st)
