@@ -279,7 +279,7 @@ func (d *downTrack) handle(l *upLayer, p *packet) {
 	if !d.sub.downReady.Load() || d.bound.Load() == nil {
 		return // not connected yet: nothing is sent, nothing switches
 	}
-	now := nanotime()
+	now := d.w.now
 	if l != cur {
 		if l != tgt {
 			return
@@ -466,7 +466,7 @@ func (d *downTrack) writePayload(b *binding, pt uint8, payload []byte, marker bo
 	h.Timestamp = ts
 	h.SSRC = b.ssrc
 	h.CSRC = nil
-	now := nanotime()
+	now := d.w.now
 	if !d.writeRTP(b, h, payload, now) {
 		return false
 	}
@@ -523,7 +523,7 @@ func (d *downTrack) retransmit(seq uint16) {
 		d.sub.s.metrics.nacksUnknown.Inc() // never sent, or too old
 		return
 	}
-	now := nanotime()
+	now := d.w.now
 	r := &d.rtx[int(seq)%len(d.rtx)]
 	gap := max(int64(d.rttMicros.Load())*int64(time.Microsecond), int64(rtxMinGap))
 	if r.at != 0 && r.seq == seq && now-r.at < gap {
@@ -577,7 +577,7 @@ func (d *downTrack) repad(seq uint16) {
 	h.PayloadType, h.SequenceNumber, h.Timestamp, h.SSRC = pt, seq, d.seq.lastTs, b.ssrc
 	h.CSRC = nil
 	d.onePad[0] = 1
-	now := nanotime()
+	now := d.w.now
 	ok := d.writeRTP(b, h, d.onePad[:], now)
 	h.Padding = false
 	if ok {
@@ -609,7 +609,7 @@ func (d *downTrack) pad(n int) {
 		h.Version, h.Padding, h.Marker = 2, true, false
 		h.PayloadType, h.SequenceNumber, h.Timestamp, h.SSRC = pt, first+uint16(i), ts, b.ssrc
 		h.CSRC = nil
-		now := nanotime()
+		now := d.w.now
 		if !d.writeRTP(b, h, d.padBuf[:], now) {
 			return
 		}

@@ -285,9 +285,10 @@ func (l *upLayer) forward(p *packet) {
 	}
 	media := l.track.owner.s.sendMedia()
 	beginSend(media)
+	now := nanotime() // one reading for the pass (writer.now)
 	for _, d := range *subs {
 		if d.accepts(l) {
-			d.send(l, p)
+			d.send(l, p, now)
 		}
 	}
 	endSend(media)

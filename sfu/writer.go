@@ -58,7 +58,17 @@ type writer struct {
 	fast        *fastSender
 	twcc        uint16
 	fastFlushed uint64 // fast.fast when last added to the metrics
-	flushedAt   int64  // nanotime the counts were last added
+	// now is the clock reading (nanotime) of the writes being made under
+	// mu, taken once for them by whoever took mu: a fan-out pass, once
+	// per incoming packet for all its subscribers (whose datagrams leave
+	// together in a few sendmmsg), or the goroutine, once per queued job.
+	// The down tracks' timestamp rewriting, GCC's departure, the stats
+	// and the sender reports all use it; before, each forwarded packet
+	// read the clock three times. Not once per drain of the queue: a
+	// backlog drained under one reading would rewrite a layer switch's
+	// timestamps as if no time had passed (seqMap.start).
+	now       int64
+	flushedAt int64 // nanotime the counts were last added
 	// redBuf holds a RED payload renumbered for a subscriber, under mu
 	// (downTrack.redPayload).
 	redBuf []byte
@@ -115,11 +125,13 @@ func (w *writer) run() {
 		case j := <-w.ch:
 			w.mu.Lock()
 			beginSend(w.media)
+			w.now = nanotime()
 			w.do(j)
 			w.pending.Add(-1)
 			for more := true; more; {
 				select {
 				case j := <-w.ch:
+					w.now = nanotime()
 					w.do(j)
 					w.pending.Add(-1)
 				default:
@@ -161,14 +173,16 @@ func (w *writer) do(j job) {
 	}
 }
 
-// send writes p to d at once if d's writer is idle, else queues it.
-func (d *downTrack) send(l *upLayer, p *packet) {
+// send writes p to d at once if d's writer is idle, else queues it; now
+// is the pass's clock reading (writer.now).
+func (d *downTrack) send(l *upLayer, p *packet, now int64) {
 	w := d.w
 	if d.dropping(l, p) {
 		return
 	}
 	if w.direct.Load() && w.pending.Load() == 0 && d.sub.s.cfg.FanoutPass && w.mu.TryLock() {
 		if w.pending.Load() == 0 {
+			w.now = now
 			d.handle(l, p)
 			w.mu.Unlock()
 			return

@@ -48,14 +48,14 @@ func TestFullQueueDropsToEndOfFrame(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			d := newDownTrack("hall-2/camera", "hall-2", tc.kind, webrtc.RTPCodecCapability{}, sub)
 			for _, p := range []*packet{pkt(1, 1000, false), pkt(2, 1000, false), pkt(3, 1000, false)} {
-				d.send(l, p)
+				d.send(l, p, nanotime())
 				p.release()
 			}
 			if got := drain(); len(got) != 2 || got[0] != 1 || got[1] != 2 {
 				t.Fatalf("first packets queued %v, want [1 2]", got)
 			}
 			for _, p := range []*packet{pkt(4, 1000, false), pkt(5, 1000, true), pkt(6, 4000, false)} {
-				d.send(l, p)
+				d.send(l, p, nanotime())
 				p.release()
 			}
 			if got := drain(); !slices.Equal(got, tc.after) {
