@@ -91,24 +91,16 @@ func (a *audioLog) onTrack(next func(*webrtc.TrackRemote, *webrtc.RTPReceiver)) 
 			next(t, r)
 			return
 		}
-		go func() {
-			buf := make([]byte, 1500)
-			for {
-				n, _, err := t.Read(buf)
-				if err != nil {
-					return
-				}
-				var p rtp.Packet
-				if p.Unmarshal(buf[:n]) != nil || len(p.Payload) == 0 {
-					continue
-				}
-				a.mu.Lock()
-				if _, ok := a.seqs[p.SequenceNumber]; !ok {
-					a.seqs[p.SequenceNumber] = time.Now()
-				}
-				a.mu.Unlock()
+		go sfuclient.ReadPackets(t, func(p *rtp.Packet) {
+			if len(p.Payload) == 0 {
+				return
 			}
-		}()
+			a.mu.Lock()
+			if _, ok := a.seqs[p.SequenceNumber]; !ok {
+				a.seqs[p.SequenceNumber] = time.Now()
+			}
+			a.mu.Unlock()
+		})
 	}
 }
 

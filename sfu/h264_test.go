@@ -170,33 +170,22 @@ type floorLog struct {
 func newFloorLog() *floorLog { return &floorLog{changed: make(chan struct{})} }
 
 func (f *floorLog) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-	go func() {
-		buf := make([]byte, 1500)
-		for {
-			// A payload type the receiver did not negotiate comes back
-			// as an error with the packet: keep it, to be caught.
-			n, _, err := t.Read(buf)
-			if n == 0 && err != nil {
-				return
-			}
-			if t.ID() != string(sfu.FloorTrack) {
-				continue
-			}
-			var p rtp.Packet
-			if p.Unmarshal(buf[:n]) != nil {
-				continue
-			}
-			fp := floorPacket{pt: p.PayloadType, seq: p.SequenceNumber, ts: p.Timestamp, media: len(p.Payload) > 0}
-			if fp.media {
-				fp.frame, fp.synth = sfuclient.ParseSynthetic(p.Payload)
-			}
-			f.mu.Lock()
-			f.pkts = append(f.pkts, fp)
-			close(f.changed)
-			f.changed = make(chan struct{})
-			f.mu.Unlock()
+	// A payload type the receiver did not negotiate comes with an error
+	// from pion: ReadPackets keeps the packet, to be caught.
+	go sfuclient.ReadPackets(t, func(p *rtp.Packet) {
+		if t.ID() != string(sfu.FloorTrack) {
+			return
 		}
-	}()
+		fp := floorPacket{pt: p.PayloadType, seq: p.SequenceNumber, ts: p.Timestamp, media: len(p.Payload) > 0}
+		if fp.media {
+			fp.frame, fp.synth = sfuclient.ParseSynthetic(p.Payload)
+		}
+		f.mu.Lock()
+		f.pkts = append(f.pkts, fp)
+		close(f.changed)
+		f.changed = make(chan struct{})
+		f.mu.Unlock()
+	})
 }
 
 func (f *floorLog) count() int {

@@ -156,38 +156,30 @@ func newRecorder() *recorder {
 }
 
 func (r *recorder) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-	go func() {
-		buf := make([]byte, 1500)
-		for {
-			n, _, err := t.Read(buf)
-			if err != nil {
-				return
-			}
-			var p rtp.Packet
-			if p.Unmarshal(buf[:n]) != nil || len(p.Payload) == 0 {
-				continue // padding probes
-			}
-			r.mu.Lock()
-			id := t.ID()
-			r.packets[id]++
-			r.lastSeq[id] = p.SequenceNumber
-			if _, ok := r.first[id]; !ok {
-				r.first[id] = time.Now()
-			}
-			if f, ok := sfuclient.ParseSynthetic(p.Payload); ok {
-				r.layers[id] = append(r.layers[id], f.Layer)
-				if f.Keyframe {
-					r.keys[id]++
-					if _, ok := r.firstKey[id]; !ok {
-						r.firstKey[id] = time.Now()
-					}
+	go sfuclient.ReadPackets(t, func(p *rtp.Packet) {
+		if len(p.Payload) == 0 {
+			return // padding probes
+		}
+		r.mu.Lock()
+		id := t.ID()
+		r.packets[id]++
+		r.lastSeq[id] = p.SequenceNumber
+		if _, ok := r.first[id]; !ok {
+			r.first[id] = time.Now()
+		}
+		if f, ok := sfuclient.ParseSynthetic(p.Payload); ok {
+			r.layers[id] = append(r.layers[id], f.Layer)
+			if f.Keyframe {
+				r.keys[id]++
+				if _, ok := r.firstKey[id]; !ok {
+					r.firstKey[id] = time.Now()
 				}
 			}
-			close(r.changed)
-			r.changed = make(chan struct{})
-			r.mu.Unlock()
 		}
-	}()
+		close(r.changed)
+		r.changed = make(chan struct{})
+		r.mu.Unlock()
+	})
 }
 
 // waitFor waits until cond (called under the recorder's lock) holds.

@@ -59,28 +59,20 @@ type floorGaps struct {
 
 func (g *floorGaps) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 	floor := t.ID() == string(sfu.FloorTrack)
-	go func() {
-		buf := make([]byte, 1500)
-		for {
-			n, _, err := t.Read(buf)
-			if err != nil {
-				return
-			}
-			var p rtp.Packet
-			if !floor || p.Unmarshal(buf[:n]) != nil || len(p.Payload) == 0 {
-				continue // read all the same: pion's feedback comes of reading
-			}
-			now := time.Now()
-			g.mu.Lock()
-			if !g.from.IsZero() && now.After(g.from) {
-				if !g.last.IsZero() && g.last.After(g.from) {
-					g.longest = max(g.longest, now.Sub(g.last))
-				}
-			}
-			g.last = now
-			g.mu.Unlock()
+	go sfuclient.ReadPackets(t, func(p *rtp.Packet) {
+		if !floor || len(p.Payload) == 0 {
+			return // read all the same: pion's feedback comes of reading
 		}
-	}()
+		now := time.Now()
+		g.mu.Lock()
+		if !g.from.IsZero() && now.After(g.from) {
+			if !g.last.IsZero() && g.last.After(g.from) {
+				g.longest = max(g.longest, now.Sub(g.last))
+			}
+		}
+		g.last = now
+		g.mu.Unlock()
+	})
 }
 
 func (g *floorGaps) start() {

@@ -86,40 +86,29 @@ func (a *frameLog) onTrack(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 	if tr.Kind() != webrtc.RTPCodecTypeAudio {
 		return
 	}
-	go func() {
-		buf := make([]byte, 1500)
-		for {
-			n, _, err := tr.Read(buf)
-			if err != nil {
-				return
-			}
-			var p rtp.Packet
-			if p.Unmarshal(buf[:n]) != nil {
-				continue
-			}
-			payload := p.Payload
-			a.mu.Lock()
-			if p.PayloadType == 63 {
-				// As a browser would: the primary, and the frames of the
-				// packets before from the redundant blocks.
-				a.red++
-				if blocks, err := red.Parse(payload, nil); err == nil {
-					payload = blocks[len(blocks)-1].Data
-					for k, blk := range blocks[:len(blocks)-1] {
-						if i, ok := frameIndex(blk.Data); ok {
-							a.frames[p.SequenceNumber-uint16(len(blocks)-1-k)] = i
-						}
+	go sfuclient.ReadPackets(tr, func(p *rtp.Packet) {
+		payload := p.Payload
+		a.mu.Lock()
+		if p.PayloadType == 63 {
+			// As a browser would: the primary, and the frames of the
+			// packets before from the redundant blocks.
+			a.red++
+			if blocks, err := red.Parse(payload, nil); err == nil {
+				payload = blocks[len(blocks)-1].Data
+				for k, blk := range blocks[:len(blocks)-1] {
+					if i, ok := frameIndex(blk.Data); ok {
+						a.frames[p.SequenceNumber-uint16(len(blocks)-1-k)] = i
 					}
 				}
 			}
-			if i, ok := frameIndex(payload); ok {
-				a.frames[p.SequenceNumber] = i
-			} else {
-				a.bad++
-			}
-			a.mu.Unlock()
 		}
-	}()
+		if i, ok := frameIndex(payload); ok {
+			a.frames[p.SequenceNumber] = i
+		} else {
+			a.bad++
+		}
+		a.mu.Unlock()
+	})
 }
 
 // gaps checks that the subscriber's numbers and the frames match (one

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/cau-gov/cau/internal/apptest"
@@ -208,17 +209,11 @@ type counter struct {
 }
 
 func (c *counter) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-	go func() {
-		buf := make([]byte, 1500)
-		for {
-			if _, _, err := t.Read(buf); err != nil {
-				return
-			}
-			c.mu.Lock()
-			c.n[t.ID()]++
-			c.mu.Unlock()
-		}
-	}()
+	go sfuclient.ReadPackets(t, func(*rtp.Packet) {
+		c.mu.Lock()
+		c.n[t.ID()]++
+		c.mu.Unlock()
+	})
 }
 
 func (c *counter) get(id string) int {

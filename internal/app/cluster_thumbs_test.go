@@ -24,27 +24,16 @@ type layers struct {
 }
 
 func (l *layers) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-	go func() {
-		buf := make([]byte, 1500)
-		for {
-			n, _, err := t.Read(buf)
-			if err != nil {
-				return
-			}
-			var p rtp.Packet
-			if p.Unmarshal(buf[:n]) != nil || len(p.Payload) == 0 {
-				continue
-			}
-			f, ok := sfuclient.ParseSynthetic(p.Payload)
-			if t.Kind() != webrtc.RTPCodecTypeVideo || !ok {
-				continue
-			}
-			l.mu.Lock()
-			l.n[t.ID()]++
-			l.layer[t.ID()] = f.Layer
-			l.mu.Unlock()
+	go sfuclient.ReadPackets(t, func(p *rtp.Packet) {
+		f, ok := sfuclient.ParseSynthetic(p.Payload)
+		if t.Kind() != webrtc.RTPCodecTypeVideo || !ok {
+			return
 		}
-	}()
+		l.mu.Lock()
+		l.n[t.ID()]++
+		l.layer[t.ID()] = f.Layer
+		l.mu.Unlock()
+	})
 }
 
 func (l *layers) get(id string) (n, layer int) {

@@ -30,29 +30,21 @@ type player struct {
 }
 
 func (pl *player) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-	go func() {
-		buf := make([]byte, 1500)
-		for {
-			n, _, err := t.Read(buf)
-			if err != nil {
-				return
-			}
-			var p rtp.Packet
-			if p.Unmarshal(buf[:n]) != nil || len(p.Payload) == 0 {
-				continue
-			}
-			pl.mu.Lock()
-			if t.Kind() == webrtc.RTPCodecTypeAudio {
-				pl.audio++
-			} else if f, ok := sfuclient.ParseSynthetic(p.Payload); ok {
-				if pl.firstVideo.IsZero() {
-					pl.firstVideo, pl.firstKey = time.Now(), f.Keyframe
-				}
-				pl.video++
-			}
-			pl.mu.Unlock()
+	go sfuclient.ReadPackets(t, func(p *rtp.Packet) {
+		if len(p.Payload) == 0 {
+			return
 		}
-	}()
+		pl.mu.Lock()
+		if t.Kind() == webrtc.RTPCodecTypeAudio {
+			pl.audio++
+		} else if f, ok := sfuclient.ParseSynthetic(p.Payload); ok {
+			if pl.firstVideo.IsZero() {
+				pl.firstVideo, pl.firstKey = time.Now(), f.Keyframe
+			}
+			pl.video++
+		}
+		pl.mu.Unlock()
+	})
 }
 
 func (pl *player) counts() (video, audio int, firstKey bool) {

@@ -97,26 +97,7 @@ func TestWHIPAndWHEPThroughTheServer(t *testing.T) {
 
 	frames := make(chan struct{}, 1)
 	viewer, err := sfuclient.PlayWHEP(ctx, env.URL+"/whep/"+room, sign(room, "lobby", roomtoken.PermSubscribe),
-		sfuclient.Options{OnTrack: func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-			go func() {
-				buf := make([]byte, 1500)
-				for {
-					n, _, err := tr.Read(buf)
-					if err != nil {
-						return
-					}
-					var p rtp.Packet
-					if tr.Kind() == webrtc.RTPCodecTypeVideo && p.Unmarshal(buf[:n]) == nil {
-						if f, ok := sfuclient.ParseSynthetic(p.Payload); ok && f.Keyframe {
-							select {
-							case frames <- struct{}{}:
-							default:
-							}
-						}
-					}
-				}
-			}()
-		}}, 1)
+		sfuclient.Options{OnTrack: keyFrames(frames)}, 1)
 	if err != nil {
 		t.Fatalf("WHEP through the server: %v", err)
 	}
@@ -160,5 +141,20 @@ func TestWHIPAndWHEPThroughTheServer(t *testing.T) {
 	}
 	if _, ok := env.App.SFU.Participant(room, "hall-1"); ok {
 		t.Error("the encoder is still in the room after DELETE")
+	}
+}
+
+// keyFrames is an OnTrack that reads every track and signals frames,
+// without waiting, at each key frame of a synthetic video.
+func keyFrames(frames chan<- struct{}) func(*webrtc.TrackRemote, *webrtc.RTPReceiver) {
+	return func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		go sfuclient.ReadPackets(tr, func(p *rtp.Packet) {
+			if f, ok := sfuclient.ParseSynthetic(p.Payload); ok && f.Keyframe && tr.Kind() == webrtc.RTPCodecTypeVideo {
+				select {
+				case frames <- struct{}{}:
+				default:
+				}
+			}
+		})
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/rtp"
 	"github.com/pion/turn/v5"
 	"github.com/pion/webrtc/v4"
 
@@ -155,26 +154,7 @@ func TestTURNRelayWithMintedCredentials(t *testing.T) {
 
 	frames := make(chan struct{}, 1)
 	viewer, err := sfuclient.Dial(ctx, sfuclient.Options{URL: wsURL, Token: sign("hall-2", roomtoken.PermSubscribe), RelayOnly: true,
-		OnTrack: func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-			go func() {
-				buf := make([]byte, 1500)
-				for {
-					n, _, err := tr.Read(buf)
-					if err != nil {
-						return
-					}
-					var p rtp.Packet
-					if tr.Kind() == webrtc.RTPCodecTypeVideo && p.Unmarshal(buf[:n]) == nil {
-						if f, ok := sfuclient.ParseSynthetic(p.Payload); ok && f.Keyframe {
-							select {
-							case frames <- struct{}{}:
-							default:
-							}
-						}
-					}
-				}
-			}()
-		}})
+		OnTrack: keyFrames(frames)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -203,19 +203,10 @@ func (c *Client) downPeerLocked() *peer {
 			c.opts.OnTrack(t, r)
 			return
 		}
-		go drainTrack(t)
+		go ReadPackets(t, nil)
 	})
 	c.down = p
 	return p
-}
-
-func drainTrack(t *webrtc.TrackRemote) {
-	buf := make([]byte, 1500)
-	for {
-		if _, _, err := t.Read(buf); err != nil {
-			return
-		}
-	}
 }
 
 // answerDown answers the SFU's offer for the down connection.

@@ -115,7 +115,7 @@ func PlayWHEP(ctx context.Context, endpoint, token string, o Options, audioSlots
 			o.OnTrack(t, r)
 			return
 		}
-		go drainTrack(t)
+		go ReadPackets(t, nil)
 	})
 	if err := res.negotiate(ctx, endpoint); err != nil {
 		return nil, res.abort(err)

@@ -65,36 +65,21 @@ func TestWHEPFirstPictureAtOnce(t *testing.T) {
 			},
 			OnTrack: func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 				if tr.Kind() != webrtc.RTPCodecTypeVideo {
-					go func() {
-						buf := make([]byte, 1500)
-						for {
-							if _, _, err := tr.Read(buf); err != nil {
-								return
-							}
-						}
-					}()
+					go sfuclient.ReadPackets(tr, nil)
 					return
 				}
-				go func() {
-					buf := make([]byte, 1500)
-					sent := false
-					for {
-						n, _, err := tr.Read(buf)
-						if err != nil {
-							return
-						}
-						var p rtp.Packet
-						if sent || p.Unmarshal(buf[:n]) != nil || len(p.Payload) == 0 {
-							continue
-						}
-						f, _ := sfuclient.ParseSynthetic(p.Payload)
-						first <- struct {
-							at  time.Time
-							key bool
-						}{time.Now(), f.Keyframe}
-						sent = true
+				sent := false
+				go sfuclient.ReadPackets(tr, func(p *rtp.Packet) {
+					if sent || len(p.Payload) == 0 {
+						return
 					}
-				}()
+					f, _ := sfuclient.ParseSynthetic(p.Payload)
+					first <- struct {
+						at  time.Time
+						key bool
+					}{time.Now(), f.Keyframe}
+					sent = true
+				})
 			},
 		}
 		player, err := sfuclient.PlayWHEP(ctx, sv.srv.URL+"/whep", sv.token(room, "lobby", false, true, false), o, 1)

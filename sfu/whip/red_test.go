@@ -24,33 +24,22 @@ func (a *audioTypes) onTrack(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 	if tr.Kind() != webrtc.RTPCodecTypeAudio {
 		return
 	}
-	go func() {
-		buf := make([]byte, 1500)
-		for {
-			n, _, err := tr.Read(buf)
-			if err != nil {
-				return
-			}
-			var p rtp.Packet
-			if p.Unmarshal(buf[:n]) != nil {
-				continue
-			}
-			a.mu.Lock()
-			a.pts[p.PayloadType]++
-			payload := p.Payload
-			if p.PayloadType == 63 {
-				if prim, err := red.Primary(payload); err != nil || prim.PT != 111 {
-					a.bad++
-				} else {
-					payload = prim.Data
-				}
-			}
-			if len(payload) != 80 || payload[0] != 0x78 { // SendAudio's frames
+	go sfuclient.ReadPackets(tr, func(p *rtp.Packet) {
+		a.mu.Lock()
+		a.pts[p.PayloadType]++
+		payload := p.Payload
+		if p.PayloadType == 63 {
+			if prim, err := red.Primary(payload); err != nil || prim.PT != 111 {
 				a.bad++
+			} else {
+				payload = prim.Data
 			}
-			a.mu.Unlock()
 		}
-	}()
+		if len(payload) != 80 || payload[0] != 0x78 { // SendAudio's frames
+			a.bad++
+		}
+		a.mu.Unlock()
+	})
 }
 
 func (a *audioTypes) counts() (map[uint8]int, int) {

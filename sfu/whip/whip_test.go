@@ -105,27 +105,19 @@ func newTracks() *tracks {
 }
 
 func (tr *tracks) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-	go func() {
-		buf := make([]byte, 1500)
-		for {
-			n, _, err := t.Read(buf)
-			if err != nil {
-				return
-			}
-			var p rtp.Packet
-			if p.Unmarshal(buf[:n]) != nil || len(p.Payload) == 0 {
-				continue
-			}
-			tr.mu.Lock()
-			key := t.Kind().String() + ":" + t.ID()
-			tr.packets[key]++
-			tr.kinds[key] = t.Kind()
-			if f, ok := sfuclient.ParseSynthetic(p.Payload); ok {
-				tr.layer[key] = f.Layer
-			}
-			tr.mu.Unlock()
+	go sfuclient.ReadPackets(t, func(p *rtp.Packet) {
+		if len(p.Payload) == 0 {
+			return
 		}
-	}()
+		tr.mu.Lock()
+		key := t.Kind().String() + ":" + t.ID()
+		tr.packets[key]++
+		tr.kinds[key] = t.Kind()
+		if f, ok := sfuclient.ParseSynthetic(p.Payload); ok {
+			tr.layer[key] = f.Layer
+		}
+		tr.mu.Unlock()
+	})
 }
 
 func (tr *tracks) snapshot() map[string]int {
