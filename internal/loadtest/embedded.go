@@ -26,8 +26,10 @@ type Embedded struct {
 	srv    *http.Server
 }
 
-// StartEmbedded starts the SFU and its /rtc and /metrics endpoints.
-func StartEmbedded(log *slog.Logger) (*Embedded, error) {
+// StartEmbedded starts the SFU and its /rtc and /metrics endpoints. cfg
+// is the SFU's configuration (the zero value: its defaults); its media
+// listens on 127.0.0.1 without ICE-TCP whatever cfg says.
+func StartEmbedded(log *slog.Logger, cfg sfu.Config) (*Embedded, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -36,7 +38,8 @@ func StartEmbedded(log *slog.Logger) (*Embedded, error) {
 		return nil, err
 	}
 	reg := prometheus.NewRegistry()
-	s, err := sfu.New(sfu.Config{ListenIPs: []string{"127.0.0.1"}, TCPPort: -1}, log, reg)
+	cfg.ListenIPs, cfg.TCPPort = []string{"127.0.0.1"}, -1
+	s, err := sfu.New(cfg, log, reg)
 	if err != nil {
 		return nil, fmt.Errorf("embedded SFU: %w", err)
 	}

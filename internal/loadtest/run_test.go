@@ -6,6 +6,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/cau-gov/cau/sfu"
 )
 
 // TestShortRun keeps the load tool from rotting: a few halls for a few
@@ -32,7 +34,7 @@ func TestShortRun(t *testing.T) {
 		defer w.Close()
 		log = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	e, err := StartEmbedded(log)
+	e, err := StartEmbedded(log, sfu.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ func TestShapedNetUnderPion(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short mode")
 	}
-	e, err := StartEmbedded(nil)
+	e, err := StartEmbedded(nil, sfu.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
