@@ -12,9 +12,11 @@
 //
 // What changed, in feedback.go, send_side_bwe.go and the delay
 // controller:
-//   - the history is a ring of the last 256 transport sequence numbers,
-//     indexed by the number's low byte (pion: the last 250 packets), so
-//     recording a send is a store, and matching feedback an index;
+//   - the history is a ring of the last 4,096 transport sequence
+//     numbers, indexed by the number's low 12 bits (pion: the last 250
+//     packets), so recording a send is a store, and matching feedback an
+//     index; it holds the packets whose feedback comes back late, behind
+//     a commune line's queue (feedback.go);
 //   - the stream writer reads the transport sequence number from the
 //     header extension and passes no attributes map (pion made one per
 //     packet when given none); a writer that sends past it records its
@@ -33,6 +35,9 @@
 //     (sfu/fastrtcp.go). The received rate is updated first, then the
 //     delay-based estimate that uses it, as libwebrtc orders them; their
 //     run loops stay, as loops over onAcks, for pion's tests.
+//
+// GetStats also gives "acknowledged", the acknowledgments feedback has
+// matched so far: the other figures move only when it does.
 //
 // The estimators (arrival groups, Kalman slope, overuse detector, rate
 // and loss controllers) compute as pion's, and their tests are pion's;

@@ -969,7 +969,7 @@ func TestFeedbackAdapterTWCC(t *testing.T) {
 	t.Run("skipsPacketsEvictedFromHistory", func(t *testing.T) {
 		t0 := time.Time{}
 		adapter := NewFeedbackAdapter()
-		for i := range uint16(historySize + 1) { // Cầu: the ring holds 256 (pion: 250)
+		for i := range uint16(historySize + 1) { // Cầu: the ring holds 4,096 (pion: 250)
 			pkt := getPacketWithTransportCCExt(t, i)
 			assert.NoError(
 				t,

@@ -250,11 +250,18 @@ func (e *SendSideBWE) GetTargetBitrate() int {
 }
 
 // GetStats returns some internal statistics of the bandwidth estimator.
+// Cầu: "acknowledged" counts the acknowledgments feedback has matched in
+// the history so far (int64): feedback that matched nothing moved none of
+// the other figures.
 func (e *SendSideBWE) GetStats() map[string]any {
+	e.feedbackAdapter.lock.Lock()
+	acked := e.feedbackAdapter.acked
+	e.feedbackAdapter.lock.Unlock()
 	e.lock.Lock()
 	defer e.lock.Unlock()
 
 	return map[string]any{
+		"acknowledged":       acked,
 		"lossTargetBitrate":  e.latestStats.LossStats.TargetBitrate,
 		"averageLoss":        e.latestStats.AverageLoss,
 		"delayTargetBitrate": e.latestStats.DelayStats.TargetBitrate,
