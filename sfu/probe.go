@@ -102,6 +102,10 @@ type linkSignals struct {
 	// delayTarget is GCC's delay-based estimate (bit/s), which loss does
 	// not move.
 	delayTarget int
+	// acked counts the packets feedback has reported on so far, matched
+	// to what was sent (internal/gcc): while it stands still GCC's
+	// figures are not news, whatever they say.
+	acked int64
 }
 
 func readSignals(e cc.BandwidthEstimator) linkSignals {
@@ -115,6 +119,7 @@ func readSignals(e cc.BandwidthEstimator) linkSignals {
 	// reads as overuse).
 	s.queueing = thr > 0 && (trend > thr || usage == "overuse")
 	s.delayTarget, _ = st["delayTargetBitrate"].(int)
+	s.acked, _ = st["acknowledged"].(int64)
 	return s
 }
 
@@ -136,6 +141,8 @@ type prober struct {
 	backoff  time.Duration
 	streak   int  // probes succeeded since the last congestion
 	known    bool // a probe has succeeded on the connection
+	// startAcked is linkSignals.acked when the probe began.
+	startAcked int64
 	// lossyBackoff: the backoff is a lossy line's, ended when its loss
 	// goes; failedAt is when the last probe failed.
 	lossyBackoff bool
@@ -190,6 +197,14 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 		// refused, and the floor went up to medium into the full queue
 		// (its picture stood still for 3.5 s behind the commune line).
 		cut := p.congestedAt.Load() > pr.startAt && max(sig.loss, p.lineLoss) >= gccHoldLoss
+		// A probe GCC heard nothing about proved nothing: no feedback
+		// matched during it, or none yet made delay statistics, and zero
+		// loss and no queueing are then no reading. Probes "succeeded"
+		// that way into a 400 kbit/s line at 0.5, 1, 2 and 2.7 Mbit/s, its
+		// queue dropped most of it, and GCC, whose history no longer held
+		// the packets its late feedback reported, stayed blind (cau
+		// loadtest --weak-share, docs/performance.md).
+		unheard := ending && (sig.acked == pr.startAcked || sig.delayTarget == 0)
 		switch {
 		// A probe the link cannot carry fills the bottleneck's queue: the
 		// delay grows at once (seen twice, so one noisy sample does not
@@ -198,7 +213,7 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 		// estimator takes for overuse cuts it to 85% of what it sees
 		// delivered, which on a subscriber held below its estimate is far
 		// below the estimate, link or no link.
-		case pr.queued >= probeQueueSamples || cut || sig.loss > pr.baseLoss+probeLossSpike || ending && meanLoss > pr.baseLoss+probeLossRise:
+		case pr.queued >= probeQueueSamples || cut || unheard || sig.loss > pr.baseLoss+probeLossSpike || ending && meanLoss > pr.baseLoss+probeLossRise:
 			p.stopProbe()
 			pr.streak = 0
 			lo, hi := probeMinBackoff, probeMaxBackoff
@@ -214,7 +229,7 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 			}
 			pr.failedRate = min(pr.failedRate, pr.total)
 			pr.next, pr.failedAt = now+int64(pr.backoff), now
-			p.log.Debug("probe failed", "rate", pr.total, "cut", cut, "backoff", pr.backoff, "estimate", est, "queueing", pr.queued, "loss", pr.maxLoss, "mean_loss", meanLoss, "base_loss", pr.baseLoss)
+			p.log.Debug("probe failed", "rate", pr.total, "cut", cut, "backoff", pr.backoff, "estimate", est, "queueing", pr.queued, "unheard", unheard, "loss", pr.maxLoss, "mean_loss", meanLoss, "base_loss", pr.baseLoss)
 		case ending:
 			p.stopProbe()
 			pr.proven, pr.provenAt, pr.known = pr.total, now, true
@@ -268,7 +283,7 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 		return false
 	}
 	pr.active, pr.startAt, pr.total = true, now, usage+pad
-	pr.startEst, pr.minEst = gccEst, gccEst
+	pr.startEst, pr.minEst, pr.startAcked = gccEst, gccEst, sig.acked
 	pr.baseLoss, pr.maxLoss, pr.queued = max(sig.loss, p.lineLoss), sig.loss, 0
 	pr.lossSum, pr.lossN = 0, 0
 	pr.stop = make(chan struct{})
