@@ -45,15 +45,13 @@ type Config struct {
 	// header extension, sender reports) and SRTP session, as before the
 	// fast write path (fastsend.go): for comparing the two.
 	PionWrites bool
-	// FastRTCP reads subscribers' RTCP on the media socket's read loop
-	// (fastrtcp.go) instead of through pion's SRTCP session and
-	// interceptors. Off by default: with it, the 40-hall weak-link run
-	// (`cau loadtest --embedded --halls 40 --subscribers 4 --weak-share
-	// 0.25`) estimated a 400 kbit/s line at ~700 kbit/s and lost 15 % of
-	// the weak halls' packets in the line's queue, against ~350 kbit/s
-	// and 0.1 % without it; the cause is not found yet
-	// (docs/performance.md).
-	FastRTCP bool
+	// PionRTCP reads subscribers' RTCP through pion's SRTCP session and
+	// interceptors, as before the fast read path (fastrtcp.go), which
+	// reads it on the media socket's read loop: for comparing the two.
+	// (The fast read path was opt-in while a weak hall's estimate ran
+	// away with it; that was GCC's history, too short for feedback behind
+	// a 250 ms queue, on either path: docs/performance.md.)
+	PionRTCP bool
 	// TCPPort is the ICE-TCP port for halls behind firewalls that drop UDP;
 	// 0 picks a free port per IP, -1 disables ICE-TCP.
 	TCPPort int

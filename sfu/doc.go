@@ -58,10 +58,9 @@
 // connection's own SRTP context (keys read from pion's DTLS connection,
 // srtpkeys.go) encrypts it, and the datagram joins the media socket's
 // sendmmsg batch; the SFU sends the sender reports itself
-// (senderreport.go); with Config.FastRTCP it also reads the subscriber's
-// RTCP where it arrives, on the media socket's read loop, with the
-// connection's own SRTCP context (fastrtcp.go; off by default: it
-// regressed the weak-link estimate, docs/performance.md). Over ICE-TCP
+// (senderreport.go), and reads the subscriber's RTCP where it arrives,
+// on the media socket's read loop, with the connection's own SRTCP
+// context (fastrtcp.go; Config.PionRTCP leaves it to pion). Over ICE-TCP
 // or a relay, and with Config.PionWrites, the packet goes through pion's
 // interceptors and SRTP session instead. With Config.FanoutPass the reader instead
 // writes to every idle subscriber on UDP itself, in one pass whose

@@ -65,7 +65,7 @@ func (p *Participant) downConn() error {
 		if e, ok := bwe().(*gcc.SendSideBWE); ok {
 			fast.estimator(e) // records what it sends past the interceptors
 		}
-		if p.s.cfg.FastRTCP {
+		if !p.s.cfg.PionRTCP {
 			fast.rx = newFastReceiver(p, bwe)
 		}
 		p.writer.fast = fast

@@ -121,9 +121,9 @@ type Config struct {
 	//   - PionWrites is CAU_RTC_PION_WRITES: send media through pion's
 	//     interceptors and SRTP session instead of the SFU's fast write
 	//     path. Default false; true is for comparing (docs/performance.md).
-	//   - FastRTCP is CAU_RTC_FAST_RTCP: read subscribers' RTCP on the media
-	//     socket's read loop. Default false: it regressed the weak-link
-	//     estimate (docs/performance.md).
+	//   - PionRTCP is CAU_RTC_FAST_RTCP=false: read subscribers' RTCP
+	//     through pion instead of on the media socket's read loop. Default
+	//     CAU_RTC_FAST_RTCP=true; false is for comparing (docs/performance.md).
 	//   - PauseAfter is CAU_RTC_PAUSE_AFTER: a simulcast layer nobody has
 	//     wanted this long is paused at its publisher (the "layers"
 	//     message). Default 3s; 0 turns pausing off (every layer flows;

@@ -20,6 +20,9 @@ func TestLoadDefaults(t *testing.T) {
 	if !strings.HasSuffix(c.Tokens.AccessKeyFile, "keys/access.pem") {
 		t.Fatalf("access key default %q", c.Tokens.AccessKeyFile)
 	}
+	if c.RTC.PionRTCP {
+		t.Fatal("RTC: PionRTCP by default, want the fast RTCP read path (CAU_RTC_FAST_RTCP=true)")
+	}
 }
 
 func TestLoadNamesTheBadVariable(t *testing.T) {
@@ -99,6 +102,7 @@ func TestLoadGroupsBySubsystem(t *testing.T) {
 		"CAU_ICE_SERVERS":              "stun:stun.example:3478,turn:turn.example:3478",
 		"CAU_TURN_SECRET":              "s3cret",
 		"CAU_RTC_BATCH_IO":             "false",
+		"CAU_RTC_FAST_RTCP":            "false",
 		"CAU_TASK_REMINDER_DAYS":       "7, 2",
 		"CAU_SMTP_ADDR":                "mail.example:587",
 		"CAU_SOFFICE":                  "/opt/lo/soffice",
@@ -118,8 +122,9 @@ func TestLoadGroupsBySubsystem(t *testing.T) {
 	if turn := c.RTC.ICEServers[1]; turn.Secret != "s3cret" || turn.URLs[0] != "turn:turn.example:3478" {
 		t.Errorf("the TURN server is %+v, want the secret", turn)
 	}
-	if !c.RTC.NoBatchIO || c.RTC.UDPPort != 8443 {
-		t.Errorf("RTC: NoBatchIO %v UDPPort %d, want true and the default 8443", c.RTC.NoBatchIO, c.RTC.UDPPort)
+	if !c.RTC.NoBatchIO || c.RTC.UDPPort != 8443 || !c.RTC.PionRTCP {
+		t.Errorf("RTC: NoBatchIO %v UDPPort %d PionRTCP %v, want true, the default 8443 and true (CAU_RTC_FAST_RTCP=false)",
+			c.RTC.NoBatchIO, c.RTC.UDPPort, c.RTC.PionRTCP)
 	}
 	if !slices.Equal(c.TaskNotices.ReminderDays, []int{7, 2}) {
 		t.Errorf("reminder days %v, want [7 2]", c.TaskNotices.ReminderDays)

@@ -142,7 +142,9 @@ func Load(getenv func(string) string) (Config, error) {
 	c.RTC.NoBatchIO = !batchIO
 	boolean("CAU_RTC_FANOUT_PASS", &c.RTC.FanoutPass)
 	boolean("CAU_RTC_PION_WRITES", &c.RTC.PionWrites)
-	boolean("CAU_RTC_FAST_RTCP", &c.RTC.FastRTCP)
+	fastRTCP := true
+	boolean("CAU_RTC_FAST_RTCP", &fastRTCP)
+	c.RTC.PionRTCP = !fastRTCP
 	dur("CAU_RTC_PAUSE_AFTER", &c.RTC.PauseAfter)
 	switch {
 	case c.RTC.PauseAfter < 0:
