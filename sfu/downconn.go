@@ -87,7 +87,7 @@ func (p *Participant) negotiate(restart bool) {
 		return
 	}
 	p.restart = p.restart || restart
-	if p.offering {
+	if p.offering || p.heldOffers {
 		p.reoffer = true
 		p.mu.Unlock()
 		return
@@ -118,6 +118,30 @@ func (p *Participant) negotiate(restart bool) {
 	}
 	p.send(SessionDescription{PC: PCDown, SDP: offer.SDP, kind: "offer"})
 	p.releaseCandidates()
+}
+
+// holdOffers makes the track changes that follow wait for releaseOffers,
+// which sends one down offer for all of them.
+func (p *Participant) holdOffers() {
+	p.mu.Lock()
+	p.heldOffers = true
+	p.mu.Unlock()
+}
+
+// releaseOffers sends the down offer held back by holdOffers, if
+// anything changed meanwhile and no offer awaits its answer (its answer
+// sends it then).
+func (p *Participant) releaseOffers() {
+	p.mu.Lock()
+	p.heldOffers = false
+	again := (p.reoffer || p.restart) && !p.offering
+	if again {
+		p.reoffer = false
+	}
+	p.mu.Unlock()
+	if again {
+		p.negotiate(false)
+	}
 }
 
 // releaseCandidates sends the down candidates held back during an offer.

@@ -78,6 +78,7 @@ type Participant struct {
 	pending    map[PC][]webrtc.ICECandidateInit // candidates before the remote description
 	offering   bool                             // a down offer awaits its answer
 	reoffer    bool                             // something changed meanwhile
+	heldOffers bool                             // tracks are being added together: one offer after (holdOffers)
 	restart    bool                             // the next down offer restarts ICE
 	// holdCandidates: a down offer is being made; its candidates wait in
 	// held until it is sent.

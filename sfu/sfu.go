@@ -235,12 +235,33 @@ func (s *SFU) RoomStats(room RoomID) []ParticipantStats {
 	return append([]ParticipantStats(nil), r.stats...)
 }
 
+// JoinOptions is what a client asks for as it joins.
+type JoinOptions struct {
+	// Resume is the resume token of a participant of the same identity
+	// still within its reconnect grace: that participant continues on the
+	// new sink (its media never stopped).
+	Resume string
+	// Subscribe are video subscriptions (the floor, as a rule) taken as
+	// the participant joins, so that its first down offer carries them
+	// beside the room's audio. Without them the first offer carried the
+	// audio only and the floor came in a second offer after its answer: a
+	// joining delegate's first picture waited a round trip and a second
+	// offer in a page still busy with the first (docs/performance.md,
+	// "Join to the first picture"). Ignored when resuming (the
+	// subscriptions continue) and without the subscribe permission.
+	Subscribe []Subscription
+}
+
+// Subscription is a wanted quality of a video track (FloorTrack for the floor).
+type Subscription struct {
+	Track   TrackID
+	Quality Quality
+}
+
 // Join admits a participant with its grant. sink receives its events.
-// With resume set to the resume token of a participant of the same
-// identity still within its reconnect grace, that participant continues
-// on the new sink (its media never stopped); otherwise a participant of
-// the same identity is replaced.
-func (s *SFU) Join(g Grant, sink Sink, resume string) (*Participant, error) {
+// With o.Resume set (see JoinOptions) that participant continues;
+// otherwise a participant of the same identity is replaced.
+func (s *SFU) Join(g Grant, sink Sink, o JoinOptions) (*Participant, error) {
 	if g.Room == "" || g.Identity == "" || sink == nil {
 		return nil, fmt.Errorf("%w: room, identity and sink are required", ErrInvalid)
 	}
@@ -255,10 +276,10 @@ func (s *SFU) Join(g Grant, sink Sink, resume string) (*Participant, error) {
 		if err != nil {
 			return nil, err
 		}
-		if resume != "" {
-			return s.resume(r, g, sink, resume)
+		if o.Resume != "" {
+			return s.resume(r, g, sink, o.Resume)
 		}
-		p, err := s.join(r, g, sink)
+		p, err := s.join(r, g, sink, o.Subscribe)
 		if errors.Is(err, errRoomClosed) {
 			continue
 		}
@@ -283,7 +304,7 @@ func (s *SFU) resume(r *room, g Grant, sink Sink, token string) (*Participant, e
 	return p, nil
 }
 
-func (s *SFU) join(r *room, g Grant, sink Sink) (*Participant, error) {
+func (s *SFU) join(r *room, g Grant, sink Sink, subs []Subscription) (*Participant, error) {
 	p := &Participant{s: s, room: r, id: g.Identity, grant: g, resumeToken: newResumeToken(), sink: sink,
 		log: r.log.With("participant", g.Identity), sources: map[string]Source{}, published: map[Source]*upTrack{},
 		downs: map[TrackID]*downTrack{}, pending: map[PC][]webrtc.ICECandidateInit{}}
@@ -322,6 +343,13 @@ func (s *SFU) join(r *room, g Grant, sink Sink) (*Participant, error) {
 	now := time.Now()
 	s.notify(func(o Observer) { o.ParticipantJoined(r.id, p.id, g.Kind, now) })
 	if g.Subscribe && !p.viewer() {
+		// One down offer for the subscriptions asked and the room's audio.
+		p.holdOffers()
+		for _, sub := range subs {
+			if err := p.Subscribe(sub.Track, sub.Quality); err != nil {
+				p.log.Debug("subscribe on join", "track_id", sub.Track, "error", err)
+			}
+		}
 		_, tracks, _, _ := r.state()
 		for _, t := range tracks {
 			if t.Kind == webrtc.RTPCodecTypeAudio.String() && t.Participant != p.id {
@@ -330,6 +358,7 @@ func (s *SFU) join(r *room, g Grant, sink Sink) (*Participant, error) {
 				}
 			}
 		}
+		p.releaseOffers()
 	}
 	return p, nil
 }

@@ -58,6 +58,9 @@ type Options struct {
 	// Resume is the resume token of a participant to continue (a
 	// client restarted within the SFU's reconnect grace).
 	Resume string
+	// Subscribe are video subscriptions asked in the join (not a
+	// resume's): the SFU's first down offer carries them.
+	Subscribe []signal.Subscribe
 	// RelayOnly makes both peer connections use only the TURN servers of
 	// the joined message (ICE transport policy "relay"), as a browser behind
 	// a firewall that lets nothing else through would.
@@ -159,7 +162,11 @@ func (c *Client) connect(ctx context.Context, resume string) error {
 		c.readLoop(ws, errc)
 		close(lost)
 	}()
-	if err := c.send(signal.TypeJoin, signal.Join{Resume: resume}); err != nil {
+	join := signal.Join{Resume: resume}
+	if resume == "" {
+		join.Subscribe = c.opts.Subscribe
+	}
+	if err := c.send(signal.TypeJoin, join); err != nil {
 		return err
 	}
 	ev, err := c.waitFrom(ctx, mark, func(e Event) bool { return e.Type == "joined" || e.Type == "error" })

@@ -111,7 +111,12 @@ func (c *conn) serve(s *sfu.SFU, g sfu.Grant) {
 		c.sendError(ErrNotJoined, m.ID)
 		return
 	}
-	p, err := s.Join(g, c, join.Resume)
+	o := sfu.JoinOptions{Resume: join.Resume}
+	for _, sub := range join.Subscribe {
+		q, _ := sfu.ParseQuality(sub.Quality) // validated by Decode
+		o.Subscribe = append(o.Subscribe, sfu.Subscription{Track: sub.TrackID, Quality: q})
+	}
+	p, err := s.Join(g, c, o)
 	if err != nil {
 		c.sendError(err, m.ID)
 		return

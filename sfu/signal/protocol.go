@@ -42,9 +42,12 @@ const (
 // Client message bodies.
 type (
 	// Join is the first message on a socket; Resume is the resume token
-	// of a participant to continue (after a dropped socket).
+	// of a participant to continue (after a dropped socket). Subscribe
+	// are video subscriptions the first down offer carries already (the
+	// floor): see sfu.JoinOptions.
 	Join struct {
-		Resume string `json:"resume,omitempty"`
+		Resume    string      `json:"resume,omitempty"`
+		Subscribe []Subscribe `json:"subscribe,omitempty"`
 	}
 	// Offer is the client's offer for its up connection; Tracks names the
 	// source of each track by its track ID: camera, microphone or screen.
@@ -129,8 +132,21 @@ func Decode(b []byte) (Message, any, error) {
 	return m, body, nil
 }
 
+// maxJoinSubscriptions bounds a join's subscriptions: the floor and a
+// screen of thumbnails.
+const maxJoinSubscriptions = 64
+
 func validate(body any) error {
 	switch b := body.(type) {
+	case *Join:
+		if len(b.Subscribe) > maxJoinSubscriptions {
+			return fmt.Errorf("more than %d subscriptions", maxJoinSubscriptions)
+		}
+		for i := range b.Subscribe {
+			if err := validate(&b.Subscribe[i]); err != nil {
+				return fmt.Errorf("subscribe %d: %w", i, err)
+			}
+		}
 	case *Offer:
 		if b.SDP == "" {
 			return fmt.Errorf("sdp is empty")

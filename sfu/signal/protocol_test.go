@@ -9,16 +9,17 @@ import (
 
 func TestDecode(t *testing.T) {
 	good := map[string]any{
-		`{"v":1,"type":"join"}`:                                                        &Join{},
-		`{"v":1,"type":"join","data":{"resume":"abc"}}`:                                &Join{},
-		`{"v":1,"type":"offer","id":"1","data":{"sdp":"v=0","tracks":{"x":"screen"}}}`: &Offer{},
-		`{"v":1,"type":"answer","data":{"sdp":"v=0"}}`:                                 &Answer{},
+		`{"v":1,"type":"join"}`:                         &Join{},
+		`{"v":1,"type":"join","data":{"resume":"abc"}}`: &Join{},
+		`{"v":1,"type":"join","data":{"subscribe":[{"track_id":"floor","quality":"high"}]}}`:                                   &Join{},
+		`{"v":1,"type":"offer","id":"1","data":{"sdp":"v=0","tracks":{"x":"screen"}}}`:                                         &Offer{},
+		`{"v":1,"type":"answer","data":{"sdp":"v=0"}}`:                                                                         &Answer{},
 		`{"v":1,"type":"candidate","data":{"pc":"down","candidate":{"candidate":"candidate:1 1 udp 1 127.0.0.1 9 typ host"}}}`: &CandidateMsg{},
 		`{"v":1,"type":"subscribe","data":{"track_id":"floor","quality":"low"}}`:                                               &Subscribe{},
 		`{"v":1,"type":"mute","data":{"source":"microphone","muted":true}}`:                                                    &Mute{},
 		`{"v":1,"type":"mute_participant","data":{"identity":"hall-1","muted":true}}`:                                          &MuteParticipant{},
-		`{"v":1,"type":"ice_restart"}`: nil,
-		`{"v":1,"type":"leave"}`:       nil,
+		`{"v":1,"type":"ice_restart"}`:                                                                                         nil,
+		`{"v":1,"type":"leave"}`:                                                                                               nil,
 	}
 	for in, want := range good {
 		_, body, err := Decode([]byte(in))
@@ -31,15 +32,17 @@ func TestDecode(t *testing.T) {
 		}
 	}
 	bad := map[string]error{
-		`{"v":2,"type":"join"}`:                             ErrVersion,
-		`{"type":"join"}`:                                   ErrVersion,
-		`not json`:                                          ErrBadMessage,
-		`{"v":1,"type":"join"} trailing`:                    ErrBadMessage,
-		`{"v":1,"type":"dance"}`:                            ErrBadMessage,
-		`{"v":1,"type":"join","extra":1}`:                   ErrBadMessage,
-		`{"v":1,"type":"offer"}`:                            ErrBadMessage,
-		`{"v":1,"type":"offer","data":{"sdp":""}}`:          ErrBadMessage,
-		`{"v":1,"type":"offer","data":{"sdp":"v=0","x":1}}`: ErrBadMessage,
+		`{"v":2,"type":"join"}`:           ErrVersion,
+		`{"type":"join"}`:                 ErrVersion,
+		`not json`:                        ErrBadMessage,
+		`{"v":1,"type":"join"} trailing`:  ErrBadMessage,
+		`{"v":1,"type":"dance"}`:          ErrBadMessage,
+		`{"v":1,"type":"join","extra":1}`: ErrBadMessage,
+		`{"v":1,"type":"join","data":{"subscribe":[{"track_id":"floor","quality":"ultra"}]}}`: ErrBadMessage,
+		`{"v":1,"type":"join","data":{"subscribe":[{"track_id":"","quality":"low"}]}}`:        ErrBadMessage,
+		`{"v":1,"type":"offer"}`:                                               ErrBadMessage,
+		`{"v":1,"type":"offer","data":{"sdp":""}}`:                             ErrBadMessage,
+		`{"v":1,"type":"offer","data":{"sdp":"v=0","x":1}}`:                    ErrBadMessage,
 		`{"v":1,"type":"subscribe","data":{"track_id":"a","quality":"ultra"}}`: ErrBadMessage,
 		`{"v":1,"type":"subscribe","data":{"track_id":"","quality":"low"}}`:    ErrBadMessage,
 		`{"v":1,"type":"candidate","data":{"pc":"sideways","candidate":{}}}`:   ErrBadMessage,

@@ -249,7 +249,7 @@ func (h *Handler) post(kind sfu.Kind) http.HandlerFunc {
 // start joins the participant and answers its offer; on failure the
 // participant leaves again.
 func (h *Handler) start(g sfu.Grant, who sfu.ParticipantID, kind sfu.Kind, offer string) (*session, string, error) {
-	p, err := h.s.Join(g, sfu.Discard, "")
+	p, err := h.s.Join(g, sfu.Discard, sfu.JoinOptions{})
 	if err != nil {
 		return nil, "", err
 	}

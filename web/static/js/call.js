@@ -63,7 +63,15 @@ export class Call {
 		this.micMuted = false;
 		/** @type {Promise<void>} the last "layers" applied: one setParameters at a time */
 		this.layersDone = Promise.resolve();
-		this.sig = new Signaling(join, { onMessage: (t, d) => void this.onMessage(t, d), onState: handlers.onState });
+		this.sig = new Signaling(join, {
+			onMessage: (t, d) => void this.onMessage(t, d),
+			onState: handlers.onState,
+			// The floor in the join itself: the SFU's first down offer
+			// carries its picture beside the room's audio (a second offer
+			// after the first one's answer cost the first picture a round
+			// trip and the page's work on another offer).
+			subscribe: () => [{ track_id: 'floor', quality: this.floorQuality }],
+		});
 	}
 
 	/**

@@ -20,6 +20,8 @@ export const protocolVersion = 1;
  * @typedef {object} SignalingHandlers
  * @property {(type: string, data: any) => void} onMessage every server message after "joined" too
  * @property {(state: import('./socket.js').SocketState) => void} [onState]
+ * @property {() => {track_id: string, quality: string}[]} [subscribe] the subscriptions a join
+ *   that does not resume asks for at once: the SFU's first down offer carries them
  */
 
 /** Signaling keeps one SFU session alive across socket drops. */
@@ -47,7 +49,10 @@ export class Signaling {
 				u.searchParams.set('access_token', g.token);
 				return u.toString();
 			},
-			onOpen: () => { this.send('join', this.resumeToken ? { resume: this.resumeToken } : {}); },
+			onOpen: () => {
+				const subscribe = handlers.subscribe?.() ?? [];
+				this.send('join', this.resumeToken ? { resume: this.resumeToken } : subscribe.length ? { subscribe } : {});
+			},
 			onMessage: (/** @type {any} */ m) => {
 				if (!m || m.v !== protocolVersion || typeof m.type !== 'string') return;
 				if (m.type === 'joined') this.resumeToken = m.data?.resume_token ?? '';
