@@ -41,22 +41,37 @@ export async function setActiveLayers(sender, active) {
 
 /** whether warmUp ran in this page */
 let warmed = false;
+/** @type {RTCPeerConnection|null} warmUp's throwaway connection, until coolDown */
+let warm = null;
 
 /**
  * warmUp readies the browser's WebRTC machinery (its threads, the
  * audio and video pipelines of a received track) while the person is still
  * choosing how to join: the first connection of a page otherwise answered
  * the SFU's first offer a few hundred ms late, and the floor's first frame
- * waited for it. A throwaway connection, offered locally and closed; it
- * sends nothing to anyone.
+ * waited for it. A throwaway connection, offered locally, that sends
+ * nothing to anyone. It returns the connection's received audio track
+ * (silent) for the UI to play until the call's own sound plays: the page's
+ * first element playing a remote track opens the audio output, a task of
+ * 70–550 ms on the main thread (Chromium, measured), which held the
+ * answer to the SFU's first offer when it came with the call. The
+ * connection stays until coolDown, so the output stays open.
+ * @returns {MediaStreamTrack|null}
  */
 export function warmUp() {
-	if (warmed || typeof RTCPeerConnection !== 'function') return;
+	if (warmed || typeof RTCPeerConnection !== 'function') return null;
 	warmed = true;
-	const pc = new RTCPeerConnection();
-	pc.addTransceiver('audio', { direction: 'recvonly' });
+	const pc = warm = new RTCPeerConnection();
+	const audio = pc.addTransceiver('audio', { direction: 'recvonly' });
 	pc.addTransceiver('video', { direction: 'recvonly' });
-	pc.createOffer().then((o) => pc.setLocalDescription(o)).catch(() => {}).finally(() => setTimeout(() => pc.close(), 2000));
+	pc.createOffer().then((o) => pc.setLocalDescription(o)).catch(() => {});
+	return audio.receiver.track;
+}
+
+/** coolDown closes warmUp's connection: the call's own has taken over. */
+export function coolDown() {
+	warm?.close();
+	warm = null;
 }
 
 /**

@@ -5,7 +5,7 @@
 // never interrupts a picture.
 
 import { Call } from '../call.js';
-import { StatsSampler, warmUp } from '../rtc.js';
+import { coolDown, StatsSampler, warmUp } from '../rtc.js';
 import { publishModeOf, saveJoinMode, savedJoinMode } from '../joinmode.js';
 import { t } from '../i18n.js';
 import { h, replace } from './dom.js';
@@ -28,6 +28,33 @@ export function createStage(o) {
 	const mainVideo = h('video', { id: 'main-video', autoplay: true, playsinline: true, muted: true });
 	const corner = h('video', { id: 'corner-video', autoplay: true, playsinline: true, muted: true, hidden: true });
 	const label = h('div', { class: 'picture-label', id: 'floor-label' });
+
+	/** @type {HTMLAudioElement|null} plays warmUp's silent track until the call's own sound plays */
+	let warm = null;
+	/**
+	 * The call's first audio element finds the audio output open (rtc.js
+	 * warmUp): the silent track plays from the join panel on, and stops
+	 * this long after the call's first track (its own elements have
+	 * started by then; an output none uses is closed some seconds later).
+	 */
+	const coolAfterMs = 5000;
+
+	/** @param {MediaStreamTrack|null} track */
+	function warmSound(track) {
+		if (!track) return;
+		warm = new Audio();
+		warm.srcObject = new MediaStream([track]);
+		warm.play().catch(() => {});
+	}
+
+	/** coolWarm stops the silent track coolAfterMs from now (once). */
+	function coolWarm() {
+		const w = warm;
+		if (!w) return;
+		warm = null;
+		setTimeout(() => { w.srcObject = null; coolDown(); }, coolAfterMs);
+	}
+
 	const pending = h('p', { class: 'muted picture-note' });
 	const picture = h('div', { class: 'picture', id: 'main-picture' }, mainVideo, corner, label, pending);
 	const strip = h('div', { class: 'strip', id: 'strip', 'aria-label': t('room.participants') });
@@ -152,6 +179,8 @@ export function createStage(o) {
 		const body = o.hall !== null ? { hall_id: o.hall } : m === 'hall' ? { console: true } : {};
 		const c = new Call(() => o.api.post(`/meetings/${o.meetingId}/join`, body), {
 			onTrack: (track, stream) => {
+				// The call's own sound and picture have their pipelines now.
+				coolWarm();
 				if (track.kind === 'audio') {
 					// In the hall the hall's own speakers play the sound: none here.
 					if (mode === 'hall') return;
@@ -205,7 +234,7 @@ export function createStage(o) {
 			/** @type {import('../joinmode.js').JoinMode[]} */
 			const modes = hallHere ? ['camera', 'mic', 'listen', 'hall'] : ['camera', 'mic', 'listen'];
 			const pick = saved && modes.includes(saved) ? saved : 'camera';
-			warmUp();
+			warmSound(warmUp());
 			replace(controls, h('fieldset', { class: 'join-panel', id: 'join-panel' },
 				h('legend', {}, t('room.joinHow')),
 				modes.map((m) => h('label', { class: 'check' },
