@@ -18,8 +18,8 @@
 #   SERVERS                        the fan-out's servers, in order ("cau pion livekit"; cau-pass
 #                                  is Cầu with CAU_RTC_FANOUT_PASS=true, cau-pionwrites Cầu
 #                                  writing through pion's interceptors and SRTP as before
-#                                  the fast write path, CAU_RTC_PION_WRITES=true; cau-fastrtcp
-#                                  Cầu reading RTCP on the socket's loop, CAU_RTC_FAST_RTCP=true; livekit is
+#                                  the fast write path, CAU_RTC_PION_WRITES=true; cau-pionrtcp
+#                                  Cầu leaving subscribers' RTCP to pion, CAU_RTC_FAST_RTCP=false; livekit is
 #                                  LiveKit's server v1.13.5 built by deploy/local/livekit.sh,
 #                                  left out with a warning when that build fails)
 #   ACCOUNTS, IN_CALL, START_DURATION
@@ -220,7 +220,7 @@ if [ "$SCENARIO" = all ] || [ "$SCENARIO" = fanout ]; then
 					cau) start_cau ;;
 					cau-pass) start_cau CAU_RTC_FANOUT_PASS=true ;;
 					cau-pionwrites) start_cau CAU_RTC_PION_WRITES=true ;;
-					cau-fastrtcp) start_cau CAU_RTC_FAST_RTCP=true ;;
+					cau-pionrtcp) start_cau CAU_RTC_FAST_RTCP=false ;;
 					livekit) start_livekit ;;
 					*) echo "bench: unknown server $srv" >&2; exit 2 ;;
 					esac
