@@ -213,7 +213,17 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 		// estimator takes for overuse cuts it to 85% of what it sees
 		// delivered, which on a subscriber held below its estimate is far
 		// below the estimate, link or no link.
-		case pr.queued >= probeQueueSamples || cut || unheard || sig.loss > pr.baseLoss+probeLossSpike || ending && meanLoss > pr.baseLoss+probeLossRise:
+		case unheard && pr.queued < probeQueueSamples && !cut && sig.loss <= pr.baseLoss+probeLossSpike && meanLoss <= pr.baseLoss+probeLossRise:
+			// Nor did it fail: it says nothing of the line, so it leaves
+			// no failed rate behind (a cap at 80 % of a first step that
+			// went unheard on a fat link would have held the picture on
+			// low for failedRateMemory). Again after a backoff.
+			p.stopProbe()
+			pr.streak = 0
+			pr.backoff = min(max(2*pr.backoff, probeMinBackoff), probeMaxBackoff)
+			pr.next = now + int64(pr.backoff)
+			p.log.Debug("probe unheard", "rate", pr.total, "backoff", pr.backoff, "acked", sig.acked-pr.startAcked, "delay_target", sig.delayTarget)
+		case pr.queued >= probeQueueSamples || cut || sig.loss > pr.baseLoss+probeLossSpike || ending && meanLoss > pr.baseLoss+probeLossRise:
 			p.stopProbe()
 			pr.streak = 0
 			lo, hi := probeMinBackoff, probeMaxBackoff
@@ -229,7 +239,7 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 			}
 			pr.failedRate = min(pr.failedRate, pr.total)
 			pr.next, pr.failedAt = now+int64(pr.backoff), now
-			p.log.Debug("probe failed", "rate", pr.total, "cut", cut, "backoff", pr.backoff, "estimate", est, "queueing", pr.queued, "unheard", unheard, "loss", pr.maxLoss, "mean_loss", meanLoss, "base_loss", pr.baseLoss)
+			p.log.Debug("probe failed", "rate", pr.total, "cut", cut, "backoff", pr.backoff, "estimate", est, "queueing", pr.queued, "loss", pr.maxLoss, "mean_loss", meanLoss, "base_loss", pr.baseLoss)
 		case ending:
 			p.stopProbe()
 			pr.proven, pr.provenAt, pr.known = pr.total, now, true
