@@ -92,36 +92,53 @@ func (g *floorGaps) max() time.Duration {
 	return max(g.longest, time.Since(since))
 }
 
+// pauseRoom is the room these tests share: hall-a and hall-b publish
+// three layers, hall-a holds the floor, and hall-c watches the floor at
+// floorQ (until it is on that layer) and hall-b's camera at low. markB is
+// hall-b's event mark from before it published.
+type pauseRoom struct {
+	a, bh, c *sfuclient.Client
+	markB    int
+}
+
+func newPauseRoom(t *testing.T, b bundle, room string, spec sfuclient.VideoSpec, floorQ sfu.Quality, watcher sfuclient.Options) pauseRoom {
+	t.Helper()
+	var r pauseRoom
+	r.a = b.dial(t, room, "hall-a", sfuclient.Options{})
+	publishHall(t, r.a, simulcastRIDs, spec)
+	r.bh = b.dial(t, room, "hall-b", sfuclient.Options{})
+	r.markB = r.bh.Mark()
+	publishHall(t, r.bh, simulcastRIDs, spec)
+	r.c = b.dial(t, room, "hall-c", watcher)
+	waitTrack(t, r.c, "hall-a/camera")
+	waitTrack(t, r.c, "hall-b/camera")
+	if err := b.s.PinFloor(sfu.RoomID(room), "hall-a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.c.Subscribe(sfu.FloorTrack, floorQ); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.c.Subscribe("hall-b/camera", sfu.QualityLow); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.c.WaitFor(ctxT(t, 10*time.Second), sfuclient.IsType("layer", func(e sfu.LayerEvent) bool {
+		return e.TrackID == sfu.FloorTrack && e.Source == "hall-a" && e.Quality == floorQ.String()
+	})); err != nil {
+		t.Fatalf("floor never %s: %v", floorQ, err)
+	}
+	return r
+}
+
 // A hall watched only as a thumbnail stops sending its medium and high
 // layers; when the floor moves to it, the floor goes out on its low layer
 // at once and on high as soon as high flows again.
 func TestPauseUnwantedLayers(t *testing.T) {
 	b := setup(t, sfu.Config{InitialBitrate: 5_000_000, PauseAfter: pauseAfter})
 	const room = "meeting-pause"
-	spec := sfuclient.VideoSpec{Bitrates: referenceRates, KeyInterval: time.Minute}
-	a := b.dial(t, room, "hall-a", sfuclient.Options{})
-	publishHall(t, a, simulcastRIDs, spec)
-	bh := b.dial(t, room, "hall-b", sfuclient.Options{})
-	markB := bh.Mark()
-	publishHall(t, bh, simulcastRIDs, spec)
 	gaps := &floorGaps{}
-	c := b.dial(t, room, "hall-c", sfuclient.Options{OnTrack: gaps.onTrack})
-	waitTrack(t, c, "hall-a/camera")
-	waitTrack(t, c, "hall-b/camera")
-	if err := b.s.PinFloor(room, "hall-a"); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Subscribe(sfu.FloorTrack, sfu.QualityHigh); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Subscribe("hall-b/camera", sfu.QualityLow); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.WaitFor(ctxT(t, 10*time.Second), sfuclient.IsType("layer", func(e sfu.LayerEvent) bool {
-		return e.TrackID == sfu.FloorTrack && e.Source == "hall-a" && e.Quality == "high"
-	})); err != nil {
-		t.Fatalf("floor never high: %v", err)
-	}
+	r := newPauseRoom(t, b, room, sfuclient.VideoSpec{Bitrates: referenceRates, KeyInterval: time.Minute},
+		sfu.QualityHigh, sfuclient.Options{OnTrack: gaps.onTrack})
+	a, bh, c, markB := r.a, r.bh, r.c, r.markB
 
 	// hall-b is a thumbnail only: told to send low alone, and it does.
 	waitLayers(t, bh, markB, "hall-b/camera", "low")
@@ -181,25 +198,9 @@ func TestPauseUnwantedLayers(t *testing.T) {
 func TestPauseKeepsForwardedLayers(t *testing.T) {
 	b := setup(t, sfu.Config{InitialBitrate: 5_000_000, PauseAfter: pauseAfter})
 	const room = "meeting-pause-kept"
-	spec := sfuclient.VideoSpec{Bitrates: referenceRates}
-	a := b.dial(t, room, "hall-a", sfuclient.Options{})
-	publishHall(t, a, simulcastRIDs, spec)
-	bh := b.dial(t, room, "hall-b", sfuclient.Options{})
-	markB := bh.Mark()
-	publishHall(t, bh, simulcastRIDs, spec)
-	c := b.dial(t, room, "hall-c", sfuclient.Options{})
-	waitTrack(t, c, "hall-a/camera")
-	waitTrack(t, c, "hall-b/camera")
-	if err := b.s.PinFloor(room, "hall-a"); err != nil {
-		t.Fatal(err)
-	}
 	// Everyone watches in low.
-	if err := c.Subscribe(sfu.FloorTrack, sfu.QualityLow); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Subscribe("hall-b/camera", sfu.QualityLow); err != nil {
-		t.Fatal(err)
-	}
+	r := newPauseRoom(t, b, room, sfuclient.VideoSpec{Bitrates: referenceRates}, sfu.QualityLow, sfuclient.Options{})
+	a, bh, markB := r.a, r.bh, r.markB
 	rec, err := b.s.StartRecording(room, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -238,28 +239,8 @@ func TestPauseKeepsForwardedLayers(t *testing.T) {
 func TestPauseOff(t *testing.T) {
 	b := setup(t, sfu.Config{InitialBitrate: 5_000_000, PauseAfter: -1})
 	const room = "meeting-pause-off"
-	spec := sfuclient.VideoSpec{Bitrates: referenceRates}
-	a := b.dial(t, room, "hall-a", sfuclient.Options{})
-	publishHall(t, a, simulcastRIDs, spec)
-	bh := b.dial(t, room, "hall-b", sfuclient.Options{})
-	publishHall(t, bh, simulcastRIDs, spec)
-	c := b.dial(t, room, "hall-c", sfuclient.Options{})
-	waitTrack(t, c, "hall-a/camera")
-	waitTrack(t, c, "hall-b/camera")
-	if err := b.s.PinFloor(room, "hall-a"); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Subscribe(sfu.FloorTrack, sfu.QualityHigh); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Subscribe("hall-b/camera", sfu.QualityLow); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.WaitFor(ctxT(t, 10*time.Second), sfuclient.IsType("layer", func(e sfu.LayerEvent) bool {
-		return e.TrackID == sfu.FloorTrack && e.Source == "hall-a" && e.Quality == "high"
-	})); err != nil {
-		t.Fatalf("floor never high: %v", err)
-	}
+	r := newPauseRoom(t, b, room, sfuclient.VideoSpec{Bitrates: referenceRates}, sfu.QualityHigh, sfuclient.Options{})
+	a, bh := r.a, r.bh
 
 	time.Sleep(2 * pauseAfter)
 	for _, id := range []sfu.TrackID{"hall-a/camera", "hall-b/camera"} {
