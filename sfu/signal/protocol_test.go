@@ -2,6 +2,7 @@ package signal
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/cau-gov/cau/sfu"
@@ -49,6 +50,15 @@ func TestDecode(t *testing.T) {
 		`{"v":1,"type":"mute","data":{"source":"keyboard","muted":true}}`:      ErrBadMessage,
 		`{"v":1,"type":"mute_participant","data":{"muted":true}}`:              ErrBadMessage,
 	}
+	// A join may carry the floor and a screen of thumbnails, not more.
+	subs := func(n int) string {
+		one := `{"track_id":"floor","quality":"low"}`
+		return `{"v":1,"type":"join","data":{"subscribe":[` + strings.TrimSuffix(strings.Repeat(one+",", n), ",") + `]}}`
+	}
+	if _, _, err := Decode([]byte(subs(maxJoinSubscriptions))); err != nil {
+		t.Errorf("a join with %d subscriptions: %v", maxJoinSubscriptions, err)
+	}
+	bad[subs(maxJoinSubscriptions+1)] = ErrBadMessage
 	for in, want := range bad {
 		if _, _, err := Decode([]byte(in)); !errors.Is(err, want) {
 			t.Errorf("Decode(%s) = %v, want %v", in, err, want)
