@@ -63,7 +63,7 @@ func (a *App) wireCluster(deps *httpapi.Deps) error {
 	if a.SFU != nil {
 		self := cluster.Node{ID: cfg.ID, URL: cfg.PublicURL, Units: cfg.Units, Parent: cfg.Parent,
 			Media: append(append([]string(nil), a.SFU.UDPAddrs()...), a.SFU.TCPAddrs()...)}
-		n.relays = &relays{a: a, self: cfg.ID, signer: roomtoken.NewRelaySigner(key), dir: n.dir, open: map[string]*openRelay{}, homed: map[string]bool{}, failed: map[string]time.Time{},
+		n.relays = &relays{a: a, self: cfg.ID, signer: roomtoken.NewRelaySigner(key), dir: n.dir, open: map[string]*openRelay{}, homed: map[string]bool{}, failed: map[string]*unreachable{}, probe: cluster.ProbeReady,
 			opts: relay.Options{Client: sfuclient.Options{IPFilter: listenIPs(a.Config.RTC.ListenIPs)}}}
 		n.agent = cluster.NewAgent(self, n.dir, n.leases, sfuRooms{a.SFU}, n.relays, cfg.Heartbeat, log)
 		if h, ok := deps.WHIP.(*whip.Handler); ok {
@@ -234,9 +234,25 @@ type relays struct {
 	opts   relay.Options
 
 	mu     sync.Mutex
-	open   map[string]*openRelay // room → its relay
-	homed  map[string]bool       // rooms homed here at the last heartbeat
-	failed map[string]time.Time  // node → when a relay to it last failed to open
+	open   map[string]*openRelay   // room → its relay
+	homed  map[string]bool         // rooms homed here at the last heartbeat
+	failed map[string]*unreachable // nodes a relay could not reach
+	probe  func(context.Context, cluster.Node) error
+}
+
+// unreachable is a node a relay failed to open to: it is passed over
+// until its /readyz answers. A probe is sent once wait has passed since
+// the last failure and the node has heartbeated since (a restart); wait
+// doubles with each failure, from the node TTL to a minute. Retrying the
+// node itself would close the working relay that went round it (to its
+// parent or the home) and leave the room's halls dark while the dial
+// failed: a node alive in the directory but unreachable from here (a
+// broken route) would flap every heartbeat.
+type unreachable struct {
+	at      time.Time     // the last failure
+	wait    time.Duration // before the next probe
+	probing bool
+	ready   bool // a probe answered: relays may go through it again
 }
 
 type openRelay struct {
@@ -254,7 +270,8 @@ func (m *relays) Homes(self string, homes map[string]string) {
 	// A parent a relay could not reach since its last heartbeat is passed
 	// over (it died and its record has not lapsed: up to the TTL), so the
 	// chain goes round it, to its parent or the home, at once.
-	nodes = slices.DeleteFunc(nodes, func(n cluster.Node) bool { return m.failed[n.ID].After(n.Seen) })
+	now := time.Now()
+	nodes = slices.DeleteFunc(nodes, func(n cluster.Node) bool { return m.passOver(n, now) })
 	target := func(room, home string) string {
 		if err != nil {
 			// The directory did not answer: keep what is open rather
@@ -314,7 +331,7 @@ func (m *relays) dial(room string, o *openRelay) {
 		if m.open[room] == o {
 			delete(m.open, room)
 		}
-		m.failed[o.to] = time.Now()
+		m.markFailed(o.to, time.Now())
 		m.mu.Unlock()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -338,11 +355,50 @@ func (m *relays) dial(room string, o *openRelay) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	delete(m.failed, o.to)
 	if m.open[room] != o {
 		go r.Close() // closed meanwhile
 		return
 	}
 	o.r = r
+}
+
+// passOver reports whether relays should go round n, a node a relay
+// could not reach, and sends it a probe when one is due (m.mu held).
+func (m *relays) passOver(n cluster.Node, now time.Time) bool {
+	u := m.failed[n.ID]
+	if u == nil || u.ready {
+		return false
+	}
+	if !u.probing && now.Sub(u.at) >= u.wait && n.Seen.After(u.at) {
+		u.probing = true
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			err := m.probe(ctx, n)
+			cancel()
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			u.probing = false
+			if err != nil {
+				m.markFailed(n.ID, time.Now())
+				return
+			}
+			u.ready = true // the next heartbeat relays through it
+		}()
+	}
+	return true
+}
+
+// markFailed notes that a relay to node failed, or a probe of it (m.mu
+// held).
+func (m *relays) markFailed(node string, now time.Time) {
+	u := m.failed[node]
+	if u == nil {
+		m.failed[node] = &unreachable{at: now, wait: m.a.Config.Node.TTL}
+		return
+	}
+	u.at, u.ready = now, false
+	u.wait = min(2*u.wait, time.Minute)
 }
 
 // restoreFloor pins, on a node that has just become a room's home, the

@@ -167,7 +167,16 @@ func TestClusterChainParentGone(t *testing.T) {
 	_, communeCnt := hallClient(t, p.join(t, "op-commune", p.communeHall))
 	communeCnt.waitPackets(t, string(sfu.FloorTrack), 30, "the commune node's hall sees the floor though its parent is dead")
 	t.Logf("the commune node's parent dead but listed: the floor at its hall %v after it joined (heartbeat 100 ms)", time.Since(began).Round(time.Millisecond))
-	if _, ok := p.home.App.SFU.Participant(room, "relay-sfu-loc-thanh"); !ok {
-		t.Errorf("the home has no relay from the commune node")
+	r, ok := p.home.App.SFU.Participant(room, "relay-sfu-loc-thanh")
+	if !ok {
+		t.Fatalf("the home has no relay from the commune node")
 	}
+	// The dead parent heartbeats on (its record is kept fresh): the relay
+	// round it stays open, not closed to try the parent every heartbeat.
+	n0 := communeCnt.get(string(sfu.FloorTrack))
+	time.Sleep(10 * p.home.Config.Node.Heartbeat)
+	if now, ok := p.home.App.SFU.Participant(room, "relay-sfu-loc-thanh"); !ok || now != r {
+		t.Errorf("the commune node's relay to the home was re-opened while its parent stayed unreachable")
+	}
+	communeCnt.waitPackets(t, string(sfu.FloorTrack), n0+30, "the commune node's hall keeps the floor")
 }

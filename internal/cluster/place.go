@@ -111,12 +111,12 @@ type Placer struct {
 
 // NewPlacer returns a placer reading dir and leases.
 func NewPlacer(dir *Directory, leases *Leases) *Placer {
-	return &Placer{dir: dir, leases: leases, probe: probeReady, alive: map[string]time.Time{}, dead: map[string]time.Time{}}
+	return &Placer{dir: dir, leases: leases, probe: ProbeReady, alive: map[string]time.Time{}, dead: map[string]time.Time{}}
 }
 
-// probeReady asks a node's /readyz, briefly: a node killed a moment ago
+// ProbeReady asks a node's /readyz, briefly: a node killed a moment ago
 // refuses at once, one whose machine vanished times out.
-func probeReady(ctx context.Context, n Node) error {
+func ProbeReady(ctx context.Context, n Node) error {
 	ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, "GET", strings.TrimSuffix(n.URL, "/")+"/readyz", nil)
