@@ -10,7 +10,8 @@
 #                                  `cau serve` nodes, after the same halls on one node; record:
 #                                  the reference scenario without, then with, a recording of
 #                                  its room, same run; browsers: the five-browser live test
-#                                  BROWSER_RUNS times (3) held to the 1 s grant-to-picture bar)
+#                                  BROWSER_RUNS times (3) held to the 1 s grant-to-picture bar,
+#                                  then JOINS (10) joins of one delegate timed to the first frame)
 #   HALLS, DURATION                the reference scenario (160, 30s)
 #   PLAYERS, FANOUT_DURATION, ROUNDS
 #                                  the fan-out scenario: WHEP players per step ("40 160"),
@@ -160,6 +161,11 @@ if [ "$SCENARIO" = browsers ]; then
 		(cd web/e2e && CAU_E2E_BIN="$PWD/../../bin/cau" CAU_E2E_GRANT_BAR_MS=1000 node --test --test-concurrency=1 \
 			--test-timeout=300000 --test-name-pattern='five browsers' tests/live.test.js) 2>&1 | grep -E '^# (grant|join):|^(not )?ok 1 ' || true
 	done | tee "bench/browsers-$stamp.txt"
+	# Join to first picture: one delegate joins a chair's session JOINS
+	# times (bench/firstframe.bench.js; issue 19's bar: p99 < 500 ms).
+	echo "== join to first picture, ${JOINS:-10} joins (load $(cut -d' ' -f1-3 /proc/loadavg))" | tee -a "bench/browsers-$stamp.txt"
+	(cd web/e2e && CAU_E2E_BIN="$PWD/../../bin/cau" JOINS="${JOINS:-10}" node --test --test-timeout=600000 \
+		bench/firstframe.bench.js) 2>&1 | grep -E '^# join|^(not )?ok 1 ' | tee -a "bench/browsers-$stamp.txt" || true
 fi
 
 if [ "$SCENARIO" = record ]; then
