@@ -61,6 +61,8 @@ export class Call {
 		this.stripQuality = 'low';
 		/** whether our own microphone is off (setMicMuted) */
 		this.micMuted = false;
+		/** @type {Set<string>|null} thumbnails wanted but not yet asked for (holdThumbnails) */
+		this.held = null;
 		/** @type {Promise<void>} the last "layers" applied: one setParameters at a time */
 		this.layersDone = Promise.resolve();
 		this.sig = new Signaling(join, {
@@ -100,6 +102,7 @@ export class Call {
 			// SFU's cached key frame) while our own camera is still opening.
 			if (data.grant?.subscribe !== false) {
 				this.want('floor', this.floorQuality);
+				if (!data.resumed) this.holdThumbnails();
 				for (const tr of data.tracks ?? []) this.onPublished(tr);
 			}
 			if (!data.resumed && data.grant?.publish && this.mode !== 'none') await this.publish();
@@ -249,7 +252,10 @@ export class Call {
 	async answerDown(sdp) {
 		if (!this.down) {
 			const pc = this.newPC('down');
-			pc.ontrack = (ev) => this.handlers.onTrack(ev.track, ev.streams[0] ?? new MediaStream([ev.track]));
+			pc.ontrack = (ev) => {
+				if (ev.streams[0]?.id === 'floor' && ev.track.kind === 'video') ev.track.addEventListener('unmute', () => this.releaseThumbnails(), { once: true });
+				this.handlers.onTrack(ev.track, ev.streams[0] ?? new MediaStream([ev.track]));
+			};
 			this.down = pc;
 			this.downStats = new StatsSampler(pc);
 		}
@@ -272,13 +278,41 @@ export class Call {
 
 	/**
 	 * want records and sends the wanted quality of a track; it is sent again
-	 * after a reconnect that did not resume.
+	 * after a reconnect that did not resume. A thumbnail is only recorded
+	 * while thumbnails are held (holdThumbnails).
 	 * @param {string} trackId
 	 * @param {import('./rtc.js').Quality} quality
 	 */
 	want(trackId, quality) {
 		this.wanted.set(trackId, quality);
+		if (this.held && trackId !== 'floor' && this.tracks.get(trackId)?.source !== 'screen') {
+			this.held.add(trackId);
+			return;
+		}
 		this.subscribe(trackId, quality);
+	}
+
+	/**
+	 * holdThumbnails keeps a joining call's thumbnails back until the floor's
+	 * first packets arrive (its track unmutes), 1.5 s at most: each one
+	 * asked for at once made the SFU send a second offer right after the
+	 * first, and Chromium applied it on the threads that were bringing up
+	 * the connection and the first picture (join to first frame, issue 19).
+	 */
+	holdThumbnails() {
+		if (this.floorQuality === 'off') return;
+		const held = this.held = new Set();
+		setTimeout(() => { if (this.held === held) this.releaseThumbnails(); }, 1500);
+	}
+
+	/** releaseThumbnails asks for the held thumbnails, in their quality wanted now. */
+	releaseThumbnails() {
+		const held = this.held;
+		this.held = null;
+		for (const id of held ?? []) {
+			const q = this.wanted.get(id);
+			if (q) this.subscribe(id, q);
+		}
 	}
 
 	/**
