@@ -32,7 +32,10 @@ type node struct {
 	agent    *cluster.Agent  // SFU role only
 	relays   *relays         // SFU role only
 	placer   *cluster.Placer // api role only
-	stop     context.CancelFunc
+	// recordings forwards recording starts and stops to the room's
+	// home node; SFU nodes answer them.
+	recordings *recForwarder
+	stop       context.CancelFunc
 }
 
 // wireCluster joins the process to the cluster when CAU_NODE_ID is set:
@@ -55,6 +58,12 @@ func (a *App) wireCluster(deps *httpapi.Deps) error {
 	n := &node{dir: cluster.NewDirectory(a.Redis, key, cfg.TTL), leases: cluster.NewLeases(a.Redis, cfg.TTL),
 		commands: cluster.NewCommands(a.Redis, log)}
 	a.node = n
+	// A recording runs on its room's home node, whichever node the
+	// chair's request reached (recforward.go); a node has twice the TTL
+	// to answer, as long as it may be dead without the directory knowing.
+	n.recordings = &recForwarder{rdb: a.Redis, key: key, dir: n.dir, leases: n.leases,
+		timeout: max(2*cfg.TTL, 2*time.Second), log: log.With("component", "recordings")}
+	a.Recordings.Forward = n.recordings
 	if cfg.Has(config.RoleAPI) {
 		n.placer = cluster.NewPlacer(n.dir, n.leases)
 		deps.Placement = placement{p: n.placer, db: a.DB}
@@ -108,6 +117,7 @@ func (a *App) startCluster(ctx context.Context) (stop func(), err error) {
 		cancel()
 		return nil, err
 	}
+	go n.recordings.serve(cctx, a.Config.Node.ID, a.Recordings)
 	return func() {
 		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer scancel()

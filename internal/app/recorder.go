@@ -13,7 +13,8 @@ import (
 // sfuRecorder is this node's SFU as the recordings' Recorder. In a
 // cluster a room records on its home node only (the recorder follows the
 // home's floor and hears every hall there); on any other node Start
-// answers ErrElsewhere.
+// answers recording.Elsewhere, and the service forwards the start to the
+// home (recforward.go).
 type sfuRecorder struct{ a *App }
 
 func (r sfuRecorder) Start(room, dir string) (recording.Capture, error) {
@@ -25,7 +26,7 @@ func (r sfuRecorder) Start(room, dir string) (recording.Capture, error) {
 			return nil, fmt.Errorf("home of %s: %w", room, err)
 		}
 		if home != "" && home != r.a.Config.Node.ID {
-			return nil, fmt.Errorf("%w (home %s)", recording.ErrElsewhere, home)
+			return nil, &recording.Elsewhere{Node: home}
 		}
 	}
 	c := &sfuCapture{ended: make(chan string, 1)}

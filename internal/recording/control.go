@@ -50,7 +50,11 @@ func (s *Service) Start(ctx context.Context, p *auth.Principal, id meeting.ID) (
 		return Recording{}, err
 	}
 	uid := p.UserID
-	return s.begin(ctx, id, &uid, entry(p, "recording.start", "meeting", int64(id), nil))
+	r, err := s.begin(ctx, id, &uid, entry(p, "recording.start", "meeting", int64(id), nil))
+	if node, ok := s.forwardTo(ctx, err); ok {
+		return s.forward(ctx, node, OpStart, p, id)
+	}
+	return r, err
 }
 
 // begin asks the SFU to record and stores the running part; a part the
@@ -128,9 +132,14 @@ func (s *Service) Stop(ctx context.Context, p *auth.Principal, id meeting.ID) (R
 	ru := s.running[r.ID]
 	s.mu.Unlock()
 	if ru == nil {
-		// The part runs on another node (or was cut by a crash there and
-		// not yet noticed): its node stops it when the session closes.
-		return Recording{}, fmt.Errorf("%w (recording %d runs on node %q)", ErrElsewhere, r.ID, r.NodeID)
+		// The part runs on another node, which is asked to stop it. (One
+		// cut by a crash there and not yet noticed is stopped by its node
+		// when the session closes.)
+		err := error(&Elsewhere{Node: r.NodeID})
+		if node, ok := s.forwardTo(ctx, err); ok && node != s.Node {
+			return s.forward(ctx, node, OpStop, p, id)
+		}
+		return Recording{}, fmt.Errorf("recording %d: %w", r.ID, err)
 	}
 	uid := p.UserID
 	e := entry(p, "recording.stop", "meeting", int64(id), map[string]any{"recording_id": r.ID, "part": r.Part})

@@ -261,6 +261,9 @@ type Config struct {
 	// Dir holds the recorder's files until they are archived
 	// ($CAU_DATA_DIR/recordings).
 	Dir string
+	// Forward carries a start or stop this node cannot do to the node
+	// that can (forward.go); nil outside a cluster.
+	Forward Forwarder
 	// Node is this node's ID ('' outside a cluster).
 	Node string
 	// Retention is how long a finished recording is kept (CAU_RECORDING_RETENTION_DAYS).
