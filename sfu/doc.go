@@ -76,7 +76,9 @@
 // for any packet it sent is answered from the cache of the layer the
 // packet came from (seqmap.go), once per round trip. A new subscriber
 // starts from the cached last key frame of its layer (the cache keeps it
-// apart from its ring), not from the publisher's next one. A full writer
+// apart from its ring), not from the publisher's next one, and as soon as
+// its connection is up, not at the layer's next packet (startFromCache).
+// A full writer
 // queue drops that subscriber's packets, never the publisher's, and for
 // video the rest of the frame with them (a clean loss a NACK or key frame
 // repairs). A room loop shares each subscriber's estimated downlink

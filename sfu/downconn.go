@@ -48,6 +48,7 @@ func (p *Participant) downConn() error {
 			}
 			p.downReady.Store(true)
 			p.downSince.CompareAndSwap(0, nanotime())
+			p.kickDowns() // new tracks start from the cache now (startFromCache)
 		}
 		p.mediaState(st)
 	})

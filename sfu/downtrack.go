@@ -373,6 +373,35 @@ func (d *downTrack) replay(l *upLayer, p *packet, now int64) bool {
 	return true
 }
 
+// startFromCache starts a video track that has a target but never sent,
+// once its connection is up, from its layer's cache (replay) up to the
+// last packet received, rather than at the layer's next packet: a
+// thumbnail layer at a few frames a second, or a paused top layer's
+// substitute, left a joining subscriber's first picture 10–80 ms later
+// (web/e2e/bench/firstframe.bench.js). Writer-owned, like handle.
+func (d *downTrack) startFromCache() {
+	l := d.target.Load()
+	if l == nil || d.kind != webrtc.RTPCodecTypeVideo || d.cur.Load() != nil || d.seq.media() != nil ||
+		!d.sub.downReady.Load() || d.bound.Load() == nil || !l.usable() {
+		return
+	}
+	p := l.cache.latest()
+	if p == nil {
+		return
+	}
+	defer p.release()
+	// Only when the ring holds the key frame and what followed: the key
+	// frame alone would start a new offset with a PLI (replay's other
+	// branch), for which waiting for the next packet is as good.
+	kf := l.cache.keyframe(d.replayBuf[:0])
+	whole := len(kf) > 0 && kf[0].info.seq != p.info.seq && l.cache.keyInRing()
+	releaseAll(kf)
+	d.replayBuf = kf[:0]
+	if whole && d.replay(l, p, d.w.now) {
+		d.forwardOne(l, p, d.w.now)
+	}
+}
+
 // rtxMinGap is the least time between two retransmissions of a packet,
 // or the round trip when longer.
 const rtxMinGap = 150 * time.Millisecond

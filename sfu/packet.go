@@ -60,6 +60,8 @@ type packetCache struct {
 	// keySize is the last complete key frame's size in bytes (read by
 	// allocations without the lock).
 	keySize atomic.Int64
+	// newest is the last packet added (mu).
+	newest *packet
 }
 
 func newPacketCache(size int) *packetCache {
@@ -72,6 +74,7 @@ func (c *packetCache) add(p *packet) {
 	c.mu.Lock()
 	old := c.ring[i]
 	c.ring[i] = p
+	c.newest = p
 	c.mu.Unlock()
 	if old != nil {
 		old.release()
@@ -166,6 +169,19 @@ func releaseAll(ps []*packet) {
 		p.release()
 		ps[i] = nil
 	}
+}
+
+// latest returns the last packet added while the ring still holds it,
+// held for the caller, or nil.
+func (c *packetCache) latest() *packet {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := c.newest
+	if p == nil || c.ring[int(p.info.seq)%len(c.ring)] != p {
+		return nil
+	}
+	p.hold()
+	return p
 }
 
 // get returns the packet with seq, held for the caller, or nil.

@@ -355,3 +355,20 @@ func (p *Participant) setServerMuted(muted bool) {
 func contextWithCancel() (context.Context, context.CancelFunc) {
 	return context.WithCancel(context.Background())
 }
+
+// kickDowns has the writer look at each down track now (writer jobKick).
+func (p *Participant) kickDowns() {
+	p.mu.Lock()
+	downs := make([]*downTrack, 0, len(p.downs))
+	for _, d := range p.downs {
+		downs = append(downs, d)
+	}
+	w := p.writer
+	p.mu.Unlock()
+	if w == nil {
+		return
+	}
+	for _, d := range downs {
+		w.kick(d)
+	}
+}

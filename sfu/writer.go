@@ -18,7 +18,7 @@ type jobKind uint8
 const (
 	jobPacket jobKind = iota
 	jobNACK
-	jobKick // a target changed: let the track notice a pause at once
+	jobKick // a target changed, or the connection came up: act on it at once
 	jobPad
 )
 
@@ -168,6 +168,7 @@ func (w *writer) do(j job) {
 			j.d.cur.Store(nil)
 			j.d.noteLayer()
 		}
+		j.d.startFromCache()
 	case jobPad:
 		j.d.pad(int(j.seq))
 	}
