@@ -14,14 +14,19 @@ const web = path.resolve(here, '../..');
 /**
  * loadI18n imports web/static/js/i18n.js. Its files are ES modules outside
  * any package.json, so each is loaded as a data URL, the string tables
- * first, their imports rewritten to those URLs.
+ * first (each with the parts it spreads in, vi-admin.js…), their imports
+ * rewritten to those URLs.
  * @returns {Promise<any>}
  */
 async function loadI18n() {
 	const dataURL = (/** @type {string} */ src) => 'data:text/javascript;base64,' + Buffer.from(src).toString('base64');
+	const dir = path.join(web, 'static/js/i18n');
 	let src = await readFile(path.join(web, 'static/js/i18n.js'), 'utf8');
 	for (const l of ['vi', 'en']) {
-		const table = await readFile(path.join(web, `static/js/i18n/${l}.js`), 'utf8');
+		let table = await readFile(path.join(dir, `${l}.js`), 'utf8');
+		for (const [, part] of table.matchAll(/from '\.\/([a-z-]+\.js)'/g)) {
+			table = table.replace(`'./${part}'`, `'${dataURL(await readFile(path.join(dir, part), 'utf8'))}'`);
+		}
 		src = src.replace(`'./i18n/${l}.js'`, `'${dataURL(table)}'`);
 	}
 	return import(dataURL(src));
