@@ -378,11 +378,14 @@ func (d *downTrack) replay(l *upLayer, p *packet, now int64) bool {
 // last packet received, rather than at the layer's next packet: a
 // thumbnail layer at a few frames a second, or a paused top layer's
 // substitute, left a joining subscriber's first picture 10–80 ms later
-// (web/e2e/bench/firstframe.bench.js). Writer-owned, like handle.
+// (web/e2e/bench/firstframe.bench.js). Not the recorder's: it starts
+// at the next packet as before (its clock anchors at the first frame it
+// is given; TestRecordTopLayerStops's video ran 131 ms past the session
+// once in CI with it). Writer-owned, like handle.
 func (d *downTrack) startFromCache() {
 	l := d.target.Load()
 	if l == nil || d.kind != webrtc.RTPCodecTypeVideo || d.cur.Load() != nil || d.seq.media() != nil ||
-		!d.sub.downReady.Load() || d.bound.Load() == nil || !l.usable() {
+		!d.sub.downReady.Load() || d.bound.Load() == nil || !l.usable() || d.sub.grant.Kind == KindRecorder {
 		return
 	}
 	p := l.cache.latest()
