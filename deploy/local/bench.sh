@@ -22,7 +22,12 @@
 #                                  the fast write path, CAU_RTC_PION_WRITES=true; cau-pionrtcp
 #                                  Cầu leaving subscribers' RTCP to pion, CAU_RTC_FAST_RTCP=false; livekit is
 #                                  LiveKit's server v1.13.5 built by deploy/local/livekit.sh,
-#                                  left out with a warning when that build fails)
+#                                  left out with a warning when that build fails; cau-old is
+#                                  OLD_BIN, another build of `cau` such as main's from a second
+#                                  checkout, for before and after in the same minutes)
+#   OLD_BIN                        the binary cau-old runs
+#   PERF                           1: also a `perf record -g` of the server (kernel and user
+#                                  stacks) beside each fan-out step's pprof profile
 #   ACCOUNTS, IN_CALL, START_DURATION
 #                                  the start scenario: sign-ins at once (200), halls in a call
 #                                  during the storm (40), that call's measured window (40s)
@@ -89,7 +94,7 @@ trap 'eval "$trap_lease"; [ -n "$server" ] && { kill $server 2>/dev/null || true
 
 # start_cau starts `cau serve` afresh and waits until it is ready.
 start_cau() {
-	env "$@" ./bin/cau serve >> "bench/serve-$stamp.log" 2>&1 &
+	env "$@" "${cau_bin:-./bin/cau}" serve >> "bench/serve-$stamp.log" 2>&1 &
 	server=$!
 	for _ in $(seq 1 100); do
 		curl -fsS "http://127.0.0.1:$HTTP_PORT/readyz" >/dev/null 2>&1 && return
@@ -227,6 +232,9 @@ if [ "$SCENARIO" = all ] || [ "$SCENARIO" = fanout ]; then
 					cau-pass) start_cau CAU_RTC_FANOUT_PASS=true ;;
 					cau-pionwrites) start_cau CAU_RTC_PION_WRITES=true ;;
 					cau-pionrtcp) start_cau CAU_RTC_FAST_RTCP=false ;;
+					cau-old)
+						[ -x "${OLD_BIN:-}" ] || { echo "bench: cau-old needs OLD_BIN, a cau binary" >&2; exit 2; }
+						cau_bin="$OLD_BIN" start_cau ;;
 					livekit) start_livekit ;;
 					*) echo "bench: unknown server $srv" >&2; exit 2 ;;
 					esac
@@ -244,6 +252,9 @@ if [ "$SCENARIO" = all ] || [ "$SCENARIO" = fanout ]; then
 				( sleep $(( n / 20 + 10 )); [ $srv != pion ] && curl -fsS -o "bench/fanout-$srv-$n-r$round-$stamp.pprof" \
 					"http://127.0.0.1:$PPROF_PORT/debug/pprof/profile?seconds=8" ) >/dev/null 2>&1 &
 				profiler=$!
+				if [ "${PERF:-}" = 1 ] && [ $srv != pion ]; then
+					( sleep $(( n / 20 + 10 )); perf record -q -F 499 -g -p "$server" -o "bench/fanout-$srv-$n-r$round-$stamp.perf" -- sleep 8 ) >/dev/null 2>&1 &
+				fi
 				./bin/cau loadtest --fanout "$n" "${args[@]}" --name "$srv" --url "$url" --duration "$FANOUT_DURATION" --server-pid "$server" \
 					--json "bench/fanout-$srv-$n-r$round-$stamp.json" | tee -a "$out"
 				wait $profiler || true
