@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/cau-gov/cau/sfu/internal/gcc"
 	"github.com/pion/interceptor"
@@ -201,53 +202,95 @@ func TestRTCPRoutes(t *testing.T) {
 	}
 }
 
-// BenchmarkFastReceiver is one subscriber's RTCP datagram on the fast
-// read path, as a pion subscriber sends it every 100 ms: a receiver
-// report and transport-wide feedback on 20 packets, decrypted, parsed,
-// fed to GCC (pion's estimator with the ring, internal/gcc) and to the
-// down track.
-func BenchmarkFastReceiver(b *testing.B) {
+// TestFastReceiverFeedsGCC: feedback read on the fast path reaches the
+// connection's own GCC: every packet it
+// acknowledges is matched in GCC's history, and a receiver report in the
+// same compound packet still reaches its track.
+func TestFastReceiverFeedsGCC(t *testing.T) {
+	sub, d, bwe := gccReceiver(t)
+	peer, keys := newSRTCPPair(t)
+	r := newFastReceiver(sub, func() cc.BandwidthEstimator { return bwe })
+	if err := r.start(keys); err != nil {
+		t.Fatal(err)
+	}
+	dg := gccFeedback(t, peer, bwe, 0, 20, time.Now())
+	if !r.handle(dg) {
+		t.Fatal("the connection's own SRTCP was left to pion")
+	}
+	if got, _ := bwe.GetStats()["acknowledged"].(int64); got != 20 {
+		t.Errorf("GCC matched %d acknowledgments, want the 20 packets sent", got)
+	}
+	if got := d.jitterTicks.Load(); got != 90 {
+		t.Errorf("jitter from the reception report %d, want 90", got)
+	}
+}
+
+// gccReceiver is a subscriber with one down track (SSRC 1234) and a real
+// GCC.
+func gccReceiver(t testing.TB) (*Participant, *downTrack, *gcc.SendSideBWE) {
+	t.Helper()
 	m, _ := newMetrics(nil)
 	cfg := Config{}
 	cfg.setDefaults()
 	s := &SFU{cfg: cfg, metrics: m}
 	sub := &Participant{s: s, id: "hall-sub", writer: newWriter(nil), downs: map[TrackID]*downTrack{}}
-	defer sub.writer.close()
-	const ssrc = 1234
+	t.Cleanup(sub.writer.close)
 	d := newDownTrack("hall-pub/camera", "hall-pub", webrtc.RTPCodecTypeVideo, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, sub)
-	d.bound.Store(&binding{ssrc: ssrc, pt: 96})
+	d.bound.Store(&binding{ssrc: 1234, pt: 96})
 	sub.downs[d.id] = d
 	bwe, err := gcc.NewSendSideBWE(gcc.SendSideBWEPacer(newSendPacer()))
 	if err != nil {
-		b.Fatal(err)
+		t.Fatal(err)
 	}
-	defer bwe.Close()
+	t.Cleanup(func() { _ = bwe.Close() })
+	return sub, d, bwe
+}
+
+// gccFeedback records n packets from seq in bwe's history as sent 5 ms
+// apart from at, and returns the subscriber's SRTCP datagram about them
+// as a pion player sends it: a receiver report, then transport-wide
+// feedback (each arrived 20 ms after it was sent).
+func gccFeedback(t testing.TB, peer *rtcpPeer, bwe *gcc.SendSideBWE, seq uint16, n int, at time.Time) []byte {
+	t.Helper()
+	fb := twcc.NewRecorder(1)
+	for i := range n {
+		sent := at.Add(time.Duration(i) * 5 * time.Millisecond)
+		bwe.RecordSent(sent, seq+uint16(i), 1200)
+		fb.Record(1234, seq+uint16(i), sent.Add(20*time.Millisecond).UnixMicro())
+	}
+	return peer.seal(t, append([]rtcp.Packet{&rtcp.ReceiverReport{SSRC: 1,
+		Reports: []rtcp.ReceptionReport{{SSRC: 1234, Jitter: 90}}}}, fb.BuildFeedbackPacket()...)...)
+}
+
+// BenchmarkFastReceiver is one subscriber's RTCP datagram on the fast
+// read path, as a pion subscriber sends it every 100 ms: a receiver
+// report and transport-wide feedback on 20 packets that GCC's history
+// holds, decrypted, read, fed to GCC (pion's estimator with the ring,
+// internal/gcc: the delay and loss controllers run) and to the down
+// track.
+func BenchmarkFastReceiver(b *testing.B) {
+	sub, _, bwe := gccReceiver(b)
 	peer, keys := newSRTCPPair(b)
 	r := newFastReceiver(sub, func() cc.BandwidthEstimator { return bwe })
 	if err := r.start(keys); err != nil {
 		b.Fatal(err)
 	}
-	const batch = 4096
+	// Sealed in batches the history holds (128 × 20 of its 4,096
+	// packets), outside the timer, which counts the allocations too.
+	const batch = 128
 	dgs := make([][]byte, batch)
 	var seq uint16
-	arrival := int64(0)
-	seal := func() {
-		for i := range dgs {
-			fb := twcc.NewRecorder(1)
-			for range 20 {
-				arrival += 2500
-				fb.Record(ssrc, seq, arrival)
-				seq++
-			}
-			dgs[i] = peer.seal(b, append([]rtcp.Packet{&rtcp.ReceiverReport{SSRC: 1,
-				Reports: []rtcp.ReceptionReport{{SSRC: ssrc, Jitter: 90}}}}, fb.BuildFeedbackPacket()...)...)
-		}
-	}
+	at := time.Now()
 	b.ReportAllocs()
+	b.ResetTimer()
 	for i := range b.N {
 		if i%batch == 0 {
 			b.StopTimer()
-			seal()
+			for k := range dgs {
+				dgs[k] = gccFeedback(b, peer, bwe, seq, 20, at)
+				seq += 20
+				at = at.Add(100 * time.Millisecond)
+			}
 			b.StartTimer()
 		}
 		if !r.handle(dgs[i%batch]) {
