@@ -198,47 +198,51 @@ func (e *SendSideBWE) WriteRTCP(pkts []rtcp.Packet, _ interceptor.Attributes) er
 	}
 
 	for _, pkt := range pkts {
-		var acks []Acknowledgment
-		var err error
-		var feedbackSentTime time.Time
-		switch fb := pkt.(type) {
-		case *rtcp.TransportLayerCC:
-			acks, err = e.feedbackAdapter.OnTransportCCFeedback(now, fb)
-			if err != nil {
-				return err
-			}
-			for i, ack := range acks {
-				if i == 0 {
-					feedbackSentTime = ack.Arrival
-
-					continue
-				}
-				if ack.Arrival.After(feedbackSentTime) {
-					feedbackSentTime = ack.Arrival
-				}
-			}
-		default:
+		fb, ok := pkt.(*rtcp.TransportLayerCC)
+		if !ok {
 			continue
 		}
-
-		feedbackMinRTT := time.Duration(math.MaxInt)
-		for _, ack := range acks {
-			if ack.Arrival.IsZero() {
-				continue
-			}
-			pendingTime := feedbackSentTime.Sub(ack.Arrival)
-			rtt := now.Sub(ack.Departure) - pendingTime
-			feedbackMinRTT = time.Duration(min(int(rtt), int(feedbackMinRTT)))
+		acks, err := e.feedbackAdapter.OnTransportCCFeedback(now, fb)
+		if err != nil {
+			return err
 		}
-		if feedbackMinRTT < math.MaxInt {
-			e.delayController.updateRTT(feedbackMinRTT)
-		}
-
-		e.lossController.updateLossEstimate(acks)
-		e.delayController.updateDelayEstimate(acks)
+		e.onAcks(now, acks)
 	}
 
 	return nil
+}
+
+// onAcks updates the estimates with one feedback's acknowledgments,
+// received at now. Cầu: WriteRTCP's loop body, shared with
+// WriteTransportCC.
+func (e *SendSideBWE) onAcks(now time.Time, acks []Acknowledgment) {
+	var feedbackSentTime time.Time
+	for i, ack := range acks {
+		if i == 0 {
+			feedbackSentTime = ack.Arrival
+
+			continue
+		}
+		if ack.Arrival.After(feedbackSentTime) {
+			feedbackSentTime = ack.Arrival
+		}
+	}
+
+	feedbackMinRTT := time.Duration(math.MaxInt)
+	for _, ack := range acks {
+		if ack.Arrival.IsZero() {
+			continue
+		}
+		pendingTime := feedbackSentTime.Sub(ack.Arrival)
+		rtt := now.Sub(ack.Departure) - pendingTime
+		feedbackMinRTT = time.Duration(min(int(rtt), int(feedbackMinRTT)))
+	}
+	if feedbackMinRTT < math.MaxInt {
+		e.delayController.updateRTT(feedbackMinRTT)
+	}
+
+	e.lossController.updateLossEstimate(acks)
+	e.delayController.updateDelayEstimate(acks)
 }
 
 // GetTargetBitrate returns the current target bitrate in bits per second.
