@@ -218,3 +218,49 @@ func FuzzTransportCCRaw(f *testing.F) {
 		}
 	})
 }
+
+// TestTargetChangeInFeedbackGoroutine: GCC's target moves on feedback of
+// a clean line, and each change reaches the callback before the feedback
+// call returns, in order (pion started a goroutine per change). The
+// controllers move with the wall clock, so the feedback comes 10 ms apart.
+func TestTargetChangeInFeedbackGoroutine(t *testing.T) {
+	bwe, err := NewSendSideBWE(SendSideBWEPacer(NewNoOpPacer()), SendSideBWEInitialBitrate(300_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bwe.Close()
+	var got []int
+	bwe.OnTargetBitrateChange(func(rate int) { got = append(got, rate) }) // no lock: the same goroutine
+	rec := twcc.NewRecorder(5)
+	t0 := time.Now()
+	var acks []Acknowledgment
+	var seq uint16
+	prev := bwe.GetTargetBitrate()
+	for range 40 {
+		for range 4 { // 4 packets sent and received 10 ms apart: each its own arrival group
+			at := time.Duration(seq) * 10 * time.Millisecond
+			bwe.RecordSent(t0.Add(at), seq, 1200)
+			rec.Record(1, seq, (time.Second + at + 20*time.Millisecond).Microseconds())
+			seq++
+		}
+		for _, p := range rec.BuildFeedbackPacket() {
+			fb, err := p.Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if acks, err = bwe.WriteTransportCC(acks, fb); err != nil {
+				t.Fatal(err)
+			}
+			if target := bwe.GetTargetBitrate(); target != prev {
+				if len(got) == 0 || got[len(got)-1] != target {
+					t.Fatalf("the target moved %d → %d; the callback had %v when the feedback call returned", prev, target, got)
+				}
+				prev = target
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if len(got) == 0 {
+		t.Fatal("the target never moved on 160 packets of feedback over 400 ms")
+	}
+}

@@ -278,7 +278,11 @@ func (e *SendSideBWE) GetStats() map[string]any {
 }
 
 // OnTargetBitrateChange sets the callback that is called when the target
-// bitrate in bits per second changes.
+// bitrate in bits per second changes. Cầu: it is called in the goroutine
+// that gave the feedback (WriteRTCP's, WriteTransportCC's caller), once
+// per change and in order, so it must not block; pion started a
+// goroutine per change, and GCC's target changes on most feedback
+// (docs/performance.md, "Fan-out CPU, session 8").
 func (e *SendSideBWE) OnTargetBitrateChange(f func(bitrate int)) {
 	e.onTargetBitrateChange = f
 }
@@ -308,7 +312,6 @@ func (e *SendSideBWE) Close() error {
 
 func (e *SendSideBWE) onDelayUpdate(delayStats DelayStats) {
 	e.lock.Lock()
-	defer e.lock.Unlock()
 
 	lossStats := e.lossController.getEstimate(delayStats.TargetBitrate)
 	bitrateChanged := false
@@ -319,12 +322,14 @@ func (e *SendSideBWE) onDelayUpdate(delayStats DelayStats) {
 		e.pacer.SetTargetBitrate(e.latestBitrate)
 	}
 
-	if bitrateChanged && e.onTargetBitrateChange != nil {
-		go e.onTargetBitrateChange(bitrate)
-	}
-
 	e.latestStats = Stats{
 		LossStats:  lossStats,
 		DelayStats: delayStats,
+	}
+	changed := e.onTargetBitrateChange
+	e.lock.Unlock()
+
+	if bitrateChanged && changed != nil {
+		changed(bitrate)
 	}
 }
