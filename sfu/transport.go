@@ -62,6 +62,14 @@ func (s *SFU) listen() error {
 		var media net.PacketConn = conn
 		if uc, ok := conn.(*net.UDPConn); ok && !s.cfg.NoBatchIO {
 			bc := newBatchConn(uc, !v4)
+			// The fan-out's batches leave through a socket the poller
+			// does not watch (sendsock_linux.go).
+			if ss, err := newSendSocket(uc, s.cfg.SocketBuffer); err == nil {
+				bc.out.w = ss
+				s.closers = append(s.closers, ss)
+			} else {
+				s.log.Info("fan-out sends on the media socket", "error", err)
+			}
 			s.media = append(s.media, bc)
 			media = bc
 		}
