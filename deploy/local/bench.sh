@@ -248,6 +248,7 @@ if [ "$SCENARIO" = all ] || [ "$SCENARIO" = fanout ]; then
 					args=(--pion)
 					sleep 1
 				fi
+				echo "load average $(cut -d' ' -f1-3 /proc/loadavg) before $srv" | tee -a "$out"
 				# A CPU profile of the server in the middle of the window.
 				( sleep $(( n / 20 + 10 )); [ $srv != pion ] && curl -fsS -o "bench/fanout-$srv-$n-r$round-$stamp.pprof" \
 					"http://127.0.0.1:$PPROF_PORT/debug/pprof/profile?seconds=8" ) >/dev/null 2>&1 &
