@@ -163,6 +163,36 @@ func BenchmarkFastWrite(b *testing.B) {
 	}
 }
 
+// BenchmarkFastWriteSocket is BenchmarkFastWrite's default (writer
+// goroutines, GCC, GCM, 160 subscribers) with the batches sent on the
+// media socket, which Go's poller watches (socket=poller), or on the send
+// socket beside it (socket=send, the SFU's on Linux, sendsock_linux.go):
+// what the poller's wake-ups for writability cost.
+func BenchmarkFastWriteSocket(b *testing.B) {
+	for _, send := range []bool{false, true} {
+		name := "poller"
+		if send {
+			name = "send"
+		}
+		b.Run("socket="+name, func(b *testing.B) {
+			l, w, done := wireRoom(b, 160, true, true, srtp.ProtectionProfileAeadAes256Gcm)
+			defer done()
+			if send {
+				media := l.track.owner.s.media[0]
+				ss, err := newSendSocket(media.UDPConn, 4<<20)
+				if err != nil {
+					b.Skip(err)
+				}
+				defer ss.Close()
+				media.out.mu.Lock()
+				media.out.w = ss
+				media.out.mu.Unlock()
+			}
+			benchIngest(b, l, w, 160)
+		})
+	}
+}
+
 // benchIngest feeds b.N packets to l and reports per forward; written
 // counts the packets written to the subscribers.
 func benchIngest(b *testing.B, l *upLayer, written func() int64, n int) {
