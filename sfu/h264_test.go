@@ -35,6 +35,16 @@ func TestFloorCarriesVP8AndH264(t *testing.T) {
 	vp8Hall := b.dial(t, room, "hall-vp8", sfuclient.Options{})
 	publishHallLevel(t, vp8Hall, simulcastRIDs, spec, 127)
 	publishWHIP(t, whipURL, b.token(t, room, "hall-h264", permPublish), webrtc.MimeTypeH264, spec)
+	pin := func(hall sfu.ParticipantID) {
+		t.Helper()
+		if err := b.s.PinFloor(room, hall); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The VP8 hall has the floor before anyone subscribes to it: a new
+	// floor subscriber starts from the cache at once, so a floor left to
+	// chance (the H.264 hall, at times) would be its first picture.
+	pin("hall-vp8")
 
 	both := newFloorLog()
 	sub := b.dial(t, room, "hall-both", sfuclient.Options{OnTrack: both.onTrack})
@@ -55,13 +65,6 @@ func TestFloorCarriesVP8AndH264(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = player.Close(context.Background()) })
 
-	pin := func(hall sfu.ParticipantID) {
-		t.Helper()
-		if err := b.s.PinFloor(room, hall); err != nil {
-			t.Fatal(err)
-		}
-	}
-	pin("hall-vp8")
 	both.waitKey(t, 0, false)
 	vp8Log.waitKey(t, 0, false)
 
