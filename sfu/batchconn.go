@@ -4,6 +4,8 @@ import (
 	"net"
 	"net/netip"
 
+	"github.com/pion/webrtc/v4"
+
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
 )
@@ -31,8 +33,9 @@ type batchConn struct {
 
 	out *outBatch
 	// routes are the down connections whose RTCP is read here
-	// (fastrtcp.go).
+	// (fastrtcp.go), recv the up connections whose RTP is (fastrecv.go).
 	routes rtcpRoutes
+	recv   recvRoutes
 }
 
 const (
@@ -59,7 +62,8 @@ func newBatchConn(c *net.UDPConn, v6 bool) *batchConn {
 
 // ReadFromAddrPort hands out the next datagram of the current batch,
 // reading a new batch when it is used up. RTCP from a down connection on
-// the fast path is handled here instead (fastrtcp.go).
+// the fast path (fastrtcp.go) and RTP from an up connection on the fast
+// path (fastrecv.go) are handled here instead.
 func (b *batchConn) ReadFromAddrPort(p []byte) (int, netip.AddrPort, error) {
 	for {
 		for b.next >= b.n {
@@ -80,7 +84,11 @@ func (b *batchConn) ReadFromAddrPort(p []byte) (int, netip.AddrPort, error) {
 		from := b.addrs[b.next]
 		b.next++
 		dg := m.Buffers[0][:m.N]
-		if isRTCP(dg) && b.routes.take(from, dg) {
+		if isRTCP(dg) {
+			if b.routes.take(from, dg) {
+				continue
+			}
+		} else if isRTP(dg) && b.recv.take(from, dg) {
 			continue
 		}
 		return copy(p, dg), from, nil
@@ -107,3 +115,46 @@ func (b *batchConn) WriteToAddrPort(p []byte, to netip.AddrPort) (int, error) {
 // beginSend and endSend bracket a fan-out pass (outBatch).
 func (b *batchConn) beginSend() { b.out.begin() }
 func (b *batchConn) endSend()   { b.out.end() }
+
+// pairSocket is the media socket and remote address of a selected
+// candidate pair when it is a host UDP pair on one of our sockets; nil
+// otherwise (ICE-TCP, a relay of ours, no batched sockets).
+func pairSocket(media []*batchConn, pair *webrtc.ICECandidatePair) (*batchConn, netip.AddrPort) {
+	if pair == nil || pair.Local == nil || pair.Remote == nil || pair.Local.Protocol != webrtc.ICEProtocolUDP ||
+		pair.Local.Typ != webrtc.ICECandidateTypeHost {
+		return nil, netip.AddrPort{}
+	}
+	ip, err := netip.ParseAddr(pair.Remote.Address)
+	if err != nil {
+		return nil, netip.AddrPort{}
+	}
+	to := netip.AddrPortFrom(ip.Unmap(), pair.Remote.Port)
+	if c := socketFor(media, pair.Local.Address, ip.Unmap().Is4()); c != nil {
+		return c, to
+	}
+	return nil, netip.AddrPort{}
+}
+
+// socketFor is the media socket of the local candidate's address: the one
+// socket when there is one (its candidate address may be a NAT 1:1
+// rewrite), else the one bound to that address.
+func socketFor(media []*batchConn, local string, v4 bool) *batchConn {
+	if len(media) == 1 {
+		if la, ok := media[0].LocalAddr().(*net.UDPAddr); ok && (la.IP.To4() != nil) == v4 {
+			return media[0]
+		}
+		return nil
+	}
+	ip, err := netip.ParseAddr(local)
+	if err != nil {
+		return nil
+	}
+	for _, b := range media {
+		if la, ok := b.LocalAddr().(*net.UDPAddr); ok {
+			if a, ok := netip.AddrFromSlice(la.IP); ok && a.Unmap() == ip.Unmap() {
+				return b
+			}
+		}
+	}
+	return nil
+}

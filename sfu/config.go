@@ -52,6 +52,11 @@ type Config struct {
 	// away with it; that was GCC's history, too short for feedback behind
 	// a 250 ms queue, on either path: docs/performance.md.)
 	PionRTCP bool
+	// PionReceive reads publishers' RTP through pion's SRTP session, the
+	// layers' reader goroutines and pion's transport-wide feedback
+	// interceptor, as before the fast receive path (fastrecv.go), which
+	// reads it on the media socket's read loop: for comparing the two.
+	PionReceive bool
 	// TCPPort is the ICE-TCP port for halls behind firewalls that drop UDP;
 	// 0 picks a free port per IP, -1 disables ICE-TCP.
 	TCPPort int

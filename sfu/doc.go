@@ -37,7 +37,7 @@
 // Also exported, for transports, tests and tuning: Config.Net (pion vnet
 // for tests), Config.StatsInterval/PLIInterval/AllocInterval/
 // SpeakerInterval/PauseAfter/InitialBitrate/MaxBitrate/MaxParticipants/MaxProbes/
-// SocketBuffer/NoBatchIO/FanoutPass/PionWrites (tuning), SFU.Join/Participant (transports),
+// SocketBuffer/NoBatchIO/FanoutPass/PionWrites/PionRTCP/PionReceive (tuning), SFU.Join/Participant (transports),
 // SFU.UDPAddrs and TCPAddrs (the bound ports), ErrorCode (error → wire
 // code). Files: ids.go (room, participant and track IDs, kinds),
 // quality.go (layers), grant.go (what the caller decides and hears).
@@ -46,8 +46,15 @@
 //
 // Each participant has two peer connections, as in Galène: an up
 // connection the client offers and publishes on, and a down connection the
-// SFU offers and sends on, so renegotiation never collides. Each incoming
-// stream (each simulcast layer) has one reader goroutine; it parses the
+// SFU offers and sends on, so renegotiation never collides. A publisher's
+// packet is read where it arrives, on the media socket's read loop
+// (fastrecv.go): once pion has bound its stream to a layer (onTrack), it
+// is decrypted with the up connection's own SRTP context and read through
+// that connection's interceptors (pion's NACK generator and receiver
+// reports, transport-wide feedback with pion's recorder, twccfeedback.go),
+// with no goroutine between; before that, over ICE-TCP or a relay, and
+// with Config.PionReceive, each incoming stream (each simulcast layer)
+// has its reader goroutine reading pion's. Either way the layer parses the
 // packet in place into a pooled, reference-counted buffer, keeps it in a
 // bounded per-layer cache (NACKs are answered from it), and queues it,
 // without blocking, to the writer goroutine of each subscriber that wants

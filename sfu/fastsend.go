@@ -1,7 +1,6 @@
 package sfu
 
 import (
-	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -85,15 +84,7 @@ func (f *fastSender) start(ctx *srtp.Context) {
 // selected candidate pair, or turns it off when the pair is nil or not a
 // host UDP pair on one of our sockets.
 func (f *fastSender) route(pair *webrtc.ICECandidatePair) {
-	var conn *batchConn
-	var to netip.AddrPort
-	if pair != nil && pair.Local != nil && pair.Remote != nil && pair.Local.Protocol == webrtc.ICEProtocolUDP &&
-		pair.Local.Typ == webrtc.ICECandidateTypeHost {
-		if ip, err := netip.ParseAddr(pair.Remote.Address); err == nil {
-			to = netip.AddrPortFrom(ip.Unmap(), pair.Remote.Port)
-			conn = f.socketFor(pair.Local.Address, ip.Unmap().Is4())
-		}
-	}
+	conn, to := pairSocket(f.media, pair)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.stopped {
@@ -117,30 +108,6 @@ func (f *fastSender) stop() {
 	f.stopped = true
 	f.mu.Unlock()
 	f.route(nil)
-}
-
-// socketFor is the media socket of the local candidate's address: the one
-// socket when there is one (its candidate address may be a NAT 1:1
-// rewrite), else the one bound to that address.
-func (f *fastSender) socketFor(local string, v4 bool) *batchConn {
-	if len(f.media) == 1 {
-		if la, ok := f.media[0].LocalAddr().(*net.UDPAddr); ok && (la.IP.To4() != nil) == v4 {
-			return f.media[0]
-		}
-		return nil
-	}
-	ip, err := netip.ParseAddr(local)
-	if err != nil {
-		return nil
-	}
-	for _, b := range f.media {
-		if la, ok := b.LocalAddr().(*net.UDPAddr); ok {
-			if a, ok := netip.AddrFromSlice(la.IP); ok && a.Unmap() == ip.Unmap() {
-				return b
-			}
-		}
-	}
-	return nil
 }
 
 // estimator sets the connection's estimator, once it is made.

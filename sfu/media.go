@@ -72,12 +72,22 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 // packets, receiver reports (telling audio publishers their subscribers'
 // loss, lossreport.go), and transport-wide feedback so the publisher's
 // own estimator sees its uplink.
-func newUpAPI(se webrtc.SettingEngine, audio *audioReports) (*webrtc.API, error) {
+//
+// With rx (fastrecv.go), one connection's: the chain has rx's ends
+// around it (recvSource innermost, recvTap outermost), so packets the
+// fast path decrypts are read through the same interceptors, and the
+// feedback is twccFeedback, whose recorder takes a packet without a
+// goroutine switch. Without it (Config.PionReceive, relays), pion's
+// chain as before the fast path.
+func newUpAPI(se webrtc.SettingEngine, audio *audioReports, rx *upReceiver) (*webrtc.API, error) {
 	m, err := newMediaEngine()
 	if err != nil {
 		return nil, err
 	}
 	ir := &interceptor.Registry{}
+	if rx != nil {
+		ir.Add(recvSourceFactory{}) // innermost: registered first
+	}
 	ir.Add(lossReportFactory{audio}) // before the reports: it wraps their writer
 	gen, err := nack.NewGeneratorInterceptor()
 	if err != nil {
@@ -87,7 +97,12 @@ func newUpAPI(se webrtc.SettingEngine, audio *audioReports) (*webrtc.API, error)
 	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
 		return nil, err
 	}
-	if err := webrtc.ConfigureTWCCSender(m, ir); err != nil {
+	if rx != nil {
+		if err := configureTWCCFeedback(m, ir); err != nil {
+			return nil, err
+		}
+		ir.Add(recvTapFactory{rx}) // outermost
+	} else if err := webrtc.ConfigureTWCCSender(m, ir); err != nil {
 		return nil, err
 	}
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)), nil

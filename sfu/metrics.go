@@ -10,7 +10,7 @@ import (
 type metrics struct {
 	rooms, participants, tracks     prometheus.Gauge
 	packetsIn, packetsOut, bytesOut prometheus.Counter
-	fastOut, fastRTCP               prometheus.Counter
+	fastOut, fastRTCP, fastRecv     prometheus.Counter
 	dropped, nacks, nacksAnswered   prometheus.Counter
 	nacksRepeated, nacksUnknown     prometheus.Counter
 	nacksUncached                   prometheus.Counter
@@ -88,6 +88,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		packetsOut:      c("packets_forwarded_total", "RTP packets sent to subscribers, retransmissions included."),
 		fastOut:         c("packets_fast_path_total", "RTP packets sent by the fast write path (own SRTP, batched to the socket); the rest went through pion's."),
 		fastRTCP:        c("rtcp_fast_path_total", "RTCP datagrams from subscribers read by the fast read path (own SRTCP, on the media socket's read loop); the rest went through pion's."),
+		fastRecv:        c("rtp_fast_receive_total", "RTP packets from publishers read by the fast receive path (own SRTP, on the media socket's read loop); the rest went through pion's."),
 		bytesOut:        c("bytes_forwarded_total", "RTP bytes sent to subscribers (payload and fixed header)."),
 		dropped:         c("packets_dropped_total", "Packets dropped because a subscriber's writer queue was full."),
 		nacks:           c("nacks_received_total", "Sequence numbers NACKed by subscribers."),
@@ -133,7 +134,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, col := range []prometheus.Collector{m.rooms, m.participants, m.tracks, m.packetsIn, m.packetsOut, m.bytesOut, m.fastOut, m.fastRTCP,
+	for _, col := range []prometheus.Collector{m.rooms, m.participants, m.tracks, m.packetsIn, m.packetsOut, m.bytesOut, m.fastOut, m.fastRTCP, m.fastRecv,
 		m.dropped, m.nacks, m.nacksAnswered, m.nacksRepeated, m.nacksUnknown, m.nacksUncached, m.plis, m.layerSwitches, m.keyframeReplays, m.layersPaused, m.layerResumes, m.redRecovered, m.forwardDelay, m.linkLoss, m.linkRTT, m.floorLayer,
 		m.relayStreams, m.relayPackets, m.relayBytes,
 		m.recordings, m.recordedPackets, m.recordingLost} {

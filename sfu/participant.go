@@ -70,6 +70,7 @@ type Participant struct {
 	closed     bool
 	up         *webrtc.PeerConnection
 	down       *webrtc.PeerConnection
+	recv       *upReceiver // up's fast receive path (fastrecv.go); nil: pion's
 	bwe        func() cc.BandwidthEstimator
 	noFeedback bool              // a viewer without transport feedback: no estimate, send at the cap
 	sources    map[string]Source // client track ID → source, from its offers
@@ -264,7 +265,7 @@ func (p *Participant) Leave(reason string) {
 	}
 	sink := p.sink
 	p.sink = nil
-	up, down := p.up, p.down
+	up, down, recv := p.up, p.down, p.recv
 	published := make([]*upTrack, 0, len(p.published))
 	for _, t := range p.published {
 		published = append(published, t)
@@ -275,6 +276,9 @@ func (p *Participant) Leave(reason string) {
 	}
 	p.mu.Unlock()
 
+	if recv != nil {
+		recv.stop() // its RTP no longer read on the media socket: pion's until closed
+	}
 	p.log.Info("participant left", "reason", reason)
 	if sink != nil && reason != "" {
 		sink.Send(Closed{Reason: reason})

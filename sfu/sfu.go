@@ -52,6 +52,10 @@ func (s *SFU) sendMedia() []*batchConn {
 	return s.media
 }
 
+// fastReceive: publishers' RTP is read on the media socket's read loop
+// (fastrecv.go), which needs batched sockets and Config.PionReceive off.
+func (s *SFU) fastReceive() bool { return !s.cfg.PionReceive && len(s.media) > 0 }
+
 // New opens the media ports and returns a running SFU. reg may be nil.
 func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*SFU, error) {
 	if err := cfg.Validate(); err != nil {
@@ -71,7 +75,7 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*SFU, erro
 		s.closeSockets()
 		return nil, err
 	}
-	if s.upAPI, err = newUpAPI(s.se, &s.audio); err != nil {
+	if s.upAPI, err = newUpAPI(s.se, &s.audio, nil); err != nil {
 		s.closeSockets()
 		return nil, fmt.Errorf("up API: %w", err)
 	}

@@ -11,8 +11,9 @@ var clockStart = time.Now()
 // nanotime is monotonic nanoseconds since the process started.
 func nanotime() int64 { return int64(time.Since(clockStart)) }
 
-// streamStats counts what a publisher layer receives. received runs on
-// the layer's reader goroutine only; the others read the atomics.
+// streamStats counts what a publisher layer receives. received runs in
+// the layer's ingest only (one at a time: upLayer.receive); the others
+// read the atomics.
 type streamStats struct {
 	packets, bytes atomic.Uint64
 	expected       atomic.Uint64 // packets the sequence numbers say were sent

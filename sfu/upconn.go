@@ -100,7 +100,18 @@ func (p *Participant) upConn() (*webrtc.PeerConnection, error) {
 	if p.up != nil {
 		return p.up, nil
 	}
-	pc, err := p.s.upAPI.NewPeerConnection(webrtc.Configuration{})
+	api, rx, cfg := p.s.upAPI, (*upReceiver)(nil), webrtc.Configuration{}
+	if p.s.fastReceive() && p.grant.Kind != KindRelay {
+		rx = newUpReceiver(p, p.s.media)
+		var err error
+		if api, err = newUpAPI(p.s.se, &p.s.audio, rx); err != nil {
+			return nil, fmt.Errorf("up API: %w", err)
+		}
+		// No cryptex (RFC 9335): the fast path's context decrypts
+		// payloads only, as SRTP does without it.
+		cfg.RTPHeaderEncryptionPolicy = webrtc.RTPHeaderEncryptionPolicyDisable
+	}
+	pc, err := api.NewPeerConnection(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("new up connection: %w", err)
 	}
@@ -112,9 +123,15 @@ func (p *Participant) upConn() (*webrtc.PeerConnection, error) {
 	pc.OnTrack(p.onTrack)
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		p.log.Debug("up connection", "state", st.String())
+		if st == webrtc.PeerConnectionStateConnected && rx != nil {
+			p.startRecv(pc, rx)
+		}
 		p.mediaState(st)
 	})
-	p.up = pc
+	if rx != nil {
+		pc.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(rx.route)
+	}
+	p.up, p.recv = pc, rx
 	return pc, nil
 }
 
@@ -271,6 +288,12 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiv
 	if t.kind == webrtc.RTPCodecTypeAudio {
 		p.s.audio.add(l.ssrc, t)
 	}
+	p.mu.Lock()
+	rx := p.recv
+	p.mu.Unlock()
+	if rx != nil {
+		rx.bind(l) // the layer's packets from now on: fastrecv.go
+	}
 	go l.read(p.s.metrics)
 	go func() {
 		for {
@@ -292,6 +315,9 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiv
 	}
 	go func() {
 		<-l.done
+		if rx != nil {
+			rx.unbind(l)
+		}
 		p.s.audio.remove(l.ssrc, t)
 		l.cache.clear()
 		l.retire(p.s.metrics)

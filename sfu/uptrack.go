@@ -108,6 +108,9 @@ type upLayer struct {
 	primaryBytes atomic.Uint64
 	primaryRate  rateMeter
 	done         chan struct{}
+	// in makes ingest one caller's at a time: the layer's reader (pion's
+	// path) and the media socket's read loop (the fast path, fastrecv.go).
+	in sync.Mutex
 
 	lastPLI atomic.Int64 // nanotime of the last key frame request
 
@@ -213,8 +216,10 @@ func (l *upLayer) requestKeyframe(interval time.Duration, m *metrics) {
 	_ = pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: l.ssrc}})
 }
 
-// read is the one reader goroutine of a layer: it reads each packet into
-// a pooled buffer and hands it on; see ingest.
+// read is the reader goroutine of a layer on pion's path: it reads each
+// packet into a pooled buffer and hands it on (receive). On the fast
+// path (fastrecv.go) it reads only what pion had when the stream was
+// bound, and ends with the track.
 func (l *upLayer) read(m *metrics) {
 	defer close(l.done)
 	for {
@@ -225,8 +230,15 @@ func (l *upLayer) read(m *metrics) {
 			return
 		}
 		p.n = n
-		l.ingest(p, m)
+		l.receive(p, m)
 	}
+}
+
+// receive ingests p under the layer's lock.
+func (l *upLayer) receive(p *packet, m *metrics) {
+	l.in.Lock()
+	l.ingest(p, m)
+	l.in.Unlock()
 }
 
 // ingest parses p, notes stats, key frames and audio levels, caches it,

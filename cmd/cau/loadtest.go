@@ -35,6 +35,7 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	room := fs.String("room", "", "room name (default loadtest-<time>)")
 	embedded := fs.Bool("embedded", false, "run an SFU in this process instead of --url (its CPU is mixed with the generator's)")
 	fastRTCP := fs.Bool("fast-rtcp", true, "with --embedded: read subscribers' RTCP on the media socket's read loop; false: through pion (CAU_RTC_FAST_RTCP of cau serve)")
+	fastReceive := fs.Bool("fast-receive", true, "with --embedded: read publishers' RTP on the media socket's read loop; false: through pion (CAU_RTC_FAST_RECEIVE of cau serve)")
 	baseline := fs.Bool("baseline", true, "measure the UDP loopback rate first, for ratios")
 	subscribers := fs.Int("subscribers", 0, "each hall also watches this many other halls' cameras in low (the strip under the main picture), round-robin")
 	weakShare := fs.Float64("weak-share", 0, "share of halls (0–1, every 1/share-th) behind a weak downlink, shaped in this process (no root, no network change)")
@@ -113,7 +114,7 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		o.Spread = *spread
 	}
 	if *embedded {
-		e, err := loadtest.StartEmbedded(nil, sfu.Config{PionRTCP: !*fastRTCP})
+		e, err := loadtest.StartEmbedded(nil, sfu.Config{PionRTCP: !*fastRTCP, PionReceive: !*fastReceive})
 		if err != nil {
 			return err
 		}

@@ -124,6 +124,10 @@ type Config struct {
 	//   - PionRTCP is CAU_RTC_FAST_RTCP=false: read subscribers' RTCP
 	//     through pion instead of on the media socket's read loop. Default
 	//     CAU_RTC_FAST_RTCP=true; false is for comparing (docs/performance.md).
+	//   - PionReceive is CAU_RTC_FAST_RECEIVE=false: read publishers' RTP
+	//     through pion's SRTP session and the layers' reader goroutines
+	//     instead of on the media socket's read loop. Default
+	//     CAU_RTC_FAST_RECEIVE=true; false is for comparing (docs/performance.md).
 	//   - PauseAfter is CAU_RTC_PAUSE_AFTER: a simulcast layer nobody has
 	//     wanted this long is paused at its publisher (the "layers"
 	//     message). Default 3s; 0 turns pausing off (every layer flows;

@@ -23,6 +23,9 @@ func TestLoadDefaults(t *testing.T) {
 	if c.RTC.PionRTCP {
 		t.Fatal("RTC: PionRTCP by default, want the fast RTCP read path (CAU_RTC_FAST_RTCP=true)")
 	}
+	if c.RTC.PionReceive {
+		t.Fatal("RTC: PionReceive by default, want the fast receive path (CAU_RTC_FAST_RECEIVE=true)")
+	}
 }
 
 func TestLoadNamesTheBadVariable(t *testing.T) {
@@ -47,6 +50,7 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 		{map[string]string{"CAU_RTC_BATCH_IO": "sometimes"}, "CAU_RTC_BATCH_IO"},
 		{map[string]string{"CAU_RTC_FANOUT_PASS": "sometimes"}, "CAU_RTC_FANOUT_PASS"},
 		{map[string]string{"CAU_RTC_FAST_RTCP": "sometimes"}, "CAU_RTC_FAST_RTCP"},
+		{map[string]string{"CAU_RTC_FAST_RECEIVE": "sometimes"}, "CAU_RTC_FAST_RECEIVE"},
 		{map[string]string{"CAU_RTC_PAUSE_AFTER": "-1s"}, "CAU_RTC_PAUSE_AFTER"},
 		{map[string]string{"CAU_RTC_PAUSE_AFTER": "soon"}, "CAU_RTC_PAUSE_AFTER"},
 		{map[string]string{"CAU_RTC_PAUSE_AFTER": "3"}, "CAU_RTC_PAUSE_AFTER"},
@@ -103,6 +107,7 @@ func TestLoadGroupsBySubsystem(t *testing.T) {
 		"CAU_TURN_SECRET":              "s3cret",
 		"CAU_RTC_BATCH_IO":             "false",
 		"CAU_RTC_FAST_RTCP":            "false",
+		"CAU_RTC_FAST_RECEIVE":         "false",
 		"CAU_TASK_REMINDER_DAYS":       "7, 2",
 		"CAU_SMTP_ADDR":                "mail.example:587",
 		"CAU_SOFFICE":                  "/opt/lo/soffice",
@@ -122,9 +127,9 @@ func TestLoadGroupsBySubsystem(t *testing.T) {
 	if turn := c.RTC.ICEServers[1]; turn.Secret != "s3cret" || turn.URLs[0] != "turn:turn.example:3478" {
 		t.Errorf("the TURN server is %+v, want the secret", turn)
 	}
-	if !c.RTC.NoBatchIO || c.RTC.UDPPort != 8443 || !c.RTC.PionRTCP {
-		t.Errorf("RTC: NoBatchIO %v UDPPort %d PionRTCP %v, want true, the default 8443 and true (CAU_RTC_FAST_RTCP=false)",
-			c.RTC.NoBatchIO, c.RTC.UDPPort, c.RTC.PionRTCP)
+	if !c.RTC.NoBatchIO || c.RTC.UDPPort != 8443 || !c.RTC.PionRTCP || !c.RTC.PionReceive {
+		t.Errorf("RTC: NoBatchIO %v UDPPort %d PionRTCP %v PionReceive %v, want true, the default 8443, true (CAU_RTC_FAST_RTCP=false) and true (CAU_RTC_FAST_RECEIVE=false)",
+			c.RTC.NoBatchIO, c.RTC.UDPPort, c.RTC.PionRTCP, c.RTC.PionReceive)
 	}
 	if !slices.Equal(c.TaskNotices.ReminderDays, []int{7, 2}) {
 		t.Errorf("reminder days %v, want [7 2]", c.TaskNotices.ReminderDays)

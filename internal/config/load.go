@@ -145,6 +145,9 @@ func Load(getenv func(string) string) (Config, error) {
 	fastRTCP := true
 	boolean("CAU_RTC_FAST_RTCP", &fastRTCP)
 	c.RTC.PionRTCP = !fastRTCP
+	fastReceive := true
+	boolean("CAU_RTC_FAST_RECEIVE", &fastReceive)
+	c.RTC.PionReceive = !fastReceive
 	dur("CAU_RTC_PAUSE_AFTER", &c.RTC.PauseAfter)
 	switch {
 	case c.RTC.PauseAfter < 0:
