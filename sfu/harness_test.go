@@ -39,7 +39,7 @@ type bundle struct {
 	reg    *prometheus.Registry
 }
 
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	level := slog.LevelError
 	if os.Getenv("SFU_DEBUG") != "" {
 		level = slog.LevelDebug
@@ -48,7 +48,7 @@ func testLogger(t *testing.T) *slog.Logger {
 }
 
 // setup starts an SFU on 127.0.0.1 (ICE-TCP off unless asked for).
-func setup(t *testing.T, cfg sfu.Config) bundle {
+func setup(t testing.TB, cfg sfu.Config) bundle {
 	t.Helper()
 	if cfg.TCPPort == 0 {
 		cfg.TCPPort = -1
@@ -62,7 +62,7 @@ func setupTCP(t *testing.T, ips []string) bundle {
 	return setupRaw(t, sfu.Config{ListenIPs: ips})
 }
 
-func setupRaw(t *testing.T, cfg sfu.Config) bundle {
+func setupRaw(t testing.TB, cfg sfu.Config) bundle {
 	t.Helper()
 	tokens := &sync.Map{}
 	if cfg.ListenIPs == nil {
@@ -93,7 +93,7 @@ func setupRaw(t *testing.T, cfg sfu.Config) bundle {
 	return bundle{s: s, srv: srv, url: "ws" + strings.TrimPrefix(srv.URL, "http") + "/rtc", tokens: tokens, log: log, reg: reg}
 }
 
-func (b bundle) token(t *testing.T, room, id string, perms ...string) string {
+func (b bundle) token(t testing.TB, room, id string, perms ...string) string {
 	t.Helper()
 	g := sfu.Grant{Room: sfu.RoomID(room), Identity: sfu.ParticipantID(id), Name: "Điểm cầu " + id, Kind: sfu.KindHall,
 		Publish: slices.Contains(perms, permPublish), Subscribe: slices.Contains(perms, permSubscribe),
@@ -118,7 +118,7 @@ const (
 var hallPerms = []string{permPublish, permSubscribe}
 
 // dial joins room as id; o.URL and o.Token are filled in.
-func (b bundle) dial(t *testing.T, room, id string, o sfuclient.Options, perms ...string) *sfuclient.Client {
+func (b bundle) dial(t testing.TB, room, id string, o sfuclient.Options, perms ...string) *sfuclient.Client {
 	t.Helper()
 	if len(perms) == 0 {
 		perms = hallPerms
@@ -215,7 +215,7 @@ func (r *recorder) lastLayers(id string, n int) []int {
 	return append([]int(nil), ls...)
 }
 
-func ctxT(t *testing.T, d time.Duration) context.Context {
+func ctxT(t testing.TB, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
