@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"log/slog"
 	"slices"
 	"time"
 
@@ -152,6 +153,13 @@ func (p *Participant) allocateOnce() bool {
 		markWanted(feeds, demands, pl, now)
 	}
 	limited := p.apply(feeds, demands, pl, est.bps)
+	if e != nil && p.log.Enabled(p.ctx, slog.LevelDebug) {
+		// One line an allocation: what each decision was made on.
+		st := e.GetStats()
+		p.log.Debug("estimate", "gcc", gccEst, "delay_target", sig.delayTarget, "loss_target", st["lossTargetBitrate"], "loss", sig.loss,
+			"line_loss", p.lineLoss, "queueing", sig.queueing, "state", st["state"], "usage", st["usage"], "acked", sig.acked,
+			"usable", est.bps, "recent", est.recent, "ceiling", est.ceiling, "proven", in.proven, "used", pl.used)
+	}
 	p.lastUsed = pl.used
 	p.burst.setRate(min(est.bps, max(in.tested, pl.used)))
 	if e != nil && p.downReady.Load() && !sig.queueing && sig.loss <= lossyLink && now-p.congestedAt.Load() >= int64(calmAfterCongestion) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -34,6 +35,7 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	ramp := fs.Float64("ramp", 20, "joins per second")
 	room := fs.String("room", "", "room name (default loadtest-<time>)")
 	embedded := fs.Bool("embedded", false, "run an SFU in this process instead of --url (its CPU is mixed with the generator's)")
+	debugLog := fs.String("debug", "", "with --embedded: write the SFU's debug log (allocations, estimates, probes) and each weak hall's line every 250 ms to this file")
 	fastRTCP := fs.Bool("fast-rtcp", true, "with --embedded: read subscribers' RTCP on the media socket's read loop; false: through pion (CAU_RTC_FAST_RTCP of cau serve)")
 	fastReceive := fs.Bool("fast-receive", true, "with --embedded: read publishers' RTP on the media socket's read loop; false: through pion (CAU_RTC_FAST_RECEIVE of cau serve)")
 	baseline := fs.Bool("baseline", true, "measure the UDP loopback rate first, for ratios")
@@ -113,8 +115,21 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		o.Spread = *spread
 	}
+	if *debugLog != "" && !*embedded {
+		return usageError{"loadtest: --debug with --embedded (a server's log is its own)"}
+	}
 	if *embedded {
-		e, err := loadtest.StartEmbedded(nil, sfu.Config{PionRTCP: !*fastRTCP, PionReceive: !*fastReceive})
+		var log *slog.Logger
+		if *debugLog != "" {
+			f, err := os.Create(*debugLog)
+			if err != nil {
+				return fmt.Errorf("loadtest: --debug: %w", err)
+			}
+			defer f.Close()
+			log = slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			o.Trace = log
+		}
+		e, err := loadtest.StartEmbedded(log, sfu.Config{PionRTCP: !*fastRTCP, PionReceive: !*fastReceive})
 		if err != nil {
 			return err
 		}

@@ -154,6 +154,12 @@ func (s *Shaper) Offer(now time.Time, size int) Verdict {
 	return Verdict{Fate: Delivered, At: s.free.Add(s.line.Delay), Wait: wait}
 }
 
+// Backlog is the work the line holds at now: how long a packet arriving
+// then would wait before its first bit goes on the line (0 when idle).
+func (s *Shaper) Backlog(now time.Time) time.Duration {
+	return max(s.free.Sub(now), 0)
+}
+
 // serialize is how long size bytes take on the line, to the nanosecond
 // (no rounding error builds up: 1,200 bytes at 400 kbit/s is 24 ms exactly).
 func (s *Shaper) serialize(size int) time.Duration {

@@ -254,3 +254,22 @@ func TestProblems(t *testing.T) {
 		}
 	}
 }
+
+func TestBacklog(t *testing.T) {
+	s := New(Line{Rate: 400_000, Queue: 250 * time.Millisecond}, 1)
+	if b := s.Backlog(t0); b != 0 {
+		t.Fatalf("an idle line's backlog %v, want 0", b)
+	}
+	// Five 1,000-byte packets at once: 20 ms each on the line.
+	for range 5 {
+		s.Offer(t0, 1000)
+	}
+	for _, tc := range []struct {
+		at   time.Duration
+		want time.Duration
+	}{{0, 100 * time.Millisecond}, {30 * time.Millisecond, 70 * time.Millisecond}, {100 * time.Millisecond, 0}, {time.Second, 0}} {
+		if b := s.Backlog(t0.Add(tc.at)); b != tc.want {
+			t.Errorf("backlog %v after the burst: %v, want %v", tc.at, b, tc.want)
+		}
+	}
+}

@@ -63,6 +63,10 @@ type Options struct {
 	// window starts: the start scenario runs its storm then.
 	OnWindow func()
 	Logger   *slog.Logger
+	// Trace, if set, gets each weak hall's line every 250 ms and the
+	// measured window's ends, at debug level (traceLinks): `cau loadtest
+	// --debug` writes it beside the embedded SFU's debug log.
+	Trace *slog.Logger
 }
 
 func (o *Options) defaults() {
@@ -219,6 +223,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 
+	if o.Trace != nil {
+		traceLinks(ctx, o.Trace, halls, &wg)
+	}
 	// Let layers settle, then measure a window.
 	time.Sleep(2 * time.Second)
 	m0, _ := scrapeSFU(ctx, o.URL)
@@ -231,6 +238,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	link0 := linkStats(halls, true)
 	delays0 := delaysNow(halls)
 	start := time.Now()
+	if o.Trace != nil {
+		o.Trace.Debug("window start")
+	}
 	if o.OnWindow != nil {
 		go o.OnWindow()
 	}
@@ -258,6 +268,9 @@ wait:
 		}
 	}
 	elapsed := time.Since(start)
+	if o.Trace != nil {
+		o.Trace.Debug("window end")
+	}
 	m1, merr := scrapeSFU(ctx, o.URL)
 	n1, nerr := scrapeNodes(ctx, o.Nodes)
 	np1 := readProcs(o.Nodes)

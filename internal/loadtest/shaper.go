@@ -64,6 +64,9 @@ type LinkStats struct {
 	// QueueMax is the longest wait in the queue (not counting the time on
 	// the line nor Delay).
 	QueueMax time.Duration
+	// Backlog is the queue's wait when Stats was read (a hall's own
+	// link; sums leave it out).
+	Backlog time.Duration
 }
 
 // ShapedNet is the host network with shaped receiving UDP sockets. Every
@@ -96,7 +99,9 @@ func NewShapedNet(p LinkProfile) (*ShapedNet, error) {
 func (n *ShapedNet) Stats() LinkStats {
 	n.link.mu.Lock()
 	defer n.link.mu.Unlock()
-	return n.link.stats
+	st := n.link.stats
+	st.Backlog = n.link.sh.Backlog(time.Now())
+	return st
 }
 
 // ResetQueueMax starts over the longest queue wait of Stats.
