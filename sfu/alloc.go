@@ -138,7 +138,7 @@ func (p *Participant) allocateOnce() bool {
 	// 2–10% loss). Then layers above the lowest stay within the tested
 	// ceiling; a clean link climbs by probes.
 	est.unconfirmed = bwe != nil && !noFeedback && !p.estimateTested()
-	est.recent = p.recentEst.add(est.bps)
+	est.recent = p.recentEst.add(now, est.bps)
 	pl := plan(est, demands)
 	if flowing, ok := withoutPaused(feeds, demands); ok {
 		// What the plan gives with every layer flowing is what is wanted

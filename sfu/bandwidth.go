@@ -197,23 +197,42 @@ func (b *burstBudget) spend(now int64, n int, key bool) bool {
 // less pauses it keepWindow later.
 const keepWindow = 2 * time.Second
 
-// recentEstimates holds one estimate per allocation (every 250 ms) over keepWindow.
-const recentEstimates = int(keepWindow / (250 * time.Millisecond))
+// recentSlot: the keep window is kept in slots of one allocation tick.
+// One estimate per allocation was not one per tick: a room reallocates at
+// once on a floor change, a resumed layer or a subscription, four or more
+// times in 20 ms, and a ring of the last eight allocations forgot within
+// 1.2 s an estimate it should have held for keepWindow (cau loadtest
+// --weak-share --debug: a weak hall's floor went off 1.0 s after GCC's cut
+// from 229 to 118 kbit/s, and its estimate was back at 240 kbit/s 0.8 s
+// later).
+const recentSlot = 250 * time.Millisecond
 
-// recentMax is the highest of the last recentEstimates estimates; used
-// under Participant.allocMu.
+// recentSlots hold keepWindow.
+const recentSlots = int(keepWindow / recentSlot)
+
+// recentMax is the highest estimate of the last keepWindow, in
+// recentSlot slots; used under Participant.allocMu.
 type recentMax struct {
-	v [recentEstimates]int
-	i int
+	v [recentSlots]struct {
+		slot int64 // nanotime / recentSlot
+		bps  int
+	}
 }
 
-// add notes bps and returns the highest of the last recentEstimates.
-func (r *recentMax) add(bps int) int {
-	r.v[r.i] = bps
-	r.i = (r.i + 1) % len(r.v)
+// add notes bps at now (nanotime) and returns the highest estimate noted
+// within keepWindow.
+func (r *recentMax) add(now int64, bps int) int {
+	slot := now / int64(recentSlot)
+	s := &r.v[int(slot%int64(recentSlots))]
+	if s.slot != slot {
+		s.slot, s.bps = slot, 0
+	}
+	s.bps = max(s.bps, bps)
 	m := 0
-	for _, v := range r.v {
-		m = max(m, v)
+	for _, s := range r.v {
+		if slot-s.slot < int64(recentSlots) {
+			m = max(m, s.bps)
+		}
 	}
 	return m
 }

@@ -94,6 +94,28 @@ func TestBurstBudget(t *testing.T) {
 	}
 }
 
+// TestRecentMaxByTime: the floor's keep window holds an estimate for
+// keepWindow whatever the number of allocations in it (a floor change
+// reallocates several times at once).
+func TestRecentMaxByTime(t *testing.T) {
+	var r recentMax
+	ms := int64(time.Millisecond)
+	at := 100 * int64(time.Second)
+	r.add(at, 229_000)
+	for i := range 20 { // a burst of allocations at a floor change
+		r.add(at+250*ms+int64(i)*ms, 118_000)
+	}
+	if got := r.add(at+1250*ms, 89_000); got != 229_000 {
+		t.Errorf("1.25 s after 229 kbit/s and 21 allocations: recent %d, want 229000", got)
+	}
+	if got := r.add(at+keepWindow.Nanoseconds(), 89_000); got != 118_000 {
+		t.Errorf("past keepWindow after 229 kbit/s: recent %d, want 118000 (the cut, still within)", got)
+	}
+	if got := r.add(at+3*keepWindow.Nanoseconds(), 89_000); got != 89_000 {
+		t.Errorf("long after: recent %d, want 89000", got)
+	}
+}
+
 func TestProbeTarget(t *testing.T) {
 	cases := []struct {
 		name                             string
