@@ -96,6 +96,20 @@ func (c *rateController) onDelayStats(ds DelayStats) {
 	c.delayStats.State = c.delayStats.State.transition(ds.Usage)
 
 	if c.delayStats.State == stateHold {
+		// Cầu: hold keeps the target, and now says so. Pion returned
+		// without writing, and what it writes is all SendSideBWE updates
+		// on: the figures of GetStats (usage, delay target, average loss)
+		// and the estimate's loss-based part. While the delay fell (a
+		// queue draining) they stood still: behind a commune line 1.5 to
+		// 10 s with "overuse" and 30 % loss read long after the queue had
+		// emptied, or the untested 1 Mbit/s start into a 400 kbit/s line
+		// (cau loadtest --weak-share --debug, docs/performance.md).
+		c.lock.Lock()
+		next := ds
+		next.State, next.TargetBitrate = stateHold, c.target
+		c.lock.Unlock()
+		c.dsWriter(next)
+
 		return
 	}
 

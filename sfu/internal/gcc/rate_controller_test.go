@@ -74,3 +74,30 @@ func TestRateControllerRun(t *testing.T) {
 		})
 	}
 }
+
+// Cầu: TestRateControllerHoldPublishes: in hold (the delay falling) the
+// target stays and the figures are still written, so GetStats and the
+// loss-based estimate do not stand still while a queue drains.
+func TestRateControllerHoldPublishes(t *testing.T) {
+	var got []DelayStats
+	rc := newRateController(time.Now, 300_000, 1_000, 50_000_000, func(ds DelayStats) { got = append(got, ds) })
+	rc.onReceivedRate(250_000)
+	rc.onDelayStats(DelayStats{Usage: usageNormal}) // the first initialises
+	rc.onDelayStats(DelayStats{Usage: usageOver, Estimate: 20 * time.Millisecond})
+	rc.onDelayStats(DelayStats{Usage: usageUnder, Estimate: -15 * time.Millisecond})
+	rc.onDelayStats(DelayStats{Usage: usageUnder, Estimate: -8 * time.Millisecond})
+	if len(got) != 3 {
+		t.Fatalf("%d updates written for a decrease and two holds, want 3: %+v", len(got), got)
+	}
+	if got[0].State != stateDecrease || got[0].TargetBitrate != 212_500 {
+		t.Errorf("overuse: %v at %d, want decrease to 0.85 × 250 kbit/s", got[0].State, got[0].TargetBitrate)
+	}
+	for _, ds := range got[1:] {
+		if ds.State != stateHold || ds.Usage != usageUnder || ds.TargetBitrate != 212_500 {
+			t.Errorf("underuse: %v/%v at %d, want hold at the decreased target 212500", ds.State, ds.Usage, ds.TargetBitrate)
+		}
+	}
+	if got[2].Estimate != -8*time.Millisecond {
+		t.Errorf("hold wrote estimate %v, want the latest, -8ms", got[2].Estimate)
+	}
+}
