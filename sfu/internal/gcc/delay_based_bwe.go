@@ -35,7 +35,12 @@ type now func() time.Time
 type delayController struct {
 	mu   sync.Mutex
 	rate *rateCalculator
-	aga  *arrivalGroupAccumulator
+	// Cầu: sent is the rate the acknowledged packets left at (lost ones
+	// too), beside rate, the rate they arrived at; sentAcks is its
+	// reused buffer (see rateController.decrease).
+	sent     *rateCalculator
+	sentAcks []Acknowledgment
+	aga      *arrivalGroupAccumulator
 	// onArrivalGroup is the slope estimator's.
 	onArrivalGroup func(arrivalGroup)
 
@@ -75,6 +80,7 @@ func newDelayController(delayConfig delayControllerConfig, loggerFactory logging
 	delayController.aga = newArrivalGroupAccumulator()
 	delayController.onArrivalGroup = slopeEstimator.onArrivalGroup
 	delayController.rate = newRateCalculator(500 * time.Millisecond)
+	delayController.sent = newRateCalculator(500 * time.Millisecond)
 
 	return delayController
 }
@@ -87,6 +93,12 @@ func (d *delayController) updateDelayEstimate(acks []Acknowledgment) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.rate.onAcks(acks, d.rateController.onReceivedRate)
+	d.sentAcks = d.sentAcks[:0]
+	for _, a := range acks {
+		a.Arrival = a.Departure // the rate calculator counts by arrival
+		d.sentAcks = append(d.sentAcks, a)
+	}
+	d.sent.onAcks(d.sentAcks, d.rateController.onSentRate)
 	d.aga.onAcks(acks, d.onArrivalGroup)
 }
 

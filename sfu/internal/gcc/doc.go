@@ -34,15 +34,25 @@
 //     waited for both, which the media socket's read loop must not
 //     (sfu/fastrtcp.go). The received rate is updated first, then the
 //     delay-based estimate that uses it, as libwebrtc orders them; their
-//     run loops stay, as loops over onAcks, for pion's tests.
+//     run loops stay, as loops over onAcks, for pion's tests;
+//   - the rate controller writes its figures in hold too, the target
+//     unchanged (pion wrote nothing, so GetStats and the loss-based part
+//     stood still while the delay fell), and after overuse while the link
+//     delivered what was sent, below the target (an SFU's layers are
+//     often far below its estimate), it cuts from the target once a round
+//     trip, as libwebrtc backs off when application-limited, not to 0.85
+//     of a received rate that was only what was sent (rate_controller.go;
+//     the delay controller now also measures the rate the acknowledged
+//     packets were sent at).
 //
 // GetStats also gives "acknowledged", the acknowledgments feedback has
 // matched so far: the other figures move only when it does.
 //
 // The estimators (arrival groups, Kalman slope, overuse detector, rate
-// and loss controllers) compute as pion's, and their tests are pion's;
+// and loss controllers) compute as pion's but for the rate controller
+// above, and their tests are pion's;
 // the adapter's tests are pion's on the new signatures. Three tests
 // changed, each marked "Cầu:": two for the ring (its size; a sparse
 // history two of whose numbers shared a slot), one for the pacer left
-// out.
+// out; two were added for the rate controller, also marked.
 package gcc

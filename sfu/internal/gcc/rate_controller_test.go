@@ -4,6 +4,7 @@
 package gcc
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -99,5 +100,47 @@ func TestRateControllerHoldPublishes(t *testing.T) {
 	}
 	if got[2].Estimate != -8*time.Millisecond {
 		t.Errorf("hold wrote estimate %v, want the latest, -8ms", got[2].Estimate)
+	}
+}
+
+// Cầu: TestRateControllerAppLimitedDecrease: overuse while the link
+// delivers what is sent, well below the target, cuts from the target
+// (once a round trip); overuse while it delivers less than is sent cuts
+// to 0.85 of what it delivers, as pion did.
+func TestRateControllerAppLimitedDecrease(t *testing.T) {
+	clock := time.Unix(1000, 0)
+	now := func() time.Time { return clock }
+	var got []int
+	setup := func(target, sent, received int) *rateController {
+		got = nil
+		rc := newRateController(now, target, 1_000, 50_000_000, func(ds DelayStats) { got = append(got, ds.TargetBitrate) })
+		rc.updateRTT(100 * time.Millisecond)
+		rc.onSentRate(sent)
+		rc.onReceivedRate(received)
+		rc.onDelayStats(DelayStats{Usage: usageNormal}) // the first initialises
+
+		return rc
+	}
+	over := func(rc *rateController, after time.Duration) {
+		clock = clock.Add(after)
+		rc.onDelayStats(DelayStats{Usage: usageOver})
+	}
+
+	// An SFU sending 210 kbit/s of layers on an estimate of 400 kbit/s,
+	// all of it delivered.
+	rc := setup(400_000, 210_000, 200_000)
+	over(rc, 0)
+	over(rc, 10*time.Millisecond)  // within the round trip: no further cut
+	over(rc, 100*time.Millisecond) // a round trip later: 0.85 again
+	if want := []int{340_000, 340_000, 289_000}; !slices.Equal(got, want) {
+		t.Errorf("app-limited overuse: targets %v, want %v (from the target, once a round trip)", got, want)
+	}
+
+	// A queue building: 600 kbit/s sent, 380 delivered.
+	rc = setup(1_000_000, 600_000, 380_000)
+	over(rc, 0)
+	over(rc, 10*time.Millisecond)
+	if want := []int{323_000, 323_000}; !slices.Equal(got, want) {
+		t.Errorf("congested overuse: targets %v, want %v (0.85 of what was delivered)", got, want)
 	}
 }
