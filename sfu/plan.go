@@ -123,6 +123,13 @@ func plan(est estimate, demands []demand) allocation {
 			}
 		}
 	}
+	// held is the floor's lowest layer while the floor is paused: the
+	// video after it may not take what the floor needs to resume. A
+	// floor whose low layer ran above a strip camera's (its key frames,
+	// one more at each change of speaker) stayed paused while the strip
+	// took the budget between the two, 5–15 % of a weak hall's time
+	// without the floor (cau loadtest --weak-share --debug).
+	held := 0
 	for j, i := range video {
 		d := &demands[i]
 		if d.want == QualityOff {
@@ -168,12 +175,12 @@ func plan(est estimate, demands []demand) allocation {
 			if k > lowest(d.layers) && k != d.cur && est.ceiling > 0 && d.keys[k]*8 > int(float64(est.bps)*keyframeDrain.Seconds()) {
 				continue // its key frame would overflow the line's queue (see keyframeDrain)
 			}
-			if need <= budget {
+			if need <= budget-held {
 				chosen = k
 				break
 			}
 		}
-		if chosen < 0 && d.layers[0] == 0 && d.layers[1] == 0 && d.layers[2] > 0 && budget > 0 {
+		if chosen < 0 && d.layers[0] == 0 && d.layers[1] == 0 && d.layers[2] > 0 && budget-held > 0 {
 			// One layer only (no simulcast): send it if anything is left.
 			chosen = 2
 		}
@@ -191,6 +198,8 @@ func plan(est estimate, demands []demand) allocation {
 		}
 		if chosen >= 0 {
 			budget -= d.layers[chosen]
+		} else if k := lowest(d.layers); d.priority == floorPriority && k >= 0 {
+			held = d.layers[k]
 		}
 		a.layers[i] = chosen
 	}

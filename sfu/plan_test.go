@@ -101,6 +101,16 @@ func TestPlan(t *testing.T) {
 		{"an estimate feedback has not tested yet: the lowest layer only",
 			estimate{bps: 5_000_000, unconfirmed: true}, []demand{floor(-1), {id: "w/camera", priority: 3, want: QualityHigh, cur: -1, layers: [3]int{0, 0, 2_000_000}}},
 			[]int{0, 2}, 0},
+		{"a paused floor keeps the strip from what it needs to resume",
+			estimate{bps: 160_000}, []demand{
+				audio("f/mic", 40_000), {id: FloorTrack, priority: floorPriority, want: QualityHigh, cur: -1, layers: [3]int{130_000, 500_000, 0}},
+				{id: "s/camera", priority: int(QualityLow), want: QualityLow, cur: -1, layers: [3]int{100_000, 0, 0}},
+			}, []int{0, -1, -1}, 1},
+		{"a floor that fits leaves the rest to the strip",
+			estimate{bps: 300_000}, []demand{
+				audio("f/mic", 40_000), {id: FloorTrack, priority: floorPriority, want: QualityHigh, cur: -1, layers: [3]int{110_000, 500_000, 0}},
+				{id: "s/camera", priority: int(QualityLow), want: QualityLow, cur: -1, layers: [3]int{100_000, 0, 0}},
+			}, []int{0, 0, 0}, 1},
 		{"no floor: other audio needs no room for it",
 			estimate{bps: 130_000}, []demand{other("x/mic", 60_000, -1), other("y/mic", 60_000, -1)}, []int{0, 0}, -1},
 	}
