@@ -12,7 +12,7 @@ import (
 const traceEvery = 250 * time.Millisecond
 
 // traceLinks logs what each weak hall's line did in every traceEvery
-// until ctx ends: kbit/s delivered, queue drops, line losses, and the
+// until ctx ends: packets and kbit/s delivered, queue drops, line losses, and the
 // queue's wait at the end. Beside the SFU's debug log (allocations,
 // probes, estimates) it shows what each decision did to the line.
 func traceLinks(ctx context.Context, log *slog.Logger, halls []*hall, wg *sync.WaitGroup) {
@@ -42,7 +42,7 @@ func traceLinks(ctx context.Context, log *slog.Logger, halls []*hall, wg *sync.W
 			}
 			for _, w := range weak {
 				st := w.h.link.Stats()
-				log.Debug("line", "hall_id", w.h.id,
+				log.Debug("line", "hall_id", w.h.id, "delivered", st.Passed-w.last.Passed,
 					"kbps", (st.PassedBytes-w.last.PassedBytes)*8/traceEvery.Milliseconds(),
 					"queue_drops", st.QueueDrops-w.last.QueueDrops,
 					"line_losses", st.LineLosses-w.last.LineLosses,
