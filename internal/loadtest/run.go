@@ -224,7 +224,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 
 	if o.Trace != nil {
-		traceLinks(ctx, o.Trace, halls, &wg)
+		traceLinks(ctx, o.Trace, halls, o.URL, &wg)
 	}
 	// Let layers settle, then measure a window.
 	time.Sleep(2 * time.Second)

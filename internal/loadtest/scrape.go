@@ -17,6 +17,7 @@ type sfuCounters struct {
 	bytesOut              float64
 	dropped               float64
 	switches              float64
+	nacks, nacksAnswered  float64
 	relay                 relayCounters
 }
 
@@ -66,6 +67,10 @@ func scrapeSFU(ctx context.Context, base string) (sfuCounters, error) {
 			c.dropped = v
 		case `cau_sfu_layer_switches_total`:
 			c.switches = v
+		case "cau_sfu_nacks_received_total":
+			c.nacks = v
+		case "cau_sfu_nacks_answered_total":
+			c.nacksAnswered = v
 		}
 	}
 	return c, sc.Err()

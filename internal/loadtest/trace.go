@@ -15,7 +15,10 @@ const traceEvery = 250 * time.Millisecond
 // until ctx ends: packets and kbit/s delivered, queue drops, line losses, and the
 // queue's wait at the end. Beside the SFU's debug log (allocations,
 // probes, estimates) it shows what each decision did to the line.
-func traceLinks(ctx context.Context, log *slog.Logger, halls []*hall, wg *sync.WaitGroup) {
+//
+// With the SFU's URL it also logs the NACKs the SFU received and answered
+// in each traceEvery (all subscribers: the weak halls' are nearly all).
+func traceLinks(ctx context.Context, log *slog.Logger, halls []*hall, sfuURL string, wg *sync.WaitGroup) {
 	type seen struct {
 		h    *hall
 		last LinkStats
@@ -34,6 +37,10 @@ func traceLinks(ctx context.Context, log *slog.Logger, halls []*hall, wg *sync.W
 		defer wg.Done()
 		t := time.NewTicker(traceEvery)
 		defer t.Stop()
+		var last sfuCounters
+		if sfuURL != "" {
+			last, _ = scrapeSFU(ctx, sfuURL)
+		}
 		for {
 			select {
 			case <-ctx.Done():
@@ -48,6 +55,13 @@ func traceLinks(ctx context.Context, log *slog.Logger, halls []*hall, wg *sync.W
 					"line_losses", st.LineLosses-w.last.LineLosses,
 					"queue_ms", st.Backlog.Milliseconds())
 				w.last = st
+			}
+			if sfuURL == "" {
+				continue
+			}
+			if c, err := scrapeSFU(ctx, sfuURL); err == nil {
+				log.Debug("nacks", "received", c.nacks-last.nacks, "answered", c.nacksAnswered-last.nacksAnswered)
+				last = c
 			}
 		}
 	}()
