@@ -168,6 +168,9 @@ func (p *Participant) allocateOnce() bool {
 	}
 	p.lastUsed = pl.used
 	p.burst.setRate(min(est.bps, max(in.tested, pl.used)))
+	if e != nil {
+		p.rtx.setRate(est.bps, pl.used)
+	}
 	if e != nil && p.downReady.Load() && !sig.queueing && sig.loss <= lossyLink && now-p.congestedAt.Load() >= int64(calmAfterCongestion) {
 		p.tested.record(now, pl.used)
 	}

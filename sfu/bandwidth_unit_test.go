@@ -197,3 +197,28 @@ func TestProbeCapAfterFailure(t *testing.T) {
 		}
 	})
 }
+
+// TestRTXBudget: retransmissions take what the plan leaves of the
+// estimate, at least a tenth of what it sends, in bursts of 250 ms.
+func TestRTXBudget(t *testing.T) {
+	var b rtxBudget
+	ms := int64(time.Millisecond)
+	now := 10 * int64(time.Second)
+	if !b.take(now, 100_000) {
+		t.Fatal("before any allocation a retransmission was refused")
+	}
+	b.setRate(300_000, 220_000) // 80 kbit/s left: 2,500 bytes in 250 ms
+	if !b.take(now, 1_200) || !b.take(now, 1_200) {
+		t.Fatal("two copies within the burst refused")
+	}
+	if b.take(now, 1_200) {
+		t.Error("a third copy at once went past 250 ms of 80 kbit/s")
+	}
+	if !b.take(now+130*ms, 1_200) { // +1,300 bytes
+		t.Error("refilled at 80 kbit/s, a copy was refused")
+	}
+	b.setRate(100_000, 150_000) // the plan above the estimate: a tenth of it, 15 kbit/s
+	if !b.take(now+int64(time.Second), 400) || b.take(now+int64(time.Second), 1_200) {
+		t.Error("over the estimate, the budget is not 250 ms of a tenth of the plan (468 bytes)")
+	}
+}

@@ -577,6 +577,13 @@ func (d *downTrack) retransmit(seq uint16) {
 		d.sub.s.metrics.nacksUncached.Inc()
 		return
 	}
+	if p.epoch == epoch && !d.sub.rtx.take(now, p.n) {
+		// Beyond what the estimate leaves for copies (bandwidth.go): the
+		// next NACK for it may find room.
+		d.sub.s.metrics.nacksOverBudget.Inc()
+		p.release()
+		return
+	}
 	if p.epoch == epoch {
 		// Only a copy sent makes later NACKs repeats (nacksRepeated
 		// counts NACKs a copy on its way answers).

@@ -13,7 +13,7 @@ type metrics struct {
 	fastOut, fastRTCP, fastRecv     prometheus.Counter
 	dropped, nacks, nacksAnswered   prometheus.Counter
 	nacksRepeated, nacksUnknown     prometheus.Counter
-	nacksUncached                   prometheus.Counter
+	nacksUncached, nacksOverBudget  prometheus.Counter
 	plis, layerSwitches             prometheus.Counter
 	keyframeReplays                 prometheus.Counter
 	// Layers paused at their publisher (pause.go): now, and resumes.
@@ -96,6 +96,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		nacksRepeated:   c("nacks_repeated_total", "NACKs for a packet retransmitted less than a round trip before (its copy is on the way; not answered again)."),
 		nacksUnknown:    c("nacks_unknown_total", "NACKs for a sequence number the SFU never sent or no longer maps."),
 		nacksUncached:   c("nacks_uncached_total", "NACKs for a packet the SFU does not hold: lost on the way from its publisher (a gap forwarded as a gap), or out of the cache."),
+		nacksOverBudget: c("nacks_over_budget_total", "NACKs not answered because the subscriber's retransmissions had used what its bandwidth estimate leaves for them (a later NACK of the packet may be)."),
 		plis:            c("keyframe_requests_total", "PLIs sent to publishers (after throttling)."),
 		layerSwitches:   c("layer_switches_total", "Simulcast layer or floor source switches of down tracks."),
 		keyframeReplays: c("keyframe_replays_total", "Down tracks started from a cached key frame instead of a PLI."),
@@ -135,7 +136,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return m, nil
 	}
 	for _, col := range []prometheus.Collector{m.rooms, m.participants, m.tracks, m.packetsIn, m.packetsOut, m.bytesOut, m.fastOut, m.fastRTCP, m.fastRecv,
-		m.dropped, m.nacks, m.nacksAnswered, m.nacksRepeated, m.nacksUnknown, m.nacksUncached, m.plis, m.layerSwitches, m.keyframeReplays, m.layersPaused, m.layerResumes, m.redRecovered, m.forwardDelay, m.linkLoss, m.linkRTT, m.floorLayer,
+		m.dropped, m.nacks, m.nacksAnswered, m.nacksRepeated, m.nacksUnknown, m.nacksUncached, m.nacksOverBudget, m.plis, m.layerSwitches, m.keyframeReplays, m.layersPaused, m.layerResumes, m.redRecovered, m.forwardDelay, m.linkLoss, m.linkRTT, m.floorLayer,
 		m.relayStreams, m.relayPackets, m.relayBytes,
 		m.recordings, m.recordedPackets, m.recordingLost} {
 		if err := reg.Register(col); err != nil {

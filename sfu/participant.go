@@ -63,6 +63,8 @@ type Participant struct {
 	recentEst recentMax
 	// burst is the budget of replayed key frames, shared by its tracks.
 	burst burstBudget
+	// rtx is the budget of retransmissions, shared by its tracks.
+	rtx rtxBudget
 
 	mu         sync.Mutex
 	sink       Sink
