@@ -328,38 +328,8 @@ func (f recvTapFactory) NewInterceptor(string) (interceptor.Interceptor, error) 
 }
 
 // recvRoutes maps a media socket's remote addresses to the up
-// connections on the fast receive path there.
-type recvRoutes struct {
-	mu sync.RWMutex
-	m  map[netip.AddrPort]*upReceiver
-}
-
-func (t *recvRoutes) set(from netip.AddrPort, r *upReceiver) {
-	t.mu.Lock()
-	if t.m == nil {
-		t.m = make(map[netip.AddrPort]*upReceiver)
-	}
-	t.m[from] = r
-	t.mu.Unlock()
-}
-
-// del removes from's route if it is still r's.
-func (t *recvRoutes) del(from netip.AddrPort, r *upReceiver) {
-	t.mu.Lock()
-	if t.m[from] == r {
-		delete(t.m, from)
-	}
-	t.mu.Unlock()
-}
-
-// take handles dg, an RTP datagram from from, if an up connection on the
-// fast path has that address; false: pion's.
-func (t *recvRoutes) take(from netip.AddrPort, dg []byte) bool {
-	t.mu.RLock()
-	r := t.m[from]
-	t.mu.RUnlock()
-	return r != nil && r.handle(dg)
-}
+// connections on the fast receive path there (RTP).
+type recvRoutes = routes[*upReceiver]
 
 // isRTP: an RTP-version first byte (RFC 7983), a payload type byte
 // outside RTCP's 192–223 (RFC 5761), and a whole fixed header.

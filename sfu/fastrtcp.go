@@ -201,37 +201,41 @@ func (p *Participant) downBySSRC(ssrc uint32) *downTrack {
 }
 
 // rtcpRoutes maps a media socket's remote addresses to the down
-// connections on the fast path there.
-type rtcpRoutes struct {
+// connections on the fast path there (their subscribers' RTCP).
+type rtcpRoutes = routes[*fastReceiver]
+
+// routes maps a media socket's remote addresses to the connections that
+// read their datagrams on the socket's loop (fastrtcp.go, fastrecv.go).
+type routes[R interface{ handle([]byte) bool }] struct {
 	mu sync.RWMutex
-	m  map[netip.AddrPort]*fastReceiver
+	m  map[netip.AddrPort]R
 }
 
-func (t *rtcpRoutes) set(from netip.AddrPort, r *fastReceiver) {
+func (t *routes[R]) set(from netip.AddrPort, r R) {
 	t.mu.Lock()
 	if t.m == nil {
-		t.m = make(map[netip.AddrPort]*fastReceiver)
+		t.m = make(map[netip.AddrPort]R)
 	}
 	t.m[from] = r
 	t.mu.Unlock()
 }
 
 // del removes from's route if it is still r's.
-func (t *rtcpRoutes) del(from netip.AddrPort, r *fastReceiver) {
+func (t *routes[R]) del(from netip.AddrPort, r R) {
 	t.mu.Lock()
-	if t.m[from] == r {
+	if cur, ok := t.m[from]; ok && any(cur) == any(r) {
 		delete(t.m, from)
 	}
 	t.mu.Unlock()
 }
 
-// take handles dg, an RTCP datagram from from, if a down connection on
-// the fast path has that address; false: pion's.
-func (t *rtcpRoutes) take(from netip.AddrPort, dg []byte) bool {
+// take handles dg, a datagram from from, if a connection on the fast
+// path has that address; false: pion's.
+func (t *routes[R]) take(from netip.AddrPort, dg []byte) bool {
 	t.mu.RLock()
-	r := t.m[from]
+	r, ok := t.m[from]
 	t.mu.RUnlock()
-	return r != nil && r.handle(dg)
+	return ok && r.handle(dg)
 }
 
 // isRTCP: an RTP-version first byte (RFC 7983) and a payload type
