@@ -288,6 +288,8 @@ wait:
 		rep.DroppedAtSFU = int64(m1.dropped - m0.dropped)
 		rep.BpsOut = (m1.bytesOut - m0.bytesOut) * 8 / secs
 		rep.LayerSwitches = int64(m1.switches - m0.switches)
+		d := m1.forwardDelay.since(m0.forwardDelay)
+		rep.SFUDelayMsP50, rep.SFUDelayMsP99 = quantileMs(d, 0.5), quantileMs(d, 0.99)
 	} else {
 		addErr(fmt.Errorf("server metrics: %w", merr))
 	}

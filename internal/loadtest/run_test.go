@@ -56,6 +56,11 @@ func TestShortRun(t *testing.T) {
 	if rep.DelayMsP50 <= 0 || rep.DelayMsP50 > 200 {
 		t.Errorf("delay p50 %.2f ms", rep.DelayMsP50)
 	}
+	// The SFU's own part, from its histogram: something, and less than
+	// the whole (which adds the generator's pion and scheduling).
+	if rep.SFUDelayMsP50 <= 0 || rep.SFUDelayMsP99 < rep.SFUDelayMsP50 || rep.SFUDelayMsP50 > rep.DelayMsP50 {
+		t.Errorf("delay in the SFU p50 / p99 %.3f / %.3f ms (all of it p50 %.2f ms)", rep.SFUDelayMsP50, rep.SFUDelayMsP99, rep.DelayMsP50)
+	}
 	if rep.NormalLossRatio > 0.05 {
 		t.Errorf("loss %.3f on loopback", rep.NormalLossRatio)
 	}

@@ -19,10 +19,11 @@ type sfuCounters struct {
 	switches              float64
 	nacks, nacksAnswered  float64
 	relay                 relayCounters
+	forwardDelay          promHist // cau_sfu_forward_delay_seconds
 }
 
 func scrapeSFU(ctx context.Context, base string) (sfuCounters, error) {
-	c := sfuCounters{relay: relayCounters{streams: map[relayKey]float64{}, packets: map[relayKey]float64{}, bytes: map[relayKey]float64{}}}
+	c := sfuCounters{relay: relayCounters{streams: map[relayKey]float64{}, packets: map[relayKey]float64{}, bytes: map[relayKey]float64{}}, forwardDelay: promHist{}}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, "GET", strings.TrimRight(base, "/")+"/metrics", nil)
@@ -50,6 +51,9 @@ func scrapeSFU(ctx context.Context, base string) (sfuCounters, error) {
 		}
 		v, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
 		if err != nil {
+			continue
+		}
+		if c.forwardDelay.add("cau_sfu_forward_delay_seconds", name, v) {
 			continue
 		}
 		if strings.HasPrefix(name, "cau_sfu_relay_") {
