@@ -27,6 +27,10 @@ type binding struct {
 	// it (RED is forwarded as it comes), else 0 (the primary Opus frame
 	// alone; redaudio.go).
 	red uint8
+	// arrival, when set (the recorder's sinks), is where each write
+	// notes when its packet reached the SFU (nanotime): the recording's
+	// clock goes by that, not by when its goroutine got to the packet.
+	arrival *int64
 }
 
 type boundCodec struct {
@@ -499,6 +503,9 @@ func (d *downTrack) writePayload(b *binding, pt uint8, payload []byte, marker bo
 	h.SSRC = b.ssrc
 	h.CSRC = nil
 	now := d.w.now
+	if b.arrival != nil {
+		*b.arrival = arrival
+	}
 	if !d.writeRTP(b, h, payload, now) {
 		return false
 	}

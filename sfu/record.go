@@ -92,7 +92,9 @@ type Recording struct {
 	room    *room
 	dir     string
 	started time.Time
-	opts    RecordOptions
+	// startedNano is started on the SFU's packet clock (nanotime).
+	startedNano int64
+	opts        RecordOptions
 
 	p            *Participant // its own subscriber, in no room's list
 	video, audio *downTrack
@@ -149,13 +151,15 @@ func (s *SFU) StartRecording(room RoomID, dir string, opts ...RecordOptions) (*R
 		return nil, fmt.Errorf("start recording %s: %w", room, ErrAlreadyRecording)
 	}
 	rec.started = time.Now()
+	rec.startedNano = nanotime()
 	rec.rec = newRecorder(rec)
 	rec.video = newDownTrack(FloorTrack, "recording", webrtc.RTPCodecTypeVideo, webrtc.RTPCodecCapability{ClockRate: 90000}, p)
 	rec.video.floor = true
-	rec.video.bound.Store(&binding{w: videoSink{rec.rec}, ssrc: 1, pt: ptVP8,
+	rec.video.bound.Store(&binding{w: videoSink{rec.rec}, ssrc: 1, pt: ptVP8, arrival: &rec.rec.vtimes.last,
 		codecs: []boundCodec{{mime: webrtc.MimeTypeVP8, pt: ptVP8}, {mime: webrtc.MimeTypeH264, pt: ptH264}}})
 	rec.audio = newDownTrack(audioSlotID(0), "recording", webrtc.RTPCodecTypeAudio, opusCodec, p)
-	rec.audio.bound.Store(&binding{w: audioSink{rec.rec}, ssrc: 2, pt: ptOpus, codecs: []boundCodec{{mime: webrtc.MimeTypeOpus, pt: ptOpus}}})
+	rec.audio.bound.Store(&binding{w: audioSink{rec.rec}, ssrc: 2, pt: ptOpus, arrival: &rec.rec.atimes.last,
+		codecs: []boundCodec{{mime: webrtc.MimeTypeOpus, pt: ptOpus}}})
 	p.downs[rec.video.id], p.downs[rec.audio.id] = rec.video, rec.audio
 	r.recording = rec
 	audio := make([]*upTrack, 0, len(r.tracks))

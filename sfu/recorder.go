@@ -72,7 +72,12 @@ type recorder struct {
 	audio      *samplebuilder.SampleBuilder
 	vclock     rtpClock
 	aclock     rtpClock
-	vseq, aseq seqTracker
+	// vtimes and atimes hold when the frames in the sample builders
+	// reached the SFU: the clocks anchor at that, not at when a frame
+	// left its builder (a frame later, and later still when the writer
+	// goroutine runs late on a busy machine).
+	vtimes, atimes frameArrivals
+	vseq, aseq     seqTracker
 
 	audioEnd int64 // ms: the end of the last audio frame written
 
@@ -140,6 +145,16 @@ func (c *recorder) keyframeRequested() {
 // nowMs is the time since the recording's start, in ms.
 func (c *recorder) nowMs() int64 { return time.Since(c.rec.started).Milliseconds() }
 
+// arrivedMs is when the frame at ts reached the SFU, in ms since the
+// recording's start (never before it), or now if that is not known.
+func (c *recorder) arrivedMs(f *frameArrivals, ts uint32) int64 {
+	at, ok := f.take(ts)
+	if !ok {
+		return c.nowMs()
+	}
+	return max(0, (at-c.rec.startedNano)/int64(time.Millisecond))
+}
+
 // videoSink and audioSink are the recording's down tracks' "connections":
 // each packet written to them is what a subscriber would have been sent.
 type videoSink struct{ c *recorder }
@@ -183,6 +198,7 @@ func (c *recorder) onVideo(h *rtp.Header, payload []byte) {
 		c.video = samplebuilder.New(recordMaxLatePackets, d, 90000, samplebuilder.WithMaxTimeDelay(recordMaxLate))
 		c.videoCodec = codec
 	}
+	c.vtimes.push(h.Timestamp)
 	c.video.Push(packetOf(h, payload))
 	c.drainVideo(false)
 }
@@ -194,6 +210,7 @@ func (c *recorder) onAudio(h *rtp.Header, payload []byte) {
 	c.stats.Packets++
 	c.m.recordedPackets.Inc()
 	c.nackGaps(c.rec.audio, &c.aseq, h.SequenceNumber)
+	c.atimes.push(h.Timestamp)
 	c.audio.Push(packetOf(h, payload))
 	c.drainAudio(false)
 }
@@ -232,7 +249,7 @@ func (c *recorder) drainAudio(flush bool) {
 		if s.PrevDroppedPackets > 0 {
 			c.lost(int(s.PrevDroppedPackets))
 		}
-		ms := c.aclock.ms(s.PacketTimestamp, c.nowMs())
+		ms := c.aclock.ms(s.PacketTimestamp, c.arrivedMs(&c.atimes, s.PacketTimestamp))
 		dur := max(s.Duration.Milliseconds(), 1)
 		if c.after(ms) {
 			continue
@@ -266,7 +283,7 @@ func (c *recorder) videoSample(s *media.Sample, codec string) {
 		return // undecodable without what was lost
 	}
 	c.needKey = false
-	f := heldFrame{ms: c.vclock.ms(s.PacketTimestamp, c.nowMs()), key: key, codec: codec, data: s.Data, dur: 33}
+	f := heldFrame{ms: c.vclock.ms(s.PacketTimestamp, c.arrivedMs(&c.vtimes, s.PacketTimestamp)), key: key, codec: codec, data: s.Data, dur: 33}
 	if c.after(f.ms) {
 		return
 	}
@@ -537,6 +554,48 @@ func (c *rtpClock) ms(ts uint32, now int64) int64 {
 		t = now
 	}
 	return t
+}
+
+// frameArrivals remembers when each frame's first packet reached the SFU
+// (nanotime), by RTP timestamp, until its sample builder hands it out.
+type frameArrivals struct {
+	last int64 // the packet being written: the down track notes it (binding.arrival)
+	q    []frameArrival
+}
+
+type frameArrival struct {
+	ts uint32
+	at int64
+}
+
+// maxFrameArrivals bounds the queue: more than a sample builder holds.
+const maxFrameArrivals = 256
+
+// push notes the packet being written, of the frame at ts.
+func (f *frameArrivals) push(ts uint32) {
+	if f.last == 0 {
+		return // not from a publisher (a sink fed by a test)
+	}
+	if n := len(f.q); n > 0 && f.q[n-1].ts == ts {
+		return // the frame's first packet is noted
+	}
+	if len(f.q) == maxFrameArrivals {
+		f.q = append(f.q[:0], f.q[1:]...)
+	}
+	f.q = append(f.q, frameArrival{ts: ts, at: f.last})
+}
+
+// take returns when the frame at ts arrived and forgets it and the
+// frames before it (the builder hands frames out in order; a frame it
+// dropped is passed over). False: not noted, and nothing is forgotten.
+func (f *frameArrivals) take(ts uint32) (int64, bool) {
+	for i, e := range f.q {
+		if e.ts == ts {
+			f.q = append(f.q[:0], f.q[i+1:]...)
+			return e.at, true
+		}
+	}
+	return 0, false
 }
 
 // seqTracker finds the gaps in a stream's sequence numbers.

@@ -63,3 +63,52 @@ func TestFlowingLayer(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordingClockByArrival: the recording's clock goes by when frames
+// reached the SFU, not by when the recorder got to them. Here the
+// recorder's goroutine runs 400 ms late; the frames still land where
+// they arrived, 33 ms apart, and a frame its sample builder dropped is
+// passed over.
+func TestRecordingClockByArrival(t *testing.T) {
+	start := nanotime() - int64(time.Second) // the recording began a second ago
+	c := &recorder{rec: &Recording{started: time.Now().Add(-time.Second), startedNano: start}, vclock: rtpClock{rate: 90000}}
+	ms := int64(time.Millisecond)
+	arrive := func(ts uint32, at int64, packets int) {
+		for range packets {
+			c.vtimes.last = start + at*ms // what the down track's write notes
+			c.vtimes.push(ts)
+		}
+	}
+	// Four frames of a 30 fps camera, the first at 600 ms; a late
+	// retransmission of the first frame's packet comes among them.
+	arrive(0, 600, 5)
+	arrive(3000, 633, 2)
+	arrive(0, 640, 1)
+	arrive(6000, 666, 2)
+	arrive(9000, 700, 2)
+	for _, f := range []struct {
+		ts   uint32
+		want int64
+	}{{0, 600}, {3000, 633}, {9000, 700}} { // 6000 dropped by the builder
+		if got := c.vclock.ms(f.ts, c.arrivedMs(&c.vtimes, f.ts)); got != f.want {
+			t.Errorf("frame at RTP %d: %d ms, want %d (by its arrival)", f.ts, got, f.want)
+		}
+	}
+	if len(c.vtimes.q) != 0 {
+		t.Errorf("%d arrivals left after the last frame was taken", len(c.vtimes.q))
+	}
+	// Not noted (a sink fed without arrivals): now, and nothing forgotten.
+	arrive(12000, 733, 1)
+	if got := c.arrivedMs(&c.vtimes, 99); got < 1000 {
+		t.Errorf("an unknown frame: %d ms, want now (≥ 1000 ms)", got)
+	}
+	if got := c.arrivedMs(&c.vtimes, 12000); got != 733 {
+		t.Errorf("the frame after an unknown one: %d ms, want 733", got)
+	}
+	// A frame that arrived before the recording began is at its start.
+	c.vtimes.last = start - 50*ms
+	c.vtimes.push(15000)
+	if got := c.arrivedMs(&c.vtimes, 15000); got != 0 {
+		t.Errorf("a frame from before the start: %d ms, want 0", got)
+	}
+}
