@@ -36,14 +36,36 @@ import (
 // outside a fan-out pass (pion's STUN, DTLS, sender reports: a few hundred
 // a second) still go through the media socket.
 
+// The send socket is non-blocking and sendmmsg is made as a raw system
+// call, which does not tell Go's scheduler it is in a system call. Why:
+// on loopback one call of 64 datagrams takes 100–250 µs (the kernel
+// delivers each to its receiver and wakes it inline). Through Syscall6
+// the goroutine entered a system call for that long; sysmon, polling every
+// 20 µs while any system call is that long, took the processor away and
+// handed it off (a thread woken, the caller's exitsyscall then waiting
+// for a processor back), and with system calls of that length every few
+// milliseconds sysmon itself never slept longer than 20 µs: in the
+// fan-out's profile sysmon was 7–9 % of the server's CPU and the
+// scheduler's parking and waking 10–14 % (docs/performance.md, "Fan-out
+// CPU, session 9"). A raw call on a non-blocking socket cannot block:
+// when the socket's buffer is full (EAGAIN, which on loopback does not
+// happen: the kernel frees each datagram as it delivers it) the sender
+// waits in poll(2) through the ordinary Syscall, so the processor is
+// handed off while it waits, as before. The cost of the raw call: its
+// processor runs nothing else, and a stop of the world waits, for up to
+// the call's length.
+
 // sendSocket sends batches of datagrams with sendmmsg on a socket of its
 // own (see above); outBatch's writer, under outBatch.mu.
 type sendSocket struct {
-	fd    int
-	v6    bool
-	hdrs  [sendBatch]mmsghdr
-	names [sendBatch]unix.RawSockaddrInet6 // or RawSockaddrInet4 at its start
-	iovs  [sendBatch]unix.Iovec
+	fd int
+	// sendmmsg sends s.hdrs[:n] without blocking: s.rawSendmmsg; tests
+	// put a refusal in front of it.
+	sendmmsg func(s *sendSocket, n int) (int, unix.Errno)
+	v6       bool
+	hdrs     [sendBatch]mmsghdr
+	names    [sendBatch]unix.RawSockaddrInet6 // or RawSockaddrInet4 at its start
+	iovs     [sendBatch]unix.Iovec
 }
 
 // mmsghdr is struct mmsghdr.
@@ -72,7 +94,7 @@ func newSendSocket(media *net.UDPConn, sndbuf int) (*sendSocket, error) {
 	}); err != nil || serr != nil {
 		return nil, fmt.Errorf("send socket: SO_REUSEPORT on the media socket: %w", errors.Join(err, serr))
 	}
-	s := &sendSocket{v6: la.IP.To4() == nil}
+	s := &sendSocket{v6: la.IP.To4() == nil, sendmmsg: (*sendSocket).rawSendmmsg}
 	family, sa := unix.AF_INET, unix.Sockaddr(&unix.SockaddrInet4{Port: la.Port})
 	if s.v6 {
 		family, sa = unix.AF_INET6, &unix.SockaddrInet6{Port: la.Port}
@@ -80,7 +102,7 @@ func newSendSocket(media *net.UDPConn, sndbuf int) (*sendSocket, error) {
 	} else {
 		copy(sa.(*unix.SockaddrInet4).Addr[:], la.IP.To4())
 	}
-	if s.fd, err = unix.Socket(family, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, unix.IPPROTO_UDP); err != nil {
+	if s.fd, err = unix.Socket(family, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.IPPROTO_UDP); err != nil {
 		s.reuseport(raw, 0)
 		return nil, fmt.Errorf("send socket: %w", err)
 	}
@@ -136,14 +158,37 @@ func (s *sendSocket) WriteBatch(ms []ipv4.Message, _ int) (int, error) {
 		h.SetIovlen(1)
 	}
 	for {
-		r, _, errno := unix.Syscall6(unix.SYS_SENDMMSG, uintptr(s.fd), uintptr(unsafe.Pointer(&s.hdrs[0])), uintptr(n), 0, 0, 0)
+		k, errno := s.sendmmsg(s, n)
 		switch errno {
 		case 0:
-			return int(r), nil
+			return k, nil
 		case unix.EINTR:
-			continue
+		case unix.EAGAIN:
+			if err := s.waitWritable(); err != nil {
+				return 0, err
+			}
 		default:
 			return 0, errno
+		}
+	}
+}
+
+// rawSendmmsg sends s.hdrs[:n] in one sendmmsg made as a raw system call
+// (see above): the socket is non-blocking, so it cannot block.
+func (s *sendSocket) rawSendmmsg(n int) (int, unix.Errno) {
+	r, _, errno := unix.RawSyscall6(unix.SYS_SENDMMSG, uintptr(s.fd), uintptr(unsafe.Pointer(&s.hdrs[0])), uintptr(n), 0, 0, 0)
+	return int(r), errno
+}
+
+// waitWritable waits until the socket has room, as a blocking write
+// would, in an ordinary system call: the scheduler hands the processor
+// off while it waits.
+func (s *sendSocket) waitWritable() error {
+	fds := []unix.PollFd{{Fd: int32(s.fd), Events: unix.POLLOUT}}
+	for {
+		_, err := unix.Poll(fds, -1)
+		if err != unix.EINTR {
+			return err
 		}
 	}
 }
