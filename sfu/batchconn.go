@@ -26,7 +26,10 @@ type batchConn struct {
 	batch interface {
 		ReadBatch([]ipv4.Message, int) (int, error)
 	}
+	// raw reads the batches on Linux (recvsock_linux.go); nil: batch.
+	raw   *rawReader
 	msgs  []ipv4.Message
+	lens  []int
 	addrs []netip.AddrPort
 	n     int // datagrams in the batch
 	next  int // next datagram to hand out
@@ -45,8 +48,8 @@ const (
 
 // newBatchConn wraps c; v6 says the socket is IPv6.
 func newBatchConn(c *net.UDPConn, v6 bool) *batchConn {
-	b := &batchConn{UDPConn: c, msgs: make([]ipv4.Message, readBatch), addrs: make([]netip.AddrPort, readBatch),
-		out: &outBatch{v6: v6, hold: maxHold}}
+	b := &batchConn{UDPConn: c, msgs: make([]ipv4.Message, readBatch), lens: make([]int, readBatch),
+		addrs: make([]netip.AddrPort, readBatch), out: &outBatch{v6: v6, hold: maxHold}}
 	if v6 {
 		pc := ipv6.NewPacketConn(c)
 		b.batch, b.out.w = pc, pc
@@ -54,10 +57,34 @@ func newBatchConn(c *net.UDPConn, v6 bool) *batchConn {
 		pc := ipv4.NewPacketConn(c)
 		b.batch, b.out.w = pc, pc
 	}
+	bufs := make([][]byte, readBatch)
 	for i := range b.msgs {
-		b.msgs[i].Buffers = [][]byte{make([]byte, maxDgram)}
+		bufs[i] = make([]byte, maxDgram)
+		b.msgs[i].Buffers = [][]byte{bufs[i]}
 	}
+	b.raw, _ = newRawReader(c, bufs) // on error (not Linux) x/net's ReadBatch reads
 	return b
+}
+
+// readBatch reads what waits into b.msgs' buffers, their lengths into
+// b.lens and their senders into b.addrs.
+func (b *batchConn) readBatch() (int, error) {
+	if b.raw != nil {
+		return b.raw.read(b.lens, b.addrs)
+	}
+	n, err := b.batch.ReadBatch(b.msgs, 0)
+	if err != nil {
+		return 0, err
+	}
+	for i := range n {
+		b.lens[i] = b.msgs[i].N
+		if a, ok := b.msgs[i].Addr.(*net.UDPAddr); ok {
+			b.addrs[i] = a.AddrPort()
+		} else {
+			b.addrs[i] = netip.AddrPort{}
+		}
+	}
+	return n, nil
 }
 
 // ReadFromAddrPort hands out the next datagram of the current batch,
@@ -67,23 +94,15 @@ func newBatchConn(c *net.UDPConn, v6 bool) *batchConn {
 func (b *batchConn) ReadFromAddrPort(p []byte) (int, netip.AddrPort, error) {
 	for {
 		for b.next >= b.n {
-			n, err := b.batch.ReadBatch(b.msgs, 0)
+			n, err := b.readBatch()
 			if err != nil {
 				return 0, netip.AddrPort{}, err
 			}
-			for i := range n {
-				if a, ok := b.msgs[i].Addr.(*net.UDPAddr); ok {
-					b.addrs[i] = a.AddrPort()
-				} else {
-					b.addrs[i] = netip.AddrPort{}
-				}
-			}
 			b.n, b.next = n, 0
 		}
-		m := &b.msgs[b.next]
+		dg := b.msgs[b.next].Buffers[0][:b.lens[b.next]]
 		from := b.addrs[b.next]
 		b.next++
-		dg := m.Buffers[0][:m.N]
 		if isRTCP(dg) {
 			if b.routes.take(from, dg) {
 				continue
