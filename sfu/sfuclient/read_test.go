@@ -12,15 +12,28 @@ import (
 // track to the second, and the second's OnTrack hooked to onTrack.
 func connectedPair(t *testing.T, track webrtc.TrackLocal, onTrack func(*webrtc.TrackRemote, *webrtc.RTPReceiver)) (send, recv *webrtc.PeerConnection) {
 	t.Helper()
+	api := plainAPI()
+	return connectedPairWith(t, api, api, track, onTrack)
+}
+
+// plainAPI is pion's defaults on loopback UDP (no interceptors: nothing
+// answers NACKs).
+func plainAPI() *webrtc.API {
 	var se webrtc.SettingEngine
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	api := webrtc.NewAPI(webrtc.WithSettingEngine(se))
+	return webrtc.NewAPI(webrtc.WithSettingEngine(se))
+}
+
+// connectedPairWith is connectedPair with the sender on sendAPI and the
+// receiver on recvAPI.
+func connectedPairWith(t *testing.T, sendAPI, recvAPI *webrtc.API, track webrtc.TrackLocal, onTrack func(*webrtc.TrackRemote, *webrtc.RTPReceiver)) (send, recv *webrtc.PeerConnection) {
+	t.Helper()
 	var err error
-	if send, err = api.NewPeerConnection(webrtc.Configuration{}); err != nil {
+	if send, err = sendAPI.NewPeerConnection(webrtc.Configuration{}); err != nil {
 		t.Fatal(err)
 	}
-	if recv, err = api.NewPeerConnection(webrtc.Configuration{}); err != nil {
+	if recv, err = recvAPI.NewPeerConnection(webrtc.Configuration{}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = send.Close(); _ = recv.Close() })
