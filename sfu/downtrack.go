@@ -314,7 +314,7 @@ func (d *downTrack) handle(l *upLayer, p *packet) {
 	if !ok {
 		return // from before the switch, out of order
 	}
-	d.write(l, p, seq, ts)
+	d.write(l, p, seq, ts, p.arrival)
 }
 
 // replay starts a new down track on l from l's last key frame, kept in
@@ -416,7 +416,7 @@ const rtxMinGap = 150 * time.Millisecond
 // forwardOne maps and writes q of l, already switched to.
 func (d *downTrack) forwardOne(l *upLayer, q *packet, now int64) {
 	if seq, ts, ok := d.seq.forward(l, q.epoch, q.info.seq, q.info.ts, now); ok {
-		d.write(l, q, seq, ts)
+		d.write(l, q, seq, ts, 0) // a cached packet: not a forward to time
 	}
 }
 
@@ -456,8 +456,11 @@ func (d *downTrack) noteLayer() {
 // codec the subscriber did not negotiate is dropped (the allocation pauses
 // the floor for it; this covers the moment before it does). RED goes as it
 // is or as its primary frame, and plain Opus as RED to a subscriber that
-// negotiated it and loses packets (redaudio.go).
-func (d *downTrack) write(l *upLayer, p *packet, seq uint16, ts uint32) {
+// negotiated it and loses packets (redaudio.go). arrival is when p was
+// read from its publisher, for the forward delay metric and the
+// recorder's clock; 0 for a copy from the cache (a replay, a NACK
+// answer), whose wait is not the forward's.
+func (d *downTrack) write(l *upLayer, p *packet, seq uint16, ts uint32, arrival int64) {
 	t := l.track
 	b := d.bound.Load()
 	if b == nil {
@@ -478,7 +481,7 @@ func (d *downTrack) write(l *upLayer, p *packet, seq uint16, ts uint32) {
 			payload, pt = out, b.red
 		}
 	}
-	d.writePayload(b, pt, payload, p.info.marker, seq, ts, p.arrival)
+	d.writePayload(b, pt, payload, p.info.marker, seq, ts, arrival)
 }
 
 // writeFrame sends a frame of source t that came inside another packet

@@ -50,7 +50,7 @@ func (d *downTrack) retransmit(seq uint16) {
 		// counts NACKs a copy on its way answers).
 		r.seq, r.at = seq, now
 		d.sub.s.metrics.nacksAnswered.Inc()
-		d.write(src, p, seq, p.info.ts+tsOff)
+		d.write(src, p, seq, p.info.ts+tsOff, 0)
 	} else {
 		d.sub.s.metrics.nacksUncached.Inc()
 	}

@@ -90,8 +90,10 @@ func (w *writer) sent(bytes int, now, arrival int64, m *metrics) {
 	w.m = m
 	w.packets++
 	w.bytes += bytes
-	if w.sample++; w.sample%delaySample == 0 {
-		m.forwardDelay.Observe(float64(now-arrival) / 1e9)
+	if arrival != 0 { // 0: a copy from the cache, whose wait is not the forward's
+		if w.sample++; w.sample%delaySample == 0 {
+			m.forwardDelay.Observe(float64(now-arrival) / 1e9)
+		}
 	}
 	if w.packets >= 256 || now-w.flushedAt > 1e9 {
 		w.flushedAt = now
