@@ -24,6 +24,7 @@ type hall struct {
 	index     int        // join order, from 0
 	node      int        // index in Options.Nodes (0 on one node)
 	link      *ShapedNet // the hall's downlink when it is weak, else nil
+	wire      *WireNet   // else its timed sockets (wiretime.go)
 	client    *sfuclient.Client
 	video     *sfuclient.Publication
 	audio     *sfuclient.Publication
@@ -41,6 +42,9 @@ func (h *hall) onTrack(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 	s := NewRecvStats(tr.Kind())
 	s.Track = tr.ID()
 	s.Floor = tr.ID() == string(sfu.FloorTrack)
+	if h.wire != nil {
+		s.Wire = h.wire.Clock
+	}
 	h.mu.Lock()
 	h.recv = append(h.recv, s)
 	h.mu.Unlock()
@@ -69,6 +73,8 @@ func (h *hall) start(ctx context.Context, o Options, wsURL string, unmuted bool,
 		// pion gathers through the shaped Net; keep it on loopback, as
 		// the client does by default without a Net of its own.
 		co.Net, co.IPFilter = h.link, func(ip net.IP) bool { return ip.IsLoopback() }
+	} else if h.wire != nil {
+		co.Net, co.IPFilter = h.wire, func(ip net.IP) bool { return ip.IsLoopback() }
 	}
 	h.client, err = sfuclient.Dial(jctx, co)
 	if err != nil {

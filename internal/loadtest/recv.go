@@ -22,16 +22,22 @@ type RecvStats struct {
 	FirstFrame atomic.Int64 // Unix nanoseconds of the first frame start, 0 until then
 	Width      atomic.Int64 // of the last key frame: tells which layer arrives
 	Delay      *Histogram
+	// Wire, when set, knows when each packet reached the hall's socket;
+	// WireDelay is then the delay to that arrival (wiretime.go), without
+	// the generator's own receiving.
+	Wire      *WireClock
+	WireDelay *Histogram
 }
 
 // NewRecvStats returns empty stats.
 func NewRecvStats(kind webrtc.RTPCodecType) *RecvStats {
-	return &RecvStats{Kind: kind, Delay: NewHistogram()}
+	return &RecvStats{Kind: kind, Delay: NewHistogram(), WireDelay: NewHistogram()}
 }
 
 // Consume reads track until it ends, recording counts, loss and delay.
 func (s *RecvStats) Consume(track *webrtc.TrackRemote) {
 	buf := make([]byte, 1500)
+	ssrc := uint32(track.SSRC())
 	var last uint16
 	started := false
 	for {
@@ -75,6 +81,7 @@ func (s *RecvStats) Consume(track *webrtc.TrackRemote) {
 		if s.Kind == webrtc.RTPCodecTypeAudio {
 			if sent := OpusSent(payload); !sent.IsZero() {
 				s.Delay.Record(now.Sub(sent))
+				s.recordWire(ssrc, seq, sent)
 			}
 			continue
 		}
@@ -89,7 +96,18 @@ func (s *RecvStats) Consume(track *webrtc.TrackRemote) {
 		}
 		if !info.Sent.IsZero() {
 			s.Delay.Record(now.Sub(info.Sent))
+			s.recordWire(ssrc, seq, info.Sent)
 		}
+	}
+}
+
+// recordWire records the wire delay of packet ssrc/seq, stamped sent.
+func (s *RecvStats) recordWire(ssrc uint32, seq uint16, sent time.Time) {
+	if s.Wire == nil {
+		return
+	}
+	if at, ok := s.Wire.Arrived(ssrc, seq); ok {
+		s.WireDelay.Record(at.Sub(sent))
 	}
 }
 

@@ -41,8 +41,14 @@ type Report struct {
 	// window; interpolated within the histogram's buckets, so read a p99
 	// of 4.2 as "under the 5 ms bucket"). delay_ms_* above also hold the
 	// generator's own time, which on a shared machine is most of it.
-	SFUDelayMsP50 float64 `json:"sfu_delay_ms_p50"`
-	SFUDelayMsP99 float64 `json:"sfu_delay_ms_p99"`
+	// WireDelayMs* run from the publisher's stamp to the datagram's
+	// arrival at the subscribing hall's socket (the kernel's receive
+	// time; normal halls, wiretime.go): the SFU's part, its socket queues
+	// included, and loopback's, without the generator's own receiving.
+	WireDelayMsP50 float64 `json:"wire_delay_ms_p50"`
+	WireDelayMsP99 float64 `json:"wire_delay_ms_p99"`
+	SFUDelayMsP50  float64 `json:"sfu_delay_ms_p50"`
+	SFUDelayMsP99  float64 `json:"sfu_delay_ms_p99"`
 
 	// LossRatio is packets expected but not received over all subscriptions.
 	LossRatio      float64 `json:"loss_ratio"`
@@ -165,6 +171,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	row("packets/s in / out", "%.0f / %.0f", r.PPSIn, r.PPSOut)
 	row("Mbit/s in / out", "%.1f / %.1f", r.BpsIn/1e6, r.BpsOut/1e6)
 	row("forward delay p50 / p99 / max", "%.2f ms / %.2f ms / %.2f ms", r.DelayMsP50, r.DelayMsP99, r.DelayMsMax)
+	row("  to the hall's socket p50 / p99", "%.2f ms / %.2f ms (kernel receive time)", r.WireDelayMsP50, r.WireDelayMsP99)
 	row("  of it in the SFU p50 / p99", "%.2f ms / %.2f ms (its histogram's buckets)", r.SFUDelayMsP50, r.SFUDelayMsP99)
 	row("loss (all / worst subscriber)", "%.4f%% / %.4f%%", r.LossRatio*100, r.LossRatioWorst*100)
 	row("subscriptions measured", "%d (%d extra low cameras per hall)", r.Subscriptions, r.SubscribersPerHall)

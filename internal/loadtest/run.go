@@ -174,6 +174,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			if h.link, err = NewShapedNet(link); err != nil {
 				return nil, err
 			}
+		} else if h.wire, err = NewWireNet(); err != nil {
+			return nil, err
 		}
 		unmuted := i < o.Unmuted
 		if unmuted {
@@ -294,10 +296,11 @@ wait:
 		addErr(fmt.Errorf("server metrics: %w", merr))
 	}
 	rep.BpsIn = float64(sentBytes(halls)-sent0) * 8 / elapsed.Seconds()
-	delay := NewHistogram()
+	delay, wire := NewHistogram(), NewHistogram()
 	for _, h := range halls {
 		for _, s := range h.stats() {
 			delay.Merge(s.Delay)
+			wire.Merge(s.WireDelay)
 			if ff := s.FirstFrame.Load(); ff != 0 && s.Floor {
 				if from := h.pictureExpected(); !from.IsZero() {
 					firstFrame.Record(time.Unix(0, ff).Sub(from))
@@ -306,6 +309,7 @@ wait:
 		}
 	}
 	rep.DelayMsP50, rep.DelayMsP99, rep.DelayMsMax = ms(delay.Quantile(0.5)), ms(delay.Quantile(0.99)), ms(delay.Max())
+	rep.WireDelayMsP50, rep.WireDelayMsP99 = ms(wire.Quantile(0.5)), ms(wire.Quantile(0.99))
 	rep.JoinMsP50, rep.JoinMsP99 = ms(joinHist.Quantile(0.5)), ms(joinHist.Quantile(0.99))
 	rep.FirstFrameMsP50, rep.FirstFrameMsP99 = ms(firstFrame.Quantile(0.5)), ms(firstFrame.Quantile(0.99))
 	rep.LossRatio, rep.LossRatioWorst = loss(counts0, counts1)
