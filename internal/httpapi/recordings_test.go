@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,10 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/cau-gov/cau/internal/apptest"
 	"github.com/cau-gov/cau/internal/config"
+	"github.com/cau-gov/cau/internal/jobs"
 	"github.com/cau-gov/cau/internal/recording"
 	"github.com/cau-gov/cau/internal/recording/recordingtest"
 )
@@ -466,6 +469,12 @@ func TestRecordingCutByACrash(t *testing.T) {
 	var part1 recordingJSON
 	w.do(t, "chair", "POST", base+"/recording/start", nil, 201, &part1)
 	w.env.Stop()
+	// The graceful stop queued part 1's finishing (and its worker may have
+	// started it, and left it to a retry tens of seconds away); a crash
+	// queues nothing. Without this the restart's own queuing meets the
+	// stopped server's task ID, and a loaded CI run waited for the retry
+	// past 90 s.
+	dropTask(t, w.env.Config.RedisURL, jobs.QueueHeavy, fmt.Sprintf("%s:%d", recording.TypeFinish, part1.ID))
 	// What a crash leaves: the part still running in the database, the
 	// recorder's file half-written on disk (here: whole; the finishing of
 	// a truncated file is the recorder's tests' and ffmpeg's business).
@@ -565,5 +574,34 @@ func TestRecordingCodecSwitchParts(t *testing.T) {
 	if len(b.Chapters) != 2 || b.Chapters[0].AtMS != 0 || b.Chapters[1].Title != "2. Nội dung hai" || b.Chapters[1].AtMS < 900 ||
 		b.Chapters[1].At.Sub(b.StartedAt).Milliseconds() != b.Chapters[1].AtMS {
 		t.Errorf("part 2 chapters %+v, want item 1 at 0 and item 2 about 1 s in", b.Chapters)
+	}
+}
+
+// dropTask deletes task id from queue in whatever state it waits (none:
+// fine), once no worker holds it.
+func dropTask(t *testing.T, redisURL, queue, id string) {
+	t.Helper()
+	in := asynq.NewInspector(mustRedisOpt(t, redisURL))
+	defer in.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ti, err := in.GetTaskInfo(queue, id)
+		if errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound) {
+			return
+		}
+		if err != nil {
+			t.Fatalf("task %s: %v", id, err)
+		}
+		if ti.State != asynq.TaskStateActive {
+			if err := in.DeleteTask(queue, id); err != nil && !errors.Is(err, asynq.ErrTaskNotFound) {
+				t.Fatalf("delete task %s (%v): %v", id, ti.State, err)
+			}
+			t.Logf("task %s dropped (%v)", id, ti.State)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("task %s still held by the stopped server's worker after 30 s", id)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
