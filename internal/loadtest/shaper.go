@@ -252,11 +252,17 @@ func newShapedConn(c transport.UDPConn, l *link) *shapedConn {
 	return s
 }
 
-// pull reads the host socket until it fails, queueing what the link admits.
+// pull reads the host socket until it fails, queueing what the link
+// admits. A datagram reaches the line when the kernel received it, not
+// when this goroutine got to read it: on the shared 2-core machine a
+// busy scheduler delayed the reads and handed the line bunches of
+// packets at once, which filled its queue where the SFU's sending had not
+// (docs/performance.md, "Weak link, session 8").
 func (s *shapedConn) pull() {
+	read := arrivalReader(s.UDPConn)
 	for {
 		bp := shapedBufs.Get().(*[]byte)
-		n, addr, err := s.UDPConn.ReadFrom(*bp)
+		n, addr, at, err := read(*bp)
 		if err != nil {
 			shapedBufs.Put(bp)
 			s.mu.Lock()
@@ -265,7 +271,7 @@ func (s *shapedConn) pull() {
 			s.signal()
 			return
 		}
-		release, ok := s.link.admit(time.Now(), n)
+		release, ok := s.link.admit(at, n)
 		if !ok {
 			shapedBufs.Put(bp)
 			continue
@@ -386,4 +392,12 @@ func (s *shapedConn) Close() error {
 		err = s.UDPConn.Close()
 	})
 	return err
+}
+
+// readNow reads c, stamping each datagram with the time of the read.
+func readNow(c transport.UDPConn) func(b []byte) (int, net.Addr, time.Time, error) {
+	return func(b []byte) (int, net.Addr, time.Time, error) {
+		n, addr, err := c.ReadFrom(b)
+		return n, addr, time.Now(), err
+	}
 }
