@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -16,7 +17,8 @@ import (
 // home node, which records there. Bad cases change nothing: a node that
 // does not answer (the recording's node is gone) is a clear 503 and the
 // recording still runs; a request pushed into a node's list without the
-// node key's signature is dropped unanswered.
+// node key's signature, or popped after its asker gave up, is dropped
+// unanswered.
 func TestClusterRecordingForwarded(t *testing.T) {
 	p := setupProvince(t)
 	ctx := context.Background()
@@ -65,6 +67,35 @@ func TestClusterRecordingForwarded(t *testing.T) {
 	}
 	if got := node(); got != "sfu-province recording" {
 		t.Fatalf("after a forged stop the recording is %q", got)
+	}
+
+	// Signed with the node key: answered while its asker waits (a start,
+	// refused as the recording runs), dropped unanswered once the asker
+	// has given up (a stop popped after its expiry), and nothing stops.
+	signed := func(op, reply string, expires time.Time) string {
+		body, _ := json.Marshal(map[string]any{"op": op, "meeting": p.w.id,
+			"principal": map[string]any{"UserID": p.w.users["chair"]}, "reply": reply, "expires": expires})
+		req, _ := json.Marshal(map[string]any{"body": json.RawMessage(body), "sig": ed25519.Sign(p.api.App.NodeKey, body)})
+		return string(req)
+	}
+	for _, c := range []struct {
+		op, reply string
+		expires   time.Time
+		answered  bool
+	}{
+		{"start", "cau:recording:reply:signed", time.Now().Add(time.Minute), true},
+		{"stop", "cau:recording:reply:expired", time.Now().Add(-time.Second), false},
+	} {
+		if err := p.api.App.Redis.RPush(ctx, "cau:recording:requests:sfu-province", signed(c.op, c.reply, c.expires)).Err(); err != nil {
+			t.Fatal(err)
+		}
+		_, err := p.api.App.Redis.BLPop(ctx, 1500*time.Millisecond, c.reply).Result()
+		if answered := err == nil; answered != c.answered {
+			t.Errorf("a signed %s expiring %v: answered %v, want %v (%v)", c.op, c.expires.Format(time.TimeOnly), answered, c.answered, err)
+		}
+	}
+	if got := node(); got != "sfu-province recording" {
+		t.Fatalf("after an expired stop the recording is %q", got)
 	}
 
 	// The recording's node gone (its row names a node nobody serves):
