@@ -34,13 +34,17 @@ type Config struct {
 	// NoBatchIO reads one datagram per system call instead of batches
 	// (recvmmsg, see batchconn.go): for comparing the two.
 	NoBatchIO bool
-	// FanoutPass has a publisher's reader write each packet to every
-	// subscriber on UDP whose writer is idle, in one pass whose datagrams
-	// leave in a few sendmmsg calls (writer.go, batchsend.go), instead of
-	// queueing it to each subscriber's writer goroutine. Off by default: on
-	// loopback it measured no cheaper per packet and slower in delay
-	// (docs/performance.md).
-	FanoutPass bool
+	// QueuedWrites queues each packet to every subscriber's writer
+	// goroutine instead of the default fan-out pass, in which a
+	// publisher's reader writes it to every subscriber on UDP whose writer
+	// is idle itself, in one pass whose datagrams leave in a few sendmmsg
+	// calls (writer.go, batchsend.go). The pass wakes no goroutine per
+	// subscriber: at 160 players on loopback it costs 20–30 % less CPU
+	// per forwarded packet since the media socket's system calls stopped
+	// waking sysmon (docs/performance.md, "Fan-out CPU, session 9"). Its
+	// limit: one reader goroutine per media socket does every fan-out, so
+	// forwarding from that socket uses one core at most. For comparing.
+	QueuedWrites bool
 	// PionWrites sends every packet through pion's interceptors (TWCC
 	// header extension, sender reports) and SRTP session, as before the
 	// fast write path (fastsend.go): for comparing the two.

@@ -37,7 +37,7 @@
 // Also exported, for transports, tests and tuning: Config.Net (pion vnet
 // for tests), Config.StatsInterval/PLIInterval/AllocInterval/
 // SpeakerInterval/PauseAfter/InitialBitrate/MaxBitrate/MaxParticipants/MaxProbes/
-// SocketBuffer/NoBatchIO/FanoutPass/PionWrites/PionRTCP/PionReceive (tuning), SFU.Join/Participant (transports),
+// SocketBuffer/NoBatchIO/QueuedWrites/PionWrites/PionRTCP/PionReceive (tuning), SFU.Join/Participant (transports),
 // SFU.UDPAddrs and TCPAddrs (the bound ports), ErrorCode (error → wire
 // code). Files: ids.go (room, participant and track IDs, kinds),
 // quality.go (layers), grant.go (what the caller decides and hears).
@@ -56,10 +56,9 @@
 // with Config.PionReceive, each incoming stream (each simulcast layer)
 // has its reader goroutine reading pion's. Either way the layer parses the
 // packet in place into a pooled, reference-counted buffer, keeps it in a
-// bounded per-layer cache (NACKs are answered from it), and queues it,
-// without blocking, to the writer goroutine of each subscriber that wants
-// that layer (writer.go); the writer rewrites it and writes it on the
-// fast path (fastsend.go): the header carries the connection's
+// bounded per-layer cache (NACKs are answered from it), and writes it to
+// each subscriber that wants that layer in one pass (writer.go): it
+// rewrites it and writes it on the fast path (fastsend.go): the header carries the connection's
 // transport-wide sequence number, GCC records it (pion's GCC copied into
 // internal/gcc, whose sent-packet history is a ring: no allocation), the
 // connection's own SRTP context (keys read from pion's DTLS connection,
@@ -69,12 +68,14 @@
 // on the media socket's read loop, with the connection's own SRTCP
 // context (fastrtcp.go; Config.PionRTCP leaves it to pion). Over ICE-TCP
 // or a relay, and with Config.PionWrites, the packet goes through pion's
-// interceptors and SRTP session instead. With Config.FanoutPass the reader instead
-// writes to every idle subscriber on UDP itself, in one pass whose
-// datagrams leave the shared socket together in a few sendmmsg calls
-// (batchsend.go); busy, queued-behind and ICE-TCP subscribers (whose
-// writes can block) are still queued. It measured no cheaper on loopback
-// and slower in delay, so it is off (docs/performance.md). Either way the
+// interceptors and SRTP session instead. The pass writes only to idle
+// subscribers on UDP, and its datagrams leave the shared socket together
+// in a few sendmmsg calls (batchsend.go); a busy or queued-behind
+// subscriber, and one on ICE-TCP (whose writes can block), has the packet
+// queued, without blocking, to its writer goroutine, which does the same.
+// Config.QueuedWrites queues every packet (20–30 % more CPU per forwarded
+// packet at 160 subscribers: a goroutine woken per subscriber and
+// packet; docs/performance.md). Either way the
 // rewriting of one subscriber has one owner at a time (the writer's
 // mutex): sequence numbers and timestamps are rewritten so it sees one
 // continuous stream across layer switches and floor source switches,

@@ -49,7 +49,7 @@ func wireRoom(b *testing.B, n int, queued, withGCC bool, profile srtp.Protection
 	}
 	media := []*batchConn{newBatchConn(sc, false)}
 	m, _ := newMetrics(nil)
-	cfg := Config{FanoutPass: !queued}
+	cfg := Config{QueuedWrites: queued}
 	cfg.setDefaults()
 	s := &SFU{cfg: cfg, metrics: m, media: media}
 	owner := &Participant{s: s, id: "hall-pub"}

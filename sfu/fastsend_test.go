@@ -26,8 +26,8 @@ func TestFastWritePath(t *testing.T) {
 		cfg  sfu.Config
 		fast bool
 	}{
-		{"writer goroutines", sfu.Config{}, true},
-		{"fan-out pass", sfu.Config{FanoutPass: true}, true},
+		{"fan-out pass", sfu.Config{}, true},
+		{"writer goroutines", sfu.Config{QueuedWrites: true}, true},
 		{"pion writes", sfu.Config{PionWrites: true}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) { fastWritePath(t, tc.cfg, tc.fast) })

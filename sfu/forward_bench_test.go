@@ -62,7 +62,7 @@ func benchPacket(b testing.TB) []byte {
 // writer goroutine, wired as in a room but without peer connections.
 func benchRoom(b testing.TB, n int, crypt, queued bool) (*upLayer, *atomic.Int64, func()) {
 	m, _ := newMetrics(nil)
-	cfg := Config{FanoutPass: !queued}
+	cfg := Config{QueuedWrites: queued}
 	cfg.setDefaults()
 	s := &SFU{cfg: cfg, metrics: m}
 	owner := &Participant{s: s, id: "hall-pub"}
@@ -100,7 +100,7 @@ func benchRoom(b testing.TB, n int, crypt, queued bool) (*upLayer, *atomic.Int64
 // publisher to n subscribers: parse, cache, rewrite and write to each
 // subscriber in the reader's pass (writes=pass), or queue to each
 // subscriber's writer goroutine which rewrites and writes
-// (writes=queued, the default; writes=pass is Config.FanoutPass). ns/op and allocs/op are per
+// (writes=pass, the default; writes=queued is Config.QueuedWrites). ns/op and allocs/op are per
 // published packet; ns/fwd, cpu-ns/fwd (every goroutine's CPU) and
 // allocs/fwd per packet forwarded.
 func BenchmarkForward(b *testing.B) {

@@ -14,7 +14,7 @@ func TestTwoPublishersSeeEachOther(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		cfg  sfu.Config
-	}{{"writer goroutines", sfu.Config{}}, {"fan-out pass", sfu.Config{FanoutPass: true}}} {
+	}{{"fan-out pass", sfu.Config{}}, {"writer goroutines", sfu.Config{QueuedWrites: true}}} {
 		t.Run(tc.name, func(t *testing.T) { twoPublishersSeeEachOther(t, tc.cfg) })
 	}
 }

@@ -34,7 +34,7 @@ func (w *keptWriter) Write(b []byte) (int, error) { return len(b), nil }
 // one subscriber per binding, writing in the reader's pass.
 func redRoom(t testing.TB, bindings ...binding) (*upLayer, func()) {
 	m, _ := newMetrics(nil)
-	cfg := Config{FanoutPass: true}
+	cfg := Config{}
 	cfg.setDefaults()
 	s := &SFU{cfg: cfg, metrics: m}
 	owner := &Participant{s: s, id: "hall-pub"}

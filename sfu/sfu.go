@@ -44,9 +44,9 @@ type SFU struct {
 }
 
 // sendMedia are the sockets whose writes are batched: none when pion
-// writes (Config.PionWrites) without Config.FanoutPass.
+// writes (Config.PionWrites) with Config.QueuedWrites.
 func (s *SFU) sendMedia() []*batchConn {
-	if !s.cfg.FanoutPass && s.cfg.PionWrites {
+	if s.cfg.QueuedWrites && s.cfg.PionWrites {
 		return nil
 	}
 	return s.media

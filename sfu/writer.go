@@ -183,7 +183,7 @@ func (d *downTrack) send(l *upLayer, p *packet, now int64) {
 	if d.dropping(l, p) {
 		return
 	}
-	if w.direct.Load() && w.pending.Load() == 0 && d.sub.s.cfg.FanoutPass && w.mu.TryLock() {
+	if w.direct.Load() && w.pending.Load() == 0 && !d.sub.s.cfg.QueuedWrites && w.mu.TryLock() {
 		if w.pending.Load() == 0 {
 			w.now = now
 			d.handle(l, p)

@@ -16,8 +16,9 @@
 #   PLAYERS, FANOUT_DURATION, ROUNDS
 #                                  the fan-out scenario: WHEP players per step ("40 160"),
 #                                  measured window (20s), interleaved rounds (1)
-#   SERVERS                        the fan-out's servers, in order ("cau pion livekit"; cau-pass
-#                                  is Cầu with CAU_RTC_FANOUT_PASS=true, cau-pionwrites Cầu
+#   SERVERS                        the fan-out's servers, in order ("cau pion livekit"; cau-queued
+#                                  is Cầu with CAU_RTC_FANOUT_PASS=false (a writer goroutine woken
+#                                  per subscriber; cau-pass the default, named), cau-pionwrites Cầu
 #                                  writing through pion's interceptors and SRTP as before
 #                                  the fast write path, CAU_RTC_PION_WRITES=true; cau-pionrtcp
 #                                  Cầu leaving subscribers' RTCP to pion, CAU_RTC_FAST_RTCP=false; livekit is
@@ -230,6 +231,7 @@ if [ "$SCENARIO" = all ] || [ "$SCENARIO" = fanout ]; then
 					case $srv in
 					cau) start_cau ;;
 					cau-pass) start_cau CAU_RTC_FANOUT_PASS=true ;;
+					cau-queued) start_cau CAU_RTC_FANOUT_PASS=false ;;
 					cau-pionwrites) start_cau CAU_RTC_PION_WRITES=true ;;
 					cau-pionrtcp) start_cau CAU_RTC_FAST_RTCP=false ;;
 					cau-old)

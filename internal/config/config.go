@@ -114,10 +114,11 @@ type Config struct {
 	//   - NoBatchIO is CAU_RTC_BATCH_IO=false: read media one datagram per
 	//     system call instead of batches (recvmmsg). Default batches;
 	//     false is for comparing (docs/performance.md).
-	//   - FanoutPass is CAU_RTC_FANOUT_PASS: a publisher's reader writes
-	//     each packet to every idle subscriber in one pass, batched into
-	//     sendmmsg, instead of queueing it to each subscriber's writer
-	//     goroutine. Default false (docs/performance.md: not better on loopback).
+	//   - QueuedWrites is CAU_RTC_FANOUT_PASS=false: queue each packet to
+	//     every subscriber's writer goroutine instead of the publisher's
+	//     reader writing it to every idle subscriber in one pass, batched
+	//     into sendmmsg. Default CAU_RTC_FANOUT_PASS=true (20–30 % less CPU
+	//     per forwarded packet, docs/performance.md); false is for comparing.
 	//   - PionWrites is CAU_RTC_PION_WRITES: send media through pion's
 	//     interceptors and SRTP session instead of the SFU's fast write
 	//     path. Default false; true is for comparing (docs/performance.md).

@@ -26,6 +26,9 @@ func TestLoadDefaults(t *testing.T) {
 	if c.RTC.PionReceive {
 		t.Fatal("RTC: PionReceive by default, want the fast receive path (CAU_RTC_FAST_RECEIVE=true)")
 	}
+	if c.RTC.QueuedWrites {
+		t.Fatal("RTC: QueuedWrites by default, want the fan-out pass (CAU_RTC_FANOUT_PASS=true)")
+	}
 }
 
 func TestLoadNamesTheBadVariable(t *testing.T) {

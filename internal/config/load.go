@@ -140,7 +140,9 @@ func Load(getenv func(string) string) (Config, error) {
 	batchIO := true
 	boolean("CAU_RTC_BATCH_IO", &batchIO)
 	c.RTC.NoBatchIO = !batchIO
-	boolean("CAU_RTC_FANOUT_PASS", &c.RTC.FanoutPass)
+	fanoutPass := true
+	boolean("CAU_RTC_FANOUT_PASS", &fanoutPass)
+	c.RTC.QueuedWrites = !fanoutPass
 	boolean("CAU_RTC_PION_WRITES", &c.RTC.PionWrites)
 	fastRTCP := true
 	boolean("CAU_RTC_FAST_RTCP", &fastRTCP)
