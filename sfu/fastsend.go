@@ -57,6 +57,9 @@ type fastSender struct {
 	mu      sync.Mutex
 	stopped bool          // the connection is closed: no route any more
 	srtp    *srtp.Context // nil until DTLS is up and the keys are read
+	// seal encrypts instead of srtp when the profile is AEAD-AES-GCM
+	// (srtpseal.go); nil: srtp does.
+	seal *srtpSealer
 	// cc is the connection's estimator, which send records packets in;
 	// nil: none (send's packets are then not recorded).
 	cc    *gcc.SendSideBWE
@@ -73,10 +76,11 @@ const srtpOverhead = 16
 
 func newFastSender(media []*batchConn) *fastSender { return &fastSender{media: media} }
 
-// start takes the SRTP context once the connection is up.
-func (f *fastSender) start(ctx *srtp.Context) {
+// start takes the SRTP context (and the sealer, nil for profiles other
+// than AEAD-AES-GCM) once the connection is up.
+func (f *fastSender) start(ctx *srtp.Context, seal *srtpSealer) {
 	f.mu.Lock()
-	f.srtp = ctx
+	f.srtp, f.seal = ctx, seal
 	f.mu.Unlock()
 }
 
@@ -162,7 +166,11 @@ func (f *fastSender) sealLocked(h *rtp.Header, payload []byte) (out []byte, size
 	if err != nil || n+len(payload)+srtpOverhead > len(f.buf) {
 		return nil, 0, false
 	}
+	hlen := n
 	n += copy(f.buf[n:], payload)
+	if f.seal != nil {
+		return f.seal.seal(f.buf[:], hlen, n, h), n, true
+	}
 	out, err = f.srtp.EncryptRTP(f.buf[:], f.buf[:n], &f.hdr)
 	if err != nil {
 		out = nil // counted as sent and lost, as before
@@ -269,7 +277,9 @@ func (p *Participant) startFast(pc *webrtc.PeerConnection, f *fastSender) {
 		p.log.Warn("fast write path unavailable, pion's is used", "error", err)
 		return
 	}
-	f.start(ctx)
+	// Only GCM's sealer errs on the other profiles: pion's context does those.
+	seal, _ := newSRTPSealer(keys.Profile, keys.Keys.LocalMasterKey, keys.Keys.LocalMasterSalt)
+	f.start(ctx, seal)
 	if f.rx != nil {
 		if err := f.rx.start(keys); err != nil {
 			p.log.Warn("fast RTCP read path unavailable, pion's is used", "error", err)

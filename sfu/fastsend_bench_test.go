@@ -81,7 +81,8 @@ func wireRoom(b *testing.B, n int, queued, withGCC bool, profile srtp.Protection
 		if err != nil {
 			b.Fatal(err)
 		}
-		f.start(ctx)
+		seal, _ := newSRTPSealer(profile, key, salt) // nil for AES-CM: pion's context encrypts
+		f.start(ctx, seal)
 		f.mu.Lock()
 		f.conn, f.to = media[0], sink.LocalAddr().(*net.UDPAddr).AddrPort()
 		f.mu.Unlock()
