@@ -24,6 +24,7 @@ import (
 type srtpSealer struct {
 	aead    cipher.AEAD
 	salt    [12]byte
+	iv      [12]byte // seal's: on its stack it escapes through the AEAD interface, 16 B a packet
 	streams []rollover
 }
 
@@ -88,10 +89,11 @@ func srtpDeriveKey(label byte, masterKey, masterSalt []byte, n int) ([]byte, err
 
 // seal encrypts the RTP packet buf[:n] whose header h was marshalled into
 // buf[:hlen], in place; buf must hold n+16 (the tag). It returns the
-// datagram.
+// datagram. One caller at a time (fastSender.mu).
 func (s *srtpSealer) seal(buf []byte, hlen, n int, h *rtp.Header) []byte {
 	roc := s.rollover(h.SSRC, h.SequenceNumber)
-	var iv [12]byte
+	iv := &s.iv
+	iv[0], iv[1] = 0, 0
 	binary.BigEndian.PutUint32(iv[2:], h.SSRC)
 	binary.BigEndian.PutUint32(iv[6:], roc)
 	binary.BigEndian.PutUint16(iv[10:], h.SequenceNumber)

@@ -78,3 +78,23 @@ func TestSRTPSealerMatchesPion(t *testing.T) {
 		}
 	}
 }
+
+// TestSRTPSealerAllocatesNothing: sealing a packet allocates nothing
+// (the forwarding path's zero allocations per packet).
+func TestSRTPSealerAllocatesNothing(t *testing.T) {
+	key, salt := make([]byte, 16), make([]byte, 12)
+	s, err := newSRTPSealer(srtp.ProtectionProfileAeadAes128Gcm, key, salt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf [maxDgram]byte
+	h := rtp.Header{Version: 2, PayloadType: 96, SSRC: 5}
+	allocs := testing.AllocsPerRun(100, func() {
+		h.SequenceNumber++
+		n, _ := h.MarshalTo(buf[:])
+		s.seal(buf[:], n, n+200, &h)
+	})
+	if allocs != 0 {
+		t.Fatalf("%.1f allocations per packet sealed, want 0", allocs)
+	}
+}
