@@ -92,9 +92,6 @@ func (p *Participant) allocateOnce() bool {
 	if e != nil {
 		gccEst, sig = e.GetTargetBitrate(), readSignals(e)
 	}
-	if e != nil {
-		p.heard.note(now, sig)
-	}
 	if e != nil && p.downReady.Load() {
 		p.lineLoss += (sig.loss - p.lineLoss) * lineLossWeight
 		p.peakLoss = max(p.peakLoss, sig.loss)
@@ -180,39 +177,15 @@ func (p *Participant) allocateOnce() bool {
 	return p.probeStep(limited, pl.used, pl.limitedNeed, est.bps, gccEst, sig)
 }
 
-// feedbackSettle is how long after GCC first hears of the downlink the
+// feedbackSettle is how long after the down connection connects the
 // estimate counts as untested.
 const feedbackSettle = time.Second
 
 // estimateTested reports whether feedback has had feedbackSettle to test
-// the initial estimate; under allocMu.
+// the initial estimate since the down connection connected.
 func (p *Participant) estimateTested() bool {
-	return p.heard.tested(nanotime())
-}
-
-// heardClock is when GCC first reported on feedback that matched packets
-// sent: acknowledgments counted and a delay-based estimate made. The clock
-// started when the down connection connected, and feedback may come much
-// later: a hall's receiver sends none until its own tracks are bound, and
-// behind a commune line (cau loadtest --weak-share --debug) one hall's
-// floor went to medium and a probe to 1 Mbit/s went out 1.05 s after its
-// connection came up, with no packet acknowledged yet (acked=0,
-// delay_target=0) and GCC at its initial 1 Mbit/s: the line's queue
-// dropped 230 packets in 0.75 s, GCC fell to 100 kbit/s and the floor
-// went off. Used under Participant.allocMu.
-type heardClock struct{ at int64 }
-
-// note starts the clock at now (nanotime) if sig is GCC's first report
-// on matched feedback.
-func (h *heardClock) note(now int64, sig linkSignals) {
-	if h.at == 0 && sig.acked > 0 && sig.delayTarget > 0 {
-		h.at = now
-	}
-}
-
-// tested reports whether feedbackSettle has passed since then.
-func (h *heardClock) tested(now int64) bool {
-	return h.at != 0 && now-h.at >= int64(feedbackSettle)
+	since := p.downSince.Load()
+	return since != 0 && nanotime()-since >= int64(feedbackSettle)
 }
 
 // feed is a down track and the layers of its source when gathered.

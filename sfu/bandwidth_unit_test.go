@@ -222,33 +222,3 @@ func TestRTXBudget(t *testing.T) {
 		t.Error("over the estimate, the budget is not 250 ms of a tenth of the plan (468 bytes)")
 	}
 }
-
-// TestHeardClock: the estimate counts as tested feedbackSettle after GCC
-// first reports on matched feedback, however long the connection has been
-// up before (a commune hall's floor went to medium on GCC's initial 1
-// Mbit/s with nothing acknowledged yet).
-func TestHeardClock(t *testing.T) {
-	ms := int64(time.Millisecond)
-	at := 100 * int64(time.Second)
-	var h heardClock
-	steps := []struct {
-		after int64 // ms from at
-		sig   linkSignals
-		want  bool
-	}{
-		{0, linkSignals{}, false},
-		{1500, linkSignals{}, false},                             // connected long ago, no feedback: untested
-		{1600, linkSignals{acked: 133}, false},                   // acknowledgments, no delay estimate yet
-		{1700, linkSignals{acked: 140, delayTarget: 1e6}, false}, // GCC's first report: the clock starts
-		{2650, linkSignals{acked: 250, delayTarget: 1e6}, false},
-		{2700, linkSignals{acked: 260, delayTarget: 1e6}, true}, // feedbackSettle after it
-		{9000, linkSignals{acked: 900, delayTarget: 2e5}, true},
-	}
-	for _, s := range steps {
-		now := at + s.after*ms
-		h.note(now, s.sig)
-		if got := h.tested(now); got != s.want {
-			t.Errorf("%d ms (acked %d, delay target %d): tested %v, want %v", s.after, s.sig.acked, s.sig.delayTarget, got, s.want)
-		}
-	}
-}

@@ -61,8 +61,6 @@ type Participant struct {
 	peakLoss float64
 	// recentEst is the usable estimate of the last allocations (keepWindow).
 	recentEst recentMax
-	// heard is when GCC first reported on matched feedback (alloc.go).
-	heard heardClock
 	// burst is the budget of replayed key frames, shared by its tracks.
 	burst burstBudget
 	// rtx is the budget of retransmissions, shared by its tracks.
