@@ -209,7 +209,8 @@ func TestPlanFloorOutlastsADip(t *testing.T) {
 
 // TestPlanKeyframeMustDrain: on a troubled line (a ceiling) a switch up
 // takes a layer whose key frame drains within keyframeDrain at the
-// estimate; a clean line and a layer already sent do not ask it.
+// estimate or the ceiling, the lower; a clean line and a layer already
+// sent do not ask it.
 func TestPlanKeyframeMustDrain(t *testing.T) {
 	d := func(cur, key int) demand {
 		v := demand{id: FloorTrack, priority: floorPriority, want: QualityHigh, cur: cur, layers: [3]int{100_000, 200_000, 0}}
@@ -226,6 +227,10 @@ func TestPlanKeyframeMustDrain(t *testing.T) {
 		{"a 10 KB key frame at 300 kbit/s: medium", estimate{bps: 300_000, ceiling: 300_000}, d(0, 10_000), 1},
 		{"a clean line: medium", estimate{bps: 300_000}, d(0, 20_000), 1},
 		{"already on medium: stays", estimate{bps: 300_000, ceiling: 300_000}, d(1, 20_000), 1},
+		// GCC above what the line has carried (it holds its estimate under
+		// 2–10 % loss): the key frame must drain at the ceiling.
+		{"a 15 KB key frame, GCC at 600 kbit/s, the line at 300: stays low", estimate{bps: 600_000, ceiling: 300_000}, d(0, 15_000), 0},
+		{"a 10 KB key frame, GCC at 600 kbit/s, the line at 300: medium", estimate{bps: 600_000, ceiling: 300_000}, d(0, 10_000), 1},
 	} {
 		if a := plan(tc.est, []demand{tc.d}); a.layers[0] != tc.want {
 			t.Errorf("%s: layer %d, want %d", tc.name, a.layers[0], tc.want)
