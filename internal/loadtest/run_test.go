@@ -61,6 +61,11 @@ func TestShortRun(t *testing.T) {
 	if rep.SFUDelayMsP50 <= 0 || rep.SFUDelayMsP99 < rep.SFUDelayMsP50 || rep.SFUDelayMsP50 > rep.DelayMsP50 {
 		t.Errorf("delay in the SFU p50 / p99 %.3f / %.3f ms (all of it p50 %.2f ms)", rep.SFUDelayMsP50, rep.SFUDelayMsP99, rep.DelayMsP50)
 	}
+	// To the normal halls' sockets: before their reads, so no more than
+	// the delay to the read.
+	if rep.WireDelayMsP50 <= 0 || rep.WireDelayMsP50 > rep.NormalDelayMsP50 {
+		t.Errorf("delay to the hall's socket p50 %.3f ms, to the read %.3f ms", rep.WireDelayMsP50, rep.NormalDelayMsP50)
+	}
 	if rep.NormalLossRatio > 0.05 {
 		t.Errorf("loss %.3f on loopback", rep.NormalLossRatio)
 	}

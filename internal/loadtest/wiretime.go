@@ -16,7 +16,7 @@ import (
 // its scheduling: at 160 halls on two cores most of the p99 is the
 // generator's. A WireNet's sockets note when each RTP packet reached the
 // socket (the kernel's receive time, SO_TIMESTAMPNS, where the platform
-// gives it), by SSRC and sequence number (both in the clear in SRTP), and
+// gives it: arrival_linux.go), by SSRC and sequence number (both in the clear in SRTP), and
 // the track's reader takes its delay from that: publisher's stamp to the
 // datagram's arrival at the hall, the server's part and loopback's.
 
@@ -109,38 +109,24 @@ func (n *WireNet) DialUDP(network string, laddr, raddr *net.UDPAddr) (transport.
 	return newWireConn(c, n.Clock), nil
 }
 
-// wireConn notes the arrival of what ReadFrom returns. pion's ICE reads
-// each candidate's socket from one goroutine, so oob is the conn's own.
+// wireConn notes the arrival of what ReadFrom returns, at the kernel's
+// receive time where the socket gives it (arrivalReader, as the shaper's
+// lines read). pion's ICE reads each candidate's socket from one
+// goroutine, and the reader's control buffer is the conn's own.
 type wireConn struct {
 	transport.UDPConn
-	uc    *net.UDPConn // nil: not a host socket, timed at the read
+	read  func(b []byte) (int, net.Addr, time.Time, error)
 	clock *WireClock
-	oob   []byte
 }
 
 func newWireConn(c transport.UDPConn, clock *WireClock) transport.UDPConn {
-	w := &wireConn{UDPConn: c, clock: clock}
-	if uc, ok := c.(*net.UDPConn); ok && kernelTimestamps(uc) {
-		w.uc, w.oob = uc, make([]byte, 128)
-	}
-	return w
+	return &wireConn{UDPConn: c, read: arrivalReader(c), clock: clock}
 }
 
 func (c *wireConn) ReadFrom(b []byte) (int, net.Addr, error) {
-	if c.uc == nil {
-		n, addr, err := c.UDPConn.ReadFrom(b)
-		if err == nil {
-			c.clock.note(b[:n], time.Now())
-		}
-		return n, addr, err
-	}
-	n, oobn, _, addr, err := c.uc.ReadMsgUDP(b, c.oob)
+	n, addr, at, err := c.read(b)
 	if err != nil {
-		return n, nil, err
-	}
-	at, ok := kernelTime(c.oob[:oobn])
-	if !ok {
-		at = time.Now()
+		return n, addr, err
 	}
 	c.clock.note(b[:n], at)
 	return n, addr, nil

@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"net"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -19,9 +20,6 @@ func TestWireClock(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if w, ok := c.(*wireConn); !ok || w.uc == nil {
-		t.Logf("no kernel timestamps here: arrivals are taken at the read")
-	}
 	out, err := net.DialUDP("udp4", nil, c.LocalAddr().(*net.UDPAddr))
 	if err != nil {
 		t.Fatal(err)
@@ -48,6 +46,7 @@ func TestWireClock(t *testing.T) {
 	}
 	before := time.Now()
 	buf := make([]byte, 1500)
+	kernel := 0 // RTP datagrams stamped before their read: the kernel's time
 	for _, s := range sent {
 		if _, err := out.Write(s.b); err != nil {
 			t.Fatal(err)
@@ -63,9 +62,15 @@ func TestWireClock(t *testing.T) {
 			t.Errorf("datagram % x: noted %v, want %v", s.b[:4], ok, s.rtp)
 		case ok && (at.Before(before) || at.After(read)):
 			t.Errorf("seq %d arrived at %v, not between the send (%v) and the read (%v)", s.seq, at, before, read)
-		case ok && read.Sub(at) < 15*time.Millisecond && c.(*wireConn).uc != nil:
-			t.Errorf("seq %d: arrival %v only %v before the read: the read's time, not the kernel's", s.seq, at, read.Sub(at))
+		case ok && read.Sub(at) >= 15*time.Millisecond:
+			kernel++
 		}
+	}
+	// The first socket on a machine to ask for stamps gets them only once
+	// the kernel has turned them on (arrival_linux_test.go), so one of the
+	// two may be stamped at its read.
+	if runtime.GOOS == "linux" && kernel == 0 {
+		t.Errorf("no RTP datagram was stamped before its read: the read's time, not the kernel's")
 	}
 	if _, ok := n.Clock.Arrived(0xCAFE0001, 8); ok {
 		t.Errorf("a packet never sent is remembered")
