@@ -107,13 +107,7 @@ func newUpReceiver(p *Participant, media []*batchConn) *upReceiver {
 // remote side's keys and pion's replay window. Only once: DTLS does not
 // restart with ICE, and a new context would lose the rollover counters.
 func (r *upReceiver) start(keys srtp.Config) error {
-	k := keys.Keys
-	ctx, err := srtp.CreateContext(k.RemoteMasterKey, k.RemoteMasterSalt, keys.Profile,
-		srtp.SRTPReplayProtection(srtpReplayWindow))
-	if err != nil {
-		return fmt.Errorf("SRTP context: %w", err)
-	}
-	check, err := srtp.CreateContext(k.RemoteMasterKey, k.RemoteMasterSalt, keys.Profile, srtp.SRTPNoReplayProtection())
+	ctx, check, err := remoteContexts(keys, srtp.SRTPReplayProtection(srtpReplayWindow), srtp.SRTPNoReplayProtection())
 	if err != nil {
 		return fmt.Errorf("SRTP context: %w", err)
 	}

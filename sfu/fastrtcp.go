@@ -58,13 +58,7 @@ func newFastReceiver(p *Participant, bwe func() cc.BandwidthEstimator) *fastRece
 // start makes the SRTCP contexts once the connection is up, with the
 // remote side's keys and pion's replay window.
 func (r *fastReceiver) start(keys srtp.Config) error {
-	k := keys.Keys
-	ctx, err := srtp.CreateContext(k.RemoteMasterKey, k.RemoteMasterSalt, keys.Profile,
-		srtp.SRTCPReplayProtection(srtcpReplayWindow))
-	if err != nil {
-		return fmt.Errorf("SRTCP context: %w", err)
-	}
-	check, err := srtp.CreateContext(k.RemoteMasterKey, k.RemoteMasterSalt, keys.Profile, srtp.SRTCPNoReplayProtection())
+	ctx, check, err := remoteContexts(keys, srtp.SRTCPReplayProtection(srtcpReplayWindow), srtp.SRTCPNoReplayProtection())
 	if err != nil {
 		return fmt.Errorf("SRTCP context: %w", err)
 	}
@@ -72,6 +66,20 @@ func (r *fastReceiver) start(keys srtp.Config) error {
 	r.srtcp, r.check = ctx, check
 	r.mu.Unlock()
 	return nil
+}
+
+// remoteContexts makes the fast read paths' two contexts with the remote
+// side's keys: ctx with pion's replay window, check without one (see
+// fastReceiver.check).
+func remoteContexts(keys srtp.Config, replay, noReplay srtp.ContextOption) (ctx, check *srtp.Context, err error) {
+	k := keys.Keys
+	if ctx, err = srtp.CreateContext(k.RemoteMasterKey, k.RemoteMasterSalt, keys.Profile, replay); err != nil {
+		return nil, nil, err
+	}
+	if check, err = srtp.CreateContext(k.RemoteMasterKey, k.RemoteMasterSalt, keys.Profile, noReplay); err != nil {
+		return nil, nil, err
+	}
+	return ctx, check, nil
 }
 
 // srtcpReplayWindow is pion's SRTCP session's (packets).

@@ -14,16 +14,7 @@ import (
 // refusal for want of room (EAGAIN) is waited out in poll, not reported:
 // every datagram of the batch arrives, as from a blocking write.
 func TestSendSocketWaitsOutFullBuffer(t *testing.T) {
-	media, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer media.Close()
-	ss, err := newSendSocket(media, 1<<20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ss.Close()
+	_, ss := ipv4SendSocket(t)
 	if fl, err := unix.FcntlInt(uintptr(ss.fd), unix.F_GETFL, 0); err != nil || fl&unix.O_NONBLOCK == 0 {
 		t.Fatalf("the send socket's flags %#x (%v); want O_NONBLOCK: its sendmmsg is a raw system call", fl, err)
 	}

@@ -81,16 +81,7 @@ func TestSendSocketRefusesMessage(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the send socket is Linux's")
 	}
-	media, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer media.Close()
-	ss, err := newSendSocket(media, 1<<20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ss.Close()
+	media, ss := ipv4SendSocket(t)
 	to := media.LocalAddr()
 	msgs := []ipv4.Message{{Buffers: [][]byte{{1}}, Addr: to}, {Buffers: [][]byte{{2}, {3}}, Addr: to}}
 	if k, err := ss.WriteBatch(msgs, 0); k != 1 || err != nil {
@@ -99,4 +90,21 @@ func TestSendSocketRefusesMessage(t *testing.T) {
 	if k, err := ss.WriteBatch(msgs[1:], 0); k != 0 || err == nil {
 		t.Fatalf("sent %d (%v), want the two-buffer message refused", k, err)
 	}
+}
+
+// ipv4SendSocket is a media socket on 127.0.0.1 and its send socket,
+// both closed when t ends.
+func ipv4SendSocket(t *testing.T) (*net.UDPConn, *sendSocket) {
+	t.Helper()
+	media, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { media.Close() })
+	ss, err := newSendSocket(media, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ss.Close() })
+	return media, ss
 }
