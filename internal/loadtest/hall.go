@@ -43,7 +43,7 @@ func (h *hall) onTrack(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 	s.Track = tr.ID()
 	s.Floor = tr.ID() == string(sfu.FloorTrack)
 	if h.wire != nil {
-		s.Wire = h.wire.Clock
+		s.Wire, s.Sends = h.wire.Clock, h.wire.Sends
 	}
 	h.mu.Lock()
 	h.recv = append(h.recv, s)
@@ -145,7 +145,23 @@ func ReferenceLayers2() []Layer {
 	return out
 }
 
+// timedSSRC is the SSRC pion sends h's publication pub's layer rid
+// with, to name its packets in their stamps; 0 (name none) if h's
+// sockets do not time what they send.
+func (h *hall) timedSSRC(pub *sfuclient.Publication, rid string) uint32 {
+	if h.wire == nil || h.wire.Sends == nil {
+		return 0
+	}
+	for _, e := range pub.Sender.GetParameters().Encodings {
+		if e.RID == rid {
+			return uint32(e.SSRC)
+		}
+	}
+	return 0
+}
+
 func (h *hall) pumpVideo(ctx context.Context, i int, l Layer) {
+	ssrc := h.timedSSRC(h.video, l.RID)
 	frameBytes := l.BitrateBps / 8 / l.FPS
 	tick := time.NewTicker(time.Second / time.Duration(l.FPS))
 	defer tick.Stop()
@@ -169,7 +185,9 @@ func (h *hall) pumpVideo(ctx context.Context, i int, l Layer) {
 				size *= keyFrameScale
 				lastKey = now
 			}
-			payloads := VP8Frame(size, mtu, key, l.Width, l.Height, time.Now())
+			// The stamp names the frame's first packet as sent (pion keeps
+			// the sequence number written and sets the layer's SSRC).
+			payloads := VP8FrameStamped(size, mtu, key, l.Width, l.Height, Stamp{Sent: time.Now(), From: ssrc != 0, SSRC: ssrc, Seq: seq})
 			for k, p := range payloads {
 				pkt.Header = rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: ts, Marker: k == len(payloads)-1}
 				pkt.Payload = p
@@ -186,6 +204,7 @@ func (h *hall) pumpVideo(ctx context.Context, i int, l Layer) {
 }
 
 func (h *hall) pumpAudio(ctx context.Context) {
+	ssrc := h.timedSSRC(h.audio, "")
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	var seq uint16
@@ -201,7 +220,7 @@ func (h *hall) pumpAudio(ctx context.Context) {
 				level = 25 // someone speaking
 			}
 			pkt.Header = rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: ts}
-			pkt.Payload = OpusPayload(opusBytes, time.Now())
+			pkt.Payload = OpusPayloadStamped(opusBytes, Stamp{Sent: time.Now(), From: ssrc != 0, SSRC: ssrc, Seq: seq})
 			seq++
 			ts += 960
 			if err := h.audio.WriteRTP(0, pkt, level); err != nil {

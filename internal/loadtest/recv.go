@@ -27,11 +27,20 @@ type RecvStats struct {
 	// the generator's own receiving.
 	Wire      *WireClock
 	WireDelay *Histogram
+	// Sends, when set with Wire, knows when the publishers' sockets took
+	// each packet; OutsideDelay is then the delay from that write to the
+	// arrival at the hall's socket (sendtime.go): the SFU and loopback,
+	// nothing of the generator's pion.
+	Sends        *SendClock
+	OutsideDelay *Histogram
+	// OutsideMissed counts packets at the hall's socket named by a timed
+	// publisher whose send the clock no longer held (overwritten).
+	OutsideMissed atomic.Int64
 }
 
 // NewRecvStats returns empty stats.
 func NewRecvStats(kind webrtc.RTPCodecType) *RecvStats {
-	return &RecvStats{Kind: kind, Delay: NewHistogram(), WireDelay: NewHistogram()}
+	return &RecvStats{Kind: kind, Delay: NewHistogram(), WireDelay: NewHistogram(), OutsideDelay: NewHistogram()}
 }
 
 // Consume reads track until it ends, recording counts, loss and delay.
@@ -79,9 +88,9 @@ func (s *RecvStats) Consume(track *webrtc.TrackRemote) {
 		s.Bytes.Add(int64(n))
 		now := time.Now()
 		if s.Kind == webrtc.RTPCodecTypeAudio {
-			if sent := OpusSent(payload); !sent.IsZero() {
-				s.Delay.Record(now.Sub(sent))
-				s.recordWire(ssrc, seq, sent)
+			if st := OpusStamp(payload); !st.Sent.IsZero() {
+				s.Delay.Record(now.Sub(st.Sent))
+				s.recordWire(ssrc, seq, st)
 			}
 			continue
 		}
@@ -94,20 +103,32 @@ func (s *RecvStats) Consume(track *webrtc.TrackRemote) {
 			s.KeyFrames.Add(1)
 			s.Width.Store(int64(info.Width))
 		}
-		if !info.Sent.IsZero() {
-			s.Delay.Record(now.Sub(info.Sent))
-			s.recordWire(ssrc, seq, info.Sent)
+		if st := info.Stamp; !st.Sent.IsZero() {
+			s.Delay.Record(now.Sub(st.Sent))
+			s.recordWire(ssrc, seq, st)
 		}
 	}
 }
 
-// recordWire records the wire delay of packet ssrc/seq, stamped sent.
-func (s *RecvStats) recordWire(ssrc uint32, seq uint16, sent time.Time) {
+// recordWire records the wire delay of packet ssrc/seq, stamped st,
+// and, when its publisher's socket is known to have sent it, the delay
+// from outside.
+func (s *RecvStats) recordWire(ssrc uint32, seq uint16, st Stamp) {
 	if s.Wire == nil {
 		return
 	}
-	if at, ok := s.Wire.Arrived(ssrc, seq); ok {
-		s.WireDelay.Record(at.Sub(sent))
+	at, ok := s.Wire.Arrived(ssrc, seq)
+	if !ok {
+		return
+	}
+	s.WireDelay.Record(at.Sub(st.Sent))
+	if s.Sends == nil || !st.From {
+		return
+	}
+	if sent, ok := s.Sends.Sent(st.SSRC, st.Seq); ok {
+		s.OutsideDelay.Record(at.Sub(sent))
+	} else {
+		s.OutsideMissed.Add(1)
 	}
 }
 

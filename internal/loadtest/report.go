@@ -32,6 +32,10 @@ type Report struct {
 	BpsIn  float64 `json:"bps_in"`
 	BpsOut float64 `json:"bps_out"`
 
+	// DelayMs* run from a publisher's stamp (taken by the generator before
+	// its pion sends the packet) to the subscriber's read, over the
+	// measured window (before session 10: from the first packet, the join
+	// ramp included), as do WireDelayMs* and OutsideDelayMs*.
 	DelayMsP50 float64 `json:"delay_ms_p50"`
 	DelayMsP99 float64 `json:"delay_ms_p99"`
 	DelayMsMax float64 `json:"delay_ms_max"`
@@ -44,11 +48,32 @@ type Report struct {
 	// WireDelayMs* run from the publisher's stamp to the datagram's
 	// arrival at the subscribing hall's socket (the kernel's receive
 	// time; normal halls, wiretime.go): the SFU's part, its socket queues
-	// included, and loopback's, without the generator's own receiving.
+	// included, and loopback's, and the publisher's own pion and waits.
 	WireDelayMsP50 float64 `json:"wire_delay_ms_p50"`
 	WireDelayMsP99 float64 `json:"wire_delay_ms_p99"`
-	SFUDelayMsP50  float64 `json:"sfu_delay_ms_p50"`
-	SFUDelayMsP99  float64 `json:"sfu_delay_ms_p99"`
+	// OutsideDelayMs* run from the publisher's socket (the call of the
+	// write that handed the datagram to the kernel) to its arrival at the
+	// subscribing hall's socket (the kernel's receive time; normal halls,
+	// sendtime.go): the SFU and the kernel's loopback, none of the
+	// generator's pion. Over OutsideDelaySamples packets (audio packets
+	// and video frames' first, from the normal halls: a weak hall's
+	// sockets are the shaper's and time nothing sent), of
+	// WireDelaySamples at the halls' sockets; OutsideDelayMissed were
+	// from timed publishers but their send no longer held (its slot
+	// overwritten: sendtime.go), left out.
+	OutsideDelayMsP50   float64 `json:"outside_delay_ms_p50"`
+	OutsideDelayMsP99   float64 `json:"outside_delay_ms_p99"`
+	OutsideDelayMsMax   float64 `json:"outside_delay_ms_max"`
+	OutsideDelaySamples uint64  `json:"outside_delay_samples"`
+	OutsideDelayMissed  int64   `json:"outside_delay_missed"`
+	WireDelaySamples    uint64  `json:"wire_delay_samples"`
+	// PublisherWriteUs* are how long the publishers' socket writes took
+	// (every RTP datagram, the window's): the send stamp is the write's
+	// call, and the datagram reached the kernel at most this after it.
+	PublisherWriteUsP99 float64 `json:"publisher_write_us_p99"`
+	PublisherWriteUsMax float64 `json:"publisher_write_us_max"`
+	SFUDelayMsP50       float64 `json:"sfu_delay_ms_p50"`
+	SFUDelayMsP99       float64 `json:"sfu_delay_ms_p99"`
 
 	// LossRatio is packets expected but not received over all subscriptions.
 	LossRatio      float64 `json:"loss_ratio"`
@@ -68,9 +93,8 @@ type Report struct {
 
 	// Weak and normal halls (--weak-share), each group's own figures in
 	// the window: halls, loss over all its subscriptions and over its
-	// audio alone, forward delay (audio and video packets; the overall
-	// delay_ms_* count from the first packet, these leave the settling
-	// out), the share of the window its
+	// audio alone, forward delay (audio and video packets, as the
+	// overall delay_ms_*), the share of the window its
 	// floor track spent on each layer ("off", "low", "medium", "high",
 	// from the layer events the SFU sent it) and how many of its halls
 	// had the floor on each layer at the window's end. With no weak halls
@@ -134,6 +158,16 @@ type WeakLinkReport struct {
 	QueueMsMax  float64 `json:"queue_ms_max"`
 }
 
+// setDelays fills the delay figures from the window's.
+func (r *Report) setDelays(w windowDelays) {
+	r.DelayMsP50, r.DelayMsP99, r.DelayMsMax = ms(w.delay.Quantile(0.5)), ms(w.delay.Quantile(0.99)), ms(w.delay.Max())
+	r.WireDelayMsP50, r.WireDelayMsP99 = ms(w.wire.Quantile(0.5)), ms(w.wire.Quantile(0.99))
+	r.OutsideDelayMsP50, r.OutsideDelayMsP99, r.OutsideDelayMsMax = ms(w.outside.Quantile(0.5)), ms(w.outside.Quantile(0.99)), ms(w.outside.Max())
+	r.OutsideDelaySamples, r.OutsideDelayMissed, r.WireDelaySamples = w.outside.Count(), w.missed, w.wire.Count()
+	us := func(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+	r.PublisherWriteUsP99, r.PublisherWriteUsMax = us(w.writes.Quantile(0.99)), us(w.writes.Max())
+}
+
 // setGroups fills the weak_ and normal_ figures.
 func (r *Report) setGroups(weak, normal groupFigures) {
 	r.WeakHalls, r.WeakLossRatio, r.WeakAudioLossRatio = weak.halls, weak.loss, weak.audioLoss
@@ -172,6 +206,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	row("Mbit/s in / out", "%.1f / %.1f", r.BpsIn/1e6, r.BpsOut/1e6)
 	row("forward delay p50 / p99 / max", "%.2f ms / %.2f ms / %.2f ms", r.DelayMsP50, r.DelayMsP99, r.DelayMsMax)
 	row("  to the hall's socket p50 / p99", "%.2f ms / %.2f ms (kernel receive time)", r.WireDelayMsP50, r.WireDelayMsP99)
+	row("  from outside p50 / p99 / max", "%.2f ms / %.2f ms / %.2f ms (publisher's socket to the hall's; %d packets of %d, %d not matched)",
+		r.OutsideDelayMsP50, r.OutsideDelayMsP99, r.OutsideDelayMsMax, r.OutsideDelaySamples, r.WireDelaySamples, r.OutsideDelayMissed)
+	row("  publishers' socket writes p99 / max", "%.0f µs / %.0f µs (the send stamp's error bound)", r.PublisherWriteUsP99, r.PublisherWriteUsMax)
 	row("  of it in the SFU p50 / p99", "%.2f ms / %.2f ms (its histogram's buckets)", r.SFUDelayMsP50, r.SFUDelayMsP99)
 	row("loss (all / worst subscriber)", "%.4f%% / %.4f%%", r.LossRatio*100, r.LossRatioWorst*100)
 	row("subscriptions measured", "%d (%d extra low cameras per hall)", r.Subscriptions, r.SubscribersPerHall)

@@ -154,7 +154,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	defer pace.Stop()
 	var jwg sync.WaitGroup
 	var hmu sync.Mutex
-	var speakers []*hall // the unmuted halls, in order
+	var speakers []*hall    // the unmuted halls, in order
+	sends := NewSendClock() // every normal hall's publishers' socket writes
 	for i := 0; i < o.Halls; i++ {
 		select {
 		case <-ctx.Done():
@@ -176,6 +177,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			}
 		} else if h.wire, err = NewWireNet(); err != nil {
 			return nil, err
+		} else {
+			h.wire.Sends = sends
 		}
 		unmuted := i < o.Unmuted
 		if unmuted {
@@ -239,6 +242,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	sent0 := sentBytes(halls)
 	link0 := linkStats(halls, true)
 	delays0 := delaysNow(halls)
+	marks := markDelays(halls, sends)
 	start := time.Now()
 	if o.Trace != nil {
 		o.Trace.Debug("window start")
@@ -296,11 +300,8 @@ wait:
 		addErr(fmt.Errorf("server metrics: %w", merr))
 	}
 	rep.BpsIn = float64(sentBytes(halls)-sent0) * 8 / elapsed.Seconds()
-	delay, wire := NewHistogram(), NewHistogram()
 	for _, h := range halls {
 		for _, s := range h.stats() {
-			delay.Merge(s.Delay)
-			wire.Merge(s.WireDelay)
 			if ff := s.FirstFrame.Load(); ff != 0 && s.Floor {
 				if from := h.pictureExpected(); !from.IsZero() {
 					firstFrame.Record(time.Unix(0, ff).Sub(from))
@@ -308,8 +309,7 @@ wait:
 			}
 		}
 	}
-	rep.DelayMsP50, rep.DelayMsP99, rep.DelayMsMax = ms(delay.Quantile(0.5)), ms(delay.Quantile(0.99)), ms(delay.Max())
-	rep.WireDelayMsP50, rep.WireDelayMsP99 = ms(wire.Quantile(0.5)), ms(wire.Quantile(0.99))
+	rep.setDelays(marks.since(halls, sends))
 	rep.JoinMsP50, rep.JoinMsP99 = ms(joinHist.Quantile(0.5)), ms(joinHist.Quantile(0.99))
 	rep.FirstFrameMsP50, rep.FirstFrameMsP99 = ms(firstFrame.Quantile(0.5)), ms(firstFrame.Quantile(0.99))
 	rep.LossRatio, rep.LossRatioWorst = loss(counts0, counts1)

@@ -66,6 +66,18 @@ func TestShortRun(t *testing.T) {
 	if rep.WireDelayMsP50 <= 0 || rep.WireDelayMsP50 > rep.NormalDelayMsP50 {
 		t.Errorf("delay to the hall's socket p50 %.3f ms, to the read %.3f ms", rep.WireDelayMsP50, rep.NormalDelayMsP50)
 	}
+	// From outside (the normal halls' publishing sockets to the halls'):
+	// every packet of theirs matched to its send, most of the halls'
+	// (the weak hall's are not timed), and no more than the wire delay,
+	// which adds the publishers' pion.
+	if rep.OutsideDelayMissed != 0 || rep.OutsideDelaySamples < rep.WireDelaySamples/2 ||
+		rep.OutsideDelayMsP50 <= 0 || rep.OutsideDelayMsP50 > rep.WireDelayMsP50 {
+		t.Errorf("delay from outside p50 %.3f ms over %d of %d packets (%d not matched), wire p50 %.3f ms", rep.OutsideDelayMsP50,
+			rep.OutsideDelaySamples, rep.WireDelaySamples, rep.OutsideDelayMissed, rep.WireDelayMsP50)
+	}
+	if rep.PublisherWriteUsP99 <= 0 {
+		t.Errorf("the publishers' writes were not timed")
+	}
 	if rep.NormalLossRatio > 0.05 {
 		t.Errorf("loss %.3f on loopback", rep.NormalLossRatio)
 	}

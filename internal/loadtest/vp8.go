@@ -12,8 +12,13 @@ import (
 // carrying a send timestamp so the receiver can measure forward delay. The
 // picture data is filler: nobody decodes it.
 
-// stampMagic marks a payload that carries a send timestamp.
-const stampMagic = 0xCA0C
+// stampMagic marks a payload that carries a send timestamp;
+// stampFromMagic one that also names the packet as its publisher sent it
+// (Stamp.From).
+const (
+	stampMagic     = 0xCA0C
+	stampFromMagic = 0xCA0D
+)
 
 // frameHeaderLen is the VP8 frame header a key frame starts with:
 // 3 bytes of frame tag, 3 of start code, 4 of dimensions.
@@ -22,18 +27,78 @@ const keyHeaderLen = 10
 // interHeaderLen is the frame tag of an inter frame.
 const interHeaderLen = 3
 
-// stampLen is magic (2) + send time in Unix nanoseconds (8).
-const stampLen = 10
+// stampLen is magic (2) + send time in Unix nanoseconds (8);
+// stampFromLen adds the publisher's SSRC (4) and sequence number (2).
+const (
+	stampLen     = 10
+	stampFromLen = stampLen + 6
+)
+
+// Stamp is what a synthetic payload tells its receiver: when the
+// generator made it and, if From, which packet it was as its publisher
+// sent it (SSRC and sequence number before the SFU rewrote them), to
+// find when the publisher's socket took it (sendtime.go).
+type Stamp struct {
+	Sent time.Time
+	From bool
+	SSRC uint32
+	Seq  uint16
+}
+
+// size is how many bytes st takes in a payload.
+func (st Stamp) size() int {
+	if st.From {
+		return stampFromLen
+	}
+	return stampLen
+}
+
+// put writes st at the start of b (st.size() bytes).
+func (st Stamp) put(b []byte) {
+	magic := uint16(stampMagic)
+	if st.From {
+		magic = stampFromMagic
+		binary.BigEndian.PutUint32(b[stampLen:], st.SSRC)
+		binary.BigEndian.PutUint16(b[stampLen+4:], st.Seq)
+	}
+	binary.BigEndian.PutUint16(b, magic)
+	binary.BigEndian.PutUint64(b[2:], uint64(st.Sent.UnixNano()))
+}
+
+// readStamp reads a stamp at the start of b: the zero Stamp if there is none.
+func readStamp(b []byte) Stamp {
+	if len(b) < stampLen {
+		return Stamp{}
+	}
+	var st Stamp
+	switch binary.BigEndian.Uint16(b) {
+	case stampFromMagic:
+		if len(b) < stampFromLen {
+			return Stamp{}
+		}
+		st.From, st.SSRC, st.Seq = true, binary.BigEndian.Uint32(b[stampLen:]), binary.BigEndian.Uint16(b[stampLen+4:])
+	case stampMagic:
+	default:
+		return Stamp{}
+	}
+	st.Sent = time.Unix(0, int64(binary.BigEndian.Uint64(b[2:])))
+	return st
+}
 
 // VP8Frame builds the RTP payloads of one frame of size bytes split into
 // packets of at most mtu payload bytes. The first payload carries the
 // frame header and the send timestamp.
 func VP8Frame(size, mtu int, key bool, width, height int, sent time.Time) [][]byte {
+	return VP8FrameStamped(size, mtu, key, width, height, Stamp{Sent: sent})
+}
+
+// VP8FrameStamped is VP8Frame with the first payload carrying st.
+func VP8FrameStamped(size, mtu int, key bool, width, height int, st Stamp) [][]byte {
 	header := interHeaderLen
 	if key {
 		header = keyHeaderLen
 	}
-	if min := header + stampLen; size < min {
+	if min := header + st.size(); size < min {
 		size = min
 	}
 	const descLen = 1
@@ -49,8 +114,7 @@ func VP8Frame(size, mtu int, key bool, width, height int, sent time.Time) [][]by
 		if first {
 			p[0] = 0x10 // S=1: start of partition 0; PID=0
 			writeFrameHeader(p[1:], key, width, height, size)
-			binary.BigEndian.PutUint16(p[1+header:], stampMagic)
-			binary.BigEndian.PutUint64(p[1+header+2:], uint64(sent.UnixNano()))
+			st.put(p[1+header:])
 		} else {
 			p[0] = 0x00 // continuation
 		}
@@ -84,11 +148,11 @@ var ErrNotVP8 = errors.New("not a VP8 payload")
 
 // VP8Info is what a receiver reads from one payload.
 type VP8Info struct {
-	Start  bool      // first packet of a frame (S bit, partition 0)
-	Key    bool      // a key frame's first packet
-	Width  int       // for key frames
-	Height int       // for key frames
-	Sent   time.Time // zero unless the payload carries a timestamp
+	Start  bool  // first packet of a frame (S bit, partition 0)
+	Key    bool  // a key frame's first packet
+	Width  int   // for key frames
+	Height int   // for key frames
+	Stamp  Stamp // zero unless the payload carries a timestamp
 }
 
 // ParseVP8 reads the payload descriptor and, on a frame's first packet, the
@@ -143,9 +207,7 @@ func ParseVP8(p []byte) (VP8Info, error) {
 		info.Height = int(binary.LittleEndian.Uint16(b[8:]) & 0x3FFF)
 		header = keyHeaderLen
 	}
-	if len(b) >= header+stampLen && binary.BigEndian.Uint16(b[header:]) == stampMagic {
-		info.Sent = time.Unix(0, int64(binary.BigEndian.Uint64(b[header+2:])))
-	}
+	info.Stamp = readStamp(b[header:])
 	return info, nil
 }
 
@@ -153,20 +215,27 @@ func ParseVP8(p []byte) (VP8Info, error) {
 // send timestamp. Its first byte is a valid TOC (config 15: CELT-only
 // fullband 20 ms, mono, one frame) so that Opus-aware code accepts it.
 func OpusPayload(size int, sent time.Time) []byte {
-	if size < 1+stampLen {
-		size = 1 + stampLen
+	return OpusPayloadStamped(size, Stamp{Sent: sent})
+}
+
+// OpusPayloadStamped is OpusPayload carrying st.
+func OpusPayloadStamped(size int, st Stamp) []byte {
+	if size < 1+st.size() {
+		size = 1 + st.size()
 	}
 	p := make([]byte, size)
 	p[0] = 15 << 3
-	binary.BigEndian.PutUint16(p[1:], stampMagic)
-	binary.BigEndian.PutUint64(p[3:], uint64(sent.UnixNano()))
+	st.put(p[1:])
 	return p
 }
 
 // OpusSent returns the timestamp of an OpusPayload, or zero.
-func OpusSent(p []byte) time.Time {
-	if len(p) < 1+stampLen || binary.BigEndian.Uint16(p[1:]) != stampMagic {
-		return time.Time{}
+func OpusSent(p []byte) time.Time { return OpusStamp(p).Sent }
+
+// OpusStamp returns the stamp of an OpusPayload, or the zero Stamp.
+func OpusStamp(p []byte) Stamp {
+	if len(p) < 1 {
+		return Stamp{}
 	}
-	return time.Unix(0, int64(binary.BigEndian.Uint64(p[3:])))
+	return readStamp(p[1:])
 }

@@ -26,7 +26,7 @@ func TestVP8FrameRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !info.Start || info.Key != tc.key || !info.Sent.Equal(sent) {
+			if !info.Start || info.Key != tc.key || !info.Stamp.Sent.Equal(sent) {
 				t.Fatalf("first packet: %+v, want start, key=%v, sent %v", info, tc.key, sent)
 			}
 			if tc.key && (info.Width != 1280 || info.Height != 720) {
@@ -61,6 +61,30 @@ func TestOpusPayloadStamp(t *testing.T) {
 	}
 	if !OpusSent([]byte{1, 2}).IsZero() {
 		t.Fatal("short payload gave a timestamp")
+	}
+}
+
+// TestStampFrom: a stamp naming the publisher's packet (SSRC and
+// sequence number) comes back whole from a VP8 frame's first payload,
+// key or inter, and from an Opus payload; a plain stamp says it names none.
+func TestStampFrom(t *testing.T) {
+	st := Stamp{Sent: time.Unix(1795000000, 987654321), From: true, SSRC: 0xCAFE0042, Seq: 65534}
+	for _, key := range []bool{true, false} {
+		ps := VP8FrameStamped(3, 1200, key, 320, 180, st) // padded to hold header and stamp
+		info, err := ParseVP8(ps[0])
+		if err != nil || !info.Stamp.Sent.Equal(st.Sent) || info.Stamp.From != st.From || info.Stamp.SSRC != st.SSRC || info.Stamp.Seq != st.Seq {
+			t.Errorf("key=%v: parsed %+v (%v), want %+v", key, info.Stamp, err, st)
+		}
+	}
+	if got := OpusStamp(OpusPayloadStamped(10, st)); !got.Sent.Equal(st.Sent) || got != (Stamp{Sent: got.Sent, From: true, SSRC: st.SSRC, Seq: st.Seq}) {
+		t.Errorf("opus: %+v, want %+v", got, st)
+	}
+	if got := OpusStamp(OpusPayload(60, st.Sent)); got.From || !got.Sent.Equal(st.Sent) {
+		t.Errorf("plain opus stamp: %+v, want the time and no packet named", got)
+	}
+	// A payload cut inside the packet's name is no stamp.
+	if got := OpusStamp(OpusPayloadStamped(60, st)[:1+stampLen+3]); !got.Sent.IsZero() {
+		t.Errorf("truncated stamp read as %+v", got)
 	}
 }
 

@@ -20,14 +20,20 @@ import (
 // the track's reader takes its delay from that: publisher's stamp to the
 // datagram's arrival at the hall, the server's part and loopback's.
 
-// wireSlots is how many packets a WireClock remembers: seconds of a
-// hall's received packets, so its readers always find theirs.
+// wireSlots is how many packets a hall's WireClock remembers: seconds of
+// a hall's received packets, so its readers always find theirs.
 const wireSlots = 4096
 
-// WireClock remembers when a hall's RTP packets reached its sockets.
+// clockStripes is how many locks share a clock's slots: the send clock
+// is written by every hall's publishers at once (sendtime.go).
+const clockStripes = 64
+
+// WireClock remembers when RTP packets crossed a socket, by SSRC and
+// sequence number: when they reached a hall's sockets, or (a SendClock's)
+// when a publisher's socket took them.
 type WireClock struct {
-	mu    sync.Mutex
-	slots [wireSlots]wireSlot
+	mu    [clockStripes]sync.Mutex
+	slots []wireSlot // a power of two of them
 }
 
 type wireSlot struct {
@@ -35,42 +41,76 @@ type wireSlot struct {
 	at  int64  // Unix nanoseconds
 }
 
-func wireKey(ssrc uint32, seq uint16) uint64 { return 1<<48 | uint64(ssrc)<<16 | uint64(seq) }
-
-func wireIndex(ssrc uint32, seq uint16) int { return int((uint32(seq) + ssrc*2654435761) % wireSlots) }
-
-// note records at as the arrival of datagram b if it is an RTP packet
-// (not STUN, DTLS or RTCP).
-func (c *WireClock) note(b []byte, at time.Time) {
-	if len(b) < 12 || b[0]>>6 != 2 {
-		return
+// NewWireClock returns a clock that remembers the last slots packets or
+// so (rounded up to a power of two; colliding packets overwrite each
+// other).
+func NewWireClock(slots int) *WireClock {
+	n := 1
+	for n < slots {
+		n <<= 1
 	}
-	if pt := b[1] & 0x7f; pt >= 64 && pt <= 95 { // RTCP (RFC 5761)
-		return
-	}
-	seq := uint16(b[2])<<8 | uint16(b[3])
-	ssrc := uint32(b[8])<<24 | uint32(b[9])<<16 | uint32(b[10])<<8 | uint32(b[11])
-	c.mu.Lock()
-	c.slots[wireIndex(ssrc, seq)] = wireSlot{key: wireKey(ssrc, seq), at: at.UnixNano()}
-	c.mu.Unlock()
+	return &WireClock{slots: make([]wireSlot, n)}
 }
 
-// Arrived is when the packet ssrc/seq reached the hall's socket, and
-// false if it is not remembered (never seen, or long overwritten).
+func wireKey(ssrc uint32, seq uint16) uint64 { return 1<<48 | uint64(ssrc)<<16 | uint64(seq) }
+
+func (c *WireClock) index(ssrc uint32, seq uint16) int {
+	return int((uint32(seq) + ssrc*2654435761) & uint32(len(c.slots)-1))
+}
+
+// rtpID reads the SSRC and sequence number of datagram b, and false if
+// it is no RTP packet (STUN, DTLS or RTCP).
+func rtpID(b []byte) (ssrc uint32, seq uint16, ok bool) {
+	if len(b) < 12 || b[0]>>6 != 2 {
+		return 0, 0, false
+	}
+	if pt := b[1] & 0x7f; pt >= 64 && pt <= 95 { // RTCP (RFC 5761)
+		return 0, 0, false
+	}
+	seq = uint16(b[2])<<8 | uint16(b[3])
+	ssrc = uint32(b[8])<<24 | uint32(b[9])<<16 | uint32(b[10])<<8 | uint32(b[11])
+	return ssrc, seq, true
+}
+
+// note records at as the arrival of datagram b if it is an RTP packet.
+func (c *WireClock) note(b []byte, at time.Time) {
+	if ssrc, seq, ok := rtpID(b); ok {
+		c.set(ssrc, seq, at, false)
+	}
+}
+
+// set records at for ssrc/seq; keepFirst leaves an earlier time of the
+// same packet less than a second old (a retransmission is not the send).
+func (c *WireClock) set(ssrc uint32, seq uint16, at time.Time, keepFirst bool) {
+	i, key, ns := c.index(ssrc, seq), wireKey(ssrc, seq), at.UnixNano()
+	mu := &c.mu[i%clockStripes]
+	mu.Lock()
+	if s := c.slots[i]; !keepFirst || s.key != key || ns-s.at > int64(time.Second) || ns < s.at {
+		c.slots[i] = wireSlot{key: key, at: ns}
+	}
+	mu.Unlock()
+}
+
+// Arrived is when the packet ssrc/seq crossed the socket, and false if
+// it is not remembered (never seen, or long overwritten).
 func (c *WireClock) Arrived(ssrc uint32, seq uint16) (time.Time, bool) {
-	c.mu.Lock()
-	s := c.slots[wireIndex(ssrc, seq)]
-	c.mu.Unlock()
+	i := c.index(ssrc, seq)
+	mu := &c.mu[i%clockStripes]
+	mu.Lock()
+	s := c.slots[i]
+	mu.Unlock()
 	if s.key != wireKey(ssrc, seq) {
 		return time.Time{}, false
 	}
 	return time.Unix(0, s.at), true
 }
 
-// WireNet is the host network whose UDP sockets note arrivals in Clock.
+// WireNet is the host network whose UDP sockets note arrivals in Clock
+// and, when Sends is set, what they send in Sends.
 type WireNet struct {
 	transport.Net
 	Clock *WireClock
+	Sends *SendClock
 }
 
 // NewWireNet returns the host network with timed UDP sockets.
@@ -79,7 +119,7 @@ func NewWireNet() (*WireNet, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &WireNet{Net: host, Clock: &WireClock{}}, nil
+	return &WireNet{Net: host, Clock: NewWireClock(wireSlots)}, nil
 }
 
 // ListenUDP opens a timed socket (how pion's ICE gathers host candidates).
@@ -88,7 +128,7 @@ func (n *WireNet) ListenUDP(network string, laddr *net.UDPAddr) (transport.UDPCo
 	if err != nil {
 		return nil, err
 	}
-	return newWireConn(c, n.Clock), nil
+	return newWireConn(c, n), nil
 }
 
 // ListenPacket opens a timed UDP socket.
@@ -106,21 +146,25 @@ func (n *WireNet) DialUDP(network string, laddr, raddr *net.UDPAddr) (transport.
 	if err != nil {
 		return nil, err
 	}
-	return newWireConn(c, n.Clock), nil
+	return newWireConn(c, n), nil
 }
 
 // wireConn notes the arrival of what ReadFrom returns, at the kernel's
 // receive time where the socket gives it (arrivalReader, as the shaper's
-// lines read). pion's ICE reads each candidate's socket from one
-// goroutine, and the reader's control buffer is the conn's own.
+// lines read), and the time each RTP datagram written was handed to the
+// kernel (the call of the write: sendtime.go). pion's ICE reads each candidate's socket from one
+// goroutine, and the reader's control buffer is the conn's own; it writes
+// with WriteTo (wireConn does not offer ice's AddrPortReaderWriter, so
+// ice takes no path around these two).
 type wireConn struct {
 	transport.UDPConn
 	read  func(b []byte) (int, net.Addr, time.Time, error)
 	clock *WireClock
+	sends *SendClock
 }
 
-func newWireConn(c transport.UDPConn, clock *WireClock) transport.UDPConn {
-	return &wireConn{UDPConn: c, read: arrivalReader(c), clock: clock}
+func newWireConn(c transport.UDPConn, n *WireNet) transport.UDPConn {
+	return &wireConn{UDPConn: c, read: arrivalReader(c), clock: n.Clock, sends: n.Sends}
 }
 
 func (c *wireConn) ReadFrom(b []byte) (int, net.Addr, error) {
@@ -130,4 +174,30 @@ func (c *wireConn) ReadFrom(b []byte) (int, net.Addr, error) {
 	}
 	c.clock.note(b[:n], at)
 	return n, addr, nil
+}
+
+func (c *wireConn) WriteTo(b []byte, addr net.Addr) (int, error) {
+	if c.sends == nil {
+		return c.UDPConn.WriteTo(b, addr)
+	}
+	before := time.Now()
+	rtp := c.sends.noteSend(b, before)
+	n, err := c.UDPConn.WriteTo(b, addr)
+	if rtp && err == nil {
+		c.sends.wrote(time.Since(before))
+	}
+	return n, err
+}
+
+func (c *wireConn) Write(b []byte) (int, error) {
+	if c.sends == nil {
+		return c.UDPConn.Write(b)
+	}
+	before := time.Now()
+	rtp := c.sends.noteSend(b, before)
+	n, err := c.UDPConn.Write(b)
+	if rtp && err == nil {
+		c.sends.wrote(time.Since(before))
+	}
+	return n, err
 }
