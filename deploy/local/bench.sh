@@ -15,6 +15,9 @@
 #                                  19's bars, then JOINS (10) joins of one delegate timed to the
 #                                  first frame)
 #   HALLS, DURATION                the reference scenario (160, 30s)
+#   GEN_NICE                       the reference scenario's load generator runs at this niceness
+#                                  (0: the server's; 10 leaves the server first on the cores
+#                                  both share, as a generator on its own machine would)
 #   PLAYERS, FANOUT_DURATION, ROUNDS
 #                                  the fan-out scenario: WHEP players per step ("40 160"),
 #                                  measured window (20s), interleaved rounds (1)
@@ -149,7 +152,8 @@ if [ "$SCENARIO" = all ] || [ "$SCENARIO" = halls ]; then
 	( sleep $(( HALLS / 20 + 8 )); curl -fsS -o "bench/server-cpu-$stamp.pprof" \
 		"http://127.0.0.1:$PPROF_PORT/debug/pprof/profile?seconds=10" ) &
 	profiler=$!
-	./bin/cau loadtest --url "http://127.0.0.1:$HTTP_PORT" --halls "$HALLS" --duration "$DURATION" \
+	echo "load generator at nice ${GEN_NICE:-0} (load $(cut -d' ' -f1-3 /proc/loadavg))"
+	nice -n "${GEN_NICE:-0}" ./bin/cau loadtest --url "http://127.0.0.1:$HTTP_PORT" --halls "$HALLS" --duration "$DURATION" \
 		--server-pid "$server" --json "bench/loadtest-$stamp.json" | tee "bench/loadtest-$stamp.txt"
 	wait $profiler || true
 	go tool pprof -top -nodecount 25 bin/cau "bench/server-cpu-$stamp.pprof" > "bench/server-cpu-$stamp.txt" 2>/dev/null || true
