@@ -19,6 +19,12 @@ type ProcSample struct {
 	At       time.Time
 	CPU      time.Duration // user + system time since the process started
 	RSSBytes int64
+	// Waited is how long the process's threads (those alive now, summed)
+	// waited on a run queue, ready to run but not running, over Slices
+	// times they ran (/proc/PID/task/*/schedstat): when a server's
+	// threads wait for a core, what they forward waits with them.
+	Waited time.Duration
+	Slices int64
 }
 
 // ReadProc reads /proc/PID/stat and /proc/PID/status.
@@ -44,6 +50,8 @@ func ReadProc(pid int) (ProcSample, error) {
 		return s, fmt.Errorf("parse /proc/%d/stat: utime %q stime %q", pid, f[11], f[12])
 	}
 	s.CPU = time.Duration(utime+stime) * time.Second / clockTicks
+
+	s.Waited, s.Slices = readWaits(pid)
 
 	st, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
@@ -72,4 +80,40 @@ func CPUCores(a, b ProcSample) float64 {
 		return 0
 	}
 	return float64(b.CPU-a.CPU) / float64(wall)
+}
+
+// readWaits sums the run-queue waits and time slices of pid's threads
+// (zeros where the kernel keeps no schedstat).
+func readWaits(pid int) (time.Duration, int64) {
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	var wait, slices int64
+	for _, t := range tasks {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/schedstat", pid, t.Name()))
+		if err != nil {
+			continue
+		}
+		// run time (ns), run-queue wait (ns), time slices
+		f := strings.Fields(string(b))
+		if len(f) < 3 {
+			continue
+		}
+		w, err1 := strconv.ParseInt(f[1], 10, 64)
+		n, err2 := strconv.ParseInt(f[2], 10, 64)
+		if err1 == nil && err2 == nil {
+			wait, slices = wait+w, slices+n
+		}
+	}
+	return time.Duration(wait), slices
+}
+
+// RunQueueWait is how many milliseconds per second the process's threads
+// waited for a core between two samples, and how long on average each
+// time they were woken or preempted (µs).
+func RunQueueWait(a, b ProcSample) (msPerSecond, usPerSlice float64) {
+	wall := b.At.Sub(a.At)
+	if wall <= 0 || b.Slices <= a.Slices {
+		return 0, 0
+	}
+	w := b.Waited - a.Waited
+	return float64(w) / float64(time.Millisecond) / wall.Seconds(), float64(w) / float64(time.Microsecond) / float64(b.Slices-a.Slices)
 }

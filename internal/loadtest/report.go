@@ -125,6 +125,12 @@ type Report struct {
 	ServerCPUCores    float64 `json:"server_cpu_cores"`
 	ServerRSSBytes    int64   `json:"server_rss_bytes"`
 	GeneratorCPUCores float64 `json:"generator_cpu_cores"`
+	// *RunQueueWait* are how long the server's and the generator's threads
+	// waited for a core in the window (ProcSample.Waited): ms per second,
+	// summed over threads, and µs per time slice on average.
+	ServerRunQueueWaitMsPerS     float64 `json:"server_runqueue_wait_ms_per_s"`
+	ServerRunQueueWaitUsPerSlice float64 `json:"server_runqueue_wait_us_per_slice"`
+	GeneratorRunQueueWaitMsPerS  float64 `json:"generator_runqueue_wait_ms_per_s"`
 
 	CPUMicrosPerForwardedPacket float64 `json:"cpu_us_per_forwarded_packet"`
 	BytesPerParticipant         float64 `json:"bytes_per_participant"`
@@ -219,6 +225,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		row("server RSS", "%.0f MiB", float64(r.ServerRSSBytes)/(1<<20))
 		row("CPU per forwarded packet", "%.2f µs", r.CPUMicrosPerForwardedPacket)
 		row("memory per participant", "%.0f KiB", r.BytesPerParticipant/1024)
+		row("server threads waiting for a core", "%.1f ms/s (%.0f µs per time slice)", r.ServerRunQueueWaitMsPerS, r.ServerRunQueueWaitUsPerSlice)
 	}
 	if r.WeakLink != nil {
 		l := r.WeakLink
@@ -230,7 +237,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	row("normal halls", "%d: loss %.3f%% (audio %.3f%%), delay p50 / p99 %.1f / %.1f ms, floor %s, at end %s",
 		r.NormalHalls, r.NormalLossRatio*100, r.NormalAudioLossRatio*100, r.NormalDelayMsP50, r.NormalDelayMsP99, shares(r.NormalFloorLayers), counts(r.NormalFloorLayerAtEnd))
-	row("generator CPU", "%.2f cores", r.GeneratorCPUCores)
+	row("generator CPU", "%.2f cores (its threads waiting for a core %.1f ms/s)", r.GeneratorCPUCores, r.GeneratorRunQueueWaitMsPerS)
 	if r.BaselineUDPLoopbackPPS > 0 {
 		row("baseline: UDP loopback", "%.0f packets/s (out/baseline = %.3f)", r.BaselineUDPLoopbackPPS, r.PPSOut/r.BaselineUDPLoopbackPPS)
 	}

@@ -334,6 +334,7 @@ wait:
 	}
 	if o.ServerPID != 0 && perr == nil {
 		rep.ServerCPUCores = CPUCores(p0, p1)
+		rep.ServerRunQueueWaitMsPerS, rep.ServerRunQueueWaitUsPerSlice = RunQueueWait(p0, p1)
 		rep.ServerRSSBytes = p1.RSSBytes
 		if out := (m1.packetsOut - m0.packetsOut); out > 0 {
 			rep.CPUMicrosPerForwardedPacket = float64(p1.CPU-p0.CPU) / float64(time.Microsecond) / out
@@ -347,6 +348,7 @@ wait:
 		}
 	}
 	rep.GeneratorCPUCores = CPUCores(g0, g1)
+	rep.GeneratorRunQueueWaitMsPerS, _ = RunQueueWait(g0, g1)
 	if len(o.Nodes) > 1 {
 		if nerr != nil {
 			addErr(fmt.Errorf("node metrics: %w", nerr))
