@@ -148,15 +148,18 @@ start_livekit() {
 if [ "$SCENARIO" = all ] || [ "$SCENARIO" = halls ]; then
 	echo "== reference scenario: $HALLS halls for $DURATION"
 	start_cau
-	# A CPU profile of the server, taken in the middle of the measured window.
+	# A CPU profile of the server, taken in the middle of the measured
+	# window, then its heap (every hall still in).
 	( sleep $(( HALLS / 20 + 8 )); curl -fsS -o "bench/server-cpu-$stamp.pprof" \
-		"http://127.0.0.1:$PPROF_PORT/debug/pprof/profile?seconds=10" ) &
+		"http://127.0.0.1:$PPROF_PORT/debug/pprof/profile?seconds=10"
+	  curl -fsS -o "bench/server-heap-$stamp.pprof" "http://127.0.0.1:$PPROF_PORT/debug/pprof/heap" ) &
 	profiler=$!
 	echo "load generator at nice ${GEN_NICE:-0} (load $(cut -d' ' -f1-3 /proc/loadavg))"
 	nice -n "${GEN_NICE:-0}" ./bin/cau loadtest --url "http://127.0.0.1:$HTTP_PORT" --halls "$HALLS" --duration "$DURATION" \
 		--server-pid "$server" --json "bench/loadtest-$stamp.json" | tee "bench/loadtest-$stamp.txt"
 	wait $profiler || true
 	go tool pprof -top -nodecount 25 bin/cau "bench/server-cpu-$stamp.pprof" > "bench/server-cpu-$stamp.txt" 2>/dev/null || true
+	go tool pprof -top -nodecount 25 -sample_index=inuse_space bin/cau "bench/server-heap-$stamp.pprof" > "bench/server-heap-$stamp.txt" 2>/dev/null || true
 	stop_server
 	echo "reports: bench/go-bench-$stamp.txt bench/loadtest-$stamp.json"
 fi
