@@ -67,6 +67,14 @@ type Report struct {
 	OutsideDelaySamples uint64  `json:"outside_delay_samples"`
 	OutsideDelayMissed  int64   `json:"outside_delay_missed"`
 	WireDelaySamples    uint64  `json:"wire_delay_samples"`
+	// OutsideDelay*MsP99 split the delay from outside by kind (audio
+	// packets; video frames' first packets, mostly the floor's), and
+	// OutsideDelayByHallMs gives each hall's p50 and p99 in join order
+	// (halls without samples: zeros), to see whether a tail follows a
+	// kind or a place in the SFU's fan-out.
+	OutsideDelayAudioMsP99 float64      `json:"outside_delay_audio_ms_p99"`
+	OutsideDelayVideoMsP99 float64      `json:"outside_delay_video_ms_p99"`
+	OutsideDelayByHallMs   [][2]float64 `json:"outside_delay_by_hall_ms,omitempty"`
 	// PublisherWriteUs* are how long the publishers' socket writes took
 	// (every RTP datagram, the window's): the send stamp is the write's
 	// call, and the datagram reached the kernel at most this after it.
@@ -170,6 +178,11 @@ func (r *Report) setDelays(w windowDelays) {
 	r.WireDelayMsP50, r.WireDelayMsP99 = ms(w.wire.Quantile(0.5)), ms(w.wire.Quantile(0.99))
 	r.OutsideDelayMsP50, r.OutsideDelayMsP99, r.OutsideDelayMsMax = ms(w.outside.Quantile(0.5)), ms(w.outside.Quantile(0.99)), ms(w.outside.Max())
 	r.OutsideDelaySamples, r.OutsideDelayMissed, r.WireDelaySamples = w.outside.Count(), w.missed, w.wire.Count()
+	r.OutsideDelayAudioMsP99, r.OutsideDelayVideoMsP99 = ms(w.outsideAudio.Quantile(0.99)), ms(w.outsideVideo.Quantile(0.99))
+	r.OutsideDelayByHallMs = nil
+	for _, h := range w.outsideByHall {
+		r.OutsideDelayByHallMs = append(r.OutsideDelayByHallMs, [2]float64{ms(h.Quantile(0.5)), ms(h.Quantile(0.99))})
+	}
 	us := func(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 	r.PublisherWriteUsP99, r.PublisherWriteUsMax = us(w.writes.Quantile(0.99)), us(w.writes.Max())
 }
@@ -214,6 +227,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	row("  to the hall's socket p50 / p99", "%.2f ms / %.2f ms (kernel receive time)", r.WireDelayMsP50, r.WireDelayMsP99)
 	row("  from outside p50 / p99 / max", "%.2f ms / %.2f ms / %.2f ms (publisher's socket to the hall's; %d packets of %d, %d not matched)",
 		r.OutsideDelayMsP50, r.OutsideDelayMsP99, r.OutsideDelayMsMax, r.OutsideDelaySamples, r.WireDelaySamples, r.OutsideDelayMissed)
+	row("  from outside p99 audio / video", "%.2f ms / %.2f ms (video: frames' first packets)", r.OutsideDelayAudioMsP99, r.OutsideDelayVideoMsP99)
 	row("  publishers' socket writes p99 / max", "%.0f µs / %.0f µs (the send stamp's error bound)", r.PublisherWriteUsP99, r.PublisherWriteUsMax)
 	row("  of it in the SFU p50 / p99", "%.2f ms / %.2f ms (its histogram's buckets)", r.SFUDelayMsP50, r.SFUDelayMsP99)
 	row("loss (all / worst subscriber)", "%.4f%% / %.4f%%", r.LossRatio*100, r.LossRatioWorst*100)

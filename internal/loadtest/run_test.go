@@ -75,6 +75,12 @@ func TestShortRun(t *testing.T) {
 		t.Errorf("delay from outside p50 %.3f ms over %d of %d packets (%d not matched), wire p50 %.3f ms", rep.OutsideDelayMsP50,
 			rep.OutsideDelaySamples, rep.WireDelaySamples, rep.OutsideDelayMissed, rep.WireDelayMsP50)
 	}
+	// Split by kind and by hall: both kinds measured, every normal hall
+	// (the first three in join order) has its own figures.
+	if rep.OutsideDelayAudioMsP99 <= 0 || rep.OutsideDelayVideoMsP99 <= 0 || len(rep.OutsideDelayByHallMs) != 4 ||
+		rep.OutsideDelayByHallMs[0][0] <= 0 || rep.OutsideDelayByHallMs[2][1] < rep.OutsideDelayByHallMs[2][0] {
+		t.Errorf("from outside p99 audio %.3f video %.3f ms, by hall %v", rep.OutsideDelayAudioMsP99, rep.OutsideDelayVideoMsP99, rep.OutsideDelayByHallMs)
+	}
 	if rep.PublisherWriteUsP99 <= 0 {
 		t.Errorf("the publishers' writes were not timed")
 	}
