@@ -28,11 +28,14 @@ type RecvStats struct {
 	Wire      *WireClock
 	WireDelay *Histogram
 	// Sends, when set with Wire, knows when the publishers' sockets took
-	// each packet; OutsideDelay is then the delay from that write to the
-	// arrival at the hall's socket (sendtime.go): the SFU and loopback,
-	// nothing of the generator's pion.
-	Sends        *SendClock
-	OutsideDelay *Histogram
+	// each packet; OutsideDelay is then the delay from that write's call
+	// to the arrival at the hall's socket (sendtime.go): the SFU and
+	// loopback, nothing of the generator's pion. OutsideDelayLow runs
+	// from the write's return instead (or, if the packet arrived before
+	// it returned, from now): the true delay lies between the two.
+	Sends           *SendClock
+	OutsideDelay    *Histogram
+	OutsideDelayLow *Histogram
 	// OutsideMissed counts packets at the hall's socket named by a timed
 	// publisher whose send the clock no longer held (overwritten).
 	OutsideMissed atomic.Int64
@@ -40,7 +43,7 @@ type RecvStats struct {
 
 // NewRecvStats returns empty stats.
 func NewRecvStats(kind webrtc.RTPCodecType) *RecvStats {
-	return &RecvStats{Kind: kind, Delay: NewHistogram(), WireDelay: NewHistogram(), OutsideDelay: NewHistogram()}
+	return &RecvStats{Kind: kind, Delay: NewHistogram(), WireDelay: NewHistogram(), OutsideDelay: NewHistogram(), OutsideDelayLow: NewHistogram()}
 }
 
 // Consume reads track until it ends, recording counts, loss and delay.
@@ -125,8 +128,12 @@ func (s *RecvStats) recordWire(ssrc uint32, seq uint16, st Stamp) {
 	if s.Sends == nil || !st.From {
 		return
 	}
-	if sent, ok := s.Sends.Sent(st.SSRC, st.Seq); ok {
-		s.OutsideDelay.Record(at.Sub(sent))
+	if called, returned, ok := s.Sends.Sent(st.SSRC, st.Seq); ok {
+		if returned.IsZero() {
+			returned = time.Now()
+		}
+		s.OutsideDelay.Record(at.Sub(called))
+		s.OutsideDelayLow.Record(at.Sub(returned))
 	} else {
 		s.OutsideMissed.Add(1)
 	}

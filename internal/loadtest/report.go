@@ -61,12 +61,17 @@ type Report struct {
 	// WireDelaySamples at the halls' sockets; OutsideDelayMissed were
 	// from timed publishers but their send no longer held (its slot
 	// overwritten: sendtime.go), left out.
-	OutsideDelayMsP50   float64 `json:"outside_delay_ms_p50"`
-	OutsideDelayMsP99   float64 `json:"outside_delay_ms_p99"`
-	OutsideDelayMsMax   float64 `json:"outside_delay_ms_max"`
-	OutsideDelaySamples uint64  `json:"outside_delay_samples"`
-	OutsideDelayMissed  int64   `json:"outside_delay_missed"`
-	WireDelaySamples    uint64  `json:"wire_delay_samples"`
+	OutsideDelayMsP50 float64 `json:"outside_delay_ms_p50"`
+	OutsideDelayMsP99 float64 `json:"outside_delay_ms_p99"`
+	OutsideDelayMsMax float64 `json:"outside_delay_ms_max"`
+	// OutsideDelayLowMs* run from the write's return instead: the kernel
+	// took the packet between the write's call and its return, so the
+	// true delay lies between these and OutsideDelayMs*.
+	OutsideDelayLowMsP50 float64 `json:"outside_delay_low_ms_p50"`
+	OutsideDelayLowMsP99 float64 `json:"outside_delay_low_ms_p99"`
+	OutsideDelaySamples  uint64  `json:"outside_delay_samples"`
+	OutsideDelayMissed   int64   `json:"outside_delay_missed"`
+	WireDelaySamples     uint64  `json:"wire_delay_samples"`
 	// OutsideDelay*MsP99 split the delay from outside by kind (audio
 	// packets; video frames' first packets, mostly the floor's), and
 	// OutsideDelayByHallMs gives each hall's p50 and p99 in join order
@@ -178,6 +183,7 @@ func (r *Report) setDelays(w windowDelays) {
 	r.WireDelayMsP50, r.WireDelayMsP99 = ms(w.wire.Quantile(0.5)), ms(w.wire.Quantile(0.99))
 	r.OutsideDelayMsP50, r.OutsideDelayMsP99, r.OutsideDelayMsMax = ms(w.outside.Quantile(0.5)), ms(w.outside.Quantile(0.99)), ms(w.outside.Max())
 	r.OutsideDelaySamples, r.OutsideDelayMissed, r.WireDelaySamples = w.outside.Count(), w.missed, w.wire.Count()
+	r.OutsideDelayLowMsP50, r.OutsideDelayLowMsP99 = ms(w.low.Quantile(0.5)), ms(w.low.Quantile(0.99))
 	r.OutsideDelayAudioMsP99, r.OutsideDelayVideoMsP99 = ms(w.outsideAudio.Quantile(0.99)), ms(w.outsideVideo.Quantile(0.99))
 	r.OutsideDelayByHallMs = nil
 	for _, h := range w.outsideByHall {
@@ -227,6 +233,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	row("  to the hall's socket p50 / p99", "%.2f ms / %.2f ms (kernel receive time)", r.WireDelayMsP50, r.WireDelayMsP99)
 	row("  from outside p50 / p99 / max", "%.2f ms / %.2f ms / %.2f ms (publisher's socket to the hall's; %d packets of %d, %d not matched)",
 		r.OutsideDelayMsP50, r.OutsideDelayMsP99, r.OutsideDelayMsMax, r.OutsideDelaySamples, r.WireDelaySamples, r.OutsideDelayMissed)
+	row("  from outside, from the write's return", "%.2f ms / %.2f ms (p50 / p99: the true delay lies between)", r.OutsideDelayLowMsP50, r.OutsideDelayLowMsP99)
 	row("  from outside p99 audio / video", "%.2f ms / %.2f ms (video: frames' first packets)", r.OutsideDelayAudioMsP99, r.OutsideDelayVideoMsP99)
 	row("  publishers' socket writes p99 / max", "%.0f µs / %.0f µs (the send stamp's error bound)", r.PublisherWriteUsP99, r.PublisherWriteUsMax)
 	row("  of it in the SFU p50 / p99", "%.2f ms / %.2f ms (its histogram's buckets)", r.SFUDelayMsP50, r.SFUDelayMsP99)

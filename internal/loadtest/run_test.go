@@ -81,6 +81,10 @@ func TestShortRun(t *testing.T) {
 		rep.OutsideDelayByHallMs[0][0] <= 0 || rep.OutsideDelayByHallMs[2][1] < rep.OutsideDelayByHallMs[2][0] {
 		t.Errorf("from outside p99 audio %.3f video %.3f ms, by hall %v", rep.OutsideDelayAudioMsP99, rep.OutsideDelayVideoMsP99, rep.OutsideDelayByHallMs)
 	}
+	if rep.OutsideDelayLowMsP99 > rep.OutsideDelayMsP99 || rep.OutsideDelayLowMsP50 > rep.OutsideDelayMsP50 {
+		t.Errorf("from the writes' return p50 / p99 %.3f / %.3f ms, above from their call %.3f / %.3f ms",
+			rep.OutsideDelayLowMsP50, rep.OutsideDelayLowMsP99, rep.OutsideDelayMsP50, rep.OutsideDelayMsP99)
+	}
 	if rep.PublisherWriteUsP99 <= 0 {
 		t.Errorf("the publishers' writes were not timed")
 	}

@@ -21,7 +21,9 @@ import "time"
 // stamp at the return comes after the arrival it is measured to. Taken
 // at the call it is early by at most the write's duration (Writes, in
 // the report: the syscall and any wait for a core around it), so the
-// delay from outside errs long, never short. (The kernel's own transmit
+// delay from outside errs long, never short; from the write's return it
+// would err short, never long, and the report gives both (the true
+// delay lies between). (The kernel's own transmit
 // stamp, SO_TIMESTAMPING, would be exact, but is read from the socket's
 // error queue: a system call more per packet sent, and a wakeup of
 // pion's reader of that socket.)
@@ -50,23 +52,36 @@ func NewSendClock() *SendClock {
 }
 
 // noteSend records datagram b, about to be written at before, if it is
-// RTP, and reports whether it did: before the write, since on loopback
-// the packet may be forwarded and read before the write returns. A
-// retransmission (the same SSRC and sequence number within a second)
-// keeps the first send's time: a subscriber's copy is the first one.
-func (c *SendClock) noteSend(b []byte, before time.Time) bool {
-	ssrc, seq, ok := rtpID(b)
+// RTP, and reports which packet it noted: before the write, since on
+// loopback the packet may be forwarded and read before the write
+// returns. A retransmission (the same SSRC and sequence number within a
+// second) keeps the first send's time: a subscriber's copy is the first.
+func (c *SendClock) noteSend(b []byte, before time.Time) (ssrc uint32, seq uint16, ok bool) {
+	ssrc, seq, ok = rtpID(b)
 	if ok {
 		c.clock.set(ssrc, seq, before, true)
 	}
-	return ok
+	return ssrc, seq, ok
 }
 
-// wrote records how long a noted datagram's write took.
-func (c *SendClock) wrote(d time.Duration) { c.Writes.Record(d) }
+// wrote records that the write of ssrc/seq called at before returned at
+// after.
+func (c *SendClock) wrote(ssrc uint32, seq uint16, before, after time.Time) {
+	c.clock.setEnd(ssrc, seq, before, after)
+	c.Writes.Record(after.Sub(before))
+}
 
-// Sent is when a publisher's socket took packet ssrc/seq (the SSRC and
-// sequence number it was sent with), and false if it is not remembered.
-func (c *SendClock) Sent(ssrc uint32, seq uint16) (time.Time, bool) {
-	return c.clock.Arrived(ssrc, seq)
+// Sent is when a publisher's socket was called to send packet ssrc/seq
+// (the SSRC and sequence number it was sent with) and when that write
+// returned (zero if it has not yet), and false if it is not remembered.
+// The kernel took the packet between the two.
+func (c *SendClock) Sent(ssrc uint32, seq uint16) (called, returned time.Time, ok bool) {
+	s, ok := c.clock.slot(ssrc, seq)
+	if !ok {
+		return time.Time{}, time.Time{}, false
+	}
+	if s.end != 0 {
+		returned = time.Unix(0, s.end)
+	}
+	return time.Unix(0, s.at), returned, true
 }

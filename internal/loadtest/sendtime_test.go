@@ -86,6 +86,11 @@ func TestOutsideDelayStartsAtTheSocket(t *testing.T) {
 	if p50 := s.OutsideDelay.Quantile(0.5); p50 < hold-time.Millisecond || p50 >= hold+pionDelay-5*time.Millisecond {
 		t.Errorf("delay from outside p50 %v, want the forwarder's %v", p50, hold)
 	}
+	// From the write's return: no more than from its call, and still the
+	// forwarder's hold.
+	if lo, hi := s.OutsideDelayLow.Quantile(0.5), s.OutsideDelay.Quantile(0.5); lo > hi || lo < hold-time.Millisecond || s.OutsideDelayLow.Count() != 3 {
+		t.Errorf("delay from the write's return p50 %v (%d), from its call %v", lo, s.OutsideDelayLow.Count(), hi)
+	}
 	if w, o := s.WireDelay.Quantile(0), s.OutsideDelay.Quantile(0); w < o+pionDelay-time.Millisecond {
 		t.Errorf("wire delay %v, from outside %v: the wire delay should hold the publisher's %v besides", w, o, pionDelay)
 	}
@@ -132,17 +137,17 @@ func TestSendClockNotesRTPOnly(t *testing.T) {
 	}
 	before := time.Now()
 	write(c, rtpDatagram(7, 1, nil))
-	first, ok := n.Sends.Sent(7, 1)
-	if !ok || first.Before(before) || first.After(time.Now()) {
-		t.Fatalf("sent at %v (%v), want between %v and now", first, ok, before)
+	first, returned, ok := n.Sends.Sent(7, 1)
+	if !ok || first.Before(before) || returned.Before(first) || returned.After(time.Now()) {
+		t.Fatalf("sent from %v to %v (%v), want from after %v to before now", first, returned, ok, before)
 	}
 	time.Sleep(5 * time.Millisecond)
 	write(c, rtpDatagram(7, 1, nil)) // a NACK's answer
-	if again, _ := n.Sends.Sent(7, 1); !again.Equal(first) {
+	if again, end, _ := n.Sends.Sent(7, 1); !again.Equal(first) || !end.Equal(returned) {
 		t.Errorf("a retransmission moved the send from %v to %v", first, again)
 	}
 	write(d, rtpDatagram(7, 2, nil))
-	if _, ok := n.Sends.Sent(7, 2); !ok {
+	if _, _, ok := n.Sends.Sent(7, 2); !ok {
 		t.Errorf("a connected socket's Write was not noted")
 	}
 	rtcp := rtpDatagram(9, 3, nil)
@@ -150,7 +155,7 @@ func TestSendClockNotesRTPOnly(t *testing.T) {
 	for _, b := range [][]byte{rtcp, append([]byte{0, 1}, make([]byte, 18)...), append([]byte{22, 0xfe, 0xfd}, make([]byte, 20)...)} {
 		write(c, b)
 	}
-	if _, ok := n.Sends.Sent(9, 3); ok {
+	if _, _, ok := n.Sends.Sent(9, 3); ok {
 		t.Errorf("RTCP noted as a sent RTP packet")
 	}
 	if got := n.Sends.Writes.Count(); got != 3 {

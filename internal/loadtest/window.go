@@ -9,6 +9,7 @@ type windowDelays struct {
 	delay   *Histogram // publisher's stamp to the subscriber's read
 	wire    *Histogram // publisher's stamp to the hall's socket (wiretime.go)
 	outside *Histogram // publisher's socket to the hall's socket (sendtime.go)
+	low     *Histogram // the same from the publisher's write's return: a lower bound
 	writes  *Histogram // the publishers' socket writes (SendClock.Writes)
 	missed  int64      // packets from timed publishers not matched (RecvStats.OutsideMissed)
 	// outside by kind (audio packets, video frames' first packets), and
@@ -21,16 +22,16 @@ type windowDelays struct {
 // delayMarks are every track's delay histograms and the send clock's
 // writes at the window's start.
 type delayMarks struct {
-	tracks map[*RecvStats][3]*Histogram
+	tracks map[*RecvStats][4]*Histogram
 	missed map[*RecvStats]int64
 	writes *Histogram
 }
 
 func markDelays(halls []*hall, sends *SendClock) delayMarks {
-	m := delayMarks{tracks: map[*RecvStats][3]*Histogram{}, missed: map[*RecvStats]int64{}}
+	m := delayMarks{tracks: map[*RecvStats][4]*Histogram{}, missed: map[*RecvStats]int64{}}
 	for _, h := range halls {
 		for _, s := range h.stats() {
-			m.tracks[s] = [3]*Histogram{s.Delay.Clone(), s.WireDelay.Clone(), s.OutsideDelay.Clone()}
+			m.tracks[s] = [4]*Histogram{s.Delay.Clone(), s.WireDelay.Clone(), s.OutsideDelay.Clone(), s.OutsideDelayLow.Clone()}
 			m.missed[s] = s.OutsideMissed.Load()
 		}
 	}
@@ -42,7 +43,7 @@ func markDelays(halls []*hall, sends *SendClock) delayMarks {
 
 // since is what halls recorded after m (a track that came later: all of it).
 func (m delayMarks) since(halls []*hall, sends *SendClock) windowDelays {
-	w := windowDelays{delay: NewHistogram(), wire: NewHistogram(), outside: NewHistogram(), writes: NewHistogram(),
+	w := windowDelays{delay: NewHistogram(), wire: NewHistogram(), outside: NewHistogram(), low: NewHistogram(), writes: NewHistogram(),
 		outsideAudio: NewHistogram(), outsideVideo: NewHistogram()}
 	for _, h := range halls {
 		hall := NewHistogram()
@@ -52,6 +53,7 @@ func (m delayMarks) since(halls []*hall, sends *SendClock) windowDelays {
 			w.wire.Merge(s.WireDelay.Since(at[1]))
 			out := s.OutsideDelay.Since(at[2])
 			w.outside.Merge(out)
+			w.low.Merge(s.OutsideDelayLow.Since(at[3]))
 			hall.Merge(out)
 			if s.Kind == webrtc.RTPCodecTypeAudio {
 				w.outsideAudio.Merge(out)

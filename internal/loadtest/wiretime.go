@@ -39,6 +39,7 @@ type WireClock struct {
 type wireSlot struct {
 	key uint64 // 1<<48 | ssrc<<16 | seq; 0: empty
 	at  int64  // Unix nanoseconds
+	end int64  // a send's: when its write returned (0: not yet)
 }
 
 // NewWireClock returns a clock that remembers the last slots packets or
@@ -94,15 +95,30 @@ func (c *WireClock) set(ssrc uint32, seq uint16, at time.Time, keepFirst bool) {
 // Arrived is when the packet ssrc/seq crossed the socket, and false if
 // it is not remembered (never seen, or long overwritten).
 func (c *WireClock) Arrived(ssrc uint32, seq uint16) (time.Time, bool) {
+	s, ok := c.slot(ssrc, seq)
+	return time.Unix(0, s.at), ok
+}
+
+// slot is ssrc/seq's slot, and false if it holds another packet.
+func (c *WireClock) slot(ssrc uint32, seq uint16) (wireSlot, bool) {
 	i := c.index(ssrc, seq)
 	mu := &c.mu[i%clockStripes]
 	mu.Lock()
 	s := c.slots[i]
 	mu.Unlock()
-	if s.key != wireKey(ssrc, seq) {
-		return time.Time{}, false
+	return s, s.key == wireKey(ssrc, seq)
+}
+
+// setEnd records end as when the send of ssrc/seq noted at at returned,
+// if the slot still holds that send.
+func (c *WireClock) setEnd(ssrc uint32, seq uint16, at, end time.Time) {
+	i := c.index(ssrc, seq)
+	mu := &c.mu[i%clockStripes]
+	mu.Lock()
+	if s := &c.slots[i]; s.key == wireKey(ssrc, seq) && s.at == at.UnixNano() && s.end == 0 {
+		s.end = end.UnixNano()
 	}
-	return time.Unix(0, s.at), true
+	mu.Unlock()
 }
 
 // WireNet is the host network whose UDP sockets note arrivals in Clock
@@ -181,10 +197,10 @@ func (c *wireConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 		return c.UDPConn.WriteTo(b, addr)
 	}
 	before := time.Now()
-	rtp := c.sends.noteSend(b, before)
+	ssrc, seq, rtp := c.sends.noteSend(b, before)
 	n, err := c.UDPConn.WriteTo(b, addr)
 	if rtp && err == nil {
-		c.sends.wrote(time.Since(before))
+		c.sends.wrote(ssrc, seq, before, time.Now())
 	}
 	return n, err
 }
@@ -194,10 +210,10 @@ func (c *wireConn) Write(b []byte) (int, error) {
 		return c.UDPConn.Write(b)
 	}
 	before := time.Now()
-	rtp := c.sends.noteSend(b, before)
+	ssrc, seq, rtp := c.sends.noteSend(b, before)
 	n, err := c.UDPConn.Write(b)
 	if rtp && err == nil {
-		c.sends.wrote(time.Since(before))
+		c.sends.wrote(ssrc, seq, before, time.Now())
 	}
 	return n, err
 }
