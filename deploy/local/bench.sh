@@ -152,7 +152,11 @@ if [ "$SCENARIO" = all ] || [ "$SCENARIO" = halls ]; then
 	# window, then its heap (every hall still in).
 	( sleep $(( HALLS / 20 + 8 )); curl -fsS -o "bench/server-cpu-$stamp.pprof" \
 		"http://127.0.0.1:$PPROF_PORT/debug/pprof/profile?seconds=10"
-	  curl -fsS -o "bench/server-heap-$stamp.pprof" "http://127.0.0.1:$PPROF_PORT/debug/pprof/heap" ) &
+	  curl -fsS -o "bench/server-heap-$stamp.pprof" "http://127.0.0.1:$PPROF_PORT/debug/pprof/heap"
+	  # The runtime's own account (heap in use and idle, stacks, goroutines) beside it.
+	  { curl -fsS "http://127.0.0.1:$PPROF_PORT/debug/pprof/goroutine?debug=1" | head -1
+	    curl -fsS "http://127.0.0.1:$PPROF_PORT/debug/pprof/heap?debug=1" | grep -E '^# (Heap|Stack|Sys|NextGC|MSpan|GCSys|OtherSys|NumGC)'; } \
+		> "bench/server-memstats-$stamp.txt" 2>/dev/null ) &
 	profiler=$!
 	echo "load generator at nice ${GEN_NICE:-0} (load $(cut -d' ' -f1-3 /proc/loadavg))"
 	nice -n "${GEN_NICE:-0}" ./bin/cau loadtest --url "http://127.0.0.1:$HTTP_PORT" --halls "$HALLS" --duration "$DURATION" \
