@@ -154,7 +154,9 @@ if [ "$SCENARIO" = all ] || [ "$SCENARIO" = halls ]; then
 		"http://127.0.0.1:$PPROF_PORT/debug/pprof/profile?seconds=10"
 	  curl -fsS -o "bench/server-heap-$stamp.pprof" "http://127.0.0.1:$PPROF_PORT/debug/pprof/heap"
 	  # The runtime's own account (heap in use and idle, stacks, goroutines) beside it.
-	  { curl -fsS "http://127.0.0.1:$PPROF_PORT/debug/pprof/goroutine?debug=1" | head -1
+	  # (sed reads to the end: head would close the pipe on curl, and pipefail
+	  # would end the group there.)
+	  { curl -fsS "http://127.0.0.1:$PPROF_PORT/debug/pprof/goroutine?debug=1" | sed -n 1p
 	    curl -fsS "http://127.0.0.1:$PPROF_PORT/debug/pprof/heap?debug=1" | grep -E '^# (Heap|Stack|Sys|NextGC|MSpan|GCSys|OtherSys|NumGC)'; } \
 		> "bench/server-memstats-$stamp.txt" 2>/dev/null ) &
 	profiler=$!
