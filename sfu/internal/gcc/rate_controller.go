@@ -93,6 +93,16 @@ func (c *rateController) onSentRate(rate int) {
 	c.latestSentRate = rate
 }
 
+// rates is the rate the acknowledged packets arrived at and the rate they
+// were sent at (lost ones too), each over the rate calculators' window, 0
+// before any (Cầu).
+func (c *rateController) rates() (received, sent int) {
+	c.lock.Lock()
+	defer c.lock.Unlock()
+
+	return c.latestReceivedRate, c.latestSentRate
+}
+
 func (c *rateController) updateRTT(rtt time.Duration) {
 	c.lock.Lock()
 	defer c.lock.Unlock()

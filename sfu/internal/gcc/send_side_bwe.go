@@ -256,16 +256,23 @@ func (e *SendSideBWE) GetTargetBitrate() int {
 // GetStats returns some internal statistics of the bandwidth estimator.
 // Cầu: "acknowledged" counts the acknowledgments feedback has matched in
 // the history so far (int64): feedback that matched nothing moved none of
-// the other figures.
+// the other figures. "receivedBitrate" and "sentBitrate" (int, bit/s) are
+// the rates the acknowledged packets arrived at and were sent at, lost
+// ones counted as sent, over the last 500 ms of each: a link that
+// delivers less than it is sent is queueing (or dropping) the difference.
 func (e *SendSideBWE) GetStats() map[string]any {
 	e.feedbackAdapter.lock.Lock()
 	acked := e.feedbackAdapter.acked
 	e.feedbackAdapter.lock.Unlock()
+	// Before e.lock: the rate controller's callback takes e.lock.
+	received, sent := e.delayController.rates()
 	e.lock.Lock()
 	defer e.lock.Unlock()
 
 	return map[string]any{
 		"acknowledged":       acked,
+		"receivedBitrate":    received,
+		"sentBitrate":        sent,
 		"lossTargetBitrate":  e.latestStats.LossStats.TargetBitrate,
 		"averageLoss":        e.latestStats.AverageLoss,
 		"delayTargetBitrate": e.latestStats.DelayStats.TargetBitrate,

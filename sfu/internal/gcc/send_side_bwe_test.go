@@ -152,3 +152,35 @@ func BenchmarkSendSideBWE_WriteRTCP(b *testing.B) {
 		})
 	}
 }
+
+// TestStatsShowDeliveredAndSentRates: packets sent at 4 Mbit/s through a
+// bottleneck that delivers 2 Mbit/s, one in ten lost: GetStats gives the
+// rate they arrived at beside the rate they left at (lost ones counted as
+// sent), which the SFU's prober compares (a probe that only fills a queue
+// is delivered at the bottleneck's rate).
+func TestStatsShowDeliveredAndSentRates(t *testing.T) {
+	bwe, err := NewSendSideBWE()
+	require.NoError(t, err)
+	start := time.Now()
+	acks := make([]Acknowledgment, 0, 200)
+	for i := range 200 {
+		a := Acknowledgment{SequenceNumber: uint16(i), Size: 1000, Departure: start.Add(time.Duration(i) * 2 * time.Millisecond)}
+		if i%10 != 9 {
+			a.Arrival = start.Add(50*time.Millisecond + time.Duration(i)*4*time.Millisecond)
+		}
+		acks = append(acks, a)
+	}
+	for i := 0; i < len(acks); i += 20 {
+		bwe.onAcks(start.Add(time.Second), acks[i:i+20])
+	}
+	st := bwe.GetStats()
+	received, _ := st["receivedBitrate"].(int)
+	sent, _ := st["sentBitrate"].(int)
+	// 1,000 bytes every 4 ms, 9 of 10 arriving: 1.8 Mbit/s; every 2 ms: 4.
+	if received < 1_700_000 || received > 1_900_000 {
+		t.Fatalf("receivedBitrate %d, want about 1,800,000", received)
+	}
+	if sent < 3_900_000 || sent > 4_100_000 {
+		t.Fatalf("sentBitrate %d, want about 4,000,000", sent)
+	}
+}
