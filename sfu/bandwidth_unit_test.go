@@ -145,7 +145,7 @@ func TestProbeCapAfterFailure(t *testing.T) {
 	const s = int64(time.Second)
 	failed := func() prober {
 		// A probe failed at 450 kbit/s on a 3 % line at t = 10 s.
-		return prober{failedRate: 450_000, failedAt: 10 * s, lossyBackoff: true, next: 14 * s}
+		return prober{failedRate: 450_000, failedAt: 10 * s, failedRateAt: 10 * s, lossyBackoff: true, next: 14 * s}
 	}
 	cases := []struct {
 		name      string
@@ -200,6 +200,62 @@ func TestProbeCapAfterFailure(t *testing.T) {
 
 // TestRTXBudget: retransmissions take what the plan leaves of the
 // estimate, at least a tenth of what it sends, in bursts of 250 ms.
+func TestProbeCarried(t *testing.T) {
+	cases := []struct {
+		name           string
+		received, sent float64 // summed over the readings
+		lineLoss       float64
+		wantShort      bool
+	}{
+		{"no reading: carried", 0, 0, 0.03, false},
+		{"a clean link delivers what it is sent", 2 * 1_000_000, 2 * 1_000_000, 0, false},
+		{"a 3 % line under its rate: only its own loss", 2 * 368_600, 2 * 380_000, 0.03, false},
+		{"noise: 5 % lost on a 3 % line", 2 * 361_000, 2 * 380_000, 0.03, false},
+		{"477 kbit/s into a 388 kbit/s line: queued", 2 * 376_000, 2 * 477_000, 0.03, true},
+		{"440 kbit/s into it", 2 * 376_000, 2 * 440_000, 0.03, true},
+		{"a loss reading past lossyLink corrects no more than lossyLink", 2 * 500_000, 2 * 1_000_000, 0.6, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			pr := prober{receivedSum: c.received, sentSum: c.sent}
+			got := pr.carried(c.lineLoss)
+			if short := got < 1-probeShortfall; short != c.wantShort {
+				t.Errorf("carried = %.3f: short %v, want %v", got, short, c.wantShort)
+			}
+		})
+	}
+}
+
+func TestProbeFailureCapsOnlyWhenDeliveryRead(t *testing.T) {
+	const s = int64(time.Second)
+	t.Run("failed before its delivery was read: no cap, the backoff's clock runs", func(t *testing.T) {
+		pr := prober{total: 186_000}
+		pr.noteFailure(10 * s)
+		if pr.failedAt != 10*s {
+			t.Errorf("failedAt %d, want %d", pr.failedAt, 10*s)
+		}
+		if got, ok := pr.probeCap(400_000, 11*s); got != 400_000 || !ok {
+			t.Errorf("probeCap = %d, %v; want 400000, true (no cap)", got, ok)
+		}
+	})
+	t.Run("failed on what it delivered: capped at 80 %", func(t *testing.T) {
+		pr := prober{total: 440_000, delivered: 2}
+		pr.noteFailure(10 * s)
+		if got, ok := pr.probeCap(600_000, 11*s); got != 352_000 || !ok {
+			t.Errorf("probeCap = %d, %v; want 352000, true", got, ok)
+		}
+	})
+	t.Run("an unread failure after a read one keeps the cap's clock", func(t *testing.T) {
+		pr := prober{total: 440_000, delivered: 2}
+		pr.noteFailure(10 * s)
+		pr.total, pr.delivered = 300_000, 0
+		pr.noteFailure(10*s + int64(failedRateMemory) - s)
+		if got, _ := pr.probeCap(600_000, 10*s+int64(failedRateMemory)); got != 600_000 {
+			t.Errorf("probeCap at failedRateMemory after the read failure = %d, want 600000 (forgotten)", got)
+		}
+	})
+}
+
 func TestRTXBudget(t *testing.T) {
 	var b rtxBudget
 	ms := int64(time.Millisecond)

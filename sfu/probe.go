@@ -68,6 +68,22 @@ const (
 	// --weak-share). A commune line's own random loss is a few percent;
 	// above 10% Google congestion control itself cuts its estimate.
 	lossyLink = 0.10
+	// probeSettle, probeShortfall: from probeSettle into a probe, GCC's
+	// rates of the acknowledged packets (each over 500 ms) are read at
+	// every allocation, and a probe whose packets arrived at less than
+	// (1 - probeShortfall) of the rate they were sent at, beyond the
+	// line's own loss, fails: the link queued the rest. A drop-tail queue
+	// of 250 ms absorbs a second of 80 kbit/s too much without the delay
+	// trend or the loss showing it, and behind a 388 kbit/s commune line
+	// (web/e2e communeline.test.js) probes "succeeded" at 440 and 477
+	// kbit/s; the floor went to medium under that ceiling, and medium's
+	// key frame and NACK answers overflowed the queue (3 s frozen). The
+	// feedback on a probe's packets comes a round trip and the queue
+	// after them, so the readings before probeSettle cover mostly what
+	// was sent before it. 7 %: a 500 ms reading of a commune line holds
+	// 50–100 packets, whose 3 % random loss alone swings by 2 points.
+	probeSettle    = 600 * time.Millisecond
+	probeShortfall = 0.07
 	// failedRateMemory, failedRateShare: for this long after a probe
 	// failed, probes aim no higher than this share of the lowest rate one
 	// failed at. Behind a 400 kbit/s line (web/e2e communeline.test.js)
@@ -106,6 +122,10 @@ type linkSignals struct {
 	// to what was sent (internal/gcc): while it stands still GCC's
 	// figures are not news, whatever they say.
 	acked int64
+	// received and sent are the rates (bit/s) the acknowledged packets
+	// arrived at and left at, lost ones counted as sent (internal/gcc,
+	// over 500 ms each), 0 before feedback.
+	received, sent int
 }
 
 func readSignals(e cc.BandwidthEstimator) linkSignals {
@@ -120,6 +140,8 @@ func readSignals(e cc.BandwidthEstimator) linkSignals {
 	s.queueing = thr > 0 && (trend > thr || usage == "overuse")
 	s.delayTarget, _ = st["delayTargetBitrate"].(int)
 	s.acked, _ = st["acknowledged"].(int64)
+	s.received, _ = st["receivedBitrate"].(int)
+	s.sent, _ = st["sentBitrate"].(int)
 	return s
 }
 
@@ -143,11 +165,16 @@ type prober struct {
 	known    bool // a probe has succeeded on the connection
 	// startAcked is linkSignals.acked when the probe began.
 	startAcked int64
+	// receivedSum, sentSum: linkSignals.received and sent summed over
+	// the probe's readings from probeSettle on, delivered their number.
+	receivedSum, sentSum float64
+	delivered            int
 	// lossyBackoff: the backoff is a lossy line's, ended when its loss
 	// goes; failedAt is when the last probe failed.
 	lossyBackoff bool
 	failedAt     int64
-	failedRate   int // the lowest rate a probe failed at within failedRateMemory
+	failedRate   int   // the lowest rate a probe failed at within failedRateMemory
+	failedRateAt int64 // when it was last lowered or confirmed
 	stop         chan struct{}
 }
 
@@ -191,7 +218,14 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 		if sig.queueing {
 			pr.queued++
 		}
+		if now-pr.startAt >= int64(probeSettle) && sig.sent > 0 {
+			pr.receivedSum += float64(sig.received)
+			pr.sentSum += float64(sig.sent)
+			pr.delivered++
+		}
 		ending := now-pr.startAt >= int64(probeDuration-probeSlack)
+		carried := pr.carried(p.lineLoss)
+		short := ending && carried < 1-probeShortfall
 		// On a lossy line GCC's cut during the probe counts too: a probe
 		// that "succeeded" through one proved a rate the line had just
 		// refused, and the floor went up to medium into the full queue
@@ -213,7 +247,7 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 		// estimator takes for overuse cuts it to 85% of what it sees
 		// delivered, which on a subscriber held below its estimate is far
 		// below the estimate, link or no link.
-		case unheard && pr.queued < probeQueueSamples && !cut && sig.loss <= pr.baseLoss+probeLossSpike && meanLoss <= pr.baseLoss+probeLossRise:
+		case unheard && pr.queued < probeQueueSamples && !cut && !short && sig.loss <= pr.baseLoss+probeLossSpike && meanLoss <= pr.baseLoss+probeLossRise:
 			// Nor did it fail: it says nothing of the line, so it leaves
 			// no failed rate behind (a cap at 80 % of a first step that
 			// went unheard on a fat link would have held the picture on
@@ -223,7 +257,7 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 			pr.backoff = min(max(2*pr.backoff, probeMinBackoff), probeMaxBackoff)
 			pr.next = now + int64(pr.backoff)
 			p.log.Debug("probe unheard", "rate", pr.total, "backoff", pr.backoff, "acked", sig.acked-pr.startAcked, "delay_target", sig.delayTarget)
-		case pr.queued >= probeQueueSamples || cut || sig.loss > pr.baseLoss+probeLossSpike || ending && meanLoss > pr.baseLoss+probeLossRise:
+		case pr.queued >= probeQueueSamples || cut || short || sig.loss > pr.baseLoss+probeLossSpike || ending && meanLoss > pr.baseLoss+probeLossRise:
 			p.stopProbe()
 			pr.streak = 0
 			lo, hi := probeMinBackoff, probeMaxBackoff
@@ -234,19 +268,16 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 				lo, hi = lossyProbeMinBackoff, lossyProbeMaxBackoff
 			}
 			pr.backoff = min(max(2*pr.backoff, lo), hi)
-			if pr.failedRate == 0 || now-pr.failedAt >= int64(failedRateMemory) {
-				pr.failedRate = pr.total
-			}
-			pr.failedRate = min(pr.failedRate, pr.total)
-			pr.next, pr.failedAt = now+int64(pr.backoff), now
-			p.log.Debug("probe failed", "rate", pr.total, "cut", cut, "backoff", pr.backoff, "estimate", est, "queueing", pr.queued, "loss", pr.maxLoss, "mean_loss", meanLoss, "base_loss", pr.baseLoss)
+			pr.noteFailure(now)
+			pr.next = now + int64(pr.backoff)
+			p.log.Debug("probe failed", "rate", pr.total, "cut", cut, "carried", carried, "backoff", pr.backoff, "estimate", est, "queueing", pr.queued, "loss", pr.maxLoss, "mean_loss", meanLoss, "base_loss", pr.baseLoss, "capped", pr.delivered > 0)
 		case ending:
 			p.stopProbe()
 			pr.proven, pr.provenAt, pr.known = pr.total, now, true
 			pr.streak++
 			pr.backoff = probeMinBackoff
 			pr.next = now // climb on at the next allocation
-			p.log.Debug("probe succeeded", "rate", pr.total, "estimate", est, "gcc", gccEst, "gcc_start", pr.startEst, "gcc_min", pr.minEst, "loss", pr.maxLoss, "mean_loss", meanLoss, "base_loss", pr.baseLoss)
+			p.log.Debug("probe succeeded", "rate", pr.total, "carried", carried, "estimate", est, "gcc", gccEst, "gcc_start", pr.startEst, "gcc_min", pr.minEst, "loss", pr.maxLoss, "mean_loss", meanLoss, "base_loss", pr.baseLoss)
 			return true
 		}
 		return false
@@ -296,6 +327,7 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 	pr.startEst, pr.minEst, pr.startAcked = gccEst, gccEst, sig.acked
 	pr.baseLoss, pr.maxLoss, pr.queued = max(sig.loss, p.lineLoss), sig.loss, 0
 	pr.lossSum, pr.lossN = 0, 0
+	pr.receivedSum, pr.sentSum, pr.delivered = 0, 0, 0
 	pr.stop = make(chan struct{})
 	p.log.Debug("probe", "usage", usage, "padding", pad, "need", need, "gcc", gccEst, "streak", pr.streak)
 	go func() {
@@ -303,6 +335,34 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 		p.pad(d, pad, pr.stop)
 	}()
 	return false
+}
+
+// carried is the share of a probe's packets the link delivered, beyond
+// lineLoss, its own loss (see probeShortfall): 1 with no reading.
+func (pr *prober) carried(lineLoss float64) float64 {
+	if pr.sentSum <= 0 {
+		return 1
+	}
+	return pr.receivedSum / (pr.sentSum * (1 - min(lineLoss, lossyLink)))
+}
+
+// noteFailure notes that the probe failed at now (nanotime). Only one
+// whose delivery was read (from probeSettle on) leaves a failed rate for
+// probeCap: GCC's cut at a join failed the first probe 270 ms in, while
+// the commune's browser started its own publishing, and its cap held
+// every probe for 22 s at 149 kbit/s on a 388 kbit/s line; the floor's
+// low layer went on and off beside the floor's audio
+// (communeline.test.js).
+func (pr *prober) noteFailure(now int64) {
+	pr.failedAt = now
+	if pr.delivered == 0 {
+		return
+	}
+	if pr.failedRate == 0 || now-pr.failedRateAt >= int64(failedRateMemory) {
+		pr.failedRate = pr.total
+	}
+	pr.failedRate = min(pr.failedRate, pr.total)
+	pr.failedRateAt = now
 }
 
 // lineRecovered ends a lossy line's backoff, and forgets the rates probes
@@ -324,7 +384,7 @@ func (pr *prober) lineRecovered(loss float64, now int64) {
 // cap is already proven: padding on and on up to it kept the line's queue
 // full).
 func (pr *prober) probeCap(target int, now int64) (capped int, ok bool) {
-	if pr.failedRate == 0 || now-pr.failedAt >= int64(failedRateMemory) {
+	if pr.failedRate == 0 || now-pr.failedRateAt >= int64(failedRateMemory) {
 		return target, true
 	}
 	limit := int(float64(pr.failedRate) * failedRateShare)
