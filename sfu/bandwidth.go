@@ -268,6 +268,15 @@ const (
 	// rtxBurst: the budget holds this long of its rate, so the copies of
 	// one lost burst go out at once when the estimate has room.
 	rtxBurst = 250 * time.Millisecond
+	// rtxMinBurst (bytes): and at least one full packet. When the plan
+	// filled the estimate, 250 ms of a tenth of it was less than a video
+	// packet (940 bytes at 300 kbit/s), which then never fit: behind the
+	// commune line (communeline.test.js) 7 of 49 NACKs the SFU could
+	// answer went unanswered in one run, the floor's full-size packets,
+	// and the picture waited for a key frame. Now such a copy waits for
+	// the refill (1,200 bytes at 30 kbit/s: 0.32 s), and over time the
+	// copies still keep to the rate.
+	rtxMinBurst = 1500
 )
 
 // rtxBudget is a token bucket of bytes for a subscriber's retransmissions,
@@ -296,7 +305,7 @@ func (b *rtxBudget) take(now int64, n int) bool {
 	if b.rate == 0 {
 		return true
 	}
-	capacity := float64(b.rate) / 8 * rtxBurst.Seconds()
+	capacity := max(float64(b.rate)/8*rtxBurst.Seconds(), rtxMinBurst)
 	if b.at == 0 {
 		b.tokens = capacity
 	} else if now > b.at {

@@ -274,7 +274,17 @@ func TestRTXBudget(t *testing.T) {
 		t.Error("refilled at 80 kbit/s, a copy was refused")
 	}
 	b.setRate(100_000, 150_000) // the plan above the estimate: a tenth of it, 15 kbit/s
-	if !b.take(now+int64(time.Second), 400) || b.take(now+int64(time.Second), 1_200) {
-		t.Error("over the estimate, the budget is not 250 ms of a tenth of the plan (468 bytes)")
+	later := now + int64(time.Second)
+	if !b.take(later, 400) || !b.take(later, 1_100) || b.take(later, 1_200) {
+		t.Error("over the estimate, the budget is not one full packet (1,500 bytes) at least")
+	}
+	// 250 ms of 15 kbit/s is 468 bytes, less than a video packet: such a
+	// copy waits for the refill (1,200 bytes: 0.64 s) instead of never
+	// going.
+	if b.take(later+500*ms, 1_200) {
+		t.Error("a 1,200-byte copy went 0.5 s after the budget was spent at 15 kbit/s")
+	}
+	if !b.take(later+1_200*ms, 1_200) {
+		t.Error("a 1,200-byte copy refused 0.7 s after the last refusal at 15 kbit/s")
 	}
 }
