@@ -123,6 +123,11 @@ func (p *Participant) allocateOnce() bool {
 		in.tested = max(p.tested.max(now), p.lastUsed, 1)
 	}
 	est := usableEstimate(in)
+	if est.ceiling > 0 && p.lineLoss >= gccHoldLoss/2 {
+		// Still losing (a 3 % line's average stays above 1 %; one that
+		// cleared reads clean within a second): see keyframeSpare.
+		est.loss = p.lineLoss
+	}
 	p.estimate.Store(int64(est.bps))
 
 	var slots []*downTrack
@@ -304,7 +309,11 @@ func (p *Participant) apply(feeds []feed, demands []demand, pl allocation, est i
 			chosen = f.layers[k]
 		}
 		if cur := f.d.target.Load(); chosen != cur {
-			p.log.Debug("allocation", "track_id", f.d.id, "layer", layerName(chosen), "was", layerName(cur), "estimate", est)
+			key := 0
+			if k := pl.layers[i]; k >= 0 {
+				key = demands[i].keys[k]
+			}
+			p.log.Debug("allocation", "track_id", f.d.id, "layer", layerName(chosen), "was", layerName(cur), "estimate", est, "key_bytes", key)
 		}
 		f.d.setTarget(chosen)
 	}

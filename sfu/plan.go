@@ -18,6 +18,10 @@ type estimate struct {
 	// recent (bit/s, 0 none) is the highest estimate of the last
 	// keepWindow: the floor's lowest layer, once sent, is kept within it.
 	recent int
+	// loss is the line's own loss (a fraction) on a troubled line (a
+	// ceiling) that still loses packets, 0 otherwise: a switch up there
+	// leaves room for the key frame and the NACK answers (keyframeSpare).
+	loss float64
 }
 
 // demand is what one down track asks of the downlink, as gathered. All
@@ -181,6 +185,9 @@ func plan(est estimate, demands []demand) allocation {
 				// the picture for 3 s (communeline.test.js).
 				continue
 			}
+			if k > lowest(d.layers) && k != d.cur && est.loss > 0 && !keyDrainsInSpare(est, est.bps-budget+d.layers[k]+later[j], d.keys[k]) {
+				continue // a lossy line's queue would stay full behind it
+			}
 			if need <= budget-held {
 				chosen = k
 				break
@@ -211,6 +218,16 @@ func plan(est estimate, demands []demand) allocation {
 	}
 	a.used = est.bps - max(budget, 0)
 	return a
+}
+
+// keyDrainsInSpare reports whether a key frame of key bytes drains within
+// keyframeSpare through what a lossy line has to spare once the plan
+// sends after (bit/s) and the copies answering the line's loss: the
+// lower of the estimate and the ceiling, less those. See keyframeSpare.
+func keyDrainsInSpare(est estimate, after, key int) bool {
+	line := min(est.bps, est.ceiling)
+	spare := float64(line) - float64(after)*(1+min(est.loss, lossyLink))
+	return spare > 0 && float64(key*8) <= spare*keyframeSpare.Seconds()
 }
 
 // lowest is the index of the lowest layer published, -1 none.

@@ -285,7 +285,15 @@ func (p *Participant) probeStep(d *downTrack, usage, need, est, gccEst int, sig 
 	if p.congestedAt.Load() > pr.provenAt {
 		pr.streak = 0 // what the last probes proved is gone
 	}
-	lossy := max(sig.loss, p.lineLoss) >= gccHoldLoss
+	// A line that has lost gccHoldLoss steps a quarter at a time while
+	// its average stays above a quarter of that: a 3 % line reads under
+	// 2 % between its losses, and a step of twice what was proven then
+	// went out, 656–726 kbit/s into a 388 kbit/s commune line, whose
+	// queue overflowed and GCC fell to 120–220 kbit/s
+	// (communeline.test.js). Its average reaches 0.5 % within half a
+	// second of its first losses, and a line that clears falls under it
+	// within 3 s.
+	lossy := max(sig.loss, p.lineLoss) >= gccHoldLoss || p.peakLoss >= gccHoldLoss && p.lineLoss >= gccHoldLoss/4
 	pr.lineRecovered(max(sig.loss, p.lineLoss), now)
 	if d == nil || now < pr.next || d.bound.Load() == nil || !p.estimateTested() || sig.queueing || sig.loss > lossyLink {
 		// Not before feedback has had feedbackSettle on the connection:
