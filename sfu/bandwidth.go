@@ -247,18 +247,23 @@ func (r *recentMax) add(now int64, bps int) int {
 // the full queue, four times in 30 s. The lowest layer goes regardless.
 const keyframeDrain = 300 * time.Millisecond
 
-// keyframeSpare: on a troubled line that still loses packets (estimate's
-// loss), a switch up also needs the new layer's key frame to drain within
-// this through what the line has to spare beside the plan's steady rate
-// and the copies answering its loss. The key frame fits the queue (see
-// keyframeDrain), but it drains only at the spare rate, and until it has
-// the queue stays nearly full: the next key frame, a swing of the layer's
-// rate or a burst of NACK answers then overflows it. Behind the commune
-// line (388 kbit/s delivered, communeline.test.js) the floor on medium
-// (about 290 kbit/s with the strip's low layer and the floor's audio) had
-// 50–100 kbit/s to spare, and each switch up was followed by the floor
-// falling back to low within 1–3 s, or a freeze of 3 s; low has room.
-const keyframeSpare = 500 * time.Millisecond
+// lossyHeadroom, keyframeSpare: on a troubled line that still loses
+// packets (estimate's loss), a switch up also leaves lossyHeadroom of the
+// line free beside the plan's steady rate and the copies answering its
+// loss, and the new layer's key frame must drain within keyframeSpare
+// through what is free. What the line carries is known only to within
+// GCC's swings and a probe's noise (7 %), the layers' rates swing with
+// their key frames, and the copies of a loss burst come all at once: with
+// less free, the queue stays nearly full, and a swing overflows it, which
+// loses more. Behind the commune line (388 kbit/s delivered,
+// communeline.test.js) the floor went to medium with the plan at 300 of
+// 334 kbit/s, and fell back to low within 1–3 s or froze for 2.7–3 s; at
+// a quarter free, medium (about 300 kbit/s with the strip's low layer and
+// the floor's audio) needs 410 kbit/s, and low stays.
+const (
+	lossyHeadroom = 0.25
+	keyframeSpare = 500 * time.Millisecond
+)
 
 // Retransmissions within the estimate. NACKed packets are answered from
 // the cache, and nothing counted them against the downlink: on a commune

@@ -185,7 +185,7 @@ func plan(est estimate, demands []demand) allocation {
 				// the picture for 3 s (communeline.test.js).
 				continue
 			}
-			if k > lowest(d.layers) && k != d.cur && est.loss > 0 && !keyDrainsInSpare(est, est.bps-budget+d.layers[k]+later[j], d.keys[k]) {
+			if k > lowest(d.layers) && k != d.cur && est.loss > 0 && !lossyRoom(est, est.bps-budget+d.layers[k]+later[j], d.keys[k]) {
 				continue // a lossy line's queue would stay full behind it
 			}
 			if need <= budget-held {
@@ -220,14 +220,15 @@ func plan(est estimate, demands []demand) allocation {
 	return a
 }
 
-// keyDrainsInSpare reports whether a key frame of key bytes drains within
-// keyframeSpare through what a lossy line has to spare once the plan
-// sends after (bit/s) and the copies answering the line's loss: the
-// lower of the estimate and the ceiling, less those. See keyframeSpare.
-func keyDrainsInSpare(est estimate, after, key int) bool {
-	line := min(est.bps, est.ceiling)
-	spare := float64(line) - float64(after)*(1+min(est.loss, lossyLink))
-	return spare > 0 && float64(key*8) <= spare*keyframeSpare.Seconds()
+// lossyRoom reports whether a lossy line (the lower of the estimate and
+// the ceiling) has room for a switch up after which the plan sends after
+// (bit/s) and the copies answering the line's loss: lossyHeadroom of it
+// left free, and the new layer's key frame of key bytes draining within
+// keyframeSpare through what is left. See keyframeSpare.
+func lossyRoom(est estimate, after, key int) bool {
+	line := float64(min(est.bps, est.ceiling))
+	steady := float64(after) * (1 + min(est.loss, lossyLink))
+	return steady <= line*(1-lossyHeadroom) && float64(key*8) <= (line-steady)*keyframeSpare.Seconds()
 }
 
 // lowest is the index of the lowest layer published, -1 none.

@@ -238,12 +238,12 @@ func TestPlanKeyframeMustDrain(t *testing.T) {
 	}
 }
 
-// TestPlanKeyframeDrainsInSpare: on a troubled line still losing packets
-// (the estimate's loss), a switch up also needs the key frame to drain
-// within keyframeSpare through what the line has left beside the new
-// plan and its NACK answers; a line without loss, the lowest layer and a
-// layer already sent do not ask it.
-func TestPlanKeyframeDrainsInSpare(t *testing.T) {
+// TestPlanLossyRoom: on a troubled line still losing packets (the
+// estimate's loss), a switch up leaves a quarter of the line free beside
+// the new plan and its NACK answers, and the key frame drains within
+// keyframeSpare through what is free; a line without loss, the lowest
+// layer and a layer already sent do not ask it.
+func TestPlanLossyRoom(t *testing.T) {
 	floor := func(cur, medium, key int) demand {
 		v := demand{id: FloorTrack, priority: floorPriority, want: QualityHigh, cur: cur, layers: [3]int{60_000, medium, 0}}
 		v.keys[1] = key
@@ -257,20 +257,22 @@ func TestPlanKeyframeDrainsInSpare(t *testing.T) {
 		floor demand
 		want  int
 	}{
-		// 90 + 150 kbit/s with 3 % of copies: 153 kbit/s to spare, 9.5 KB in 0.5 s.
+		// 90 + 150 kbit/s with 3 % of copies: 247 of 400, 153 free
+		// (9.5 KB in 0.5 s).
 		{"medium at 150 kbit/s, a 9 KB key frame: medium", line, floor(0, 150_000, 9_000), 1},
 		{"medium at 150 kbit/s, a 10 KB key frame: stays low", line, floor(0, 150_000, 10_000), 0},
-		// The commune line: 90 + 200 kbit/s leave 101 to spare, 6.3 KB.
-		{"medium at 200 kbit/s, a 9 KB key frame: stays low", line, floor(0, 200_000, 9_000), 0},
+		// The commune line: 90 + 210 kbit/s, 309 of 400, under a quarter free.
+		{"medium at 210 kbit/s, a 1 KB key frame: stays low", line, floor(0, 210_000, 1_000), 0},
+		{"the same on a 420 kbit/s line: medium", estimate{bps: 420_000, ceiling: 420_000, loss: 0.03}, floor(0, 210_000, 1_000), 1},
 		{"no loss on the line: medium", estimate{bps: 400_000, ceiling: 400_000}, floor(0, 200_000, 9_000), 1},
 		{"already on medium: stays", line, floor(1, 200_000, 9_000), 1},
-		{"GCC above the ceiling: the ceiling counts", estimate{bps: 600_000, ceiling: 400_000, loss: 0.03}, floor(0, 200_000, 9_000), 0},
+		{"GCC above the ceiling: the ceiling counts", estimate{bps: 600_000, ceiling: 400_000, loss: 0.03}, floor(0, 210_000, 1_000), 0},
 	} {
 		if a := plan(tc.est, []demand{audio, tc.floor}); a.layers[1] != tc.want {
 			t.Errorf("%s: layer %d, want %d", tc.name, a.layers[1], tc.want)
 		}
 	}
-	if !keyDrainsInSpare(line, 240_000, 9_000) || keyDrainsInSpare(line, 240_000, 10_000) {
-		t.Error("keyDrainsInSpare: 9 KB should drain through 152.8 kbit/s in 0.5 s, 10 KB not")
+	if !lossyRoom(line, 240_000, 9_000) || lossyRoom(line, 240_000, 10_000) || lossyRoom(line, 292_000, 0) {
+		t.Error("lossyRoom: 9 KB should drain through 152.8 kbit/s in 0.5 s, 10 KB not; 292 kbit/s with 3 % is past three quarters of 400")
 	}
 }
