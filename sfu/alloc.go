@@ -169,6 +169,7 @@ func (p *Participant) allocateOnce() bool {
 		st := e.GetStats()
 		p.log.Debug("estimate", "gcc", gccEst, "delay_target", sig.delayTarget, "loss_target", st["lossTargetBitrate"], "loss", sig.loss,
 			"line_loss", p.lineLoss, "queueing", sig.queueing, "state", st["state"], "usage", st["usage"], "acked", sig.acked,
+			"received", sig.received, "sent", sig.sent,
 			"usable", est.bps, "recent", est.recent, "ceiling", est.ceiling, "proven", in.proven, "used", pl.used)
 	}
 	p.lastUsed = pl.used

@@ -226,6 +226,24 @@ func TestProbeCarried(t *testing.T) {
 	}
 }
 
+func TestProbeCarriedRate(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		pr       prober
+		lineLoss float64
+		want     int
+	}{
+		{"no reading: the probe's rate", prober{total: 400_000}, 0.03, 400_000},
+		{"carried all of it: the probe's rate", prober{total: 400_000, receivedSum: 2 * 390_000, sentSum: 2 * 400_000, delivered: 2}, 0.03, 400_000},
+		// 2 × 366,000 received on a 3 % line: 377,320 carried.
+		{"less went out than the plan counts: what was carried", prober{total: 436_000, receivedSum: 2 * 366_000, sentSum: 2 * 380_000, delivered: 2}, 0.03, 377_319},
+	} {
+		if got := c.pr.carriedRate(c.lineLoss); got != c.want {
+			t.Errorf("%s: carriedRate = %d, want %d", c.name, got, c.want)
+		}
+	}
+}
+
 func TestProbeFailureCapsOnlyWhenDeliveryRead(t *testing.T) {
 	const s = int64(time.Second)
 	t.Run("failed before its delivery was read: no cap, the backoff's clock runs", func(t *testing.T) {
