@@ -58,7 +58,7 @@ async function nacks(base) {
 	return {
 		received: get('cau_sfu_nacks_received_total'), answered: get('cau_sfu_nacks_answered_total'),
 		repeated: get('cau_sfu_nacks_repeated_total'), unknown: get('cau_sfu_nacks_unknown_total'),
-		uncached: get('cau_sfu_nacks_uncached_total'),
+		uncached: get('cau_sfu_nacks_uncached_total'), overBudget: get('cau_sfu_nacks_over_budget_total'),
 	};
 }
 
@@ -185,7 +185,7 @@ test('a commune hall behind a 400 kbit/s, 3 % loss line keeps the floor\'s pictu
 	const concealment = z.samples > a.samples ? (100 * (z.concealed - a.concealed)) / (z.samples - a.samples) : 100;
 	const received = afterN.received - before.received, answered = afterN.answered - before.answered;
 	const repeated = afterN.repeated - before.repeated, unknown = afterN.unknown - before.unknown;
-	const uncached = afterN.uncached - before.uncached;
+	const uncached = afterN.uncached - before.uncached, overBudget = afterN.overBudget - before.overBudget;
 	// NACKs the SFU could answer: not those for packets that never reached
 	// it (the commune's own uplink loses 3 %: the floor hall NACKs those
 	// gaps of its camera). A NACK repeated within a round trip of a copy is
@@ -197,7 +197,7 @@ test('a commune hall behind a 400 kbit/s, 3 % loss line keeps the floor\'s pictu
 		`(chromium: ${freezes} freezes, ${(freezeS * 1000).toFixed(0)} ms), ${fps.toFixed(1)} fps at ${sizes}, ` +
 		`concealment ${concealment.toFixed(2)} %, NACKs answered ${answeredShare.toFixed(1)} % ` +
 		`(${answered} retransmitted and ${repeated} repeated within a round trip of a copy, of ${answerable}; ` +
-		`of ${received} received ${uncached} for packets the SFU never got or no longer holds, ${unknown} never sent) ` +
+		`of ${received} received ${uncached} for packets the SFU never got or no longer holds, ${unknown} never sent, ${overBudget} over the retransmission budget) ` +
 		`(the page sent ${nackSent} NACKs for the floor's video, counted ${lostSeen} of its packets lost)`);
 
 	// CAU_E2E_COMMUNE_DUMP=dir keeps the evidence: the samples, the page's
