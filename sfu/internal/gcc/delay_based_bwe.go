@@ -47,8 +47,6 @@ type delayController struct {
 	*rateController
 
 	onUpdateCallback func(DelayStats)
-
-	log logging.LeveledLogger
 }
 
 type delayControllerConfig struct {
@@ -62,13 +60,14 @@ func newDelayController(delayConfig delayControllerConfig, loggerFactory logging
 	delayController := &delayController{
 		rateController:   nil,
 		onUpdateCallback: nil,
-		log:              loggerFactory.NewLogger("gcc_delay_controller"),
 	}
 
 	rateController := newRateController(
 		delayConfig.nowFn, delayConfig.initialBitrate, delayConfig.minBitrate, delayConfig.maxBitrate,
 		func(ds DelayStats) {
-			delayController.log.Infof("delaystats: %v", ds)
+			// Cầu: pion logged ds here at info, for every arrival group;
+			// the argument's boxing allocated whether or not the line
+			// was written (TestWriteTransportCCAllocatesNothing).
 			if delayController.onUpdateCallback != nil {
 				delayController.onUpdateCallback(ds)
 			}
@@ -92,13 +91,25 @@ func (d *delayController) onUpdate(f func(DelayStats)) {
 func (d *delayController) updateDelayEstimate(acks []Acknowledgment) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.rate.onAcks(acks, d.rateController.onReceivedRate)
+	// Cầu: the rate controller reads the two rates only when an arrival
+	// group closes (aga, below), after both calculators have run, so
+	// each one's last rate of the feedback is stored, once: pion stored
+	// every acknowledgment's, each under the controller's lock.
+	var received, sent int
+	gotReceived, gotSent := false, false
+	d.rate.onAcks(acks, func(r int) { received, gotReceived = r, true })
 	d.sentAcks = d.sentAcks[:0]
 	for _, a := range acks {
 		a.Arrival = a.Departure // the rate calculator counts by arrival
 		d.sentAcks = append(d.sentAcks, a)
 	}
-	d.sent.onAcks(d.sentAcks, d.rateController.onSentRate)
+	d.sent.onAcks(d.sentAcks, func(r int) { sent, gotSent = r, true })
+	if gotReceived {
+		d.rateController.onReceivedRate(received)
+	}
+	if gotSent {
+		d.rateController.onSentRate(sent)
+	}
 	d.aga.onAcks(acks, d.onArrivalGroup)
 }
 
