@@ -12,7 +12,8 @@ import (
 // TestSRTPSealerMatchesPion: for both GCM profiles the sealer's datagrams
 // are pion's srtp.Context's byte for byte, over two streams whose
 // sequence numbers wrap, a resend from before the wrap after it, a jump
-// past half the space, and the next cycle; and pion's receiving context
+// past half the space, and the next cycle, then four more streams
+// wrapping (past the sealer's inline counters); and pion's receiving context
 // decrypts them. AES-CM is left to pion (no sealer).
 func TestSRTPSealerMatchesPion(t *testing.T) {
 	if _, err := newSRTPSealer(srtp.ProtectionProfileAes128CmHmacSha1_80, make([]byte, 16), make([]byte, 14)); err == nil {
@@ -47,6 +48,12 @@ func TestSRTPSealerMatchesPion(t *testing.T) {
 		pkts = append(pkts, pkt{1, 65533}, // a resend from before the wrap
 			pkt{1, 40000}, pkt{1, 7}, pkt{1, 65000}, pkt{1, 3}, // half the space ahead, back, and the next wrap
 			pkt{3, 100}, pkt{3, 99}, pkt{3, 40000}) // a stream starting low, a resend, a jump
+		for q := 65533; q < 65536+3; q++ { // four more streams wrapping, three beyond the inline counters
+			for ssrc := uint32(4); ssrc <= 7; ssrc++ {
+				pkts = append(pkts, pkt{ssrc, uint16(q + int(ssrc))})
+			}
+		}
+		pkts = append(pkts, pkt{7, 65535}, pkt{1, 4}, pkt{6, 1}) // a resend past the inline ones, the first streams again
 		var buf, pbuf [maxDgram]byte
 		for i, p := range pkts {
 			h := rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: p.seq, Timestamp: uint32(i * 3000), SSRC: p.ssrc,
