@@ -185,6 +185,13 @@ func (e *SendSideBWE) RecordSent(departure time.Time, seq uint16, size int) {
 	e.feedbackAdapter.OnSentSeq(departure, seq, size)
 }
 
+// Recorder is the history RecordSent records in (Cầu): a writer that
+// records every packet it sends keeps it, and follows one pointer fewer
+// per packet (its OnSentSeq is RecordSent).
+func (e *SendSideBWE) Recorder() *FeedbackAdapter {
+	return e.feedbackAdapter
+}
+
 // WriteRTCP adds some RTCP feedback to the bandwidth estimator.
 //
 //nolint:cyclop
