@@ -125,7 +125,10 @@ func (b *batchConn) ReadFrom(p []byte) (int, net.Addr, error) {
 
 // WriteToAddrPort writes one datagram, or batches it during a fan-out pass.
 func (b *batchConn) WriteToAddrPort(p []byte, to netip.AddrPort) (int, error) {
-	if b.out.write(p, to) {
+	if ok, err := b.out.write(p, to); ok {
+		if err != nil {
+			return 0, err
+		}
 		return len(p), nil
 	}
 	return b.UDPConn.WriteToUDPAddrPort(p, to)

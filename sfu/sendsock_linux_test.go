@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"net"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -48,5 +49,60 @@ func TestSendSocketWaitsOutFullBuffer(t *testing.T) {
 		if k, _, err := peer.ReadFromUDP(buf); err != nil || k != 1 || buf[0] != byte(i) {
 			t.Fatalf("datagram %d: % x (%v)", i, buf[:k], err)
 		}
+	}
+}
+
+// TestWritesOutsideAPassTakeTheSendSocket: with the send socket, a write
+// outside a fan-out pass (pion's STUN, DTLS, RTCP) leaves at once through
+// it, in its raw sendmmsg, from the media socket's address; one in a pass
+// waits for the pass; the kernel's refusal is the write's error.
+func TestWritesOutsideAPassTakeTheSendSocket(t *testing.T) {
+	media, ss := ipv4SendSocket(t)
+	calls := 0
+	ss.sendmmsg = func(s *sendSocket, n int) (int, unix.Errno) {
+		calls++
+		return s.rawSendmmsg(n)
+	}
+	b := newBatchConn(media, false)
+	b.out.w, b.out.direct = ss, true
+	peer, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	_ = peer.SetReadDeadline(time.Now().Add(5 * time.Second))
+	to := peer.LocalAddr().(*net.UDPAddr).AddrPort()
+	buf := make([]byte, 16)
+	read := func(want byte) {
+		t.Helper()
+		k, from, err := peer.ReadFromUDP(buf)
+		if err != nil || k != 1 || buf[0] != want || from.String() != media.LocalAddr().String() {
+			t.Fatalf("read % x from %v (%v); want %d from the media socket %v", buf[:k], from, err, want, media.LocalAddr())
+		}
+	}
+
+	if n, err := b.WriteToAddrPort([]byte{1}, to); n != 1 || err != nil {
+		t.Fatalf("wrote %d (%v)", n, err)
+	}
+	if calls != 1 || b.out.n != 0 {
+		t.Fatalf("%d raw sendmmsg calls, %d datagrams left in the batch; want 1 and 0", calls, b.out.n)
+	}
+	read(1)
+
+	b.beginSend()
+	if _, err := b.WriteToAddrPort([]byte{2}, to); err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 || b.out.n != 1 {
+		t.Fatalf("in a pass: %d raw sendmmsg calls, %d datagrams in the batch; want 1 and 1", calls, b.out.n)
+	}
+	b.endSend()
+	if calls != 2 {
+		t.Fatalf("%d raw sendmmsg calls after the pass, want 2", calls)
+	}
+	read(2)
+
+	if _, err := b.WriteToAddrPort([]byte{3}, netip.MustParseAddrPort("127.0.0.1:0")); err == nil {
+		t.Fatal("a datagram to port 0 written without an error")
 	}
 }

@@ -65,7 +65,7 @@ func (s *SFU) listen() error {
 			// The fan-out's batches leave through a socket the poller
 			// does not watch (sendsock_linux.go).
 			if ss, err := newSendSocket(uc, s.cfg.SocketBuffer); err == nil {
-				bc.out.w = ss
+				bc.out.w, bc.out.direct = ss, true
 				s.closers = append(s.closers, ss)
 			} else {
 				s.log.Info("fan-out sends on the media socket", "error", err)
