@@ -117,6 +117,10 @@ type downTrack struct {
 	// seq rewrites sequence numbers and timestamps; writer-owned. Last:
 	// its run history is cold, the fields above are read per packet.
 	seq seqMap
+	// vp8 is the newest VP8 picture numbers sent, vp8Buf the copy of a
+	// payload whose numbers are rewritten (vp8munge.go); writer-owned.
+	vp8    vp8Numbers
+	vp8Buf *[maxPacket]byte
 }
 
 func newDownTrack(id TrackID, streamID string, kind webrtc.RTPCodecType, codec webrtc.RTPCodecCapability, sub *Participant) *downTrack {
@@ -303,7 +307,7 @@ func (d *downTrack) handle(l *upLayer, p *packet) {
 		}
 		// Forwarding resumes after a stretch the subscriber should not
 		// see as loss (an unmute).
-		d.seq.start(l, p.epoch, p.info.seq, p.info.ts, l.track.codec.ClockRate, now)
+		d.startRun(l, p, now)
 	}
 	if d.kind == webrtc.RTPCodecTypeAudio && l.track.isRED(p) {
 		if b := d.bound.Load(); b.red == 0 {
@@ -370,7 +374,7 @@ func (d *downTrack) replay(l *upLayer, p *packet, now int64) bool {
 		for _, q := range kf {
 			d.forwardOne(l, q, now)
 		}
-		d.seq.start(l, p.epoch, p.info.seq, p.info.ts, l.track.codec.ClockRate, now)
+		d.startRun(l, p, now)
 		l.requestKeyframe(d.sub.s.cfg.PLIInterval, d.sub.s.metrics)
 	}
 	d.sub.s.metrics.keyframeReplays.Inc()
@@ -421,7 +425,7 @@ func (d *downTrack) forwardOne(l *upLayer, q *packet, now int64) {
 }
 
 func (d *downTrack) switchTo(old, l *upLayer, p *packet, now int64) {
-	d.seq.start(l, p.epoch, p.info.seq, p.info.ts, l.track.codec.ClockRate, now)
+	d.startRun(l, p, now)
 	d.cur.Store(l)
 	if old != nil {
 		d.switches.Add(1)
@@ -470,7 +474,7 @@ func (d *downTrack) write(l *upLayer, p *packet, seq uint16, ts uint32, arrival 
 	if !ok {
 		return
 	}
-	payload := p.payload()
+	payload := d.vp8Payload(p, seq)
 	switch {
 	case t.isRED(p):
 		if payload, pt, ok = d.redPayload(b, t, p, pt); !ok {

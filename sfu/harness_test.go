@@ -141,8 +141,9 @@ func (b bundle) dial(t testing.TB, room, id string, o sfuclient.Options, perms .
 type recorder struct {
 	mu       sync.Mutex
 	packets  map[string]int
-	layers   map[string][]int // synthetic layer of each video packet
-	keys     map[string]int   // key frames seen
+	layers   map[string][]int    // synthetic layer of each video packet
+	pictures map[string][]uint16 // VP8 picture ID of each frame's first packet
+	keys     map[string]int      // key frames seen
 	first    map[string]time.Time
 	firstKey map[string]time.Time
 	lastSeq  map[string]uint16
@@ -150,7 +151,7 @@ type recorder struct {
 }
 
 func newRecorder() *recorder {
-	return &recorder{packets: map[string]int{}, layers: map[string][]int{}, keys: map[string]int{},
+	return &recorder{packets: map[string]int{}, layers: map[string][]int{}, pictures: map[string][]uint16{}, keys: map[string]int{},
 		first: map[string]time.Time{}, firstKey: map[string]time.Time{}, lastSeq: map[string]uint16{},
 		changed: make(chan struct{})}
 }
@@ -169,6 +170,9 @@ func (r *recorder) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		}
 		if f, ok := sfuclient.ParseSynthetic(p.Payload); ok {
 			r.layers[id] = append(r.layers[id], f.Layer)
+			if f.Start && !f.H264 {
+				r.pictures[id] = append(r.pictures[id], f.PictureID)
+			}
 			if f.Keyframe {
 				r.keys[id]++
 				if _, ok := r.firstKey[id]; !ok {

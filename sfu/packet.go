@@ -16,7 +16,8 @@ type packet struct {
 	refs     atomic.Int32
 	n        int
 	info     rtpInfo
-	keyframe bool   // starts a key frame (always true for audio)
+	keyframe bool // starts a key frame (always true for audio)
+	vp8      vp8Desc
 	epoch    uint32 // layer epoch at arrival; see upLayer.epoch
 	arrival  int64  // monotonic nanoseconds, for the forward delay histogram
 	buf      [maxPacket]byte

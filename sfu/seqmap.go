@@ -44,6 +44,7 @@ type seqRun struct {
 	outFirst uint16   // the run's first number for the subscriber
 	count    uint16   // numbers the run covers so far, from outFirst
 	tsOff    uint32   // added to the source's timestamps
+	vp8      vp8Off   // added to the source's VP8 picture numbers (vp8munge.go)
 }
 
 // init sets a random starting point (RFC 3550 §5.1) and a "last packet"
@@ -123,7 +124,7 @@ func (m *seqMap) forward(src *upLayer, epoch uint32, seq uint16, ts uint32, now 
 		if seq-first > seqMapReach {
 			first = seq
 		}
-		r = m.push(seqRun{src: src, epoch: epoch, srcFirst: first, outFirst: m.next, tsOff: r.tsOff})
+		r = m.push(seqRun{src: src, epoch: epoch, srcFirst: first, outFirst: m.next, tsOff: r.tsOff, vp8: r.vp8})
 	}
 	if r == m.newest() {
 		d := seq - r.srcFirst
@@ -186,6 +187,15 @@ func (m *seqMap) reverse(out uint16) (src *upLayer, epoch uint32, seq uint16, ts
 		return nil, 0, 0, 0, false
 	}
 	return r.src, r.epoch, r.srcFirst + d, r.tsOff, true
+}
+
+// vp8Of is the VP8 offset of the run that sent out; zero for one not
+// remembered.
+func (m *seqMap) vp8Of(out uint16) vp8Off {
+	if r, _ := m.find(out); r != nil {
+		return r.vp8
+	}
+	return vp8Off{}
 }
 
 // padding reports whether out was sent as padding (and is remembered).

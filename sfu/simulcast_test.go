@@ -90,3 +90,47 @@ func TestLateJoinerGetsKeyframeFast(t *testing.T) {
 		t.Errorf("first key frame %v after subscribing, want ≤ 500ms", got)
 	}
 }
+
+// A subscriber moved between layers sees one stream of VP8 pictures: each
+// frame's picture ID the one after the last, across every switch, though
+// each layer's encoder numbers its own from a random start (a receiver's
+// reference finder holds frames back over a jump; vp8munge.go).
+func TestPictureIDsContinueAcrossSwitches(t *testing.T) {
+	b := setup(t, sfu.Config{InitialBitrate: 5_000_000})
+	pub := b.dial(t, "meeting-2", "hall-province", sfuclient.Options{})
+	publishHall(t, pub, simulcastRIDs, sfuclient.VideoSpec{Bitrates: referenceRates})
+	const cam = "hall-province/camera"
+	r := newRecorder()
+	c := b.dial(t, "meeting-2", "hall-district", sfuclient.Options{OnTrack: r.onTrack})
+	waitTrack(t, c, cam)
+	frames := 0
+	for _, q := range []sfu.Quality{sfu.QualityHigh, sfu.QualityLow, sfu.QualityMedium, sfu.QualityHigh} {
+		if err := c.Subscribe(cam, q); err != nil {
+			t.Fatal(err)
+		}
+		want := int(q) - 1 // the synthetic layer's index
+		r.waitFor(t, 10*time.Second, "layer "+q.String(), func(r *recorder) bool {
+			ls := r.layers[cam]
+			return len(r.pictures[cam]) > frames+10 && len(ls) > 20 && allEqual(ls[len(ls)-20:], 20, want)
+		})
+		frames = len(r.pictures[cam])
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	pics, switches := r.pictures[cam], 0
+	for i := 1; i < len(pics); i++ {
+		if pics[i] != (pics[i-1]+1)&0x7fff {
+			t.Errorf("frame %d: picture ID %d after %d", i, pics[i], pics[i-1])
+		}
+	}
+	ls := r.layers[cam]
+	for i := 1; i < len(ls); i++ {
+		if ls[i] != ls[i-1] {
+			switches++
+		}
+	}
+	if switches < 3 {
+		t.Errorf("%d layer switches seen, want 3 or more", switches)
+	}
+	t.Logf("%d frames over %d switches, picture IDs %d to %d", len(pics), switches, pics[0], pics[len(pics)-1])
+}

@@ -256,6 +256,7 @@ func (l *upLayer) ingest(p *packet, m *metrics) {
 	l.stats.received(p.n, p.info.seq, p.info.ts, p.arrival, t.codec.ClockRate)
 	m.packetsIn.Inc()
 	t.relay.Packet(p.n)
+	p.vp8 = vp8Desc{} // a pooled packet's last use may have been VP8
 	switch {
 	case t.kind == webrtc.RTPCodecTypeAudio:
 		p.keyframe = true
@@ -267,6 +268,7 @@ func (l *upLayer) ingest(p *packet, m *metrics) {
 		p.keyframe = isH264Keyframe(p.payload())
 	default:
 		p.keyframe = isVP8Keyframe(p.payload())
+		p.vp8 = parseVP8Desc(p.payload())
 	}
 	l.cache.add(p)
 	if t.kind == webrtc.RTPCodecTypeVideo {

@@ -37,6 +37,8 @@ type Frame struct {
 	Keyframe bool // first packet of a key frame
 	Start    bool // first packet of a frame
 	H264     bool // H.264 (else VP8)
+	// PictureID is VP8's 15-bit picture ID, as the receiver got it.
+	PictureID uint16
 }
 
 // ParseSynthetic reads the marker of a synthetic VP8 or H.264 payload.
@@ -49,7 +51,7 @@ func ParseSynthetic(payload []byte) (Frame, bool) {
 	if len(payload) < 4 || payload[0]&0x80 == 0 || payload[1]&0x80 == 0 || payload[2]&0x80 == 0 {
 		return Frame{}, false
 	}
-	f := Frame{Start: payload[0]&0x10 != 0}
+	f := Frame{Start: payload[0]&0x10 != 0, PictureID: uint16(payload[2]&0x7f)<<8 | uint16(payload[3])}
 	i := 4
 	if f.Start {
 		if len(payload) <= i {
