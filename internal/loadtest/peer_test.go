@@ -45,30 +45,7 @@ func TestSimulcastPumpsOverLoopback(t *testing.T) {
 		s.Consume(tr)
 	})
 
-	offer, err := pub.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gathered := webrtc.GatheringCompletePromise(pub)
-	if err := pub.SetLocalDescription(offer); err != nil {
-		t.Fatal(err)
-	}
-	<-gathered
-	if err := sub.SetRemoteDescription(*pub.LocalDescription()); err != nil {
-		t.Fatal(err)
-	}
-	answer, err := sub.CreateAnswer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gathered = webrtc.GatheringCompletePromise(sub)
-	if err := sub.SetLocalDescription(answer); err != nil {
-		t.Fatal(err)
-	}
-	<-gathered
-	if err := pub.SetRemoteDescription(*sub.LocalDescription()); err != nil {
-		t.Fatal(err)
-	}
+	connect(t, pub, sub)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
