@@ -45,6 +45,7 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 		{map[string]string{"CAU_IDLE_TIMEOUT": "1s"}, "CAU_IDLE_TIMEOUT"},
 		{map[string]string{"CAU_IDLE_TIMEOUT": "-5m"}, "CAU_IDLE_TIMEOUT"},
 		{map[string]string{"CAU_SESSION_MAX_AGE": "10m", "CAU_IDLE_TIMEOUT": "1h"}, "CAU_SESSION_MAX_AGE"},
+		{map[string]string{"CAU_SESSION_MAX_AGE": "19s", "CAU_IDLE_TIMEOUT": "0s"}, "CAU_SESSION_MAX_AGE"},
 		{map[string]string{"CAU_LOGIN_MAX_FAILURES": "0"}, "CAU_LOGIN_MAX_FAILURES"},
 		{map[string]string{"CAU_RTC_IPS": "127.0.0.1,not-an-ip"}, "CAU_RTC_IPS"},
 		{map[string]string{"CAU_ICE_SERVERS": "stun.example:3478"}, "CAU_ICE_SERVERS"},

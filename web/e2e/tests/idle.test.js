@@ -3,7 +3,7 @@
 // input keeps the sign-in alive past the timeout, idleness ends it and only
 // the login card shows, saying why; signing in again returns to the page
 // that was open. Being in a call counts as activity. The maximum age
-// (CAU_SESSION_MAX_AGE, 1 min on a second server): warned ahead, a page
+// (CAU_SESSION_MAX_AGE, 30 s on a second server): warned ahead, a page
 // ends at the limit, a hall operator's call goes on past it, told, and
 // signing in again in place keeps the call. UI only.
 import { describe, test, before, after } from 'node:test';
@@ -23,8 +23,8 @@ after(async () => { await server?.stop(); });
 /** @param {number} ms */
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// The maximum-age test waits out its limit twice on its own server (two
-// minutes, mostly timers): it runs beside the idle tests, not after them.
+// The maximum-age test waits out its limit twice on its own server (over
+// a minute, mostly timers): it runs beside the idle tests, not after them.
 describe('sign-in lifetime', { concurrency: true }, () => {
 	test('idle: input keeps the sign-in alive, idleness ends it, signing in again returns to the page', async () => {
 		const b = await openBrowser();
@@ -105,7 +105,7 @@ describe('sign-in lifetime', { concurrency: true }, () => {
 	});
 
 	test('maximum age: warned ahead; a page ends at the limit; a hall operator\'s call goes on, told, and signing in again keeps it', async () => {
-		const maxAge = 60;
+		const maxAge = 30;
 		const aged = await startServer({ CAU_IDLE_TIMEOUT: '0s', CAU_SESSION_MAX_AGE: maxAge + 's' });
 		const m = await liveMeeting(aged.url, { people: [['daibieu8', 'delegate']], halls: 1 });
 		const op = await openBrowser();
