@@ -34,7 +34,15 @@ e2e: services build
 	@deploy/local/browser.sh >/dev/null
 	@deploy/local/firefox.sh >/dev/null
 	@$(SERVICES) && cd web/e2e && npm ci --no-audit --no-fund --silent && \
-	CAU_E2E_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 --test-timeout=300000 tests/
+	CAU_E2E_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=2 --test-timeout=300000 $(E2E_PAGES) && \
+	CAU_E2E_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 --test-timeout=300000 $(E2E_MEDIA)
+
+# The browser tests in two groups: pages and forms (one browser each, or
+# timers) two files at a time; calls, whose pictures and delays are measured,
+# one at a time after them, the machine to themselves. A new file goes with
+# the pages unless named here.
+E2E_MEDIA := $(addprefix tests/,communeline.test.js firefox.test.js live.test.js moderation.test.js recording.test.js room.test.js turn.test.js)
+E2E_PAGES := $(filter-out $(E2E_MEDIA),$(patsubst web/e2e/%,%,$(sort $(wildcard web/e2e/tests/*.test.js))))
 
 # e2e-if-chromium: what `make test` runs; browser.sh installs chromium, so in practice always e2e.
 e2e-if-chromium:
