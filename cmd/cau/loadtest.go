@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -53,6 +54,7 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	name := fs.String("name", "", "with --fanout: the server's name in the report (default cau, or pion with --pion, livekit with --livekit)")
 	servePion := fs.String("serve-pion", "", "serve pion's plain fan-out (the baseline of --fanout) for WHIP/WHEP on this loopback HTTP address until stopped")
 	servePionUDP := fs.String("serve-pion-udp", "127.0.0.1:0", "with --serve-pion: the media UDP address")
+	cpuProfile := fs.String("cpuprofile", "", "write this process's CPU profile of the join ramp to PREFIX-ramp.pprof and of the measured window to PREFIX-window.pprof")
 	start := fs.Bool("start", false, "the start scenario instead (issue 17): --accounts distinct demo accounts sign in at once from this address,\n"+
 		"join the meeting, open the live socket and read the session; then --reconnect-halls halls reconnect together;\n"+
 		"with --in-call K, K halls are in a call meanwhile (--duration window, run once quiet and once with the storm)")
@@ -115,6 +117,11 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		o.Spread = *spread
 	}
+	if *cpuProfile != "" {
+		p := &phaseProfiler{prefix: *cpuProfile, stderr: stderr}
+		defer p.stop()
+		o.OnPhase = p.phase
+	}
 	if *debugLog != "" && !*embedded {
 		return usageError{"loadtest: --debug with --embedded (a server's log is its own)"}
 	}
@@ -161,4 +168,42 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return rep.WriteJSON(*jsonPath)
 	}
 	return nil
+}
+
+// phaseProfiler profiles the CPU of the ramp and of the measured window
+// (loadtest.Options.OnPhase) into their own files.
+type phaseProfiler struct {
+	prefix string
+	stderr io.Writer
+	f      *os.File
+}
+
+func (p *phaseProfiler) phase(name string) {
+	switch name {
+	case "ramp", "window":
+		p.stop()
+		f, err := os.Create(p.prefix + "-" + name + ".pprof")
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintf(p.stderr, "loadtest: --cpuprofile: %v\n", err)
+			if f != nil {
+				_ = f.Close()
+			}
+			return
+		}
+		p.f = f
+	default:
+		p.stop()
+	}
+}
+
+func (p *phaseProfiler) stop() {
+	if p.f == nil {
+		return
+	}
+	pprof.StopCPUProfile()
+	_ = p.f.Close()
+	p.f = nil
 }

@@ -15,6 +15,11 @@
 #                                  19's bars, then JOINS (10) joins of one delegate timed to the
 #                                  first frame)
 #   HALLS, DURATION                the reference scenario (160, 30s)
+#   gen_bin, cau_bin               the reference scenario's load generator and server (default
+#                                  bin/cau, built here), for another build of either
+#   LOADTEST_ARGS                  extra flags of the reference scenario's `cau loadtest`
+#                                  (e.g. --cpuprofile bench/gen-cpu: the generator's profiles
+#                                  of the join ramp and of the measured window)
 #   GEN_NICE                       the reference scenario's load generator runs at this niceness
 #                                  (0: the server's; 10 leaves the server first on the cores
 #                                  both share, as a generator on its own machine would)
@@ -161,8 +166,8 @@ if [ "$SCENARIO" = all ] || [ "$SCENARIO" = halls ]; then
 		> "bench/server-memstats-$stamp.txt" 2>/dev/null ) &
 	profiler=$!
 	echo "load generator at nice ${GEN_NICE:-0} (load $(cut -d' ' -f1-3 /proc/loadavg))"
-	nice -n "${GEN_NICE:-0}" ./bin/cau loadtest --url "http://127.0.0.1:$HTTP_PORT" --halls "$HALLS" --duration "$DURATION" \
-		--server-pid "$server" --json "bench/loadtest-$stamp.json" | tee "bench/loadtest-$stamp.txt"
+	nice -n "${GEN_NICE:-0}" "${gen_bin:-./bin/cau}" loadtest --url "http://127.0.0.1:$HTTP_PORT" --halls "$HALLS" --duration "$DURATION" \
+		--server-pid "$server" --json "bench/loadtest-$stamp.json" ${LOADTEST_ARGS:-} | tee "bench/loadtest-$stamp.txt"
 	wait $profiler || true
 	go tool pprof -top -nodecount 25 bin/cau "bench/server-cpu-$stamp.pprof" > "bench/server-cpu-$stamp.txt" 2>/dev/null || true
 	go tool pprof -top -nodecount 25 -sample_index=inuse_space bin/cau "bench/server-heap-$stamp.pprof" > "bench/server-heap-$stamp.txt" 2>/dev/null || true

@@ -33,6 +33,7 @@ type hall struct {
 	join      time.Duration
 	floorAt   time.Time // subscribed to the floor
 	joinStart time.Time // started joining (before the signaling socket)
+	times     joinTimes // the join's steps (join.go)
 
 	mu   sync.Mutex
 	recv []*RecvStats
@@ -65,10 +66,10 @@ func (h *hall) start(ctx context.Context, o Options, wsURL string, unmuted bool,
 		return err
 	}
 	t0 := time.Now()
-	h.joinStart = t0
+	h.joinStart, h.times.start = t0, t0
 	jctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	co := sfuclient.Options{URL: wsURL, Token: tok, OnTrack: h.onTrack, Logger: o.Logger}
+	co := sfuclient.Options{URL: wsURL, Token: tok, OnTrack: h.onTrack, Logger: o.Logger, OnSend: h.times.onSend}
 	if h.link != nil {
 		// pion gathers through the shaped Net; keep it on loopback, as
 		// the client does by default without a Net of its own.
@@ -80,16 +81,19 @@ func (h *hall) start(ctx context.Context, o Options, wsURL string, unmuted bool,
 	if err != nil {
 		return fmt.Errorf("join: %w", err)
 	}
+	h.times.mark(&h.times.dialed, time.Now())
 	if h.video, err = h.client.PublishVideo(jctx, sfu.SourceCamera, webrtc.MimeTypeVP8, "q", "h", "f"); err != nil {
 		return fmt.Errorf("publish video: %w", err)
 	}
+	h.times.mark(&h.times.video, time.Now())
 	if unmuted {
 		if h.audio, err = h.client.PublishAudio(jctx); err != nil {
 			return fmt.Errorf("publish audio: %w", err)
 		}
 	}
-	h.join = time.Since(t0)
 	h.floorAt = time.Now()
+	h.join = h.floorAt.Sub(t0)
+	h.times.mark(&h.times.done, h.floorAt)
 	if err := h.client.Subscribe(sfu.FloorTrack, sfu.QualityHigh); err != nil {
 		return fmt.Errorf("subscribe floor: %w", err)
 	}

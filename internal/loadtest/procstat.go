@@ -25,6 +25,9 @@ type ProcSample struct {
 	// threads wait for a core, what they forward waits with them.
 	Waited time.Duration
 	Slices int64
+	// Faults are the page faults the process took (minor and major): a
+	// heap that grows into fresh pages pays one each, in the kernel.
+	Faults int64
 }
 
 // ReadProc reads /proc/PID/stat and /proc/PID/status.
@@ -50,6 +53,11 @@ func ReadProc(pid int) (ProcSample, error) {
 		return s, fmt.Errorf("parse /proc/%d/stat: utime %q stime %q", pid, f[11], f[12])
 	}
 	s.CPU = time.Duration(utime+stime) * time.Second / clockTicks
+	minflt, err1 := strconv.ParseInt(f[7], 10, 64)
+	majflt, err2 := strconv.ParseInt(f[9], 10, 64)
+	if err1 == nil && err2 == nil {
+		s.Faults = minflt + majflt
+	}
 
 	s.Waited, s.Slices = readWaits(pid)
 

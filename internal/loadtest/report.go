@@ -24,6 +24,26 @@ type Report struct {
 	JoinMsP99       float64 `json:"join_ms_p99"`
 	FirstFrameMsP50 float64 `json:"first_frame_ms_p50"`
 	FirstFrameMsP99 float64 `json:"first_frame_ms_p99"`
+	// JoinStepsMs split the joins into their steps (join.go: dial, joined,
+	// offer, answer, set_remote, audio), p50 and p99 of each over the
+	// halls; JoinMsByRampSecond are the p50, p99 and max of each second's
+	// joins in join order (the ramp's first second first), JoinSlowest the
+	// slowest joins with their steps: whether the tail is the server's or
+	// the generator's, and early or late in the ramp.
+	JoinStepsMs        map[string][2]float64 `json:"join_steps_ms,omitempty"`
+	JoinMsByRampSecond [][3]float64          `json:"join_ms_by_ramp_second,omitempty"`
+	JoinSlowest        []JoinRecord          `json:"join_slowest,omitempty"`
+	// Ramp* are the ramp's (first join to the last join's end): its length,
+	// the server's and the generator's cores and waits for a core, and the
+	// machine's idle cores (/proc/stat).
+	RampSeconds                     float64 `json:"ramp_s,omitempty"`
+	RampServerCPUCores              float64 `json:"ramp_server_cpu_cores,omitempty"`
+	RampServerRunQueueWaitMsPerS    float64 `json:"ramp_server_runqueue_wait_ms_per_s,omitempty"`
+	RampGeneratorCPUCores           float64 `json:"ramp_generator_cpu_cores,omitempty"`
+	RampGeneratorRunQueueWaitMsPerS float64 `json:"ramp_generator_runqueue_wait_ms_per_s,omitempty"`
+	RampMachineIdleCores            float64 `json:"ramp_machine_idle_cores,omitempty"`
+	RampServerFaultsPerS            float64 `json:"ramp_server_page_faults_per_s,omitempty"`
+	RampGeneratorFaultsPerS         float64 `json:"ramp_generator_page_faults_per_s,omitempty"`
 
 	// Packet rates at the SFU, as seen by the generator: what the halls
 	// sent (in) and what the subscribers received (out).
@@ -144,6 +164,10 @@ type Report struct {
 	ServerRunQueueWaitMsPerS     float64 `json:"server_runqueue_wait_ms_per_s"`
 	ServerRunQueueWaitUsPerSlice float64 `json:"server_runqueue_wait_us_per_slice"`
 	GeneratorRunQueueWaitMsPerS  float64 `json:"generator_runqueue_wait_ms_per_s"`
+	// GeneratorRSSBytes is the generator's resident memory at the window's
+	// end, GeneratorFaultsPerS its page faults a second in the window.
+	GeneratorRSSBytes   int64   `json:"generator_rss_bytes"`
+	GeneratorFaultsPerS float64 `json:"generator_page_faults_per_s"`
 
 	CPUMicrosPerForwardedPacket float64 `json:"cpu_us_per_forwarded_packet"`
 	BytesPerParticipant         float64 `json:"bytes_per_participant"`
@@ -226,6 +250,23 @@ func (r *Report) WriteTable(w io.Writer) error {
 	row := func(k, format string, args ...any) { fmt.Fprintf(tw, "%s\t"+format+"\n", append([]any{k}, args...)...) }
 	row("halls connected", "%d / %d", r.HallsConnected, r.Halls)
 	row("join p50 / p99", "%.0f ms / %.0f ms", r.JoinMsP50, r.JoinMsP99)
+	if len(r.JoinStepsMs) > 0 {
+		var b strings.Builder
+		for _, name := range joinStepNames {
+			if v, ok := r.JoinStepsMs[name]; ok {
+				fmt.Fprintf(&b, "%s %.0f / %.0f  ", name, v[0], v[1])
+			}
+		}
+		row("  steps p50 / p99 (ms)", "%s", strings.TrimSpace(b.String()))
+		b.Reset()
+		for _, v := range r.JoinMsByRampSecond {
+			fmt.Fprintf(&b, "%.0f ", v[1])
+		}
+		row("  p99 by second of the ramp (ms)", "%s", strings.TrimSpace(b.String()))
+		row("  ramp", "%.1f s: server %.2f cores (waiting %.0f ms/s, %.0f page faults/s), generator %.2f (waiting %.0f ms/s, %.0f page faults/s), machine idle %.2f cores",
+			r.RampSeconds, r.RampServerCPUCores, r.RampServerRunQueueWaitMsPerS, r.RampServerFaultsPerS,
+			r.RampGeneratorCPUCores, r.RampGeneratorRunQueueWaitMsPerS, r.RampGeneratorFaultsPerS, r.RampMachineIdleCores)
+	}
 	row("first frame p50 / p99", "%.0f ms / %.0f ms", r.FirstFrameMsP50, r.FirstFrameMsP99)
 	row("packets/s in / out", "%.0f / %.0f", r.PPSIn, r.PPSOut)
 	row("Mbit/s in / out", "%.1f / %.1f", r.BpsIn/1e6, r.BpsOut/1e6)
@@ -258,7 +299,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	row("normal halls", "%d: loss %.3f%% (audio %.3f%%), delay p50 / p99 %.1f / %.1f ms, floor %s, at end %s",
 		r.NormalHalls, r.NormalLossRatio*100, r.NormalAudioLossRatio*100, r.NormalDelayMsP50, r.NormalDelayMsP99, shares(r.NormalFloorLayers), counts(r.NormalFloorLayerAtEnd))
-	row("generator CPU", "%.2f cores (its threads waiting for a core %.1f ms/s)", r.GeneratorCPUCores, r.GeneratorRunQueueWaitMsPerS)
+	row("generator CPU", "%.2f cores (its threads waiting for a core %.1f ms/s), RSS %.0f MiB, %.0f page faults/s",
+		r.GeneratorCPUCores, r.GeneratorRunQueueWaitMsPerS, float64(r.GeneratorRSSBytes)/(1<<20), r.GeneratorFaultsPerS)
 	if r.BaselineUDPLoopbackPPS > 0 {
 		row("baseline: UDP loopback", "%.0f packets/s (out/baseline = %.3f)", r.BaselineUDPLoopbackPPS, r.PPSOut/r.BaselineUDPLoopbackPPS)
 	}

@@ -62,7 +62,12 @@ type Options struct {
 	// OnWindow, if set, is called (in its own goroutine) when the measured
 	// window starts: the start scenario runs its storm then.
 	OnWindow func()
-	Logger   *slog.Logger
+	// OnPhase, if set, is called from Run as the run enters each phase:
+	// "ramp" (before the first join), "settle" (every hall joined),
+	// "window" (the measured window starts) and "end" (it ended). cau
+	// loadtest --cpuprofile profiles the ramp and the window apart with it.
+	OnPhase func(phase string)
+	Logger  *slog.Logger
 	// Trace, if set, gets each weak hall's line every 250 ms and the
 	// measured window's ends, at debug level (traceLinks): `cau loadtest
 	// --debug` writes it beside the embedded SFU's debug log.
@@ -93,6 +98,9 @@ func (o *Options) defaults() {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.OnPhase == nil {
+		o.OnPhase = func(string) {}
 	}
 }
 
@@ -156,6 +164,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	var hmu sync.Mutex
 	var speakers []*hall    // the unmuted halls, in order
 	sends := NewSendClock() // every normal hall's publishers' socket writes
+	o.OnPhase("ramp")
+	ramp0 := readRampLoad(o.ServerPID)
 	for i := 0; i < o.Halls; i++ {
 		select {
 		case <-ctx.Done():
@@ -202,6 +212,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}()
 	}
 	jwg.Wait()
+	rep.setRamp(ramp0, readRampLoad(o.ServerPID), o.ServerPID)
+	o.OnPhase("settle")
 	defer func() {
 		for _, h := range halls {
 			_ = h.client.Close()
@@ -243,6 +255,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	link0 := linkStats(halls, true)
 	delays0 := delaysNow(halls)
 	marks := markDelays(halls, sends)
+	o.OnPhase("window")
 	start := time.Now()
 	if o.Trace != nil {
 		o.Trace.Debug("window start")
@@ -274,6 +287,7 @@ wait:
 		}
 	}
 	elapsed := time.Since(start)
+	o.OnPhase("end")
 	if o.Trace != nil {
 		o.Trace.Debug("window end")
 	}
@@ -311,6 +325,7 @@ wait:
 	}
 	rep.setDelays(marks.since(halls, sends))
 	rep.JoinMsP50, rep.JoinMsP99 = ms(joinHist.Quantile(0.5)), ms(joinHist.Quantile(0.99))
+	rep.setJoins(halls, int(o.JoinsPerSecond))
 	rep.FirstFrameMsP50, rep.FirstFrameMsP99 = ms(firstFrame.Quantile(0.5)), ms(firstFrame.Quantile(0.99))
 	rep.LossRatio, rep.LossRatioWorst = loss(counts0, counts1)
 	rep.Subscriptions = countSubscriptions(counts0, counts1)
@@ -349,6 +364,10 @@ wait:
 	}
 	rep.GeneratorCPUCores = CPUCores(g0, g1)
 	rep.GeneratorRunQueueWaitMsPerS, _ = RunQueueWait(g0, g1)
+	rep.GeneratorRSSBytes = g1.RSSBytes
+	if w := g1.At.Sub(g0.At); w > 0 {
+		rep.GeneratorFaultsPerS = float64(g1.Faults-g0.Faults) / w.Seconds()
+	}
 	if len(o.Nodes) > 1 {
 		if nerr != nil {
 			addErr(fmt.Errorf("node metrics: %w", nerr))

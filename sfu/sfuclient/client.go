@@ -50,6 +50,10 @@ type Options struct {
 	// OnEvent, if set, is called with each server message, in order, from
 	// the socket's reader (a relay follows the home room with it).
 	OnEvent func(Event)
+	// OnSend, if set, is called with each message's type and the time
+	// its write to the socket returned, from the sending goroutine (the
+	// load tool times a join's steps with it).
+	OnSend func(typ string, at time.Time)
 	// OnConnectionState, if set, follows a WHIP or WHEP session's peer
 	// connection from its creation (first-packet timings, tests).
 	OnConnectionState func(webrtc.PeerConnectionState)
@@ -219,6 +223,9 @@ func (c *Client) send(typ string, data any) error {
 	_ = ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
 	if err := ws.WriteMessage(websocket.TextMessage, b); err != nil {
 		return fmt.Errorf("send %s: %w", typ, err)
+	}
+	if c.opts.OnSend != nil {
+		c.opts.OnSend(typ, time.Now())
 	}
 	return nil
 }
