@@ -7,6 +7,7 @@ import (
 	"net"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/pion/transport/v5"
 	"golang.org/x/sys/unix"
@@ -49,30 +50,38 @@ func timestampArrivals(c *net.UDPConn) bool {
 // kernelArrival is the kernel's receive time in oob, as a time with now's
 // monotonic reading (the shaper compares it with time.Now()); now when
 // oob holds none, or one that is no arrival (after now, or a second before
-// it: the wall clock stepped).
+// it: the wall clock stepped). The control messages are walked by hand:
+// unix.ParseSocketControlMessage allocates a slice per datagram, one
+// allocation per packet every timed socket reads (session 9's reader
+// parsed by hand for that reason; session 10's shared reader did not).
 func kernelArrival(oob []byte, now time.Time) time.Time {
-	msgs, err := unix.ParseSocketControlMessage(oob)
-	if err != nil {
-		return now
-	}
-	for _, m := range msgs {
-		if m.Header.Level != syscall.SOL_SOCKET || m.Header.Type != unix.SCM_TIMESTAMPNS {
-			continue
-		}
-		var sec, nsec int64
-		switch len(m.Data) {
-		case 16: // 64-bit
-			sec, nsec = int64(binary.NativeEndian.Uint64(m.Data)), int64(binary.NativeEndian.Uint64(m.Data[8:]))
-		case 8:
-			sec, nsec = int64(int32(binary.NativeEndian.Uint32(m.Data))), int64(int32(binary.NativeEndian.Uint32(m.Data[4:])))
-		default:
-			continue
-		}
-		ago := now.Sub(time.Unix(sec, nsec))
-		if ago < 0 || ago > time.Second {
+	for len(oob) >= unix.SizeofCmsghdr {
+		h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
+		if uint64(h.Len) < unix.SizeofCmsghdr || uint64(h.Len) > uint64(len(oob)) {
 			return now
 		}
-		return now.Add(-ago)
+		data := oob[unix.SizeofCmsghdr:h.Len]
+		if h.Level == syscall.SOL_SOCKET && h.Type == unix.SCM_TIMESTAMPNS {
+			var sec, nsec int64
+			switch len(data) {
+			case 16: // 64-bit
+				sec, nsec = int64(binary.NativeEndian.Uint64(data)), int64(binary.NativeEndian.Uint64(data[8:]))
+			case 8:
+				sec, nsec = int64(int32(binary.NativeEndian.Uint32(data))), int64(int32(binary.NativeEndian.Uint32(data[4:])))
+			default:
+				return now
+			}
+			ago := now.Sub(time.Unix(sec, nsec))
+			if ago < 0 || ago > time.Second {
+				return now
+			}
+			return now.Add(-ago)
+		}
+		next := unix.CmsgSpace(int(h.Len) - unix.SizeofCmsghdr)
+		if next <= 0 || next > len(oob) {
+			return now
+		}
+		oob = oob[next:]
 	}
 	return now
 }

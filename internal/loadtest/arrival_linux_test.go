@@ -3,9 +3,14 @@
 package loadtest
 
 import (
+	"encoding/binary"
 	"net"
+	"syscall"
 	"testing"
 	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestArrivalIsTheKernels: a datagram read late is stamped when the
@@ -48,4 +53,26 @@ func TestArrivalIsTheKernels(t *testing.T) {
 		}
 	}
 	t.Errorf("stamped %v after the send, want within %v of it (the kernel's arrival, not the read %v later)", last, late/2, late)
+}
+
+// TestKernelArrivalAllocatesNothing: the receive time is read from the
+// control message without an allocation per datagram.
+func TestKernelArrivalAllocatesNothing(t *testing.T) {
+	now := time.Now()
+	oob := make([]byte, unix.CmsgSpace(16))
+	h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
+	h.Level, h.Type = syscall.SOL_SOCKET, unix.SCM_TIMESTAMPNS
+	h.SetLen(unix.CmsgLen(16))
+	at := now.Add(-3 * time.Millisecond)
+	binary.NativeEndian.PutUint64(oob[unix.SizeofCmsghdr:], uint64(at.Unix()))
+	binary.NativeEndian.PutUint64(oob[unix.SizeofCmsghdr+8:], uint64(at.Nanosecond()))
+	if got := kernelArrival(oob, now); now.Sub(got) != 3*time.Millisecond {
+		t.Fatalf("arrival %v before now, want 3ms", now.Sub(got))
+	}
+	if got := kernelArrival(oob[:4], now); !got.Equal(now) {
+		t.Errorf("a truncated message gave %v, want now", got)
+	}
+	if n := testing.AllocsPerRun(100, func() { kernelArrival(oob, now) }); n != 0 {
+		t.Errorf("%v allocations per datagram, want 0", n)
+	}
 }
