@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"sync"
 	"testing"
 	"time"
 )
@@ -55,4 +56,35 @@ func TestHistogramSince(t *testing.T) {
 	if h.Count() != 200 || h.Since(nil).Count() != 200 {
 		t.Errorf("the histogram itself changed: %d", h.Count())
 	}
+}
+
+// TestHistogramConcurrentRecords: records from many goroutines at once
+// are all counted (Record takes no lock).
+func TestHistogramConcurrentRecords(t *testing.T) {
+	h := NewHistogram()
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 1000 {
+				h.Record(time.Duration(g*1000+i) * time.Microsecond)
+			}
+		}()
+	}
+	wg.Wait()
+	if h.Count() != 8000 || h.Max() != 7999*time.Microsecond {
+		t.Errorf("count %d max %s, want 8000 and 7.999ms", h.Count(), h.Max())
+	}
+}
+
+func BenchmarkHistogramRecordParallel(b *testing.B) {
+	h := NewHistogram()
+	b.RunParallel(func(pb *testing.PB) {
+		d := 300 * time.Microsecond
+		for pb.Next() {
+			h.Record(d)
+			d += time.Microsecond
+		}
+	})
 }
