@@ -36,6 +36,7 @@ type Publication struct {
 	// message); resumed, it was asked for again and owes a key frame.
 	paused  []atomic.Bool
 	resumed []atomic.Bool
+	wake    []chan struct{} // per layer, one slot: a resume happened
 
 	keyMu  sync.Mutex
 	keyReq []bool        // per layer: the SFU asked for a key frame
@@ -108,6 +109,10 @@ func addPublication(pc *webrtc.PeerConnection, src sfu.Source, codec webrtc.RTPC
 	}
 	pub.keyReq = make([]bool, len(layers))
 	pub.paused, pub.resumed = make([]atomic.Bool, len(layers)), make([]atomic.Bool, len(layers))
+	pub.wake = make([]chan struct{}, len(layers))
+	for i := range pub.wake {
+		pub.wake[i] = make(chan struct{}, 1)
+	}
 	tr, err := pc.AddTransceiverFromTrack(pub.tracks[0], webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 	if err != nil {
 		return nil, nil, fmt.Errorf("add track: %w", err)
@@ -189,6 +194,11 @@ func (pub *Publication) KeyframeRequested(i int) bool {
 // (nobody wants it). A sender skips the frames of a paused layer.
 func (pub *Publication) Active(i int) bool { return !pub.paused[i].Load() }
 
+// Wake receives after layer i is resumed, so a sender whose layer is
+// paused can wait instead of waking for every frame it skips; a receive
+// may be stale (check Active).
+func (pub *Publication) Wake(i int) <-chan struct{} { return pub.wake[i] }
+
 // Resumed reports and clears whether layer i was resumed since it was
 // last asked: its next frame must be a key frame.
 func (pub *Publication) Resumed(i int) bool { return pub.resumed[i].Swap(false) }
@@ -200,6 +210,10 @@ func (pub *Publication) setLayers(active []string) {
 		on := slices.Contains(active, ridQuality(pub.RIDs[i]))
 		if was := pub.paused[i].Swap(!on); was && on {
 			pub.resumed[i].Store(true)
+			select {
+			case pub.wake[i] <- struct{}{}:
+			default:
+			}
 		}
 	}
 }
