@@ -50,6 +50,11 @@ type Options struct {
 	// OnEvent, if set, is called with each server message, in order, from
 	// the socket's reader (a relay follows the home room with it).
 	OnEvent func(Event)
+	// NACKHistory is how many packets each sent stream keeps to answer
+	// NACKs from (a power of two; 0: pion's 1,024, over 6 s of a
+	// 1.5 Mbit/s layer). Chromium keeps about a second; a load generator
+	// publishing hundreds of streams keeps less to stay small.
+	NACKHistory uint16
 	// OnSend, if set, is called with each message's type and the time
 	// its write to the socket returned, from the sending goroutine (the
 	// load tool times a join's steps with it).

@@ -89,8 +89,11 @@ func newAPI(o Options) (*webrtc.API, error) {
 		}
 	}
 	ir := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptorsWithOptions(m, ir,
-		webrtc.WithNackGeneratorOptions(nack.GeneratorMaxNacksPerPacket(maxNacksPerPacket))); err != nil {
+	iopts := []webrtc.InterceptorOption{webrtc.WithNackGeneratorOptions(nack.GeneratorMaxNacksPerPacket(maxNacksPerPacket))}
+	if o.NACKHistory != 0 {
+		iopts = append(iopts, webrtc.WithNackResponderOptions(nack.ResponderSize(o.NACKHistory)))
+	}
+	if err := webrtc.RegisterDefaultInterceptorsWithOptions(m, ir, iopts...); err != nil {
 		return nil, err
 	}
 	se := webrtc.SettingEngine{LoggerFactory: slogFactory{o.Logger}}
