@@ -40,6 +40,9 @@ type adaptiveThreshold struct {
 	max                    time.Duration
 	lastUpdate             time.Time
 	numDeltas              int
+	// now is the clock (Cầu: the delay controller's gives the time of
+	// the feedback being read).
+	now now
 }
 
 // newAdaptiveThreshold initializes a new adaptiveThreshold with default
@@ -53,6 +56,7 @@ func newAdaptiveThreshold(opts ...adaptiveThresholdOption) *adaptiveThreshold {
 		max:                    600 * time.Millisecond,
 		lastUpdate:             time.Time{},
 		numDeltas:              0,
+		now:                    time.Now,
 	}
 	for _, opt := range opts {
 		opt(at)
@@ -80,7 +84,7 @@ func (a *adaptiveThreshold) compare(estimate, _ time.Duration) (usage, time.Dura
 }
 
 func (a *adaptiveThreshold) update(estimate time.Duration) {
-	now := time.Now()
+	now := a.now()
 	if a.lastUpdate.IsZero() {
 		a.lastUpdate = now
 	}

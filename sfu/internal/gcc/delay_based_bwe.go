@@ -36,17 +36,24 @@ type delayController struct {
 	mu   sync.Mutex
 	rate *rateCalculator
 	// Cầu: sent is the rate the acknowledged packets left at (lost ones
-	// too), beside rate, the rate they arrived at; sentAcks is its
-	// reused buffer (see rateController.decrease).
-	sent     *rateCalculator
-	sentAcks []Acknowledgment
-	aga      *arrivalGroupAccumulator
+	// too), beside rate, the rate they arrived at (see
+	// rateController.decrease).
+	sent *rateCalculator
+	aga  *arrivalGroupAccumulator
 	// onArrivalGroup is the slope estimator's.
 	onArrivalGroup func(arrivalGroup)
 
 	*rateController
 
 	onUpdateCallback func(DelayStats)
+
+	// at is when the feedback being read arrived (Cầu): the threshold,
+	// the overuse detector and the rate controller read it for each
+	// arrival group, where pion read the clock three times a group (a
+	// subscriber's feedback closes about eight). The readings of one
+	// feedback differed by microseconds of processing, and each of them
+	// counts whole milliseconds.
+	at time.Time
 }
 
 type delayControllerConfig struct {
@@ -74,12 +81,18 @@ func newDelayController(delayConfig delayControllerConfig, loggerFactory logging
 		},
 	)
 	delayController.rateController = rateController
-	overuseDetector := newOveruseDetector(newAdaptiveThreshold(), 10*time.Millisecond, rateController.onDelayStats)
+	feedbackTime := func() time.Time { return delayController.at }
+	rateController.groupNow = feedbackTime
+	threshold := newAdaptiveThreshold()
+	threshold.now = feedbackTime
+	overuseDetector := newOveruseDetector(threshold, 10*time.Millisecond, rateController.onDelayStats)
+	overuseDetector.now = feedbackTime
 	slopeEstimator := newSlopeEstimator(newKalman(), overuseDetector.onDelayStats)
 	delayController.aga = newArrivalGroupAccumulator()
 	delayController.onArrivalGroup = slopeEstimator.onArrivalGroup
 	delayController.rate = newRateCalculator(500 * time.Millisecond)
 	delayController.sent = newRateCalculator(500 * time.Millisecond)
+	delayController.sent.byDeparture = true
 
 	return delayController
 }
@@ -88,9 +101,12 @@ func (d *delayController) onUpdate(f func(DelayStats)) {
 	d.onUpdateCallback = f
 }
 
-func (d *delayController) updateDelayEstimate(acks []Acknowledgment) {
+// updateDelayEstimate reads one feedback's acknowledgments, received at
+// now.
+func (d *delayController) updateDelayEstimate(now time.Time, acks []Acknowledgment) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.at = now
 	// Cầu: the rate controller reads the two rates only when an arrival
 	// group closes (aga, below), after both calculators have run, so
 	// each one's last rate of the feedback is stored, once: pion stored
@@ -98,12 +114,7 @@ func (d *delayController) updateDelayEstimate(acks []Acknowledgment) {
 	var received, sent int
 	gotReceived, gotSent := false, false
 	d.rate.onAcks(acks, func(r int) { received, gotReceived = r, true })
-	d.sentAcks = d.sentAcks[:0]
-	for _, a := range acks {
-		a.Arrival = a.Departure // the rate calculator counts by arrival
-		d.sentAcks = append(d.sentAcks, a)
-	}
-	d.sent.onAcks(d.sentAcks, func(r int) { sent, gotSent = r, true })
+	d.sent.onAcks(acks, func(r int) { sent, gotSent = r, true })
 	if gotReceived {
 		d.rateController.onReceivedRate(received)
 	}

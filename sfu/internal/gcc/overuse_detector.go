@@ -21,6 +21,9 @@ type overuseDetector struct {
 	lastUpdate         time.Time
 	increasingDuration time.Duration
 	increasingCounter  int
+	// now is the clock (Cầu: the delay controller's gives the time of
+	// the feedback being read).
+	now now
 }
 
 func newOveruseDetector(thresh threshold, overuseTime time.Duration, dsw func(DelayStats)) *overuseDetector {
@@ -32,11 +35,12 @@ func newOveruseDetector(thresh threshold, overuseTime time.Duration, dsw func(De
 		lastUpdate:         time.Now(),
 		increasingDuration: 0,
 		increasingCounter:  0,
+		now:                time.Now,
 	}
 }
 
 func (d *overuseDetector) onDelayStats(ds DelayStats) {
-	now := time.Now()
+	now := d.now()
 	delta := now.Sub(d.lastUpdate)
 	d.lastUpdate = now
 

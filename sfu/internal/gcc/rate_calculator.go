@@ -16,15 +16,26 @@ const maxRateReorderingTime = time.Second
 
 type rateCalculator struct {
 	window time.Duration
+	// Cầu: byDeparture counts each acknowledgment at its departure, not
+	// its arrival: the rate the packets were sent at. The delay controller
+	// copied every feedback's acknowledgments with Arrival = Departure
+	// for it, 1.5 KB more written and read per feedback.
+	byDeparture bool
 
 	// Cầu: run's state, kept here for onAcks.
 	history rateHistory
 	init    bool
 }
 
+// rateSample is one packet of the history. Cầu: its time is nanoseconds
+// from the history's epoch (pion: a time.Time, 24 bytes, 32 a sample), so
+// a sample is 16 bytes: each feedback writes its 20-odd packets' samples
+// and trims as many in two rings per subscriber, cold in the cache by the
+// next feedback, and the rings' lines were most of the rate calculators'
+// cost in the SFU's fan-out (docs/performance.md, "Fan-out CPU, session 11").
 type rateSample struct {
-	arrival time.Time
-	size    int
+	at   int64 // ns since rateHistory.epoch
+	size int
 }
 
 type rateHistory struct {
@@ -32,36 +43,61 @@ type rateHistory struct {
 	start   int
 	count   int
 	sum     int
+	// epoch is the time of the first sample since the history was last
+	// emptied by a reordering; samples are offsets from it.
+	epoch time.Time
 }
 
 func (h *rateHistory) add(next Acknowledgment, window time.Duration) bool {
-	latest := next.Arrival
+	return h.addAt(next.Arrival, next.Size, window)
+}
+
+// addAt adds a packet of size bytes at t (its arrival, or its departure
+// for the sent rate); false: it fell out of the window or the full history.
+func (h *rateHistory) addAt(t time.Time, size int, window time.Duration) bool {
+	if h.epoch.IsZero() {
+		h.epoch = t
+	}
+	at := int64(t.Sub(h.epoch))
+	latest := at
 	if h.count > 0 {
-		previous := h.latestArrival()
-		if previous.Sub(next.Arrival) > maxRateReorderingTime {
-			*h = rateHistory{}
-		} else if previous.After(latest) {
+		previous := h.latest()
+		if previous-at > int64(maxRateReorderingTime) {
+			*h = rateHistory{epoch: t}
+			at, latest = 0, 0
+		} else if previous > latest {
 			latest = previous
 		}
 	}
-	deadline := latest.Add(-window)
-	if next.Arrival.Before(deadline) {
+	deadline := latest - int64(window)
+	if at < deadline {
 		return false
 	}
 	h.trim(deadline)
 	if h.count == len(h.samples) {
-		if next.Arrival.Before(h.samples[h.start].arrival) {
+		if at < h.samples[h.start].at {
 			return false
 		}
 		h.removeOldest()
 	}
-	h.insert(rateSample{arrival: next.Arrival, size: next.Size})
+	h.insert(rateSample{at: at, size: size})
 
 	return true
 }
 
+// latest is the latest sample's offset from the epoch.
+func (h *rateHistory) latest() int64 {
+	return h.samples[(h.start+h.count-1)%len(h.samples)].at
+}
+
+// latestArrival is the latest sample's time.
 func (h *rateHistory) latestArrival() time.Time {
-	return h.samples[(h.start+h.count-1)%len(h.samples)].arrival
+	return h.time(h.count - 1)
+}
+
+// time is the time of the i-th sample from the oldest.
+func (h *rateHistory) time(i int) time.Time {
+	return h.epoch.Add(time.Duration(h.samples[(h.start+i)%len(h.samples)].at))
 }
 
 func (h *rateHistory) removeOldest() {
@@ -71,8 +107,8 @@ func (h *rateHistory) removeOldest() {
 	h.count--
 }
 
-func (h *rateHistory) trim(deadline time.Time) {
-	for h.count > 0 && h.samples[h.start].arrival.Before(deadline) {
+func (h *rateHistory) trim(deadline int64) {
+	for h.count > 0 && h.samples[h.start].at < deadline {
 		h.removeOldest()
 	}
 }
@@ -81,7 +117,7 @@ func (h *rateHistory) insert(sample rateSample) {
 	position := h.count
 	for position > 0 {
 		previous := h.samples[(h.start+position-1)%len(h.samples)]
-		if !sample.arrival.Before(previous.arrival) {
+		if sample.at >= previous.at {
 			break
 		}
 		h.samples[(h.start+position)%len(h.samples)] = previous
@@ -107,12 +143,17 @@ func (c *rateCalculator) run(in <-chan []Acknowledgment, onRateUpdate func(int))
 // onAcks is one turn of pion's run loop (Cầu: called by the delay
 // controller in the feedback's goroutine).
 func (c *rateCalculator) onAcks(acks []Acknowledgment, onRateUpdate func(int)) {
-	for _, next := range acks {
-		if next.Arrival.IsZero() {
+	for i := range acks {
+		next := &acks[i]
+		at := next.Arrival
+		if c.byDeparture {
+			at = next.Departure
+		}
+		if at.IsZero() {
 			// Ignore packet if it didn't arrive
 			continue
 		}
-		if !c.history.add(next, c.window) {
+		if !c.history.addAt(at, next.Size, c.window) {
 			continue
 		}
 
@@ -126,7 +167,7 @@ func (c *rateCalculator) onAcks(acks []Acknowledgment, onRateUpdate func(int)) {
 			continue
 		}
 
-		dt := c.history.latestArrival().Sub(c.history.samples[c.history.start].arrival)
+		dt := time.Duration(c.history.latest() - c.history.samples[c.history.start].at)
 		if dt <= 0 {
 			continue
 		}

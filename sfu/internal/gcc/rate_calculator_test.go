@@ -147,15 +147,15 @@ func TestRateCalculator_History(t *testing.T) {
 	}
 	assert.Equal(t, maxRateHistoryPackets, history.count)
 	assert.Equal(t, 375250, history.sum)
-	assert.Equal(t, start.Add(500*time.Microsecond), history.samples[history.start].arrival)
+	assert.Equal(t, start.Add(500*time.Microsecond), history.time(0)) // Cầu: samples hold offsets
 	assert.False(t, history.add(Acknowledgment{Arrival: start, Size: 100}, 500*time.Millisecond))
 	assert.Equal(t, 375250, history.sum)
 	assert.True(t, history.add(Acknowledgment{Arrival: start.Add(750500 * time.Nanosecond), Size: 100}, 500*time.Millisecond))
 	assert.Equal(t, maxRateHistoryPackets, history.count)
 	assert.Equal(t, 374849, history.sum)
 	for i := 1; i < history.count; i++ {
-		previous := history.samples[(history.start+i-1)%len(history.samples)].arrival
-		current := history.samples[(history.start+i)%len(history.samples)].arrival
+		previous := history.time(i - 1)
+		current := history.time(i)
 		assert.False(t, current.Before(previous))
 	}
 	assert.True(t, history.add(Acknowledgment{Arrival: start.Add(time.Second), Size: 100}, 500*time.Millisecond))

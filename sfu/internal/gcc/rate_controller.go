@@ -41,6 +41,9 @@ type rateController struct {
 	// at; lastAppLimitedCut the last decrease from the target (decrease).
 	latestSentRate    int
 	lastAppLimitedCut time.Time
+	// groupNow is onDelayStats' clock (pion read time.Now there; the
+	// delay controller's gives the time of the feedback being read).
+	groupNow now
 }
 
 type exponentialMovingAverage struct {
@@ -77,6 +80,7 @@ func newRateController(
 		latestRTT:            0,
 		latestReceivedRate:   0,
 		latestDecreaseRate:   &exponentialMovingAverage{},
+		groupNow:             time.Now,
 	}
 }
 
@@ -110,7 +114,7 @@ func (c *rateController) updateRTT(rtt time.Duration) {
 }
 
 func (c *rateController) onDelayStats(ds DelayStats) {
-	now := time.Now()
+	now := c.groupNow()
 
 	if !c.init {
 		c.delayStats = ds

@@ -134,7 +134,7 @@ func NewSendSideBWE(opts ...Option) (*SendSideBWE, error) {
 	if send.pacer == nil {
 		send.pacer = NewNoOpPacer() // pion: its leaky bucket, not copied
 	}
-	send.lossController = newLossBasedBWE(send.latestBitrate, send.loggerFactory)
+	send.lossController = newLossBasedBWE(send.latestBitrate)
 	send.delayController = newDelayController(delayControllerConfig{
 		nowFn:          time.Now,
 		initialBitrate: send.latestBitrate,
@@ -248,8 +248,8 @@ func (e *SendSideBWE) onAcks(now time.Time, acks []Acknowledgment) {
 		e.delayController.updateRTT(feedbackMinRTT)
 	}
 
-	e.lossController.updateLossEstimate(acks)
-	e.delayController.updateDelayEstimate(acks)
+	e.lossController.updateLossEstimate(now, acks)
+	e.delayController.updateDelayEstimate(now, acks)
 }
 
 // GetTargetBitrate returns the current target bitrate in bits per second.
