@@ -1,6 +1,8 @@
 package sfu_test
 
 import (
+	"encoding/json"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -46,6 +48,52 @@ func waitLayers(t *testing.T, c *sfuclient.Client, mark int, id sfu.TrackID, act
 		t.Fatalf("%s never told to send %v: %v", id, active, err)
 	}
 	return ev.At
+}
+
+// settledFlow waits until the last "layers" message c had for its track
+// id says active, and returns which of the track's layers the SFU counts
+// flowing over the second after what was on its way came. The last word
+// is what counts, not the first: a layer is paused only pauseAfter after
+// it was last wanted, and a subscriber climbing to high under load wants
+// medium on the way (its estimate held to what its line carried), so the
+// publisher can be told low and high only seconds after joining. Should
+// the SFU tell c something else while it is measured, it waits again.
+func settledFlow(t *testing.T, b bundle, room sfu.RoomID, c *sfuclient.Client, id sfu.TrackID, active ...string) [3]bool {
+	t.Helper()
+	ctx := ctxT(t, 15*time.Second)
+	isLayers := sfuclient.IsType("layers", func(e sfu.LayersEvent) bool { return e.TrackID == id })
+	for {
+		if err := ctx.Err(); err != nil {
+			t.Fatalf("%s never settled on %v: %v", id, active, err)
+		}
+		mark := c.Mark()
+		last := lastLayers(c, id)
+		if slices.Equal(last, active) {
+			time.Sleep(200 * time.Millisecond) // what was on its way
+			flow := layerFlow(b, room, id, time.Second)
+			if !slices.ContainsFunc(c.Events()[mark:], isLayers) {
+				return flow
+			}
+			t.Logf("%s told to send other layers while measured; again", id)
+			continue
+		}
+		if _, err := c.WaitFrom(ctx, mark, isLayers); err != nil {
+			t.Fatalf("%s last told to send %v, never %v: %v", id, last, active, err)
+		}
+	}
+}
+
+// lastLayers is what the last "layers" message c had for id told it to
+// send; nil before any.
+func lastLayers(c *sfuclient.Client, id sfu.TrackID) []string {
+	evs := c.Events()
+	for i := len(evs) - 1; i >= 0; i-- {
+		var e sfu.LayersEvent
+		if evs[i].Type == "layers" && json.Unmarshal(evs[i].Data, &e) == nil && e.TrackID == id {
+			return e.Active
+		}
+	}
+	return nil
 }
 
 // floorGaps notes the longest time between two floor packets a
@@ -142,12 +190,11 @@ func TestPauseUnwantedLayers(t *testing.T) {
 
 	// hall-b is a thumbnail only: told to send low alone, and it does.
 	waitLayers(t, bh, markB, "hall-b/camera", "low")
-	time.Sleep(200 * time.Millisecond) // what was on its way
-	if got := layerFlow(b, room, "hall-b/camera", time.Second); got != [3]bool{true, false, false} {
+	if got := settledFlow(t, b, room, bh, "hall-b/camera", "low"); got != [3]bool{true, false, false} {
 		t.Errorf("hall-b's layers flowing %v, want low only", got)
 	}
 	// hall-a's high layer is the floor's; nobody wants its medium.
-	if got := layerFlow(b, room, "hall-a/camera", time.Second); got != [3]bool{true, false, true} {
+	if got := settledFlow(t, b, room, a, "hall-a/camera", "low", "high"); got != [3]bool{true, false, true} {
 		t.Errorf("hall-a's layers flowing %v, want low and high", got)
 	}
 	if m := gather(t, b); m["cau_sfu_layers_paused"] != 3 {
