@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cau-gov/cau/sfu/internal/icestart"
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/webrtc/v4"
 )
@@ -72,7 +73,8 @@ type Participant struct {
 	closed     bool
 	up         *webrtc.PeerConnection
 	down       *webrtc.PeerConnection
-	recv       *upReceiver // up's fast receive path (fastrecv.go); nil: pion's
+	recv       *upReceiver      // up's fast receive path (fastrecv.go); nil: pion's
+	upStarted  *icestart.Signal // up's ICE transport started (upconn.go)
 	bwe        func() cc.BandwidthEstimator
 	noFeedback bool              // a viewer without transport feedback: no estimate, send at the cap
 	sources    map[string]Source // client track ID → source, from its offers

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cau-gov/cau/sfu/internal/icestart"
 	"github.com/pion/ice/v4"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
@@ -31,9 +32,16 @@ func (p *Participant) Offer(offer string, o OfferOptions) (string, error) {
 	if !p.grant.Publish && !p.grant.Screen {
 		return "", fmt.Errorf("publish: %w", ErrNotAllowed)
 	}
-	pc, err := p.upConn()
+	pc, started, err := p.upConn()
 	if err != nil {
 		return "", err
+	}
+	// A renegotiation set before pion started the first exchange's ICE
+	// transport restarts ICE under a new ufrag (icestart): a publisher
+	// adding its camera right after its microphone, with the server
+	// loaded, would have its connection restarted, or lost.
+	if err := started.BeforeRenegotiation(p.ctx, pc, iceStartWait); err != nil {
+		return "", ErrClosed
 	}
 	p.mu.Lock()
 	for id, src := range o.Sources {
@@ -90,22 +98,23 @@ func (p *Participant) answerUp(pc *webrtc.PeerConnection, offer string, trickle 
 	return gathered, answer, nil
 }
 
-// upConn returns the up connection, creating it on the first offer.
-func (p *Participant) upConn() (*webrtc.PeerConnection, error) {
+// upConn returns the up connection, creating it on the first offer, and
+// the signal of its ICE transport's start.
+func (p *Participant) upConn() (*webrtc.PeerConnection, *icestart.Signal, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
-		return nil, ErrClosed
+		return nil, nil, ErrClosed
 	}
 	if p.up != nil {
-		return p.up, nil
+		return p.up, p.upStarted, nil
 	}
 	api, rx, cfg := p.s.upAPI, (*upReceiver)(nil), webrtc.Configuration{}
 	if p.s.fastReceive() && p.grant.Kind != KindRelay {
 		rx = newUpReceiver(p, p.s.media)
 		var err error
 		if api, err = newUpAPI(p.s.se, &p.s.audio, rx); err != nil {
-			return nil, fmt.Errorf("up API: %w", err)
+			return nil, nil, fmt.Errorf("up API: %w", err)
 		}
 		// No cryptex (RFC 9335): the fast path's context decrypts
 		// payloads only, as SRTP does without it.
@@ -113,7 +122,7 @@ func (p *Participant) upConn() (*webrtc.PeerConnection, error) {
 	}
 	pc, err := api.NewPeerConnection(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("new up connection: %w", err)
+		return nil, nil, fmt.Errorf("new up connection: %w", err)
 	}
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
 		if c != nil {
@@ -121,8 +130,10 @@ func (p *Participant) upConn() (*webrtc.PeerConnection, error) {
 		}
 	})
 	pc.OnTrack(p.onTrack)
+	started := icestart.New()
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		p.log.Debug("up connection", "state", st.String())
+		started.Note(st)
 		if st == webrtc.PeerConnectionStateConnected && rx != nil {
 			p.startRecv(pc, rx)
 		}
@@ -131,9 +142,14 @@ func (p *Participant) upConn() (*webrtc.PeerConnection, error) {
 	if rx != nil {
 		pc.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(rx.route)
 	}
-	p.up, p.recv = pc, rx
-	return pc, nil
+	p.up, p.recv, p.upStarted = pc, rx, started
+	return pc, started, nil
 }
+
+// iceStartWait bounds the wait for a connection's ICE transport to start
+// before a renegotiation (icestart): pion starts it within milliseconds
+// of the first exchange, tens of them on a loaded machine.
+const iceStartWait = 5 * time.Second
 
 // AddCandidate adds a candidate the client trickled for one connection.
 func (p *Participant) AddCandidate(which PC, c webrtc.ICECandidateInit) error {
