@@ -8,8 +8,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/cau-gov/cau/sfu"
+	"github.com/cau-gov/cau/sfu/internal/icestart"
 	"github.com/cau-gov/cau/sfu/signal"
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
@@ -159,6 +161,7 @@ func newAPIWithMux(o Options) (*webrtc.API, func(), error) {
 // peer is one of the client's two peer connections.
 type peer struct {
 	pc      *webrtc.PeerConnection
+	started *icestart.Signal // pc's ICE transport started
 	mu      sync.Mutex
 	pending []webrtc.ICECandidateInit
 	closed  bool       // under mu
@@ -174,7 +177,8 @@ func (c *Client) newPeer(which sfu.PC) (*peer, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &peer{pc: pc}
+	p := &peer{pc: pc, started: icestart.New()}
+	pc.OnConnectionStateChange(p.started.Note)
 	pc.OnICECandidate(func(cand *webrtc.ICECandidate) {
 		if cand != nil {
 			_ = c.send(signal.TypeCandidate, signal.CandidateMsg{PC: which, Candidate: cand.ToJSON()})
@@ -220,6 +224,11 @@ func (p *peer) close() {
 	_ = p.pc.Close()
 }
 
+// iceStartWait bounds the wait for the down connection's ICE transport
+// to start before a renegotiation: pion starts it within milliseconds of
+// the first exchange, tens of them on a loaded machine.
+const iceStartWait = 5 * time.Second
+
 // downPeerLocked returns the down connection, creating it; c.mu held.
 func (c *Client) downPeerLocked() *peer {
 	if c.down != nil || c.closed {
@@ -253,6 +262,10 @@ func (c *Client) answerDown(offer string) {
 	}
 	p.negMu.Lock()
 	defer p.negMu.Unlock()
+	// The SFU's next offer (a track added) can come before pion started
+	// the first exchange's ICE transport; set then, it restarts ICE under
+	// a new ufrag, and the connection was lost (icestart).
+	_ = p.started.BeforeRenegotiation(context.Background(), p.pc, iceStartWait)
 	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
 		c.log.Error("down offer", "error", err)
 		return
