@@ -1,6 +1,7 @@
 package sfu_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -69,10 +70,37 @@ func TestFloorChangeOneKeyframeRequest(t *testing.T) {
 	wg.Wait()
 	time.Sleep(time.Second)
 	plis := video.PLIs() - before
-	t.Logf("floor change to %d halls: all on hall-b's picture after %v; hall-b asked for %d key frames (3 layers)", halls, last, plis)
-	if plis > 6 {
-		t.Errorf("hall-b asked for %d key frames for %d halls' switch, want at most 2 per layer", plis, halls)
+	// A hall whose estimate moves meanwhile (a loaded machine delays
+	// feedback, and GCC reads it as queueing) is switched to another
+	// layer of hall-b, which takes a key frame of that layer too: one
+	// request more at most, each.
+	moves := 0
+	for i, c := range subs {
+		moves += floorMoves(c, marks[i], "hall-b")
 	}
+	t.Logf("floor change to %d halls: all on hall-b's picture after %v; hall-b asked for %d key frames (3 layers), %d later layer switches",
+		halls, last, plis, moves)
+	if plis > uint64(6+moves) {
+		t.Errorf("hall-b asked for %d key frames for %d halls' switch and %d later layer switches, want at most 2 per layer and 1 per switch",
+			plis, halls, moves)
+	}
+}
+
+// floorMoves counts the times c's floor went to another layer of src
+// after its first picture of src, from mark on.
+func floorMoves(c *sfuclient.Client, mark int, src sfu.ParticipantID) int {
+	moves, seen := 0, false
+	for _, ev := range c.Events()[mark:] {
+		var e sfu.LayerEvent
+		if ev.Type != "layer" || json.Unmarshal(ev.Data, &e) != nil || e.TrackID != sfu.FloorTrack || e.Source != src || e.Quality == "off" {
+			continue
+		}
+		if seen {
+			moves++
+		}
+		seen = true
+	}
+	return moves
 }
 
 // TestJoinStormOneKeyframeRequest: halls that join together, when the
