@@ -63,7 +63,7 @@ func TestAudioPublisherToldSubscribersLoss(t *testing.T) {
 // one without RED.
 func TestLossySubscriberGetsRED(t *testing.T) {
 	if testing.Short() {
-		t.Skip("about 8 s on a lossy line")
+		t.Skip("about 6 s on a lossy line")
 	}
 	w := newWeakLink(t)
 	w.limit(t, 2_000_000, 10)
@@ -77,14 +77,32 @@ func TestLossySubscriberGetsRED(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 3 s for the receiver reports to tell the SFU the line's loss, then
-	// 5 s counted.
-	sendLossy(t, pub, 400, func(int) bool { return false })
+	// RED starts once a receiver report has told the SFU the line's loss:
+	// about a second in (frame 55-65), later when the line loses reports
+	// too or the machine is loaded (a run at load 7 had 171 RED packets,
+	// against 258-310: its RED started after frame 150, where counting
+	// began). 250 frames (5 s) from the first RED packet are counted.
+	const counted, redWithin = 250, 500
+	from := -1
+	sendWhile(t, pub, func(i int) bool {
+		if from < 0 {
+			if f, ok := withRED.firstRED(); ok {
+				from = f
+			}
+		}
+		if from < 0 {
+			return i < redWithin
+		}
+		return i < from+counted
+	}, func(int) bool { return false })
+	if from < 0 {
+		t.Fatalf("no RED within %d frames (%d s) on a line losing 10 %%", redWithin, redWithin/50)
+	}
 	time.Sleep(300 * time.Millisecond)
-	missPlain, gotPlain := plain.gapsFrom(t, 150)
-	missRED, gotRED := withRED.gapsFrom(t, 150)
-	t.Logf("line losing 10 %%: without RED %d of %d frames missing, with the SFU's RED %d of %d (%d RED packets)",
-		missPlain, missPlain+gotPlain, missRED, missRED+gotRED, withRED.red)
+	missPlain, gotPlain := plain.gapsFrom(t, from)
+	missRED, gotRED := withRED.gapsFrom(t, from)
+	t.Logf("line losing 10 %%: RED from frame %d; without RED %d of %d frames missing, with the SFU's RED %d of %d (%d RED packets)",
+		from, missPlain, missPlain+gotPlain, missRED, missRED+gotRED, withRED.red)
 	if missPlain < 10 {
 		t.Fatalf("only %d frames missing without RED: the line did not lose", missPlain)
 	}

@@ -80,6 +80,17 @@ type frameLog struct {
 	frames map[uint16]int
 	red    int // packets that came as RED
 	bad    int // packets that were neither a test frame nor RED of one
+	// redFrom is the frame the first RED packet carried as its primary,
+	// plus one (0: none yet).
+	redFrom int
+}
+
+// firstRED is the frame the first RED packet carried as its primary;
+// false before one came.
+func (a *frameLog) firstRED() (int, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.redFrom - 1, a.redFrom > 0
 }
 
 func (a *frameLog) onTrack(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
@@ -104,6 +115,9 @@ func (a *frameLog) onTrack(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		}
 		if i, ok := frameIndex(payload); ok {
 			a.frames[p.SequenceNumber] = i
+			if p.PayloadType == 63 && a.redFrom == 0 {
+				a.redFrom = i + 1
+			}
 		} else {
 			a.bad++
 		}
@@ -156,11 +170,18 @@ func (a *frameLog) gapsFrom(t *testing.T, from int) (missing, received int) {
 // loses each on the way to the SFU when lost(i) says so.
 func sendLossy(t *testing.T, pub *sfuclient.Publication, n int, lost func(int) bool) {
 	t.Helper()
+	sendWhile(t, pub, func(i int) bool { return i < n }, lost)
+}
+
+// sendWhile is sendLossy for as long as more says, asked before each
+// frame.
+func sendWhile(t *testing.T, pub *sfuclient.Publication, more func(int) bool, lost func(int) bool) {
+	t.Helper()
 	var frames sfuclient.AudioFrames
 	seq, ts := uint16(rand.Uint32()), rand.Uint32()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
-	for i := range n {
+	for i := 0; more(i); i++ {
 		<-tick.C
 		p := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: seq, Timestamp: ts},
 			Payload: frames.Next(audioFrame(i), pub.RED)}
