@@ -14,26 +14,53 @@ import (
 // rollCall is an sfu.Observer that records what the meeting service
 // would.
 type rollCall struct {
-	mu     sync.Mutex
-	joined map[sfu.ParticipantID]int
-	left   map[sfu.ParticipantID]int
-	floors []sfu.ParticipantID
+	mu      sync.Mutex
+	joined  map[sfu.ParticipantID]int
+	left    map[sfu.ParticipantID]int
+	floors  []sfu.ParticipantID
+	changed chan struct{} // closed and replaced at each join or leave
 }
 
 func newRollCall() *rollCall {
-	return &rollCall{joined: map[sfu.ParticipantID]int{}, left: map[sfu.ParticipantID]int{}}
+	return &rollCall{joined: map[sfu.ParticipantID]int{}, left: map[sfu.ParticipantID]int{}, changed: make(chan struct{})}
 }
 
 func (r *rollCall) ParticipantJoined(_ sfu.RoomID, id sfu.ParticipantID, _ sfu.Kind, _ time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.joined[id]++
+	close(r.changed)
+	r.changed = make(chan struct{})
 }
 
 func (r *rollCall) ParticipantLeft(_ sfu.RoomID, id sfu.ParticipantID, _ sfu.Kind, _ time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.left[id]++
+	close(r.changed)
+	r.changed = make(chan struct{})
+}
+
+// waitCounts waits until id has joined and left as often as given: the
+// SFU calls its observer from a goroutine of its own, after the room
+// told its participants, so a participant_left a client got does not
+// mean the observer was told yet.
+func (r *rollCall) waitCounts(t *testing.T, id sfu.ParticipantID, joined, left int) {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		r.mu.Lock()
+		j, l, ch := r.joined[id], r.left[id], r.changed
+		r.mu.Unlock()
+		if j == joined && l == left {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			t.Fatalf("observer: %s joined %d left %d, want %d and %d", id, j, l, joined, left)
+		}
+	}
 }
 
 func (r *rollCall) FloorChanged(_ sfu.RoomID, id sfu.ParticipantID, _ time.Time) {

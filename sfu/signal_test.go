@@ -176,7 +176,5 @@ func TestGraceExpiryAnnouncesLeave(t *testing.T) {
 	if err := gone.Resume(ctxT(t, 5*time.Second)); err == nil || !strings.Contains(err.Error(), "bad_resume") {
 		t.Errorf("resume after the grace: %v, want bad_resume", err)
 	}
-	if j, l := rc.counts("hall-b"); j != 1 || l != 1 {
-		t.Errorf("observer: hall-b joined %d left %d, want 1 and 1", j, l)
-	}
+	rc.waitCounts(t, "hall-b", 1, 1)
 }
