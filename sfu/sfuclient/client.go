@@ -206,11 +206,18 @@ func (c *Client) Joined() sfu.Joined {
 
 // send writes one message; safe from any goroutine.
 func (c *Client) send(typ string, data any) error {
+	_, err := c.sendRef(typ, data)
+	return err
+}
+
+// sendRef is send, returning the message's ID: the server's error about
+// it carries it (sfu.ErrorEvent.Ref).
+func (c *Client) sendRef(typ string, data any) (string, error) {
 	var raw json.RawMessage
 	if data != nil {
 		b, err := json.Marshal(data)
 		if err != nil {
-			return err
+			return "", err
 		}
 		raw = b
 	}
@@ -221,18 +228,18 @@ func (c *Client) send(typ string, data any) error {
 	c.mu.Unlock()
 	b, err := json.Marshal(signal.Message{V: signal.Version, Type: typ, ID: id, Data: raw})
 	if err != nil {
-		return err
+		return "", err
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	_ = ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
 	if err := ws.WriteMessage(websocket.TextMessage, b); err != nil {
-		return fmt.Errorf("send %s: %w", typ, err)
+		return "", fmt.Errorf("send %s: %w", typ, err)
 	}
 	if c.opts.OnSend != nil {
 		c.opts.OnSend(typ, time.Now())
 	}
-	return nil
+	return id, nil
 }
 
 func (c *Client) readLoop(ws *websocket.Conn, errc chan<- error) {

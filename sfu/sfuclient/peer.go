@@ -320,15 +320,20 @@ func (c *Client) negotiateUp(ctx context.Context, sources map[string]sfu.Source,
 		return fmt.Errorf("up offer: %w", err)
 	}
 	mark := c.Mark()
-	if err := c.send(signal.TypeOffer, signal.Offer{SDP: offer.SDP, Tracks: sources}); err != nil {
+	id, err := c.sendRef(signal.TypeOffer, signal.Offer{SDP: offer.SDP, Tracks: sources})
+	if err != nil {
+		p.rollback()
 		return err
 	}
-	// The answer, or an error the server sent about the offer.
+	// The answer, or an error the server sent about the offer: not one
+	// about another request (a subscription a relay sent meanwhile), which
+	// refused the offer and left the connection in have-local-offer, so
+	// that every offer after failed too.
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	refused := make(chan Event, 1)
 	go func() {
-		if ev, err := c.WaitFrom(wctx, mark, func(e Event) bool { return e.Type == "error" }); err == nil {
+		if ev, err := c.WaitFrom(wctx, mark, IsType("error", func(e sfu.ErrorEvent) bool { return e.Ref == id })); err == nil {
 			refused <- ev
 		}
 	}()
@@ -336,8 +341,10 @@ func (c *Client) negotiateUp(ctx context.Context, sources map[string]sfu.Source,
 	select {
 	case answer = <-c.answers:
 	case ev := <-refused:
+		p.rollback()
 		return fmt.Errorf("up offer: %w: %s", ErrServer, ev.Data)
 	case <-ctx.Done():
+		p.rollback()
 		return fmt.Errorf("up answer: %w", ctx.Err())
 	}
 	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
@@ -345,6 +352,12 @@ func (c *Client) negotiateUp(ctx context.Context, sources map[string]sfu.Source,
 	}
 	p.flush()
 	return nil
+}
+
+// rollback takes back a local offer that will not be answered, so that
+// the next one can be made.
+func (p *peer) rollback() {
+	_ = p.pc.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback})
 }
 
 // RestartICE restarts ICE on both connections (the network changed).
