@@ -224,3 +224,23 @@ func TestFloorFallbackAndUnpin(t *testing.T) {
 	floorIs("speaker left", mark, "hall-a", false)
 	waitFloorSource(t, c, "hall-a")
 }
+
+// TestJoinerToldActiveSpeakers: a hall that joins after the active
+// speakers last changed is told them as it joins, not at the next change
+// (TestFloorActiveSpeakerPinAndMute's viewer, dialed late on a loaded
+// machine, waited 10 s for a list that had been sent before it came).
+func TestJoinerToldActiveSpeakers(t *testing.T) {
+	b := setup(t, sfu.Config{})
+	a := b.dial(t, "meeting-speakers", "hall-a", sfuclient.Options{})
+	publishHallLevel(t, a, nil, sfuclient.VideoSpec{Bitrates: []int{200_000}}, 25) // speaking
+	isA := sfuclient.IsType("active_speakers", func(e sfu.ActiveSpeakers) bool {
+		return len(e.Speakers) == 1 && e.Speakers[0] == "hall-a"
+	})
+	if _, err := a.WaitFor(ctxT(t, 10*time.Second), isA); err != nil {
+		t.Fatalf("hall-a never the active speaker: %v", err)
+	}
+	c := b.dial(t, "meeting-speakers", "hall-c", sfuclient.Options{})
+	if _, err := c.WaitFor(ctxT(t, 2*time.Second), isA); err != nil {
+		t.Errorf("a hall joining after hall-a became the active speaker was not told: %v", err)
+	}
+}

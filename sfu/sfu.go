@@ -373,6 +373,12 @@ func (s *SFU) sendJoined(p *Participant, resumed bool) {
 	p.send(Joined{Self: p.info(), ResumeToken: p.resumeToken, Resumed: resumed, ICEServers: servers,
 		Participants: ps, Tracks: ts, Floor: floor, Pinned: pinned,
 		Grant: GrantInfo{Publish: p.grant.Publish, Subscribe: p.grant.Subscribe, Screen: p.grant.Screen, Moderate: p.grant.Moderate}})
+	// The active speakers are told on a change only: one who joined (or
+	// came back) after the last change would not know them until the
+	// next (TestJoinerToldActiveSpeakers).
+	if ids := p.room.activeSpeakers(); len(ids) > 0 {
+		p.send(ActiveSpeakers{Speakers: ids})
+	}
 }
 
 // Participant returns a participant of a room (WHIP/WHEP sessions, tests).

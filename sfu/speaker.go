@@ -69,6 +69,13 @@ func (r *room) detectSpeakers(now time.Time) {
 	}
 }
 
+// activeSpeakers is the list last told (detectSpeakers).
+func (r *room) activeSpeakers() []ParticipantID {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.speakers)
+}
+
 // pickFloor chooses a floor when the current one left or stopped its
 // camera: the pinned participant, else the loudest speaker with a camera,
 // else the last one who spoke, else the first hall to publish a camera, else
