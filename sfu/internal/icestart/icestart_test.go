@@ -2,13 +2,10 @@ package icestart
 
 import (
 	"context"
-	"net"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/pion/ice/v4"
+	"github.com/cau-gov/cau/sfu/internal/pctest"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -19,10 +16,10 @@ import (
 // BeforeRenegotiation, the answer keeps the first one's.
 func TestBeforeRenegotiation(t *testing.T) {
 	for _, wait := range []bool{false, true} {
-		offerer, answerer := loopbackPeer(t), loopbackPeer(t)
+		offerer, answerer := pctest.LoopbackPeer(t), pctest.LoopbackPeer(t)
 		started := New()
 		answerer.OnConnectionStateChange(started.Note)
-		release := holdOperations(t, answerer)
+		release := pctest.HoldOperations(t, answerer)
 		if _, err := offerer.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
 			t.Fatal(err)
 		}
@@ -80,57 +77,9 @@ func exchange(t *testing.T, offerer, answerer *webrtc.PeerConnection, before fun
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, l := range strings.Split(answer.SDP, "\r\n") {
-		if u, ok := strings.CutPrefix(l, "a=ice-ufrag:"); ok {
-			return u
-		}
+	u := pctest.Ufrag(answer.SDP)
+	if u == "" {
+		t.Fatal("an answer without a ufrag")
 	}
-	t.Fatal("an answer without a ufrag")
-	return ""
-}
-
-// holdOperations keeps pc's operations queue busy until release is
-// called, so that the ICE transport of its first exchange does not
-// start: the queue runs the negotiationneeded handler, which a data
-// channel nobody negotiates calls.
-func holdOperations(t *testing.T, pc *webrtc.PeerConnection) (release func()) {
-	t.Helper()
-	held, done := make(chan struct{}), make(chan struct{})
-	var once, releaseOnce sync.Once
-	pc.OnNegotiationNeeded(func() {
-		once.Do(func() { close(held) })
-		<-done
-	})
-	if _, err := pc.CreateDataChannel("hold", nil); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-held:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the operations queue never ran the negotiationneeded handler")
-	}
-	release = func() { releaseOnce.Do(func() { close(done) }) }
-	t.Cleanup(release)
-	return release
-}
-
-// loopbackPeer is a plain pion peer connection with loopback candidates
-// only, closed at the end of the test.
-func loopbackPeer(t *testing.T) *webrtc.PeerConnection {
-	t.Helper()
-	var se webrtc.SettingEngine
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	m := &webrtc.MediaEngine{}
-	if err := m.RegisterDefaultCodecs(); err != nil {
-		t.Fatal(err)
-	}
-	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = pc.Close() })
-	return pc
+	return u
 }
