@@ -129,38 +129,26 @@ type linkSignals struct {
 	received, sent int
 }
 
-// readSignals reads e's figures: GCC's typed (gcc.SendSideBWE.Signals;
-// its GetStats map was about fourteen allocations, four times a second
-// per subscriber), another estimator's from GetStats.
+// readSignals reads GCC's figures typed (gcc.SendSideBWE.Signals; its
+// GetStats map was about fourteen allocations, four times a second per
+// subscriber). Every down connection's estimator is GCC (newDownAPI).
 func readSignals(e cc.BandwidthEstimator) linkSignals {
-	if g, ok := e.(*gcc.SendSideBWE); ok {
-		st := g.Signals()
-		// As GetStats gives them: milliseconds to the microsecond.
-		trend := float64(st.DelayEstimate.Microseconds()) / 1000
-		thr := float64(st.DelayThreshold.Microseconds()) / 1000
-		return linkSignals{
-			loss:        st.AverageLoss,
-			queueing:    thr > 0 && (trend > thr || st.Overuse),
-			delayTarget: st.DelayTargetBitrate,
-			acked:       st.Acknowledged,
-			received:    st.ReceivedBitrate,
-			sent:        st.SentBitrate,
-		}
+	g, ok := e.(*gcc.SendSideBWE)
+	if !ok {
+		return linkSignals{}
 	}
-	st := e.GetStats()
-	var s linkSignals
-	s.loss, _ = st["averageLoss"].(float64)
-	trend, _ := st["delayEstimate"].(float64)
-	thr, _ := st["delayThreshold"].(float64)
-	usage, _ := st["usage"].(string)
-	// No threshold yet: no delay statistics either (and a zero usage
-	// reads as overuse).
-	s.queueing = thr > 0 && (trend > thr || usage == "overuse")
-	s.delayTarget, _ = st["delayTargetBitrate"].(int)
-	s.acked, _ = st["acknowledged"].(int64)
-	s.received, _ = st["receivedBitrate"].(int)
-	s.sent, _ = st["sentBitrate"].(int)
-	return s
+	st := g.Signals()
+	// As GetStats compares them: to the microsecond. No threshold yet:
+	// no delay statistics either (and a zero usage reads as overuse).
+	trend, thr := st.DelayEstimate.Truncate(time.Microsecond), st.DelayThreshold.Truncate(time.Microsecond)
+	return linkSignals{
+		loss:        st.AverageLoss,
+		queueing:    thr > 0 && (trend > thr || st.Overuse),
+		delayTarget: st.DelayTargetBitrate,
+		acked:       st.Acknowledged,
+		received:    st.ReceivedBitrate,
+		sent:        st.SentBitrate,
+	}
 }
 
 // prober is a subscriber's probing state; used under Participant.allocMu.
