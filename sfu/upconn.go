@@ -40,7 +40,7 @@ func (p *Participant) Offer(offer string, o OfferOptions) (string, error) {
 	// transport restarts ICE under a new ufrag (icestart): a publisher
 	// adding its camera right after its microphone, with the server
 	// loaded, would have its connection restarted, or lost.
-	if err := started.BeforeRenegotiation(p.ctx, pc, iceStartWait); err != nil {
+	if err := started.BeforeRenegotiation(p.ctx, pc); err != nil {
 		return "", ErrClosed
 	}
 	p.mu.Lock()
@@ -145,11 +145,6 @@ func (p *Participant) upConn() (*webrtc.PeerConnection, *icestart.Signal, error)
 	p.up, p.recv, p.upStarted = pc, rx, started
 	return pc, started, nil
 }
-
-// iceStartWait bounds the wait for a connection's ICE transport to start
-// before a renegotiation (icestart): pion starts it within milliseconds
-// of the first exchange, tens of them on a loaded machine.
-const iceStartWait = 5 * time.Second
 
 // AddCandidate adds a candidate the client trickled for one connection.
 func (p *Participant) AddCandidate(which PC, c webrtc.ICECandidateInit) error {

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/cau-gov/cau/sfu"
 	"github.com/cau-gov/cau/sfu/internal/icestart"
@@ -224,11 +223,6 @@ func (p *peer) close() {
 	_ = p.pc.Close()
 }
 
-// iceStartWait bounds the wait for the down connection's ICE transport
-// to start before a renegotiation: pion starts it within milliseconds of
-// the first exchange, tens of them on a loaded machine.
-const iceStartWait = 5 * time.Second
-
 // downPeerLocked returns the down connection, creating it; c.mu held.
 func (c *Client) downPeerLocked() *peer {
 	if c.down != nil || c.closed {
@@ -265,7 +259,7 @@ func (c *Client) answerDown(offer string) {
 	// The SFU's next offer (a track added) can come before pion started
 	// the first exchange's ICE transport; set then, it restarts ICE under
 	// a new ufrag, and the connection was lost (icestart).
-	_ = p.started.BeforeRenegotiation(context.Background(), p.pc, iceStartWait)
+	_ = p.started.BeforeRenegotiation(context.Background(), p.pc)
 	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
 		c.log.Error("down offer", "error", err)
 		return

@@ -49,12 +49,17 @@ func (s *Signal) Note(st webrtc.PeerConnectionState) {
 // Started is closed once the transport started.
 func (s *Signal) Started() <-chan struct{} { return s.ch }
 
+// MaxWait bounds BeforeRenegotiation's wait: pion starts the transport
+// within milliseconds of the first exchange, tens of them on a loaded
+// machine, and one that never starts (pion failed to) is not waited for
+// forever.
+const MaxWait = 5 * time.Second
+
 // BeforeRenegotiation waits, when pc has completed an offer/answer
 // exchange (so the next description set is a renegotiation), until its
-// transport started, at most max: a transport that never starts (pion
-// failed to) is not waited for forever. It returns ctx's error if ctx
-// ends first.
-func (s *Signal) BeforeRenegotiation(ctx context.Context, pc *webrtc.PeerConnection, max time.Duration) error {
+// transport started, at most MaxWait. It returns ctx's error if ctx ends
+// first.
+func (s *Signal) BeforeRenegotiation(ctx context.Context, pc *webrtc.PeerConnection) error {
 	if pc.CurrentRemoteDescription() == nil {
 		return nil // the first exchange: pion starts the transport after it
 	}
@@ -63,7 +68,7 @@ func (s *Signal) BeforeRenegotiation(ctx context.Context, pc *webrtc.PeerConnect
 		return nil
 	default:
 	}
-	t := time.NewTimer(max)
+	t := time.NewTimer(MaxWait)
 	defer t.Stop()
 	select {
 	case <-s.ch:

@@ -33,7 +33,7 @@ func TestBeforeRenegotiation(t *testing.T) {
 		}()
 		second := exchange(t, offerer, answerer, func() {
 			if wait {
-				if err := started.BeforeRenegotiation(context.Background(), answerer, 5*time.Second); err != nil {
+				if err := started.BeforeRenegotiation(context.Background(), answerer); err != nil {
 					t.Fatal(err)
 				}
 			}
